@@ -1,0 +1,105 @@
+// Constant-VU load on POST /embed at one concurrency level. Bundled by build/build.mjs into
+// build/embed.js; run ad hoc with:
+//   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e CONCURRENCY=4 -e DURATION=10s
+import http from "k6/http";
+import { check } from "k6";
+import exec from "k6/execution";
+import { Counter, Trend } from "k6/metrics";
+import type { Options } from "k6/options";
+import { generateTexts, pickBatch } from "./lib/texts.ts";
+import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
+
+function envInt(name: string, fallback: number): number {
+  const raw = __ENV[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`-e ${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+const BASE_URL = (__ENV.BASE_URL ?? "").replace(/\/+$/, "");
+if (BASE_URL === "") throw new Error("set the server with -e BASE_URL=http://127.0.0.1:<port>");
+const CONCURRENCY = envInt("CONCURRENCY", 1);
+const DURATION = __ENV.DURATION ?? "10s";
+const BATCH_SIZE = envInt("BATCH_SIZE", 1);
+const EXPECTED_DIM = __ENV.EXPECTED_DIM ? envInt("EXPECTED_DIM", 1) : 0;
+const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE ?? "0.01");
+const REQUEST_TIMEOUT = __ENV.REQUEST_TIMEOUT ?? "60s";
+const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
+const SCENARIO = `concurrency_${CONCURRENCY}`;
+
+// A dataset file (JSON {"texts": [...]}) replaces the built-in generator; open() only works in init.
+const TEXTS: string[] = __ENV.DATASET
+  ? (JSON.parse(open(__ENV.DATASET)) as { texts: string[] }).texts
+  : generateTexts(1000, Number(__ENV.WORDS_PER_TEXT ?? "24"));
+
+const serverInference = new Trend("server_inference_ms", true);
+const embedErrors = new Counter("embed_errors");
+// Σx and Σx² of successful request durations: k6 trends give no standard deviation.
+const okDurationSum = new Counter("ok_duration_sum_ms");
+const okDurationSumSq = new Counter("ok_duration_sumsq_ms2");
+const okRequests = new Counter("ok_requests");
+
+export const options: Options = {
+  scenarios: {
+    [SCENARIO]: {
+      executor: "constant-vus",
+      vus: CONCURRENCY,
+      duration: DURATION,
+      gracefulStop: "10s",
+    },
+  },
+  tags: {
+    framework: __ENV.FRAMEWORK ?? "adhoc",
+    model: __ENV.MODEL ?? "unknown",
+    concurrency: String(CONCURRENCY),
+    run_id: __ENV.RUN_ID ?? "adhoc",
+  },
+  thresholds: {
+    http_req_failed: [`rate<${MAX_ERROR_RATE}`],
+    // Naming the submetric makes k6 include it in the summary data: latency of good answers only.
+    "http_req_duration{expected_response:true}": ["max>=0"],
+  },
+  summaryTrendStats: SUMMARY_TREND_STATS,
+  discardResponseBodies: false,
+  noConnectionReuse: false,
+};
+
+const params = {
+  headers: { "Content-Type": "application/json" },
+  timeout: REQUEST_TIMEOUT,
+};
+
+export default function () {
+  const texts = pickBatch(TEXTS, exec.vu.idInTest, exec.vu.iterationInScenario, BATCH_SIZE);
+  const res = http.post(`${BASE_URL}/embed`, JSON.stringify({ texts, normalize: NORMALIZE }), params);
+  // res.json(path) evaluates the path in Go (gjson) without building JS arrays of floats,
+  // which keeps k6's own CPU low next to the server on small machines.
+  const ok = check(res, {
+    "status 200": (r) => r.status === 200,
+    "one embedding per text": (r) => r.status === 200 && r.json("embeddings.#") === BATCH_SIZE,
+    "dimension": (r) => {
+      if (r.status !== 200) return false;
+      const dim = r.json("embeddings.0.#") as number;
+      return EXPECTED_DIM > 0 ? dim === EXPECTED_DIM : dim > 0;
+    },
+  });
+  if (!ok) {
+    embedErrors.add(1);
+    return;
+  }
+  const d = res.timings.duration;
+  okRequests.add(1);
+  okDurationSum.add(d);
+  okDurationSumSq.add(d * d);
+  const inference = Number(res.headers["X-Inference-Time"] ?? res.headers["x-inference-time"]);
+  if (Number.isFinite(inference)) serverInference.add(inference);
+}
+
+export function handleSummary(data: SummaryLike) {
+  const out: Record<string, string> = {
+    stdout: textSummary(data, `${__ENV.FRAMEWORK ?? "adhoc"} ${SCENARIO} batch ${BATCH_SIZE}`),
+  };
+  if (__ENV.SUMMARY_FILE) out[__ENV.SUMMARY_FILE] = JSON.stringify(data, null, 1);
+  return out;
+}

@@ -1,0 +1,86 @@
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { BenchmarkFile, ModelsFile, ServerManifest, type ModelConfig } from "./schema.ts";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Formats zod issues as `file: field.path: message` lines, the way a user needs to fix them. */
+export function formatIssues(file: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+      return `${file}: ${field}: ${issue.message}`;
+    })
+    .join("\n");
+}
+
+export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S): z.infer<S> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(`invalid configuration\n${formatIssues(file, result.error)}`);
+  return result.data;
+}
+
+export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
+  if (!existsSync(file)) throw new ConfigError(`${file}: file not found`);
+  return parseYamlText(file, readFileSync(file, "utf8"), schema);
+}
+
+export interface DiscoveredServer {
+  manifest: ServerManifest;
+  /** Absolute path of the server's folder. */
+  dir: string;
+  manifestPath: string;
+}
+
+/** Finds every servers/<name>/manifest.yaml; adding a framework needs no orchestrator change. */
+export function discoverServers(serversDir: string): DiscoveredServer[] {
+  const found: DiscoveredServer[] = [];
+  for (const entry of readdirSync(serversDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const manifestPath = path.join(serversDir, entry.name, "manifest.yaml");
+    if (!existsSync(manifestPath)) continue;
+    const manifest = loadYamlFile(manifestPath, ServerManifest);
+    if (manifest.name !== entry.name) {
+      throw new ConfigError(`${manifestPath}: name: must equal its folder name '${entry.name}', got '${manifest.name}'`);
+    }
+    found.push({ manifest, dir: path.join(serversDir, entry.name), manifestPath });
+  }
+  return found.sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
+}
+
+export interface SuiteConfig {
+  root: string;
+  models: ModelsFile;
+  benchmark: BenchmarkFile;
+  servers: DiscoveredServer[];
+}
+
+export function loadSuiteConfig(root: string): SuiteConfig {
+  const models = loadYamlFile(path.join(root, "config", "models.yaml"), ModelsFile);
+  const benchmarkPath = path.join(root, "config", "benchmark.yaml");
+  const benchmark = loadYamlFile(benchmarkPath, BenchmarkFile);
+  if (!(benchmark.default_model in models.models)) {
+    throw new ConfigError(
+      `${benchmarkPath}: default_model: '${benchmark.default_model}' is not in config/models.yaml (known: ${Object.keys(models.models).join(", ")})`,
+    );
+  }
+  return { root, models, benchmark, servers: discoverServers(path.join(root, "servers")) };
+}
+
+export function getModel(config: SuiteConfig, key: string): ModelConfig {
+  const model = config.models.models[key];
+  if (!model) {
+    throw new ConfigError(`unknown model '${key}'; config/models.yaml defines: ${Object.keys(config.models.models).join(", ")}`);
+  }
+  return model;
+}

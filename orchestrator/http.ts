@@ -1,0 +1,56 @@
+// Small HTTP helpers for the orchestrator's own calls (health, info, first inference, warmup).
+import net from "node:net";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface JsonReply {
+  status: number;
+  body: unknown;
+  ms: number;
+}
+
+export async function requestJson(url: string, init: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<JsonReply> {
+  const started = performance.now();
+  const res = await fetch(url, {
+    method: init.method ?? "GET",
+    headers: init.body === undefined ? {} : { "content-type": "application/json" },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    signal: AbortSignal.timeout(init.timeoutMs ?? 30000),
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // non-JSON bodies are returned as text
+  }
+  return { status: res.status, body, ms };
+}
+
+export interface EmbedReply {
+  embeddings: number[][];
+  dim: number;
+}
+
+/** Checks the contract's /embed answer shape; returns a reason when it is wrong. */
+export function embedShapeProblem(reply: JsonReply, count: number, dim: number): string | null {
+  if (reply.status !== 200) return `HTTP ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`;
+  const b = reply.body as Partial<EmbedReply> | null;
+  if (!b || !Array.isArray(b.embeddings)) return "response has no 'embeddings' array";
+  if (b.embeddings.length !== count) return `expected ${count} embeddings, got ${b.embeddings.length}`;
+  const bad = b.embeddings.findIndex((e) => !Array.isArray(e) || e.length !== dim);
+  if (bad >= 0) return `embedding ${bad} has dimension ${b.embeddings[bad]?.length ?? "?"}, expected ${dim}`;
+  return null;
+}

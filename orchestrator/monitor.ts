@@ -1,0 +1,148 @@
+// Samples CPU and RSS of a process tree from /proc (Linux). CPU is reported like top: 100 = one core.
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+
+function sysconf(name: string, fallback: number): number {
+  try {
+    return Number(execFileSync("getconf", [name], { encoding: "utf8" }).trim()) || fallback;
+  } catch {
+    return fallback;
+  }
+}
+const CLK_TCK = sysconf("CLK_TCK", 100);
+const PAGE_SIZE = sysconf("PAGESIZE", 4096);
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  cpuTicks: number;
+  rssBytes: number;
+}
+
+/** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so split after the last ')'. */
+export function parseProcStat(pid: number, text: string): ProcStat {
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15, rss 24 (pages).
+  return {
+    pid,
+    ppid: Number(rest[1]),
+    cpuTicks: Number(rest[11]) + Number(rest[12]),
+    rssBytes: Number(rest[21]) * PAGE_SIZE,
+  };
+}
+
+function readAllStats(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      stats.push(parseProcStat(Number(name), readFileSync(`/proc/${name}/stat`, "utf8")));
+    } catch {
+      // the process ended between readdir and read
+    }
+  }
+  return stats;
+}
+
+/** The root and all its descendants (uvicorn workers, ORT helper processes, …). */
+export function treeOf(rootPid: number, stats: readonly ProcStat[]): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) {
+    const list = children.get(s.ppid) ?? [];
+    list.push(s);
+    children.set(s.ppid, list);
+  }
+  const out: ProcStat[] = [];
+  const root = stats.find((s) => s.pid === rootPid);
+  if (!root) return out;
+  const stack = [root];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    out.push(s);
+    stack.push(...(children.get(s.pid) ?? []));
+  }
+  return out;
+}
+
+export interface ResourceSample {
+  /** Epoch milliseconds. */
+  t_ms: number;
+  cpu_percent: number;
+  rss_mb: number;
+}
+
+export interface ResourceSummary {
+  cpu_percent: number;
+  memory_mb: number;
+  memory_peak_mb: number;
+  samples: ResourceSample[];
+}
+
+interface TreeReading {
+  at: number;
+  ticks: number;
+  rss: number;
+}
+
+/** Periodic sampler of named process trees; one stats scan serves all trees per tick. */
+export class ResourceMonitor {
+  private readonly roots = new Map<string, number>();
+  private readonly first = new Map<string, TreeReading>();
+  private readonly last = new Map<string, TreeReading>();
+  private readonly samples = new Map<string, ResourceSample[]>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs: number) {}
+
+  watch(name: string, pid: number): void {
+    this.roots.set(name, pid);
+  }
+
+  start(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+  }
+
+  private tick(): void {
+    const stats = readAllStats();
+    const now = Date.now();
+    for (const [name, pid] of this.roots) {
+      const tree = treeOf(pid, stats);
+      if (tree.length === 0) continue;
+      const reading = {
+        at: now,
+        ticks: tree.reduce((a, s) => a + s.cpuTicks, 0),
+        rss: tree.reduce((a, s) => a + s.rssBytes, 0),
+      };
+      const prev = this.last.get(name);
+      if (!this.first.has(name)) this.first.set(name, reading);
+      this.last.set(name, reading);
+      if (prev && now > prev.at) {
+        const cpu = Math.max(0, ((reading.ticks - prev.ticks) / CLK_TCK / ((now - prev.at) / 1000)) * 100);
+        const list = this.samples.get(name) ?? [];
+        list.push({ t_ms: now, cpu_percent: cpu, rss_mb: reading.rss / 1048576 });
+        this.samples.set(name, list);
+      }
+    }
+  }
+
+  /** Stops sampling; CPU is total ticks over the whole window (exact), memory the mean and peak of samples. */
+  stop(): Record<string, ResourceSummary> {
+    if (this.timer) clearInterval(this.timer);
+    this.tick();
+    const out: Record<string, ResourceSummary> = {};
+    for (const name of this.roots.keys()) {
+      const a = this.first.get(name);
+      const b = this.last.get(name);
+      const samples = this.samples.get(name) ?? [];
+      const seconds = a && b ? (b.at - a.at) / 1000 : 0;
+      out[name] = {
+        cpu_percent: a && b && seconds > 0 ? Math.max(0, ((b.ticks - a.ticks) / CLK_TCK / seconds) * 100) : 0,
+        memory_mb: samples.length ? samples.reduce((x, s) => x + s.rss_mb, 0) / samples.length : (b?.rss ?? 0) / 1048576,
+        memory_peak_mb: samples.length ? Math.max(...samples.map((s) => s.rss_mb)) : (b?.rss ?? 0) / 1048576,
+        samples,
+      };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,1 @@
+"""Shared HTTP contract for the Python framework servers (see servers/contract/)."""
