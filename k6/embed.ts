@@ -4,7 +4,7 @@
 import http from "k6/http";
 import { check } from "k6";
 import exec from "k6/execution";
-import { Counter, Trend } from "k6/metrics";
+import { Counter, Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
 import { generateTexts, pickBatch } from "./lib/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
@@ -35,6 +35,8 @@ const TEXTS: string[] = __ENV.DATASET
 
 const serverInference = new Trend("server_inference_ms", true);
 const embedErrors = new Counter("embed_errors");
+// Wrong answers (bad count or dimension on a 200) fail the run too, not only HTTP errors.
+const embedFailed = new Rate("embed_failed");
 // Σx and Σx² of successful request durations: k6 trends give no standard deviation.
 const okDurationSum = new Counter("ok_duration_sum_ms");
 const okDurationSumSq = new Counter("ok_duration_sumsq_ms2");
@@ -57,6 +59,7 @@ export const options: Options = {
   },
   thresholds: {
     http_req_failed: [`rate<${MAX_ERROR_RATE}`],
+    embed_failed: [`rate<${MAX_ERROR_RATE}`],
     // Naming the submetric makes k6 include it in the summary data: latency of good answers only.
     "http_req_duration{expected_response:true}": ["max>=0"],
   },
@@ -84,6 +87,7 @@ export default function () {
       return EXPECTED_DIM > 0 ? dim === EXPECTED_DIM : dim > 0;
     },
   });
+  embedFailed.add(!ok);
   if (!ok) {
     embedErrors.add(1);
     return;

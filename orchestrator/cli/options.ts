@@ -123,7 +123,8 @@ export function helpText(): string {
     ...lines.flat(),
     "",
     "Environment: K6_BIN (k6 binary to use), EMBEDDING_BENCH_CACHE (cache folder, default ~/.cache/embedding-bench),",
-    "EMBEDDING_BENCH_MODELS (prepared models, default ./models), EMBEDDING_BENCH_PYTHON (base Python, default python3).",
+    "EMBEDDING_BENCH_MODELS (prepared models, default ./models), EMBEDDING_BENCH_PYTHON (base Python, default python3),",
+    "EMBEDDING_BENCH_EXTRA_SERVERS (extra folders of server folders, ':'-separated).",
     "",
   ].join("\n");
 }

@@ -74,7 +74,16 @@ export function loadSuiteConfig(root: string): SuiteConfig {
       `${benchmarkPath}: default_model: '${benchmark.default_model}' is not in config/models.yaml (known: ${Object.keys(models.models).join(", ")})`,
     );
   }
-  return { root, models, benchmark, servers: discoverServers(path.join(root, "servers")) };
+  // EMBEDDING_BENCH_EXTRA_SERVERS: more folders of server folders (out-of-tree frameworks, test doubles).
+  const extra = (process.env["EMBEDDING_BENCH_EXTRA_SERVERS"] ?? "").split(path.delimiter).filter(Boolean);
+  const servers = [path.join(root, "servers"), ...extra].flatMap((dir) => discoverServers(dir));
+  const seen = new Map<string, string>();
+  for (const s of servers) {
+    const other = seen.get(s.manifest.name);
+    if (other) throw new ConfigError(`${s.manifestPath}: name: '${s.manifest.name}' is already defined by ${other}`);
+    seen.set(s.manifest.name, s.manifestPath);
+  }
+  return { root, models, benchmark, servers };
 }
 
 export function getModel(config: SuiteConfig, key: string): ModelConfig {

@@ -19,8 +19,8 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
 PROBE_TEXTS = [
     "The quick brown fox jumps over the lazy dog.",
@@ -49,7 +49,9 @@ class Wrapper(torch.nn.Module):
         self.model = model
         self.use_token_types = use_token_types
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
         kwargs: dict[str, torch.Tensor] = {"input_ids": input_ids, "attention_mask": attention_mask}
         if self.use_token_types and token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
@@ -74,8 +76,13 @@ def export_onnx(st_dir: Path, out_file: Path) -> list[str]:
     tmp = out_file.with_suffix(".tmp.onnx")
     with torch.no_grad():
         program = torch.onnx.export(
-            wrapper, args, input_names=names, output_names=["last_hidden_state"],
-            dynamic_shapes=shapes, dynamo=True, opset_version=18,
+            wrapper,
+            args,
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_shapes=shapes,
+            dynamo=True,
+            opset_version=18,
         )
     assert program is not None
     # One self-contained file when it fits protobuf's 2 GB limit: simplest for every runtime.

@@ -58,7 +58,7 @@ def load(settings: Settings, serving: ServingConfig) -> OnnxEngine:
 
 CPUS = os.cpu_count() or 1
 WORKERS = int(os.environ.get("WORKERS", "1") or "1")
-# One intra-op pool per worker, sized so workers × threads = cores.
+# One intra-op pool per worker, sized so workers * threads = cores.
 app = create_app("onnx-python", "Python", load, default_threads=max(1, CPUS // max(1, WORKERS)))
 
 if __name__ == "__main__":

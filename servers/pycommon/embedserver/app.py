@@ -80,8 +80,11 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
             state.engine = loader(settings, serving)
             state.serving = serving
             state.model_load_time_ms = (time.perf_counter() - started) * 1000
-            print(f"[{framework}] model loaded in {state.model_load_time_ms:.0f} ms "
-                  f"(threads={settings.threads}, workers={settings.workers})", flush=True)
+            print(
+                f"[{framework}] model loaded in {state.model_load_time_ms:.0f} ms "
+                f"(threads={settings.threads}, workers={settings.workers})",
+                flush=True,
+            )
         except Exception as exc:  # reported by /health; the process stays up so the cause is visible
             state.load_error = f"{type(exc).__name__}: {exc}"
             print(f"[{framework}] model load failed: {state.load_error}", flush=True)
@@ -157,7 +160,7 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
         except orjson.JSONDecodeError as exc:
             return error(400, f"body is not valid JSON: {exc}")
         if not isinstance(body, dict):
-            return error(400, "body must be a JSON object {\"texts\": [...]}")
+            return error(400, 'body must be a JSON object {"texts": [...]}')
         texts = body.get("texts")
         if not isinstance(texts, list) or len(texts) == 0:
             return error(400, "'texts' must be a non-empty list of strings")

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { helpText, parseArgs, UsageError } from "./options.ts";
+
+test("the seed runner's flags parse", () => {
+  const o = parseArgs(["--model", "bge-small-en", "--frameworks", "pytorch", "onnx-python", "--skip-on-error", "--csv"]);
+  assert.equal(o.model, "bge-small-en");
+  assert.deepEqual(o.frameworks, ["pytorch", "onnx-python"]);
+  assert.equal(o.skip_on_error, true);
+  assert.equal(o.csv, true);
+  assert.equal(o.summary_only, false);
+});
+
+test("--csv takes an optional file name", () => {
+  assert.equal(parseArgs(["--summary-only", "--csv", "out.csv"]).csv, "out.csv");
+  assert.equal(parseArgs(["--csv", "--summary-only"]).csv, true);
+  assert.equal(parseArgs(["--csv=x.csv"]).csv, "x.csv");
+});
+
+test("numbers are coerced and validated", () => {
+  const o = parseArgs(["--levels", "1", "4", "--duration-s", "2.5", "--threads", "2"]);
+  assert.deepEqual(o.levels, [1, 4]);
+  assert.equal(o.duration_s, 2.5);
+  assert.equal(o.threads, 2);
+  assert.throws(() => parseArgs(["--levels", "0"]), /--levels: .*>0/);
+  assert.throws(() => parseArgs(["--duration-s", "abc"]), /--duration-s: .*expected number/);
+});
+
+test("profiles are a literal union", () => {
+  assert.equal(parseArgs(["--profile", "standard"]).profile, "standard");
+  assert.throws(() => parseArgs(["--profile", "huge"]), /--profile: Invalid option: expected one of "quick"\|"standard"\|"full"/);
+});
+
+test("unknown options and stray arguments are usage errors", () => {
+  assert.throws(() => parseArgs(["--frobnicate"]), (e: Error) => e instanceof UsageError && /unknown option --frobnicate/.test(e.message));
+  assert.throws(() => parseArgs(["pytorch"]), /unexpected argument 'pytorch'/);
+  assert.throws(() => parseArgs(["--frameworks"]), /--frameworks needs at least one value/);
+  assert.throws(() => parseArgs(["--summary-only=yes"]), /takes no value/);
+});
+
+test("help lists every option with its description", () => {
+  const help = helpText();
+  for (const flag of ["--model", "--frameworks", "--skip-on-error", "--summary-only", "--csv [file]", "--profile", "--help", "--levels"]) {
+    assert.ok(help.includes(flag), `help mentions ${flag}`);
+  }
+  assert.match(help, /quick \| standard \| full/);
+});

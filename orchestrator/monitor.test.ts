@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { test } from "node:test";
+import { parseProcStat, ResourceMonitor, treeOf } from "./monitor.ts";
+
+test("parses /proc/<pid>/stat even when the command name has spaces and parentheses", () => {
+  const line = "4242 (weird (name) x) S 1 4242 4242 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 3 0 100 1000000 2560 18446744073709551615";
+  const s = parseProcStat(4242, line);
+  assert.equal(s.ppid, 1);
+  assert.equal(s.cpuTicks, 200);
+  assert.equal(s.rssBytes, 2560 * 4096);
+});
+
+test("treeOf collects all descendants and nothing else", () => {
+  const mk = (pid: number, ppid: number) => ({ pid, ppid, cpuTicks: pid, rssBytes: 1 });
+  const stats = [mk(1, 0), mk(10, 1), mk(11, 10), mk(12, 10), mk(13, 11), mk(20, 1)];
+  assert.deepEqual(treeOf(10, stats).map((s) => s.pid).sort((a, b) => a - b), [10, 11, 12, 13]);
+  assert.deepEqual(treeOf(99, stats), []);
+});
+
+test("a busy child process shows up as CPU and RSS of its parent's tree", async () => {
+  // A shell whose child spins for ~1.2 s: the tree's CPU must be near one core, an idle tree near zero.
+  const child = spawn("sh", ["-c", "timeout 1.2 sh -c 'while :; do :; done'; sleep 0.2"], { stdio: "ignore" });
+  const idle = spawn("sleep", ["2"], { stdio: "ignore" });
+  const mon = new ResourceMonitor(100);
+  mon.watch("busy", child.pid!);
+  mon.watch("idle", idle.pid!);
+  mon.start();
+  await new Promise((r) => setTimeout(r, 1000));
+  const out = mon.stop();
+  child.kill();
+  idle.kill();
+  assert.ok(out["busy"]!.cpu_percent > 40, `busy tree CPU ${out["busy"]!.cpu_percent}`);
+  assert.ok(out["idle"]!.cpu_percent < 10, `idle tree CPU ${out["idle"]!.cpu_percent}`);
+  assert.ok(out["busy"]!.memory_mb > 0);
+  assert.ok(out["busy"]!.samples.length >= 5);
+});
