@@ -22,10 +22,22 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 import torch
 
+# The probe set every server is verified against (reference/probes.json): short, long past the
+# max length (truncation), multilingual, unicode/emoji, whitespace-only, repeated text.
 PROBE_TEXTS = [
     "The quick brown fox jumps over the lazy dog.",
     "How do I reset my password?",
+    "hi",
     "Embedding models map sentences to vectors so that similar meanings lie close together.",
+    " ".join(["Long inputs must be truncated exactly like sentence-transformers does it."] * 60),
+    "Der schnelle braune Fuchs springt über den faulen Hund.",
+    "Le renard brun rapide saute par-dessus le chien paresseux.",
+    "敏捷的棕色狐狸跳过了懒狗。",
+    "Быстрая коричневая лиса перепрыгивает через ленивую собаку.",
+    "Emoji and symbols: 🚀🔥 naïve café — “quotes” ™ © ½ ∑",
+    "   ",
+    "repeat repeat repeat repeat repeat repeat repeat repeat",
+    "How do I reset my password?",
 ]
 
 
@@ -63,7 +75,7 @@ def export_onnx(st_dir: Path, out_file: Path) -> list[str]:
 
     model = AutoModel.from_pretrained(str(st_dir), attn_implementation="eager").eval()
     use_tt = getattr(model.config, "type_vocab_size", 0) > 1
-    wrapper = Wrapper(model, use_tt)
+    wrapper = Wrapper(model, use_tt).eval()
     ids = torch.ones(2, 8, dtype=torch.long)
     mask = ids.clone()
     mask[1, 5:] = 0  # a padded row, so masking is traced as data-dependent
@@ -95,6 +107,25 @@ def _param_bytes(model: torch.nn.Module) -> int:
     return sum(p.numel() * p.element_size() for p in model.parameters())
 
 
+def write_reference(out: Path, vectors: np.ndarray) -> None:
+    """fp32 sentence-transformers (torch) embeddings of the probe set: what correct output looks like."""
+    ref_dir = out / "reference"
+    ref_dir.mkdir(parents=True, exist_ok=True)
+    body = {
+        "texts": PROBE_TEXTS,
+        "normalized": True,
+        "source": f"sentence-transformers {_st_version()} on torch {torch.__version__}, fp32, CPU",
+        "embeddings": [[float(x) for x in row] for row in vectors.astype(np.float32)],
+    }
+    (ref_dir / "probes.json").write_text(json.dumps(body) + "\n")
+
+
+def _st_version() -> str:
+    import sentence_transformers
+
+    return sentence_transformers.__version__
+
+
 def check_onnx(st_dir: Path, onnx_file: Path, serving: dict[str, Any]) -> float:
     """Cosine of ONNX Runtime vs sentence-transformers (torch) on the probe texts; returns the minimum."""
     import onnxruntime as ort
@@ -102,6 +133,7 @@ def check_onnx(st_dir: Path, onnx_file: Path, serving: dict[str, Any]) -> float:
     from tokenizers import Tokenizer
 
     ref = SentenceTransformer(str(st_dir), device="cpu").encode(PROBE_TEXTS, normalize_embeddings=True)
+    write_reference(onnx_file.parent.parent, ref)
     tok = Tokenizer.from_file(str(onnx_file.parent.parent / "tokenizer.json"))
     tok.enable_truncation(max_length=serving["max_seq_length"])
     tok.enable_padding()
