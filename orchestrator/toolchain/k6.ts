@@ -27,8 +27,8 @@ export function k6Version(bin: string): string | null {
   }
 }
 
-function onPath(name: string): string | null {
-  for (const dir of (process.env["PATH"] ?? "").split(path.delimiter)) {
+function onPath(name: string, searchPath = process.env["PATH"] ?? ""): string | null {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
     if (existsSync(candidate)) return candidate;
@@ -65,14 +65,21 @@ export async function ensureK6(): Promise<K6Binary> {
   return { path: await buildK6(cached), version: K6_VERSION, source: "built" };
 }
 
+/** Go on PATH, else in its usual install location (often missing from non-login shells' PATH). */
+export function findGo(searchPath: string, fallbacks: readonly string[] = ["/usr/local/go/bin/go"]): string | null {
+  return onPath("go", searchPath) ?? fallbacks.find((f) => existsSync(f)) ?? null;
+}
+
+export function missingGoMessage(target: string): string {
+  return (
+    `k6 not found (checked K6_BIN, PATH and ${target}) and Go is not installed to build it.\n` +
+    `Install Go >= 1.24 (https://go.dev/dl/) or a k6 binary, or set K6_BIN=/path/to/k6. The suite builds ${K6_MODULE}@${K6_VERSION}.`
+  );
+}
+
 async function buildK6(target: string): Promise<string> {
-  const go = onPath("go") ?? (existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : null);
-  if (!go) {
-    throw new ToolchainError(
-      "k6 not found (checked K6_BIN, PATH and " + target + ") and Go is not installed to build it.\n" +
-        `Install Go >= 1.24 (https://go.dev/dl/) or a k6 binary, or set K6_BIN=/path/to/k6. The suite builds ${K6_MODULE}@${K6_VERSION}.`,
-    );
-  }
+  const go = findGo(process.env["PATH"] ?? "");
+  if (!go) throw new ToolchainError(missingGoMessage(target));
   const dir = path.dirname(target);
   const staging = `${dir}.building-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
