@@ -5,11 +5,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const skip = new Set(["node_modules", "models", "results", "target", "build", ".git"]);
+// Generated or vendored folders at the top level only: orchestrator/models and orchestrator/results are source.
+const skipTop = new Set(["node_modules", "models", "results", "build"]);
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
-    if (skip.has(name) || name.startsWith(".")) continue;
+    if ((dir === root && skipTop.has(name)) || name === "target" || name === "node_modules" || name.startsWith(".")) continue;
     const abs = path.join(dir, name);
     if (statSync(abs).isDirectory()) walk(abs, out);
     else if (name.endsWith(".test.ts")) out.push(path.relative(root, abs));

@@ -5,7 +5,7 @@ import path from "node:path";
 import { ConfigError, getModel, loadSuiteConfig, type DiscoveredServer } from "./config/load.ts";
 import { CliOptions, helpText, parseArgs, UsageError } from "./cli/options.ts";
 import { interruptK6 } from "./k6run.ts";
-import { stopAllServers } from "./launch/process.ts";
+import { killAllServersNow, stopAllServers } from "./launch/process.ts";
 import { log } from "./log.ts";
 import { ensureModel, ModelError } from "./models/prepare.ts";
 import { ROOT } from "./paths.ts";
@@ -132,13 +132,16 @@ async function main(argv: string[]): Promise<number> {
   return 1;
 }
 
-let signals = 0;
+let firstSignalAt = 0;
 const onSignal = (sig: NodeJS.Signals) => {
-  signals++;
-  if (signals > 1) {
-    log.error(`second ${sig}: exiting now`);
+  // Ctrl-C reaches us twice (from the terminal and forwarded by tsx/npm): only a later press forces.
+  if (firstSignalAt > 0) {
+    if (Date.now() - firstSignalAt < 1500) return;
+    log.error(`second ${sig}: killing servers and exiting now`);
+    killAllServersNow();
     process.exit(130);
   }
+  firstSignalAt = Date.now();
   log.warn(`${sig}: stopping the current level and servers (finished levels are already saved); press again to force`);
   interruption.requested = true;
   interruptK6();

@@ -53,6 +53,9 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
     "run",
     "--quiet",
     "--no-usage-report",
+    // k6's REST API would bind localhost:6565; a random port lets runs (and tests) overlap.
+    "--address",
+    "127.0.0.1:0",
     ...env("BASE_URL", o.baseUrl),
     ...env("CONCURRENCY", o.concurrency),
     ...env("DURATION", `${o.durationS}s`),

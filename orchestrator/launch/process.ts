@@ -23,6 +23,11 @@ export async function stopAllServers(timeoutS = 5): Promise<void> {
   await Promise.all([...running].map((s) => s.stop(timeoutS)));
 }
 
+/** Last resort before a forced exit: SIGKILL every server's process group, synchronously. */
+export function killAllServersNow(): void {
+  for (const s of running) killGroup(s.pid, "SIGKILL");
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
