@@ -22,15 +22,15 @@ test("a busy child process shows up as CPU and RSS of its parent's tree", async 
   // A shell whose grandchild spins for ~1.2 s against an idle process. The thresholds are loose on
   // purpose: on a loaded 2-core machine the spinner gets only a share of a core.
   const child = spawn("sh", ["-c", "timeout 1.2 sh -c 'while :; do :; done'; sleep 0.2"], { stdio: "ignore" });
-  const idle = spawn("sleep", ["2"], { stdio: "ignore" });
+  const sleeper = spawn("sleep", ["2"], { stdio: "ignore" });
   const mon = new ResourceMonitor(100);
   mon.watch("busy", child.pid!);
-  mon.watch("idle", idle.pid!);
+  mon.watch("idle", sleeper.pid!);
   mon.start();
   await new Promise((r) => setTimeout(r, 1000));
   const out = mon.stop();
   child.kill();
-  idle.kill();
+  sleeper.kill();
   const busy = out["busy"]!.cpu_percent;
   const idle = out["idle"]!.cpu_percent;
   assert.ok(busy > 5 && busy > idle + 5, `busy tree CPU ${busy} vs idle ${idle}`);
