@@ -18,6 +18,25 @@ const FRAMEWORK = "onnx-python";
 const LEVELS = ["1", "2"];
 const DB = "eb_e2e";
 
+type Scenario = FrameworkResult["scenarios"][string];
+const numbers = (s: InfluxSeries, column = 1) => s.values.map((r) => r[column]).filter((v): v is number => typeof v === "number");
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Beyond "returns data": panels whose numbers can be checked against the result file. */
+const SEMANTIC_CHECKS: Record<string, (s: InfluxSeries, level: Scenario | undefined, where: string) => void> = {
+  // Mean of the 1 s request counts of a level is its throughput (edges of the level pull it down a little).
+  "Requests per second": (s, level, where) => {
+    const rps = mean(numbers(s));
+    assert.ok(level && rps > level.throughput_qps * 0.5 && rps < level.throughput_qps * 1.5, `${where}: ${rps} req/s vs ${level?.throughput_qps}`);
+  },
+  "Virtual users": (s, level, where) => assert.equal(Math.max(...numbers(s)), level?.concurrency, where),
+  "Errors per second": (s, _level, where) => assert.equal(Math.max(...numbers(s)), 0, `${where}: the run had no errors`),
+  "Server CPU": (s, level, where) => {
+    const cpu = mean(numbers(s));
+    assert.ok(level && cpu > level.server_cpu_percent * 0.5 && cpu < level.server_cpu_percent * 1.5, `${where}: ${cpu}% vs ${level?.server_cpu_percent}%`);
+  },
+};
+
 describe("--influx and --k6-report on a real run", { timeout: 1_800_000 }, () => {
   let influxd: Influxd;
   let client: InfluxClient;
@@ -116,6 +135,7 @@ describe("--influx and --k6-report on a real run", { timeout: 1_800_000 }, () =>
       concurrency: (v) => LEVELS.includes(v),
     };
     let checked = 0;
+    const semanticChecked = new Set<string>();
     for (const { file, dashboard } of loadDashboards(path.join(ROOT, "grafana", "dashboards"))) {
       for (const q of panelQueries(dashboard)) {
         const where = `${path.basename(file)} '${q.panel}' ${q.refId}`;
@@ -131,6 +151,11 @@ describe("--influx and --k6-report on a real run", { timeout: 1_800_000 }, () =>
           const numbers = s.values.flatMap((row) => row.slice(1)).filter((v) => typeof v === "number" && Number.isFinite(v));
           assert.ok(numbers.length > 0 || s.values.some((row) => row.slice(1).some((v) => typeof v === "string" && v !== "")), `${where}: only nulls`);
         }
+        const semantic = SEMANTIC_CHECKS[q.panel];
+        if (semantic) {
+          for (const s of series) semantic(s, result.scenarios[`concurrency_${s.tags?.["concurrency"] ?? ""}`], where);
+          semanticChecked.add(q.panel);
+        }
         // Panels split by level show both levels of the run.
         if (tagKeys.includes("concurrency")) assert.deepEqual([...new Set(series.map((s) => s.tags!["concurrency"]))].sort(), LEVELS, where);
         // Another framework's or another run's dashboard shows nothing of this run.
@@ -142,6 +167,7 @@ describe("--influx and --k6-report on a real run", { timeout: 1_800_000 }, () =>
       }
     }
     assert.ok(checked >= 20, `${checked} panel queries checked`);
+    assert.deepEqual([...semanticChecked].sort(), Object.keys(SEMANTIC_CHECKS).sort());
   });
 
   test("--k6-report saves k6's web-dashboard HTML report of each level", () => {
