@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, getModel, loadSuiteConfig, type DiscoveredServer } from "./config/load.ts";
 import { CliOptions, helpText, parseArgs, UsageError } from "./cli/options.ts";
+import { INFLUX_ENV, InfluxExporter, InfluxUnavailable } from "./influx/export.ts";
 import { interruptK6 } from "./k6run.ts";
 import { killAllServersNow, stopAllServers } from "./launch/process.ts";
 import { log } from "./log.ts";
@@ -85,6 +86,12 @@ async function main(argv: string[]): Promise<number> {
     warmup_requests: opts.warmup_requests ?? base.warmup_requests,
   };
 
+  // Checked before any slow step, so an unreachable database is known at once.
+  const influxUrl = opts.influx ?? process.env[INFLUX_ENV];
+  const observer = influxUrl
+    ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined)
+    : undefined;
+
   const k6 = await ensureK6();
   log.step(`k6 ${k6.version} (${k6.source}: ${k6.path})`);
   if (!existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
@@ -116,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
         maxErrorRate: config.benchmark.max_error_rate,
         monitorIntervalMs: config.benchmark.monitor_interval_ms,
         threads: opts.threads,
+        observer,
+        k6Report: opts.k6_report,
       }),
     );
   }
@@ -156,7 +165,7 @@ main(process.argv.slice(2))
   })
   .catch(async (err: unknown) => {
     await stopAllServers();
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ToolchainError || err instanceof ModelError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ToolchainError || err instanceof ModelError || err instanceof InfluxUnavailable) {
       log.error(err.message);
       process.exitCode = 2;
     } else {

@@ -16,6 +16,8 @@ export interface K6LevelOptions {
   requestTimeoutS: number;
   tags: { framework: string; model: string; run_id: string };
   summaryFile: string;
+  /** Also export k6's web dashboard (the former xk6-dashboard) as a self-contained HTML file here. */
+  htmlReport?: string;
   /** Extra `k6 run` arguments (outputs such as --out influxdb=…). */
   extraArgs?: readonly string[];
   extraEnv?: Record<string, string>;
@@ -45,8 +47,24 @@ export function interruptK6(): void {
   for (const child of active) child.kill("SIGINT");
 }
 
+/**
+ * Environment that makes k6 export its web dashboard without opening a port. The dashboard draws
+ * graphs only after three aggregation periods, so the period (default 10 s) shrinks with short
+ * levels to give at least four snapshots.
+ */
+export function webDashboardEnv(file: string, durationS: number): Record<string, string> {
+  const periodS = Math.max(1, Math.min(10, Math.floor(durationS / 4)));
+  return {
+    K6_WEB_DASHBOARD: "true",
+    K6_WEB_DASHBOARD_PORT: "-1",
+    K6_WEB_DASHBOARD_PERIOD: `${periodS}s`,
+    K6_WEB_DASHBOARD_EXPORT: file,
+  };
+}
+
 export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
   rmSync(o.summaryFile, { force: true });
+  if (o.htmlReport) rmSync(o.htmlReport, { force: true });
   mkdirSync(path.dirname(o.summaryFile), { recursive: true });
   const env = (k: string, v: string | number) => ["-e", `${k}=${v}`];
   const args = [
@@ -73,7 +91,7 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(o.k6, args, {
-      env: { ...process.env, K6_NO_USAGE_REPORT: "true" },
+      env: { ...process.env, K6_NO_USAGE_REPORT: "true", ...(o.htmlReport ? webDashboardEnv(o.htmlReport, o.durationS) : {}) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     active.add(child);
@@ -97,6 +115,7 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
         reject(new Error(`k6 exited with ${exitCode} (${meaning})\n${tail.trim().split("\n").slice(-15).join("\n")}`));
         return;
       }
+      if (o.htmlReport && !existsSync(o.htmlReport)) log.warn(`k6 wrote no web-dashboard report at ${o.htmlReport}`);
       if (exitCode === 99) log.warn(`k6 thresholds crossed at concurrency ${o.concurrency} (error rate above ${o.maxErrorRate})`);
       resolve({ exitCode, summary: JSON.parse(readFileSync(o.summaryFile, "utf8")) });
     });

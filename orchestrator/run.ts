@@ -10,10 +10,10 @@ import { startProcess, type ServerProcess } from "./launch/process.ts";
 import { prepareServer, substitute, type Vars } from "./launch/prepare.ts";
 import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
-import { ResourceMonitor } from "./monitor.ts";
+import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
 import { cacheDir, ROOT } from "./paths.ts";
 import { scenarioFromSummary } from "./results/map.ts";
-import type { EnvironmentInfo, FrameworkResult } from "./results/schema.ts";
+import type { EnvironmentInfo, FrameworkResult, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { saveResult } from "./results/store.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
@@ -34,6 +34,22 @@ export interface RunSettings {
   monitorIntervalMs: number;
   /** Passed to the server's threads variable when set; otherwise each server picks its default. */
   threads?: number;
+  /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
+  observer?: RunObserver;
+  /** Save k6's web-dashboard HTML report of each level next to its summary. */
+  k6Report?: boolean;
+}
+
+/** Lifecycle hooks for exporters. */
+export interface RunObserver {
+  /** Extra `k6 run` arguments, e.g. `--out influxdb=…`. */
+  k6Args(): string[];
+  /** After the first inference and /info (cold start known). */
+  started(result: FrameworkResult): Promise<void>;
+  /** After each level, with the monitor's samples of that level. */
+  level(result: FrameworkResult, scenario: ScenarioResult, resources: Record<string, ResourceSummary>): Promise<void>;
+  /** When the framework is done, whatever its status. */
+  finished(result: FrameworkResult): Promise<void>;
 }
 
 /** Set by the Ctrl-C handler; checked between steps. */
@@ -122,6 +138,7 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
     result.cold_start_ms = Number((performance.now() - proc.startedAt).toFixed(1));
     const info = await requestJson(`${url}/info`);
     result.server_info = info.status === 200 && typeof info.body === "object" ? (info.body as Record<string, unknown>) : null;
+    await s.observer?.started(result);
     log.step(`${m.name}: healthy; cold start ${result.cold_start_ms} ms, first inference ${result.first_inference_ms.toFixed(1)} ms`);
 
     const warmTexts = generateTexts(Math.max(1, s.profile.warmup_requests), 24, 11);
@@ -143,6 +160,7 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
       const startedAt = new Date();
       let level;
       let resources;
+      const k6Files = path.join(s.resultsDir, s.model.key, "k6", `${m.name}-c${concurrency}`);
       try {
         level = await runK6Level({
           k6: s.k6,
@@ -155,7 +173,9 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
           maxErrorRate: s.maxErrorRate,
           requestTimeoutS: s.requestTimeoutS,
           tags: { framework: m.name, model: s.model.key, run_id: s.runId },
-          summaryFile: path.join(s.resultsDir, s.model.key, "k6", `${m.name}-c${concurrency}.summary.json`),
+          summaryFile: `${k6Files}.summary.json`,
+          htmlReport: s.k6Report ? `${k6Files}.report.html` : undefined,
+          extraArgs: s.observer?.k6Args(),
           onStart: (pid) => monitor.watch("client", pid),
         });
       } finally {
@@ -172,6 +192,7 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
       });
       result.scenarios[scenario.scenario_name] = scenario;
       save();
+      await s.observer?.level(result, scenario, resources);
       log.step(
         `${m.name}: c=${concurrency}: ${scenario.throughput_qps.toFixed(1)} req/s, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
           `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent.toFixed(0)}%`,
@@ -189,6 +210,7 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
     if (proc) await proc.stop(s.stopTimeoutS);
     result.finished_at = new Date().toISOString();
     save();
+    await s.observer?.finished(result);
   }
   return result;
 }

@@ -45,3 +45,17 @@ test("help lists every option with its description", () => {
   }
   assert.match(help, /quick \| standard \| full/);
 });
+
+test("InfluxDB and report flags: URL, a literal on-error choice, a boolean report switch", () => {
+  const o = parseArgs(["--influx", "http://127.0.0.1:8086/eb", "--influx-on-error", "continue", "--k6-report"]);
+  assert.equal(o.influx, "http://127.0.0.1:8086/eb");
+  assert.equal(o.influx_on_error, "continue");
+  assert.equal(o.k6_report, true);
+  const d = parseArgs([]);
+  assert.equal(d.influx, undefined);
+  assert.equal(d.influx_on_error, "stop");
+  assert.equal(d.k6_report, false);
+  assert.throws(() => parseArgs(["--influx-on-error", "ignore"]), /--influx-on-error: Invalid option: expected one of "stop"\|"continue"/);
+  assert.throws(() => parseArgs(["--influx"]), /--influx needs exactly one value/);
+  assert.match(helpText(), /--influx <v>[\s\S]*EMBEDDING_BENCH_INFLUX/);
+});

@@ -1,6 +1,7 @@
 // Command-line options: one zod schema gives parsing, validation, types and the --help text.
 import { z } from "zod";
 import { ProfileName } from "../config/schema.ts";
+import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -27,6 +28,16 @@ export const CliOptions = z
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.coerce.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
     threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: each server's own choice"),
+    influx: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(`export to InfluxDB v1: k6 samples and the orchestrator's series, e.g. http://127.0.0.1:8086/embedding_bench (default: $${INFLUX_ENV})`),
+    influx_on_error: z
+      .enum(InfluxOnError)
+      .default("stop")
+      .describe("when InfluxDB is unreachable at the start: stop (exit 2) | continue without export (default: stop)"),
+    k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/<model>/k6/<framework>-c<N>.report.html"),
     results_dir: z.string().min(1).default("results").describe("where results/<model>/<framework>.json are written (default: results)"),
     list: z.boolean().default(false).describe("list the models and frameworks found, then exit"),
     help: z.boolean().default(false).describe("show this help"),
@@ -124,7 +135,8 @@ export function helpText(): string {
     "",
     "Environment: K6_BIN (k6 binary to use), EMBEDDING_BENCH_CACHE (cache folder, default ~/.cache/embedding-bench),",
     "EMBEDDING_BENCH_MODELS (prepared models, default ./models), EMBEDDING_BENCH_PYTHON (base Python, default python3),",
-    "EMBEDDING_BENCH_EXTRA_SERVERS (extra folders of server folders, ':'-separated).",
+    "EMBEDDING_BENCH_EXTRA_SERVERS (extra folders of server folders, ':'-separated),",
+    `${INFLUX_ENV} (InfluxDB URL when --influx is not given).`,
     "",
   ].join("\n");
 }

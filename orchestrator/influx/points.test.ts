@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { sampleResult } from "../../tests/fixtures/results.ts";
+import { toLine } from "./line.ts";
+import { levelPoint, MEASUREMENTS, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
+
+const TAGS = { framework: "onnx-python", model: "all-MiniLM-L6-v2", run_id: "20261123-114705-5d9f" };
+
+test("a level point carries k6's tags and the standard schema's figures", () => {
+  const r = sampleResult();
+  const p = levelPoint(r, r.scenarios["concurrency_4"]!);
+  assert.equal(p.measurement, MEASUREMENTS.level);
+  assert.deepEqual(p.tags, { ...TAGS, concurrency: "4", scenario: "concurrency_4", runtime: "ONNX Runtime", language: "Python" });
+  assert.equal(p.fields["concurrency_vus"], 4);
+  assert.equal(p.fields["throughput_qps"], 163.8);
+  assert.equal(p.fields["latency_p50_ms"], 23.1);
+  assert.equal(p.fields["latency_p95_ms"], 23.1 + 2.6);
+  assert.equal(p.fields["latency_p999_ms"], 23.1 + 13.8);
+  assert.equal(p.fields["server_cpu_percent"], 179.3);
+  assert.equal(p.fields["server_inference_p50_ms"], 3.9);
+  assert.equal(p.timeMs, Date.parse("2026-11-23T11:47:18.000Z"));
+  assert.match(toLine(p)!, /^eb_level,concurrency=4,framework=onnx-python,language=Python,model=all-MiniLM-L6-v2,run_id=20261123-114705-5d9f,runtime=ONNX\\ Runtime,scenario=concurrency_4 /);
+});
+
+test("startup point: cold start, first inference and the server's model load time", () => {
+  const r = { ...sampleResult(), server_info: { model_load_time_ms: 812.5 } };
+  const p = startupPoint(r, 1000);
+  assert.deepEqual(p.tags, { ...TAGS, runtime: "ONNX Runtime", language: "Python" });
+  assert.deepEqual(p.fields, { cold_start_ms: 1357.6, first_inference_ms: 50.97, model_load_time_ms: 812.5, synthetic_weights: false });
+  // A server without the figure: the field is left out rather than written as a fake number.
+  assert.equal(startupPoint(sampleResult(), 1000).fields["model_load_time_ms"], null);
+});
+
+test("every monitor sample becomes a point tagged with its process tree and level", () => {
+  const trees = {
+    server: { cpu_percent: 150, memory_mb: 200, memory_peak_mb: 210, samples: [{ t_ms: 10, cpu_percent: 140, rss_mb: 199 }, { t_ms: 510, cpu_percent: 160, rss_mb: 201 }] },
+    client: { cpu_percent: 9, memory_mb: 40, memory_peak_mb: 41, samples: [{ t_ms: 510.4, cpu_percent: 9, rss_mb: 40 }] },
+  };
+  const points = resourcePoints(sampleResult(), 2, trees);
+  assert.equal(points.length, 3);
+  assert.deepEqual(points[0], { measurement: "eb_resource", tags: { ...TAGS, concurrency: "2", scenario: "concurrency_2", process: "server" }, fields: { cpu_percent: 140, rss_mb: 199 }, timeMs: 10 });
+  assert.equal(points[2]!.tags["process"], "client");
+  assert.equal(points[2]!.timeMs, 510);
+});
+
+test("run point records how the framework ended", () => {
+  const r = { ...sampleResult(), status: "failed" as const, failure: "server died" };
+  const p = runPoint(r, 7);
+  assert.deepEqual(p.fields, { status: "failed", failure: "server died", levels_completed: 2 });
+});
+
+test("verification: absent is no points, present gives a summary and one point per probe, malformed is reported", () => {
+  assert.deepEqual(verificationPoints(sampleResult(), 1), { points: [], problem: null });
+  const ok = verificationPoints({ ...sampleResult(), verification: { passed: true, probes: [{ name: "short", cosine: 0.99999 }, { name: "emoji", cosine: 0.9991 }], extra: 1 } }, 1);
+  assert.equal(ok.problem, null);
+  assert.equal(ok.points.length, 3);
+  assert.deepEqual(ok.points[0]!.fields, { passed: true, min_cosine: 0.9991, probes: 2 });
+  assert.deepEqual(ok.points[2]!.tags, { ...TAGS, probe: "emoji" });
+  const bad = verificationPoints({ ...sampleResult(), verification: { probes: [{ name: "short" }] } }, 1);
+  assert.equal(bad.points.length, 0);
+  assert.match(bad.problem!, /verification of onnx-python not exported: passed: .*; probes\.0\.cosine/);
+});

@@ -1,0 +1,156 @@
+// What the orchestrator writes to InfluxDB next to k6's own metrics. Every series carries the tags
+// k6 puts on its samples (framework, model, run_id; concurrency and scenario where a level applies),
+// so one dashboard filter selects both. Measurements are prefixed `eb_` to stay clear of k6's names.
+import { z } from "zod";
+import type { ResourceSummary } from "../monitor.ts";
+import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
+import type { Point } from "./line.ts";
+
+export const MEASUREMENTS = {
+  /** One point per monitor sample: fields cpu_percent (100 = one core), rss_mb (MiB); tag process = server | client (k6). */
+  resource: "eb_resource",
+  /** Once per framework after the first inference: cold_start_ms, first_inference_ms, model_load_time_ms. */
+  startup: "eb_startup",
+  /** One point per finished level: the standard schema's figures (latency_*_ms, throughput_qps, CPU, memory, errors). */
+  level: "eb_level",
+  /** Per verification probe (cosine vs the reference) and one summary point (probe = "_all"). */
+  verify: "eb_verify",
+  /** Framework status when it ends: status, failure, levels_completed. */
+  run: "eb_run",
+} as const;
+
+interface BaseTags {
+  framework: string;
+  model: string;
+  run_id: string;
+}
+
+const baseTags = (r: FrameworkResult): BaseTags & Record<string, string> => ({
+  framework: r.framework,
+  model: r.model_name,
+  run_id: r.run_id,
+});
+
+/** Tags of a level, the same as k6 puts on its samples (scenario = concurrency_<N>). */
+const levelTags = (r: FrameworkResult, concurrency: number) => ({
+  ...baseTags(r),
+  concurrency: String(concurrency),
+  scenario: `concurrency_${concurrency}`,
+});
+
+export function startupPoint(r: FrameworkResult, timeMs: number): Point {
+  const load = r.server_info?.["model_load_time_ms"];
+  return {
+    measurement: MEASUREMENTS.startup,
+    tags: { ...baseTags(r), runtime: r.runtime, language: r.language },
+    fields: {
+      cold_start_ms: r.cold_start_ms,
+      first_inference_ms: r.first_inference_ms,
+      model_load_time_ms: typeof load === "number" ? load : null,
+      synthetic_weights: r.synthetic_weights,
+    },
+    timeMs,
+  };
+}
+
+export function resourcePoints(r: FrameworkResult, concurrency: number, trees: Record<string, ResourceSummary>): Point[] {
+  return Object.entries(trees).flatMap(([process, summary]) =>
+    summary.samples.map((s) => ({
+      measurement: MEASUREMENTS.resource,
+      tags: { ...levelTags(r, concurrency), process },
+      fields: { cpu_percent: s.cpu_percent, rss_mb: s.rss_mb },
+      timeMs: Math.round(s.t_ms),
+    })),
+  );
+}
+
+export function levelPoint(r: FrameworkResult, s: ScenarioResult): Point {
+  const l = s.latency_ms;
+  return {
+    measurement: MEASUREMENTS.level,
+    tags: { ...levelTags(r, s.concurrency), runtime: r.runtime, language: r.language },
+    fields: {
+      // Concurrency again as a number: tags are strings and sort "16" before "4".
+      concurrency_vus: s.concurrency,
+      batch_size: s.batch_size,
+      num_requests: s.num_requests,
+      throughput_qps: s.throughput_qps,
+      embeddings_per_sec: s.embeddings_per_sec,
+      total_duration_sec: s.total_duration_sec,
+      latency_mean_ms: l.mean,
+      latency_p50_ms: l.median,
+      latency_p90_ms: l.p90,
+      latency_p95_ms: l.p95,
+      latency_p99_ms: l.p99,
+      latency_p999_ms: l.p999,
+      latency_min_ms: l.min,
+      latency_max_ms: l.max,
+      latency_stddev_ms: l.stddev,
+      server_cpu_percent: s.server_cpu_percent,
+      server_memory_mb: s.server_memory_mb,
+      server_memory_peak_mb: s.server_memory_peak_mb,
+      client_cpu_percent: s.client_cpu_percent,
+      client_memory_mb: s.client_memory_mb,
+      errors: s.errors,
+      error_rate: s.error_rate,
+      server_inference_p50_ms: s.server_inference_ms?.median ?? null,
+      server_inference_p95_ms: s.server_inference_ms?.p95 ?? null,
+      thresholds_ok: s.thresholds_ok,
+      synthetic_weights: r.synthetic_weights,
+    },
+    timeMs: Date.parse(s.started_at),
+  };
+}
+
+export function runPoint(r: FrameworkResult, timeMs: number): Point {
+  return {
+    measurement: MEASUREMENTS.run,
+    tags: { ...baseTags(r), runtime: r.runtime, language: r.language },
+    fields: { status: r.status, failure: r.failure ?? "", levels_completed: Object.keys(r.scenarios).length },
+    timeMs,
+  };
+}
+
+/**
+ * The parts of a verification result this exporter reads. The verify phase owns its schema; this
+ * reader accepts any object with these fields (extra keys are the verify phase's business).
+ */
+export const VerificationForExport = z.object({
+  passed: z.boolean().describe("the framework matched the reference"),
+  min_cosine: z.number().optional().describe("lowest cosine similarity to the fp32 reference over the probes"),
+  probes: z
+    .array(
+      z.object({
+        name: z.string().describe("probe label, e.g. short, multilingual"),
+        cosine: z.number().describe("cosine similarity to the reference embedding"),
+      }),
+    )
+    .optional(),
+});
+export type VerificationForExport = z.infer<typeof VerificationForExport>;
+
+/** Points of `result.verification`; `problem` explains a present but unreadable one (logged, never silent). */
+export function verificationPoints(r: FrameworkResult & { verification?: unknown }, timeMs: number): { points: Point[]; problem: string | null } {
+  if (r.verification === undefined || r.verification === null) return { points: [], problem: null };
+  const parsed = VerificationForExport.safeParse(r.verification);
+  if (!parsed.success) {
+    return {
+      points: [],
+      problem: `verification of ${r.framework} not exported: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    };
+  }
+  const v = parsed.data;
+  const probes = v.probes ?? [];
+  return {
+    points: [
+      {
+        measurement: MEASUREMENTS.verify,
+        tags: { ...baseTags(r), probe: "_all" },
+        fields: { passed: v.passed, min_cosine: v.min_cosine ?? (probes.length ? Math.min(...probes.map((p) => p.cosine)) : null), probes: probes.length },
+        timeMs,
+      },
+      ...probes.map((p) => ({ measurement: MEASUREMENTS.verify, tags: { ...baseTags(r), probe: p.name }, fields: { cosine: p.cosine }, timeMs })),
+    ],
+    problem: null,
+  };
+}
