@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { csvTimestamp, resultsToCsv, SEED_CSV_HEADER } from "./csv.ts";
+import { sampleResult } from "../../tests/fixtures/results.ts";
+
+test("the header starts with the seed's exact columns", () => {
+  const csv = resultsToCsv([sampleResult()]);
+  const header = csv.split("\n")[0]!;
+  assert.ok(
+    header.startsWith(
+      "timestamp,model,runtime,language,concurrency,qps,p50_latency_ms,p90_latency_ms,p95_latency_ms,p99_latency_ms,server_cpu_percent,server_memory_mb,client_cpu_percent,client_memory_mb",
+    ),
+    header,
+  );
+  assert.equal(header.split(",").slice(0, SEED_CSV_HEADER.length).join(","), SEED_CSV_HEADER.join(","));
+});
+
+test("one row per level, sorted by concurrency, with the level's figures", () => {
+  const lines = resultsToCsv([sampleResult()]).trim().split("\n");
+  assert.equal(lines.length, 3);
+  const [c1, c4] = [lines[1]!.split(","), lines[2]!.split(",")];
+  assert.deepEqual(c1.slice(0, 14), ["2026-11-23 11:47:07", "all-MiniLM-L6-v2", "ONNX Runtime", "Python", "1", "145", "6.1", "7.8", "8.7", "12.6", "183.2", "205.4", "10", "43.7"].map(String));
+  assert.equal(c4[4], "4");
+  assert.equal(c4[5], "163.8");
+  assert.equal(c1.at(-2), "false", "synthetic_weights is written as true/false");
+});
+
+test("values with commas are quoted", () => {
+  const r = sampleResult();
+  r.runtime = "ONNX Runtime, CPU";
+  const row = resultsToCsv([r]).split("\n")[1]!;
+  assert.ok(row.includes('"ONNX Runtime, CPU"'), row);
+});
+
+test("timestamps use the seed's 'YYYY-MM-DD HH:MM:SS' form", () => {
+  assert.equal(csvTimestamp("2024-11-28T15:30:45.123Z"), "2024-11-28 15:30:45");
+  assert.equal(csvTimestamp("2024-11-28T15:30:45Z"), "2024-11-28 15:30:45");
+});

@@ -1,0 +1,15 @@
+import os from "node:os";
+import type { EnvironmentInfo } from "./schema.ts";
+
+export function describeEnvironment(k6Version: string): EnvironmentInfo {
+  const cpus = os.cpus();
+  return {
+    hostname: os.hostname(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu_model: cpus[0]?.model.trim() ?? "unknown",
+    cpu_count: Math.max(1, cpus.length),
+    memory_total_mb: Math.round(os.totalmem() / 1048576),
+    k6_version: k6Version,
+    node_version: process.version,
+  };
+}

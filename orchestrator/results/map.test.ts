@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { scenarioFromSummary } from "./map.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// A summary captured from a real k6 v1.8.1 run against onnx-python (concurrency 1, 10 s).
+const summary = JSON.parse(readFileSync(path.join(here, "../../tests/fixtures/k6-summary-c1.json"), "utf8"));
+const resources = { cpu_percent: 183.24, memory_mb: 205.44, memory_peak_mb: 207.1, samples: [] };
+const ctx = { concurrency: 1, batchSize: 1, k6ExitCode: 0, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 } };
+
+test("maps k6 percentiles of successful requests to latency_ms", () => {
+  const s = scenarioFromSummary(summary, ctx);
+  const d = summary.metrics["http_req_duration{expected_response:true}"].values;
+  assert.equal(s.latency_ms.median, Number(d["med"].toFixed(3)));
+  assert.equal(s.latency_ms.p90, Number(d["p(90)"].toFixed(3)));
+  assert.equal(s.latency_ms.p95, Number(d["p(95)"].toFixed(3)));
+  assert.equal(s.latency_ms.p99, Number(d["p(99)"].toFixed(3)));
+  assert.equal(s.latency_ms.p999, Number(d["p(99.9)"].toFixed(3)));
+  assert.equal(s.latency_ms.min, Number(d["min"].toFixed(3)));
+  assert.equal(s.latency_ms.max, Number(d["max"].toFixed(3)));
+  assert.ok(s.latency_ms.min <= s.latency_ms.median && s.latency_ms.median <= s.latency_ms.p95);
+  assert.ok(s.latency_ms.p95 <= s.latency_ms.p99 && s.latency_ms.p99 <= s.latency_ms.p999 && s.latency_ms.p999 <= s.latency_ms.max);
+});
+
+test("QPS is successful requests over the k6 test-run duration", () => {
+  const s = scenarioFromSummary(summary, ctx);
+  const expected = summary.metrics.ok_requests.values.count / (summary.state.testRunDurationMs / 1000);
+  assert.ok(Math.abs(s.throughput_qps - expected) < 0.001, `${s.throughput_qps} vs ${expected}`);
+  assert.equal(s.embeddings_per_sec, s.throughput_qps);
+  assert.equal(s.num_requests, summary.metrics.http_reqs.values.count);
+  assert.equal(s.errors, 0);
+  assert.equal(s.error_rate, 0);
+  assert.equal(s.scenario_name, "concurrency_1");
+  assert.equal(s.server_cpu_percent, 183.2);
+  assert.equal(s.started_at, "2026-11-23T11:47:07.123Z");
+});
+
+test("stddev comes from the Σx and Σx² counters", () => {
+  const fake = structuredClone(summary);
+  // three requests of 1, 2 and 3 ms: mean 2, population stddev sqrt(2/3)
+  fake.metrics.ok_requests.values.count = 3;
+  fake.metrics.ok_duration_sum_ms.values.count = 6;
+  fake.metrics.ok_duration_sumsq_ms2.values.count = 14;
+  const s = scenarioFromSummary(fake, ctx);
+  assert.equal(s.latency_ms.stddev, Number(Math.sqrt(2 / 3).toFixed(3)));
+});
+
+test("errors and error rate come from failed checks; QPS excludes failures", () => {
+  const fake = structuredClone(summary);
+  fake.metrics.http_reqs.values.count = 100;
+  fake.metrics.ok_requests.values.count = 75;
+  fake.metrics.embed_errors = { type: "counter", contains: "default", values: { count: 25, rate: 2.5 } };
+  fake.state.testRunDurationMs = 10000;
+  const s = scenarioFromSummary(fake, { ...ctx, batchSize: 8, k6ExitCode: 99 });
+  assert.equal(s.errors, 25);
+  assert.equal(s.error_rate, 0.25);
+  assert.equal(s.throughput_qps, 7.5);
+  assert.equal(s.embeddings_per_sec, 60);
+  assert.equal(s.thresholds_ok, false);
+});
+
+test("a level where every request failed has zero latencies, not NaN", () => {
+  const fake = structuredClone(summary);
+  fake.metrics.ok_requests.values.count = 0;
+  fake.metrics.embed_errors = { type: "counter", contains: "default", values: { count: 1450, rate: 145 } };
+  const s = scenarioFromSummary(fake, ctx);
+  assert.equal(s.throughput_qps, 0);
+  assert.equal(s.error_rate, 1);
+  assert.equal(s.latency_ms.p99, 0);
+  assert.equal(s.latency_ms.stddev, 0);
+});
+
+test("rejects a document that is not a k6 summary", () => {
+  assert.throws(() => scenarioFromSummary({ metrics: {} }, ctx));
+});

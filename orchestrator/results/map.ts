@@ -1,0 +1,85 @@
+// Maps a k6 handleSummary() document to one scenario of the standard result schema.
+import { z } from "zod";
+import type { ResourceSummary } from "../monitor.ts";
+import { ScenarioResult } from "./schema.ts";
+
+const Trend = z.object({ type: z.literal("trend"), values: z.record(z.string(), z.number()) });
+const Counter = z.object({ type: z.literal("counter"), values: z.object({ count: z.number() }).loose() });
+
+/** The part of k6's summary the mapping reads; anything else in it is ignored. */
+export const K6Summary = z.object({
+  state: z.object({ testRunDurationMs: z.number() }).loose(),
+  metrics: z
+    .object({
+      http_reqs: Counter,
+      "http_req_duration{expected_response:true}": Trend.optional(),
+      embed_errors: Counter.optional(),
+      ok_requests: Counter.optional(),
+      ok_duration_sum_ms: Counter.optional(),
+      ok_duration_sumsq_ms2: Counter.optional(),
+      server_inference_ms: Trend.optional(),
+    })
+    .loose(),
+});
+export type K6Summary = z.infer<typeof K6Summary>;
+
+export interface LevelContext {
+  concurrency: number;
+  batchSize: number;
+  k6ExitCode: number;
+  startedAt: Date;
+  server: ResourceSummary;
+  client: ResourceSummary;
+}
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioResult {
+  const s = K6Summary.parse(raw);
+  const m = s.metrics;
+  const numRequests = m.http_reqs.values.count;
+  const ok = m.ok_requests?.values.count ?? 0;
+  const errors = m.embed_errors?.values.count ?? numRequests - ok;
+  const seconds = s.state.testRunDurationMs / 1000;
+  const d = ok > 0 ? (m["http_req_duration{expected_response:true}"]?.values ?? {}) : {};
+  const v = (k: string) => round(d[k] ?? 0);
+  const sum = m.ok_duration_sum_ms?.values.count ?? 0;
+  const sumSq = m.ok_duration_sumsq_ms2?.values.count ?? 0;
+  const mean = ok > 0 ? sum / ok : 0;
+  const stddev = ok > 0 ? Math.sqrt(Math.max(0, sumSq / ok - mean * mean)) : 0;
+  const qps = seconds > 0 ? ok / seconds : 0;
+  const inf = m.server_inference_ms?.values;
+  return ScenarioResult.parse({
+    scenario_name: `concurrency_${ctx.concurrency}`,
+    concurrency: ctx.concurrency,
+    num_requests: numRequests,
+    batch_size: ctx.batchSize,
+    latency_ms: {
+      mean: v("avg"),
+      median: v("med"),
+      p90: v("p(90)"),
+      p95: v("p(95)"),
+      p99: v("p(99)"),
+      p999: v("p(99.9)"),
+      min: v("min"),
+      max: v("max"),
+      stddev: round(stddev),
+    },
+    throughput_qps: round(qps),
+    embeddings_per_sec: round(qps * ctx.batchSize),
+    total_duration_sec: round(seconds),
+    server_cpu_percent: round(ctx.server.cpu_percent, 1),
+    server_memory_mb: round(ctx.server.memory_mb, 1),
+    server_memory_peak_mb: round(ctx.server.memory_peak_mb, 1),
+    client_cpu_percent: round(ctx.client.cpu_percent, 1),
+    client_memory_mb: round(ctx.client.memory_mb, 1),
+    errors,
+    error_rate: numRequests > 0 ? round(errors / numRequests, 6) : 0,
+    server_inference_ms:
+      inf && (inf["count"] ?? 0) > 0
+        ? { mean: round(inf["avg"] ?? 0), median: round(inf["med"] ?? 0), p95: round(inf["p(95)"] ?? 0), p99: round(inf["p(99)"] ?? 0) }
+        : null,
+    thresholds_ok: ctx.k6ExitCode === 0,
+    started_at: ctx.startedAt.toISOString(),
+  });
+}

@@ -1,0 +1,90 @@
+// The standard result schema of seed 000 §6.1: every key there keeps its name and meaning;
+// the additions (schema_version, run_id, status, environment, …) are documented below.
+import { z } from "zod";
+import { Language } from "../config/schema.ts";
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export const LatencyStats = z
+  .object({
+    mean: z.number().describe("ms, arithmetic mean of successful request durations (k6 http_req_duration)"),
+    median: z.number().describe("ms, p50"),
+    p90: z.number().describe("ms"),
+    p95: z.number().describe("ms"),
+    p99: z.number().describe("ms"),
+    p999: z.number().describe("ms, p(99.9)"),
+    min: z.number().describe("ms"),
+    max: z.number().describe("ms"),
+    stddev: z.number().describe("ms, population standard deviation: sqrt(Σx²/n − mean²)"),
+  })
+  .strict();
+export type LatencyStats = z.infer<typeof LatencyStats>;
+
+export const ScenarioResult = z
+  .object({
+    scenario_name: z.string().describe("concurrency_<N>"),
+    concurrency: z.number().int().positive().describe("k6 constant virtual users"),
+    num_requests: z.number().int().nonnegative().describe("requests completed in the level (k6 http_reqs)"),
+    batch_size: z.number().int().positive().describe("texts per request"),
+    latency_ms: LatencyStats,
+    throughput_qps: z.number().nonnegative().describe("successful requests ÷ total_duration_sec"),
+    embeddings_per_sec: z.number().nonnegative().describe("throughput_qps × batch_size"),
+    total_duration_sec: z.number().nonnegative().describe("k6 test-run duration of the level, seconds"),
+    server_cpu_percent: z.number().nonnegative().describe("mean CPU of the server's process tree; 100 = one core"),
+    server_memory_mb: z.number().nonnegative().describe("mean RSS of the server's process tree, MiB"),
+    server_memory_peak_mb: z.number().nonnegative().describe("peak RSS of the server's process tree, MiB"),
+    client_cpu_percent: z.number().nonnegative().describe("mean CPU of the k6 process; 100 = one core"),
+    client_memory_mb: z.number().nonnegative().describe("mean RSS of the k6 process, MiB"),
+    errors: z.number().int().nonnegative().describe("requests that failed a check (non-200, wrong count or dimension)"),
+    error_rate: z.number().min(0).max(1).describe("errors ÷ num_requests"),
+    server_inference_ms: z
+      .object({ mean: z.number(), median: z.number(), p95: z.number(), p99: z.number() })
+      .strict()
+      .nullable()
+      .describe("server-reported inference time (x-inference-time header), ms; null if the server sent none"),
+    thresholds_ok: z.boolean().describe("k6 thresholds (http_req_failed) held"),
+    started_at: z.string().describe("ISO-8601 time the level started"),
+  })
+  .strict();
+export type ScenarioResult = z.infer<typeof ScenarioResult>;
+
+export const FrameworkStatus = z.enum(["running", "completed", "failed", "interrupted"]);
+export type FrameworkStatus = z.infer<typeof FrameworkStatus>;
+
+export const EnvironmentInfo = z
+  .object({
+    hostname: z.string(),
+    os: z.string(),
+    cpu_model: z.string(),
+    cpu_count: z.number().int().positive(),
+    memory_total_mb: z.number().nonnegative(),
+    k6_version: z.string(),
+    node_version: z.string(),
+  })
+  .strict();
+export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;
+
+export const FrameworkResult = z
+  .object({
+    schema_version: z.literal(RESULT_SCHEMA_VERSION),
+    run_id: z.string(),
+    framework: z.string(),
+    runtime: z.string().describe("display name, e.g. ONNX Runtime"),
+    language: Language,
+    model_name: z.string(),
+    synthetic_weights: z.boolean().describe("true when the model has seeded random weights: performance only, never correctness"),
+    server_url: z.string(),
+    status: FrameworkStatus,
+    failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
+    profile: z.string(),
+    first_inference_ms: z.number().nullable().describe("client-side latency of the first /embed after /health, ms"),
+    cold_start_ms: z.number().nullable().describe("process start → first successful embedding, ms"),
+    server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after start"),
+    final_server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after the last level"),
+    environment: EnvironmentInfo,
+    scenarios: z.record(z.string(), ScenarioResult),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .strict();
+export type FrameworkResult = z.infer<typeof FrameworkResult>;

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { sampleResult } from "../../tests/fixtures/results.ts";
+import { renderSummary } from "./summary.ts";
+
+test("the summary has a framework row and a row per level", () => {
+  const out = renderSummary("all-MiniLM-L6-v2", [sampleResult()]);
+  assert.match(out, /Benchmark Results Summary - all-MiniLM-L6-v2/);
+  assert.match(out, /onnx-python\s+ok\s+50\.97\s+1358\s+6\.10 @1\s+8\.70 @1\s+163\.80 @4/);
+  assert.match(out, /onnx-python\s+1\s+145\.00\s+6\.10/);
+  assert.match(out, /onnx-python\s+4\s+163\.80\s+23\.10/);
+  assert.doesNotMatch(out, /SYNTHETIC/);
+});
+
+test("synthetic weights and failures are called out", () => {
+  const failed = { ...sampleResult(), framework: "candle", status: "failed" as const, failure: "server exited", scenarios: {}, synthetic_weights: true };
+  const out = renderSummary("bge-m3", [failed]);
+  assert.match(out, /SYNTHETIC WEIGHTS/);
+  assert.match(out, /candle\s+failed/);
+  assert.match(out, /Failures:\n  candle: server exited/);
+});

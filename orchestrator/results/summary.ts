@@ -1,0 +1,61 @@
+// The printed summary: one row per framework, then one row per framework and level.
+import type { FrameworkResult, ScenarioResult } from "./schema.ts";
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+const num = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? "-" : n.toFixed(digits));
+
+function levels(r: FrameworkResult): ScenarioResult[] {
+  return Object.values(r.scenarios).sort((a, b) => a.concurrency - b.concurrency);
+}
+
+export function renderSummary(model: string, results: readonly FrameworkResult[]): string {
+  const rule = "=".repeat(96);
+  const synthetic = results.some((r) => r.synthetic_weights);
+  const frameworkRows = results.map((r) => {
+    const ls = levels(r);
+    const first = ls[0];
+    const best = ls.reduce<ScenarioResult | undefined>((a, s) => (!a || s.throughput_qps > a.throughput_qps ? s : a), undefined);
+    return [
+      r.framework,
+      r.status === "completed" ? "ok" : r.status,
+      num(r.first_inference_ms),
+      num(r.cold_start_ms, 0),
+      first ? `${num(first.latency_ms.median)} @${first.concurrency}` : "-",
+      first ? `${num(first.latency_ms.p95)} @${first.concurrency}` : "-",
+      best ? `${num(best.throughput_qps)} @${best.concurrency}` : "-",
+    ];
+  });
+  const levelRows = results.flatMap((r) =>
+    levels(r).map((s) => [
+      r.framework,
+      String(s.concurrency),
+      num(s.throughput_qps),
+      num(s.latency_ms.median),
+      num(s.latency_ms.p95),
+      num(s.latency_ms.p99),
+      num(s.latency_ms.p999),
+      `${s.errors}`,
+      num(s.server_cpu_percent, 0),
+      num(s.server_memory_mb, 0),
+      num(s.client_cpu_percent, 0),
+    ]),
+  );
+  const failures = results.filter((r) => r.failure).map((r) => `  ${r.framework}: ${r.failure}`);
+  return [
+    rule,
+    `Benchmark Results Summary - ${model}${synthetic ? "  (SYNTHETIC WEIGHTS: performance only)" : ""}`,
+    rule,
+    "",
+    table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
+    "",
+    table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%"], levelRows),
+    ...(failures.length ? ["", "Failures:", ...failures] : []),
+    "",
+    rule,
+  ].join("\n");
+}
