@@ -1,0 +1,19 @@
+"""PyTorch behind a dynamic batcher: concurrent requests share one model call (see README.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "pycommon"))
+
+from embedserver.app import create_app, serve  # noqa: E402
+from embedserver.torch_engine import load  # noqa: E402
+
+# One process, every CPU for each batch: batching only works when all requests reach one queue.
+PREFER = "threads"
+app = create_app("pytorch-batching", "Python", load, prefer=PREFER, batching=True)
+
+if __name__ == "__main__":
+    serve("server:app", str(HERE), prefer=PREFER)
