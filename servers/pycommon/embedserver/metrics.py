@@ -49,9 +49,7 @@ class Metrics:
         self.inference = Histogram(
             "embed_inference_ms", "Model time per model call (tokenize + forward + pool), milliseconds.", BUCKETS_MS
         )
-        self.queue = Histogram(
-            "embed_queue_ms", "Time a request waited before its model call started, milliseconds.", BUCKETS_MS
-        )
+        self.queue = Histogram("embed_queue_ms", "Time a request waited before its model call started, milliseconds.", BUCKETS_MS)
         self.batch = Histogram("embed_batch_texts", "Texts per model call.", BATCH_BUCKETS)
 
     def observe_request(self, ok: bool) -> None:

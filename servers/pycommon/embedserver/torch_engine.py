@@ -23,9 +23,7 @@ class TorchEngine:
         # Requests are run one at a time per worker (runner.py): inter-op parallelism only competes with intra-op.
         torch.set_num_interop_threads(1)
         self.framework_version = torch.__version__
-        full = SentenceTransformer(
-            str(settings.model_dir / "sentence-transformers"), device="cpu", local_files_only=True
-        )
+        full = SentenceTransformer(str(settings.model_dir / "sentence-transformers"), device="cpu", local_files_only=True)
         # The model's own Normalize module is dropped so that normalize=false returns the pooled vector,
         # as every other server does; normalize=true normalises in encode().
         self.model = SentenceTransformer(modules=[m for m in full if not isinstance(m, Normalize)], device="cpu")
