@@ -49,7 +49,3 @@ class TorchEngine:
             "device": "cpu",
             "torch_num_threads": torch.get_num_threads(),
         }
-
-
-def load(settings: Settings, serving: ServingConfig) -> TorchEngine:
-    return TorchEngine(settings, serving)
