@@ -3,17 +3,14 @@
 // way the orchestrator prepares it (venv or cached native build), started once on the real model,
 // put through every check, and stopped.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { conforms, loadContract } from "../../servers/contract/contract.ts";
 import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { freePort } from "../../orchestrator/http.ts";
-import { prepareServer, substitute } from "../../orchestrator/launch/prepare.ts";
-import { startProcess, type ServerProcess } from "../../orchestrator/launch/process.ts";
+import type { ServerProcess } from "../../orchestrator/launch/process.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
-import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
+import { ROOT } from "../../orchestrator/paths.ts";
 import { cosine, loadProbes, norm, verifyServer } from "../../orchestrator/verify.ts";
-import { tempDir } from "./helpers.ts";
+import { call, startServer, type Reply } from "./servers.ts";
 
 const contract = loadContract();
 const config = loadSuiteConfig(ROOT);
@@ -24,30 +21,6 @@ const HEALTH_TIMEOUT_MS = config.benchmark.health_timeout_s * 1000;
 const DEFAULT_MAX_TEXTS = 256;
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const CONCURRENT_REQUESTS = 16;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-}
-
-async function call(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const res = await fetch(url, {
-    method: init.method ?? "GET",
-    body: init.body,
-    headers: init.body === undefined ? init.headers : { "content-type": "application/json", ...init.headers },
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
 
 const embedBody = (texts: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ texts, ...extra });
 
@@ -72,39 +45,13 @@ before(async () => {
 for (const server of config.servers) {
   const m = server.manifest;
   describe(`contract: ${m.name} (${m.language}, ${m.runtime})`, { timeout: 900_000 }, () => {
-    let proc: ServerProcess;
+    let proc: ServerProcess | undefined;
     let base = "";
-    const preHealth: Reply[] = [];
+    let preHealth: Reply[] = [];
     let info: Record<string, unknown> = {};
 
     before(async () => {
-      const vars = await prepareServer(server, { server_dir: server.dir, model_dir: model.dir, cache_dir: cacheDir(), root: ROOT });
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      const [cmd, ...args] = m.start.command.map((c) => substitute(c, vars));
-      proc = startProcess({
-        command: cmd!,
-        args,
-        cwd: server.dir,
-        env: {
-          ...process.env,
-          HOST: "127.0.0.1",
-          PORT: String(port),
-          MODEL_DIR: model.dir,
-          PYTHONUNBUFFERED: "1",
-          ...Object.fromEntries(Object.entries(m.start.env).map(([k, v]) => [k, substitute(v, vars)])),
-        },
-        logFile: path.join(tempDir(`conformance-${m.name}`), "server.log"),
-      });
-      const deadline = performance.now() + HEALTH_TIMEOUT_MS;
-      for (;;) {
-        assert.ok(!proc.hasExited(), `${m.name} exited before it was healthy\n${proc.logTail()}`);
-        assert.ok(performance.now() < deadline, `${m.name}: /health not 200 within ${HEALTH_TIMEOUT_MS} ms\n${proc.logTail()}`);
-        const r = await call(`${base}/health`).catch(() => undefined);
-        if (r?.status === 200) break;
-        if (r) preHealth.push(r);
-        await new Promise((res) => setTimeout(res, 100));
-      }
+      ({ base, proc, preHealth } = await startServer(server, model, HEALTH_TIMEOUT_MS));
     });
 
     after(async () => {
@@ -114,7 +61,7 @@ for (const server of config.servers) {
     /** After every error case: still healthy. */
     async function assertHealthy(): Promise<void> {
       const r = await call(`${base}/health`);
-      assert.equal(r.status, 200, `${m.name} is not healthy after the request: ${r.text}\n${proc.logTail()}`);
+      assert.equal(r.status, 200, `${m.name} is not healthy after the request: ${r.text}\n${proc?.logTail()}`);
       assert.deepEqual(r.json, { status: "healthy" });
     }
 
