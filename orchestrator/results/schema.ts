@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { Language } from "../config/schema.ts";
 
-export const RESULT_SCHEMA_VERSION = 1;
+// 2: verification and model_load_time_ms (verify before benchmark).
+export const RESULT_SCHEMA_VERSION = 2;
 
 export const LatencyStats = z
   .object({
