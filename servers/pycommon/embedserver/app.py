@@ -99,7 +99,18 @@ def all_workers_ready(workers: int) -> bool:
     ready_dir = os.environ.get(READY_DIR_ENV, "")
     if workers <= 1 or ready_dir == "":
         return True
-    return sum(1 for _ in Path(ready_dir).iterdir()) >= workers
+    return sum(1 for marker in Path(ready_dir).iterdir() if _alive(int(marker.name))) >= workers
+
+
+def _alive(pid: int) -> bool:
+    """A worker that died (and was replaced by uvicorn) leaves its marker behind; it must not count."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def create_app(
