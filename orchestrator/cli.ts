@@ -122,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
         requestTimeoutS: config.benchmark.request_timeout_s,
         maxErrorRate: config.benchmark.max_error_rate,
         monitorIntervalMs: config.benchmark.monitor_interval_ms,
+        verifyMinCosine: config.benchmark.verify_min_cosine,
         threads: opts.threads,
         observer,
         k6Report: opts.k6_report,

@@ -8,8 +8,8 @@ import { ensureVenv } from "./toolchain/python.ts";
 const venv = await ensureVenv("dev-tools", path.join(ROOT, "orchestrator", "pytools", "dev-requirements.txt"));
 const ruff = path.join(venv.dir, "bin", "ruff");
 try {
-  await runCommand(ruff, ["check", "servers", "orchestrator/pytools"], { cwd: ROOT, stream: "" });
-  await runCommand(ruff, ["format", "--check", "servers", "orchestrator/pytools"], { cwd: ROOT, stream: "" });
+  await runCommand(ruff, ["check", "servers", "orchestrator/pytools", "tests"], { cwd: ROOT, stream: "" });
+  await runCommand(ruff, ["format", "--check", "servers", "orchestrator/pytools", "tests"], { cwd: ROOT, stream: "" });
   log.step("ruff: clean");
 } catch (err) {
   log.error((err as Error).message);

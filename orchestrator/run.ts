@@ -1,4 +1,4 @@
-// Run lifecycle per framework: prepare → start → /health → first inference → /info → warmup →
+// Run lifecycle per framework: prepare → start → /health → first inference → /info → verify → warmup →
 // one k6 level at a time (resources sampled) → stop. The result file is rewritten atomically after
 // every level, so an interrupted or failed run keeps every finished level.
 import path from "node:path";
@@ -17,6 +17,7 @@ import type { EnvironmentInfo, FrameworkResult, ScenarioResult } from "./results
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { saveResult } from "./results/store.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
+import { loadProbes, verifyServer } from "./verify.ts";
 
 export interface RunSettings {
   runId: string;
@@ -32,6 +33,8 @@ export interface RunSettings {
   requestTimeoutS: number;
   maxErrorRate: number;
   monitorIntervalMs: number;
+  /** Verify phase: cosine every probe embedding must reach against the reference. */
+  verifyMinCosine: number;
   /** Passed to the server's threads variable when set; otherwise each server picks its default. */
   threads?: number;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
@@ -97,6 +100,8 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
     profile: s.profileName,
     first_inference_ms: null,
     cold_start_ms: null,
+    model_load_time_ms: null,
+    verification: null,
     server_info: null,
     final_server_info: null,
     environment: s.environment,
@@ -130,16 +135,29 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
     proc = startProcess({ command: cmd!, args, cwd: server.dir, env, logFile });
     await waitForHealth(url, proc, s.healthTimeoutS);
 
-    const [probe] = generateTexts(1, 24, 7);
+    // The first request is a probe, so "first correct embedding" is checked against the reference.
+    const probes = loadProbes(s.model.dir);
+    const probe = probes.texts[0];
     const first = await requestJson(`${url}/embed`, { method: "POST", body: { texts: [probe], normalize: true }, timeoutMs: s.requestTimeoutS * 1000 });
+    const coldStartMs = performance.now() - proc.startedAt;
     const problem = embedShapeProblem(first, 1, s.modelSpec.embedding_dim);
     if (problem) throw new FrameworkFailure(`first /embed is wrong: ${problem}`);
     result.first_inference_ms = Number(first.ms.toFixed(3));
-    result.cold_start_ms = Number((performance.now() - proc.startedAt).toFixed(1));
     const info = await requestJson(`${url}/info`);
     result.server_info = info.status === 200 && typeof info.body === "object" ? (info.body as Record<string, unknown>) : null;
+    const loadMs = result.server_info?.["model_load_time_ms"];
+    result.model_load_time_ms = typeof loadMs === "number" ? Number(loadMs.toFixed(1)) : null;
+
+    result.verification = await verifyServer(url, probes, { minCosine: s.verifyMinCosine, timeoutMs: s.requestTimeoutS * 1000 });
+    save();
+    if (!result.verification.passed) throw new FrameworkFailure(`verification failed, not benchmarked: ${result.verification.reason}`);
+    // Only now is the first embedding known to be correct.
+    result.cold_start_ms = Number(coldStartMs.toFixed(1));
     await s.observer?.started(result);
-    log.step(`${m.name}: healthy; cold start ${result.cold_start_ms} ms, first inference ${result.first_inference_ms.toFixed(1)} ms`);
+    log.step(
+      `${m.name}: healthy and verified (min cosine ${result.verification.min_cosine?.toFixed(6)} over ${probes.texts.length} probes); ` +
+        `cold start ${result.cold_start_ms} ms, model load ${result.model_load_time_ms ?? "?"} ms, first inference ${result.first_inference_ms.toFixed(1)} ms`,
+    );
 
     const warmTexts = generateTexts(Math.max(1, s.profile.warmup_requests), 24, 11);
     for (let i = 0; i < s.profile.warmup_requests; i++) {

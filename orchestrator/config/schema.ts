@@ -73,6 +73,12 @@ export const BenchmarkFile = z
     stop_timeout_s: z.number().positive().default(10).describe("seconds between SIGTERM and SIGKILL when stopping a server"),
     request_timeout_s: z.number().positive().default(60).describe("k6 per-request timeout in seconds"),
     max_error_rate: z.number().min(0).max(1).default(0.01).describe("k6 threshold on http_req_failed (fraction)"),
+    verify_min_cosine: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.999)
+      .describe("before load, every probe embedding must reach this cosine similarity with the reference (models/<key>/reference/probes.json)"),
     monitor_interval_ms: z.number().int().min(50).default(500).describe("CPU/RSS sampling period in milliseconds"),
     profiles: z.object({ quick: Profile, standard: Profile, full: Profile }).strict(),
   })

@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { Language } from "../config/schema.ts";
 
-export const RESULT_SCHEMA_VERSION = 1;
+// 2: verification and model_load_time_ms (verify before benchmark).
+export const RESULT_SCHEMA_VERSION = 2;
 
 export const LatencyStats = z
   .object({
@@ -64,6 +65,20 @@ export const EnvironmentInfo = z
   .strict();
 export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;
 
+export const Verification = z
+  .object({
+    passed: z.boolean().describe("every probe embedding reached min_cosine_required against the reference, and had unit norm"),
+    min_cosine_required: z.number().describe("threshold from config/benchmark.yaml verify_min_cosine"),
+    min_cosine: z.number().nullable().describe("lowest cosine(server, reference) over every probe, sent one at a time and as one batch; null if no vector came back"),
+    max_norm_error: z.number().nullable().describe("largest |‖v‖ − 1| of the returned (normalize: true) vectors; null if no vector came back"),
+    probes: z.number().int().nonnegative().describe("probe texts compared"),
+    reference_source: z.string().describe("what produced the reference vectors, from reference/probes.json"),
+    reason: z.string().nullable().describe("why verification failed; null when it passed"),
+    duration_ms: z.number().nonnegative().describe("wall time of the verify phase, ms"),
+  })
+  .strict();
+export type Verification = z.infer<typeof Verification>;
+
 export const FrameworkResult = z
   .object({
     schema_version: z.literal(RESULT_SCHEMA_VERSION),
@@ -78,7 +93,9 @@ export const FrameworkResult = z
     failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
     profile: z.string(),
     first_inference_ms: z.number().nullable().describe("client-side latency of the first /embed after /health, ms"),
-    cold_start_ms: z.number().nullable().describe("process start → first successful embedding, ms"),
+    cold_start_ms: z.number().nullable().describe("process start → first correct embedding (right shape, matching the reference), ms"),
+    model_load_time_ms: z.number().nullable().describe("the server's own model load time (GET /info model_load_time_ms), ms; null if not reported"),
+    verification: Verification.nullable().describe("embeddings of the model's probe set vs the fp32 reference; null if the server never got that far"),
     server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after start"),
     final_server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after the last level"),
     environment: EnvironmentInfo,

@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
-import onnxruntime as ort
-from tokenizers import Tokenizer
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "pycommon"))
+sys.path.insert(0, str(HERE))
 
 from embedserver.app import create_app, serve  # noqa: E402
-from embedserver.pooling import l2_normalize, pool  # noqa: E402
-from embedserver.settings import ServingConfig, Settings  # noqa: E402
+from embedserver.settings import Prefer  # noqa: E402
+from engine import load  # noqa: E402
 
-
-class OnnxEngine:
-    def __init__(self, settings: Settings, serving: ServingConfig) -> None:
-        self.serving = serving
-        self.framework_version = ort.__version__
-        self.model_file = os.environ.get("ONNX_FILE", "onnx/model.onnx")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = settings.threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(settings.model_dir / self.model_file), sess_options=opts, providers=["CPUExecutionProvider"]
-        )
-        self.input_names = {i.name for i in self.session.get_inputs()}
-        self.tokenizer = Tokenizer.from_file(str(settings.model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=serving.max_seq_length)
-        self.tokenizer.enable_padding()
-
-    def embed(self, texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.input_names:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
-        vectors = pool(hidden, mask, self.serving.pooling)
-        return l2_normalize(vectors) if normalize else vectors
-
-    def info(self) -> dict[str, Any]:
-        return {"runtime": "onnxruntime", "model_file": self.model_file, "providers": self.session.get_providers()}
-
-
-def load(settings: Settings, serving: ServingConfig) -> OnnxEngine:
-    return OnnxEngine(settings, serving)
-
-
-CPUS = os.cpu_count() or 1
-WORKERS = int(os.environ.get("WORKERS", "1") or "1")
-# One intra-op pool per worker, sized so workers * threads = cores.
-app = create_app("onnx-python", "Python", load, default_threads=max(1, CPUS // max(1, WORKERS)))
+# One single-threaded worker per CPU: at batch 1 that beats one process using every CPU (README.md).
+PREFER: Prefer = "workers"
+app = create_app("onnx-python", "Python", load, prefer=PREFER)
 
 if __name__ == "__main__":
-    serve("server:app", str(HERE))
+    serve("server:app", str(HERE), prefer=PREFER)

@@ -1,17 +1,21 @@
 """The HTTP contract (servers/contract/openapi.yaml) as a FastAPI app around any embedding engine.
 
 Each Python server only supplies a loader that returns an Engine; routing, validation, JSON errors,
-/health, /info and /metrics are identical across frameworks so that only the runtime differs.
+/health, /info, /metrics and the request runner (serial or dynamic batching) are identical across
+frameworks, so that only the runtime differs.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,11 +24,15 @@ import orjson
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .metrics import Metrics
-from .settings import ServingConfig, Settings
+from .runner import DynamicBatcher, QueueFull, Runner, SerialRunner
+from .settings import BatchingSettings, Prefer, ServingConfig, Settings, available_cpus
+
+# Set by serve() when WORKERS > 1: every worker marks itself loaded there, and /health answers 200
+# only once all have, so the first requests after a healthy /health never reach a loading worker.
+READY_DIR_ENV = "EMBEDSERVER_READY_DIR"
 
 
 class Engine(Protocol):
@@ -38,6 +46,10 @@ class Engine(Protocol):
 Loader = Callable[[Settings, ServingConfig], Engine]
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY),
@@ -47,8 +59,8 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def error(status: int, message: str) -> Response:
-    return json_response({"error": message}, status)
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response({"error": message}, status, headers)
 
 
 def rss_mb() -> float:
@@ -60,6 +72,21 @@ def rss_mb() -> float:
         return 0.0
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes `limit` bytes (a chunked body has no Content-Length)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class State:
     def __init__(self) -> None:
         self.engine: Engine | None = None
@@ -68,10 +95,47 @@ class State:
         self.model_load_time_ms: float | None = None
 
 
-def create_app(framework: str, language: str, loader: Loader, default_threads: int, default_workers: int = 1) -> FastAPI:
-    settings = Settings.from_env(default_threads=default_threads, default_workers=default_workers)
+def all_workers_ready(workers: int) -> bool:
+    ready_dir = os.environ.get(READY_DIR_ENV, "")
+    if workers <= 1 or ready_dir == "":
+        return True
+    return sum(1 for marker in Path(ready_dir).iterdir() if _alive(int(marker.name))) >= workers
+
+
+def _alive(pid: int) -> bool:
+    """A worker that died (and was replaced by uvicorn) leaves its marker behind; it must not count."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def create_app(
+    framework: str,
+    language: str,
+    loader: Loader,
+    prefer: Prefer,
+    batching: bool = False,
+) -> FastAPI:
+    """prefer: the default layout when THREADS/WORKERS are unset (see settings.layout).
+    batching: serve through the dynamic batcher (MAX_BATCH_SIZE, MAX_WAIT_MS, MAX_QUEUE)."""
+    settings = Settings.from_env(prefer)
+    batch_cfg = BatchingSettings.from_env() if batching else None
     state = State()
     metrics = Metrics(framework)
+
+    def embed(texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
+        assert state.engine is not None  # requests reach the runner only once the model is loaded
+        return state.engine.embed(texts, normalize)
+
+    runner: Runner = (
+        DynamicBatcher(embed, batch_cfg, metrics.observe_call)
+        if batch_cfg is not None
+        else SerialRunner(embed, metrics.observe_call)
+    )
 
     def load() -> None:
         started = time.perf_counter()
@@ -80,9 +144,12 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
             state.engine = loader(settings, serving)
             state.serving = serving
             state.model_load_time_ms = (time.perf_counter() - started) * 1000
+            ready_dir = os.environ.get(READY_DIR_ENV, "")
+            if ready_dir:
+                Path(ready_dir, str(os.getpid())).touch()
             print(
                 f"[{framework}] model loaded in {state.model_load_time_ms:.0f} ms "
-                f"(threads={settings.threads}, workers={settings.workers})",
+                f"(threads={settings.threads}, workers={settings.workers}, pid={os.getpid()})",
                 flush=True,
             )
         except Exception as exc:  # reported by /health; the process stays up so the cause is visible
@@ -91,6 +158,7 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runner.start()
         # Load off the event loop so /health can answer 503 while the model loads.
         threading.Thread(target=load, name="model-loader", daemon=True).start()
         yield
@@ -99,7 +167,7 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
-        return error(exc.status_code, str(exc.detail))
+        return error(exc.status_code, str(exc.detail), dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(Exception)
     async def internal_error(_: Request, exc: Exception) -> Response:
@@ -107,30 +175,43 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
 
     @app.get("/health")
     async def health() -> Response:
-        if state.engine is not None:
-            return json_response({"status": "healthy"})
         if state.load_error is not None:
             return json_response({"status": "failed", "error": state.load_error}, 503)
+        if state.engine is not None and all_workers_ready(settings.workers):
+            return json_response({"status": "healthy"})
         return json_response({"status": "loading"}, 503)
 
     @app.get("/info")
     async def info() -> Response:
+        serving = state.serving
         body: dict[str, Any] = {
             "framework": framework,
             "framework_version": state.engine.framework_version if state.engine else None,
             "language": language,
             "python_version": platform.python_version(),
-            "model_name": state.serving.model_key if state.serving else None,
+            "model_name": serving.model_key if serving else None,
             "model_load_time_ms": state.model_load_time_ms,
-            "embedding_dim": state.serving.embedding_dim if state.serving else None,
-            "max_seq_length": state.serving.max_seq_length if state.serving else None,
-            "pooling": state.serving.pooling if state.serving else None,
-            "synthetic_weights": state.serving.synthetic if state.serving else None,
+            "embedding_dim": serving.embedding_dim if serving else None,
+            "max_seq_length": serving.max_seq_length if serving else None,
+            "pooling": serving.pooling if serving else None,
+            "normalize_default": True,
+            "synthetic_weights": serving.synthetic if serving else None,
             "threads": settings.threads,
             "workers": settings.workers,
+            "layout_default": prefer,
+            "batching": (
+                {
+                    "max_batch_size": batch_cfg.max_batch_size,
+                    "max_wait_ms": batch_cfg.max_wait_ms,
+                    "max_queue": batch_cfg.max_queue,
+                }
+                if batch_cfg
+                else None
+            ),
             "max_texts": settings.max_texts,
             "max_body_bytes": settings.max_body_bytes,
             "cpu_count": os.cpu_count(),
+            "cpus_available": available_cpus(),
             "memory_rss_mb": round(rss_mb(), 1),
             "pid": os.getpid(),
         }
@@ -143,17 +224,15 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     @app.post("/embed")
-    async def embed(request: Request) -> Response:
+    async def embed_route(request: Request) -> Response:
         response = await _embed(request)
         metrics.observe_request(response.status_code == 200)
         return response
 
     async def _embed(request: Request) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > settings.max_body_bytes:
-            return error(413, f"body larger than {settings.max_body_bytes} bytes")
-        raw = await request.body()
-        if len(raw) > settings.max_body_bytes:
+        try:
+            raw = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
             return error(413, f"body larger than {settings.max_body_bytes} bytes")
         try:
             body = orjson.loads(raw)
@@ -171,36 +250,49 @@ def create_app(framework: str, language: str, loader: Loader, default_threads: i
         normalize = body.get("normalize", True)
         if not isinstance(normalize, bool):
             return error(400, "'normalize' must be a boolean")
-        engine = state.engine
-        if engine is None or state.serving is None:
-            return error(503, "model not loaded yet")
-        started = time.perf_counter()
-        vectors = await run_in_threadpool(engine.embed, texts, normalize)
-        ms = (time.perf_counter() - started) * 1000
-        metrics.observe_inference(ms, len(texts))
+        if state.engine is None or state.serving is None:
+            return error(503, "model not loaded yet", {"retry-after": "1"})
+        try:
+            out = await runner.submit(texts, normalize)
+        except QueueFull as exc:
+            return error(503, str(exc), {"retry-after": "1"})
+        metrics.observe_embedded(out.queue_ms, len(texts))
         return json_response(
             {
-                "embeddings": vectors,
-                "inference_time_ms": ms,
+                "embeddings": out.vectors,
+                "inference_time_ms": out.inference_ms,
                 "model": state.serving.model_key,
-                "dim": int(vectors.shape[1]),
-                "num_embeddings": int(vectors.shape[0]),
+                "dim": int(out.vectors.shape[1]),
+                "num_embeddings": int(out.vectors.shape[0]),
             },
-            headers={"x-inference-time": f"{ms:.3f}"},
+            headers={
+                "x-inference-time": f"{out.inference_ms:.3f}",
+                "x-queue-time": f"{out.queue_ms:.3f}",
+                "x-batch-size": str(out.batch_texts),
+            },
         )
 
     return app
 
 
-def serve(import_string: str, app_dir: str) -> None:
-    """Runs uvicorn; several workers (WORKERS) each load their own copy of the model."""
-    settings = Settings.from_env(default_threads=1)
-    uvicorn.run(
-        import_string,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        app_dir=app_dir,
-        log_level="warning",
-        access_log=False,
-    )
+def serve(import_string: str, app_dir: str, prefer: Prefer) -> None:
+    """Runs uvicorn; with several workers (WORKERS) each loads its own copy of the model."""
+    settings = Settings.from_env(prefer)
+    ready_dir = tempfile.mkdtemp(prefix="embedserver-ready-") if settings.workers > 1 else ""
+    os.environ[READY_DIR_ENV] = ready_dir
+    try:
+        uvicorn.run(
+            import_string,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            app_dir=app_dir,
+            log_level="warning",
+            access_log=False,
+            # uvicorn kills a worker that misses a 5 s ping; importing torch or compiling a model on busy
+            # CPUs holds the GIL longer than that, which turned start-up into a restart loop.
+            timeout_worker_healthcheck=120,
+        )
+    finally:
+        if ready_dir:
+            shutil.rmtree(ready_dir, ignore_errors=True)

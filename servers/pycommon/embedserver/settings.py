@@ -3,19 +3,52 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 
 def _int_env(name: str, default: int) -> int:
     raw = os.environ.get(name, "")
     if raw == "":
         return default
-    value = int(raw)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}") from None
     if value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {raw!r}")
     return value
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a non-negative number, got {raw!r}") from None
+    if value < 0 or not math.isfinite(value):
+        raise ValueError(f"{name} must be a non-negative number, got {raw!r}")
+    return value
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: its affinity mask, capped by a cgroup v2 quota (docker --cpus).
+
+    os.cpu_count() reports the host's CPUs, which oversubscribes a container limited to fewer.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
 
 
 @dataclass(frozen=True)
@@ -33,7 +66,7 @@ class ServingConfig:
     def load(model_dir: Path) -> ServingConfig:
         path = model_dir / "serving.json"
         if not path.exists():
-            raise FileNotFoundError(f"{path} not found: prepare the model first (npm run models -- prepare <model>)")
+            raise FileNotFoundError(f"{path} not found: prepare the model first (npm run bench:k6 prepares it)")
         raw = json.loads(path.read_text())
         return ServingConfig(
             model_key=str(raw["model_key"]),
@@ -42,6 +75,46 @@ class ServingConfig:
             pooling=str(raw["pooling"]),
             normalize=bool(raw["normalize"]),
             synthetic=bool(raw.get("synthetic", False)),
+        )
+
+
+Prefer = Literal["workers", "threads"]
+"""Default layout over the CPUs: one single-threaded worker process per CPU ("workers"), or one
+process whose inference uses every CPU ("threads"). THREADS and WORKERS override either."""
+
+
+def layout(prefer: Prefer, cpus: int) -> tuple[int, int]:
+    """(threads, workers) from THREADS / WORKERS, filling what is unset so that threads x workers = cpus."""
+    threads_set = os.environ.get("THREADS", "") != ""
+    workers_set = os.environ.get("WORKERS", "") != ""
+    threads = _int_env("THREADS", 1)
+    workers = _int_env("WORKERS", 1)
+    if workers_set and not threads_set:
+        threads = max(1, cpus // workers)
+    elif threads_set and not workers_set:
+        workers = max(1, cpus // threads) if prefer == "workers" else 1
+    elif not threads_set and not workers_set:
+        threads, workers = (1, cpus) if prefer == "workers" else (cpus, 1)
+    return threads, workers
+
+
+@dataclass(frozen=True)
+class BatchingSettings:
+    """Dynamic batching knobs (pytorch-batching)."""
+
+    max_batch_size: int
+    """Most texts one model call receives (MAX_BATCH_SIZE)."""
+    max_wait_ms: float
+    """How long the first request of a batch waits for others to join (MAX_WAIT_MS)."""
+    max_queue: int
+    """Requests allowed to wait; one more is answered 503 with Retry-After (MAX_QUEUE)."""
+
+    @staticmethod
+    def from_env() -> BatchingSettings:
+        return BatchingSettings(
+            max_batch_size=_int_env("MAX_BATCH_SIZE", 32),
+            max_wait_ms=_float_env("MAX_WAIT_MS", 5.0),
+            max_queue=_int_env("MAX_QUEUE", 256),
         )
 
 
@@ -56,17 +129,18 @@ class Settings:
     max_body_bytes: int
 
     @staticmethod
-    def from_env(default_threads: int, default_workers: int = 1) -> Settings:
+    def from_env(prefer: Prefer) -> Settings:
         model_dir = os.environ.get("MODEL_DIR", "")
         if model_dir == "":
             raise ValueError("MODEL_DIR is not set (folder of a prepared model, e.g. models/all-MiniLM-L6-v2)")
+        threads, workers = layout(prefer, available_cpus())
         return Settings(
             # Loopback unless told otherwise: a benchmark server is not a public service.
             host=os.environ.get("HOST", "127.0.0.1"),
             port=_int_env("PORT", 8000),
             model_dir=Path(model_dir).resolve(),
-            threads=_int_env("THREADS", default_threads),
-            workers=_int_env("WORKERS", default_workers),
+            threads=threads,
+            workers=workers,
             max_texts=_int_env("MAX_TEXTS", 256),
             max_body_bytes=_int_env("MAX_BODY_BYTES", 4 * 1024 * 1024),
         )

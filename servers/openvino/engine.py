@@ -1,0 +1,77 @@
+"""OpenVINO runtime on the prepared model (IR when the pipeline made one, else the ONNX file) + HF tokenizers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import openvino as ov
+from embedserver.pooling import l2_normalize, pool
+from embedserver.settings import ServingConfig, Settings
+from tokenizers import Tokenizer
+
+# Tried in order; OV_MODEL_FILE (relative to MODEL_DIR) overrides. core.read_model reads both formats.
+MODEL_FILES = ("openvino/model.xml", "onnx/model.onnx")
+
+
+def model_file(model_dir: Path) -> str:
+    chosen = os.environ.get("OV_MODEL_FILE", "")
+    if chosen:
+        return chosen
+    for candidate in MODEL_FILES:
+        if (model_dir / candidate).exists():
+            return candidate
+    raise FileNotFoundError(f"none of {', '.join(MODEL_FILES)} under {model_dir}")
+
+
+class OpenVinoEngine:
+    def __init__(self, settings: Settings, serving: ServingConfig) -> None:
+        self.serving = serving
+        self.framework_version = ov.get_version()
+        self.model_file = model_file(settings.model_dir)
+        core = ov.Core()
+        model = core.read_model(str(settings.model_dir / self.model_file))
+        config: dict[str, Any] = {
+            "INFERENCE_NUM_THREADS": settings.threads,
+            "PERFORMANCE_HINT": "LATENCY",
+            "NUM_STREAMS": 1,
+            # Pinning puts every worker's threads on the same first cores: only one worker may pin.
+            "ENABLE_CPU_PINNING": settings.workers == 1,
+        }
+        self.compiled = core.compile_model(model, "CPU", config)
+        # One request object: the runner calls embed() from one thread at a time.
+        self.request = self.compiled.create_infer_request()
+        self.input_names = {name for port in self.compiled.inputs for name in port.get_names()}
+        outputs = [port for port in self.compiled.outputs if "last_hidden_state" in port.get_names()]
+        self.output = outputs[0] if outputs else self.compiled.outputs[0]
+        self.tokenizer = Tokenizer.from_file(str(settings.model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=serving.max_seq_length)
+        self.tokenizer.enable_padding()
+
+    def embed(self, texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        result = self.request.infer(feeds)
+        hidden = np.asarray(result[self.output], dtype=np.float32)
+        vectors = pool(hidden, mask, self.serving.pooling)
+        return l2_normalize(vectors) if normalize else vectors
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "runtime": "openvino",
+            "model_file": self.model_file,
+            "device": "CPU",
+            "inference_num_threads": int(self.compiled.get_property("INFERENCE_NUM_THREADS")),
+            "performance_hint": str(self.compiled.get_property("PERFORMANCE_HINT")),
+        }
+
+
+def load(settings: Settings, serving: ServingConfig) -> OpenVinoEngine:
+    return OpenVinoEngine(settings, serving)

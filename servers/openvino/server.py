@@ -1,0 +1,21 @@
+"""OpenVINO embedding server: OpenVINO runtime + tokenizers behind the shared contract."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "pycommon"))
+sys.path.insert(0, str(HERE))
+
+from embedserver.app import create_app, serve  # noqa: E402
+from embedserver.settings import Prefer  # noqa: E402
+from engine import load  # noqa: E402
+
+# One single-threaded worker per CPU: at batch 1 that beats one process using every CPU (README.md).
+PREFER: Prefer = "workers"
+app = create_app("openvino", "Python", load, prefer=PREFER)
+
+if __name__ == "__main__":
+    serve("server:app", str(HERE), prefer=PREFER)

@@ -1,0 +1,153 @@
+"""How requests reach the engine: one model call at a time per worker, or a dynamic batcher.
+
+Both run the engine on one dedicated thread, so a worker never runs two model calls at once: the
+engine's own thread pool (THREADS) is the only parallelism inside a worker, and concurrent
+requests wait in a queue whose time is reported (x-queue-time) instead of oversubscribing the CPUs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .pooling import l2_normalize
+from .settings import BatchingSettings
+
+EmbedFn = Callable[[list[str], bool], npt.NDArray[np.float32]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    vectors: npt.NDArray[np.float32]
+    inference_ms: float
+    """Duration of the model call that produced these vectors (the whole batch's, when batched)."""
+    queue_ms: float
+    """From arrival to the start of that model call."""
+    batch_texts: int
+    """Texts in that model call."""
+
+
+class QueueFull(Exception):
+    """The batcher's queue is at its bound; the request is refused (503 + Retry-After)."""
+
+
+class SerialRunner:
+    def __init__(self, embed: EmbedFn, on_call: Callable[[float, int], None]) -> None:
+        self._embed = embed
+        self._on_call = on_call
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+
+    def start(self) -> None:
+        """Nothing to start: the executor's thread is created on first use."""
+
+    async def submit(self, texts: list[str], normalize: bool) -> Outcome:
+        arrived = time.perf_counter()
+
+        def call() -> Outcome:
+            started = time.perf_counter()
+            vectors = self._embed(texts, normalize)
+            ms = (time.perf_counter() - started) * 1000
+            self._on_call(ms, len(texts))
+            return Outcome(vectors, ms, (started - arrived) * 1000, len(texts))
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+
+@dataclass
+class _Pending:
+    texts: list[str]
+    normalize: bool
+    arrived: float
+    future: asyncio.Future[Outcome] = field(repr=False)
+
+
+class DynamicBatcher:
+    """Collects requests into one model call of at most `max_batch_size` texts.
+
+    The first waiting request opens a batch; others join until the batch is full or the first has
+    waited `max_wait_ms`. While a batch runs, new requests queue and form the next batch at once,
+    so under load batches fill without waiting. A request with more texts than `max_batch_size`
+    runs alone (never split: its vectors come from one call). At most `max_queue` requests wait.
+    """
+
+    def __init__(self, embed: EmbedFn, cfg: BatchingSettings, on_call: Callable[[float, int], None]) -> None:
+        self._embed = embed
+        self._cfg = cfg
+        self._on_call = on_call
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._waiting: deque[_Pending] = deque()
+        self._arrival = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._collect_forever(), name="dynamic-batcher")
+
+    async def submit(self, texts: list[str], normalize: bool) -> Outcome:
+        if len(self._waiting) >= self._cfg.max_queue:
+            raise QueueFull(f"queue full ({self._cfg.max_queue} requests waiting)")
+        pending = _Pending(texts, normalize, time.perf_counter(), asyncio.get_running_loop().create_future())
+        self._waiting.append(pending)
+        self._arrival.set()
+        return await pending.future
+
+    async def _next_arrival(self, timeout_s: float | None) -> bool:
+        """Waits until something is queued; False on timeout. A missed wake-up loses nothing: the deque holds the request."""
+        while not self._waiting:
+            self._arrival.clear()
+            try:
+                await asyncio.wait_for(self._arrival.wait(), timeout_s)
+            except TimeoutError:
+                return bool(self._waiting)
+        return True
+
+    async def _collect_forever(self) -> None:
+        while True:
+            await self._next_arrival(None)
+            first = self._waiting.popleft()
+            batch = [first]
+            texts = len(first.texts)
+            deadline = first.arrived + self._cfg.max_wait_ms / 1000
+            while texts < self._cfg.max_batch_size:
+                if not self._waiting:
+                    remaining = deadline - time.perf_counter()
+                    if remaining <= 0 or not await self._next_arrival(remaining):
+                        break
+                nxt = self._waiting[0]
+                if texts + len(nxt.texts) > self._cfg.max_batch_size:
+                    break
+                batch.append(self._waiting.popleft())
+                texts += len(nxt.texts)
+            await self._run(batch)
+
+    async def _run(self, batch: list[_Pending]) -> None:
+        live = [p for p in batch if not p.future.done()]  # a client that hung up cancelled its future
+        if not live:
+            return
+        texts = [t for p in live for t in p.texts]
+        started = time.perf_counter()
+        try:
+            raw = await asyncio.get_running_loop().run_in_executor(self._executor, self._embed, texts, False)
+        except Exception as exc:  # every request of the batch gets the error as its 500
+            for p in live:
+                if not p.future.done():
+                    p.future.set_exception(exc)
+            return
+        ms = (time.perf_counter() - started) * 1000
+        self._on_call(ms, len(texts))
+        offset = 0
+        for p in live:
+            part = raw[offset : offset + len(p.texts)]
+            offset += len(p.texts)
+            if not p.future.done():
+                vectors = l2_normalize(part) if p.normalize else part
+                p.future.set_result(Outcome(vectors, ms, (started - p.arrived) * 1000, len(texts)))
+
+
+Runner = SerialRunner | DynamicBatcher

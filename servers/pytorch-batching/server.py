@@ -1,0 +1,31 @@
+"""PyTorch behind a dynamic batcher: concurrent requests share one model call (see README.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "pycommon"))
+
+from embedserver.app import create_app, serve  # noqa: E402
+from embedserver.settings import Prefer, ServingConfig, Settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from embedserver.torch_engine import TorchEngine
+
+
+def load(settings: Settings, serving: ServingConfig) -> TorchEngine:
+    # Imported here, in the worker that serves: the uvicorn supervisor process never loads torch.
+    from embedserver.torch_engine import TorchEngine
+
+    return TorchEngine(settings, serving)
+
+
+# One process, every CPU for each batch: batching only works when all requests reach one queue.
+PREFER: Prefer = "threads"
+app = create_app("pytorch-batching", "Python", load, prefer=PREFER, batching=True)
+
+if __name__ == "__main__":
+    serve("server:app", str(HERE), prefer=PREFER)

@@ -1,0 +1,31 @@
+"""PyTorch embedding server: sentence-transformers on torch (CPU) behind the shared contract."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "pycommon"))
+
+from embedserver.app import create_app, serve  # noqa: E402
+from embedserver.settings import Prefer, ServingConfig, Settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from embedserver.torch_engine import TorchEngine
+
+
+def load(settings: Settings, serving: ServingConfig) -> TorchEngine:
+    # Imported here, in the worker that serves: the uvicorn supervisor process never loads torch.
+    from embedserver.torch_engine import TorchEngine
+
+    return TorchEngine(settings, serving)
+
+
+# One single-threaded worker per CPU: at batch 1 that beats one process using every CPU (README.md).
+PREFER: Prefer = "workers"
+app = create_app("pytorch", "Python", load, prefer=PREFER)
+
+if __name__ == "__main__":
+    serve("server:app", str(HERE), prefer=PREFER)

@@ -1,0 +1,195 @@
+// The contract's conformance suite (servers/contract/openapi.yaml), run against every server found
+// by manifest (servers/*/manifest.yaml, plus EMBEDDING_BENCH_EXTRA_SERVERS): each is prepared the
+// way the orchestrator prepares it (venv or cached native build), started once on the real model,
+// put through every check, and stopped.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { conforms, loadContract } from "../../servers/contract/contract.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
+import type { ServerProcess } from "../../orchestrator/launch/process.ts";
+import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
+import { ROOT } from "../../orchestrator/paths.ts";
+import { cosine, loadProbes, norm, verifyServer } from "../../orchestrator/verify.ts";
+import { call, startServer, type Reply } from "./servers.ts";
+
+const contract = loadContract();
+const config = loadSuiteConfig(ROOT);
+const MODEL = config.benchmark.default_model;
+const spec = getModel(config, MODEL);
+const HEALTH_TIMEOUT_MS = config.benchmark.health_timeout_s * 1000;
+// Documented defaults (openapi.yaml) for servers whose /info does not report their limits.
+const DEFAULT_MAX_TEXTS = 256;
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const CONCURRENT_REQUESTS = 16;
+
+const embedBody = (texts: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ texts, ...extra });
+
+async function embed(base: string, texts: string[], normalize?: boolean): Promise<number[][]> {
+  const r = await call(`${base}/embed`, { method: "POST", body: embedBody(texts, normalize === undefined ? {} : { normalize }) });
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  assert.deepEqual(conforms(contract, "EmbedResponse", r.json), []);
+  return (r.json as { embeddings: number[][] }).embeddings;
+}
+
+/** Deterministic texts of different lengths, so a batch needs padding. */
+function texts(n: number, seed: number): string[] {
+  const words = ["vector", "search", "latency", "tokenizer", "batch", "server", "model", "cosine", "throughput", "queue", "thread", "worker"];
+  return Array.from({ length: n }, (_, i) => Array.from({ length: 3 + ((i * 7 + seed) % 29) }, (_, j) => words[(i * 5 + j * 3 + seed) % words.length]).join(" "));
+}
+
+let model: PreparedModel;
+before(async () => {
+  model = await ensureModel(MODEL, spec);
+});
+
+for (const server of config.servers) {
+  const m = server.manifest;
+  describe(`contract: ${m.name} (${m.language}, ${m.runtime})`, { timeout: 900_000 }, () => {
+    let proc: ServerProcess | undefined;
+    let base = "";
+    let preHealth: Reply[] = [];
+    let info: Record<string, unknown> = {};
+
+    before(async () => {
+      ({ base, proc, preHealth } = await startServer(server, model, HEALTH_TIMEOUT_MS));
+    });
+
+    after(async () => {
+      if (proc) await proc.stop(config.benchmark.stop_timeout_s);
+    });
+
+    /** After every error case: still healthy. */
+    async function assertHealthy(): Promise<void> {
+      const r = await call(`${base}/health`);
+      assert.equal(r.status, 200, `${m.name} is not healthy after the request: ${r.text}\n${proc?.logTail()}`);
+      assert.deepEqual(r.json, { status: "healthy" });
+    }
+
+    async function assertError(r: Reply, status: number): Promise<void> {
+      assert.equal(r.status, status, r.text.slice(0, 300));
+      assert.match(r.headers.get("content-type") ?? "", /application\/json/);
+      assert.deepEqual(conforms(contract, "Error", r.json), [], r.text.slice(0, 300));
+      await assertHealthy();
+    }
+
+    test("/health: 503 JSON while loading (if it answered before), then 200 healthy", async () => {
+      for (const r of preHealth) {
+        assert.equal(r.status, 503, `before load: ${r.status} ${r.text}`);
+        assert.deepEqual(conforms(contract, "Health", r.json), []);
+        assert.notEqual((r.json as { status: string }).status, "healthy");
+      }
+      await assertHealthy();
+    });
+
+    test("/info: every required field, matching the manifest and the model", async () => {
+      const r = await call(`${base}/info`);
+      assert.equal(r.status, 200);
+      assert.deepEqual(conforms(contract, "Info", r.json), []);
+      info = r.json as Record<string, unknown>;
+      assert.equal(info["framework"], m.name);
+      assert.equal(info["language"], m.language);
+      assert.equal(info["model_name"], MODEL);
+      assert.equal(info["embedding_dim"], spec.embedding_dim);
+      assert.equal(info["max_seq_length"], spec.max_seq_length);
+      assert.ok((info["model_load_time_ms"] as number) > 0);
+    });
+
+    test("/embed: shape, dimension, headers, and vectors equal to the reference", async () => {
+      const r = await call(`${base}/embed`, { method: "POST", body: embedBody(["hello world"]) });
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      assert.deepEqual(conforms(contract, "EmbedResponse", r.json), []);
+      const body = r.json as { embeddings: number[][]; dim: number; num_embeddings: number; model: string; inference_time_ms: number };
+      assert.equal(body.embeddings.length, 1);
+      assert.equal(body.embeddings[0]!.length, spec.embedding_dim);
+      assert.equal(body.dim, spec.embedding_dim);
+      assert.equal(body.num_embeddings, 1);
+      assert.equal(body.model, MODEL);
+      const header = Number(r.headers.get("x-inference-time"));
+      assert.ok(Number.isFinite(header) && header > 0, `x-inference-time ${r.headers.get("x-inference-time")}`);
+      const verification = await verifyServer(base, loadProbes(model.dir), { minCosine: config.benchmark.verify_min_cosine, timeoutMs: 60_000 });
+      assert.equal(verification.passed, true, verification.reason ?? "");
+    });
+
+    test("unit norm by default and with normalize: true; normalize: false keeps the direction", async () => {
+      const [byDefault] = await embed(base, ["the quick brown fox"]);
+      const [normalized] = await embed(base, ["the quick brown fox"], true);
+      const [raw] = await embed(base, ["the quick brown fox"], false);
+      assert.ok(Math.abs(norm(byDefault!) - 1) < 1e-3, `norm ${norm(byDefault!)}`);
+      assert.ok(Math.abs(norm(normalized!) - 1) < 1e-3, `norm ${norm(normalized!)}`);
+      assert.ok(cosine(raw!, normalized!) > 0.9999);
+    });
+
+    test("identical input gives identical vectors (repeated request, duplicates in a batch)", async () => {
+      const [a] = await embed(base, ["determinism matters"]);
+      const [b] = await embed(base, ["determinism matters"]);
+      const [c, other, d] = await embed(base, ["determinism matters", "something else entirely, and longer", "determinism matters"]);
+      const maxDiff = (x: number[], y: number[]) => Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
+      assert.ok(maxDiff(a!, b!) <= 1e-6, `repeated request differs by ${maxDiff(a!, b!)}`);
+      assert.ok(maxDiff(c!, d!) <= 1e-6, `duplicates in one batch differ by ${maxDiff(c!, d!)}`);
+      assert.ok(cosine(a!, c!) > 0.9999, "alone vs in a padded batch");
+      assert.ok(cosine(c!, other!) < 0.99, "different texts give different vectors");
+    });
+
+    test("a batch of many returns one vector per text, in order, equal to each text alone", async () => {
+      const batch = texts(24, 1);
+      const many = await embed(base, batch);
+      assert.equal(many.length, batch.length);
+      for (const i of [0, 5, 17, 23]) {
+        const [alone] = await embed(base, [batch[i]!]);
+        assert.ok(cosine(alone!, many[i]!) > 0.9999, `text ${i}: cosine ${cosine(alone!, many[i]!)}`);
+      }
+      const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;
+      const full = await embed(base, Array.from({ length: maxTexts }, (_, i) => `text number ${i}`));
+      assert.equal(full.length, maxTexts, "exactly MAX_TEXTS texts are accepted");
+    });
+
+    test("errors: bad JSON, wrong shapes, empty and non-string texts → 400 JSON, still healthy", async () => {
+      const post = (body: string) => call(`${base}/embed`, { method: "POST", body });
+      await assertError(await post("{not json"), 400);
+      await assertError(await post(""), 400);
+      await assertError(await post("[]"), 400);
+      await assertError(await post("{}"), 400);
+      await assertError(await post(embedBody([])), 400);
+      await assertError(await post(embedBody("just a string")), 400);
+      await assertError(await post(embedBody(["ok", 3])), 400);
+      await assertError(await post(embedBody([null])), 400);
+      await assertError(await post(embedBody(["ok"], { normalize: "yes" })), 400);
+    });
+
+    test("errors: too many texts and a body too large → 413 JSON, still healthy", async () => {
+      const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;
+      const maxBody = (info["max_body_bytes"] as number | undefined) ?? DEFAULT_MAX_BODY_BYTES;
+      await assertError(await call(`${base}/embed`, { method: "POST", body: embedBody(Array.from({ length: maxTexts + 1 }, () => "x")) }), 413);
+      await assertError(await call(`${base}/embed`, { method: "POST", body: embedBody(["a".repeat(maxBody + 1)]) }), 413);
+    });
+
+    test("errors: unknown route → 404 JSON, wrong method → 405 JSON, still healthy", async () => {
+      await assertError(await call(`${base}/no-such-route`), 404);
+      await assertError(await call(`${base}/no-such-route`, { method: "POST", body: "{}" }), 404);
+      await assertError(await call(`${base}/embed`), 405);
+      await assertError(await call(`${base}/health`, { method: "POST", body: "{}" }), 405);
+    });
+
+    test(`${CONCURRENT_REQUESTS} concurrent requests are all answered with their own vectors`, async () => {
+      const inputs = texts(CONCURRENT_REQUESTS, 3);
+      const expected: number[][] = [];
+      for (const t of inputs) expected.push((await embed(base, [t]))[0]!);
+      const answers = await Promise.all(inputs.map((t, i) => embed(base, i % 3 === 0 ? [t, "padding partner text"] : [t])));
+      answers.forEach((a, i) => assert.ok(cosine(a[0]!, expected[i]!) > 0.9999, `request ${i} got another request's vector (cosine ${cosine(a[0]!, expected[i]!)})`));
+      await assertHealthy();
+    });
+
+    test("/metrics: Prometheus text with the request, error and inference-time metrics", async () => {
+      const r = await call(`${base}/metrics`);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get("content-type") ?? "", /text\/plain/);
+      assert.match(r.text, /^# TYPE embed_requests_total counter$/m);
+      assert.match(r.text, /^# TYPE embed_errors_total counter$/m);
+      assert.match(r.text, /^# TYPE embed_inference_ms histogram$/m);
+      // With several workers a scrape reaches one of them, which may not have served an error.
+      const count = (info["workers"] ?? 1) === 1 ? "[1-9]\\d*" : "\\d+";
+      assert.match(r.text, new RegExp(`^embed_inference_ms_bucket\\{[^}]*le="\\+Inf"\\} ${count}$`, "m"), "inference observed");
+      assert.match(r.text, new RegExp(`^embed_errors_total\\{[^}]*\\} ${count}$`, "m"), "errors counted");
+    });
+  });
+}
