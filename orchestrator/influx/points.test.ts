@@ -49,14 +49,20 @@ test("run point records how the framework ended", () => {
   assert.deepEqual(p.fields, { status: "failed", failure: "server died", levels_completed: 2 });
 });
 
-test("verification: absent is no points, present gives a summary and one point per probe, malformed is reported", () => {
-  assert.deepEqual(verificationPoints(sampleResult(), 1), { points: [], problem: null });
-  const ok = verificationPoints({ ...sampleResult(), verification: { passed: true, probes: [{ name: "short", cosine: 0.99999 }, { name: "emoji", cosine: 0.9991 }], extra: 1 } }, 1);
-  assert.equal(ok.problem, null);
-  assert.equal(ok.points.length, 3);
-  assert.deepEqual(ok.points[0]!.fields, { passed: true, min_cosine: 0.9991, probes: 2 });
-  assert.deepEqual(ok.points[2]!.tags, { ...TAGS, probe: "emoji" });
-  const bad = verificationPoints({ ...sampleResult(), verification: { probes: [{ name: "short" }] } }, 1);
-  assert.equal(bad.points.length, 0);
-  assert.match(bad.problem!, /verification of onnx-python not exported: passed: .*; probes\.0\.cosine/);
+test("verification: none before the verify phase ran, else one point with its outcome", () => {
+  assert.deepEqual(verificationPoints({ ...sampleResult(), verification: null }, 1), []);
+  const failed = {
+    ...sampleResult(),
+    verification: { passed: false, min_cosine_required: 0.999, min_cosine: 0.31, max_norm_error: 1e-7, probes: 13, reference_source: "st", reason: "probe 2: cosine 0.31", duration_ms: 40 },
+  };
+  const points = verificationPoints(failed, 5);
+  assert.equal(points.length, 1);
+  assert.deepEqual(points[0], {
+    measurement: "eb_verify",
+    tags: TAGS,
+    fields: { passed: false, probes: 13, min_cosine_required: 0.999, duration_ms: 40, min_cosine: 0.31, max_norm_error: 1e-7, reason: "probe 2: cosine 0.31" },
+    timeMs: 5,
+  });
+  const noVector = verificationPoints({ ...failed, verification: { ...failed.verification, min_cosine: null, max_norm_error: null } }, 5);
+  assert.equal("min_cosine" in noVector[0]!.fields, false, "null is left out, not written as a value");
 });

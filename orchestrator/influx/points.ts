@@ -13,7 +13,7 @@ export const MEASUREMENTS = {
   startup: "eb_startup",
   /** One point per finished level: the standard schema's figures (latency_*_ms, throughput_qps, CPU, memory, errors). */
   level: "eb_level",
-  /** Per verification probe (cosine vs the reference) and one summary point (probe = "_all"). */
+  /** The verify phase: passed, lowest cosine vs the reference, largest norm error. */
   verify: "eb_verify",
   /** Framework status when it ends: status, failure, levels_completed. */
   run: "eb_run",
@@ -111,46 +111,13 @@ export function runPoint(r: FrameworkResult, timeMs: number): Point {
   };
 }
 
-/**
- * The parts of a verification result this exporter reads. The verify phase owns its schema; this
- * reader accepts any object with these fields (extra keys are the verify phase's business).
- */
-export const VerificationForExport = z.object({
-  passed: z.boolean().describe("the framework matched the reference"),
-  min_cosine: z.number().optional().describe("lowest cosine similarity to the fp32 reference over the probes"),
-  probes: z
-    .array(
-      z.object({
-        name: z.string().describe("probe label, e.g. short, multilingual"),
-        cosine: z.number().describe("cosine similarity to the reference embedding"),
-      }),
-    )
-    .optional(),
-});
-export type VerificationForExport = z.infer<typeof VerificationForExport>;
-
-/** Points of `result.verification`; `problem` explains a present but unreadable one (logged, never silent). */
-export function verificationPoints(r: FrameworkResult & { verification?: unknown }, timeMs: number): { points: Point[]; problem: string | null } {
-  if (r.verification === undefined || r.verification === null) return { points: [], problem: null };
-  const parsed = VerificationForExport.safeParse(r.verification);
-  if (!parsed.success) {
-    return {
-      points: [],
-      problem: `verification of ${r.framework} not exported: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
-    };
-  }
-  const v = parsed.data;
-  const probes = v.probes ?? [];
-  return {
-    points: [
-      {
-        measurement: MEASUREMENTS.verify,
-        tags: { ...baseTags(r), probe: "_all" },
-        fields: { passed: v.passed, min_cosine: v.min_cosine ?? (probes.length ? Math.min(...probes.map((p) => p.cosine)) : null), probes: probes.length },
-        timeMs,
-      },
-      ...probes.map((p) => ({ measurement: MEASUREMENTS.verify, tags: { ...baseTags(r), probe: p.name }, fields: { cosine: p.cosine }, timeMs })),
-    ],
-    problem: null,
-  };
+/** The verify phase's outcome (FrameworkResult.verification) as one point; none before it ran. */
+export function verificationPoints(r: FrameworkResult, timeMs: number): Point[] {
+  const v = r.verification;
+  if (!v) return [];
+  const fields: Point["fields"] = { passed: v.passed, probes: v.probes, min_cosine_required: v.min_cosine_required, duration_ms: v.duration_ms };
+  if (v.min_cosine !== null) fields["min_cosine"] = v.min_cosine;
+  if (v.max_norm_error !== null) fields["max_norm_error"] = v.max_norm_error;
+  if (v.reason !== null) fields["reason"] = v.reason;
+  return [{ measurement: MEASUREMENTS.verify, tags: baseTags(r), fields, timeMs }];
 }
