@@ -141,6 +141,9 @@ async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Respo
     let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes"));
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        // Read (and drop) a moderately oversized body before answering: closing the socket with
+        // unread data makes the client see a connection reset instead of the 413.
+        let _ = axum::body::to_bytes(body, limit.saturating_mul(4)).await;
         return too_large();
     }
     let Ok(raw) = axum::body::to_bytes(body, limit).await else {
