@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { loadSuiteConfig } from "../config/load.ts";
+import { ROOT } from "../paths.ts";
 import { parseCeilingOutput, renderOverheadTable } from "./ceiling.ts";
 
 const report = { framework: "x", concurrency: 2, batch_size: 1, duration_s: 2, calls: 100, embeddings_per_sec: 50, p50_ms: 39.5, threads: 2, workers: 1 };
@@ -22,4 +24,13 @@ test("the table shows server QPS as a share of the ceiling and the overhead as t
   const [, , a, b] = table.split("\n");
   assert.match(a!, /^a\s+1\s+75\.0\s+100\.0\s+75%\s+25%\s+13\.00\s+10\.00$/);
   assert.match(b!, /^b\s+4\s+-\s+80\.0\s+-\s+-\s+-\s+12\.00\s+failed$/);
+});
+
+test("every manifest ceiling command passes the texts, the concurrency and the duration on", () => {
+  const withCeiling = loadSuiteConfig(ROOT).servers.filter((s) => s.manifest.ceiling);
+  assert.ok(withCeiling.length >= 4, withCeiling.map((s) => s.manifest.name).join(", "));
+  for (const s of withCeiling) {
+    const line = s.manifest.ceiling!.command.join(" ");
+    for (const placeholder of ["{texts_file}", "{concurrency}", "{duration_s}"]) assert.ok(line.includes(placeholder), `${s.manifestPath}: ${placeholder}`);
+  }
 });
