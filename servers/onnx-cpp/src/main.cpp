@@ -248,6 +248,8 @@ int serve(const Settings& s) {
   server.new_task_queue = [pool_size] { return new httplib::ThreadPool(static_cast<std::size_t>(pool_size)); };
   server.set_payload_max_length(s.max_body_bytes);
   server.set_keep_alive_max_count(100000);
+  // Without TCP_NODELAY, Nagle's algorithm plus the client's delayed ACK stall small responses.
+  server.set_tcp_nodelay(true);
 
   server.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
     if (ready.load() != nullptr) return send_json(res, 200, json{{"status", "healthy"}});

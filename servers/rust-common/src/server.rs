@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -262,6 +263,10 @@ pub async fn serve(spec: &ServerSpec, settings: Settings, loader: Loader) -> Res
         .with_state(state);
     let listener = tokio::net::TcpListener::bind((settings.host.as_str(), settings.port)).await?;
     eprintln!("[{framework}] listening on http://{}", listener.local_addr()?);
+    // axum 0.8 leaves Nagle's algorithm on; small responses must not wait for the client's ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
