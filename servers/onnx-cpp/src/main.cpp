@@ -37,7 +37,7 @@ struct Settings {
   int workers = 1;
   std::size_t max_texts = 256;
   std::size_t max_body_bytes = 4 * 1024 * 1024;
-  int http_threads = 64;
+  int http_threads = 256;
 };
 
 int cpu_count() {
@@ -70,7 +70,7 @@ Settings settings_from_env() {
   s.threads = static_cast<int>(positive_env("THREADS", std::max(1, cpu_count() / s.workers)));
   s.max_texts = static_cast<std::size_t>(positive_env("MAX_TEXTS", 256));
   s.max_body_bytes = static_cast<std::size_t>(positive_env("MAX_BODY_BYTES", 4 * 1024 * 1024));
-  s.http_threads = static_cast<int>(positive_env("HTTP_THREADS", 64));
+  s.http_threads = static_cast<int>(positive_env("HTTP_THREADS", 256));
   return s;
 }
 
