@@ -5,7 +5,8 @@
 set -euo pipefail
 cache_dir=$1 root=$2
 out="$cache_dir/native/onnx-cpp"
-build="$cache_dir/cmake-build/onnx-cpp"
+# CMake's cache is tied to one source folder: one build folder per checkout.
+build="$cache_dir/cmake-build/onnx-cpp-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
 lib=$(node --import tsx "$root/orchestrator/toolchain/onnxruntime.ts")
 # The C API table layout comes from the ort-sys crate the onnx-rust server pins (Cargo.lock).
 ort_sys=$(cargo metadata --format-version 1 --locked --manifest-path ../onnx-rust/Cargo.toml |
