@@ -1,7 +1,9 @@
-// Lints the suite's Python with ruff (pinned in orchestrator/pytools/dev-requirements.txt).
+// Lints the suite's Python with ruff (pinned in orchestrator/pytools/dev-requirements.txt) and its
+// Rust crates with clippy (-D warnings). C++ needs no step here: its build uses -Wall -Wextra -Werror.
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { log } from "./log.ts";
-import { ROOT } from "./paths.ts";
+import { cacheDir, ROOT } from "./paths.ts";
 import { runCommand } from "./proc.ts";
 import { ensureVenv } from "./toolchain/python.ts";
 
@@ -11,6 +13,13 @@ try {
   await runCommand(ruff, ["check", "servers", "orchestrator/pytools", "tests"], { cwd: ROOT, stream: "" });
   await runCommand(ruff, ["format", "--check", "servers", "orchestrator/pytools", "tests"], { cwd: ROOT, stream: "" });
   log.step("ruff: clean");
+  const crates = readdirSync(path.join(ROOT, "servers")).filter((d) => existsSync(path.join(ROOT, "servers", d, "Cargo.toml")));
+  // The servers' shared cargo target dir (servers/rust-common/build.sh), so dependencies are checked once.
+  const env = { ...process.env, CARGO_TARGET_DIR: path.join(cacheDir(), "cargo-target") };
+  for (const crate of crates) {
+    await runCommand("cargo", ["clippy", "--quiet", "--locked", "--all-targets", "--", "-D", "warnings"], { cwd: path.join(ROOT, "servers", crate), env, stream: `  [clippy ${crate}] ` });
+  }
+  log.step(`clippy: clean (${crates.join(", ")})`);
 } catch (err) {
   log.error((err as Error).message);
   process.exit(1);

@@ -132,6 +132,16 @@ export const ServerManifest = z
       })
       .strict(),
     threads_env: z.string().default("THREADS").describe("environment variable the server reads its thread count from"),
+    ceiling: z
+      .object({
+        command: commandLine.describe(
+          "measures the same runtime in process (no HTTP) with the server's environment and prints one JSON line " +
+            "with embeddings_per_sec; extra placeholders {texts_file} (JSON {\"texts\": [...]}), {concurrency} (parallel callers, batch 1) and {duration_s}",
+        ),
+      })
+      .strict()
+      .optional()
+      .describe("in-process throughput ceiling used by npm run bench:overhead to show the serving overhead"),
     container: z
       .object({ dockerfile: z.string().describe("Dockerfile relative to the server folder"), image: z.string() })
       .strict()

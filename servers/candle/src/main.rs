@@ -1,0 +1,101 @@
+//! Candle (CPU) embedding server: candle-transformers' BERT reading model.safetensors + config.json,
+//! HF `tokenizers`, behind the shared contract (servers/rust-common).
+//!
+//! Concurrency: `BertModel::forward` takes `&self`, so one model is shared by every request; a pool
+//! of WORKERS forward-pass slots (default 1) bounds how many passes run at once, each using
+//! candle's THREADS-wide CPU thread pool. Tokenising and pooling happen outside the slots.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use embedserver::{pool, Embeddings, Engine, Pool, ServerSpec, ServingConfig, Settings, TextTokenizer};
+use serde_json::{json, Map, Value};
+
+/// candle-core's version as resolved in Cargo.lock (the crate exposes no version constant).
+fn candle_version() -> String {
+    let lock = include_str!("../Cargo.lock");
+    lock.split("[[package]]")
+        .find(|p| p.contains("name = \"candle-core\""))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map_or_else(|| "unknown".to_string(), |v| v.trim_end_matches('"').to_string())
+}
+
+struct CandleEngine {
+    model: BertModel,
+    slots: Pool<()>,
+    tokenizer: TextTokenizer,
+    serving: ServingConfig,
+    model_type: String,
+}
+
+impl Engine for CandleEngine {
+    fn framework_version(&self) -> String {
+        candle_version()
+    }
+
+    fn embed(&self, texts: &[String], normalize: bool) -> Result<Embeddings> {
+        let batch = self.tokenizer.encode(texts)?;
+        let shape = (batch.size, batch.seq_len);
+        let device = &self.model.device;
+        let ids = Tensor::from_slice(&batch.input_ids, shape, device)?;
+        let mask = Tensor::from_slice(&batch.attention_mask, shape, device)?;
+        let type_ids = ids.zeros_like()?;
+        let hidden = self.slots.with(|_| Ok(self.model.forward(&ids, &type_ids, Some(&mask))?))?;
+        let dim = hidden.dim(2)?;
+        let flat = hidden.flatten_all()?.to_vec1::<f32>()?;
+        pool(&flat, dim, &batch, self.serving.pooling, normalize)
+    }
+
+    fn info(&self) -> Map<String, Value> {
+        let v = json!({
+            "runtime": "candle",
+            "model_file": "model.safetensors",
+            "model_type": self.model_type,
+            "device": "cpu",
+            "forward_slots": self.slots.size(),
+        });
+        v.as_object().cloned().unwrap_or_default()
+    }
+}
+
+fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>> {
+    let config_path = settings.model_dir.join("config.json");
+    let raw = std::fs::read_to_string(&config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
+    let model_type = serde_json::from_str::<Value>(&raw)?
+        .get("model_type")
+        .and_then(Value::as_str)
+        .unwrap_or("bert")
+        .to_string();
+    if model_type != "bert" {
+        bail!("{}: model_type {model_type:?} is not supported by the candle server (BERT family: \"bert\")", config_path.display());
+    }
+    let config: Config = serde_json::from_str(&raw).with_context(|| format!("{}: not a BERT config", config_path.display()))?;
+    let weights = settings.model_dir.join("model.safetensors");
+    let device = Device::Cpu;
+    // SAFETY: the file is memory-mapped read-only and nothing in this process writes to it.
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
+        .with_context(|| format!("cannot map {}", weights.display()))?;
+    let model = BertModel::load(vb, &config).with_context(|| format!("{}: weights do not match config.json", weights.display()))?;
+    let tokenizer = TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length)?;
+    Ok(Arc::new(CandleEngine {
+        model,
+        slots: Pool::new(vec![(); settings.workers]),
+        tokenizer,
+        serving: serving.clone(),
+        model_type,
+    }))
+}
+
+fn main() -> ExitCode {
+    // candle sizes its CPU thread pool from RAYON_NUM_THREADS when it first computes; set it from
+    // THREADS before any thread starts so the knob means the same as for the other servers.
+    if let Ok(settings) = Settings::from_env(1) {
+        std::env::set_var("RAYON_NUM_THREADS", settings.threads.to_string());
+        std::env::set_var("CANDLE_NUM_THREADS", settings.threads.to_string());
+    }
+    embedserver::main_with(ServerSpec { framework: "candle", language: "Rust", default_workers: 1 }, Box::new(load))
+}

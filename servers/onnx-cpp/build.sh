@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Release build of the onnx-cpp server, run by its manifest's prepare step (cached by the suite on
+# a hash of the sources). Usage: build.sh CACHE_DIR ROOT
+# Output: CACHE_DIR/native/onnx-cpp/{onnx-cpp-server, libonnxruntime.so.1*}.
+set -euo pipefail
+cache_dir=$1 root=$2
+out="$cache_dir/native/onnx-cpp"
+# CMake's cache is tied to one source folder: one build folder per checkout.
+build="$cache_dir/cmake-build/onnx-cpp-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
+lib=$(node --import tsx "$root/orchestrator/toolchain/onnxruntime.ts")
+# The C API table layout comes from the ort-sys crate the onnx-rust server pins (Cargo.lock).
+ort_sys=$(cargo metadata --format-version 1 --locked --manifest-path ../onnx-rust/Cargo.toml |
+  python3 -c 'import json,sys; print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "ort-sys"))')
+mkdir -p "$build/generated" "$out"
+python3 tools/gen_ort_api_index.py "$(dirname "$ort_sys")/src/lib.rs" "$build/generated/ort_api_index.h"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DORT_LIBRARY="$lib" -DORT_API_INDEX_DIR="$build/generated" >/dev/null
+cmake --build "$build" -j "$(nproc)"
+install -m 755 "$build/onnx-cpp-server" "$out/onnx-cpp-server"
+# the binary's DT_NEEDED is the library's soname (libonnxruntime.so.1), resolved through $ORIGIN
+soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
+cp -f "$lib" "$out/$soname"

@@ -1,0 +1,55 @@
+// The model: tokenizer + ONNX Runtime sessions + pooling, shared by every request thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ort.hpp"
+#include "tokenizer.hpp"
+
+namespace engine {
+
+struct ServingConfig {
+  std::string model_key;
+  std::size_t embedding_dim = 0;
+  std::size_t max_seq_length = 0;
+  std::string pooling;  // mean | cls | last_token
+  bool normalize = true;
+  bool synthetic = false;
+  static ServingConfig load(const std::string& model_dir);
+};
+
+/// Row-major [rows, dim].
+struct Embeddings {
+  std::size_t rows = 0;
+  std::size_t dim = 0;
+  std::vector<float> data;
+};
+
+/// hidden: [batch, seq, dim]; mask: [batch, seq] of 0/1. Same formulas as the Python servers.
+Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& mask, std::size_t batch, std::size_t seq,
+                std::size_t dim, const std::string& pooling, bool normalize);
+
+/// Concurrency: ONNX Runtime sessions are thread-safe for Run, so request threads call Run
+/// concurrently on WORKERS sessions (default 1), picked round-robin; no lock around inference.
+class Engine {
+ public:
+  Engine(const std::string& model_dir, const ServingConfig& serving, int threads, int workers);
+  Embeddings embed(const std::vector<std::string>& texts, bool normalize) const;
+  std::string framework_version() const { return runtime_.version(); }
+  std::size_t sessions() const { return sessions_.size(); }
+  const tok::WordPieceTokenizer& tokenizer() const { return tokenizer_; }
+
+ private:
+  ServingConfig serving_;
+  ort::Runtime runtime_;
+  std::vector<std::unique_ptr<ort::Runtime::Session>> sessions_;
+  tok::WordPieceTokenizer tokenizer_;
+  bool token_type_ids_ = false;
+  mutable std::atomic<std::size_t> next_{0};
+};
+
+}  // namespace engine

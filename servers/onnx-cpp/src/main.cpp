@@ -1,0 +1,403 @@
+// ONNX Runtime (C++) embedding server: cpp-httplib + nlohmann-json + ONNX Runtime's C API behind
+// the same HTTP contract as servers/pycommon/embedserver/app.py. Modes:
+//   (no arguments)                                   serve HTTP
+//   --ceiling --texts F --concurrency N --duration-s S   in-process throughput, one JSON line
+//   --tokenize F                                     token ids of F's {"texts": [...]}, as JSON (tests)
+#include <httplib.h>
+#include <unistd.h>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+constexpr const char* kFramework = "onnx-cpp";
+
+struct Settings {
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  std::string model_dir;
+  int threads = 1;
+  int workers = 1;
+  std::size_t max_texts = 256;
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  int http_threads = 256;
+};
+
+int cpu_count() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+long positive_env(const char* name, long fallback) {
+  const char* raw = std::getenv(name);
+  if (raw == nullptr || *raw == '\0') return fallback;
+  long value = 0;
+  auto [end, ec] = std::from_chars(raw, raw + std::strlen(raw), value);
+  if (ec != std::errc() || *end != '\0' || value <= 0) {
+    throw std::runtime_error(std::string(name) + " must be a positive integer, got '" + raw + "'");
+  }
+  return value;
+}
+
+Settings settings_from_env() {
+  Settings s;
+  const char* dir = std::getenv("MODEL_DIR");
+  if (dir == nullptr || *dir == '\0') {
+    throw std::runtime_error("MODEL_DIR is not set (folder of a prepared model, e.g. models/all-MiniLM-L6-v2)");
+  }
+  s.model_dir = dir;
+  // Loopback unless told otherwise: a benchmark server is not a public service.
+  if (const char* host = std::getenv("HOST"); host != nullptr && *host != '\0') s.host = host;
+  s.port = static_cast<int>(positive_env("PORT", 8000));
+  s.workers = static_cast<int>(positive_env("WORKERS", 1));
+  s.threads = static_cast<int>(positive_env("THREADS", std::max(1, cpu_count() / s.workers)));
+  s.max_texts = static_cast<std::size_t>(positive_env("MAX_TEXTS", 256));
+  s.max_body_bytes = static_cast<std::size_t>(positive_env("MAX_BODY_BYTES", 4 * 1024 * 1024));
+  s.http_threads = static_cast<int>(positive_env("HTTP_THREADS", 256));
+  return s;
+}
+
+double rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0.0;
+}
+
+/// Prometheus text with the same names, help and buckets as the Python servers.
+class Metrics {
+ public:
+  void observe_request(bool ok) {
+    std::lock_guard lock(mu_);
+    ++requests_;
+    if (!ok) ++errors_;
+  }
+  void observe_inference(double ms, std::size_t texts) {
+    std::lock_guard lock(mu_);
+    embeddings_ += texts;
+    ++count_;
+    sum_ms_ += ms;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      if (ms <= kBuckets[i]) ++buckets_[i];
+    }
+  }
+  std::string render() {
+    std::lock_guard lock(mu_);
+    const std::string l = std::string("framework=\"") + kFramework + "\"";
+    std::ostringstream o;
+    o << "# HELP embed_requests_total POST /embed requests answered.\n# TYPE embed_requests_total counter\n"
+      << "embed_requests_total{" << l << "} " << requests_ << "\n"
+      << "# HELP embed_errors_total POST /embed requests answered with an error status.\n"
+      << "# TYPE embed_errors_total counter\nembed_errors_total{" << l << "} " << errors_ << "\n"
+      << "# HELP embed_embeddings_total Texts embedded.\n# TYPE embed_embeddings_total counter\n"
+      << "embed_embeddings_total{" << l << "} " << embeddings_ << "\n"
+      << "# HELP embed_inference_ms Model inference time per request (tokenize + forward + pool), milliseconds.\n"
+      << "# TYPE embed_inference_ms histogram\n";
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      o << "embed_inference_ms_bucket{" << l << ",le=\"" << kBuckets[i] << "\"} " << buckets_[i] << "\n";
+    }
+    o << "embed_inference_ms_bucket{" << l << ",le=\"+Inf\"} " << count_ << "\n"
+      << "embed_inference_ms_sum{" << l << "} " << sum_ms_ << "\n"
+      << "embed_inference_ms_count{" << l << "} " << count_ << "\n";
+    return o.str();
+  }
+
+ private:
+  static constexpr std::array<int, 12> kBuckets{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+  std::mutex mu_;
+  uint64_t requests_ = 0, errors_ = 0, embeddings_ = 0, count_ = 0;
+  std::array<uint64_t, 12> buckets_{};
+  double sum_ms_ = 0.0;
+};
+
+void append_float(std::string& out, float v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, ec == std::errc() ? end : buf);
+}
+
+std::string embeddings_json(const engine::Embeddings& e, double ms, const std::string& model) {
+  std::string out;
+  out.reserve(e.data.size() * 12 + 128);
+  out += "{\"embeddings\":[";
+  for (std::size_t r = 0; r < e.rows; ++r) {
+    out += r == 0 ? "[" : ",[";
+    for (std::size_t d = 0; d < e.dim; ++d) {
+      if (d > 0) out += ',';
+      append_float(out, e.data[r * e.dim + d]);
+    }
+    out += ']';
+  }
+  out += "],\"inference_time_ms\":" + json(ms).dump() + ",\"model\":" + json(model).dump() +
+         ",\"dim\":" + std::to_string(e.dim) + ",\"num_embeddings\":" + std::to_string(e.rows) + "}";
+  return out;
+}
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, json{{"error", message}});
+}
+
+struct Loaded {
+  std::unique_ptr<engine::Engine> engine;
+  engine::ServingConfig serving;
+  double load_ms = 0.0;
+};
+
+std::unique_ptr<Loaded> load(const Settings& s) {
+  const auto started = Clock::now();
+  auto loaded = std::make_unique<Loaded>();
+  loaded->serving = engine::ServingConfig::load(s.model_dir);
+  loaded->engine = std::make_unique<engine::Engine>(s.model_dir, loaded->serving, s.threads, s.workers);
+  loaded->load_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  std::fprintf(stderr, "[%s] model loaded in %.0f ms (threads=%d, workers=%d)\n", kFramework, loaded->load_ms, s.threads,
+               s.workers);
+  return loaded;
+}
+
+/// Same checks, order, status codes and messages as the Python servers.
+void handle_embed(const Settings& s, const Loaded* loaded, Metrics& metrics, const httplib::Request& req,
+                  httplib::Response& res) {
+  json body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::exception& e) {
+    return send_error(res, 400, std::string("body is not valid JSON: ") + e.what());
+  }
+  if (!body.is_object()) return send_error(res, 400, "body must be a JSON object {\"texts\": [...]}");
+  auto texts_it = body.find("texts");
+  if (texts_it == body.end() || !texts_it->is_array() || texts_it->empty()) {
+    return send_error(res, 400, "'texts' must be a non-empty list of strings");
+  }
+  if (texts_it->size() > s.max_texts) {
+    return send_error(res, 413,
+                      "too many texts: " + std::to_string(texts_it->size()) + " > " + std::to_string(s.max_texts));
+  }
+  std::vector<std::string> texts;
+  texts.reserve(texts_it->size());
+  for (const auto& t : *texts_it) {
+    if (!t.is_string()) return send_error(res, 400, "every item of 'texts' must be a string");
+    texts.push_back(t.get<std::string>());
+  }
+  bool normalize = true;
+  if (auto n = body.find("normalize"); n != body.end()) {
+    if (!n->is_boolean()) return send_error(res, 400, "'normalize' must be a boolean");
+    normalize = n->get<bool>();
+  }
+  if (loaded == nullptr) return send_error(res, 503, "model not loaded yet");
+  const auto started = Clock::now();
+  engine::Embeddings vectors;
+  try {
+    vectors = loaded->engine->embed(texts, normalize);
+  } catch (const std::exception& e) {
+    return send_error(res, 500, std::string("inference failed: ") + e.what());
+  }
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  metrics.observe_inference(ms, vectors.rows);
+  char timing[32];
+  std::snprintf(timing, sizeof timing, "%.3f", ms);
+  res.status = 200;
+  res.set_header("x-inference-time", timing);
+  res.set_content(embeddings_json(vectors, ms, loaded->serving.model_key), "application/json");
+}
+
+int serve(const Settings& s) {
+  std::atomic<const Loaded*> ready{nullptr};
+  std::mutex failure_mu;
+  std::string failure;
+  std::unique_ptr<Loaded> owned;
+  // Load off the listener so /health answers 503 while the model loads.
+  std::thread loader([&] {
+    try {
+      owned = load(s);
+      ready.store(owned.get());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "[%s] model load failed: %s\n", kFramework, e.what());
+      std::lock_guard lock(failure_mu);
+      failure = e.what();
+    }
+  });
+  loader.detach();
+
+  Metrics metrics;
+  httplib::Server server;
+  const int pool_size = s.http_threads;
+  server.new_task_queue = [pool_size] { return new httplib::ThreadPool(static_cast<std::size_t>(pool_size)); };
+  server.set_payload_max_length(s.max_body_bytes);
+  server.set_keep_alive_max_count(100000);
+  // Without TCP_NODELAY, Nagle's algorithm plus the client's delayed ACK stall small responses.
+  server.set_tcp_nodelay(true);
+
+  server.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
+    if (ready.load() != nullptr) return send_json(res, 200, json{{"status", "healthy"}});
+    std::lock_guard lock(failure_mu);
+    if (!failure.empty()) return send_json(res, 503, json{{"status", "failed"}, {"error", failure}});
+    send_json(res, 503, json{{"status", "loading"}});
+  });
+  server.Get("/info", [&](const httplib::Request&, httplib::Response& res) {
+    const Loaded* l = ready.load();
+    json body{{"framework", kFramework},
+              {"framework_version", l != nullptr ? json(l->engine->framework_version()) : json()},
+              {"language", "C++"},
+              {"model_name", l != nullptr ? json(l->serving.model_key) : json()},
+              {"model_load_time_ms", l != nullptr ? json(l->load_ms) : json()},
+              {"embedding_dim", l != nullptr ? json(l->serving.embedding_dim) : json()},
+              {"max_seq_length", l != nullptr ? json(l->serving.max_seq_length) : json()},
+              {"pooling", l != nullptr ? json(l->serving.pooling) : json()},
+              {"synthetic_weights", l != nullptr ? json(l->serving.synthetic) : json()},
+              {"threads", s.threads},
+              {"workers", s.workers},
+              {"max_texts", s.max_texts},
+              {"max_body_bytes", s.max_body_bytes},
+              {"cpu_count", cpu_count()},
+              {"memory_rss_mb", std::round(rss_mb() * 10.0) / 10.0},
+              {"pid", static_cast<int>(getpid())},
+              {"runtime", "onnxruntime"},
+              {"http_threads", s.http_threads}};
+    if (l != nullptr) body["sessions"] = l->engine->sessions();
+    send_json(res, 200, body);
+  });
+  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.render(), "text/plain; version=0.0.4");
+  });
+  server.Post("/embed", [&](const httplib::Request& req, httplib::Response& res) {
+    handle_embed(s, ready.load(), metrics, req, res);
+    metrics.observe_request(res.status == 200);
+  });
+  // httplib has no 405 of its own: known paths answer other methods with it.
+  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    send_error(res, 405, "Method Not Allowed");
+  };
+  for (const char* path : {"/health", "/info", "/metrics"}) {
+    server.Post(path, not_allowed).Put(path, not_allowed).Delete(path, not_allowed).Patch(path, not_allowed);
+  }
+  server.Get("/embed", not_allowed).Put("/embed", not_allowed).Delete("/embed", not_allowed).Patch("/embed", not_allowed);
+  // Statuses httplib sets itself (404 unknown route, 413 body over the limit, 400 bad request) get a JSON body.
+  server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) return send_error(res, 404, "Not Found");
+    if (res.status == 413) {
+      if (req.path == "/embed") metrics.observe_request(false);
+      return send_error(res, 413, "body larger than " + std::to_string(s.max_body_bytes) + " bytes");
+    }
+    send_error(res, res.status, "HTTP error " + std::to_string(res.status));
+  });
+
+  std::signal(SIGTERM, [](int) { std::_Exit(0); });
+  std::signal(SIGINT, [](int) { std::_Exit(0); });
+  if (!server.bind_to_port(s.host, s.port)) {
+    std::fprintf(stderr, "[%s] cannot listen on %s:%d\n", kFramework, s.host.c_str(), s.port);
+    return 1;
+  }
+  std::fprintf(stderr, "[%s] listening on http://%s:%d\n", kFramework, s.host.c_str(), s.port);
+  return server.listen_after_bind() ? 0 : 1;
+}
+
+std::vector<std::string> read_texts(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  const json doc = json::parse(in);
+  std::vector<std::string> texts;
+  for (const auto& t : doc.at("texts")) texts.push_back(t.get<std::string>());
+  if (texts.empty()) throw std::runtime_error(path + ": expected {\"texts\": [non-empty list of strings]}");
+  return texts;
+}
+
+int ceiling(const Settings& s, const std::vector<std::string>& args) {
+  std::string texts_file;
+  std::size_t concurrency = 1;
+  double duration_s = 5.0;
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--texts") texts_file = args[i + 1];
+    else if (args[i] == "--concurrency") concurrency = std::stoul(args[i + 1]);
+    else if (args[i] == "--duration-s") duration_s = std::stod(args[i + 1]);
+    else throw std::runtime_error("unknown ceiling option " + args[i] + " (expected --texts, --concurrency, --duration-s)");
+  }
+  if (texts_file.empty() || concurrency == 0 || duration_s <= 0) {
+    throw std::runtime_error("usage: --ceiling --texts FILE --concurrency N --duration-s S");
+  }
+  const auto texts = read_texts(texts_file);
+  const auto loaded = load(s);
+  for (std::size_t i = 0; i < std::min<std::size_t>(20, texts.size()); ++i) loaded->engine->embed({texts[i]}, true);
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::duration<double>(duration_s);
+  std::vector<std::vector<double>> latencies(concurrency);
+  std::vector<std::thread> callers;
+  for (std::size_t w = 0; w < concurrency; ++w) {
+    callers.emplace_back([&, w] {
+      // Each caller starts at a different text, as k6's virtual users do (k6/lib/texts.ts pickBatch).
+      std::size_t i = w * 7919;
+      while (Clock::now() < deadline) {
+        const auto t = Clock::now();
+        loaded->engine->embed({texts[i % texts.size()]}, true);
+        latencies[w].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+        ++i;
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  std::vector<double> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  std::cout << json{{"framework", kFramework},
+                    {"concurrency", concurrency},
+                    {"batch_size", 1},
+                    {"duration_s", elapsed},
+                    {"calls", all.size()},
+                    {"embeddings_per_sec", static_cast<double>(all.size()) / elapsed},
+                    {"p50_ms", all.empty() ? 0.0 : all[all.size() / 2]},
+                    {"threads", s.threads},
+                    {"workers", s.workers}}
+                   .dump()
+            << std::endl;
+  return 0;
+}
+
+int tokenize(const Settings& s, const std::string& file) {
+  const auto serving = engine::ServingConfig::load(s.model_dir);
+  const tok::WordPieceTokenizer tokenizer(s.model_dir + "/tokenizer.json", serving.max_seq_length);
+  json ids = json::array();
+  for (const auto& t : read_texts(file)) ids.push_back(tokenizer.encode(t));
+  std::cout << json{{"ids", ids}}.dump() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const Settings s = settings_from_env();
+    if (args.empty()) return serve(s);
+    if (args[0] == "--ceiling") return ceiling(s, std::vector<std::string>(args.begin() + 1, args.end()));
+    if (args[0] == "--tokenize" && args.size() == 2) return tokenize(s, args[1]);
+    throw std::runtime_error("unknown arguments (expected none, --ceiling ..., or --tokenize FILE)");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

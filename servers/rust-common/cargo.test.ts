@@ -1,0 +1,17 @@
+// Runs the Rust unit tests of the shared server crate (pooling, normalisation, the session pool)
+// from `npm test`, so they count with the rest of the suite.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { cacheDir } from "../../orchestrator/paths.ts";
+import { runCommand } from "../../orchestrator/proc.ts";
+
+test("cargo test of servers/rust-common passes", { timeout: 1_800_000 }, async () => {
+  const out = await runCommand("cargo", ["test", "--locked"], {
+    cwd: path.dirname(fileURLToPath(import.meta.url)),
+    env: { ...process.env, CARGO_TARGET_DIR: path.join(cacheDir(), "cargo-target") },
+  });
+  const passed = [...out.matchAll(/test result: ok\. (\d+) passed; 0 failed/g)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.ok(passed >= 5, `expected the crate's unit tests to run and pass:\n${out.slice(-2000)}`);
+});

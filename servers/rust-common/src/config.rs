@@ -1,0 +1,95 @@
+//! Settings from the environment and the model's serving.json: the same variables, defaults and
+//! limits as the Python servers (servers/pycommon/embedserver/settings.py).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// How token vectors become one sentence vector (serving.json `pooling`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pooling {
+    Mean,
+    Cls,
+    LastToken,
+}
+
+impl Pooling {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pooling::Mean => "mean",
+            Pooling::Cls => "cls",
+            Pooling::LastToken => "last_token",
+        }
+    }
+}
+
+/// models/<model>/serving.json, written by the model pipeline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServingConfig {
+    pub model_key: String,
+    pub embedding_dim: usize,
+    pub max_seq_length: usize,
+    pub pooling: Pooling,
+    pub normalize: bool,
+    #[serde(default)]
+    pub synthetic: bool,
+}
+
+impl ServingConfig {
+    pub fn load(model_dir: &Path) -> Result<ServingConfig> {
+        let path = model_dir.join("serving.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{} not found: prepare the model first (npm run bench:k6 prepares it)", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: invalid serving config", path.display()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: String,
+    pub port: u16,
+    pub model_dir: PathBuf,
+    pub threads: usize,
+    pub workers: usize,
+    pub max_texts: usize,
+    pub max_body_bytes: usize,
+}
+
+fn positive_env(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(raw) if !raw.is_empty() => match raw.parse::<usize>() {
+            Ok(v) if v > 0 => Ok(v),
+            _ => bail!("{name} must be a positive integer, got {raw:?}"),
+        },
+        _ => Ok(default),
+    }
+}
+
+pub fn cpu_count() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+impl Settings {
+    /// WORKERS defaults to `default_workers`; THREADS to cores / WORKERS, so that by default the
+    /// workers' thread pools together use every core once (as the Python servers do).
+    pub fn from_env(default_workers: usize) -> Result<Settings> {
+        let model_dir = std::env::var("MODEL_DIR").unwrap_or_default();
+        if model_dir.is_empty() {
+            bail!("MODEL_DIR is not set (folder of a prepared model, e.g. models/all-MiniLM-L6-v2)");
+        }
+        let port = positive_env("PORT", 8000)?;
+        let workers = positive_env("WORKERS", default_workers)?;
+        Ok(Settings {
+            // Loopback unless told otherwise: a benchmark server is not a public service.
+            host: std::env::var("HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "127.0.0.1".into()),
+            port: u16::try_from(port).with_context(|| format!("PORT out of range: {port}"))?,
+            model_dir: PathBuf::from(model_dir),
+            threads: positive_env("THREADS", (cpu_count() / workers).max(1))?,
+            workers,
+            max_texts: positive_env("MAX_TEXTS", 256)?,
+            max_body_bytes: positive_env("MAX_BODY_BYTES", 4 * 1024 * 1024)?,
+        })
+    }
+}

@@ -1,0 +1,282 @@
+//! The HTTP contract (identical to servers/pycommon/embedserver/app.py) around any [`Engine`].
+//!
+//! Concurrency: the tokio runtime only parses, validates and serialises; `Engine::embed` runs on
+//! tokio's blocking pool (`spawn_blocking`), so requests never queue behind one global lock. How
+//! many forward passes run at once is the engine's choice (see each server's README).
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use anyhow::Result;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use axum::Router;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::config::{cpu_count, ServingConfig, Settings};
+use crate::metrics::Metrics;
+use crate::text::Embeddings;
+
+/// A loaded model that turns texts into sentence vectors. `embed` is called from many threads at once.
+pub trait Engine: Send + Sync + 'static {
+    /// Version of the inference library, for /info.
+    fn framework_version(&self) -> String;
+    fn embed(&self, texts: &[String], normalize: bool) -> Result<Embeddings>;
+    /// Extra /info fields (runtime, model file, pool size …).
+    fn info(&self) -> Map<String, Value>;
+}
+
+/// What a server binary tells the shared code about itself.
+pub struct ServerSpec {
+    pub framework: &'static str,
+    pub language: &'static str,
+    pub default_workers: usize,
+}
+
+pub type Loader = Box<dyn FnOnce(&Settings, &ServingConfig) -> Result<Arc<dyn Engine>> + Send>;
+
+struct Loaded {
+    engine: Arc<dyn Engine>,
+    serving: ServingConfig,
+    load_ms: f64,
+}
+
+struct AppState {
+    framework: &'static str,
+    language: &'static str,
+    settings: Settings,
+    metrics: Metrics,
+    /// Unset while loading; the error text when loading failed.
+    loaded: OnceLock<Result<Loaded, String>>,
+}
+
+impl AppState {
+    fn ready(&self) -> Option<&Loaded> {
+        self.loaded.get().and_then(|r| r.as_ref().ok())
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).expect("serialising a JSON value cannot fail");
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    json_response(status, &json!({ "error": message.into() }))
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    match state.loaded.get() {
+        Some(Ok(_)) => json_response(StatusCode::OK, &json!({ "status": "healthy" })),
+        Some(Err(e)) => json_response(StatusCode::SERVICE_UNAVAILABLE, &json!({ "status": "failed", "error": e })),
+        None => json_response(StatusCode::SERVICE_UNAVAILABLE, &json!({ "status": "loading" })),
+    }
+}
+
+async fn info(State(state): State<Arc<AppState>>) -> Response {
+    let loaded = state.ready();
+    let serving = loaded.map(|l| &l.serving);
+    let s = &state.settings;
+    let mut body = json!({
+        "framework": state.framework,
+        "framework_version": loaded.map(|l| l.engine.framework_version()),
+        "language": state.language,
+        "model_name": serving.map(|c| c.model_key.clone()),
+        "model_load_time_ms": loaded.map(|l| l.load_ms),
+        "embedding_dim": serving.map(|c| c.embedding_dim),
+        "max_seq_length": serving.map(|c| c.max_seq_length),
+        "pooling": serving.map(|c| c.pooling.as_str()),
+        "synthetic_weights": serving.map(|c| c.synthetic),
+        "threads": s.threads,
+        "workers": s.workers,
+        "max_texts": s.max_texts,
+        "max_body_bytes": s.max_body_bytes,
+        "cpu_count": cpu_count(),
+        "memory_rss_mb": (rss_mb() * 10.0).round() / 10.0,
+        "pid": std::process::id(),
+    });
+    if let (Some(l), Value::Object(map)) = (loaded, &mut body) {
+        map.extend(l.engine.info());
+    }
+    json_response(StatusCode::OK, &body)
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+#[derive(Serialize)]
+struct EmbedBody<'a> {
+    embeddings: Vec<&'a [f32]>,
+    inference_time_ms: f64,
+    model: &'a str,
+    dim: usize,
+    num_embeddings: usize,
+}
+
+async fn embed(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let response = embed_inner(&state, &headers, body).await;
+    state.metrics.observe_request(response.status() == StatusCode::OK);
+    response
+}
+
+/// Same checks, order, status codes and messages as the Python servers.
+async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Response {
+    let limit = state.settings.max_body_bytes;
+    let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes"));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        // Read (and drop) a moderately oversized body before answering: closing the socket with
+        // unread data makes the client see a connection reset instead of the 413.
+        let _ = axum::body::to_bytes(body, limit.saturating_mul(4)).await;
+        return too_large();
+    }
+    let Ok(raw) = axum::body::to_bytes(body, limit).await else {
+        return too_large();
+    };
+    let parsed: Value = match serde_json::from_slice(&raw) {
+        Ok(v) => v,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}")),
+    };
+    let Value::Object(mut fields) = parsed else {
+        return error(StatusCode::BAD_REQUEST, "body must be a JSON object {\"texts\": [...]}");
+    };
+    let items = match fields.remove("texts") {
+        Some(Value::Array(items)) if !items.is_empty() => items,
+        _ => return error(StatusCode::BAD_REQUEST, "'texts' must be a non-empty list of strings"),
+    };
+    if items.len() > state.settings.max_texts {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("too many texts: {} > {}", items.len(), state.settings.max_texts),
+        );
+    }
+    let mut texts = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Value::String(s) => texts.push(s),
+            _ => return error(StatusCode::BAD_REQUEST, "every item of 'texts' must be a string"),
+        }
+    }
+    let normalize = match fields.get("normalize") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "'normalize' must be a boolean"),
+    };
+    let Some(loaded) = state.ready() else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "model not loaded yet");
+    };
+    let engine = Arc::clone(&loaded.engine);
+    let started = Instant::now();
+    let result = tokio::task::spawn_blocking(move || engine.embed(&texts, normalize)).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let vectors = match result {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference failed: {e:#}")),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference task failed: {e}")),
+    };
+    state.metrics.observe_inference(ms, vectors.rows);
+    let body = EmbedBody {
+        embeddings: (0..vectors.rows).map(|i| vectors.row(i)).collect(),
+        inference_time_ms: ms,
+        model: &loaded.serving.model_key,
+        dim: vectors.dim,
+        num_embeddings: vectors.rows,
+    };
+    let bytes = serde_json::to_vec(&body).expect("serialising embeddings cannot fail");
+    let timing = HeaderValue::from_str(&format!("{ms:.3}")).expect("a number is a valid header value");
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::HeaderName::from_static("x-inference-time"), timing)],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "Not Found")
+}
+
+async fn method_not_allowed() -> Response {
+    error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+}
+
+/// Loads the model (framework-specific `loader`) with the shared timing and logging.
+pub fn load_engine(framework: &str, settings: &Settings, loader: Loader) -> Result<(Arc<dyn Engine>, ServingConfig, f64)> {
+    let started = Instant::now();
+    let serving = ServingConfig::load(&settings.model_dir)?;
+    let engine = loader(settings, &serving)?;
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    eprintln!(
+        "[{framework}] model loaded in {load_ms:.0} ms (threads={}, workers={})",
+        settings.threads, settings.workers
+    );
+    Ok((engine, serving, load_ms))
+}
+
+/// Binds, answers /health with 503 while the model loads on its own thread, then serves.
+pub async fn serve(spec: &ServerSpec, settings: Settings, loader: Loader) -> Result<()> {
+    let state = Arc::new(AppState {
+        framework: spec.framework,
+        language: spec.language,
+        settings: settings.clone(),
+        metrics: Metrics::new(spec.framework),
+        loaded: OnceLock::new(),
+    });
+    let loading = Arc::clone(&state);
+    let framework = spec.framework;
+    std::thread::Builder::new().name("model-loader".into()).spawn(move || {
+        let outcome = load_engine(framework, &loading.settings, loader)
+            .map(|(engine, serving, load_ms)| Loaded { engine, serving, load_ms })
+            .map_err(|e| {
+                // Reported by /health; the process stays up so the cause is visible.
+                let message = format!("{e:#}");
+                eprintln!("[{framework}] model load failed: {message}");
+                message
+            });
+        let _ = loading.loaded.set(outcome);
+    })?;
+
+    let app = Router::new()
+        .route("/embed", post(embed))
+        .route("/health", get(health))
+        .route("/info", get(info))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind((settings.host.as_str(), settings.port)).await?;
+    eprintln!("[{framework}] listening on http://{}", listener.local_addr()?);
+    // axum 0.8 leaves Nagle's algorithm on; small responses must not wait for the client's ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = tokio::signal::ctrl_c() => {},
+    }
+    // Nothing to flush: exit at once rather than wait for idle keep-alive connections to close.
+    std::process::exit(0);
+}

@@ -1,0 +1,142 @@
+//! Tokenisation (HF `tokenizers`, configured like the Python servers) and pooling/normalisation
+//! (the same formulas as servers/pycommon/embedserver/pooling.py and sentence-transformers).
+
+use std::path::Path;
+
+use anyhow::{anyhow, Result};
+use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
+
+use crate::config::Pooling;
+
+/// A padded batch in row-major `[batch, seq]` layout, ready for a model's int64 inputs.
+pub struct Batch {
+    pub size: usize,
+    pub seq_len: usize,
+    pub input_ids: Vec<i64>,
+    pub attention_mask: Vec<i64>,
+    pub token_type_ids: Vec<i64>,
+}
+
+pub struct TextTokenizer {
+    inner: Tokenizer,
+}
+
+impl TextTokenizer {
+    /// Truncation to `max_seq_length` and padding to the longest text of the batch, overriding
+    /// whatever tokenizer.json says, as the Python servers' enable_truncation/enable_padding do.
+    pub fn from_file(path: &Path, max_seq_length: usize) -> Result<TextTokenizer> {
+        let mut inner = Tokenizer::from_file(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        inner
+            .with_truncation(Some(TruncationParams { max_length: max_seq_length, ..Default::default() }))
+            .map_err(|e| anyhow!("truncation: {e}"))?;
+        inner.with_padding(Some(PaddingParams::default()));
+        Ok(TextTokenizer { inner })
+    }
+
+    pub fn encode(&self, texts: &[String]) -> Result<Batch> {
+        let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let encodings = self.inner.encode_batch(inputs, true).map_err(|e| anyhow!("tokenizer: {e}"))?;
+        let seq_len = encodings.first().map_or(0, |e| e.get_ids().len());
+        let mut batch = Batch {
+            size: encodings.len(),
+            seq_len,
+            input_ids: Vec::with_capacity(encodings.len() * seq_len),
+            attention_mask: Vec::with_capacity(encodings.len() * seq_len),
+            token_type_ids: Vec::with_capacity(encodings.len() * seq_len),
+        };
+        for e in &encodings {
+            batch.input_ids.extend(e.get_ids().iter().map(|&v| i64::from(v)));
+            batch.attention_mask.extend(e.get_attention_mask().iter().map(|&v| i64::from(v)));
+            batch.token_type_ids.extend(e.get_type_ids().iter().map(|&v| i64::from(v)));
+        }
+        Ok(batch)
+    }
+}
+
+/// Sentence vectors, row-major `[rows, dim]`.
+pub struct Embeddings {
+    pub rows: usize,
+    pub dim: usize,
+    pub data: Vec<f32>,
+}
+
+impl Embeddings {
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.dim..(i + 1) * self.dim]
+    }
+}
+
+/// `hidden`: row-major `[batch.size, batch.seq_len, dim]` token vectors of `batch`.
+pub fn pool(hidden: &[f32], dim: usize, batch: &Batch, pooling: Pooling, normalize: bool) -> Result<Embeddings> {
+    let (n, seq) = (batch.size, batch.seq_len);
+    if hidden.len() != n * seq * dim {
+        return Err(anyhow!("model output has {} values, expected {n} x {seq} x {dim}", hidden.len()));
+    }
+    let mut data = vec![0f32; n * dim];
+    for b in 0..n {
+        let mask = &batch.attention_mask[b * seq..(b + 1) * seq];
+        let out = &mut data[b * dim..(b + 1) * dim];
+        let token = |t: usize| &hidden[(b * seq + t) * dim..(b * seq + t + 1) * dim];
+        match pooling {
+            Pooling::Mean => {
+                let mut count = 0f32;
+                for (t, &m) in mask.iter().enumerate() {
+                    if m != 0 {
+                        count += 1.0;
+                        for (o, &h) in out.iter_mut().zip(token(t)) {
+                            *o += h;
+                        }
+                    }
+                }
+                let count = count.max(1e-9);
+                out.iter_mut().for_each(|o| *o /= count);
+            }
+            Pooling::Cls => out.copy_from_slice(token(0)),
+            Pooling::LastToken => {
+                let last = mask.iter().filter(|&&m| m != 0).count().saturating_sub(1);
+                out.copy_from_slice(token(last));
+            }
+        }
+        if normalize {
+            let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+            out.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+    Ok(Embeddings { rows: n, dim, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(mask: Vec<i64>, n: usize, seq: usize) -> Batch {
+        Batch { size: n, seq_len: seq, input_ids: vec![0; n * seq], attention_mask: mask, token_type_ids: vec![0; n * seq] }
+    }
+
+    #[test]
+    fn mean_pooling_ignores_padding() {
+        // one text of 3 positions, the last one padding
+        let hidden = [1.0, 2.0, 3.0, 4.0, 100.0, 100.0];
+        let e = pool(&hidden, 2, &batch(vec![1, 1, 0], 1, 3), Pooling::Mean, false).unwrap();
+        assert_eq!(e.row(0), &[2.0, 3.0]);
+    }
+
+    #[test]
+    fn cls_and_last_token_pick_the_right_position() {
+        let hidden = [1.0, 0.0, 0.0, 2.0, 9.0, 9.0];
+        let b = batch(vec![1, 1, 0], 1, 3);
+        assert_eq!(pool(&hidden, 2, &b, Pooling::Cls, false).unwrap().row(0), &[1.0, 0.0]);
+        assert_eq!(pool(&hidden, 2, &b, Pooling::LastToken, false).unwrap().row(0), &[0.0, 2.0]);
+    }
+
+    #[test]
+    fn normalisation_gives_unit_length() {
+        let e = pool(&[3.0, 4.0], 2, &batch(vec![1], 1, 1), Pooling::Mean, true).unwrap();
+        assert_eq!(e.row(0), &[0.6, 0.8]);
+    }
+
+    #[test]
+    fn wrong_output_size_is_an_error() {
+        assert!(pool(&[1.0], 2, &batch(vec![1], 1, 1), Pooling::Mean, true).is_err());
+    }
+}

@@ -1,0 +1,282 @@
+// The native servers (onnx-rust, candle, onnx-cpp) end to end: built by the suite's own prepare
+// step, started as real processes on the real model, checked against the reference embeddings and
+// the HTTP contract; the C++ tokenizer against the reference `tokenizers` package; the in-process
+// ceiling mode; and one tiny real bench:k6 run of all three.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { generateTexts } from "../../k6/lib/texts.ts";
+import { parseCeilingOutput } from "../../orchestrator/bench/ceiling.ts";
+import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestrator/config/load.ts";
+import { freePort } from "../../orchestrator/http.ts";
+import { prepareServer, substitute, type Vars } from "../../orchestrator/launch/prepare.ts";
+import { startProcess, type ServerProcess } from "../../orchestrator/launch/process.ts";
+import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
+import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
+import { runCommand } from "../../orchestrator/proc.ts";
+import { FrameworkResult } from "../../orchestrator/results/schema.ts";
+import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
+import { runCli, tempDir } from "./helpers.ts";
+
+const MODEL = "all-MiniLM-L6-v2";
+const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
+// First builds compile many crates on a small machine.
+const BUILD_TIMEOUT_MS = 3_600_000;
+
+const config = loadSuiteConfig(ROOT);
+const server = (name: string): DiscoveredServer => {
+  const found = config.servers.find((s) => s.manifest.name === name);
+  assert.ok(found, `servers/${name}/manifest.yaml`);
+  return found;
+};
+
+let model: PreparedModel;
+const varsOf = new Map<string, Vars>();
+
+async function prepared(name: string): Promise<Vars> {
+  const cached = varsOf.get(name);
+  if (cached) return cached;
+  const vars = await prepareServer(server(name), { server_dir: server(name).dir, model_dir: model.dir, cache_dir: cacheDir(), root: ROOT });
+  varsOf.set(name, vars);
+  return vars;
+}
+
+function serverEnv(name: string, vars: Vars, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const m = server(name).manifest;
+  return {
+    ...process.env,
+    MODEL_DIR: model.dir,
+    ...Object.fromEntries(Object.entries(m.start.env).map(([k, v]) => [k, substitute(v, vars)])),
+    ...extra,
+  };
+}
+
+async function start(name: string, extra: NodeJS.ProcessEnv = {}): Promise<{ url: string; proc: ServerProcess }> {
+  const vars = await prepared(name);
+  const port = await freePort();
+  const [cmd, ...args] = server(name).manifest.start.command.map((c) => substitute(c, vars));
+  const proc = startProcess({
+    command: cmd!,
+    args,
+    cwd: server(name).dir,
+    env: serverEnv(name, vars, { HOST: "127.0.0.1", PORT: String(port), THREADS: "2", ...extra }),
+    logFile: path.join(tempDir(`native-${name}`), "server.log"),
+  });
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+async function waitHealth(url: string, proc: ServerProcess, want: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const deadline = Date.now() + 60_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    assert.ok(!proc.hasExited(), `server exited:\n${proc.logTail()}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      const body = (await r.json()) as Record<string, unknown>;
+      if (r.status === want && body["status"] !== "loading") return { status: r.status, body };
+      last = `${r.status} ${JSON.stringify(body)}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`/health never answered ${want} (last: ${last})\n${proc.logTail()}`);
+}
+
+const post = (url: string, body: string | object, headers: Record<string, string> = {}) =>
+  fetch(`${url}/embed`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
+
+function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+before(async () => {
+  model = await ensureModel(MODEL, getModel(config, MODEL));
+});
+
+for (const name of NATIVE) {
+  describe(`${name} server`, { timeout: BUILD_TIMEOUT_MS }, () => {
+    let url = "";
+    let proc: ServerProcess | undefined;
+    before(async () => {
+      ({ url, proc } = await start(name));
+      await waitHealth(url, proc, 200);
+    });
+    after(async () => proc?.stop(5));
+
+    test("embeds the probe set like the fp32 reference (cosine >= 0.999)", async () => {
+      const ref = JSON.parse(readFileSync(path.join(model.dir, "reference", "probes.json"), "utf8")) as { texts: string[]; embeddings: number[][] };
+      const r = await post(url, { texts: ref.texts });
+      assert.equal(r.status, 200);
+      const t = Number(r.headers.get("x-inference-time"));
+      assert.ok(t > 0, `x-inference-time ${r.headers.get("x-inference-time")}`);
+      const body = (await r.json()) as { embeddings: number[][]; dim: number; num_embeddings: number; model: string; inference_time_ms: number };
+      assert.equal(body.num_embeddings, ref.texts.length);
+      assert.equal(body.dim, 384);
+      assert.equal(body.model, MODEL);
+      assert.ok(body.inference_time_ms > 0);
+      body.embeddings.forEach((e, i) => {
+        const c = cosine(e, ref.embeddings[i]!);
+        assert.ok(c >= 0.999, `probe ${i} ${JSON.stringify(ref.texts[i]!.slice(0, 40))}: cosine ${c}`);
+      });
+      const norm = Math.hypot(...body.embeddings[0]!);
+      assert.ok(Math.abs(norm - 1) < 1e-4, `normalised by default, norm ${norm}`);
+      const raw = (await (await post(url, { texts: [ref.texts[0]], normalize: false })).json()) as { embeddings: number[][] };
+      assert.ok(Math.abs(Math.hypot(...raw.embeddings[0]!) - 1) > 1e-3, "normalize:false returns the raw pooled vector");
+      assert.ok(cosine(raw.embeddings[0]!, body.embeddings[0]!) > 0.99999);
+    });
+
+    test("answers bad requests with the contract's JSON errors", async () => {
+      const cases: [string | object, number, RegExp][] = [
+        ["{not json", 400, /not valid JSON/],
+        [[1, 2], 400, /JSON object/],
+        [{ texts: [] }, 400, /non-empty list/],
+        [{ texts: "a" }, 400, /non-empty list/],
+        [{ texts: ["a", 3] }, 400, /must be a string/],
+        [{ texts: ["a"], normalize: "yes" }, 400, /'normalize' must be a boolean/],
+        [{ texts: Array.from({ length: 257 }, () => "a") }, 413, /too many texts: 257 > 256/],
+      ];
+      for (const [body, status, message] of cases) {
+        const r = await post(url, body);
+        assert.equal(r.status, status, JSON.stringify(body).slice(0, 60));
+        assert.match(r.headers.get("content-type") ?? "", /application\/json/);
+        assert.match(((await r.json()) as { error: string }).error, message);
+      }
+      const big = await post(url, { texts: ["x".repeat(4 * 1024 * 1024)] });
+      assert.equal(big.status, 413);
+      assert.match(((await big.json()) as { error: string }).error, /body larger than 4194304 bytes/);
+      const missing = await fetch(`${url}/nope`);
+      assert.equal(missing.status, 404);
+      assert.ok(((await missing.json()) as { error?: string }).error);
+      const wrongMethod = await fetch(`${url}/embed`);
+      assert.equal(wrongMethod.status, 405);
+      assert.ok(((await wrongMethod.json()) as { error?: string }).error);
+      assert.equal((await post(url, { texts: ["still alive"] })).status, 200);
+    });
+
+    test("/info and /metrics describe the server and count requests", async () => {
+      const info = (await (await fetch(`${url}/info`)).json()) as Record<string, unknown>;
+      assert.equal(info["framework"], name);
+      assert.equal(info["language"], server(name).manifest.language);
+      assert.equal(info["model_name"], MODEL);
+      assert.equal(info["embedding_dim"], 384);
+      assert.equal(info["max_seq_length"], 256);
+      assert.equal(info["pooling"], "mean");
+      assert.equal(info["synthetic_weights"], false);
+      assert.equal(info["threads"], 2);
+      assert.equal(info["workers"], 1);
+      assert.equal(info["pid"], proc!.pid);
+      assert.match(String(info["framework_version"]), /^\d+\.\d+\.\d+/);
+      for (const key of ["model_load_time_ms", "cpu_count", "memory_rss_mb"]) assert.ok((info[key] as number) > 0, key);
+      const before = await (await fetch(`${url}/metrics`)).text();
+      const count = (text: string, metric: string) => Number(new RegExp(`^${metric}\\{[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
+      await post(url, { texts: ["one", "two"] });
+      await post(url, { texts: [] });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      assert.equal(count(metrics, "embed_requests_total") - count(before, "embed_requests_total"), 2);
+      assert.equal(count(metrics, "embed_errors_total") - count(before, "embed_errors_total"), 1);
+      assert.equal(count(metrics, "embed_embeddings_total") - count(before, "embed_embeddings_total"), 2);
+      assert.match(metrics, /^# TYPE embed_inference_ms histogram$/m);
+      assert.match(metrics, /^embed_inference_ms_bucket\{framework="[^"]+",le="\+Inf"\} \d+$/m);
+      assert.match(metrics, /^embed_inference_ms_count\{[^}]*\} \d+$/m);
+    });
+
+    test("serves concurrent requests, each with its own texts", async () => {
+      const texts = generateTexts(16, 12, 99);
+      const replies = await Promise.all(texts.map((t) => post(url, { texts: [t] }).then((r) => r.json() as Promise<{ embeddings: number[][] }>)));
+      const alone = (await (await post(url, { texts })).json()) as { embeddings: number[][] };
+      replies.forEach((r, i) => assert.ok(cosine(r.embeddings[0]!, alone.embeddings[i]!) > 0.9999, `text ${i}`));
+    });
+
+    test("a model folder that cannot be loaded is reported by /health while the process stays up", async () => {
+      const broken = await start(name, { MODEL_DIR: tempDir("empty-model") });
+      try {
+        const h = await waitHealth(broken.url, broken.proc, 503);
+        assert.equal(h.body["status"], "failed");
+        assert.match(String(h.body["error"]), /serving\.json/);
+        assert.equal((await post(broken.url, { texts: ["a"] })).status, 503);
+      } finally {
+        await broken.proc.stop(5);
+      }
+    });
+
+    test("--ceiling measures the same engine in process and prints one JSON report", async () => {
+      const vars = await prepared(name);
+      const textsFile = path.join(tempDir("ceiling"), "texts.json");
+      writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(50, 24) }));
+      const all = { ...vars, texts_file: textsFile, concurrency: "2", duration_s: "1" };
+      const [cmd, ...args] = server(name).manifest.ceiling!.command.map((c) => substitute(c, all));
+      const out = await runCommand(cmd!, args, { cwd: server(name).dir, env: serverEnv(name, vars, { THREADS: "2" }) });
+      const report = parseCeilingOutput(out, name);
+      assert.equal(report.framework, name);
+      assert.equal(report.concurrency, 2);
+      assert.equal(report.threads, 2);
+      assert.ok(report.calls > 0 && report.embeddings_per_sec > 0 && report.p50_ms > 0, JSON.stringify(report));
+      assert.ok(Math.abs(report.embeddings_per_sec - report.calls / report.duration_s) < 1e-6);
+    });
+  });
+}
+
+test("the C++ tokenizer gives exactly the reference tokenizer's ids", { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const vars = await prepared("onnx-cpp");
+  const ref = JSON.parse(readFileSync(path.join(model.dir, "reference", "probes.json"), "utf8")) as { texts: string[] };
+  const tricky = [
+    "Héllo WÖRLD, naïve café — déjà vu!",
+    "İstanbul ΣΊΣΥΦΟΣ straße ﬁle Ⅻ",
+    "中文字符和日本語のテキスト、한국어도",
+    "emoji 🙂👍🏽 and symbols $100 + 5% ^_^ ~tilde~ `code` |pipe|",
+    "tabs\tand\nnewlines\r\nand\u00a0nbsp\u2003em-space\u200bzero-width\u0000nul\u0007bell",
+    "[CLS] special [SEP] tokens [MASK] inside [UNK] text[PAD]",
+    "a".repeat(101) + " " + "b".repeat(100) + " supercalifragilisticexpialidocious",
+    "x" + "\u0301".repeat(5) + " combining ̀marks",
+    "",
+    "   ",
+    generateTexts(1, 400, 5)[0]!,
+  ];
+  const texts = [...ref.texts, ...tricky, ...generateTexts(1000, 24), ...generateTexts(50, 200, 3)];
+  const dir = tempDir("tokenize");
+  const file = path.join(dir, "texts.json");
+  writeFileSync(file, JSON.stringify({ texts }));
+  // execFile, not runCommand: the id lists are far longer than the output runCommand keeps.
+  const run = promisify(execFile);
+  const opts = { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, MODEL_DIR: model.dir } };
+  const bin = substitute(server("onnx-cpp").manifest.start.command[0]!, vars);
+  const cpp = JSON.parse((await run(bin, ["--tokenize", file], opts)).stdout) as { ids: number[][] };
+  const venv = await ensureVenv("onnx-python", path.join(ROOT, "servers", "onnx-python", "requirements.txt"));
+  const script =
+    "import json,sys\nfrom tokenizers import Tokenizer\n" +
+    "t=Tokenizer.from_file(sys.argv[1]); t.no_padding(); t.enable_truncation(max_length=int(sys.argv[3]))\n" +
+    "texts=json.load(open(sys.argv[2]))['texts']\nprint(json.dumps({'ids':[e.ids for e in t.encode_batch(texts)]}))";
+  const serving = JSON.parse(readFileSync(path.join(model.dir, "serving.json"), "utf8")) as { max_seq_length: number };
+  const py = JSON.parse((await run(venv.python, ["-c", script, path.join(model.dir, "tokenizer.json"), file, String(serving.max_seq_length)], opts)).stdout) as {
+    ids: number[][];
+  };
+  assert.equal(cpp.ids.length, texts.length);
+  texts.forEach((t, i) => assert.deepEqual(cpp.ids[i], py.ids[i], `text ${i}: ${JSON.stringify(t.slice(0, 80))}`));
+  assert.ok(py.ids.some((ids) => ids.length === serving.max_seq_length), "the long texts exercise truncation");
+});
+
+test("bench:k6 builds, verifies and benchmarks the three native servers", { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const dir = tempDir("native-bench");
+  const run = await runCli(["--frameworks", ...NATIVE, "--levels", "2", "--duration-s", "2", "--warmup-requests", "5", "--results-dir", dir], { timeoutMs: BUILD_TIMEOUT_MS });
+  assert.equal(run.code, 0, run.stderr.slice(-4000));
+  for (const name of NATIVE) {
+    const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, `${name}.json`), "utf8")));
+    assert.equal(result.status, "completed", `${name}: ${result.failure}`);
+    assert.equal(result.server_info?.["framework"], name);
+    const s = result.scenarios["concurrency_2"]!;
+    assert.equal(s.errors, 0);
+    assert.ok(s.num_requests > 0 && s.throughput_qps > 0, `${name}: ${s.num_requests} requests`);
+  }
+});
