@@ -16,7 +16,7 @@ import { describeEnvironment } from "./results/environment.ts";
 import type { FrameworkResult } from "./results/schema.ts";
 import { loadResults, writeFileAtomic } from "./results/store.ts";
 import { renderSummary } from "./results/summary.ts";
-import { interruption, runFramework } from "./run.ts";
+import { interruption, runFramework, settingsFromBenchmark } from "./run.ts";
 import { ensureK6, ToolchainError } from "./toolchain/k6.ts";
 
 function newRunId(): string {
@@ -117,12 +117,7 @@ async function main(argv: string[]): Promise<number> {
         resultsDir,
         k6: k6.path,
         environment,
-        healthTimeoutS: config.benchmark.health_timeout_s,
-        stopTimeoutS: config.benchmark.stop_timeout_s,
-        requestTimeoutS: config.benchmark.request_timeout_s,
-        maxErrorRate: config.benchmark.max_error_rate,
-        monitorIntervalMs: config.benchmark.monitor_interval_ms,
-        verifyMinCosine: config.benchmark.verify_min_cosine,
+        ...settingsFromBenchmark(config.benchmark),
         threads: opts.threads,
         observer,
         k6Report: opts.k6_report,

@@ -3,7 +3,7 @@
 // every level, so an interrupted or failed run keeps every finished level.
 import path from "node:path";
 import type { DiscoveredServer } from "./config/load.ts";
-import type { ModelConfig, Profile } from "./config/schema.ts";
+import type { BenchmarkFile, ModelConfig, Profile } from "./config/schema.ts";
 import { embedShapeProblem, freePort, requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
 import { startProcess, type ServerProcess } from "./launch/process.ts";
@@ -53,6 +53,21 @@ export interface RunObserver {
   level(result: FrameworkResult, scenario: ScenarioResult, resources: Record<string, ResourceSummary>): Promise<void>;
   /** When the framework is done, whatever its status. */
   finished(result: FrameworkResult): Promise<void>;
+}
+
+/** The run settings that come straight from config/benchmark.yaml. */
+export function settingsFromBenchmark(b: BenchmarkFile): Pick<
+  RunSettings,
+  "healthTimeoutS" | "stopTimeoutS" | "requestTimeoutS" | "maxErrorRate" | "monitorIntervalMs" | "verifyMinCosine"
+> {
+  return {
+    healthTimeoutS: b.health_timeout_s,
+    stopTimeoutS: b.stop_timeout_s,
+    requestTimeoutS: b.request_timeout_s,
+    maxErrorRate: b.max_error_rate,
+    monitorIntervalMs: b.monitor_interval_ms,
+    verifyMinCosine: b.verify_min_cosine,
+  };
 }
 
 /** Set by the Ctrl-C handler; checked between steps. */

@@ -17,7 +17,7 @@ import { ensureModel, ModelError, type PreparedModel } from "../models/prepare.t
 import { cacheDir, ROOT } from "../paths.ts";
 import { runCommand } from "../proc.ts";
 import { describeEnvironment } from "../results/environment.ts";
-import { runFramework, type RunSettings } from "../run.ts";
+import { runFramework, settingsFromBenchmark, type RunSettings } from "../run.ts";
 import { ensureK6, ToolchainError } from "../toolchain/k6.ts";
 import { parseCeilingOutput, renderOverheadTable, type CeilingReport, type OverheadRow } from "./ceiling.ts";
 
@@ -90,11 +90,7 @@ async function main(argv: string[]): Promise<number> {
     resultsDir,
     k6: k6.path,
     environment: describeEnvironment(k6.version),
-    healthTimeoutS: config.benchmark.health_timeout_s,
-    stopTimeoutS: config.benchmark.stop_timeout_s,
-    requestTimeoutS: config.benchmark.request_timeout_s,
-    maxErrorRate: config.benchmark.max_error_rate,
-    monitorIntervalMs: config.benchmark.monitor_interval_ms,
+    ...settingsFromBenchmark(config.benchmark),
     threads: opts.threads,
   };
   log.step(`overhead run ${runId}: ${servers.map((s) => s.manifest.name).join(", ")}; levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each`);
