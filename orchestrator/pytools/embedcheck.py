@@ -1,0 +1,144 @@
+"""What correct output looks like, and how each prepared format is run to compare against it.
+
+Shared by prepare_model.py (which writes reference/probes.json) and verify_model.py (which checks
+every prepared format against it). Tokenization, pooling and normalisation here follow the
+contract every server implements: tokenizer.json with truncation to max_seq_length, right padding,
+then the pooling named in serving.json, then L2 normalisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# The probe set every server is verified against (reference/probes.json): short, long past the
+# max length (truncation), multilingual, unicode/emoji, whitespace-only, repeated text.
+PROBE_TEXTS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "How do I reset my password?",
+    "hi",
+    "Embedding models map sentences to vectors so that similar meanings lie close together.",
+    " ".join(["Long inputs must be truncated exactly like sentence-transformers does it."] * 60),
+    "Der schnelle braune Fuchs springt über den faulen Hund.",
+    "Le renard brun rapide saute par-dessus le chien paresseux.",
+    "敏捷的棕色狐狸跳过了懒狗。",
+    "Быстрая коричневая лиса перепрыгивает через ленивую собаку.",
+    "Emoji and symbols: 🚀🔥 naïve café — “quotes” ™ © ½ ∑",
+    "   ",
+    "repeat repeat repeat repeat repeat repeat repeat repeat",
+    "How do I reset my password?",
+    "El zorro marrón rápido salta sobre el perro perezoso. ¿Dónde está la biblioteca?",
+    "素早い茶色の狐がのろまな犬を飛び越える。",
+    "\t tabs\tand\nnew lines\n\n between   words ",
+    "a",
+    "👍",
+]
+
+MIN_COSINE = 0.9999
+
+Array = npt.NDArray[np.float32]
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def encode(model_dir: Path, texts: list[str], max_seq_length: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """input_ids and attention_mask as every server builds them from tokenizer.json."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tok.enable_truncation(max_length=max_seq_length)
+    tok.enable_padding(direction="right")
+    enc = tok.encode_batch(texts)
+    ids = np.array([e.ids for e in enc], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+    return ids, mask
+
+
+def pool(hidden: Array, mask: npt.NDArray[np.int64], pooling: str, normalize: bool) -> Array:
+    if pooling == "mean":
+        m = mask[:, :, None].astype(np.float32)
+        out = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+    elif pooling == "cls":
+        out = hidden[:, 0, :]
+    elif pooling == "last_token":
+        last = np.clip(mask.sum(1) - 1, 0, None)
+        out = hidden[np.arange(hidden.shape[0]), last, :]
+    else:
+        raise ValueError(f"unknown pooling {pooling!r}")
+    out = out.astype(np.float32)
+    if normalize:
+        out /= np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
+    return out
+
+
+def min_cosine(a: Array, b: Array) -> float:
+    an = a / np.clip(np.linalg.norm(a, axis=1, keepdims=True), 1e-12, None)
+    bn = b / np.clip(np.linalg.norm(b, axis=1, keepdims=True), 1e-12, None)
+    return float((an * bn).sum(1).min())
+
+
+def _feeds(names: list[str], ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
+    feeds = {"input_ids": ids, "attention_mask": mask}
+    if "token_type_ids" in names:
+        feeds["token_type_ids"] = np.zeros_like(ids)
+    return feeds
+
+
+class OnnxRunner:
+    def __init__(self, onnx_file: Path, optimization: str = "all") -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        # The saved optimised model is run as it is; re-optimising it would hide what it contains.
+        opts.graph_optimization_level = (
+            ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimization == "all" else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        )
+        self.session = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])
+        self.names = [i.name for i in self.session.get_inputs()]
+
+    def hidden(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> Array:
+        return np.asarray(self.session.run(None, _feeds(self.names, ids, mask))[0], dtype=np.float32)
+
+
+class OpenVinoRunner:
+    def __init__(self, xml_file: Path) -> None:
+        import openvino as ov
+
+        core = ov.Core()
+        # fp32 everywhere: the default CPU hint may pick bf16 on CPUs that have it, which is a
+        # different model from the one the reference describes.
+        self.compiled = core.compile_model(str(xml_file), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        self.names = [p.get_any_name() for p in self.compiled.inputs]
+
+    def hidden(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> Array:
+        result = self.compiled(_feeds(self.names, ids, mask))
+        return np.asarray(result[self.compiled.outputs[0]], dtype=np.float32)
+
+
+def embed(runner: OnnxRunner | OpenVinoRunner, model_dir: Path, serving: dict[str, Any], texts: list[str]) -> Array:
+    ids, mask = encode(model_dir, texts, int(serving["max_seq_length"]))
+    return pool(runner.hidden(ids, mask), mask, str(serving["pooling"]), bool(serving["normalize"]))
+
+
+def median_ms(
+    runner: OnnxRunner | OpenVinoRunner, model_dir: Path, serving: dict[str, Any], texts: list[str], runs: int
+) -> float:
+    """Median wall time of one embed call (tokenization included), after one warm-up call."""
+    embed(runner, model_dir, serving, texts)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        embed(runner, model_dir, serving, texts)
+        times.append((time.perf_counter() - t) * 1000)
+    return float(np.median(times))
