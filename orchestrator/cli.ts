@@ -8,6 +8,7 @@ import { INFLUX_ENV, InfluxExporter, InfluxUnavailable } from "./influx/export.t
 import { interruptK6 } from "./k6run.ts";
 import { killAllServersNow, stopAllServers } from "./launch/process.ts";
 import { log } from "./log.ts";
+import { resolveDataset } from "./models/datasets.ts";
 import { ensureModel, ModelError } from "./models/prepare.ts";
 import { ROOT } from "./paths.ts";
 import { runCommand } from "./proc.ts";
@@ -97,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
   const model = await ensureModel(modelKey, modelSpec);
   log.step(`model ${modelKey} ready at ${model.dir}${model.synthetic ? " (SYNTHETIC weights)" : ""}`);
+  const datasetFile = resolveDataset(model.dir, opts.seq_len, opts.dataset);
 
   const runId = newRunId();
   log.step(
@@ -121,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
         threads: opts.threads,
         observer,
         k6Report: opts.k6_report,
+        ...(datasetFile ? { datasetFile } : {}),
       }),
     );
   }

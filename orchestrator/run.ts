@@ -37,6 +37,8 @@ export interface RunSettings {
   verifyMinCosine: number;
   /** Passed to the server's threads variable when set; otherwise each server picks its default. */
   threads?: number;
+  /** JSON {"texts": [...]} that k6 sends instead of its built-in texts (k6's DATASET). */
+  datasetFile?: string;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
   observer?: RunObserver;
   /** Save k6's web-dashboard HTML report of each level next to its summary. */
@@ -210,6 +212,7 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
           htmlReport: s.k6Report ? `${k6Files}.report.html` : undefined,
           extraArgs: s.observer?.k6Args(),
           onStart: (pid) => monitor.watch("client", pid),
+          ...(s.datasetFile ? { extraEnv: { DATASET: s.datasetFile } } : {}),
         });
       } finally {
         resources = monitor.stop();

@@ -27,6 +27,16 @@ export const CliOptions = z
     duration_s: z.coerce.number().positive().optional().describe("override the profile's seconds of load per level"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.coerce.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
+    seq_len: z.coerce
+      .number()
+      .pipe(z.union([z.literal(32), z.literal(128), z.literal(512)]))
+      .optional()
+      .describe("input length in tokens, 32 | 128 | 512: k6 sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts"),
+    dataset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("JSON file {\"texts\": [...]} that k6 sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
     threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: each server's own choice"),
     influx: z
       .string()

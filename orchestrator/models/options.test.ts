@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { UsageError } from "../cli/options.ts";
+import { modelsHelpText, parseModelsArgs } from "./options.ts";
+
+test("commands and model keys are positional, options are flags", () => {
+  assert.deepEqual(parseModelsArgs(["list"]).command, "list");
+  const p = parseModelsArgs(["prepare", "all-MiniLM-L6-v2", "--from", "/tmp/m", "--force"]);
+  assert.equal(p.command, "prepare");
+  assert.equal(p.model, "all-MiniLM-L6-v2");
+  assert.equal(p.options.from, "/tmp/m");
+  assert.equal(p.options.force, true);
+  assert.equal(p.options.synthetic, false);
+  const s = parseModelsArgs(["prepare", "qwen3-embedding-0.6b", "--synthetic", "--layers=2", "--seed", "7"]);
+  assert.equal(s.options.synthetic, true);
+  assert.equal(s.options.layers, 2);
+  assert.equal(s.options.seed, 7);
+});
+
+test("bad input is a usage error that says what to do", () => {
+  const usage = (argv: string[], re: RegExp) => assert.throws(() => parseModelsArgs(argv), (e: Error) => e instanceof UsageError && re.test(e.message));
+  usage([], /command must be one of list \| prepare \| verify \| dataset/);
+  usage(["frobnicate"], /command must be one of/);
+  usage(["prepare"], /prepare needs a model key/);
+  usage(["list", "x"], /list takes no model/);
+  usage(["prepare", "m", "--layers", "2"], /--layers only applies with --synthetic/);
+  usage(["prepare", "m", "--synthetic", "--from", "/x"], /exclude each other/);
+  usage(["prepare", "m", "--synthetic", "--layers", "0"], /--layers: /);
+  usage(["prepare", "m", "--bogus"], /unknown option --bogus/);
+  usage(["prepare", "m", "--from"], /--from needs a value/);
+  usage(["dataset", "m"], /dataset needs --corpus/);
+  usage(["verify", "m", "x"], /unexpected argument 'x'/);
+});
+
+test("--help lists every option of the schema with its description", () => {
+  const help = modelsHelpText();
+  for (const flag of ["--from <v>", "--synthetic", "--layers <v>", "--seed <v>", "--force", "--no-torch", "--corpus <v>", "--tokens <v>", "--out <v>", "--json"]) {
+    assert.ok(help.includes(flag), flag);
+  }
+  assert.match(help, /seeded random weights/);
+  assert.equal(parseModelsArgs(["--help"]).options.help, true);
+});

