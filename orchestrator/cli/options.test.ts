@@ -59,3 +59,10 @@ test("InfluxDB and report flags: URL, a literal on-error choice, a boolean repor
   assert.throws(() => parseArgs(["--influx"]), /--influx needs exactly one value/);
   assert.match(helpText(), /--influx <v>[\s\S]*EMBEDDING_BENCH_INFLUX/);
 });
+
+test("--seq-len is one of the prepared token lengths; --dataset names a file", () => {
+  assert.equal(parseArgs(["--seq-len", "128"]).seq_len, 128);
+  assert.throws(() => parseArgs(["--seq-len", "64"]), /--seq-len: /);
+  assert.equal(parseArgs(["--dataset", "my.json"]).dataset, "my.json");
+  assert.match(helpText(), /--seq-len <v>[\s\S]*tokens-<N>\.json/);
+});
