@@ -29,6 +29,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 import torch
 from embedcheck import (
+    BATCH,
     MIN_COSINE,
     PROBE_TEXTS,
     OnnxRunner,
@@ -223,7 +224,9 @@ def reference_embeddings(st_dir: Path) -> np.ndarray:
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(st_dir), device="cpu")
-    return np.asarray(model.encode(PROBE_TEXTS, normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32)
+    return np.asarray(
+        model.encode(PROBE_TEXTS, batch_size=BATCH, normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32
+    )
 
 
 def write_reference(out: Path, vectors: np.ndarray, synthetic: bool) -> None:

@@ -18,7 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
-from embedcheck import MIN_COSINE, OnnxRunner, OpenVinoRunner, embed, min_cosine, sha256
+from embedcheck import BATCH, MIN_COSINE, OnnxRunner, OpenVinoRunner, embed, min_cosine, sha256
 
 
 def verify(model_dir: Path, with_torch: bool) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def verify(model_dir: Path, with_torch: bool) -> dict[str, Any]:
 
         st = SentenceTransformer(str(model_dir / "sentence-transformers"), device="cpu")
         cosines["sentence_transformers"] = min_cosine(
-            np.asarray(st.encode(texts, normalize_embeddings=True), dtype=np.float32), reference
+            np.asarray(st.encode(texts, batch_size=BATCH, normalize_embeddings=True), dtype=np.float32), reference
         )
     for label, cos in cosines.items():
         if not cos >= MIN_COSINE:
