@@ -40,7 +40,7 @@ export const ModelConfig = z
     type: z.enum(["text_embedding", "multimodal_text_tower"]).describe("text model, or the text tower of an image-text model"),
     huggingface_id: z.string().describe("Hugging Face repository id"),
     revision: z.string().optional().describe("hub revision (branch, tag or commit) to download; default: main"),
-    architecture: z.string().describe("transformers model class of the encoder, e.g. BertModel"),
+    architecture: z.string().optional().describe("transformers model class of the encoder, e.g. BertModel"),
     max_seq_length: z.number().int().positive().describe("tokens; longer inputs are truncated"),
     embedding_dim: z.number().int().positive().describe("length of the returned vector"),
     params: z.string().describe("parameter count as published, e.g. '22.7M'"),
