@@ -246,3 +246,25 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   const bytesPerRequest = summary.metrics["data_sent"]!.values["count"]! / summary.metrics["http_reqs"]!.values["count"]!;
   assert.ok(bytesPerRequest > 500, `bytes per request ${bytesPerRequest}`);
 });
+
+test("dataset turns the user's MS MARCO-style TSV or JSONL corpus into texts of exactly N tokens", { timeout: 600_000 }, async () => {
+  const dir = tempDir("corpus");
+  const passages = Array.from({ length: 40 }, (_, i) => `Passage ${i} explains how embeddings of passage number ${i} are computed, stored and searched.`);
+  const tsv = path.join(dir, "collection.tsv");
+  writeFileSync(tsv, passages.map((p, i) => `${i}\t${p}`).join("\n") + "\n");
+  const out = path.join(dir, "tsv-32.json");
+  const run = await runModels(["dataset", MODEL, "--corpus", tsv, "--tokens", "32", "--count", "10", "--out", out]);
+  assert.equal(run.code, 0, run.stderr.slice(-3000));
+  const body = readJson<{ texts: string[]; tokens: number; source: string }>(out);
+  assert.equal(body.texts.length, 10);
+  assert.equal(body.source, "corpus collection.tsv");
+  assert.ok(body.texts[0]!.startsWith("Passage 0 explains"), body.texts[0]);
+  assert.ok(body.texts.every((t) => !t.includes("\t")));
+  assert.deepEqual([...new Set(await tokenCounts(path.join(ROOT, "models", MODEL, "tokenizer.json"), out))], [32]);
+
+  const jsonl = path.join(dir, "queries.jsonl");
+  writeFileSync(jsonl, passages.map((p) => JSON.stringify({ id: 1, text: p })).join("\n") + "\n{\"id\": 2}\n");
+  const bad = await runModels(["dataset", MODEL, "--corpus", jsonl, "--tokens", "32", "--count", "100", "--out", path.join(dir, "j.json")]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /queries\.jsonl:41: no string field 'text'/);
+});
