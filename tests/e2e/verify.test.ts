@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { modelsDir, ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
@@ -30,7 +30,9 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   assert.equal(v.min_cosine_required, 0.999);
   assert.ok(v.min_cosine !== null && v.min_cosine < 0.99, `min cosine ${v.min_cosine}`);
   assert.ok(v.max_norm_error !== null && v.max_norm_error < 1e-3, "its vectors are unit length: only the reference catches it");
-  assert.equal(v.probes, 13);
+  // Every probe of the model's reference set (the model pipeline owns its size).
+  const probes = JSON.parse(readFileSync(path.join(modelsDir(), MODEL, "reference", "probes.json"), "utf8")) as { texts: string[] };
+  assert.equal(v.probes, probes.texts.length);
   assert.ok(typeof wrong.model_load_time_ms === "number" && wrong.model_load_time_ms > 0);
   assert.match(run.stdout, /wrong-pooling\s+failed/);
   assert.match(run.stdout, /Failures:\n  wrong-pooling: verification failed/);
