@@ -115,6 +115,7 @@ export async function runFramework(server: DiscoveredServer, s: RunSettings): Pr
     status: "running",
     failure: null,
     profile: s.profileName,
+    dataset: s.datasetFile ?? "builtin",
     first_inference_ms: null,
     cold_start_ms: null,
     model_load_time_ms: null,

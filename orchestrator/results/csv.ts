@@ -31,6 +31,7 @@ export const EXTRA_CSV_COLUMNS = [
   "embeddings_per_sec",
   "synthetic_weights",
   "run_id",
+  "dataset",
 ] as const;
 
 /** "2024-11-28 15:30:45" in UTC, the seed's timestamp format. */
@@ -69,6 +70,7 @@ export function resultsToCsv(results: readonly FrameworkResult[]): string {
         s.embeddings_per_sec,
         r.synthetic_weights,
         r.run_id,
+        r.dataset,
       ]);
     }
   }

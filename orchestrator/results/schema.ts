@@ -92,6 +92,9 @@ export const FrameworkResult = z
     status: FrameworkStatus,
     failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
     profile: z.string(),
+    dataset: z
+      .string()
+      .describe("texts k6 sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset)"),
     first_inference_ms: z.number().nullable().describe("client-side latency of the first /embed after /health, ms"),
     cold_start_ms: z.number().nullable().describe("process start → first correct embedding (right shape, matching the reference), ms"),
     model_load_time_ms: z.number().nullable().describe("the server's own model load time (GET /info model_load_time_ms), ms; null if not reported"),

@@ -21,6 +21,7 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.equal(result.framework, "onnx-python");
   assert.equal(result.model_name, MODEL);
   assert.equal(result.synthetic_weights, false);
+  assert.equal(result.dataset, "builtin");
   assert.ok(result.first_inference_ms !== null && result.first_inference_ms > 0);
   assert.ok(result.cold_start_ms !== null && result.cold_start_ms > 0);
   assert.equal(result.server_info?.["framework"], "onnx-python");

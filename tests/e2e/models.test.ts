@@ -239,6 +239,7 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   const result = FrameworkResult.parse(readJson(path.join(results, SYNTHETIC, "onnx-python.json")));
   assert.equal(result.status, "completed");
   assert.equal(result.synthetic_weights, true);
+  assert.match(result.dataset, /datasets\/tokens-128\.json$/, "the result says which texts were sent");
   assert.equal(result.server_info?.["embedding_dim"], 1024);
   assert.match(bench.stdout, /SYNTHETIC/);
   // k6 really sent the 128-token texts: bytes per request far above the built-in 24-word texts.
