@@ -3,8 +3,8 @@
 import { z } from "zod";
 import { Language } from "../config/schema.ts";
 
-// 2: verification and model_load_time_ms (verify before benchmark).
-export const RESULT_SCHEMA_VERSION = 2;
+// 2: verification and model_load_time_ms (verify before benchmark). 3: dataset.
+export const RESULT_SCHEMA_VERSION = 3;
 
 export const LatencyStats = z
   .object({
