@@ -17,7 +17,7 @@ import { describeEnvironment } from "./results/environment.ts";
 import type { FrameworkResult } from "./results/schema.ts";
 import { loadResults, writeFileAtomic } from "./results/store.ts";
 import { renderSummary } from "./results/summary.ts";
-import { interruption, runFramework, settingsFromBenchmark } from "./run.ts";
+import { applyOverrides, interruption, runFramework, settingsFromBenchmark } from "./run.ts";
 import { ensureK6, ToolchainError } from "./toolchain/k6.ts";
 
 function newRunId(): string {
@@ -79,13 +79,7 @@ async function main(argv: string[]): Promise<number> {
   if (frameworks.length === 0) throw new UsageError("no frameworks found under servers/");
   const profileName = opts.profile ?? config.benchmark.default_profile;
   const base = config.benchmark.profiles[profileName];
-  const profile = {
-    ...base,
-    concurrency_levels: (opts.levels ?? base.concurrency_levels) as [number, ...number[]],
-    duration_s: opts.duration_s ?? base.duration_s,
-    batch_size: opts.batch_size ?? base.batch_size,
-    warmup_requests: opts.warmup_requests ?? base.warmup_requests,
-  };
+  const profile = applyOverrides(base, opts);
 
   // Checked before any slow step, so an unreachable database is known at once.
   const influxUrl = opts.influx ?? process.env[INFLUX_ENV];

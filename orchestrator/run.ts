@@ -57,6 +57,20 @@ export interface RunObserver {
   finished(result: FrameworkResult): Promise<void>;
 }
 
+/** The profile's levels, duration, batch and warmup, each replaced by its CLI override when given. */
+export function applyOverrides(
+  base: Profile,
+  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number },
+): Profile {
+  return {
+    ...base,
+    concurrency_levels: (o.levels ?? base.concurrency_levels) as [number, ...number[]],
+    duration_s: o.duration_s ?? base.duration_s,
+    batch_size: o.batch_size ?? base.batch_size,
+    warmup_requests: o.warmup_requests ?? base.warmup_requests,
+  };
+}
+
 /** The run settings that come straight from config/benchmark.yaml. */
 export function settingsFromBenchmark(b: BenchmarkFile): Pick<
   RunSettings,

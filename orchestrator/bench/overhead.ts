@@ -17,7 +17,7 @@ import { ensureModel, ModelError, type PreparedModel } from "../models/prepare.t
 import { cacheDir, ROOT } from "../paths.ts";
 import { runCommand } from "../proc.ts";
 import { describeEnvironment } from "../results/environment.ts";
-import { runFramework, settingsFromBenchmark, type RunSettings } from "../run.ts";
+import { applyOverrides, runFramework, settingsFromBenchmark, type RunSettings } from "../run.ts";
 import { ensureK6, ToolchainError } from "../toolchain/k6.ts";
 import { parseCeilingOutput, renderOverheadTable, type CeilingReport, type OverheadRow } from "./ceiling.ts";
 
@@ -67,13 +67,7 @@ async function main(argv: string[]): Promise<number> {
   const profileName = opts.profile ?? config.benchmark.default_profile;
   const base = config.benchmark.profiles[profileName];
   // Batch 1 on both sides: the ceiling measures one text per call.
-  const profile = {
-    ...base,
-    concurrency_levels: (opts.levels ?? base.concurrency_levels) as [number, ...number[]],
-    duration_s: opts.duration_s ?? base.duration_s,
-    batch_size: 1,
-    warmup_requests: opts.warmup_requests ?? base.warmup_requests,
-  };
+  const profile = applyOverrides(base, { ...opts, batch_size: 1 });
   const k6 = await ensureK6();
   const model = await ensureModel(modelKey, modelSpec);
   const runId = `overhead-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${randomBytes(2).toString("hex")}`;

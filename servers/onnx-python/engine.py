@@ -10,7 +10,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from embedserver.pooling import l2_normalize, pool
 from embedserver.settings import ServingConfig, Settings
-from tokenizers import Tokenizer
+from embedserver.tokens import GraphTokenizer
 
 
 class OnnxEngine:
@@ -29,17 +29,10 @@ class OnnxEngine:
             str(settings.model_dir / self.model_file), sess_options=opts, providers=["CPUExecutionProvider"]
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
-        self.tokenizer = Tokenizer.from_file(str(settings.model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=serving.max_seq_length)
-        self.tokenizer.enable_padding()
+        self.tokens = GraphTokenizer(settings.model_dir, serving.max_seq_length, self.input_names)
 
     def embed(self, texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.input_names:
-            feeds["token_type_ids"] = np.zeros_like(ids)
+        feeds, mask = self.tokens.feeds(texts)
         hidden = self.session.run(None, feeds)[0]
         vectors = pool(hidden, mask, self.serving.pooling)
         return l2_normalize(vectors) if normalize else vectors

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import openvino as ov
 from embedserver.pooling import l2_normalize, pool
 from embedserver.settings import ServingConfig, Settings
-from tokenizers import Tokenizer
+from embedserver.tokens import GraphTokenizer
 
 # Tried in order; OV_MODEL_FILE (relative to MODEL_DIR) overrides. core.read_model reads both formats.
 MODEL_FILES = ("openvino/model.xml", "onnx/model.onnx")
@@ -47,17 +47,10 @@ class OpenVinoEngine:
         self.input_names = {name for port in self.compiled.inputs for name in port.get_names()}
         outputs = [port for port in self.compiled.outputs if "last_hidden_state" in port.get_names()]
         self.output = outputs[0] if outputs else self.compiled.outputs[0]
-        self.tokenizer = Tokenizer.from_file(str(settings.model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=serving.max_seq_length)
-        self.tokenizer.enable_padding()
+        self.tokens = GraphTokenizer(settings.model_dir, serving.max_seq_length, self.input_names)
 
     def embed(self, texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.input_names:
-            feeds["token_type_ids"] = np.zeros_like(ids)
+        feeds, mask = self.tokens.feeds(texts)
         result = self.request.infer(feeds)
         hidden = np.asarray(result[self.output], dtype=np.float32)
         vectors = pool(hidden, mask, self.serving.pooling)

@@ -18,6 +18,7 @@ import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepa
 import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
 import { runCommand } from "../../orchestrator/proc.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
+import { cosine } from "../../orchestrator/verify.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
@@ -89,17 +90,6 @@ async function waitHealth(url: string, proc: ServerProcess, want: number): Promi
 const post = (url: string, body: string | object, headers: Record<string, string> = {}) =>
   fetch(`${url}/embed`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
 
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 before(async () => {
   model = await ensureModel(MODEL, getModel(config, MODEL));

@@ -1,0 +1,33 @@
+"""Tokenisation for the engines that run a graph on token ids (ONNX Runtime, OpenVINO).
+
+Truncation and padding are set here from serving.json: a model's own tokenizer.json may carry other
+settings (all-MiniLM-L6-v2's ships truncation 128 and fixed padding).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from tokenizers import Tokenizer
+
+Feeds = dict[str, npt.NDArray[np.int64]]
+
+
+class GraphTokenizer:
+    def __init__(self, model_dir: Path, max_seq_length: int, input_names: set[str]) -> None:
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_seq_length)
+        self.tokenizer.enable_padding()
+        self.with_token_types = "token_type_ids" in input_names
+
+    def feeds(self, texts: list[str]) -> tuple[Feeds, npt.NDArray[np.int64]]:
+        """The graph's inputs for `texts`, and the attention mask that pooling needs."""
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds: Feeds = {"input_ids": ids, "attention_mask": mask}
+        if self.with_token_types:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        return feeds, mask
