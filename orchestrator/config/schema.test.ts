@@ -63,3 +63,21 @@ test("a manifest with a bad prepare kind names the field", () => {
   const manifest = readFileSync(path.join(ROOT, "servers/onnx-python/manifest.yaml"), "utf8").replace("kind: python-venv", "kind: pip");
   assert.throws(() => parseYamlText("servers/x/manifest.yaml", manifest, ServerManifest), /servers\/x\/manifest\.yaml: prepare\.kind: /);
 });
+
+test("a text tower must say which kind it is, and only towers may", () => {
+  const base = "models:\n  m:\n    name: m\n    huggingface_id: a/b\n    max_seq_length: 64\n    embedding_dim: 8\n    params: 1M\n    pooling: last_token\n";
+  assert.throws(
+    () => parseYamlText("models.yaml", base + "    type: multimodal_text_tower\n", ModelsFile),
+    /models\.yaml: models\.m\.text_tower: text_tower is required for type multimodal_text_tower/,
+  );
+  assert.throws(
+    () => parseYamlText("models.yaml", base + "    type: text_embedding\n    text_tower: clip\n", ModelsFile),
+    /models\.m\.text_tower: .*only allowed there/,
+  );
+  assert.throws(
+    () => parseYamlText("models.yaml", base + "    type: multimodal_text_tower\n    text_tower: blip\n", ModelsFile),
+    /models\.m\.text_tower: Invalid option: expected one of "clip"\|"siglip"/,
+  );
+  const ok = parseYamlText("models.yaml", base + "    type: multimodal_text_tower\n    text_tower: siglip\n", ModelsFile);
+  assert.equal(ok.models["m"]!.text_tower, "siglip");
+});

@@ -30,9 +30,24 @@ export const SyntheticSpec = z
       .regex(/^[A-Za-z0-9._-]+\.json$/, "a file name inside config/synthetic/")
       .describe("the published architecture config.json, kept in config/synthetic/ so no hub is needed"),
     tokenizer_from: modelKey.describe("catalogue model with an offline source whose tokenizer stands in for this model's"),
+    dense_layers: z
+      .array(z.number().int().positive())
+      .optional()
+      .describe(
+        "output features of the Dense layers the model's sentence-transformers pipeline applies after pooling " +
+          "(no bias, identity activation), e.g. [3072, 768]; real weights bring their own",
+      ),
   })
   .strict()
   .describe("how to build this architecture with seeded random weights (--synthetic) when its weights cannot be had");
+
+export const TEXT_TOWERS = ["clip", "siglip"] as const;
+export const TextTower = z
+  .enum(TEXT_TOWERS)
+  .describe(
+    "image-text model whose text encoder is served: clip (end-of-text token, text_projection) or " +
+      "siglip (64-token fixed-length input, last position, head)",
+  );
 
 export const ModelConfig = z
   .object({
@@ -65,9 +80,14 @@ export const ModelConfig = z
       .strict()
       .default({})
       .describe("offline sources of the weights, tried in this order before the hub"),
+    text_tower: TextTower.optional(),
     synthetic: SyntheticSpec.optional(),
   })
-  .strict();
+  .strict()
+  .refine((m) => (m.type === "multimodal_text_tower") === (m.text_tower !== undefined), {
+    message: "text_tower is required for type multimodal_text_tower and only allowed there",
+    path: ["text_tower"],
+  });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 export const ModelsFile = z

@@ -47,8 +47,11 @@ function toolFiles(): string[] {
   return readdirSync(PYTOOLS).filter((f) => f.endsWith(".py") || f.endsWith(".txt"));
 }
 
+/** The text-tower definition lives with the servers (they run it); the pipeline exports it. */
+const TOWERS = path.join(ROOT, "servers", "pycommon", "embedserver");
+
 function baseKey(key: string, spec: ModelConfig): string {
-  const tools = hashPaths(PYTOOLS, toolFiles());
+  const tools = hashPaths(PYTOOLS, toolFiles()) + hashPaths(TOWERS, ["towers.py"]);
   const synthetic = spec.synthetic ? hashPaths(SYNTHETIC_CONFIG_DIR, [spec.synthetic.config]) : "";
   return hashText(JSON.stringify({ key, spec, tools, synthetic }));
 }

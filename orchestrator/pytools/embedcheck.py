@@ -3,18 +3,23 @@
 Shared by prepare_model.py (which writes reference/probes.json) and verify_model.py (which checks
 every prepared format against it). Tokenization, pooling and normalisation here follow the
 contract every server implements: tokenizer.json with truncation to max_seq_length, right padding,
-then the pooling named in serving.json, then L2 normalisation.
+then the pooling named in serving.json (none: the graph already returns one vector per text), then
+L2 normalisation.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+# The text-tower definition the torch servers run lives with the servers; the pipeline exports it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "servers" / "pycommon"))
 
 # The probe set every server is verified against (reference/probes.json): short, long past the
 # max length (truncation), multilingual, unicode/emoji, whitespace-only, repeated text.
@@ -68,7 +73,11 @@ def encode(model_dir: Path, texts: list[str], max_seq_length: int) -> tuple[npt.
 
 
 def pool(hidden: Array, mask: npt.NDArray[np.int64], pooling: str, normalize: bool) -> Array:
-    if pooling == "mean":
+    if pooling == "none":
+        if hidden.ndim != 2:
+            raise ValueError(f"pooling none expects the graph to return [batch, dim], got shape {hidden.shape}")
+        out = hidden
+    elif pooling == "mean":
         m = mask[:, :, None].astype(np.float32)
         out = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
     elif pooling == "cls":
@@ -82,6 +91,49 @@ def pool(hidden: Array, mask: npt.NDArray[np.int64], pooling: str, normalize: bo
     if normalize:
         out /= np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
     return out
+
+
+def l2_normalize(x: Array) -> Array:
+    return (x / np.clip(np.linalg.norm(x, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+
+
+def torch_reference(model_dir: Path, serving: dict[str, Any], texts: list[str]) -> Array:
+    """fp32 torch embeddings of `texts`, L2-normalised, computed the way the model's authors compute them.
+
+    sentence-transformers models: SentenceTransformer.encode on the sentence-transformers folder.
+    Text towers: the transformers model and tokenizer called as their model cards do (CLIP: padded
+    batch with attention mask, text_embeds; SigLIP: padding="max_length", no attention mask,
+    pooler_output). This is deliberately not the servers' code path, so it can catch it being wrong.
+    """
+    import torch
+
+    st_dir = model_dir / "sentence-transformers"
+    kind = serving.get("text_tower")
+    if kind is None:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(st_dir), device="cpu")
+        vectors = model.encode(texts, batch_size=BATCH, normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+    from embedserver.towers import tower_class
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(st_dir))
+    tower = tower_class(kind).from_pretrained(str(st_dir), dtype=torch.float32).eval()
+    length = int(serving["max_seq_length"])
+    rows: list[Array] = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            if kind == "clip":
+                enc = tokenizer(batch, padding=True, truncation=True, max_length=length, return_tensors="pt")
+                out = tower(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).text_embeds
+            else:
+                enc = tokenizer(batch, padding="max_length", truncation=True, max_length=length, return_tensors="pt")
+                out = tower(input_ids=enc["input_ids"]).pooler_output
+            rows.append(out.numpy().astype(np.float32))
+    return l2_normalize(np.concatenate(rows))
 
 
 def min_cosine(a: Array, b: Array) -> float:

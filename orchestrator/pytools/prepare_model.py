@@ -1,9 +1,11 @@
 """Prepares one model for every framework.
 
-Writes models/<key>/: sentence-transformers/ (the reference implementation), onnx/model.onnx (fp32,
-torch dynamo exporter) and, where it is faster, onnx/model_optimized.onnx, openvino/model.xml|bin
+Writes models/<key>/: sentence-transformers/ (the reference implementation; for the text tower of an
+image-text model, the transformers text model alone), onnx/model.onnx (fp32, torch dynamo exporter;
+it returns token vectors for the servers to pool, or the sentence vector itself when the model has a
+head: towers, Dense layers) and, where it is faster, onnx/model_optimized.onnx, openvino/model.xml|bin
 (IR converted from the ONNX), model.safetensors + tokenizer.json + config.json (native servers),
-serving.json, reference/probes.json (fp32 sentence-transformers embeddings of the probe set),
+serving.json, reference/probes.json (fp32 torch embeddings of the probe set),
 datasets/tokens-{32,128,512}.json, and manifest.json with the sha256 of every file, the source and
 the tool versions. Every exported format is checked against the torch reference (cosine >= 0.9999).
 
@@ -29,7 +31,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 import torch
 from embedcheck import (
-    BATCH,
     MIN_COSINE,
     PROBE_TEXTS,
     OnnxRunner,
@@ -38,13 +39,18 @@ from embedcheck import (
     median_ms,
     min_cosine,
     sha256,
+    torch_reference,
 )
+from embedserver.towers import TOWER_KINDS, load_tower, tower_class
 from token_datasets import write_datasets
 
 # ONNX protobuf files cannot exceed 2 GB; bigger models keep their weights in external data.
 PROTOBUF_LIMIT_BYTES = 1_800_000_000
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 ST_POOLING = {"mean": "mean", "cls": "cls", "last_token": "lasttoken"}
+# sentence-transformers modules the servers implement themselves (tokens in, pooling, normalisation).
+# Any other module (Dense, ...) is exported inside the ONNX graph, which then returns the sentence vector.
+SERVER_SIDE_MODULES = ("Transformer", "Pooling", "Normalize")
 FUSABLE_MODEL_TYPES = ("bert", "roberta", "xlm-roberta", "mpnet")
 # The batch the optimised ONNX variant is timed on: short texts, like a batch-1 benchmark request.
 TIMING_TEXTS = PROBE_TEXTS[:4]
@@ -90,28 +96,80 @@ def _param_bytes(model: torch.nn.Module) -> int:
     return sum(p.numel() * p.element_size() for p in model.parameters())
 
 
-def export_onnx(st_dir: Path, out_file: Path) -> list[str]:
-    """fp32 ONNX with the dynamo exporter (the TorchScript exporter mis-traces transformers 5 models)."""
-    from transformers import AutoModel
+class SentenceGraph(torch.nn.Module):
+    """The encoder followed by the sentence-transformers pipeline's own pooling and head modules (e.g.
+    embeddinggemma's Dense layers), minus Normalize: servers normalise, so normalize=false stays possible."""
 
-    model = AutoModel.from_pretrained(str(st_dir), attn_implementation="eager", dtype=torch.float32).eval()
-    use_tt = getattr(model.config, "type_vocab_size", 0) > 1
-    wrapper = Wrapper(model, use_tt).eval()
+    def __init__(self, encoder: Wrapper, modules: list[torch.nn.Module]) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = torch.nn.ModuleList(modules)
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        features = {"token_embeddings": self.encoder(input_ids, attention_mask, token_type_ids), "attention_mask": attention_mask}
+        for module in self.head:
+            features = module(features)
+        return features["sentence_embedding"]
+
+
+def st_module_types(st_dir: Path) -> list[str]:
+    modules_file = st_dir / "modules.json"
+    if not modules_file.exists():
+        return []
+    return [str(m["type"]).rsplit(".", 1)[-1] for m in json.loads(modules_file.read_text())]
+
+
+def head_modules(st_dir: Path) -> list[torch.nn.Module] | None:
+    """The pipeline's modules after the transformer when it has more than pooling and normalisation, else None."""
+    if all(t in SERVER_SIDE_MODULES for t in st_module_types(st_dir)):
+        return None
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize
+
+    st = SentenceTransformer(str(st_dir), device="cpu")
+    return [m for m in list(st)[1:] if not isinstance(m, Normalize)]
+
+
+def export_onnx(st_dir: Path, out_file: Path, serving: dict[str, Any]) -> tuple[list[str], str]:
+    """fp32 ONNX with the dynamo exporter (the TorchScript exporter mis-traces transformers 5 models).
+
+    Output `last_hidden_state` when the servers pool (pooling mean|cls|last_token), `sentence_embedding`
+    when the graph carries pooling and a head (pooling none: text towers, Dense layers).
+    """
+    kind = serving.get("text_tower")
+    module: torch.nn.Module
+    if kind is not None:
+        module = load_tower(kind, st_dir, int(serving["max_seq_length"]))
+        use_tt = False
+        param_bytes = _param_bytes(module)
+    else:
+        from transformers import AutoModel
+
+        model = AutoModel.from_pretrained(str(st_dir), attn_implementation="eager", dtype=torch.float32).eval()
+        use_tt = getattr(model.config, "type_vocab_size", 0) > 1
+        param_bytes = _param_bytes(model)
+        module = Wrapper(model, use_tt).eval()
+        head = head_modules(st_dir)
+        if head is not None:
+            module = SentenceGraph(module, head).eval()
+    output = "last_hidden_state" if serving["pooling"] != "none" else "sentence_embedding"
     ids = torch.ones(2, 8, dtype=torch.long)
     mask = ids.clone()
     mask[1, 5:] = 0  # a padded row, so masking is traced as data-dependent
     names = ["input_ids", "attention_mask"] + (["token_type_ids"] if use_tt else [])
     args = (ids, mask, torch.zeros_like(ids)) if use_tt else (ids, mask)
-    seq = torch.export.Dim("seq", min=1, max=32768)
+    seq = torch.export.Dim("seq", min=1, max=max(int(serving["max_seq_length"]), 16))
     batch = torch.export.Dim("batch", min=1, max=4096)
     shapes = {n: {0: batch, 1: seq} for n in names}
     out_file.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         program = torch.onnx.export(
-            wrapper,
+            module,
             args,
             input_names=names,
-            output_names=["last_hidden_state"],
+            output_names=[output],
             dynamic_shapes=shapes,
             dynamo=True,
             opset_version=18,
@@ -119,8 +177,8 @@ def export_onnx(st_dir: Path, out_file: Path) -> list[str]:
     if program is None:
         raise PrepareError("torch.onnx.export returned no program")
     # One self-contained file when it fits protobuf's limit: simplest for every runtime.
-    program.save(str(out_file), external_data=_param_bytes(model) >= PROTOBUF_LIMIT_BYTES)
-    return names
+    program.save(str(out_file), external_data=param_bytes >= PROTOBUF_LIMIT_BYTES)
+    return names, output
 
 
 def optimise_onnx(model_dir: Path, serving: dict[str, Any], reference: np.ndarray) -> dict[str, Any]:
@@ -166,48 +224,95 @@ def export_openvino(model_dir: Path) -> Path:
     return xml
 
 
+def copy_tokenizer(src: Path, st_dir: Path) -> None:
+    """The tokenizer files; a checkpoint without tokenizer.json gets the one transformers can build, if any."""
+    for name in TOKENIZER_FILES:
+        if (src / name).exists():
+            shutil.copy2(src / name, st_dir / name)
+    if (st_dir / "tokenizer.json").exists():
+        return
+    advice = (
+        "the servers tokenise with HF tokenizers' tokenizer.json. SentencePiece checkpoints such as SigLIP's ship only "
+        "spiece.model, which transformers 5 cannot convert: put a tokenizer.json made for this model into the folder "
+        "(e.g. from a transformers.js or ONNX export of it) and prepare with --from <folder>"
+    )
+    from transformers import AutoTokenizer
+
+    try:
+        AutoTokenizer.from_pretrained(str(src)).save_pretrained(str(st_dir))
+    except Exception as err:
+        reason = " ".join(str(err).split())[:160]
+        raise PrepareError(f"{src}: no tokenizer.json (transformers: {type(err).__name__}: {reason}); {advice}") from err
+    if not (st_dir / "tokenizer.json").exists():
+        raise PrepareError(f"{src}: no tokenizer.json; {advice}")
+
+
+def stand_in_token_ids(tokenizer_dir: Path) -> dict[str, int]:
+    """pad/bos/eos ids of the stand-in tokenizer: a tower finds its pooled position by them."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    ids = {
+        "pad_token_id": tok.pad_token_id,
+        "bos_token_id": tok.bos_token_id if tok.bos_token_id is not None else tok.cls_token_id,
+        "eos_token_id": tok.eos_token_id if tok.eos_token_id is not None else tok.sep_token_id,
+    }
+    return {k: int(v) for k, v in ids.items() if v is not None}
+
+
 def build_synthetic(
     spec: dict[str, Any], config_file: Path, tokenizer_dir: Path, seed: int, layers: int | None, st_dir: Path
 ) -> dict[str, Any]:
-    """The catalogue model's architecture from its config, with seeded random weights, as a sentence-transformers folder."""
+    """The catalogue model's architecture from its config, with seeded random weights.
+
+    Writes a sentence-transformers folder (transformer, the catalogue's pooling, any Dense layers the
+    catalogue names, Normalize), or for a text tower the transformers text model alone.
+    """
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
     from transformers import AutoConfig, AutoModel
 
     raw = json.loads(config_file.read_text())
     model_type = raw.pop("model_type")
     raw.pop("architectures", None)
     raw["dtype"] = "float32"
+    kind = spec.get("text_tower")
+    remapped: dict[str, int] = {}
+    if kind is not None:
+        remapped = stand_in_token_ids(tokenizer_dir)
+        raw.update(remapped)
     cfg = AutoConfig.for_model(model_type, **raw)
-    if cfg.hidden_size != spec["embedding_dim"]:
-        raise PrepareError(
-            f"{config_file}: hidden_size {cfg.hidden_size} != embedding_dim {spec['embedding_dim']} of the catalogue"
-        )
     full_layers = int(cfg.num_hidden_layers)
     if layers is not None:
         cfg.num_hidden_layers = layers
         if getattr(cfg, "layer_types", None):
             cfg.layer_types = cfg.layer_types[:layers]
     torch.manual_seed(seed)
-    model = AutoModel.from_config(cfg).eval()
+    model = (tower_class(kind)(cfg) if kind is not None else AutoModel.from_config(cfg)).eval()
     params = sum(p.numel() for p in model.parameters())
     st_dir.mkdir(parents=True)
     model.save_pretrained(str(st_dir))
     del model
-    for name in TOKENIZER_FILES:
-        if (tokenizer_dir / name).exists():
-            shutil.copy2(tokenizer_dir / name, st_dir / name)
+    copy_tokenizer(tokenizer_dir, st_dir)
     tok_cfg_file = st_dir / "tokenizer_config.json"
     if tok_cfg_file.exists():
         tok_cfg = json.loads(tok_cfg_file.read_text())
         tok_cfg["model_max_length"] = spec["max_seq_length"]
         tok_cfg_file.write_text(json.dumps(tok_cfg, indent=2) + "\n")
-    transformer = Transformer(str(st_dir), max_seq_length=spec["max_seq_length"])
-    modules: list[torch.nn.Module] = [transformer, Pooling(cfg.hidden_size, pooling_mode=ST_POOLING[spec["pooling"]])]
-    if spec["normalize"]:
-        modules.append(Normalize())
-    SentenceTransformer(modules=modules, device="cpu").save(str(st_dir))
-    return {
+    dense = list((spec.get("synthetic") or {}).get("dense_layers") or [])
+    if kind is None:
+        transformer = Transformer(str(st_dir), max_seq_length=spec["max_seq_length"])
+        modules: list[torch.nn.Module] = [transformer, Pooling(cfg.hidden_size, pooling_mode=ST_POOLING[spec["pooling"]])]
+        width = int(cfg.hidden_size)
+        for out_features in dense:
+            # Seeded like the transformer; no bias and no activation, as embeddinggemma's layers are.
+            modules.append(Dense(width, out_features, bias=False, activation_function=torch.nn.Identity()))
+            width = out_features
+        if spec["normalize"]:
+            modules.append(Normalize())
+        SentenceTransformer(modules=modules, device="cpu").save(str(st_dir))
+        params += sum(p.numel() for m in modules[2:] for p in m.parameters())
+    details: dict[str, Any] = {
         "seed": seed,
         "config_file": config_file.name,
         "config_sha256": sha256(config_file),
@@ -215,27 +320,37 @@ def build_synthetic(
         "layers": int(cfg.num_hidden_layers),
         "layers_in_published_model": full_layers,
         "reduced_layers": layers is not None and layers != full_layers,
+        "dense_layers": dense,
         "tokenizer": f"stand-in: tokenizer files from {tokenizer_dir.name} (ids stay below its vocabulary size)",
         "warning": "random weights: for performance measurements only, never for a quality or correctness claim",
     }
+    if remapped:
+        details["token_ids_from_stand_in_tokenizer"] = remapped
+    return details
 
 
-def reference_embeddings(st_dir: Path) -> np.ndarray:
-    from sentence_transformers import SentenceTransformer
+def extract_tower(kind: str, src: Path, st_dir: Path) -> None:
+    """The text half of an image-text checkpoint (or a text-only one), saved as a transformers folder."""
+    try:
+        model = tower_class(kind).from_pretrained(str(src), dtype=torch.float32)
+    except Exception as err:
+        raise PrepareError(f"{src}: cannot load a {kind} text tower from it: {err}") from err
+    st_dir.mkdir(parents=True)
+    model.save_pretrained(str(st_dir))
+    copy_tokenizer(src, st_dir)
 
-    model = SentenceTransformer(str(st_dir), device="cpu")
-    return np.asarray(
-        model.encode(PROBE_TEXTS, batch_size=BATCH, normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32
-    )
 
-
-def write_reference(out: Path, vectors: np.ndarray, synthetic: bool) -> None:
-    """fp32 sentence-transformers (torch) embeddings of the probe set: what correct output looks like."""
+def write_reference(out: Path, vectors: np.ndarray, synthetic: bool, kind: str | None) -> None:
+    """fp32 torch embeddings of the probe set, computed as the model's authors do: what correct output looks like."""
     import sentence_transformers
+    import transformers
 
     ref_dir = out / "reference"
     ref_dir.mkdir(parents=True, exist_ok=True)
-    source = f"sentence-transformers {sentence_transformers.__version__} on torch {torch.__version__}, fp32, CPU"
+    if kind is None:
+        source = f"sentence-transformers {sentence_transformers.__version__} on torch {torch.__version__}, fp32, CPU"
+    else:
+        source = f"transformers {transformers.__version__} {tower_class(kind).__name__} on torch {torch.__version__}, fp32, CPU"
     body = {
         "texts": PROBE_TEXTS,
         "normalized": True,
@@ -288,10 +403,16 @@ def prepare(a: argparse.Namespace) -> None:
     if st_dir.exists():
         shutil.rmtree(st_dir)
 
+    kind = spec.get("text_tower")
+    if kind is not None and kind not in TOWER_KINDS:
+        raise PrepareError(f"text_tower {kind!r}: expected one of {', '.join(TOWER_KINDS)}")
     synthetic_info: dict[str, Any] | None = None
     if synthetic:
         log(f"building SYNTHETIC {a.key} from {a.synthetic_config} (seed {a.seed}{f', {a.layers} layers' if a.layers else ''})")
         synthetic_info = build_synthetic(spec, Path(a.synthetic_config), Path(a.tokenizer_dir), a.seed, a.layers, st_dir)
+    elif kind is not None:
+        log(f"extracting the {kind} text tower from {a.source_dir}")
+        extract_tower(kind, Path(a.source_dir), st_dir)
     else:
         src = Path(a.source_dir)
         log(f"copying sentence-transformers files from {src}")
@@ -311,24 +432,36 @@ def prepare(a: argparse.Namespace) -> None:
         name += f" (SYNTHETIC, {synthetic_info['layers']} of {synthetic_info['layers_in_published_model']} layers)"
     elif synthetic:
         name += " (SYNTHETIC)"
+    # Towers and pipelines with a head (Dense layers) pool inside the exported graph: the servers get
+    # one vector per text and only normalise ("none").
+    in_graph = kind is not None or any(t not in SERVER_SIDE_MODULES for t in st_module_types(st_dir))
     serving = {
         "model_key": a.key,
         "name": name,
         "embedding_dim": spec["embedding_dim"],
         "max_seq_length": spec["max_seq_length"],
-        "pooling": spec["pooling"],
+        "pooling": "none" if in_graph else spec["pooling"],
         "normalize": spec["normalize"],
+        "text_tower": kind,
         "synthetic": synthetic,
     }
     (out / "serving.json").write_text(json.dumps(serving, indent=2) + "\n")
 
-    log("reference embeddings: sentence-transformers on torch, fp32")
-    reference = reference_embeddings(st_dir)
-    write_reference(out, reference, synthetic)
+    log(
+        "reference embeddings: "
+        + ("sentence-transformers" if kind is None else f"transformers {kind} text tower")
+        + " on torch, fp32"
+    )
+    reference = torch_reference(out, serving, PROBE_TEXTS)
+    if reference.shape[1] != spec["embedding_dim"]:
+        raise PrepareError(
+            f"the model returns {reference.shape[1]}-d vectors; the catalogue says embedding_dim {spec['embedding_dim']}"
+        )
+    write_reference(out, reference, synthetic, kind)
 
-    log("exporting ONNX (torch.onnx dynamo exporter, fp32)")
+    log(f"exporting ONNX (torch.onnx dynamo exporter, fp32; pooling {'in the graph' if in_graph else 'by the servers'})")
     onnx_file = out / "onnx" / "model.onnx"
-    inputs = export_onnx(st_dir, onnx_file)
+    inputs, output = export_onnx(st_dir, onnx_file, serving)
     checks: dict[str, Any] = {}
     checks["onnx"] = min_cosine(embed(OnnxRunner(onnx_file), out, serving, PROBE_TEXTS), reference)
     check("ONNX", checks["onnx"])
@@ -353,6 +486,7 @@ def prepare(a: argparse.Namespace) -> None:
         "synthetic": synthetic,
         "synthetic_details": synthetic_info,
         "onnx_inputs": inputs,
+        "onnx_output": output,
         "min_cosine_vs_torch": checks,
         "onnx_optimized": optimised,
         "probe_count": len(PROBE_TEXTS),

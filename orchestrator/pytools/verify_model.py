@@ -1,6 +1,6 @@
 """Checks a prepared model folder: every file matches manifest.json (sha256), and every prepared
-format (ONNX, optimised ONNX, OpenVINO IR, and the sentence-transformers folder itself) gives the
-reference embeddings of reference/probes.json (min cosine >= 0.9999).
+format (ONNX, optimised ONNX, OpenVINO IR, and the torch model itself: sentence-transformers, or the
+transformers text tower) gives the reference embeddings of reference/probes.json (min cosine >= 0.9999).
 
 Prints one JSON object; exits 0 when everything agrees, 1 otherwise.
 """
@@ -18,7 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
-from embedcheck import BATCH, MIN_COSINE, OnnxRunner, OpenVinoRunner, embed, min_cosine, sha256
+from embedcheck import MIN_COSINE, OnnxRunner, OpenVinoRunner, embed, min_cosine, sha256, torch_reference
 
 
 def verify(model_dir: Path, with_torch: bool) -> dict[str, Any]:
@@ -53,12 +53,8 @@ def verify(model_dir: Path, with_torch: bool) -> dict[str, Any]:
         except Exception as err:
             problems.append(f"{label}: cannot run: {err}")
     if with_torch:
-        from sentence_transformers import SentenceTransformer
-
-        st = SentenceTransformer(str(model_dir / "sentence-transformers"), device="cpu")
-        cosines["sentence_transformers"] = min_cosine(
-            np.asarray(st.encode(texts, batch_size=BATCH, normalize_embeddings=True), dtype=np.float32), reference
-        )
+        label = "sentence_transformers" if serving.get("text_tower") is None else "torch_text_tower"
+        cosines[label] = min_cosine(torch_reference(model_dir, serving, texts), reference)
     for label, cos in cosines.items():
         if not cos >= MIN_COSINE:
             problems.append(f"{label}: min cosine {cos:.6f} < {MIN_COSINE} against reference/probes.json")

@@ -13,14 +13,14 @@ from embedserver.app import create_app, serve  # noqa: E402
 from embedserver.settings import Prefer, ServingConfig, Settings  # noqa: E402
 
 if TYPE_CHECKING:
-    from embedserver.torch_engine import TorchEngine
+    from embedserver.torch_engine import TorchEngine, TowerEngine
 
 
-def load(settings: Settings, serving: ServingConfig) -> TorchEngine:
+def load(settings: Settings, serving: ServingConfig) -> TorchEngine | TowerEngine:
     # Imported here, in the worker that serves: the uvicorn supervisor process never loads torch.
-    from embedserver.torch_engine import TorchEngine
+    from embedserver import torch_engine
 
-    return TorchEngine(settings, serving)
+    return torch_engine.load(settings, serving)
 
 
 # One single-threaded worker per CPU: at batch 1 that beats one process using every CPU (README.md).

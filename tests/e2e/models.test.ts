@@ -69,15 +69,21 @@ function verifyJson(run: CliRun): VerifyJson {
  * (untruncated and unpadded: the MiniLM tokenizer.json itself carries truncation and fixed padding).
  */
 async function tokenCounts(tokenizerFile: string, datasetFile: string): Promise<number[]> {
-  const venv = await ensureVenv("model-tools", path.join(ROOT, "orchestrator", "pytools", "requirements.txt"));
   const code = `import json,sys\nfrom tokenizers import Tokenizer\nt=Tokenizer.from_file(sys.argv[1])\nt.no_truncation()\nt.no_padding()\nd=json.load(open(sys.argv[2]))\nprint(json.dumps([len(e.ids) for e in t.encode_batch(d["texts"])]))`;
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(venv.python, ["-c", code, tokenizerFile, datasetFile], { stdio: ["ignore", "pipe", "inherit"] });
-    let s = "";
-    child.stdout.on("data", (c: Buffer) => (s += c.toString()));
-    child.on("close", (c) => (c === 0 ? resolve(s) : reject(new Error(`tokenizer check exited ${c}`))));
+  return JSON.parse(await modelToolsPython(code, [tokenizerFile, datasetFile])) as number[];
+}
+
+/** Runs Python code in the model-tools venv (torch, transformers, tokenizers); returns its stdout. */
+async function modelToolsPython(code: string, args: string[]): Promise<string> {
+  const venv = await ensureVenv("model-tools", path.join(ROOT, "orchestrator", "pytools", "requirements.txt"));
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(venv.python, ["-c", code, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HF_HUB_OFFLINE: "1" } });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.on("close", (c) => (c === 0 ? resolve(out) : reject(new Error(`python exited ${c}\n${err.slice(-3000)}`))));
   });
-  return JSON.parse(out) as number[];
 }
 
 test("prepare all-MiniLM-L6-v2 writes every format; each agrees with the torch reference; verify checks it all", { timeout: 1_800_000 }, async () => {
@@ -268,4 +274,108 @@ test("dataset turns the user's MS MARCO-style TSV or JSONL corpus into texts of 
   const bad = await runModels(["dataset", MODEL, "--corpus", jsonl, "--tokens", "32", "--count", "100", "--out", path.join(dir, "j.json")]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /queries\.jsonl:41: no string field 'text'/);
+});
+
+test("a synthetic CLIP text tower prepares with its projection in the graph, and every framework that can serve it is verified", { timeout: 1_800_000 }, async () => {
+  const key = "clip-vit-b-16-text";
+  const env = { EMBEDDING_BENCH_MODELS: TEST_MODELS };
+  const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);
+  assert.equal(prep.code, 0, prep.stderr.slice(-4000));
+  const dir = path.join(TEST_MODELS, key);
+  const serving = readJson<{ pooling: string; text_tower: string; embedding_dim: number }>(path.join(dir, "serving.json"));
+  assert.deepEqual([serving.pooling, serving.text_tower, serving.embedding_dim], ["none", "clip", 512]);
+  const manifest = readJson<Manifest & { onnx_output: string; synthetic_details: Record<string, unknown> }>(path.join(dir, "manifest.json"));
+  assert.equal(manifest.onnx_output, "sentence_embedding");
+  // The stand-in tokenizer's [SEP] is the end-of-text token CLIP pools at.
+  assert.deepEqual(manifest.synthetic_details["token_ids_from_stand_in_tokenizer"], { pad_token_id: 0, bos_token_id: 101, eos_token_id: 102 });
+  assert.match(readJson<{ source: string }>(path.join(dir, "reference", "probes.json")).source, /CLIPTextModelWithProjection .*SYNTHETIC/);
+  const verify = await runModels(["verify", key, "--json"], env);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
+  const report = verifyJson(verify);
+  for (const fmt of ["onnx", "openvino", "torch_text_tower"]) assert.ok(report.min_cosine[fmt]! >= 0.9999, `${fmt}: ${JSON.stringify(report.min_cosine)}`);
+
+  // Every server is verified against the reference before it is loaded; candle (a bare BERT
+  // encoder) refuses the model with a reason, and the run goes on.
+  const results = tempDir("results-tower");
+  const bench = await runCli(["--model", key, "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", results], { env });
+  assert.equal(bench.code, 1, bench.stderr.slice(-4000));
+  for (const fw of ["pytorch", "pytorch-batching", "onnx-python", "onnx-rust", "onnx-cpp", "openvino"]) {
+    const result = FrameworkResult.parse(readJson(path.join(results, key, `${fw}.json`)));
+    assert.equal(result.status, "completed", `${fw}: ${result.failure ?? ""}`);
+    assert.equal(result.verification?.passed, true, fw);
+    assert.ok((result.verification?.min_cosine ?? 0) >= 0.9999, `${fw}: ${result.verification?.min_cosine}`);
+    assert.equal(result.server_info?.["embedding_dim"], 512, fw);
+  }
+  const candle = FrameworkResult.parse(readJson(path.join(results, key, "candle.json")));
+  assert.equal(candle.status, "failed");
+  assert.match(candle.failure ?? "", /pooling "none" .* not supported by the candle server/);
+});
+
+test("a CLIP text tower from a full image-text checkpoint (--from) is extracted and matches CLIPModel.get_text_features", { timeout: 1_200_000 }, async () => {
+  const key = "clip-vit-b-16-text";
+  const src = path.join(tempDir("clip-src"), "clip-checkpoint");
+  const tokenizerDir = path.join(ROOT, "models", MODEL, "sentence-transformers");
+  // A small but complete CLIP checkpoint (text and vision towers, the catalogue's 512-d projection)
+  // whose expected text embeddings are computed here, with the full model, independently of the pipeline.
+  const code = `
+import json, shutil, sys, torch
+from transformers import AutoTokenizer, CLIPConfig, CLIPModel
+src, tok_dir = sys.argv[1], sys.argv[2]
+torch.manual_seed(7)
+text = dict(vocab_size=30522, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+            max_position_embeddings=77, bos_token_id=101, eos_token_id=102, pad_token_id=0)
+vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, image_size=32, patch_size=16)
+model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=512)).eval()
+model.save_pretrained(src)
+for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+    shutil.copy2(f"{tok_dir}/{f}", f"{src}/{f}")
+texts = json.load(open(sys.argv[3]))
+tok = AutoTokenizer.from_pretrained(src)
+enc = tok(texts, padding=True, truncation=True, max_length=77, return_tensors="pt")
+with torch.no_grad():
+    out = model.get_text_features(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+out = getattr(out, "pooler_output", out)
+out = torch.nn.functional.normalize(out, dim=-1)
+print(json.dumps(out.tolist()))
+`;
+  const probes = readJson<{ texts: string[] }>(path.join(ROOT, "models", MODEL, "reference", "probes.json"));
+  const textsFile = path.join(path.dirname(src), "texts.json");
+  writeFileSync(textsFile, JSON.stringify(probes.texts));
+  const expected = JSON.parse(await modelToolsPython(code, [src, tokenizerDir, textsFile])) as number[][];
+
+  const models = tempDir("models-clip-from");
+  const run = await runModels(["prepare", key, "--from", src], { EMBEDDING_BENCH_MODELS: models });
+  assert.equal(run.code, 0, run.stderr.slice(-4000));
+  const dir = path.join(models, key);
+  assert.match(run.stderr, /extracting the clip text tower/);
+  // Only the text half was kept.
+  assert.equal(readJson<{ model_type: string }>(path.join(dir, "config.json")).model_type, "clip_text_model");
+  const manifest = readJson<Manifest>(path.join(dir, "manifest.json"));
+  assert.equal(manifest.source, `local:${src}`);
+  assert.ok(manifest.min_cosine_vs_torch["onnx"]! >= 0.9999 && manifest.min_cosine_vs_torch["openvino"]! >= 0.9999);
+  const reference = readJson<{ embeddings: number[][] }>(path.join(dir, "reference", "probes.json")).embeddings;
+  assert.equal(reference.length, expected.length);
+  reference.forEach((row, i) => assert.ok(row.reduce((s, x, j) => s + x * expected[i]![j]!, 0) > 0.9999, `probe ${i}`));
+  rmSync(models, { recursive: true, force: true });
+});
+
+test("synthetic embeddinggemma (Dense layers after pooling) exports its head into the graph", { timeout: 1_200_000 }, async () => {
+  const key = "embeddinggemma-300m";
+  const models = tempDir("models-gemma");
+  const env = { EMBEDDING_BENCH_MODELS: models };
+  const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);
+  assert.equal(prep.code, 0, prep.stderr.slice(-4000));
+  const dir = path.join(models, key);
+  const modules = readJson<{ type: string }[]>(path.join(dir, "sentence-transformers", "modules.json")).map((m) => m.type.split(".").at(-1));
+  assert.deepEqual(modules, ["Transformer", "Pooling", "Dense", "Dense", "Normalize"]);
+  assert.deepEqual(readJson<{ pooling: string; text_tower: unknown }>(path.join(dir, "serving.json")), {
+    ...readJson<Record<string, unknown>>(path.join(dir, "serving.json")),
+    pooling: "none",
+    text_tower: null,
+  });
+  const verify = await runModels(["verify", key, "--json"], env);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
+  const report = verifyJson(verify);
+  for (const fmt of ["onnx", "openvino", "sentence_transformers"]) assert.ok(report.min_cosine[fmt]! >= 0.9999, `${fmt}: ${JSON.stringify(report.min_cosine)}`);
+  rmSync(models, { recursive: true, force: true });
 });

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
-use embedserver::{pool, Embeddings, Engine, Pool, ServerSpec, ServingConfig, Settings, TextTokenizer};
+use embedserver::{pool, Embeddings, Engine, Pool, Pooling, ServerSpec, ServingConfig, Settings, TextTokenizer};
 use serde_json::{json, Map, Value};
 
 /// candle-core's version as resolved in Cargo.lock (the crate exposes no version constant).
@@ -63,6 +63,10 @@ impl Engine for CandleEngine {
 }
 
 fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>> {
+    if serving.pooling == Pooling::None {
+        // The model's head (text tower projection, Dense layers) exists only in the exported graph.
+        bail!("{}: pooling \"none\" (the model has a head after its encoder) is not supported by the candle server, which runs the bare BERT encoder", settings.model_dir.join("serving.json").display());
+    }
     let config_path = settings.model_dir.join("config.json");
     let raw = std::fs::read_to_string(&config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
     let model_type = serde_json::from_str::<Value>(&raw)?

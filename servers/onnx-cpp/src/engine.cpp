@@ -21,8 +21,8 @@ ServingConfig ServingConfig::load(const std::string& model_dir) {
     c.pooling = j.at("pooling").get<std::string>();
     c.normalize = j.at("normalize").get<bool>();
     c.synthetic = j.value("synthetic", false);
-    if (c.pooling != "mean" && c.pooling != "cls" && c.pooling != "last_token") {
-      throw std::runtime_error("pooling: expected mean, cls or last_token, got '" + c.pooling + "'");
+    if (c.pooling != "mean" && c.pooling != "cls" && c.pooling != "last_token" && c.pooling != "none") {
+      throw std::runtime_error("pooling: expected mean, cls, last_token or none, got '" + c.pooling + "'");
     }
     return c;
   } catch (const nlohmann::json::exception& e) {
@@ -33,11 +33,18 @@ ServingConfig ServingConfig::load(const std::string& model_dir) {
 Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& mask, std::size_t batch, std::size_t seq,
                 std::size_t dim, const std::string& pooling, bool normalize) {
   Embeddings e{batch, dim, std::vector<float>(batch * dim, 0.0f)};
+  const bool sentences = pooling == "none";
+  if (hidden.size() != batch * (sentences ? 1 : seq) * dim) {
+    throw std::runtime_error("model output has " + std::to_string(hidden.size()) + " values, expected " +
+                             (sentences ? "batch x dim" : "batch x seq x dim") + " for pooling " + pooling);
+  }
   for (std::size_t b = 0; b < batch; ++b) {
     float* out = &e.data[b * dim];
     const int64_t* m = &mask[b * seq];
     auto token = [&](std::size_t t) { return &hidden[(b * seq + t) * dim]; };
-    if (pooling == "mean") {
+    if (sentences) {
+      std::copy_n(&hidden[b * dim], dim, out);
+    } else if (pooling == "mean") {
       float count = 0.0f;
       for (std::size_t t = 0; t < seq; ++t) {
         if (m[t] == 0) continue;

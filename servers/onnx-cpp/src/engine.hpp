@@ -16,7 +16,7 @@ struct ServingConfig {
   std::string model_key;
   std::size_t embedding_dim = 0;
   std::size_t max_seq_length = 0;
-  std::string pooling;  // mean | cls | last_token
+  std::string pooling;  // mean | cls | last_token | none (the graph returns sentence vectors)
   bool normalize = true;
   bool synthetic = false;
   static ServingConfig load(const std::string& model_dir);
@@ -29,7 +29,7 @@ struct Embeddings {
   std::vector<float> data;
 };
 
-/// hidden: [batch, seq, dim]; mask: [batch, seq] of 0/1. Same formulas as the Python servers.
+/// hidden: [batch, seq, dim] ([batch, dim] for pooling none); mask: [batch, seq] of 0/1. Same formulas as the Python servers.
 Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& mask, std::size_t batch, std::size_t seq,
                 std::size_t dim, const std::string& pooling, bool normalize);
 

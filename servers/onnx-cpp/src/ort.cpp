@@ -131,14 +131,15 @@ std::vector<float> Runtime::Session::run(const std::vector<std::pair<std::string
       throw;
     }
     rt_.fn<ReleaseShapeFn>(ortgen::ReleaseTensorTypeAndShapeInfo)(info);
-    if (rank != 3 || dims[0] != batch || dims[1] != seq) {
-      throw std::runtime_error("model output is not [batch, seq, dim]");
-    }
-    dim = static_cast<std::size_t>(dims[2]);
+    // Token vectors for the server to pool, or sentence vectors from a graph that pools itself.
+    const bool tokens = rank == 3 && dims[0] == batch && dims[1] == seq;
+    const bool sentences = rank == 2 && dims[0] == batch;
+    if (!tokens && !sentences) throw std::runtime_error("model output is neither [batch, seq, dim] nor [batch, dim]");
+    dim = static_cast<std::size_t>(dims[rank - 1]);
     void* raw = nullptr;
     rt_.check(rt_.fn<GetTensorDataFn>(ortgen::GetTensorMutableData)(output, &raw));
     const float* data = static_cast<const float*>(raw);
-    std::vector<float> hidden(data, data + batch * seq * dims[2]);
+    std::vector<float> hidden(data, data + batch * (tokens ? seq : 1) * dims[rank - 1]);
     release();
     return hidden;
   } catch (...) {

@@ -7,7 +7,11 @@ import numpy.typing as npt
 
 
 def pool(hidden: npt.NDArray[np.float32], mask: npt.NDArray[np.int64], pooling: str) -> npt.NDArray[np.float32]:
-    """hidden: [batch, seq, dim]; mask: [batch, seq] of 0/1."""
+    """hidden: [batch, seq, dim]; mask: [batch, seq] of 0/1. pooling none: the graph pooled, hidden is [batch, dim]."""
+    if pooling == "none":
+        if hidden.ndim != 2:
+            raise ValueError(f"pooling none expects the model to return [batch, dim], got shape {hidden.shape}")
+        return hidden.astype(np.float32)
     if pooling == "mean":
         m = mask[:, :, None].astype(np.float32)
         summed = (hidden * m).sum(axis=1)

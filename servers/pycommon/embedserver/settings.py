@@ -61,6 +61,7 @@ class ServingConfig:
     pooling: str
     normalize: bool
     synthetic: bool
+    text_tower: str | None = None
 
     @staticmethod
     def load(model_dir: Path) -> ServingConfig:
@@ -75,6 +76,7 @@ class ServingConfig:
             pooling=str(raw["pooling"]),
             normalize=bool(raw["normalize"]),
             synthetic=bool(raw.get("synthetic", False)),
+            text_tower=str(raw["text_tower"]) if raw.get("text_tower") else None,
         )
 
 

@@ -1,12 +1,14 @@
 """sentence-transformers on torch (CPU): the engine of the pytorch and pytorch-batching servers.
 
+The text tower of an image-text model (serving.json text_tower) has no sentence-transformers
+pipeline: it runs as the transformers model through towers.TextTower, tokenised like the graph engines.
 Imported only by those servers, so the other Python servers do not need torch installed.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 # Idle OpenMP threads sleep instead of spinning. With k6 and other workers on the same cores a
 # spinning thread burns the time slice its partner needs: measured here (2 cores, busy), 2 torch
@@ -20,14 +22,45 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.models import Normalize
 
+from .pooling import l2_normalize
 from .settings import ServingConfig, Settings
+from .tokens import GraphTokenizer
+from .towers import TOWER_KINDS, TextTower, TowerKind, load_tower
+
+
+def _torch_threads(settings: Settings) -> None:
+    torch.set_num_threads(settings.threads)
+    # Requests are run one at a time per worker (runner.py): inter-op parallelism only competes with intra-op.
+    torch.set_num_interop_threads(1)
+
+
+class TowerEngine:
+    def __init__(self, settings: Settings, serving: ServingConfig, kind: TowerKind) -> None:
+        _torch_threads(settings)
+        self.framework_version = torch.__version__
+        self.kind = kind
+        self.tower: TextTower = load_tower(kind, settings.model_dir / "sentence-transformers", serving.max_seq_length)
+        self.tokens = GraphTokenizer(settings.model_dir, serving.max_seq_length, {"input_ids", "attention_mask"})
+
+    def embed(self, texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
+        feeds, mask = self.tokens.feeds(texts)
+        with torch.inference_mode():
+            vectors = self.tower(torch.from_numpy(feeds["input_ids"]), torch.from_numpy(mask)).numpy().astype(np.float32)
+        return l2_normalize(vectors) if normalize else vectors
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "runtime": "torch",
+            "text_tower": self.kind,
+            "model_file": "sentence-transformers/ (transformers text tower)",
+            "device": "cpu",
+            "torch_num_threads": torch.get_num_threads(),
+        }
 
 
 class TorchEngine:
     def __init__(self, settings: Settings, serving: ServingConfig) -> None:
-        torch.set_num_threads(settings.threads)
-        # Requests are run one at a time per worker (runner.py): inter-op parallelism only competes with intra-op.
-        torch.set_num_interop_threads(1)
+        _torch_threads(settings)
         self.framework_version = torch.__version__
         full = SentenceTransformer(str(settings.model_dir / "sentence-transformers"), device="cpu", local_files_only=True)
         # The model's own Normalize module is dropped so that normalize=false returns the pooled vector,
@@ -55,3 +88,12 @@ class TorchEngine:
             "device": "cpu",
             "torch_num_threads": torch.get_num_threads(),
         }
+
+
+def load(settings: Settings, serving: ServingConfig) -> TorchEngine | TowerEngine:
+    kind = serving.text_tower
+    if kind is None:
+        return TorchEngine(settings, serving)
+    if kind not in TOWER_KINDS:
+        raise ValueError(f"serving.json text_tower {kind!r}: expected one of {', '.join(TOWER_KINDS)}")
+    return TowerEngine(settings, serving, cast("TowerKind", kind))

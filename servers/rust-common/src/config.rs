@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-/// How token vectors become one sentence vector (serving.json `pooling`).
+/// How token vectors become one sentence vector (serving.json `pooling`). `None`: the model's graph
+/// already returns one vector per text (text towers, Dense heads); the server only normalises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Pooling {
     Mean,
     Cls,
     LastToken,
+    None,
 }
 
 impl Pooling {
@@ -21,6 +23,7 @@ impl Pooling {
             Pooling::Mean => "mean",
             Pooling::Cls => "cls",
             Pooling::LastToken => "last_token",
+            Pooling::None => "none",
         }
     }
 }

@@ -66,11 +66,14 @@ impl Embeddings {
     }
 }
 
-/// `hidden`: row-major `[batch.size, batch.seq_len, dim]` token vectors of `batch`.
+/// `hidden`: row-major `[batch.size, batch.seq_len, dim]` token vectors of `batch`, or with
+/// `Pooling::None` the model's `[batch.size, dim]` sentence vectors.
 pub fn pool(hidden: &[f32], dim: usize, batch: &Batch, pooling: Pooling, normalize: bool) -> Result<Embeddings> {
     let (n, seq) = (batch.size, batch.seq_len);
-    if hidden.len() != n * seq * dim {
-        return Err(anyhow!("model output has {} values, expected {n} x {seq} x {dim}", hidden.len()));
+    let per_row = if pooling == Pooling::None { dim } else { seq * dim };
+    if hidden.len() != n * per_row {
+        let expected = if pooling == Pooling::None { format!("{n} x {dim}") } else { format!("{n} x {seq} x {dim}") };
+        return Err(anyhow!("model output has {} values, expected {expected}", hidden.len()));
     }
     let mut data = vec![0f32; n * dim];
     for b in 0..n {
@@ -96,6 +99,7 @@ pub fn pool(hidden: &[f32], dim: usize, batch: &Batch, pooling: Pooling, normali
                 let last = mask.iter().filter(|&&m| m != 0).count().saturating_sub(1);
                 out.copy_from_slice(token(last));
             }
+            Pooling::None => out.copy_from_slice(&hidden[b * dim..(b + 1) * dim]),
         }
         if normalize {
             let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
@@ -133,6 +137,17 @@ mod tests {
     fn normalisation_gives_unit_length() {
         let e = pool(&[3.0, 4.0], 2, &batch(vec![1], 1, 1), Pooling::Mean, true).unwrap();
         assert_eq!(e.row(0), &[0.6, 0.8]);
+    }
+
+    #[test]
+    fn none_takes_the_models_sentence_vectors_row_by_row() {
+        // two texts of 3 positions; the model already returned one 2-d vector per text
+        let b = batch(vec![1, 1, 0, 1, 0, 0], 2, 3);
+        let e = pool(&[1.0, 2.0, 3.0, 4.0], 2, &b, Pooling::None, true).unwrap();
+        assert_eq!(e.rows, 2);
+        assert!((e.row(1)[0] - 0.6).abs() < 1e-6 && (e.row(1)[1] - 0.8).abs() < 1e-6);
+        // token vectors where sentence vectors were expected is an error, not a silent misread
+        assert!(pool(&[0.0; 12], 2, &b, Pooling::None, false).is_err());
     }
 
     #[test]
