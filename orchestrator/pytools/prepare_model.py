@@ -42,11 +42,27 @@ from embedcheck import (
     torch_reference,
 )
 from embedserver.towers import TOWER_KINDS, load_tower, tower_class
+from fast_tokenizer import ConversionError, write_tokenizer_json
 from token_datasets import write_datasets
 
 # ONNX protobuf files cannot exceed 2 GB; bigger models keep their weights in external data.
 PROTOBUF_LIMIT_BYTES = 1_800_000_000
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "spiece.model",
+)
+# Besides the probes: texts where a converted tokenizer's normalisation could differ from the original's.
+TOKENIZER_CHECK_TEXTS = [
+    "Hello, World!!  It's   me.",
+    "UPPER Case: 50% off -- (really) [sic] {x} a/b c\\d",
+    "naïve café résumé Ångström",
+    " ".join(["token"] * 300),
+]
 ST_POOLING = {"mean": "mean", "cls": "cls", "last_token": "lasttoken"}
 # sentence-transformers modules the servers implement themselves (tokens in, pooling, normalisation).
 # Any other module (Dense, ...) is exported inside the ONNX graph, which then returns the sentence vector.
@@ -224,27 +240,29 @@ def export_openvino(model_dir: Path) -> Path:
     return xml
 
 
-def copy_tokenizer(src: Path, st_dir: Path) -> None:
-    """The tokenizer files; a checkpoint without tokenizer.json gets the one transformers can build, if any."""
+def copy_tokenizer(src: Path, st_dir: Path, max_length: int) -> str:
+    """The tokenizer files of src; see ensure_tokenizer_json for a checkpoint without tokenizer.json."""
     for name in TOKENIZER_FILES:
         if (src / name).exists():
             shutil.copy2(src / name, st_dir / name)
-    if (st_dir / "tokenizer.json").exists():
-        return
-    advice = (
-        "the servers tokenise with HF tokenizers' tokenizer.json. SentencePiece checkpoints such as SigLIP's ship only "
-        "spiece.model, which transformers 5 cannot convert: put a tokenizer.json made for this model into the folder "
-        "(e.g. from a transformers.js or ONNX export of it) and prepare with --from <folder>"
-    )
-    from transformers import AutoTokenizer
+    return ensure_tokenizer_json(src, st_dir, max_length)
 
+
+def ensure_tokenizer_json(src: Path, st_dir: Path, max_length: int) -> str:
+    """tokenizer.json in st_dir: the source's own, or one that reproduces its tokenizer's ids on the probes.
+
+    Returns how tokenizer.json was obtained (recorded in the manifest).
+    """
+    if (st_dir / "tokenizer.json").exists():
+        return "copied from the source"
     try:
-        AutoTokenizer.from_pretrained(str(src)).save_pretrained(str(st_dir))
-    except Exception as err:
-        reason = " ".join(str(err).split())[:160]
-        raise PrepareError(f"{src}: no tokenizer.json (transformers: {type(err).__name__}: {reason}); {advice}") from err
-    if not (st_dir / "tokenizer.json").exists():
-        raise PrepareError(f"{src}: no tokenizer.json; {advice}")
+        return write_tokenizer_json(src, st_dir, PROBE_TEXTS + TOKENIZER_CHECK_TEXTS, max_length)
+    except ConversionError as err:
+        raise PrepareError(
+            f"{src}: no tokenizer.json, and none could be made ({err}). The servers tokenise with HF tokenizers: "
+            "put a tokenizer.json made for this model into the folder (e.g. from a transformers.js or ONNX export "
+            "of it) and prepare with --from <folder>"
+        ) from err
 
 
 def stand_in_token_ids(tokenizer_dir: Path) -> dict[str, int]:
@@ -293,7 +311,7 @@ def build_synthetic(
     st_dir.mkdir(parents=True)
     model.save_pretrained(str(st_dir))
     del model
-    copy_tokenizer(tokenizer_dir, st_dir)
+    copy_tokenizer(tokenizer_dir, st_dir, spec["max_seq_length"])
     tok_cfg_file = st_dir / "tokenizer_config.json"
     if tok_cfg_file.exists():
         tok_cfg = json.loads(tok_cfg_file.read_text())
@@ -329,7 +347,7 @@ def build_synthetic(
     return details
 
 
-def extract_tower(kind: str, src: Path, st_dir: Path) -> None:
+def extract_tower(kind: str, src: Path, st_dir: Path, max_length: int) -> str:
     """The text half of an image-text checkpoint (or a text-only one), saved as a transformers folder."""
     try:
         model = tower_class(kind).from_pretrained(str(src), dtype=torch.float32)
@@ -337,7 +355,7 @@ def extract_tower(kind: str, src: Path, st_dir: Path) -> None:
         raise PrepareError(f"{src}: cannot load a {kind} text tower from it: {err}") from err
     st_dir.mkdir(parents=True)
     model.save_pretrained(str(st_dir))
-    copy_tokenizer(src, st_dir)
+    return copy_tokenizer(src, st_dir, max_length)
 
 
 def write_reference(out: Path, vectors: np.ndarray, synthetic: bool, kind: str | None) -> None:
@@ -407,18 +425,20 @@ def prepare(a: argparse.Namespace) -> None:
     if kind is not None and kind not in TOWER_KINDS:
         raise PrepareError(f"text_tower {kind!r}: expected one of {', '.join(TOWER_KINDS)}")
     synthetic_info: dict[str, Any] | None = None
+    tokenizer_source = "copied from the source"
     if synthetic:
         log(f"building SYNTHETIC {a.key} from {a.synthetic_config} (seed {a.seed}{f', {a.layers} layers' if a.layers else ''})")
         synthetic_info = build_synthetic(spec, Path(a.synthetic_config), Path(a.tokenizer_dir), a.seed, a.layers, st_dir)
     elif kind is not None:
         log(f"extracting the {kind} text tower from {a.source_dir}")
-        extract_tower(kind, Path(a.source_dir), st_dir)
+        tokenizer_source = extract_tower(kind, Path(a.source_dir), st_dir, spec["max_seq_length"])
     else:
         src = Path(a.source_dir)
         log(f"copying sentence-transformers files from {src}")
         shutil.copytree(
             src, st_dir, ignore=shutil.ignore_patterns(".git*", "*.md", "onnx", "openvino", "*.bin", "*.h5", "*.msgpack")
         )
+        tokenizer_source = ensure_tokenizer_json(src, st_dir, spec["max_seq_length"])
     # Native servers read these three files from the model folder itself.
     for name in ("tokenizer.json", "config.json", "model.safetensors"):
         if not (st_dir / name).exists():
@@ -487,6 +507,7 @@ def prepare(a: argparse.Namespace) -> None:
         "synthetic_details": synthetic_info,
         "onnx_inputs": inputs,
         "onnx_output": output,
+        "tokenizer_json": tokenizer_source,
         "min_cosine_vs_torch": checks,
         "onnx_optimized": optimised,
         "probe_count": len(PROBE_TEXTS),

@@ -85,7 +85,7 @@ def cut_to_tokens(tok: Tokenizer, text: str, n: int) -> str | None:
         return text
     offsets = [o for o, s in zip(enc.offsets, enc.special_tokens_mask, strict=True) if not s]
     # Cutting inside a word can re-split it; try the neighbouring token boundaries until one fits.
-    for k in (0, -1, 1, -2, 2, -3, 3):
+    for k in (0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5):
         i = content - 1 + k
         if 0 <= i < len(offsets):
             cut = text[: offsets[i][1]].rstrip()
@@ -109,6 +109,10 @@ def build_set(tok: Tokenizer, stream: Iterator[str], n: int, count: int) -> list
         cut = cut_to_tokens(tok, buf, n)
         if cut is not None:
             texts.append(cut)
+            buf = ""
+        elif len(tok.encode(buf).ids) >= n:
+            # Long enough but no boundary fits: more text keeps the same prefix and would fail the
+            # same way, so start again from the next passage.
             buf = ""
     return texts
 

@@ -204,7 +204,7 @@ test("a model that only the hub has fails offline with a message that says what 
 
   const noConfig = await runModels(["prepare", "all-mpnet-base-v2", "--synthetic"], env);
   assert.equal(noConfig.code, 2);
-  assert.match(noConfig.stderr, /has no architecture config for synthetic weights .* models that have one: bge-m3, qwen3-embedding-0.6b/);
+  assert.match(noConfig.stderr, /has no architecture config for synthetic weights .* models that have one: bge-m3, embeddinggemma-300m, qwen3-embedding-0.6b, ModernBERT-base, clip-vit-b-16-text, siglip-base-text/);
 });
 
 test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and is benchmarked labelled SYNTHETIC", { timeout: 2_400_000 }, async () => {
@@ -377,5 +377,71 @@ test("synthetic embeddinggemma (Dense layers after pooling) exports its head int
   assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
   const report = verifyJson(verify);
   for (const fmt of ["onnx", "openvino", "sentence_transformers"]) assert.ok(report.min_cosine[fmt]! >= 0.9999, `${fmt}: ${JSON.stringify(report.min_cosine)}`);
+  rmSync(models, { recursive: true, force: true });
+});
+
+test("a SigLIP checkpoint with only a SentencePiece tokenizer gets a verified tokenizer.json and matches SiglipModel", { timeout: 1_200_000 }, async () => {
+  const key = "siglip-base-text";
+  const src = path.join(tempDir("siglip-src"), "siglip-checkpoint");
+  // A small but complete SigLIP checkpoint with a freshly trained SentencePiece model and no
+  // tokenizer.json, like the published ones; expected embeddings from the full model, computed here.
+  const code = `
+import json, sys, torch, sentencepiece as spm
+from pathlib import Path
+from transformers import SiglipConfig, SiglipModel, SiglipTokenizer
+src, texts = Path(sys.argv[1]), json.load(open(sys.argv[2]))
+src.mkdir(parents=True)
+corpus = src.parent / "corpus.txt"
+corpus.write_text("\\n".join(texts * 5 + [f"sentence {i} about vectors, servers and latency" for i in range(400)]))
+spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(src / "spiece"), vocab_size=200, hard_vocab_limit=False,
+    model_type="unigram", pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0, num_threads=1, minloglevel=2,
+    max_sentence_length=100000)
+(src / "spiece.vocab").unlink()
+tok = SiglipTokenizer(vocab_file=str(src / "spiece.model"), model_max_length=64)
+tok.save_pretrained(str(src))
+torch.manual_seed(3)
+text = dict(vocab_size=tok.vocab_size, hidden_size=768, intermediate_size=64, num_hidden_layers=1, num_attention_heads=12,
+            max_position_embeddings=64, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, image_size=32, patch_size=16)
+model = SiglipModel(SiglipConfig(text_config=text, vision_config=vision)).eval()
+model.save_pretrained(str(src))
+ids = tok(texts, padding="max_length", truncation=True, max_length=64, return_tensors="pt")["input_ids"]
+with torch.no_grad():
+    out = model.get_text_features(input_ids=ids)
+out = torch.nn.functional.normalize(getattr(out, "pooler_output", out), dim=-1)
+print(json.dumps(out.tolist()))
+`;
+  const probes = readJson<{ texts: string[] }>(path.join(ROOT, "models", MODEL, "reference", "probes.json"));
+  const textsFile = path.join(path.dirname(src), "texts.json");
+  writeFileSync(textsFile, JSON.stringify(probes.texts));
+  const expected = JSON.parse(await modelToolsPython(code, [src, textsFile])) as number[][];
+  assert.ok(!existsSync(path.join(src, "tokenizer.json")));
+
+  const models = tempDir("models-siglip-from");
+  const env = { EMBEDDING_BENCH_MODELS: models };
+  const run = await runModels(["prepare", key, "--from", src], env);
+  assert.equal(run.code, 0, run.stderr.slice(-4000));
+  const dir = path.join(models, key);
+  const manifest = readJson<Manifest & { tokenizer_json: string }>(path.join(dir, "manifest.json"));
+  assert.match(manifest.tokenizer_json, /converted from SiglipTokenizer/);
+  assert.ok(manifest.min_cosine_vs_torch["onnx"]! >= 0.9999 && manifest.min_cosine_vs_torch["openvino"]! >= 0.9999);
+  assert.equal(readJson<{ model_type: string }>(path.join(dir, "config.json")).model_type, "siglip_text_model");
+  const reference = readJson<{ embeddings: number[][] }>(path.join(dir, "reference", "probes.json")).embeddings;
+  reference.forEach((row, i) => assert.ok(row.reduce((s, x, j) => s + x * expected[i]![j]!, 0) > 0.9999, `probe ${i}`));
+
+  // Servers tokenise with the converted tokenizer.json and pass verify; the C++ server's own
+  // WordPiece tokenizer refuses a SentencePiece one with the reason.
+  const results = tempDir("results-siglip");
+  const bench = await runCli(
+    ["--model", key, "--frameworks", "onnx-rust", "onnx-cpp", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", results],
+    { env },
+  );
+  assert.equal(bench.code, 1, bench.stderr.slice(-4000));
+  const rust = FrameworkResult.parse(readJson(path.join(results, key, "onnx-rust.json")));
+  assert.equal(rust.status, "completed", rust.failure ?? "");
+  assert.equal(rust.verification?.passed, true);
+  const cpp = FrameworkResult.parse(readJson(path.join(results, key, "onnx-cpp.json")));
+  assert.equal(cpp.status, "failed");
+  assert.match(cpp.failure ?? "", /tokenizer\.json: .* is not supported by the C\+\+ tokenizer \(expected '/);
   rmSync(models, { recursive: true, force: true });
 });
