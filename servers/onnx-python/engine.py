@@ -32,6 +32,8 @@ class OnnxEngine:
         self.tokens = GraphTokenizer(settings.model_dir, serving.max_seq_length, self.input_names)
 
     def embed(self, texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
+        # Called by WORKERS runner threads at once: InferenceSession.run is thread-safe, and with the
+        # default THREADS=1 each run computes on its caller's thread.
         feeds, mask = self.tokens.feeds(texts)
         hidden = self.session.run(None, feeds)[0]
         vectors = pool(hidden, mask, self.serving.pooling)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +35,19 @@ class OpenVinoEngine:
         self.model_file = model_file(settings.model_dir)
         core = ov.Core()
         model = core.read_model(str(settings.model_dir / self.model_file))
+        # One stream per WORKER, each with THREADS threads: WORKERS requests run at once, each on its own
+        # infer request (an infer request is not thread-safe; the compiled model is).
         config: dict[str, Any] = {
-            "INFERENCE_NUM_THREADS": settings.threads,
+            "INFERENCE_NUM_THREADS": settings.threads * settings.workers,
             "PERFORMANCE_HINT": "LATENCY",
-            "NUM_STREAMS": 1,
-            # Pinning puts every worker's threads on the same first cores: only one worker may pin.
-            "ENABLE_CPU_PINNING": settings.workers == 1,
+            "NUM_STREAMS": settings.workers,
+            # Pinning puts every process's threads on the same first cores: only a lone process may pin.
+            "ENABLE_CPU_PINNING": settings.processes == 1,
         }
         self.compiled = core.compile_model(model, "CPU", config)
-        # One request object: the runner calls embed() from one thread at a time.
-        self.request = self.compiled.create_infer_request()
+        self.requests: queue.SimpleQueue[ov.InferRequest] = queue.SimpleQueue()
+        for _ in range(settings.workers):
+            self.requests.put(self.compiled.create_infer_request())
         self.input_names = {name for port in self.compiled.inputs for name in port.get_names()}
         outputs = [port for port in self.compiled.outputs if "last_hidden_state" in port.get_names()]
         self.output = outputs[0] if outputs else self.compiled.outputs[0]
@@ -51,8 +55,11 @@ class OpenVinoEngine:
 
     def embed(self, texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
         feeds, mask = self.tokens.feeds(texts)
-        result = self.request.infer(feeds)
-        hidden = np.asarray(result[self.output], dtype=np.float32)
+        request = self.requests.get()
+        try:
+            hidden = np.array(request.infer(feeds)[self.output], dtype=np.float32)
+        finally:
+            self.requests.put(request)
         vectors = pool(hidden, mask, self.serving.pooling)
         return l2_normalize(vectors) if normalize else vectors
 
@@ -62,6 +69,7 @@ class OpenVinoEngine:
             "model_file": self.model_file,
             "device": "CPU",
             "inference_num_threads": int(self.compiled.get_property("INFERENCE_NUM_THREADS")),
+            "num_streams": int(self.compiled.get_property("NUM_STREAMS")),
             "performance_hint": str(self.compiled.get_property("PERFORMANCE_HINT")),
         }
 

@@ -186,8 +186,8 @@ for (const server of config.servers) {
       assert.match(r.text, /^# TYPE embed_requests_total counter$/m);
       assert.match(r.text, /^# TYPE embed_errors_total counter$/m);
       assert.match(r.text, /^# TYPE embed_inference_ms histogram$/m);
-      // With several workers a scrape reaches one of them, which may not have served an error.
-      const count = (info["workers"] ?? 1) === 1 ? "[1-9]\\d*" : "\\d+";
+      // With several processes (Python PROCESSES) a scrape reaches one of them, which may not have served an error.
+      const count = (info["processes"] ?? 1) === 1 ? "[1-9]\\d*" : "\\d+";
       assert.match(r.text, new RegExp(`^embed_inference_ms_bucket\\{[^}]*le="\\+Inf"\\} ${count}$`, "m"), "inference observed");
       assert.match(r.text, new RegExp(`^embed_errors_total\\{[^}]*\\} ${count}$`, "m"), "errors counted");
     });

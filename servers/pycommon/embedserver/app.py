@@ -30,8 +30,8 @@ from .metrics import Metrics
 from .runner import DynamicBatcher, QueueFull, Runner, SerialRunner
 from .settings import BatchingSettings, Prefer, ServingConfig, Settings, available_cpus
 
-# Set by serve() when WORKERS > 1: every worker marks itself loaded there, and /health answers 200
-# only once all have, so the first requests after a healthy /health never reach a loading worker.
+# Set by serve() when PROCESSES > 1: every process marks itself loaded there, and /health answers 200
+# only once all have, so the first requests after a healthy /health never reach a loading process.
 READY_DIR_ENV = "EMBEDSERVER_READY_DIR"
 
 
@@ -95,15 +95,15 @@ class State:
         self.model_load_time_ms: float | None = None
 
 
-def all_workers_ready(workers: int) -> bool:
+def all_processes_ready(processes: int) -> bool:
     ready_dir = os.environ.get(READY_DIR_ENV, "")
-    if workers <= 1 or ready_dir == "":
+    if processes <= 1 or ready_dir == "":
         return True
-    return sum(1 for marker in Path(ready_dir).iterdir() if _alive(int(marker.name))) >= workers
+    return sum(1 for marker in Path(ready_dir).iterdir() if _alive(int(marker.name))) >= processes
 
 
 def _alive(pid: int) -> bool:
-    """A worker that died (and was replaced by uvicorn) leaves its marker behind; it must not count."""
+    """A process that died (and was replaced by uvicorn) leaves its marker behind; it must not count."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -124,6 +124,11 @@ def create_app(
     batching: serve through the dynamic batcher (MAX_BATCH_SIZE, MAX_WAIT_MS, MAX_QUEUE)."""
     settings = Settings.from_env(prefer)
     batch_cfg = BatchingSettings.from_env() if batching else None
+    if batch_cfg is not None and settings.workers > 1:
+        raise ValueError(
+            f"WORKERS={settings.workers}: the dynamic batcher runs one model call at a time (WORKERS=1); "
+            "PROCESSES starts more processes, each with its own batcher"
+        )
     state = State()
     metrics = Metrics(framework)
 
@@ -134,7 +139,7 @@ def create_app(
     runner: Runner = (
         DynamicBatcher(embed, batch_cfg, metrics.observe_call)
         if batch_cfg is not None
-        else SerialRunner(embed, metrics.observe_call)
+        else SerialRunner(embed, metrics.observe_call, settings.workers)
     )
 
     def load() -> None:
@@ -149,7 +154,7 @@ def create_app(
                 Path(ready_dir, str(os.getpid())).touch()
             print(
                 f"[{framework}] model loaded in {state.model_load_time_ms:.0f} ms "
-                f"(threads={settings.threads}, workers={settings.workers}, pid={os.getpid()})",
+                f"(threads={settings.threads}, workers={settings.workers}, processes={settings.processes}, pid={os.getpid()})",
                 flush=True,
             )
         except Exception as exc:  # reported by /health; the process stays up so the cause is visible
@@ -177,7 +182,7 @@ def create_app(
     async def health() -> Response:
         if state.load_error is not None:
             return json_response({"status": "failed", "error": state.load_error}, 503)
-        if state.engine is not None and all_workers_ready(settings.workers):
+        if state.engine is not None and all_processes_ready(settings.processes):
             return json_response({"status": "healthy"})
         return json_response({"status": "loading"}, 503)
 
@@ -198,6 +203,7 @@ def create_app(
             "synthetic_weights": serving.synthetic if serving else None,
             "threads": settings.threads,
             "workers": settings.workers,
+            "processes": settings.processes,
             "layout_default": prefer,
             "batching": (
                 {
@@ -276,16 +282,16 @@ def create_app(
 
 
 def serve(import_string: str, app_dir: str, prefer: Prefer) -> None:
-    """Runs uvicorn; with several workers (WORKERS) each loads its own copy of the model."""
+    """Runs uvicorn; with several processes (PROCESSES) each loads its own copy of the model."""
     settings = Settings.from_env(prefer)
-    ready_dir = tempfile.mkdtemp(prefix="embedserver-ready-") if settings.workers > 1 else ""
+    ready_dir = tempfile.mkdtemp(prefix="embedserver-ready-") if settings.processes > 1 else ""
     os.environ[READY_DIR_ENV] = ready_dir
     try:
         uvicorn.run(
             import_string,
             host=settings.host,
             port=settings.port,
-            workers=settings.workers,
+            workers=settings.processes,
             app_dir=app_dir,
             log_level="warning",
             access_log=False,

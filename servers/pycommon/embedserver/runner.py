@@ -1,8 +1,11 @@
-"""How requests reach the engine: one model call at a time per worker, or a dynamic batcher.
+"""How requests reach the engine: at most WORKERS model calls at once, or a dynamic batcher.
 
-Both run the engine on one dedicated thread, so a worker never runs two model calls at once: the
-engine's own thread pool (THREADS) is the only parallelism inside a worker, and concurrent
-requests wait in a queue whose time is reported (x-queue-time) instead of oversubscribing the CPUs.
+SerialRunner runs the engine on WORKERS dedicated threads that take requests from one queue, so a
+free worker always takes the next request whichever connection it came on (separate processes on a
+shared socket could not: keep-alive connections stay with the process that accepted them, and at
+low concurrency one process did most of the work). The engine's own thread pool (THREADS) is the
+only parallelism inside a model call; requests beyond WORKERS wait in the queue, whose time is
+reported (x-queue-time), instead of oversubscribing the CPUs. The batcher runs one call at a time.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ class QueueFull(Exception):
 
 
 class SerialRunner:
-    def __init__(self, embed: EmbedFn, on_call: Callable[[float, int], None]) -> None:
+    def __init__(self, embed: EmbedFn, on_call: Callable[[float, int], None], workers: int = 1) -> None:
         self._embed = embed
         self._on_call = on_call
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        # The engine must allow `workers` concurrent embed() calls (each engine says how it does).
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
 
     def start(self) -> None:
         """Nothing to start: the executor's thread is created on first use."""

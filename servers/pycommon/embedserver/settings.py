@@ -81,23 +81,31 @@ class ServingConfig:
 
 
 Prefer = Literal["workers", "threads"]
-"""Default layout over the CPUs: one single-threaded worker process per CPU ("workers"), or one
-process whose inference uses every CPU ("threads"). THREADS and WORKERS override either."""
+"""Default layout over the CPUs: one process whose WORKERS single-threaded model calls run at once,
+one per CPU ("workers"), or one process whose one model call at a time uses every CPU ("threads").
+THREADS, WORKERS and PROCESSES override either."""
 
 
-def layout(prefer: Prefer, cpus: int) -> tuple[int, int]:
-    """(threads, workers) from THREADS / WORKERS, filling what is unset so that threads x workers = cpus."""
+def layout(prefer: Prefer, cpus: int) -> tuple[int, int, int]:
+    """(threads, workers, processes) from THREADS / WORKERS / PROCESSES.
+
+    WORKERS is how many model calls one process runs at once (as in the Rust and C++ servers);
+    PROCESSES (default 1) how many uvicorn processes each load the model. What is unset is filled so
+    that threads x workers x processes = cpus.
+    """
+    processes = _int_env("PROCESSES", 1)
+    per_process = max(1, cpus // processes)
     threads_set = os.environ.get("THREADS", "") != ""
     workers_set = os.environ.get("WORKERS", "") != ""
     threads = _int_env("THREADS", 1)
     workers = _int_env("WORKERS", 1)
     if workers_set and not threads_set:
-        threads = max(1, cpus // workers)
+        threads = max(1, per_process // workers)
     elif threads_set and not workers_set:
-        workers = max(1, cpus // threads) if prefer == "workers" else 1
+        workers = max(1, per_process // threads) if prefer == "workers" else 1
     elif not threads_set and not workers_set:
-        threads, workers = (1, cpus) if prefer == "workers" else (cpus, 1)
-    return threads, workers
+        threads, workers = (1, per_process) if prefer == "workers" else (per_process, 1)
+    return threads, workers, processes
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,11 @@ class Settings:
     port: int
     model_dir: Path
     threads: int
+    """Runtime threads of one model call (THREADS)."""
     workers: int
+    """Model calls one process runs at once (WORKERS)."""
+    processes: int
+    """uvicorn processes, each with its own copy of the model (PROCESSES)."""
     max_texts: int
     max_body_bytes: int
 
@@ -135,7 +147,7 @@ class Settings:
         model_dir = os.environ.get("MODEL_DIR", "")
         if model_dir == "":
             raise ValueError("MODEL_DIR is not set (folder of a prepared model, e.g. models/all-MiniLM-L6-v2)")
-        threads, workers = layout(prefer, available_cpus())
+        threads, workers, processes = layout(prefer, available_cpus())
         return Settings(
             # Loopback unless told otherwise: a benchmark server is not a public service.
             host=os.environ.get("HOST", "127.0.0.1"),
@@ -143,6 +155,7 @@ class Settings:
             model_dir=Path(model_dir).resolve(),
             threads=threads,
             workers=workers,
+            processes=processes,
             max_texts=_int_env("MAX_TEXTS", 256),
             max_body_bytes=_int_env("MAX_BODY_BYTES", 4 * 1024 * 1024),
         )

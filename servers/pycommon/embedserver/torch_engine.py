@@ -30,7 +30,8 @@ from .towers import TOWER_KINDS, TextTower, TowerKind, load_tower
 
 def _torch_threads(settings: Settings) -> None:
     torch.set_num_threads(settings.threads)
-    # Requests are run one at a time per worker (runner.py): inter-op parallelism only competes with intra-op.
+    # Each model call runs on its own runner thread (runner.py), WORKERS of them at once on the shared
+    # model (inference only, so that is safe): inter-op parallelism would only compete with them.
     torch.set_num_interop_threads(1)
 
 
