@@ -78,3 +78,11 @@ test("beyond MAX_QUEUE waiting requests: 503 JSON with Retry-After, the rest ans
   const health = await call(`${running.base}/health`);
   assert.equal(health.status, 200);
 });
+
+test("WORKERS > 1 is refused at start: the batcher runs one model call at a time", async () => {
+  const model = await ensureModel(config.benchmark.default_model, getModel(config, config.benchmark.default_model));
+  await assert.rejects(
+    startServer(server, model, config.benchmark.health_timeout_s * 1000, { WORKERS: "2" }),
+    /exited before it was healthy[\s\S]*WORKERS=2: the dynamic batcher runs one model call at a time/,
+  );
+});
