@@ -32,7 +32,7 @@ function list(catalogue: ModelsFile, json: boolean): void {
       params: m.params,
       embedding_dim: m.embedding_dim,
       max_seq_length: m.max_seq_length,
-      pooling: m.pooling,
+      pooling: m.text_tower ? `${m.text_tower} tower` : m.pooling,
       gated: m.gated,
       sources,
       prepared: prepared ? (prepared.synthetic ? "SYNTHETIC" : "yes") : "no",
