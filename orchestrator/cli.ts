@@ -2,14 +2,14 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, getModel, loadSuiteConfig, type DiscoveredServer } from "./config/load.ts";
-import { CliOptions, helpText, parseArgs, UsageError } from "./cli/options.ts";
-import { INFLUX_ENV, InfluxExporter, InfluxUnavailable } from "./influx/export.ts";
+import { getModel, loadSuiteConfig, type DiscoveredServer } from "./config/load.ts";
+import { CliOptions, helpText, parseArgs } from "./cli/options.ts";
+import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { interruptK6 } from "./k6run.ts";
 import { killAllServersNow, stopAllServers } from "./launch/process.ts";
 import { log } from "./log.ts";
 import { resolveDataset } from "./models/datasets.ts";
-import { ensureModel, ModelError } from "./models/prepare.ts";
+import { ensureModel } from "./models/prepare.ts";
 import { ROOT } from "./paths.ts";
 import { runCommand } from "./proc.ts";
 import { csvTimestamp, resultsToCsv } from "./results/csv.ts";
@@ -18,7 +18,8 @@ import type { FrameworkResult } from "./results/schema.ts";
 import { loadResults, writeFileAtomic } from "./results/store.ts";
 import { renderSummary } from "./results/summary.ts";
 import { applyOverrides, interruption, runFramework, settingsFromBenchmark } from "./run.ts";
-import { ensureK6, ToolchainError } from "./toolchain/k6.ts";
+import { ensureK6 } from "./toolchain/k6.ts";
+import { UserError } from "./errors.ts";
 
 function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -40,7 +41,7 @@ function selectFrameworks(all: DiscoveredServer[], wanted: string[] | undefined)
   const byName = new Map(all.map((s) => [s.manifest.name, s]));
   const unknown = wanted.filter((w) => !byName.has(w));
   if (unknown.length) {
-    throw new UsageError(`unknown framework(s): ${unknown.join(", ")}; found: ${all.map((s) => s.manifest.name).join(", ")}`);
+    throw new UserError(`unknown framework(s): ${unknown.join(", ")}; found: ${all.map((s) => s.manifest.name).join(", ")}`);
   }
   return wanted.map((w) => byName.get(w)!);
 }
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const frameworks = selectFrameworks(config.servers, opts.frameworks);
-  if (frameworks.length === 0) throw new UsageError("no frameworks found under servers/");
+  if (frameworks.length === 0) throw new UserError("no frameworks found under servers/");
   const profileName = opts.profile ?? config.benchmark.default_profile;
   const base = config.benchmark.profiles[profileName];
   const profile = applyOverrides(base, opts);
@@ -158,7 +159,7 @@ main(process.argv.slice(2))
   })
   .catch(async (err: unknown) => {
     await stopAllServers();
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ToolchainError || err instanceof ModelError || err instanceof InfluxUnavailable) {
+    if (err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError) {
       log.error(err.message);
       process.exitCode = 2;
     } else {

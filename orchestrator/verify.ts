@@ -8,7 +8,7 @@ import { z } from "zod";
 import { requestJson, type JsonReply } from "./http.ts";
 import type { Verification } from "./results/schema.ts";
 
-// Written by the model pipeline (orchestrator/pytools/prepare_model.py); not strict, so that fields
+// Written by the model pipeline (orchestrator/models/pipeline/prepare_model.py); not strict, so that fields
 // it may add later do not break older readers.
 export const ProbeFile = z.object({
   texts: z.array(z.string()).nonempty().describe("probe texts"),

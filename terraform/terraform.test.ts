@@ -13,7 +13,7 @@ const dir = path.join(ROOT, "terraform");
 const tfFiles = readdirSync(dir).filter((f) => f.endsWith(".tf"));
 
 async function parseAll(): Promise<Record<string, { variable?: Record<string, unknown>[]; output?: Record<string, unknown>[] }>> {
-  const venv = await ensureVenv("dev-tools", path.join(ROOT, "orchestrator", "pytools", "dev-requirements.txt"));
+  const venv = await ensureVenv("dev-tools", path.join(ROOT, "scripts", "dev-requirements.txt"));
   const script = "import hcl2, json, sys\nout = {}\nfor f in sys.argv[1:]:\n    with open(f) as fh:\n        out[f] = hcl2.load(fh)\nprint(json.dumps(out))";
   return JSON.parse(execFileSync(venv.python, ["-c", script, ...tfFiles.map((f) => path.join(dir, f))], { encoding: "utf8" }));
 }

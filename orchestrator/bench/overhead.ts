@@ -8,18 +8,19 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../k6/lib/texts.ts";
-import { ConfigError, getModel, loadSuiteConfig, type DiscoveredServer } from "../config/load.ts";
-import { parseArgs, UsageError } from "../cli/options.ts";
+import { getModel, loadSuiteConfig, type DiscoveredServer } from "../config/load.ts";
+import { parseArgs } from "../cli/options.ts";
 import { prepareServer, substitute } from "../launch/prepare.ts";
 import { stopAllServers } from "../launch/process.ts";
 import { log } from "../log.ts";
-import { ensureModel, ModelError, type PreparedModel } from "../models/prepare.ts";
+import { ensureModel, type PreparedModel } from "../models/prepare.ts";
 import { cacheDir, ROOT } from "../paths.ts";
 import { runCommand } from "../proc.ts";
 import { describeEnvironment } from "../results/environment.ts";
 import { applyOverrides, runFramework, settingsFromBenchmark, type RunSettings } from "../run.ts";
-import { ensureK6, ToolchainError } from "../toolchain/k6.ts";
+import { ensureK6 } from "../toolchain/k6.ts";
 import { parseCeilingOutput, renderOverheadTable, type CeilingReport, type OverheadRow } from "./ceiling.ts";
+import { UserError } from "../errors.ts";
 
 /** Same texts as k6/embed.ts's built-in pool (1000 texts of 24 words, default seed). */
 const TEXT_POOL = { count: 1000, words: 24 } as const;
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   if (opts.frameworks) {
     const byName = new Map(config.servers.map((s) => [s.manifest.name, s]));
     const unknown = opts.frameworks.filter((f) => !byName.has(f));
-    if (unknown.length) throw new UsageError(`unknown framework(s): ${unknown.join(", ")}; found: ${[...byName.keys()].join(", ")}`);
+    if (unknown.length) throw new UserError(`unknown framework(s): ${unknown.join(", ")}; found: ${[...byName.keys()].join(", ")}`);
     servers = opts.frameworks.map((f) => byName.get(f)!);
   } else {
     servers = withCeiling;
@@ -133,7 +134,7 @@ main(process.argv.slice(2))
   })
   .catch(async (err: unknown) => {
     await stopAllServers();
-    const known = err instanceof UsageError || err instanceof ConfigError || err instanceof ToolchainError || err instanceof ModelError;
+    const known = err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError;
     log.error(known ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exitCode = known ? 2 : 1;
   });

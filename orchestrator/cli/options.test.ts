@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { helpText, parseArgs, UsageError } from "./options.ts";
+import { helpText, parseArgs } from "./options.ts";
+import { UserError } from "../errors.ts";
 
 test("the seed runner's flags parse", () => {
   const o = parseArgs(["--model", "bge-small-en", "--frameworks", "pytorch", "onnx-python", "--skip-on-error", "--csv"]);
@@ -32,7 +33,7 @@ test("profiles are a literal union", () => {
 });
 
 test("unknown options and stray arguments are usage errors", () => {
-  assert.throws(() => parseArgs(["--frobnicate"]), (e: Error) => e instanceof UsageError && /unknown option --frobnicate/.test(e.message));
+  assert.throws(() => parseArgs(["--frobnicate"]), (e: Error) => e instanceof UserError && /unknown option --frobnicate/.test(e.message));
   assert.throws(() => parseArgs(["pytorch"]), /unexpected argument 'pytorch'/);
   assert.throws(() => parseArgs(["--frameworks"]), /--frameworks needs at least one value/);
   assert.throws(() => parseArgs(["--summary-only=yes"]), /takes no value/);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { ProfileName } from "../config/schema.ts";
 import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
+import { UserError } from "../errors.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -55,10 +56,6 @@ export const CliOptions = z
   .strict();
 export type CliOptions = z.infer<typeof CliOptions>;
 
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
 type Kind = "boolean" | "array" | "optional-value" | "value";
 
 interface ZodInternals {
@@ -88,11 +85,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       raw["help"] = true;
       continue;
     }
-    if (!token.startsWith("--")) throw new UsageError(`unexpected argument '${token}' (options start with --; see --help)`);
+    if (!token.startsWith("--")) throw new UserError(`unexpected argument '${token}' (options start with --; see --help)`);
     const [name, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const key = toKey(name);
     const field = shape[key];
-    if (!field) throw new UsageError(`unknown option --${name} (see --help)`);
+    if (!field) throw new UserError(`unknown option --${name} (see --help)`);
     const kind = flagKind(field);
     const takeValues = () => {
       const values: string[] = inline !== undefined ? [inline] : [];
@@ -100,11 +97,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       return values;
     };
     if (kind === "boolean") {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (inline !== undefined) throw new UserError(`--${name} takes no value`);
       raw[key] = true;
     } else if (kind === "array") {
       const values = takeValues();
-      if (values.length === 0) throw new UsageError(`--${name} needs at least one value`);
+      if (values.length === 0) throw new UserError(`--${name} needs at least one value`);
       raw[key] = [...((raw[key] as string[] | undefined) ?? []), ...values];
     } else if (kind === "optional-value") {
       const next = argv[i + 1];
@@ -113,13 +110,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       else raw[key] = true;
     } else {
       const values = takeValues();
-      if (values.length !== 1) throw new UsageError(`--${name} needs exactly one value`);
+      if (values.length !== 1) throw new UserError(`--${name} needs exactly one value`);
       raw[key] = values[0];
     }
   }
   const parsed = CliOptions.safeParse(raw);
   if (!parsed.success) {
-    throw new UsageError(
+    throw new UserError(
       parsed.error.issues.map((iss) => `${iss.path.length ? toFlag(String(iss.path[0])) : "options"}: ${iss.message}`).join("\n"),
     );
   }

@@ -3,35 +3,22 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BenchmarkFile, ModelsFile, ServerManifest, type ModelConfig } from "./schema.ts";
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-/** Formats zod issues as `file: field.path: message` lines, the way a user needs to fix them. */
-export function formatIssues(file: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
-      return `${file}: ${field}: ${issue.message}`;
-    })
-    .join("\n");
-}
+import { formatZodIssues, UserError } from "../errors.ts";
 
 export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S): z.infer<S> {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+    throw new UserError(`${file}: not valid YAML: ${(err as Error).message}`);
   }
   const result = schema.safeParse(raw);
-  if (!result.success) throw new ConfigError(`invalid configuration\n${formatIssues(file, result.error)}`);
+  if (!result.success) throw new UserError(`invalid configuration\n${formatZodIssues(file, result.error)}`);
   return result.data;
 }
 
 export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
-  if (!existsSync(file)) throw new ConfigError(`${file}: file not found`);
+  if (!existsSync(file)) throw new UserError(`${file}: file not found`);
   return parseYamlText(file, readFileSync(file, "utf8"), schema);
 }
 
@@ -51,7 +38,7 @@ export function discoverServers(serversDir: string): DiscoveredServer[] {
     if (!existsSync(manifestPath)) continue;
     const manifest = loadYamlFile(manifestPath, ServerManifest);
     if (manifest.name !== entry.name) {
-      throw new ConfigError(`${manifestPath}: name: must equal its folder name '${entry.name}', got '${manifest.name}'`);
+      throw new UserError(`${manifestPath}: name: must equal its folder name '${entry.name}', got '${manifest.name}'`);
     }
     found.push({ manifest, dir: path.join(serversDir, entry.name), manifestPath });
   }
@@ -70,7 +57,7 @@ export function loadSuiteConfig(root: string): SuiteConfig {
   const benchmarkPath = path.join(root, "config", "benchmark.yaml");
   const benchmark = loadYamlFile(benchmarkPath, BenchmarkFile);
   if (!(benchmark.default_model in models.models)) {
-    throw new ConfigError(
+    throw new UserError(
       `${benchmarkPath}: default_model: '${benchmark.default_model}' is not in config/models.yaml (known: ${Object.keys(models.models).join(", ")})`,
     );
   }
@@ -80,7 +67,7 @@ export function loadSuiteConfig(root: string): SuiteConfig {
   const seen = new Map<string, string>();
   for (const s of servers) {
     const other = seen.get(s.manifest.name);
-    if (other) throw new ConfigError(`${s.manifestPath}: name: '${s.manifest.name}' is already defined by ${other}`);
+    if (other) throw new UserError(`${s.manifestPath}: name: '${s.manifest.name}' is already defined by ${other}`);
     seen.set(s.manifest.name, s.manifestPath);
   }
   return { root, models, benchmark, servers };
@@ -89,7 +76,7 @@ export function loadSuiteConfig(root: string): SuiteConfig {
 export function getModel(config: SuiteConfig, key: string): ModelConfig {
   const model = config.models.models[key];
   if (!model) {
-    throw new ConfigError(`unknown model '${key}'; config/models.yaml defines: ${Object.keys(config.models.models).join(", ")}`);
+    throw new UserError(`unknown model '${key}'; config/models.yaml defines: ${Object.keys(config.models.models).join(", ")}`);
   }
   return model;
 }

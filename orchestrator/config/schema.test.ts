@@ -3,9 +3,10 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { ConfigError, discoverServers, loadSuiteConfig, parseYamlText } from "./load.ts";
+import { discoverServers, loadSuiteConfig, parseYamlText } from "./load.ts";
 import { BenchmarkFile, ModelsFile, ServerManifest } from "./schema.ts";
 import { ROOT } from "../paths.ts";
+import { UserError } from "../errors.ts";
 
 test("the repository's own config files are valid", () => {
   const config = loadSuiteConfig(ROOT);
@@ -20,7 +21,7 @@ test("an invalid field is reported with the file name, the field path and what w
   assert.throws(
     () => parseYamlText("config/benchmark.yaml", bad, BenchmarkFile),
     (err: Error) => {
-      assert.ok(err instanceof ConfigError);
+      assert.ok(err instanceof UserError);
       assert.match(err.message, /config\/benchmark\.yaml: profiles\.standard\.duration_s: .*expected number/i);
       return true;
     },

@@ -8,15 +8,12 @@ import type { RunObserver } from "../run.ts";
 import { InfluxClient, parseInfluxUrl } from "./client.ts";
 import { toLines, type Point } from "./line.ts";
 import { levelPoint, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
+import { UserError } from "../errors.ts";
 
 export const INFLUX_ENV = "EMBEDDING_BENCH_INFLUX";
 
 export const InfluxOnError = ["stop", "continue"] as const;
 export type InfluxOnError = (typeof InfluxOnError)[number];
-
-export class InfluxUnavailable extends Error {
-  override name = "InfluxUnavailable";
-}
 
 export class InfluxExporter implements RunObserver {
   private failedWrites = 0;
@@ -24,7 +21,7 @@ export class InfluxExporter implements RunObserver {
   private constructor(private readonly client: InfluxClient) {}
 
   /**
-   * Connects (ping + CREATE DATABASE). Unreachable: `stop` throws InfluxUnavailable, `continue`
+   * Connects (ping + CREATE DATABASE). Unreachable: `stop` throws UserError, `continue`
    * logs a warning and returns null (the run goes on without export). Bad URL: always throws.
    */
   static async open(rawUrl: string, source: string, onError: InfluxOnError): Promise<InfluxExporter | null> {
@@ -32,7 +29,7 @@ export class InfluxExporter implements RunObserver {
     try {
       client = new InfluxClient(parseInfluxUrl(rawUrl));
     } catch (err) {
-      throw new InfluxUnavailable(`${source}: ${(err as Error).message}`);
+      throw new UserError(`${source}: ${(err as Error).message}`);
     }
     let problem = await client.ping();
     if (problem === null) {
@@ -47,7 +44,7 @@ export class InfluxExporter implements RunObserver {
       return new InfluxExporter(client);
     }
     const what = `InfluxDB at ${client.target.origin} (from ${source}) is not usable: ${problem}`;
-    if (onError === "stop") throw new InfluxUnavailable(`${what}\nStart it, fix the URL, or pass --influx-on-error continue to run without export.`);
+    if (onError === "stop") throw new UserError(`${what}\nStart it, fix the URL, or pass --influx-on-error continue to run without export.`);
     log.warn(`${what}\nContinuing WITHOUT InfluxDB export (--influx-on-error continue); results still go to the JSON files.`);
     return null;
   }

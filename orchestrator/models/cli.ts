@@ -1,16 +1,15 @@
 // `npm run models -- list | prepare <model> | verify <model> | dataset <model>`.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, loadYamlFile } from "../config/load.ts";
+import { loadYamlFile } from "../config/load.ts";
 import { ModelsFile, type ModelConfig } from "../config/schema.ts";
-import { UsageError } from "../cli/options.ts";
 import { log } from "../log.ts";
 import { ROOT } from "../paths.ts";
 import { runCommand } from "../proc.ts";
-import { ToolchainError } from "../toolchain/k6.ts";
 import { ensureVenv } from "../toolchain/python.ts";
 import { modelsHelpText, parseModelsArgs, type ModelsArgs } from "./options.ts";
-import { ensureModel, ModelError, modelDir, readPrepared, verifyModel } from "./prepare.ts";
+import { ensureModel, modelDir, readPrepared, verifyModel } from "./prepare.ts";
+import { UserError } from "../errors.ts";
 
 function loadCatalogue(): ModelsFile {
   return loadYamlFile(path.join(ROOT, "config", "models.yaml"), ModelsFile);
@@ -18,7 +17,7 @@ function loadCatalogue(): ModelsFile {
 
 function catalogueModel(catalogue: ModelsFile, key: string): ModelConfig {
   const spec = catalogue.models[key];
-  if (!spec) throw new ConfigError(`unknown model '${key}'; config/models.yaml defines: ${Object.keys(catalogue.models).join(", ")}`);
+  if (!spec) throw new UserError(`unknown model '${key}'; config/models.yaml defines: ${Object.keys(catalogue.models).join(", ")}`);
   return spec;
 }
 
@@ -84,15 +83,15 @@ async function dataset(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
   const key = a.model!;
   const spec = catalogueModel(catalogue, key);
   const corpus = path.resolve(a.options.corpus!);
-  if (!existsSync(corpus)) throw new UsageError(`--corpus: file not found: ${corpus}`);
+  if (!existsSync(corpus)) throw new UserError(`--corpus: file not found: ${corpus}`);
   const model = await ensureModel(key, spec);
   const tokens = a.options.tokens ?? 128;
   const out = path.resolve(a.options.out ?? path.join(model.dir, "datasets", `${path.parse(corpus).name}-tokens-${tokens}.json`));
-  const tools = await ensureVenv("model-tools", path.join(ROOT, "orchestrator", "pytools", "requirements.txt"));
+  const tools = await ensureVenv("model-tools", path.join(ROOT, "orchestrator", "models", "pipeline", "requirements.txt"));
   await runCommand(
     tools.python,
     [
-      path.join(ROOT, "orchestrator", "pytools", "token_datasets.py"),
+      path.join(ROOT, "orchestrator", "models", "pipeline", "token_datasets.py"),
       "--tokenizer", path.join(model.dir, "tokenizer.json"),
       "--corpus", corpus,
       "--tokens", String(tokens),
@@ -102,7 +101,7 @@ async function dataset(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
     ],
     { stream: "  " },
   ).catch((err: Error) => {
-    throw new ModelError(`dataset from ${corpus} failed: ${err.message}`);
+    throw new UserError(`dataset from ${corpus} failed: ${err.message}`);
   });
   console.log(out);
   log.step(`use it: npm run bench:k6 -- --model ${key} --dataset ${path.relative(process.cwd(), out)}  (or k6 run build/embed.js -e DATASET=${out} …)`);
@@ -134,7 +133,7 @@ main(process.argv.slice(2))
     process.exitCode = code;
   })
   .catch((err: unknown) => {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ToolchainError || err instanceof ModelError) {
+    if (err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError) {
       log.error(err.message);
       process.exitCode = 2;
     } else {

@@ -1,4 +1,4 @@
-// Turning a failed Hugging Face hub download (orchestrator/pytools/fetch_hub.py) into advice.
+// Turning a failed Hugging Face hub download (orchestrator/models/pipeline/fetch_hub.py) into advice.
 import type { ModelConfig } from "../config/schema.ts";
 
 /** fetch_hub.py's exit codes. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../cli/options.ts";
 import { modelsHelpText, parseModelsArgs } from "./options.ts";
+import { UserError } from "../errors.ts";
 
 test("commands and model keys are positional, options are flags", () => {
   assert.deepEqual(parseModelsArgs(["list"]).command, "list");
@@ -18,7 +18,7 @@ test("commands and model keys are positional, options are flags", () => {
 });
 
 test("bad input is a usage error that says what to do", () => {
-  const usage = (argv: string[], re: RegExp) => assert.throws(() => parseModelsArgs(argv), (e: Error) => e instanceof UsageError && re.test(e.message));
+  const usage = (argv: string[], re: RegExp) => assert.throws(() => parseModelsArgs(argv), (e: Error) => e instanceof UserError && re.test(e.message));
   usage([], /command must be one of list \| prepare \| verify \| dataset/);
   usage(["frobnicate"], /command must be one of/);
   usage(["prepare"], /prepare needs a model key/);

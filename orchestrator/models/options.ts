@@ -1,6 +1,7 @@
 // `npm run models -- <command> [model] [options]`: one zod schema gives parsing, validation, types and --help.
 import { z } from "zod";
-import { flagKind, UsageError } from "../cli/options.ts";
+import { flagKind } from "../cli/options.ts";
+import { UserError } from "../errors.ts";
 
 export const MODELS_COMMANDS = ["list", "prepare", "verify", "dataset"] as const;
 export const ModelsCommand = z.enum(MODELS_COMMANDS);
@@ -59,31 +60,31 @@ export function parseModelsArgs(argv: readonly string[]): ModelsArgs {
     const [name, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const key = toKey(name);
     const field = shape[key];
-    if (!field) throw new UsageError(`unknown option --${name} (see npm run models -- --help)`);
+    if (!field) throw new UserError(`unknown option --${name} (see npm run models -- --help)`);
     if (flagKind(field) === "boolean") {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (inline !== undefined) throw new UserError(`--${name} takes no value`);
       raw[key] = true;
     } else {
       const value = inline ?? argv[++i];
-      if (value === undefined || value.startsWith("--")) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || value.startsWith("--")) throw new UserError(`--${name} needs a value`);
       raw[key] = value;
     }
   }
   const parsed = ModelsOptions.safeParse(raw);
   if (!parsed.success) {
-    throw new UsageError(parsed.error.issues.map((iss) => `${iss.path.length ? toFlag(String(iss.path[0])) : "options"}: ${iss.message}`).join("\n"));
+    throw new UserError(parsed.error.issues.map((iss) => `${iss.path.length ? toFlag(String(iss.path[0])) : "options"}: ${iss.message}`).join("\n"));
   }
   const options = parsed.data;
   if (options.help && positional.length === 0) return { command: "list", options };
   const [commandRaw, model, ...extra] = positional;
   const command = ModelsCommand.safeParse(commandRaw);
-  if (!command.success) throw new UsageError(`command must be one of ${MODELS_COMMANDS.join(" | ")}, got '${commandRaw ?? ""}' (see --help)`);
-  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
-  if (command.data === "list" && model !== undefined) throw new UsageError("list takes no model");
-  if (command.data !== "list" && model === undefined && !options.help) throw new UsageError(`${command.data} needs a model key (see: npm run models -- list)`);
-  if (!options.synthetic && options.layers !== undefined) throw new UsageError("--layers only applies with --synthetic");
-  if (options.synthetic && options.from !== undefined) throw new UsageError("--from and --synthetic exclude each other");
-  if (command.data === "dataset" && options.corpus === undefined) throw new UsageError("dataset needs --corpus <file.tsv|file.jsonl>");
+  if (!command.success) throw new UserError(`command must be one of ${MODELS_COMMANDS.join(" | ")}, got '${commandRaw ?? ""}' (see --help)`);
+  if (extra.length) throw new UserError(`unexpected argument '${extra[0]}'`);
+  if (command.data === "list" && model !== undefined) throw new UserError("list takes no model");
+  if (command.data !== "list" && model === undefined && !options.help) throw new UserError(`${command.data} needs a model key (see: npm run models -- list)`);
+  if (!options.synthetic && options.layers !== undefined) throw new UserError("--layers only applies with --synthetic");
+  if (options.synthetic && options.from !== undefined) throw new UserError("--from and --synthetic exclude each other");
+  if (command.data === "dataset" && options.corpus === undefined) throw new UserError("dataset needs --corpus <file.tsv|file.jsonl>");
   return { command: command.data, ...(model !== undefined ? { model } : {}), options };
 }
 

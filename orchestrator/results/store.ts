@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { formatIssues } from "../config/load.ts";
+import { formatZodIssues } from "../errors.ts";
 import { FrameworkResult } from "./schema.ts";
 
 /** Write-then-rename: a reader (or a crash) never sees half a file. */
@@ -39,7 +39,7 @@ export function loadResults(resultsDir: string, model: string): { results: Frame
     }
     const parsed = FrameworkResult.safeParse(raw);
     if (parsed.success) results.push(parsed.data);
-    else problems.push(formatIssues(file, parsed.error));
+    else problems.push(formatZodIssues(file, parsed.error));
   }
   return { results, problems };
 }

@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { ensureK6, findGo, k6Version, missingGoMessage, ToolchainError } from "./k6.ts";
+import { ensureK6, findGo, k6Version, missingGoMessage } from "./k6.ts";
+import { UserError } from "../errors.ts";
 
 function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -19,7 +20,7 @@ function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T
 
 test("K6_BIN that is not k6 is a clear error", async () => {
   await withEnv({ K6_BIN: "/bin/false" }, async () => {
-    await assert.rejects(ensureK6(), (e: Error) => e instanceof ToolchainError && /K6_BIN=\/bin\/false is not a working k6 binary/.test(e.message));
+    await assert.rejects(ensureK6(), (e: Error) => e instanceof UserError && /K6_BIN=\/bin\/false is not a working k6 binary/.test(e.message));
   });
 });
 

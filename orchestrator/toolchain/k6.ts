@@ -5,15 +5,12 @@ import { log } from "../log.ts";
 import { cacheDir } from "../paths.ts";
 import { runCommand } from "../proc.ts";
 import { K6_MODULE, K6_VERSION } from "./versions.ts";
+import { UserError } from "../errors.ts";
 
 export interface K6Binary {
   path: string;
   version: string;
   source: "K6_BIN" | "PATH" | "cache" | "built";
-}
-
-export class ToolchainError extends Error {
-  override name = "ToolchainError";
 }
 
 /** Returns `k6 vX.Y.Z` from `k6 version`, or null if the file is not a working k6. */
@@ -48,7 +45,7 @@ export async function ensureK6(): Promise<K6Binary> {
   const fromEnv = process.env["K6_BIN"];
   if (fromEnv) {
     const version = k6Version(fromEnv);
-    if (!version) throw new ToolchainError(`K6_BIN=${fromEnv} is not a working k6 binary ('${fromEnv} version' failed)`);
+    if (!version) throw new UserError(`K6_BIN=${fromEnv} is not a working k6 binary ('${fromEnv} version' failed)`);
     return { path: fromEnv, version, source: "K6_BIN" };
   }
   const inPath = onPath("k6");
@@ -79,7 +76,7 @@ export function missingGoMessage(target: string): string {
 
 async function buildK6(target: string): Promise<string> {
   const go = findGo(process.env["PATH"] ?? "");
-  if (!go) throw new ToolchainError(missingGoMessage(target));
+  if (!go) throw new UserError(missingGoMessage(target));
   const dir = path.dirname(target);
   const staging = `${dir}.building-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -93,7 +90,7 @@ async function buildK6(target: string): Promise<string> {
   mkdirSync(path.dirname(dir), { recursive: true });
   renameSync(staging, dir);
   const version = k6Version(target);
-  if (!version) throw new ToolchainError(`built k6 at ${target} does not run`);
+  if (!version) throw new UserError(`built k6 at ${target} does not run`);
   log.step(`k6 ${version} ready at ${target}`);
   return target;
 }

@@ -5,8 +5,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ToolchainError } from "./k6.ts";
 import { ensurePypiPackage } from "./python.ts";
+import { UserError } from "../errors.ts";
 
 /** Same version as servers/onnx-python/requirements.txt, so every ONNX Runtime row runs one build. */
 export const ONNXRUNTIME_VERSION = "1.32.0";
@@ -16,7 +16,7 @@ export async function ensureOnnxRuntimeLibrary(version = ONNXRUNTIME_VERSION): P
   const site = await ensurePypiPackage("onnxruntime", version);
   const capi = path.join(site, "onnxruntime", "capi");
   const lib = existsSync(capi) ? readdirSync(capi).find((f) => f.startsWith("libonnxruntime.so.")) : undefined;
-  if (!lib) throw new ToolchainError(`onnxruntime==${version} from PyPI has no libonnxruntime.so.* in ${capi}`);
+  if (!lib) throw new UserError(`onnxruntime==${version} from PyPI has no libonnxruntime.so.* in ${capi}`);
   return path.join(capi, lib);
 }
 

@@ -4,8 +4,8 @@ import { hashText } from "../hash.ts";
 import { log } from "../log.ts";
 import { cacheDir } from "../paths.ts";
 import { runCommand } from "../proc.ts";
-import { ToolchainError } from "./k6.ts";
 import { UV_VERSION } from "./versions.ts";
+import { UserError } from "../errors.ts";
 
 const COMPLETE = ".embedding-bench-complete";
 
@@ -29,7 +29,7 @@ export async function ensureUv(): Promise<string> {
   try {
     await runCommand(basePython(), ["-m", "venv", dir]);
   } catch (err) {
-    throw new ToolchainError(
+    throw new UserError(
       `cannot create a Python venv with '${basePython()} -m venv' (need Python >= 3.10 with venv; set EMBEDDING_BENCH_PYTHON): ${(err as Error).message}`,
     );
   }
@@ -48,7 +48,7 @@ export interface Venv {
  * run and every fresh clone on this machine. A half-created venv (no completion marker) is rebuilt.
  */
 export async function ensureVenv(name: string, requirementsFile: string): Promise<Venv> {
-  if (!existsSync(requirementsFile)) throw new ToolchainError(`requirements file not found: ${requirementsFile}`);
+  if (!existsSync(requirementsFile)) throw new UserError(`requirements file not found: ${requirementsFile}`);
   const text = readFileSync(requirementsFile, "utf8");
   const key = hashText(`${basePython()}\n${text}`);
   const dir = path.join(cacheDir(), "venvs", `${name}-${key}`);

@@ -6,7 +6,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { InfluxClient, parseInfluxUrl, type InfluxSeries } from "../../orchestrator/influx/client.ts";
-import { groupByTags, loadDashboards, panelQueries, substitute, type Substitution } from "../../orchestrator/influx/grafana.ts";
+import { groupByTags, loadDashboards, panelQueries, substitute, type Substitution } from "../grafana/grafana.ts";
 import { freePort } from "../../orchestrator/http.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";

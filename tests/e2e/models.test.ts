@@ -75,7 +75,7 @@ async function tokenCounts(tokenizerFile: string, datasetFile: string): Promise<
 
 /** Runs Python code in the model-tools venv (torch, transformers, tokenizers); returns its stdout. */
 async function modelToolsPython(code: string, args: string[]): Promise<string> {
-  const venv = await ensureVenv("model-tools", path.join(ROOT, "orchestrator", "pytools", "requirements.txt"));
+  const venv = await ensureVenv("model-tools", path.join(ROOT, "orchestrator", "models", "pipeline", "requirements.txt"));
   return new Promise<string>((resolve, reject) => {
     const child = spawn(venv.python, ["-c", code, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HF_HUB_OFFLINE: "1" } });
     let out = "";

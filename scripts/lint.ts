@@ -1,17 +1,17 @@
-// Lints the suite's Python with ruff (pinned in orchestrator/pytools/dev-requirements.txt) and its
+// Lints the suite's Python with ruff (pinned in scripts/dev-requirements.txt) and its
 // Rust crates with clippy (-D warnings). C++ needs no step here: its build uses -Wall -Wextra -Werror.
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { log } from "./log.ts";
-import { cacheDir, ROOT } from "./paths.ts";
-import { runCommand } from "./proc.ts";
-import { ensureVenv } from "./toolchain/python.ts";
+import { log } from "../orchestrator/log.ts";
+import { cacheDir, ROOT } from "../orchestrator/paths.ts";
+import { runCommand } from "../orchestrator/proc.ts";
+import { ensureVenv } from "../orchestrator/toolchain/python.ts";
 
-const venv = await ensureVenv("dev-tools", path.join(ROOT, "orchestrator", "pytools", "dev-requirements.txt"));
+const venv = await ensureVenv("dev-tools", path.join(ROOT, "scripts", "dev-requirements.txt"));
 const ruff = path.join(venv.dir, "bin", "ruff");
 try {
-  await runCommand(ruff, ["check", "servers", "orchestrator/pytools", "tests"], { cwd: ROOT, stream: "" });
-  await runCommand(ruff, ["format", "--check", "servers", "orchestrator/pytools", "tests"], { cwd: ROOT, stream: "" });
+  await runCommand(ruff, ["check", "servers", "orchestrator/models/pipeline", "tests"], { cwd: ROOT, stream: "" });
+  await runCommand(ruff, ["format", "--check", "servers", "orchestrator/models/pipeline", "tests"], { cwd: ROOT, stream: "" });
   log.step("ruff: clean");
   const crates = readdirSync(path.join(ROOT, "servers")).filter((d) => existsSync(path.join(ROOT, "servers", d, "Cargo.toml")));
   // The servers' shared cargo target dir (servers/rust-common/build.sh), so dependencies are checked once.

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { ROOT } from "../paths.ts";
+import { ROOT } from "../../orchestrator/paths.ts";
 import { allPanels, GRAFANA_BUILTINS, groupByTags, loadDashboards, loadProvisionedDatasources, panelQueries, referencedVariables, regexEscape, substitute } from "./grafana.ts";
 
 const GRAFANA = path.join(ROOT, "grafana");

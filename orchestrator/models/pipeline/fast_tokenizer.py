@@ -56,7 +56,7 @@ def write_tokenizer_json(src: Path, dst: Path, texts: list[str], max_length: int
     if isinstance(backend, Tokenizer):
         fast, how = backend, f"{name} (transformers' own tokenizers backend)"
     elif name in CONVERTERS:
-        fast, how = CONVERTERS[name](slow).converted(), f"converted from {name} by orchestrator/pytools/fast_tokenizer.py"
+        fast, how = CONVERTERS[name](slow).converted(), f"converted from {name} by orchestrator/models/pipeline/fast_tokenizer.py"
     else:
         raise ConversionError(f"{name} has no tokenizers version and no converter here")
     check = Tokenizer.from_str(fast.to_str())

@@ -1,0 +1,78 @@
+// The suite's one error model. A UserError is something the user can fix (a flag, a config file, a
+// missing package, an unreachable database): one clear message, exit 2, no stack trace. Anything
+// else is a bug and keeps its stack (exit 1). Every CLI enters through runMain.
+import type { z } from "zod";
+import { log } from "./log.ts";
+
+export class UserError extends Error {
+  override name = "UserError";
+}
+
+/** Exit status of a run stopped by Ctrl-C / SIGTERM (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * One line per zod issue: `<where>: <field>: <message>`. `field` names the issue's path the way the
+ * user wrote it (a YAML path by default; a CLI flag when `fieldName` says so).
+ */
+export function formatZodIssues(where: string | undefined, error: z.ZodError, fieldName: (path: readonly PropertyKey[]) => string = yamlPath): string {
+  return error.issues.map((issue) => [where, fieldName(issue.path), issue.message].filter((s) => s !== undefined && s !== "").join(": ")).join("\n");
+}
+
+function yamlPath(p: readonly PropertyKey[]): string {
+  return p.length > 0 ? p.map(String).join(".") : "(top level)";
+}
+
+export interface MainContext {
+  /** Aborted on the first SIGINT/SIGTERM; everything long-running takes it. */
+  signal: AbortSignal;
+}
+
+export type Main = (argv: string[], ctx: MainContext) => Promise<number>;
+
+/**
+ * Runs a CLI's main with the shared signal handling and error-to-exit-code mapping.
+ * First Ctrl-C: abort the signal (the work stops cleanly and keeps what is finished). A second one
+ * more than 1.5 s later forces exit 130: Ctrl-C arrives twice at once when npm/tsx forward it.
+ */
+export function runMain(main: Main, argv: string[] = process.argv.slice(2)): void {
+  const controller = new AbortController();
+  let firstSignalAt = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (firstSignalAt > 0) {
+      if (Date.now() - firstSignalAt < 1500) return;
+      log.error(`second ${sig}: exiting now`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    firstSignalAt = Date.now();
+    log.warn(`${sig}: stopping (finished work is kept); press again to force`);
+    controller.abort(new UserError(`interrupted by ${sig}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  main(argv, { signal: controller.signal })
+    .then((code) => {
+      process.exitCode = controller.signal.aborted ? EXIT_INTERRUPTED : code;
+    })
+    .catch((err: unknown) => {
+      process.exitCode = exitCodeOf(err, controller.signal);
+    })
+    .finally(() => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    });
+}
+
+/** Reports `err` and returns the exit status it means. */
+export function exitCodeOf(err: unknown, signal?: AbortSignal): number {
+  if (signal?.aborted) {
+    log.error(err instanceof Error ? err.message : String(err));
+    return EXIT_INTERRUPTED;
+  }
+  if (err instanceof UserError) {
+    log.error(err.message);
+    return 2;
+  }
+  log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  return 1;
+}
