@@ -8,6 +8,7 @@ import { hashPaths } from "../hash.ts";
 import { log } from "../log.ts";
 import { cacheDir } from "../paths.ts";
 import { runCommand } from "../proc.ts";
+import { ensureOnnxRuntimeLibrary } from "../toolchain/onnxruntime.ts";
 import { ensureVenv } from "../toolchain/python.ts";
 
 /** Values substituted for {name} in manifest commands and env. */
@@ -29,7 +30,8 @@ const preparers = {
     return { python: venv.python, venv: venv.dir };
   },
   command: async (server, spec, vars) => {
-    const key = hashPaths(server.dir, spec.inputs.map((p) => substitute(p, vars)), JSON.stringify(spec.command));
+    // The substituted command is part of the key: a new ONNX Runtime version is a new {onnxruntime_lib}.
+    const key = hashPaths(server.dir, spec.inputs.map((p) => substitute(p, vars)), JSON.stringify(spec.command.map((c) => substitute(c, vars))));
     const stampFile = path.join(cacheDir(), "builds", `${server.manifest.name}.json`);
     const outputs = spec.outputs.map((p) => path.resolve(server.dir, substitute(p, vars)));
     const stamp = existsSync(stampFile) ? (JSON.parse(readFileSync(stampFile, "utf8")) as { key?: string }).key : undefined;
@@ -46,7 +48,15 @@ const preparers = {
   none: async () => ({}),
 } satisfies { [K in PrepareKind]: Preparer<K> };
 
-export async function prepareServer(server: DiscoveredServer, baseVars: Vars): Promise<Vars> {
+/** Placeholders that cost an install to resolve, so they are resolved only for manifests that use them. */
+const lazyVars: Record<string, () => Promise<string>> = {
+  onnxruntime_lib: ensureOnnxRuntimeLibrary,
+};
+
+export async function prepareServer(server: DiscoveredServer, vars: Vars): Promise<Vars> {
+  const text = JSON.stringify(server.manifest);
+  const baseVars = { ...vars };
+  for (const [name, resolve] of Object.entries(lazyVars)) if (text.includes(`{${name}}`)) baseVars[name] = await resolve();
   const spec = server.manifest.prepare;
   const run = preparers[spec.kind] as Preparer<typeof spec.kind>;
   return { ...baseVars, ...(await run(server, spec as never, baseVars)) };

@@ -1,10 +1,8 @@
 // The ONNX Runtime shared library for the native servers (onnx-rust loads it at run time, onnx-cpp
 // links it). No vendor download: it comes from the onnxruntime wheel on PyPI, the same build the
-// onnx-python server runs, installed once into the cache. Run directly, it prints the library path
-// (the native build scripts call it that way).
+// onnx-python server runs, installed once into the cache. Manifests get its path as {onnxruntime_lib}.
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ensurePypiPackage } from "./python.ts";
 import { UserError } from "../errors.ts";
 
@@ -18,13 +16,4 @@ export async function ensureOnnxRuntimeLibrary(version = ONNXRUNTIME_VERSION): P
   const lib = existsSync(capi) ? readdirSync(capi).find((f) => f.startsWith("libonnxruntime.so.")) : undefined;
   if (!lib) throw new UserError(`onnxruntime==${version} from PyPI has no libonnxruntime.so.* in ${capi}`);
   return path.join(capi, lib);
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  ensureOnnxRuntimeLibrary()
-    .then((lib) => process.stdout.write(`${lib}\n`))
-    .catch((err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
-    });
 }

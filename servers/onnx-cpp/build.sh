@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Release build of the onnx-cpp server, run by its manifest's prepare step (cached by the suite on
-# a hash of the sources). Usage: build.sh CACHE_DIR ROOT
+# a hash of the sources). Usage: build.sh CACHE_DIR LIBONNXRUNTIME
 # Output: CACHE_DIR/native/onnx-cpp/{onnx-cpp-server, libonnxruntime.so.1*}.
 set -euo pipefail
-cache_dir=$1 root=$2
+cache_dir=$1 lib=$2
 out="$cache_dir/native/onnx-cpp"
 # CMake's cache is tied to one source folder: one build folder per checkout.
 build="$cache_dir/cmake-build/onnx-cpp-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
-lib=$(node --import tsx "$root/orchestrator/toolchain/onnxruntime.ts")
 # The C API table layout comes from the ort-sys crate the onnx-rust server pins (Cargo.lock).
 ort_sys=$(cargo metadata --format-version 1 --locked --manifest-path ../onnx-rust/Cargo.toml |
   python3 -c 'import json,sys; print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "ort-sys"))')

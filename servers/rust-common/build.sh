@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
 # Release build of one Rust server, run by its manifest's prepare step (cached by the suite on a
-# hash of the sources). Usage: build.sh CACHE_DIR ROOT BINARY [onnxruntime]
+# hash of the sources). Usage: build.sh CACHE_DIR BINARY [LIBONNXRUNTIME]
 # All Rust servers share one cargo target dir in the cache, so common crates compile once; the
-# binary (and, with "onnxruntime", the ONNX Runtime library) is copied to CACHE_DIR/native/<server>
+# binary (and, when given, the ONNX Runtime library) is copied to CACHE_DIR/native/<server>
 # so a later build of another server cannot change what this one runs.
 set -euo pipefail
-cache_dir=$1 root=$2 binary=$3 with=${4:-}
+cache_dir=$1 binary=$2 lib=${3:-}
 server=$(basename "$PWD")
 out="$cache_dir/native/$server"
 export CARGO_TARGET_DIR="$cache_dir/cargo-target"
 cargo build --release --locked
 mkdir -p "$out"
 install -m 755 "$CARGO_TARGET_DIR/release/$binary" "$out/$binary"
-if [ "$with" = onnxruntime ]; then
-  lib=$(node --import tsx "$root/orchestrator/toolchain/onnxruntime.ts")
+if [ -n "$lib" ]; then
   cp -f "$lib" "$out/"
   # the server reads the version from the name the link resolves to
   ln -sfn "$(basename "$lib")" "$out/libonnxruntime.so"
