@@ -2,51 +2,89 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { getModel, loadSuiteConfig, type DiscoveredServer } from "./config/load.ts";
+import { getModel, loadSuiteConfig, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
 import { CliOptions, helpText, parseArgs } from "./cli/options.ts";
+import { selectFrameworks } from "./cli/select.ts";
+import { runMain, UserError, type MainContext } from "./errors.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
-import { interruptK6 } from "./k6run.ts";
-import { killAllServersNow, stopAllServers } from "./launch/process.ts";
+import { missingRequirements } from "./launch/system.ts";
 import { log } from "./log.ts";
 import { resolveDataset } from "./models/datasets.ts";
-import { ensureModel } from "./models/prepare.ts";
+import { ensureModel, modelDir, readPrepared } from "./models/prepare.ts";
 import { ROOT } from "./paths.ts";
 import { runCommand } from "./proc.ts";
-import { csvTimestamp, resultsToCsv } from "./results/csv.ts";
+import { resultsToCsv } from "./results/csv.ts";
 import { describeEnvironment } from "./results/environment.ts";
+import { ResultsLayout, writeFileAtomic } from "./results/layout.ts";
 import type { FrameworkResult } from "./results/schema.ts";
-import { loadResults, writeFileAtomic } from "./results/store.ts";
 import { renderSummary } from "./results/summary.ts";
-import { applyOverrides, interruption, runFramework, settingsFromBenchmark } from "./run.ts";
-import { ensureK6 } from "./toolchain/k6.ts";
-import { UserError } from "./errors.ts";
+import { applyOverrides, limitsFromBenchmark, runFramework } from "./run.ts";
+import { describeK6, ensureK6 } from "./toolchain/k6.ts";
 
 function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${t}-${randomBytes(2).toString("hex")}`;
 }
 
-function writeCsv(opts: CliOptions, resultsDir: string, results: readonly FrameworkResult[]): void {
+function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly FrameworkResult[]): void {
   if (opts.csv === undefined) return;
-  const file =
-    opts.csv === true
-      ? path.join(resultsDir, `benchmark_results_${csvTimestamp(new Date().toISOString()).replace(/[- :]/g, "").replace(/^(\d{8})/, "$1_")}.csv`)
-      : path.resolve(opts.csv);
+  const file = opts.csv === true ? layout.csvFile(new Date()) : path.resolve(opts.csv);
   writeFileAtomic(file, resultsToCsv(results));
   log.step(`CSV written: ${file}`);
 }
 
-function selectFrameworks(all: DiscoveredServer[], wanted: string[] | undefined): DiscoveredServer[] {
-  if (!wanted) return all;
-  const byName = new Map(all.map((s) => [s.manifest.name, s]));
-  const unknown = wanted.filter((w) => !byName.has(w));
-  if (unknown.length) {
-    throw new UserError(`unknown framework(s): ${unknown.join(", ")}; found: ${all.map((s) => s.manifest.name).join(", ")}`);
-  }
-  return wanted.map((w) => byName.get(w)!);
+function frameworkNeeds(s: DiscoveredServer): string {
+  const req = s.manifest.requires;
+  const needs = [...req.apt.map((p) => `apt:${p}`), ...req.commands.map((c) => c.name)];
+  if (needs.length === 0) return "needs: nothing beyond Python (venv built by the suite)";
+  const missing = missingRequirements(req);
+  const lacking = [...missing.apt.map((p) => `apt:${p}`), ...missing.commands.map((c) => c.name)];
+  return `needs: ${needs.join(" ")}${lacking.length ? ` (MISSING: ${lacking.join(" ")})` : " (all present)"}`;
 }
 
-async function main(argv: string[]): Promise<number> {
+function printList(config: SuiteConfig): void {
+  console.log("Models (config/models.yaml):");
+  for (const [key, m] of Object.entries(config.models.models)) {
+    const prepared = readPrepared(modelDir(key));
+    const state = prepared ? (prepared.synthetic ? "prepared, SYNTHETIC weights" : "prepared") : "not prepared";
+    console.log(`  ${key.padEnd(28)} ${m.huggingface_id} (${m.params}, dim ${m.embedding_dim}) [${state}]`);
+  }
+  console.log("Frameworks (servers/*/manifest.yaml):");
+  for (const s of config.servers) {
+    console.log(`  ${s.manifest.name.padEnd(28)} ${s.manifest.display_name} / ${s.manifest.language}: ${s.manifest.description}`);
+    console.log(`  ${"".padEnd(28)} ${frameworkNeeds(s)}`);
+  }
+  console.log("Profiles (config/benchmark.yaml):");
+  for (const [name, p] of Object.entries(config.benchmark.profiles)) {
+    const isDefault = name === config.benchmark.default_profile ? " (default)" : "";
+    console.log(`  ${name.padEnd(28)} levels ${p.concurrency_levels.join(",")}, ${p.duration_s}s each${isDefault}${p.description ? `: ${p.description}` : ""}`);
+  }
+  console.log(`k6: ${describeK6()} (ad hoc: npm run k6 -- run build/embed.js -e BASE_URL=…)`);
+}
+
+function summaryOnly(opts: CliOptions, layout: ResultsLayout, modelKey: string): number {
+  const { results, problems } = layout.loadResults(modelKey);
+  for (const p of problems) log.warn(p);
+  if (results.length === 0) {
+    log.error(`no results for ${modelKey} in ${layout.root}`);
+    return 1;
+  }
+  console.log(renderSummary(modelKey, results));
+  writeCsv(opts, layout, results);
+  return 0;
+}
+
+function exitCode(opts: CliOptions, results: readonly FrameworkResult[]): number {
+  const failed = results.filter((r) => r.status !== "completed");
+  if (failed.length === 0) return 0;
+  if (opts.skip_on_error && failed.length < results.length) {
+    log.warn(`skipped after errors: ${failed.map((f) => f.framework).join(", ")}`);
+    return 0;
+  }
+  return 1;
+}
+
+async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const opts = parseArgs(argv);
   if (opts.help) {
     process.stdout.write(helpText());
@@ -54,33 +92,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadSuiteConfig(ROOT);
   if (opts.list) {
-    console.log("Models (config/models.yaml):");
-    for (const [key, m] of Object.entries(config.models.models)) console.log(`  ${key.padEnd(28)} ${m.huggingface_id} (${m.params}, dim ${m.embedding_dim})`);
-    console.log("Frameworks (servers/*/manifest.yaml):");
-    for (const s of config.servers) console.log(`  ${s.manifest.name.padEnd(28)} ${s.manifest.display_name} / ${s.manifest.language}: ${s.manifest.description}`);
+    printList(config);
     return 0;
   }
   const modelKey = opts.model ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
-  const resultsDir = path.resolve(opts.results_dir);
-
-  if (opts.summary_only) {
-    const { results, problems } = loadResults(resultsDir, modelKey);
-    for (const p of problems) log.warn(p);
-    if (results.length === 0) {
-      log.error(`no results for ${modelKey} in ${resultsDir}`);
-      return 1;
-    }
-    console.log(renderSummary(modelKey, results));
-    writeCsv(opts, resultsDir, results);
-    return 0;
-  }
+  const layout = new ResultsLayout(opts.results_dir);
+  if (opts.summary_only) return summaryOnly(opts, layout, modelKey);
 
   const frameworks = selectFrameworks(config.servers, opts.frameworks);
   if (frameworks.length === 0) throw new UserError("no frameworks found under servers/");
   const profileName = opts.profile ?? config.benchmark.default_profile;
-  const base = config.benchmark.profiles[profileName];
-  const profile = applyOverrides(base, opts);
+  const profile = applyOverrides(config.benchmark.profiles[profileName]!, opts);
 
   // Checked before any slow step, so an unreachable database is known at once.
   const influxUrl = opts.influx ?? process.env[INFLUX_ENV];
@@ -88,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
     ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined)
     : undefined;
 
-  const k6 = await ensureK6();
+  const k6 = await ensureK6(signal);
   log.step(`k6 ${k6.version} (${k6.source}: ${k6.path})`);
   if (!existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
   const model = await ensureModel(modelKey, modelSpec);
@@ -100,70 +123,31 @@ async function main(argv: string[]): Promise<number> {
     `run ${runId}: ${frameworks.map((f) => f.manifest.name).join(", ")}; profile ${profileName} ` +
       `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size})`,
   );
-  const environment = describeEnvironment(k6.version);
+  const run = {
+    runId,
+    profileName,
+    profile,
+    model,
+    modelSpec,
+    layout,
+    k6: k6.path,
+    environment: describeEnvironment(k6.version),
+    limits: limitsFromBenchmark(config.benchmark),
+    k6Report: opts.k6_report,
+    signal,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(observer ? { observer } : {}),
+    ...(datasetFile ? { datasetFile } : {}),
+  };
   const results: FrameworkResult[] = [];
   for (const server of frameworks) {
-    if (interruption.requested) break;
-    results.push(
-      await runFramework(server, {
-        runId,
-        model,
-        modelSpec,
-        profileName,
-        profile,
-        resultsDir,
-        k6: k6.path,
-        environment,
-        ...settingsFromBenchmark(config.benchmark),
-        threads: opts.threads,
-        observer,
-        k6Report: opts.k6_report,
-        ...(datasetFile ? { datasetFile } : {}),
-      }),
-    );
+    if (signal.aborted) break;
+    results.push(await runFramework(server, run));
   }
   console.log(renderSummary(modelKey, results));
-  writeCsv(opts, resultsDir, results);
-  log.step(`results: ${path.join(resultsDir, modelKey)}`);
-  if (interruption.requested) return 130;
-  const failed = results.filter((r) => r.status !== "completed");
-  if (failed.length === 0) return 0;
-  if (opts.skip_on_error && failed.length < results.length) {
-    log.warn(`skipped after errors: ${failed.map((f) => f.framework).join(", ")}`);
-    return 0;
-  }
-  return 1;
+  writeCsv(opts, layout, results);
+  log.step(`results: ${layout.modelDir(modelKey)}`);
+  return exitCode(opts, results);
 }
 
-let firstSignalAt = 0;
-const onSignal = (sig: NodeJS.Signals) => {
-  // Ctrl-C reaches us twice (from the terminal and forwarded by tsx/npm): only a later press forces.
-  if (firstSignalAt > 0) {
-    if (Date.now() - firstSignalAt < 1500) return;
-    log.error(`second ${sig}: killing servers and exiting now`);
-    killAllServersNow();
-    process.exit(130);
-  }
-  firstSignalAt = Date.now();
-  log.warn(`${sig}: stopping the current level and servers (finished levels are already saved); press again to force`);
-  interruption.requested = true;
-  interruptK6();
-  void stopAllServers();
-};
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
-
-main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  })
-  .catch(async (err: unknown) => {
-    await stopAllServers();
-    if (err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError) {
-      log.error(err.message);
-      process.exitCode = 2;
-    } else {
-      log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-      process.exitCode = 1;
-    }
-  });
+runMain(main);

@@ -22,6 +22,8 @@ export interface K6LevelOptions {
   extraArgs?: readonly string[];
   extraEnv?: Record<string, string>;
   onStart?: (pid: number) => void;
+  /** Aborting it asks k6 to stop (SIGINT): k6 still writes the summary of what it measured. */
+  signal?: AbortSignal;
 }
 
 export interface K6LevelResult {
@@ -39,13 +41,6 @@ export const K6_EXIT_MEANING: Record<number, string> = {
   107: "script exception",
   108: "k6 could not start the test",
 };
-
-const active = new Set<import("node:child_process").ChildProcess>();
-
-/** Asks running k6 processes to stop (they still write their summary); used on Ctrl-C. */
-export function interruptK6(): void {
-  for (const child of active) child.kill("SIGINT");
-}
 
 /**
  * Environment that makes k6 export its web dashboard without opening a port. The dashboard draws
@@ -94,7 +89,8 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
       env: { ...process.env, K6_NO_USAGE_REPORT: "true", ...(o.htmlReport ? webDashboardEnv(o.htmlReport, o.durationS) : {}) },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    active.add(child);
+    const interrupt = () => child.kill("SIGINT");
+    o.signal?.addEventListener("abort", interrupt, { once: true });
     if (child.pid !== undefined) o.onStart?.(child.pid);
     let tail = "";
     const onData = (chunk: Buffer) => {
@@ -106,7 +102,7 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
     child.stderr.on("data", onData);
     child.on("error", (err) => reject(new Error(`cannot run k6 (${o.k6}): ${err.message}`)));
     child.on("close", (code, signal) => {
-      active.delete(child);
+      o.signal?.removeEventListener("abort", interrupt);
       const exitCode = code ?? 128;
       if (!USABLE_EXIT.has(exitCode) || !existsSync(o.summaryFile)) {
         const meaning = USABLE_EXIT.has(exitCode)

@@ -15,6 +15,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Prefix for each streamed line; when undefined, output is captured only. */
   stream?: string;
+  /** Aborting it stops the command (SIGTERM). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface RunOptions {
  */
 export function runCommand(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] };
+    const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], signal: opts.signal };
     const child = spawn(cmd, args, spawnOpts);
     let output = "";
     let partial = "";

@@ -1,140 +1,122 @@
 // `npm run bench:overhead -- [--frameworks a b] [--levels 1 4] [--duration-s 10] [--threads N]`:
 // for every framework present (default: all with a manifest `ceiling`), the normal run lifecycle
-// (runFramework: prepare, start, verify shape, warmup, one k6 level at a time) and, in the same run
-// with the server stopped, the in-process ceiling of the same runtime at the same concurrency,
-// thread count and texts. The table shows how much of the runtime's ceiling survives HTTP and
-// serving. A benchmark script, not a test: it asserts nothing about speed.
+// (runFramework: start, verify, warmup, one k6 level at a time) and, in the same run with the
+// server stopped, the in-process ceiling of the same runtime at the same concurrency, thread count
+// and texts. The table shows how much of the runtime's ceiling survives HTTP and serving. A
+// benchmark script, not a test: it asserts nothing about speed.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../k6/lib/texts.ts";
+import { selectFrameworks } from "../cli/select.ts";
 import { getModel, loadSuiteConfig, type DiscoveredServer } from "../config/load.ts";
 import { parseArgs } from "../cli/options.ts";
-import { prepareServer, substitute } from "../launch/prepare.ts";
-import { stopAllServers } from "../launch/process.ts";
+import { runMain, type MainContext } from "../errors.ts";
+import { runCeilingCommand } from "../launch/launcher.ts";
 import { log } from "../log.ts";
 import { ensureModel, type PreparedModel } from "../models/prepare.ts";
-import { cacheDir, ROOT } from "../paths.ts";
-import { runCommand } from "../proc.ts";
+import { ROOT } from "../paths.ts";
 import { describeEnvironment } from "../results/environment.ts";
-import { applyOverrides, runFramework, settingsFromBenchmark, type RunSettings } from "../run.ts";
+import { ResultsLayout } from "../results/layout.ts";
+import type { FrameworkResult } from "../results/schema.ts";
+import { applyOverrides, limitsFromBenchmark, runFramework, type RunContext } from "../run.ts";
 import { ensureK6 } from "../toolchain/k6.ts";
-import { parseCeilingOutput, renderOverheadTable, type CeilingReport, type OverheadRow } from "./ceiling.ts";
-import { UserError } from "../errors.ts";
+import { parseCeilingOutput, renderOverheadTable, type OverheadRow } from "./ceiling.ts";
 
 /** Same texts as k6/embed.ts's built-in pool (1000 texts of 24 words, default seed). */
 const TEXT_POOL = { count: 1000, words: 24 } as const;
 
-async function measureCeiling(
-  server: DiscoveredServer,
-  model: PreparedModel,
-  textsFile: string,
-  concurrency: number,
-  durationS: number,
-  threads: number | undefined,
-): Promise<CeilingReport> {
-  const m = server.manifest;
-  if (!m.ceiling) throw new Error(`${server.manifestPath}: no ceiling command`);
-  const vars = await prepareServer(server, { server_dir: server.dir, model_dir: model.dir, cache_dir: cacheDir(), root: ROOT });
-  const allVars = { ...vars, texts_file: textsFile, concurrency: String(concurrency), duration_s: String(durationS) };
-  // The server's own environment, so the runtime is configured exactly as when it serves.
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MODEL_DIR: model.dir,
-    PYTHONUNBUFFERED: "1",
-    ...Object.fromEntries(Object.entries(m.start.env).map(([k, v]) => [k, substitute(v, allVars)])),
-  };
-  if (threads !== undefined) env[m.threads_env] = String(threads);
-  const [cmd, ...args] = m.ceiling.command.map((c) => substitute(c, allVars));
-  const stdout = await runCommand(cmd!, args, { cwd: server.dir, env });
-  return parseCeilingOutput(stdout, server.manifestPath);
+interface CeilingPlan {
+  model: PreparedModel;
+  textsFile: string;
+  durationS: number;
+  threads?: number;
+  signal: AbortSignal;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function overheadRow(server: DiscoveredServer, result: FrameworkResult, concurrency: number, plan: CeilingPlan): Promise<OverheadRow> {
+  const name = server.manifest.name;
+  const scenario = result.scenarios[`concurrency_${concurrency}`];
+  const notes: string[] = result.status !== "completed" ? [`server ${result.status}`] : [];
+  const row: OverheadRow = {
+    framework: name,
+    concurrency,
+    server_qps: scenario?.throughput_qps ?? null,
+    ceiling_eps: null,
+    p50_ms: scenario?.latency_ms.median ?? null,
+    ceiling_p50_ms: null,
+  };
+  if (!server.manifest.ceiling) {
+    notes.push("no ceiling command in its manifest");
+  } else {
+    try {
+      log.step(`${name}: in-process ceiling, ${concurrency} caller(s) for ${plan.durationS}s`);
+      const stdout = await runCeilingCommand({
+        server,
+        modelDir: plan.model.dir,
+        textsFile: plan.textsFile,
+        concurrency,
+        durationS: plan.durationS,
+        signal: plan.signal,
+        ...(plan.threads !== undefined ? { threads: plan.threads } : {}),
+      });
+      const ceiling = parseCeilingOutput(stdout, server.manifestPath);
+      row.ceiling_eps = ceiling.embeddings_per_sec;
+      row.ceiling_p50_ms = ceiling.p50_ms;
+    } catch (err) {
+      notes.push(`ceiling failed: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  return notes.length ? { ...row, note: notes.join("; ") } : row;
+}
+
+async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const opts = parseArgs(argv);
   const config = loadSuiteConfig(ROOT);
-  const withCeiling = config.servers.filter((s) => s.manifest.ceiling);
-  let servers: DiscoveredServer[];
-  if (opts.frameworks) {
-    const byName = new Map(config.servers.map((s) => [s.manifest.name, s]));
-    const unknown = opts.frameworks.filter((f) => !byName.has(f));
-    if (unknown.length) throw new UserError(`unknown framework(s): ${unknown.join(", ")}; found: ${[...byName.keys()].join(", ")}`);
-    servers = opts.frameworks.map((f) => byName.get(f)!);
-  } else {
-    servers = withCeiling;
-  }
+  const servers = opts.frameworks ? selectFrameworks(config.servers, opts.frameworks) : config.servers.filter((s) => s.manifest.ceiling);
   const modelKey = opts.model ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
   const profileName = opts.profile ?? config.benchmark.default_profile;
-  const base = config.benchmark.profiles[profileName];
   // Batch 1 on both sides: the ceiling measures one text per call.
-  const profile = applyOverrides(base, { ...opts, batch_size: 1 });
-  const k6 = await ensureK6();
+  const profile = applyOverrides(config.benchmark.profiles[profileName]!, { ...opts, batch_size: 1 });
+  const k6 = await ensureK6(signal);
   const model = await ensureModel(modelKey, modelSpec);
   const runId = `overhead-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${randomBytes(2).toString("hex")}`;
-  const resultsDir = path.resolve(opts.results_dir, "overhead", runId);
-  const textsFile = path.join(resultsDir, "texts.json");
-  mkdirSync(resultsDir, { recursive: true });
+  const layout = new ResultsLayout(new ResultsLayout(opts.results_dir).overheadDir(runId));
+  const textsFile = path.join(layout.root, "texts.json");
+  mkdirSync(layout.root, { recursive: true });
   writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(TEXT_POOL.count, TEXT_POOL.words) }));
-  const settings: RunSettings = {
+  const run: RunContext = {
     runId,
-    model,
-    modelSpec,
     profileName,
     profile,
-    resultsDir,
+    model,
+    modelSpec,
+    layout,
     k6: k6.path,
     environment: describeEnvironment(k6.version),
-    ...settingsFromBenchmark(config.benchmark),
-    threads: opts.threads,
+    limits: limitsFromBenchmark(config.benchmark),
+    k6Report: false,
+    signal,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
   };
+  const plan: CeilingPlan = { model, textsFile, durationS: profile.duration_s, signal, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) };
   log.step(`overhead run ${runId}: ${servers.map((s) => s.manifest.name).join(", ")}; levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each`);
 
   const rows: OverheadRow[] = [];
   for (const server of servers) {
-    const name = server.manifest.name;
-    const result = await runFramework(server, settings);
+    const result = await runFramework(server, run);
     for (const concurrency of profile.concurrency_levels) {
-      const scenario = result.scenarios[`concurrency_${concurrency}`];
-      const row: OverheadRow = {
-        framework: name,
-        concurrency,
-        server_qps: scenario?.throughput_qps ?? null,
-        ceiling_eps: null,
-        p50_ms: scenario?.latency_ms.median ?? null,
-        ceiling_p50_ms: null,
-      };
-      if (result.status !== "completed") row.note = `server ${result.status}`;
-      if (!server.manifest.ceiling) {
-        row.note = [row.note, "no ceiling command in its manifest"].filter(Boolean).join("; ");
-      } else {
-        try {
-          log.step(`${name}: in-process ceiling, ${concurrency} caller(s) for ${profile.duration_s}s`);
-          const ceiling = await measureCeiling(server, model, textsFile, concurrency, profile.duration_s, opts.threads);
-          row.ceiling_eps = ceiling.embeddings_per_sec;
-          row.ceiling_p50_ms = ceiling.p50_ms;
-        } catch (err) {
-          row.note = [row.note, `ceiling failed: ${(err as Error).message.split("\n")[0]}`].filter(Boolean).join("; ");
-        }
-      }
-      rows.push(row);
+      signal.throwIfAborted();
+      rows.push(await overheadRow(server, result, concurrency, plan));
     }
   }
-  const table = renderOverheadTable(rows);
-  writeFileSync(path.join(resultsDir, "overhead.json"), JSON.stringify({ run_id: runId, model: modelKey, profile, threads: opts.threads ?? null, rows }, null, 2) + "\n");
+  const file = path.join(layout.root, "overhead.json");
+  writeFileSync(file, JSON.stringify({ run_id: runId, model: modelKey, profile, threads: opts.threads ?? null, rows }, null, 2) + "\n");
   console.log(`\nServing overhead - ${modelKey}, batch 1, ${profile.duration_s}s per level (server: k6 over HTTP; ceiling: same runtime in process)\n`);
-  console.log(table);
-  log.step(`written: ${path.join(resultsDir, "overhead.json")}`);
+  console.log(renderOverheadTable(rows));
+  log.step(`written: ${file}`);
   return rows.some((r) => r.server_qps === null || r.ceiling_eps === null) ? 1 : 0;
 }
 
-main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  })
-  .catch(async (err: unknown) => {
-    await stopAllServers();
-    const known = err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError;
-    log.error(known ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = known ? 2 : 1;
-  });
+runMain(main);

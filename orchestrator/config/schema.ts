@@ -138,7 +138,8 @@ export const ModelFormat = z
   .describe("which prepared form of the model the server reads from MODEL_DIR");
 export type ModelFormat = z.infer<typeof ModelFormat>;
 
-// {server_dir}, {python}, {model_dir} and {cache_dir} are substituted in commands and env values.
+// Placeholders substituted in commands and env values: {server_dir}, {model_dir}, {cache_dir}, {root},
+// {onnxruntime_lib} (the ONNX Runtime shared library), and after a python-venv prepare {python} and {venv}.
 const commandLine = z.array(z.string().min(1)).nonempty();
 
 export const PrepareSpec = z.discriminatedUnion("kind", [
@@ -161,6 +162,29 @@ export const PrepareSpec = z.discriminatedUnion("kind", [
 export type PrepareSpec = z.infer<typeof PrepareSpec>;
 export type PrepareKind = PrepareSpec["kind"];
 
+const debianPackage = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "a Debian package name");
+
+export const SystemRequirements = z
+  .object({
+    apt: z
+      .array(debianPackage)
+      .default([])
+      .describe("Debian packages the build or the server needs; the suite installs missing ones when it runs as root, else prints the apt-get command and skips the framework"),
+    commands: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).describe("executable that must be on PATH"),
+            install: z.string().min(1).describe("how to get it, shown when it is missing"),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("tools that no Debian package of the right version provides (e.g. cargo from rustup); checked, never installed"),
+  })
+  .strict();
+export type SystemRequirements = z.infer<typeof SystemRequirements>;
+
 export const ServerManifest = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe("framework id used on the command line and in result file names"),
@@ -169,6 +193,7 @@ export const ServerManifest = z
     runtime: z.string().describe("inference library, e.g. onnxruntime"),
     model_format: ModelFormat,
     description: z.string(),
+    requires: SystemRequirements.default({ apt: [], commands: [] }).describe("what the machine must have before prepare runs"),
     prepare: PrepareSpec,
     start: z
       .object({

@@ -16,18 +16,6 @@ export interface ServerProcess {
   stop(timeoutS: number): Promise<void>;
 }
 
-const running = new Set<ServerProcess>();
-
-/** Stops every server still running; used on Ctrl-C and fatal errors. */
-export async function stopAllServers(timeoutS = 5): Promise<void> {
-  await Promise.all([...running].map((s) => s.stop(timeoutS)));
-}
-
-/** Last resort before a forced exit: SIGKILL every server's process group, synchronously. */
-export function killAllServersNow(): void {
-  for (const s of running) killGroup(s.pid, "SIGKILL");
-}
-
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -61,6 +49,9 @@ export function startProcess(opts: StartOptions): ServerProcess {
   };
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
+  // A forced exit (second Ctrl-C, process.exit) skips every await: kill the group synchronously then.
+  const killOnExit = () => child.pid !== undefined && killGroup(child.pid, "SIGKILL");
+  process.on("exit", killOnExit);
   let exited = false;
   const exitedPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on("error", (err) => {
@@ -73,18 +64,16 @@ export function startProcess(opts: StartOptions): ServerProcess {
       resolve({ code, signal });
     });
   });
-  exitedPromise.then(() => {
-    running.delete(handle);
-    logStream.end();
-  });
+  void exitedPromise.then(() => logStream.end());
 
-  const handle: ServerProcess = {
+  return {
     pid: child.pid ?? -1,
     startedAt,
     exited: exitedPromise,
     hasExited: () => exited,
     logTail: (lines = 30) => tail.trim().split("\n").slice(-lines).join("\n"),
     async stop(timeoutS: number) {
+      process.off("exit", killOnExit);
       if (child.pid === undefined) return;
       if (!exited) killGroup(child.pid, "SIGTERM");
       const timer = setTimeout(() => {
@@ -97,6 +86,4 @@ export function startProcess(opts: StartOptions): ServerProcess {
       killGroup(child.pid, "SIGKILL");
     },
   };
-  if (child.pid !== undefined) running.add(handle);
-  return handle;
 }

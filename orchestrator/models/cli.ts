@@ -9,7 +9,7 @@ import { runCommand } from "../proc.ts";
 import { ensureVenv } from "../toolchain/python.ts";
 import { modelsHelpText, parseModelsArgs, type ModelsArgs } from "./options.ts";
 import { ensureModel, modelDir, readPrepared, verifyModel } from "./prepare.ts";
-import { UserError } from "../errors.ts";
+import { runMain, UserError } from "../errors.ts";
 
 function loadCatalogue(): ModelsFile {
   return loadYamlFile(path.join(ROOT, "config", "models.yaml"), ModelsFile);
@@ -128,16 +128,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  })
-  .catch((err: unknown) => {
-    if (err instanceof UserError || err instanceof UserError || err instanceof UserError || err instanceof UserError) {
-      log.error(err.message);
-      process.exitCode = 2;
-    } else {
-      log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-      process.exitCode = 1;
-    }
-  });
+runMain(main);

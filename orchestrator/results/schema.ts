@@ -49,7 +49,7 @@ export const ScenarioResult = z
   .strict();
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 
-export const FrameworkStatus = z.enum(["running", "completed", "failed", "interrupted"]);
+export const FrameworkStatus = z.enum(["running", "completed", "failed", "skipped", "interrupted"]);
 export type FrameworkStatus = z.infer<typeof FrameworkStatus>;
 
 export const EnvironmentInfo = z

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
+import { UserError } from "../errors.ts";
+import { onPath } from "../launch/system.ts";
 import { log } from "../log.ts";
 import { cacheDir } from "../paths.ts";
 import { runCommand } from "../proc.ts";
 import { K6_MODULE, K6_VERSION } from "./versions.ts";
-import { UserError } from "../errors.ts";
 
 export interface K6Binary {
   path: string;
@@ -24,15 +25,6 @@ export function k6Version(bin: string): string | null {
   }
 }
 
-function onPath(name: string, searchPath = process.env["PATH"] ?? ""): string | null {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
 export function cachedK6Path(): string {
   return path.join(cacheDir(), "k6", K6_VERSION, "k6");
 }
@@ -41,7 +33,13 @@ export function cachedK6Path(): string {
  * Finds k6: K6_BIN, then PATH, then the suite's cache; builds the pinned version from Go modules
  * into the cache when none is found.
  */
-export async function ensureK6(): Promise<K6Binary> {
+export async function ensureK6(signal?: AbortSignal): Promise<K6Binary> {
+  const found = findK6();
+  return found ?? { path: await buildK6(cachedK6Path(), signal), version: K6_VERSION, source: "built" };
+}
+
+/** The k6 that ensureK6 would use, without building one; null when none is there yet. */
+export function findK6(): K6Binary | null {
   const fromEnv = process.env["K6_BIN"];
   if (fromEnv) {
     const version = k6Version(fromEnv);
@@ -59,7 +57,14 @@ export async function ensureK6(): Promise<K6Binary> {
     const version = k6Version(cached);
     if (version) return { path: cached, version, source: "cache" };
   }
-  return { path: await buildK6(cached), version: K6_VERSION, source: "built" };
+  return null;
+}
+
+/** Where k6 is, or where it will be built, for --list. */
+export function describeK6(): string {
+  const found = findK6();
+  if (found) return `${found.version} at ${found.path} (from ${found.source})`;
+  return `not built yet; ${K6_MODULE}@${K6_VERSION} is built into ${cachedK6Path()} on first use`;
 }
 
 /** Go on PATH, else in its usual install location (often missing from non-login shells' PATH). */
@@ -74,7 +79,7 @@ export function missingGoMessage(target: string): string {
   );
 }
 
-async function buildK6(target: string): Promise<string> {
+async function buildK6(target: string, signal?: AbortSignal): Promise<string> {
   const go = findGo(process.env["PATH"] ?? "");
   if (!go) throw new UserError(missingGoMessage(target));
   const dir = path.dirname(target);
@@ -85,6 +90,7 @@ async function buildK6(target: string): Promise<string> {
   await runCommand(go, ["install", `${K6_MODULE}@${K6_VERSION}`], {
     env: { ...process.env, GOBIN: staging, CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" },
     stream: "  [go] ",
+    signal,
   });
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.dirname(dir), { recursive: true });

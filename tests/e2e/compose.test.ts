@@ -1,5 +1,5 @@
 // docker-compose.yml through a real Compose implementation: Debian's docker-compose (1.29, listed in
-// .ci/apt-packages.txt) validates the file against the Compose schema and prints the resolved model
+// tests/apt-packages.txt) validates the file against the Compose schema and prints the resolved model
 // (`config`), which needs no container engine. Missing binary = failure, not a skip.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -32,7 +32,7 @@ async function compose(args: string[], env: NodeJS.ProcessEnv = {}, file = path.
     return await run("docker-compose", ["-f", file, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error("docker-compose not found: install the Debian package docker-compose (apt-get install docker-compose; listed in .ci/apt-packages.txt)");
+      throw new Error("docker-compose not found: install the Debian package docker-compose (apt-get install docker-compose; listed in tests/apt-packages.txt)");
     }
     throw err;
   }

@@ -18,7 +18,7 @@ function findInfluxd(): string {
   for (const dir of [...(process.env["PATH"] ?? "").split(path.delimiter), "/usr/bin", "/usr/sbin"]) {
     if (dir && existsSync(path.join(dir, "influxd"))) return path.join(dir, "influxd");
   }
-  throw new Error("influxd not found: these tests need a real InfluxDB 1.x. Install the Debian package: apt-get install influxdb (it is listed in .ci/apt-packages.txt)");
+  throw new Error("influxd not found: these tests need a real InfluxDB 1.x. Install the Debian package: apt-get install influxdb (it is listed in tests/apt-packages.txt)");
 }
 
 /** `influxd config` with every /var/lib/influxdb path moved to `dir` and both listeners on loopback ports. */

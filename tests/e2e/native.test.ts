@@ -11,12 +11,10 @@ import { promisify } from "node:util";
 import { generateTexts } from "../../k6/lib/texts.ts";
 import { parseCeilingOutput } from "../../orchestrator/bench/ceiling.ts";
 import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestrator/config/load.ts";
-import { freePort } from "../../orchestrator/http.ts";
-import { prepareServer, substitute, type Vars } from "../../orchestrator/launch/prepare.ts";
-import { startProcess, type ServerProcess } from "../../orchestrator/launch/process.ts";
+import { launchServer, manifestCommand, runCeilingCommand, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
+import { prepareServer } from "../../orchestrator/launch/prepare.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
-import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
-import { runCommand } from "../../orchestrator/proc.ts";
+import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { cosine } from "../../orchestrator/verify.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
@@ -35,41 +33,13 @@ const server = (name: string): DiscoveredServer => {
 };
 
 let model: PreparedModel;
-const varsOf = new Map<string, Vars>();
 
-async function prepared(name: string): Promise<Vars> {
-  const cached = varsOf.get(name);
-  if (cached) return cached;
-  const vars = await prepareServer(server(name), { server_dir: server(name).dir, model_dir: model.dir, cache_dir: cacheDir(), root: ROOT });
-  varsOf.set(name, vars);
-  return vars;
+/** Launched without waiting for /health: some tests expect a server that never gets healthy. */
+function start(name: string, env: Record<string, string> = {}): Promise<LaunchedServer> {
+  return launchServer({ server: server(name), modelDir: model.dir, logFile: path.join(tempDir(`native-${name}`), "server.log"), threads: 2, env });
 }
 
-function serverEnv(name: string, vars: Vars, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const m = server(name).manifest;
-  return {
-    ...process.env,
-    MODEL_DIR: model.dir,
-    ...Object.fromEntries(Object.entries(m.start.env).map(([k, v]) => [k, substitute(v, vars)])),
-    ...extra,
-  };
-}
-
-async function start(name: string, extra: NodeJS.ProcessEnv = {}): Promise<{ url: string; proc: ServerProcess }> {
-  const vars = await prepared(name);
-  const port = await freePort();
-  const [cmd, ...args] = server(name).manifest.start.command.map((c) => substitute(c, vars));
-  const proc = startProcess({
-    command: cmd!,
-    args,
-    cwd: server(name).dir,
-    env: serverEnv(name, vars, { HOST: "127.0.0.1", PORT: String(port), THREADS: "2", ...extra }),
-    logFile: path.join(tempDir(`native-${name}`), "server.log"),
-  });
-  return { url: `http://127.0.0.1:${port}`, proc };
-}
-
-async function waitHealth(url: string, proc: ServerProcess, want: number): Promise<{ status: number; body: Record<string, unknown> }> {
+async function waitHealth(url: string, proc: LaunchedServer, want: number): Promise<{ status: number; body: Record<string, unknown> }> {
   const deadline = Date.now() + 60_000;
   let last = "";
   while (Date.now() < deadline) {
@@ -98,9 +68,10 @@ before(async () => {
 for (const name of NATIVE) {
   describe(`${name} server`, { timeout: BUILD_TIMEOUT_MS }, () => {
     let url = "";
-    let proc: ServerProcess | undefined;
+    let proc: LaunchedServer | undefined;
     before(async () => {
-      ({ url, proc } = await start(name));
+      proc = await start(name);
+      url = proc.url;
       await waitHealth(url, proc, 200);
     });
     after(async () => proc?.stop(5));
@@ -192,22 +163,19 @@ for (const name of NATIVE) {
     test("a model folder that cannot be loaded is reported by /health while the process stays up", async () => {
       const broken = await start(name, { MODEL_DIR: tempDir("empty-model") });
       try {
-        const h = await waitHealth(broken.url, broken.proc, 503);
+        const h = await waitHealth(broken.url, broken, 503);
         assert.equal(h.body["status"], "failed");
         assert.match(String(h.body["error"]), /serving\.json/);
         assert.equal((await post(broken.url, { texts: ["a"] })).status, 503);
       } finally {
-        await broken.proc.stop(5);
+        await broken.stop(5);
       }
     });
 
     test("--ceiling measures the same engine in process and prints one JSON report", async () => {
-      const vars = await prepared(name);
       const textsFile = path.join(tempDir("ceiling"), "texts.json");
       writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(50, 24) }));
-      const all = { ...vars, texts_file: textsFile, concurrency: "2", duration_s: "1" };
-      const [cmd, ...args] = server(name).manifest.ceiling!.command.map((c) => substitute(c, all));
-      const out = await runCommand(cmd!, args, { cwd: server(name).dir, env: serverEnv(name, vars, { THREADS: "2" }) });
+      const out = await runCeilingCommand({ server: server(name), modelDir: model.dir, textsFile, concurrency: 2, durationS: 1, threads: 2 });
       const report = parseCeilingOutput(out, name);
       assert.equal(report.framework, name);
       assert.equal(report.concurrency, 2);
@@ -219,7 +187,7 @@ for (const name of NATIVE) {
 }
 
 test("the C++ tokenizer gives exactly the reference tokenizer's ids", { timeout: BUILD_TIMEOUT_MS }, async () => {
-  const vars = await prepared("onnx-cpp");
+  const vars = await prepareServer(server("onnx-cpp"), model.dir);
   const ref = JSON.parse(readFileSync(path.join(model.dir, "reference", "probes.json"), "utf8")) as { texts: string[] };
   const tricky = [
     "Héllo WÖRLD, naïve café — déjà vu!",
@@ -241,8 +209,8 @@ test("the C++ tokenizer gives exactly the reference tokenizer's ids", { timeout:
   // execFile, not runCommand: the id lists are far longer than the output runCommand keeps.
   const run = promisify(execFile);
   const opts = { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, MODEL_DIR: model.dir } };
-  const bin = substitute(server("onnx-cpp").manifest.start.command[0]!, vars);
-  const cpp = JSON.parse((await run(bin, ["--tokenize", file], opts)).stdout) as { ids: number[][] };
+  const [bin] = manifestCommand(server("onnx-cpp").manifest.start.command, vars);
+  const cpp = JSON.parse((await run(bin!, ["--tokenize", file], opts)).stdout) as { ids: number[][] };
   const venv = await ensureVenv("onnx-python", path.join(ROOT, "servers", "onnx-python", "requirements.txt"));
   const script =
     "import json,sys\nfrom tokenizers import Tokenizer\n" +

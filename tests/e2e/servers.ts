@@ -1,13 +1,9 @@
-// Starts a framework server from its manifest the way the orchestrator does (prepare: venv or cached
-// native build; start command; environment), for tests that talk to one server directly.
-import assert from "node:assert/strict";
+// Starts a framework server through the orchestrator's own launcher, for tests that talk to one
+// server directly.
 import path from "node:path";
 import type { DiscoveredServer } from "../../orchestrator/config/load.ts";
-import { freePort } from "../../orchestrator/http.ts";
-import { prepareServer, substitute } from "../../orchestrator/launch/prepare.ts";
-import { startProcess, type ServerProcess } from "../../orchestrator/launch/process.ts";
+import { startHealthyServer, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
 import type { PreparedModel } from "../../orchestrator/models/prepare.ts";
-import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
 import { tempDir } from "./helpers.ts";
 
 export interface Reply {
@@ -36,45 +32,17 @@ export async function call(url: string, init: { method?: string; body?: string; 
 
 export interface RunningServer {
   base: string;
-  proc: ServerProcess;
+  proc: LaunchedServer;
   /** Every /health answer received before the first 200. */
   preHealth: Reply[];
 }
 
-/** Prepares and starts `server` on a free port and waits until /health answers 200. */
+/** Prepares and starts `server` through the suite's launcher and waits until /health answers 200. */
 export async function startServer(server: DiscoveredServer, model: PreparedModel, healthTimeoutMs: number, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
-  const m = server.manifest;
-  const vars = await prepareServer(server, { server_dir: server.dir, model_dir: model.dir, cache_dir: cacheDir(), root: ROOT });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const [cmd, ...args] = m.start.command.map((c) => substitute(c, vars));
-  const proc = startProcess({
-    command: cmd!,
-    args,
-    cwd: server.dir,
-    env: {
-      ...process.env,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      MODEL_DIR: model.dir,
-      PYTHONUNBUFFERED: "1",
-      ...Object.fromEntries(Object.entries(m.start.env).map(([k, v]) => [k, substitute(v, vars)])),
-      ...extraEnv,
-    },
-    logFile: path.join(tempDir(`server-${m.name}`), "server.log"),
-  });
   const preHealth: Reply[] = [];
-  const deadline = performance.now() + healthTimeoutMs;
-  for (;;) {
-    if (proc.hasExited()) assert.fail(`${m.name} exited before it was healthy\n${proc.logTail()}`);
-    if (performance.now() > deadline) {
-      await proc.stop(5);
-      assert.fail(`${m.name}: /health not 200 within ${healthTimeoutMs} ms\n${proc.logTail()}`);
-    }
-    const r = await call(`${base}/health`).catch(() => undefined);
-    if (r?.status === 200) break;
-    if (r) preHealth.push(r);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  return { base, proc, preHealth };
+  const proc = await startHealthyServer(
+    { server, modelDir: model.dir, logFile: path.join(tempDir(`server-${server.manifest.name}`), "server.log"), env: extraEnv },
+    { timeoutS: healthTimeoutMs / 1000, onAnswer: (r) => preHealth.push({ status: r.status, headers: new Headers(), text: JSON.stringify(r.body), json: r.body }) },
+  );
+  return { base: proc.url, proc, preHealth };
 }

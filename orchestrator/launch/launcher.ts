@@ -1,0 +1,144 @@
+// The one way to run a framework's server, for bench:k6, bench:overhead and the tests alike:
+// prepare it, resolve its manifest's placeholders and environment, start it, wait for /health,
+// stop it. Launchers are keyed by a literal type, so adding one (a container engine) is a compile
+// error until every case is handled.
+import type { DiscoveredServer } from "../config/load.ts";
+import { freePort, requestJson, type JsonReply } from "../http.ts";
+import { runCommand } from "../proc.ts";
+import { prepareServer, substitute, type Vars } from "./prepare.ts";
+import { startProcess, type ServerProcess } from "./process.ts";
+
+export const LAUNCHERS = ["process"] as const;
+export type LauncherKind = (typeof LAUNCHERS)[number];
+
+export interface LaunchRequest {
+  server: DiscoveredServer;
+  modelDir: string;
+  /** Where the server's stdout and stderr go. */
+  logFile: string;
+  /** Passed as the manifest's threads variable when set; otherwise the server picks its default. */
+  threads?: number;
+  /** Environment after the manifest's own (tests' settings, a broken MODEL_DIR, …). */
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface LaunchedServer extends ServerProcess {
+  url: string;
+  /** The manifest's placeholder values, e.g. for its ceiling command. */
+  vars: Vars;
+}
+
+interface Launcher {
+  start(req: LaunchRequest, vars: Vars, port: number): ServerProcess;
+}
+
+const launchers = {
+  process: {
+    start(req, vars, port) {
+      const [command, ...args] = manifestCommand(req.server.manifest.start.command, vars);
+      return startProcess({ command: command!, args, cwd: req.server.dir, env: serverEnv(req, vars, port), logFile: req.logFile });
+    },
+  },
+} satisfies Record<LauncherKind, Launcher>;
+
+export function manifestCommand(command: readonly string[], vars: Vars): string[] {
+  return command.map((c) => substitute(c, vars));
+}
+
+/** The environment a framework runs in: the contract's variables, then its manifest's, then the caller's. */
+export function manifestEnv(server: DiscoveredServer, vars: Vars, o: { threads?: number; env?: Record<string, string> } = {}): NodeJS.ProcessEnv {
+  const m = server.manifest;
+  return {
+    ...process.env,
+    MODEL_DIR: vars["model_dir"],
+    PYTHONUNBUFFERED: "1",
+    ...Object.fromEntries(Object.entries(m.start.env).map(([k, v]) => [k, substitute(v, vars)])),
+    ...(o.threads !== undefined ? { [m.threads_env]: String(o.threads) } : {}),
+    ...o.env,
+  };
+}
+
+function serverEnv(req: LaunchRequest, vars: Vars, port: number): NodeJS.ProcessEnv {
+  return { ...manifestEnv(req.server, vars, req), HOST: "127.0.0.1", PORT: String(port), ...req.env };
+}
+
+/** Prepares (cached) and starts the server on a free loopback port; does not wait for /health. */
+export async function launchServer(req: LaunchRequest, kind: LauncherKind = "process"): Promise<LaunchedServer> {
+  const vars = await prepareServer(req.server, req.modelDir, req.signal);
+  req.signal?.throwIfAborted();
+  const port = await freePort();
+  const proc = launchers[kind].start(req, vars, port);
+  return Object.assign(proc, { url: `http://127.0.0.1:${port}`, vars });
+}
+
+export interface HealthOptions {
+  timeoutS: number;
+  signal?: AbortSignal;
+  /** Every answer before the first 200 (the conformance suite checks them against the contract). */
+  onAnswer?: (reply: JsonReply) => void;
+}
+
+/**
+ * Polls GET /health until 200. Fails at once when the process exits or reports that its model
+ * failed to load, and after `timeoutS` with the last answer and the server's log tail.
+ */
+export async function waitForHealth(server: LaunchedServer, o: HealthOptions): Promise<void> {
+  const deadline = performance.now() + o.timeoutS * 1000;
+  let last = "no answer yet";
+  while (performance.now() < deadline) {
+    o.signal?.throwIfAborted();
+    if (server.hasExited()) {
+      const { code, signal } = await server.exited;
+      throw new Error(`server exited before it was healthy (${signal ?? `exit ${code}`})\n${server.logTail()}`);
+    }
+    const reply = await requestJson(`${server.url}/health`, { timeoutMs: 2000 }).catch((err: Error) => err);
+    if (!(reply instanceof Error)) {
+      if (reply.status === 200) return;
+      o.onAnswer?.(reply);
+      last = `HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 200)}`;
+      const body = reply.body as { status?: string; error?: string } | null;
+      if (body?.status === "failed") throw new Error(`server reports model load failure: ${body.error ?? last}`);
+    } else {
+      last = reply.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`/health not 200 after ${o.timeoutS}s (last: ${last})\n${server.logTail()}`);
+}
+
+export interface CeilingRequest {
+  server: DiscoveredServer;
+  modelDir: string;
+  textsFile: string;
+  concurrency: number;
+  durationS: number;
+  threads?: number;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the manifest's in-process ceiling command in the server's own environment, so the runtime is
+ * configured exactly as when it serves; returns its stdout.
+ */
+export async function runCeilingCommand(req: CeilingRequest): Promise<string> {
+  const ceiling = req.server.manifest.ceiling;
+  if (!ceiling) throw new Error(`${req.server.manifestPath}: no ceiling command`);
+  const prepared = await prepareServer(req.server, req.modelDir, req.signal);
+  const vars = { ...prepared, texts_file: req.textsFile, concurrency: String(req.concurrency), duration_s: String(req.durationS) };
+  const [cmd, ...args] = manifestCommand(ceiling.command, vars);
+  return runCommand(cmd!, args, { cwd: req.server.dir, env: manifestEnv(req.server, vars, req), ...(req.signal ? { signal: req.signal } : {}) });
+}
+
+/** launchServer, then waitForHealth; a server that never gets healthy is stopped before the error is thrown. */
+export async function startHealthyServer(req: LaunchRequest, health: Omit<HealthOptions, "signal">, stopTimeoutS = 5): Promise<LaunchedServer> {
+  const server = await launchServer(req);
+  try {
+    await waitForHealth(server, { ...health, ...(req.signal ? { signal: req.signal } : {}) });
+    return server;
+  } catch (err) {
+    await server.stop(stopTimeoutS);
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+// A framework's system requirements (its manifest's `requires`): Debian packages and commands that
+// must be on PATH before it can be built or started. Missing packages are installed when the suite
+// runs as root with apt-get; otherwise the exact command is printed and the framework is skipped.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { DiscoveredServer } from "../config/load.ts";
+import type { SystemRequirements } from "../config/schema.ts";
+import { log } from "../log.ts";
+import { runCommand } from "../proc.ts";
+
+/** The framework cannot run on this machine as it is; the run goes on without it. */
+export class FrameworkSkipped extends Error {
+  override name = "FrameworkSkipped";
+}
+
+export interface MissingRequirements {
+  apt: string[];
+  commands: { name: string; install: string }[];
+}
+
+/** Debian packages not installed, per `dpkg-query` (none can be checked without dpkg: all count as missing). */
+export function missingDebianPackages(packages: readonly string[]): string[] {
+  if (packages.length === 0) return [];
+  let out = "";
+  try {
+    out = execFileSync("dpkg-query", ["-W", "-f", "${Package} ${db:Status-Status}\n", ...packages], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  } catch (err) {
+    // dpkg-query exits 1 when some package is unknown, and still prints the known ones.
+    out = String((err as { stdout?: string }).stdout ?? "");
+  }
+  const installed = new Set(
+    out
+      .split("\n")
+      .map((l) => l.split(" "))
+      .filter(([, status]) => status === "installed")
+      .map(([name]) => name!.split(":")[0]!),
+  );
+  return packages.filter((p) => !installed.has(p));
+}
+
+export function onPath(name: string, searchPath = process.env["PATH"] ?? ""): string | null {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  }
+  return null;
+}
+
+export function missingRequirements(req: SystemRequirements): MissingRequirements {
+  return { apt: missingDebianPackages(req.apt), commands: req.commands.filter((c) => !onPath(c.name)) };
+}
+
+export function aptInstallCommand(packages: readonly string[], asRoot: boolean): string {
+  return `${asRoot ? "" : "sudo "}apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** Installs `packages` with apt-get, streaming its progress; the package lists are refreshed once per process. */
+let aptUpdated = false;
+export async function aptInstall(packages: readonly string[], signal?: AbortSignal): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (!aptUpdated) {
+    log.step("apt-get update");
+    await runCommand("apt-get", ["update", "-q"], { env, stream: "  [apt] ", signal });
+    aptUpdated = true;
+  }
+  log.step(`apt-get install ${packages.join(" ")}`);
+  await runCommand("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages], { env, stream: "  [apt] ", signal });
+}
+
+/**
+ * Makes sure the framework's system requirements are met: installs missing Debian packages when it
+ * can (root and apt-get), else throws FrameworkSkipped with the exact command to run.
+ */
+export async function ensureSystemRequirements(server: DiscoveredServer, signal?: AbortSignal): Promise<void> {
+  const name = server.manifest.name;
+  let missing = missingRequirements(server.manifest.requires);
+  if (missing.apt.length > 0) {
+    if (!isRoot() || !onPath("apt-get")) {
+      throw new FrameworkSkipped(
+        `${name} needs the Debian packages ${missing.apt.join(", ")}, which are not installed. ` +
+          `Install them with: ${aptInstallCommand(missing.apt, isRoot())}`,
+      );
+    }
+    log.step(`${name}: installing missing Debian packages (${missing.apt.join(", ")})`);
+    await aptInstall(missing.apt, signal);
+    missing = missingRequirements(server.manifest.requires);
+    if (missing.apt.length > 0) throw new FrameworkSkipped(`${name}: apt-get finished but ${missing.apt.join(", ")} still not installed`);
+  }
+  if (missing.commands.length > 0) {
+    throw new FrameworkSkipped(`${name} needs ${missing.commands.map((c) => `'${c.name}' on PATH (${c.install})`).join("; ")}`);
+  }
+}

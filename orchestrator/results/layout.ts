@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { formatZodIssues } from "../errors.ts";
+import { FrameworkResult } from "./schema.ts";
+
+/** Write-then-rename: a reader (or a crash) never sees half a file. */
+export function writeFileAtomic(file: string, content: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+/**
+ * Owns every path under the results folder: result files, server logs, k6 summaries and reports,
+ * CSV exports and bench:overhead runs. Nothing else in the suite builds a path below it.
+ */
+export class ResultsLayout {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  modelDir(model: string): string {
+    return path.join(this.root, model);
+  }
+
+  resultFile(model: string, framework: string): string {
+    return path.join(this.modelDir(model), `${framework}.json`);
+  }
+
+  serverLog(model: string, framework: string): string {
+    return path.join(this.modelDir(model), "logs", `${framework}.log`);
+  }
+
+  /** k6's files of one level: its JSON summary and, on request, its web-dashboard report. */
+  k6Files(model: string, framework: string, concurrency: number): { summary: string; report: string } {
+    const base = path.join(this.modelDir(model), "k6", `${framework}-c${concurrency}`);
+    return { summary: `${base}.summary.json`, report: `${base}.report.html` };
+  }
+
+  /** benchmark_results_<YYYYMMDD>_<HHMMSS>.csv, the seed's name for a CSV export. */
+  csvFile(at: Date): string {
+    const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
+    return path.join(this.root, `benchmark_results_${stamp}.csv`);
+  }
+
+  overheadDir(runId: string): string {
+    return path.join(this.root, "overhead", runId);
+  }
+
+  saveResult(result: FrameworkResult): string {
+    const file = this.resultFile(result.model_name, result.framework);
+    writeFileAtomic(file, JSON.stringify(FrameworkResult.parse(result), null, 2) + "\n");
+    return file;
+  }
+
+  /** Every <framework>.json of a model, validated; files that do not match the schema are reported, not skipped silently. */
+  loadResults(model: string): { results: FrameworkResult[]; problems: string[] } {
+    const dir = this.modelDir(model);
+    const results: FrameworkResult[] = [];
+    const problems: string[] = [];
+    if (!existsSync(dir)) return { results, problems };
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith(".json")) continue;
+      const file = path.join(dir, name);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(file, "utf8"));
+      } catch (err) {
+        problems.push(`${file}: not JSON (${(err as Error).message})`);
+        continue;
+      }
+      const parsed = FrameworkResult.safeParse(raw);
+      if (parsed.success) results.push(parsed.data);
+      else problems.push(formatZodIssues(file, parsed.error));
+    }
+    return { results, problems };
+  }
+}
