@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { getModel, loadSuiteConfig, type DiscoveredServer } from "./config/load.ts";
+import { getModel, loadSuiteConfig, selectFrameworks, selectProfile } from "./config/load.ts";
 import { CliOptions, helpText, parseArgs } from "./cli/options.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { interruptK6 } from "./k6run.ts";
@@ -34,16 +34,6 @@ function writeCsv(opts: CliOptions, resultsDir: string, results: readonly Framew
       : path.resolve(opts.csv);
   writeFileAtomic(file, resultsToCsv(results));
   log.step(`CSV written: ${file}`);
-}
-
-function selectFrameworks(all: DiscoveredServer[], wanted: string[] | undefined): DiscoveredServer[] {
-  if (!wanted) return all;
-  const byName = new Map(all.map((s) => [s.manifest.name, s]));
-  const unknown = wanted.filter((w) => !byName.has(w));
-  if (unknown.length) {
-    throw new UserError(`unknown framework(s): ${unknown.join(", ")}; found: ${all.map((s) => s.manifest.name).join(", ")}`);
-  }
-  return wanted.map((w) => byName.get(w)!);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -78,8 +68,7 @@ async function main(argv: string[]): Promise<number> {
 
   const frameworks = selectFrameworks(config.servers, opts.frameworks);
   if (frameworks.length === 0) throw new UserError("no frameworks found under servers/");
-  const profileName = opts.profile ?? config.benchmark.default_profile;
-  const base = config.benchmark.profiles[profileName];
+  const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
   const profile = applyOverrides(base, opts);
 
   // Checked before any slow step, so an unreachable database is known at once.

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../k6/lib/texts.ts";
-import { getModel, loadSuiteConfig, type DiscoveredServer } from "../config/load.ts";
+import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer } from "../config/load.ts";
 import { parseArgs } from "../cli/options.ts";
 import { prepareServer, substitute } from "../launch/prepare.ts";
 import { stopAllServers } from "../launch/process.ts";
@@ -54,19 +54,10 @@ async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
   const config = loadSuiteConfig(ROOT);
   const withCeiling = config.servers.filter((s) => s.manifest.ceiling);
-  let servers: DiscoveredServer[];
-  if (opts.frameworks) {
-    const byName = new Map(config.servers.map((s) => [s.manifest.name, s]));
-    const unknown = opts.frameworks.filter((f) => !byName.has(f));
-    if (unknown.length) throw new UserError(`unknown framework(s): ${unknown.join(", ")}; found: ${[...byName.keys()].join(", ")}`);
-    servers = opts.frameworks.map((f) => byName.get(f)!);
-  } else {
-    servers = withCeiling;
-  }
+  const servers = opts.frameworks ? selectFrameworks(config.servers, opts.frameworks) : withCeiling;
   const modelKey = opts.model ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
-  const profileName = opts.profile ?? config.benchmark.default_profile;
-  const base = config.benchmark.profiles[profileName];
+  const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
   // Batch 1 on both sides: the ceiling measures one text per call.
   const profile = applyOverrides(base, { ...opts, batch_size: 1 });
   const k6 = await ensureK6();

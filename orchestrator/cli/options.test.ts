@@ -27,9 +27,9 @@ test("numbers are coerced and validated", () => {
   assert.throws(() => parseArgs(["--duration-s", "abc"]), /--duration-s: .*expected number/);
 });
 
-test("profiles are a literal union", () => {
+test("the profile is any name; it is checked against config/benchmark.yaml when selected", () => {
   assert.equal(parseArgs(["--profile", "standard"]).profile, "standard");
-  assert.throws(() => parseArgs(["--profile", "huge"]), /--profile: Invalid option: expected one of "quick"\|"standard"\|"full"/);
+  assert.equal(parseArgs(["--profile", "soak"]).profile, "soak");
 });
 
 test("unknown options and stray arguments are usage errors", () => {
