@@ -38,11 +38,11 @@ function writeCsv(opts: CliOptions, resultsDir: string, results: readonly Framew
 
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
+  const config = loadSuiteConfig(ROOT);
   if (opts.help) {
-    process.stdout.write(helpText());
+    process.stdout.write(helpText(config.benchmark));
     return 0;
   }
-  const config = loadSuiteConfig(ROOT);
   if (opts.list) {
     console.log("Models (config/models.yaml):");
     for (const [key, m] of Object.entries(config.models.models)) console.log(`  ${key.padEnd(28)} ${m.huggingface_id} (${m.params}, dim ${m.embedding_dim})`);
