@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CliOptions, helpText, parseArgs } from "./options.ts";
+import { CliOptions, helpText, parseArgs, profileLines } from "./options.ts";
 import { flagSpecs } from "./flags.ts";
 import { UserError } from "../errors.ts";
 import type { Profile } from "../config/schema.ts";
@@ -137,6 +137,7 @@ test("help lists the profiles of the loaded config, open ones included, and the 
   assert.match(help, /Profiles \(config\/benchmark\.yaml; default quick\):/);
   assert.match(help, /\n {2}soak {9}levels 8; 10 s per level; hours at one level\n/);
   assert.match(help, /\n {2}quick {8}levels 1, 4; 10 s per level; smoke run\n/);
+  assert.deepEqual(profileLines(BENCHMARK).map((l) => l.trim().split(" ")[0]), ["quick", "standard", "full", "soak"], "--list can print the same lines");
 });
 
 test("InfluxDB and report flags: URL, a literal on-error choice, a boolean report switch", () => {

@@ -93,9 +93,7 @@ export function helpText(benchmark: Pick<BenchmarkFile, "profiles" | "default_pr
     ...flags,
     "",
     `Profiles (config/benchmark.yaml; default ${benchmark.default_profile}):`,
-    ...Object.entries(benchmark.profiles).map(
-      ([name, p]) => `  ${name.padEnd(12)} levels ${p.concurrency_levels.join(", ")}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
-    ),
+    ...profileLines(benchmark),
     "",
     "Environment: K6_BIN (k6 binary to use), EMBEDDING_BENCH_CACHE (cache folder, default ~/.cache/embedding-bench),",
     "EMBEDDING_BENCH_MODELS (prepared models, default ./models), EMBEDDING_BENCH_PYTHON (base Python, default python3),",
@@ -103,4 +101,11 @@ export function helpText(benchmark: Pick<BenchmarkFile, "profiles" | "default_pr
     `${INFLUX_ENV} (InfluxDB URL when --influx is not given).`,
     "",
   ].join("\n");
+}
+
+/** One line per profile of the loaded config (name, levels, seconds per level, description), for --help and --list. */
+export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string[] {
+  return Object.entries(benchmark.profiles).map(
+    ([name, p]) => `  ${name.padEnd(12)} levels ${p.concurrency_levels.join(", ")}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
+  );
 }
