@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../k6/lib/texts.ts";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer } from "../config/load.ts";
-import { parseArgs } from "../cli/options.ts";
+import { overheadHelpText, parseOverheadArgs } from "../cli/options.ts";
 import { prepareServer, substitute } from "../launch/prepare.ts";
 import { stopAllServers } from "../launch/process.ts";
 import { log } from "../log.ts";
@@ -51,8 +51,12 @@ async function measureCeiling(
 }
 
 async function main(argv: string[]): Promise<number> {
-  const opts = parseArgs(argv);
+  const opts = parseOverheadArgs(argv);
   const config = loadSuiteConfig(ROOT);
+  if (opts.help) {
+    process.stdout.write(overheadHelpText(config.benchmark));
+    return 0;
+  }
   const withCeiling = config.servers.filter((s) => s.manifest.ceiling);
   const servers = opts.frameworks ? selectFrameworks(config.servers, opts.frameworks) : withCeiling;
   const modelKey = opts.model ?? config.benchmark.default_model;

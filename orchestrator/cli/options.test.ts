@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CliOptions, helpText, parseArgs, profileLines } from "./options.ts";
+import { CliOptions, helpText, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
 import { flagSpecs } from "./flags.ts";
 import { UserError } from "../errors.ts";
 import type { Profile } from "../config/schema.ts";
@@ -153,4 +153,20 @@ test("InfluxDB and report flags: URL, a literal on-error choice, a boolean repor
 
 test("--dataset names a file", () => {
   assert.equal(parseArgs(["--dataset", "my.json"]).dataset, "my.json");
+});
+
+test("bench:overhead takes bench:k6's options less those it would ignore, and says so", () => {
+  const o = parseOverheadArgs(["--frameworks", "onnx-python", "--levels", "1", "4", "--duration-s", "10", "--threads", "2", "--profile", "full"]);
+  assert.deepEqual([o.frameworks, o.levels, o.duration_s, o.threads, o.profile], [["onnx-python"], [1, 4], 10, 2, "full"]);
+  assert.throws(() => parseOverheadArgs(["--batch-size", "8"]), {
+    message: "--batch-size does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table",
+  });
+  assert.throws(() => parseOverheadArgs(["--csv"]), /^UserError: --csv does not apply to bench:overhead/);
+  assert.throws(() => parseOverheadArgs(["--prfile", "quick"]), { message: "unknown option --prfile; did you mean --profile?" });
+  assert.equal(parseOverheadArgs(["-h"]).help, true);
+  const help = overheadHelpText(BENCHMARK);
+  assert.match(help, /^Usage: npm run bench:overhead/);
+  assert.match(help, /--levels <v> \[<v> …\]\n/);
+  assert.match(help, /one of: quick \| standard \| full \| soak\n/);
+  for (const absent of ["--batch-size", "--csv", "--seq-len", "--k6-report", "--list"]) assert.ok(!help.includes(absent), `${absent} is not offered`);
 });

@@ -1,10 +1,11 @@
-// Options of `npm run bench:k6` and `npm run bench:overhead`: one zod schema gives parsing (through
-// ./flags.ts), validation, types and the --help text.
+// Options of `npm run bench:k6` and `npm run bench:overhead` (a subset): one zod schema gives parsing
+// (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
 import type { BenchmarkFile } from "../config/schema.ts";
 import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
 import { TOKEN_SIZES } from "../models/options.ts";
-import { flagSpecs, flagsHelp, parseFlags, type FlagRule } from "./flags.ts";
+import { UserError } from "../errors.ts";
+import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec } from "./flags.ts";
 
 // No z.coerce: ./flags.ts turns the strings into numbers itself, with a message that echoes the input.
 const positiveInt = z.number().int().positive();
@@ -74,23 +75,62 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
 ];
 
-/** Parses `npm run bench:k6` / `bench:overhead` arguments; a UserError (exit 2) says what is wrong. */
+/** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   return parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES }).options;
 }
 
-/** --help, listing the profiles the loaded config/benchmark.yaml defines. */
-export function helpText(benchmark: Pick<BenchmarkFile, "profiles" | "default_profile">): string {
-  const flags = flagsHelp(flagSpecs(CliOptions), { profile: Object.keys(benchmark.profiles) });
+/** bench:overhead measures batch 1 on its built-in texts and prints its own table: these would be ignored. */
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
+
+/** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
+export function parseOverheadArgs(argv: readonly string[]): CliOptions {
+  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  const ignored = given.find((key) => NOT_FOR_OVERHEAD.includes(key));
+  if (ignored !== undefined) {
+    throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table`);
+  }
+  return options;
+}
+
+type Benchmark = Pick<BenchmarkFile, "profiles" | "default_profile">;
+
+/** bench:k6 --help, listing the profiles the loaded config/benchmark.yaml defines. */
+export function helpText(benchmark: Benchmark): string {
+  return usage(
+    benchmark,
+    [
+      "Usage: npm run bench:k6 -- [options]",
+      "",
+      "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
+      "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
+      "<results-dir>/<model>/<framework>.json after every level.",
+    ],
+    flagSpecs(CliOptions),
+  );
+}
+
+/** bench:overhead --help: only the options it uses. */
+export function overheadHelpText(benchmark: Benchmark): string {
+  return usage(
+    benchmark,
+    [
+      "Usage: npm run bench:overhead -- [options]",
+      "",
+      "For each framework (default: those with a ceiling command in their manifest): the normal run at batch 1,",
+      "then the same runtime in process at the same concurrency; the table shows how much of that ceiling",
+      "survives HTTP and serving. Writes <results-dir>/overhead/<run>/overhead.json.",
+    ],
+    flagSpecs(CliOptions).filter((s) => !NOT_FOR_OVERHEAD.includes(s.key as keyof CliOptions)),
+  );
+}
+
+function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly FlagSpec[]): string {
   return [
-    "Usage: npm run bench:k6 -- [options]",
-    "",
-    "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
-    "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
-    "<results-dir>/<model>/<framework>.json after every level.",
+    ...intro,
     "",
     "Options:",
-    ...flags,
+    ...flagsHelp(specs, { profile: Object.keys(benchmark.profiles) }),
     "",
     `Profiles (config/benchmark.yaml; default ${benchmark.default_profile}):`,
     ...profileLines(benchmark),
