@@ -2,9 +2,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { getModel, loadSuiteConfig, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
-import { CliOptions, helpText, parseArgs } from "./cli/options.ts";
-import { selectFrameworks } from "./cli/select.ts";
+import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
+import { CliOptions, helpText, parseArgs, profileLines } from "./cli/options.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { missingRequirements } from "./launch/system.ts";
@@ -54,11 +53,8 @@ function printList(config: SuiteConfig): void {
     console.log(`  ${s.manifest.name.padEnd(28)} ${s.manifest.display_name} / ${s.manifest.language}: ${s.manifest.description}`);
     console.log(`  ${"".padEnd(28)} ${frameworkNeeds(s)}`);
   }
-  console.log("Profiles (config/benchmark.yaml):");
-  for (const [name, p] of Object.entries(config.benchmark.profiles)) {
-    const isDefault = name === config.benchmark.default_profile ? " (default)" : "";
-    console.log(`  ${name.padEnd(28)} levels ${p.concurrency_levels.join(",")}, ${p.duration_s}s each${isDefault}${p.description ? `: ${p.description}` : ""}`);
-  }
+  console.log(`Profiles (config/benchmark.yaml; default ${config.benchmark.default_profile}):`);
+  for (const line of profileLines(config.benchmark)) console.log(line);
   console.log(`k6: ${describeK6()} (ad hoc: npm run k6 -- run build/embed.js -e BASE_URL=…)`);
 }
 
@@ -86,11 +82,11 @@ function exitCode(opts: CliOptions, results: readonly FrameworkResult[]): number
 
 async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const opts = parseArgs(argv);
+  const config = loadSuiteConfig(ROOT);
   if (opts.help) {
-    process.stdout.write(helpText());
+    process.stdout.write(helpText(config.benchmark));
     return 0;
   }
-  const config = loadSuiteConfig(ROOT);
   if (opts.list) {
     printList(config);
     return 0;
@@ -102,8 +98,8 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
 
   const frameworks = selectFrameworks(config.servers, opts.frameworks);
   if (frameworks.length === 0) throw new UserError("no frameworks found under servers/");
-  const profileName = opts.profile ?? config.benchmark.default_profile;
-  const profile = applyOverrides(config.benchmark.profiles[profileName]!, opts);
+  const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
+  const profile = applyOverrides(base, opts);
 
   // Checked before any slow step, so an unreachable database is known at once.
   const influxUrl = opts.influx ?? process.env[INFLUX_ENV];

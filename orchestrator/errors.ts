@@ -16,7 +16,13 @@ export const EXIT_INTERRUPTED = 130;
  * user wrote it (a YAML path by default; a CLI flag when `fieldName` says so).
  */
 export function formatZodIssues(where: string | undefined, error: z.ZodError, fieldName: (path: readonly PropertyKey[]) => string = yamlPath): string {
-  return error.issues.map((issue) => [where, fieldName(issue.path), issue.message].filter((s) => s !== undefined && s !== "").join(": ")).join("\n");
+  return error.issues.map((issue) => [where, fieldName(issue.path), issueText(issue)].filter((s) => s !== undefined && s !== "").join(": ")).join("\n");
+}
+
+/** zod says only "Invalid key in record" for a bad key; what the key broke is in its nested issues. */
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "invalid_key") return issue.message;
+  return `${issue.message}: ${issue.issues.map((i) => i.message).join("; ")}`;
 }
 
 function yamlPath(p: readonly PropertyKey[]): string {

@@ -8,9 +8,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../k6/lib/texts.ts";
-import { selectFrameworks } from "../cli/select.ts";
-import { getModel, loadSuiteConfig, type DiscoveredServer } from "../config/load.ts";
-import { parseArgs } from "../cli/options.ts";
+import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer } from "../config/load.ts";
+import { overheadHelpText, parseOverheadArgs } from "../cli/options.ts";
 import { runMain, type MainContext } from "../errors.ts";
 import { runCeilingCommand } from "../launch/launcher.ts";
 import { log } from "../log.ts";
@@ -71,14 +70,18 @@ async function overheadRow(server: DiscoveredServer, result: FrameworkResult, co
 }
 
 async function main(argv: string[], { signal }: MainContext): Promise<number> {
-  const opts = parseArgs(argv);
+  const opts = parseOverheadArgs(argv);
   const config = loadSuiteConfig(ROOT);
+  if (opts.help) {
+    process.stdout.write(overheadHelpText(config.benchmark));
+    return 0;
+  }
   const servers = opts.frameworks ? selectFrameworks(config.servers, opts.frameworks) : config.servers.filter((s) => s.manifest.ceiling);
   const modelKey = opts.model ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
-  const profileName = opts.profile ?? config.benchmark.default_profile;
+  const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
   // Batch 1 on both sides: the ceiling measures one text per call.
-  const profile = applyOverrides(config.benchmark.profiles[profileName]!, { ...opts, batch_size: 1 });
+  const profile = applyOverrides(base, { ...opts, batch_size: 1 });
   const k6 = await ensureK6(signal);
   const model = await ensureModel(modelKey, modelSpec);
   const runId = `overhead-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${randomBytes(2).toString("hex")}`;

@@ -1,7 +1,34 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { helpText, parseArgs } from "./options.ts";
+import { CliOptions, helpText, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
+import { flagSpecs } from "./flags.ts";
 import { UserError } from "../errors.ts";
+import type { Profile } from "../config/schema.ts";
+
+/** Asserts argv is refused with exactly `message` (a UserError, exit 2). */
+function refused(argv: string[], message: string): void {
+  assert.throws(
+    () => parseArgs(argv),
+    (e: Error) => {
+      assert.ok(e instanceof UserError, `${e.name}: ${e.message}`);
+      assert.equal(e.message, message);
+      return true;
+    },
+  );
+}
+
+const profile = (levels: [number, ...number[]], description?: string): Profile => ({
+  concurrency_levels: levels,
+  duration_s: 10,
+  batch_size: 1,
+  warmup_requests: 100,
+  pause_between_levels_s: 1,
+  ...(description ? { description } : {}),
+});
+const BENCHMARK = {
+  default_profile: "quick",
+  profiles: { quick: profile([1, 4], "smoke run"), standard: profile([1, 4, 8]), full: profile([1, 128]), soak: profile([8], "hours at one level") },
+};
 
 test("the seed runner's flags parse", () => {
   const o = parseArgs(["--model", "bge-small-en", "--frameworks", "pytorch", "onnx-python", "--skip-on-error", "--csv"]);
@@ -18,33 +45,99 @@ test("--csv takes an optional file name", () => {
   assert.equal(parseArgs(["--csv=x.csv"]).csv, "x.csv");
 });
 
-test("numbers are coerced and validated", () => {
-  const o = parseArgs(["--levels", "1", "4", "--duration-s", "2.5", "--threads", "2"]);
+test("numbers are converted and validated", () => {
+  const o = parseArgs(["--levels", "1", "4", "--duration-s", "2.5", "--threads", "2", "--warmup-requests=0"]);
   assert.deepEqual(o.levels, [1, 4]);
   assert.equal(o.duration_s, 2.5);
   assert.equal(o.threads, 2);
-  assert.throws(() => parseArgs(["--levels", "0"]), /--levels: .*>0/);
-  assert.throws(() => parseArgs(["--duration-s", "abc"]), /--duration-s: .*expected number/);
+  assert.equal(o.warmup_requests, 0);
+  refused(["--levels", "0"], "--levels: Too small: expected number to be >0");
+  refused(["--duration-s", "abc"], "--duration-s: expected a number, got 'abc'");
 });
 
-test("profiles are a literal union", () => {
-  assert.equal(parseArgs(["--profile", "standard"]).profile, "standard");
-  assert.throws(() => parseArgs(["--profile", "huge"]), /--profile: Invalid option: expected one of "quick"\|"standard"\|"full"/);
+test("a value that is not a whole number is echoed back (not 'expected number, received NaN')", () => {
+  refused(["--batch-size=abc"], "--batch-size: expected a whole number, got 'abc'");
+  refused(["--batch-size", "1.5"], "--batch-size: expected a whole number, got '1.5'");
+  refused(["--levels", "1", "4x"], "--levels: expected a whole number, got '4x'");
 });
 
-test("unknown options and stray arguments are usage errors", () => {
-  assert.throws(() => parseArgs(["--frobnicate"]), (e: Error) => e instanceof UserError && /unknown option --frobnicate/.test(e.message));
-  assert.throws(() => parseArgs(["pytorch"]), /unexpected argument 'pytorch'/);
-  assert.throws(() => parseArgs(["--frameworks"]), /--frameworks needs at least one value/);
-  assert.throws(() => parseArgs(["--summary-only=yes"]), /takes no value/);
+test("a value outside a finite set names the allowed values (not 'Invalid input')", () => {
+  refused(["--seq-len", "64"], "--seq-len: expected one of 32, 128, 512, got '64'");
+  refused(["--influx-on-error", "ignore"], "--influx-on-error: expected one of stop, continue, got 'ignore'");
+  refused(["--influx-on-error", "stpo"], "--influx-on-error: expected one of stop, continue, got 'stpo' (did you mean stop?)");
+  assert.equal(parseArgs(["--seq-len", "128"]).seq_len, 128);
 });
 
-test("help lists every option with its description", () => {
-  const help = helpText();
-  for (const flag of ["--model", "--frameworks", "--skip-on-error", "--summary-only", "--csv [file]", "--profile", "--help", "--levels"]) {
-    assert.ok(help.includes(flag), `help mentions ${flag}`);
+test("every flag with a finite set of values gets it from the schema", () => {
+  const withChoices = Object.fromEntries(flagSpecs(CliOptions).flatMap((s) => (s.choices ? [[s.key, s.choices]] : [])));
+  assert.deepEqual(withChoices, { seq_len: [32, 128, 512], influx_on_error: ["stop", "continue"] });
+});
+
+test("the profile is any name; it is checked against config/benchmark.yaml when selected", () => {
+  assert.equal(parseArgs(["--profile", "soak"]).profile, "soak");
+  assert.equal(parseArgs([]).profile, undefined);
+});
+
+test("an unknown option suggests the closest one", () => {
+  refused(["--prfile", "quick"], "unknown option --prfile; did you mean --profile?");
+  refused(["--levles=1"], "unknown option --levles; did you mean --levels?");
+  refused(["--frobnicate"], "unknown option --frobnicate; see --help");
+  refused(["-x"], "unknown option -x; see --help");
+});
+
+test("stray arguments and missing values are usage errors", () => {
+  refused(["pytorch"], "unexpected argument 'pytorch' (options start with --; see --help)");
+  refused(["--frameworks"], "--frameworks needs at least one value");
+  refused(["--frameworks", "--csv"], "--frameworks needs at least one value");
+  refused(["--summary-only=yes"], "--summary-only takes no value");
+  // The next flag is never taken as the value.
+  refused(["--model", "--k6-report"], "--model needs a value");
+  refused(["--influx"], "--influx needs a value");
+});
+
+test("flags that would be silently ignored together are refused with the reason", () => {
+  refused(["--csv", "--list"], "--csv cannot be used with --list: --list only prints the models, frameworks and profiles, then exits");
+  refused(["--list", "--model", "m"], "--model cannot be used with --list: --list only prints the models, frameworks and profiles, then exits");
+  refused(
+    ["--summary-only", "--levels", "1"],
+    "--levels cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+  );
+  refused(
+    ["--summary-only", "--profile", "full"],
+    "--profile cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+  );
+  refused(["--seq-len", "32", "--dataset", "my.json"], "--seq-len cannot be used with --dataset: k6 sends one set of texts: either a prepared token length or your file");
+  const ok = parseArgs(["--summary-only", "--model", "m", "--results-dir", "r", "--csv", "x.csv"]);
+  assert.deepEqual([ok.summary_only, ok.model, ok.results_dir, ok.csv], [true, "m", "r", "x.csv"]);
+  assert.equal(parseArgs(["--list", "--help"]).help, true);
+});
+
+test("-h and --help ask for the help", () => {
+  assert.equal(parseArgs(["-h"]).help, true);
+  assert.equal(parseArgs(["--help"]).help, true);
+});
+
+test("help is derived from the schema: every option, its description, allowed values and default", () => {
+  const help = helpText(BENCHMARK);
+  for (const spec of flagSpecs(CliOptions)) {
+    assert.ok(help.includes(`  ${spec.flag}`), `help mentions ${spec.flag}`);
+    assert.ok(help.includes(spec.description), `help has the description of ${spec.flag}`);
   }
-  assert.match(help, /quick \| standard \| full/);
+  assert.match(help, /--csv \[file\]\n/);
+  assert.match(help, /--levels <v> \[<v> …\]\n/);
+  assert.match(help, /--seq-len <v>\n.*tokens-<N>\.json.*\n {6}one of: 32 \| 128 \| 512\n/);
+  assert.match(help, /--influx-on-error <v>\n.*\n {6}one of: stop \| continue; default: stop\n/);
+  assert.match(help, /--results-dir <v>\n.*\n {6}default: results\n/);
+  assert.match(help, /--influx <v>[\s\S]*EMBEDDING_BENCH_INFLUX/);
+});
+
+test("help lists the profiles of the loaded config, open ones included, and the default", () => {
+  const help = helpText(BENCHMARK);
+  assert.match(help, /--profile <v>\n.*\n {6}one of: quick \| standard \| full \| soak\n/);
+  assert.match(help, /Profiles \(config\/benchmark\.yaml; default quick\):/);
+  assert.match(help, /\n {2}soak {9}levels 8; 10 s per level; hours at one level\n/);
+  assert.match(help, /\n {2}quick {8}levels 1, 4; 10 s per level; smoke run\n/);
+  assert.deepEqual(profileLines(BENCHMARK).map((l) => l.trim().split(" ")[0]), ["quick", "standard", "full", "soak"], "--list can print the same lines");
 });
 
 test("InfluxDB and report flags: URL, a literal on-error choice, a boolean report switch", () => {
@@ -56,14 +149,24 @@ test("InfluxDB and report flags: URL, a literal on-error choice, a boolean repor
   assert.equal(d.influx, undefined);
   assert.equal(d.influx_on_error, "stop");
   assert.equal(d.k6_report, false);
-  assert.throws(() => parseArgs(["--influx-on-error", "ignore"]), /--influx-on-error: Invalid option: expected one of "stop"\|"continue"/);
-  assert.throws(() => parseArgs(["--influx"]), /--influx needs exactly one value/);
-  assert.match(helpText(), /--influx <v>[\s\S]*EMBEDDING_BENCH_INFLUX/);
 });
 
-test("--seq-len is one of the prepared token lengths; --dataset names a file", () => {
-  assert.equal(parseArgs(["--seq-len", "128"]).seq_len, 128);
-  assert.throws(() => parseArgs(["--seq-len", "64"]), /--seq-len: /);
+test("--dataset names a file", () => {
   assert.equal(parseArgs(["--dataset", "my.json"]).dataset, "my.json");
-  assert.match(helpText(), /--seq-len <v>[\s\S]*tokens-<N>\.json/);
+});
+
+test("bench:overhead takes bench:k6's options less those it would ignore, and says so", () => {
+  const o = parseOverheadArgs(["--frameworks", "onnx-python", "--levels", "1", "4", "--duration-s", "10", "--threads", "2", "--profile", "full"]);
+  assert.deepEqual([o.frameworks, o.levels, o.duration_s, o.threads, o.profile], [["onnx-python"], [1, 4], 10, 2, "full"]);
+  assert.throws(() => parseOverheadArgs(["--batch-size", "8"]), {
+    message: "--batch-size does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table",
+  });
+  assert.throws(() => parseOverheadArgs(["--csv"]), /^UserError: --csv does not apply to bench:overhead/);
+  assert.throws(() => parseOverheadArgs(["--prfile", "quick"]), { message: "unknown option --prfile; did you mean --profile?" });
+  assert.equal(parseOverheadArgs(["-h"]).help, true);
+  const help = overheadHelpText(BENCHMARK);
+  assert.match(help, /^Usage: npm run bench:overhead/);
+  assert.match(help, /--levels <v> \[<v> …\]\n/);
+  assert.match(help, /one of: quick \| standard \| full \| soak\n/);
+  for (const absent of ["--batch-size", "--csv", "--seq-len", "--k6-report", "--list"]) assert.ok(!help.includes(absent), `${absent} is not offered`);
 });

@@ -1,10 +1,14 @@
-// Command-line options: one zod schema gives parsing, validation, types and the --help text.
+// Options of `npm run bench:k6` and `npm run bench:overhead` (a subset): one zod schema gives parsing
+// (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
-import { ProfileName } from "../config/schema.ts";
+import type { BenchmarkFile } from "../config/schema.ts";
 import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
+import { TOKEN_SIZES } from "../models/options.ts";
 import { UserError } from "../errors.ts";
+import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec } from "./flags.ts";
 
-const positiveInt = z.coerce.number().int().positive();
+// No z.coerce: ./flags.ts turns the strings into numbers itself, with a message that echoes the input.
+const positiveInt = z.number().int().positive();
 
 export const CliOptions = z
   .object({
@@ -14,7 +18,11 @@ export const CliOptions = z
       .min(1)
       .optional()
       .describe("frameworks to run, in this order (default: every servers/*/manifest.yaml)"),
-    profile: ProfileName.optional().describe("benchmark profile from config/benchmark.yaml: quick | standard | full (default: default_profile)"),
+    profile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("benchmark profile defined in config/benchmark.yaml (default: its default_profile)"),
     skip_on_error: z
       .boolean()
       .default(false)
@@ -23,16 +31,16 @@ export const CliOptions = z
     csv: z
       .union([z.literal(true), z.string().min(1)])
       .optional()
+      .meta({ placeholder: "file" })
       .describe("also write CSV (seed header first); optional file name, default <results-dir>/benchmark_results_<timestamp>.csv"),
     levels: z.array(positiveInt).min(1).optional().describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
-    duration_s: z.coerce.number().positive().optional().describe("override the profile's seconds of load per level"),
+    duration_s: z.number().positive().optional().describe("override the profile's seconds of load per level"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
-    warmup_requests: z.coerce.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
-    seq_len: z.coerce
-      .number()
-      .pipe(z.union([z.literal(32), z.literal(128), z.literal(512)]))
+    warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
+    seq_len: z
+      .literal(TOKEN_SIZES)
       .optional()
-      .describe("input length in tokens, 32 | 128 | 512: k6 sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts"),
+      .describe("input length in tokens: k6 sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts"),
     dataset: z
       .string()
       .min(1)
@@ -47,98 +55,85 @@ export const CliOptions = z
     influx_on_error: z
       .enum(InfluxOnError)
       .default("stop")
-      .describe("when InfluxDB is unreachable at the start: stop (exit 2) | continue without export (default: stop)"),
+      .describe("when InfluxDB is unreachable at the start: stop (exit 2), or continue without export"),
     k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/<model>/k6/<framework>-c<N>.report.html"),
-    results_dir: z.string().min(1).default("results").describe("where results/<model>/<framework>.json are written (default: results)"),
-    list: z.boolean().default(false).describe("list the models and frameworks found, then exit"),
+    results_dir: z.string().min(1).default("results").describe("where results/<model>/<framework>.json are written"),
+    list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
     help: z.boolean().default(false).describe("show this help"),
   })
   .strict();
 export type CliOptions = z.infer<typeof CliOptions>;
 
-type Kind = "boolean" | "array" | "optional-value" | "value";
+/** Flags that would be silently ignored in the company of another are refused, with the reason. */
+const RULES: readonly FlagRule<keyof CliOptions>[] = [
+  { flag: "list", allowsOnly: [], why: "--list only prints the models, frameworks and profiles, then exits" },
+  {
+    flag: "summary_only",
+    allowsOnly: ["model", "results_dir", "csv"],
+    why: "--summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+  },
+  { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
+];
 
-interface ZodInternals {
-  _zod: { def: { type: string; innerType?: ZodInternals; options?: ZodInternals[] } };
-}
-
-/** How many values a flag takes, read off its schema. */
-export function flagKind(schema: z.ZodType): Kind {
-  let cur = schema as unknown as ZodInternals;
-  while (["optional", "default", "nullable"].includes(cur._zod.def.type)) cur = cur._zod.def.innerType!;
-  const t = cur._zod.def.type;
-  if (t === "boolean") return "boolean";
-  if (t === "array") return "array";
-  if (t === "union" && cur._zod.def.options?.some((o) => o._zod.def.type === "literal")) return "optional-value";
-  return "value";
-}
-
-const toKey = (flag: string) => flag.replace(/-/g, "_");
-const toFlag = (key: string) => `--${key.replace(/_/g, "-")}`;
-
+/** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const shape = CliOptions.shape as Record<string, z.ZodType>;
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === "-h") {
-      raw["help"] = true;
-      continue;
-    }
-    if (!token.startsWith("--")) throw new UserError(`unexpected argument '${token}' (options start with --; see --help)`);
-    const [name, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const key = toKey(name);
-    const field = shape[key];
-    if (!field) throw new UserError(`unknown option --${name} (see --help)`);
-    const kind = flagKind(field);
-    const takeValues = () => {
-      const values: string[] = inline !== undefined ? [inline] : [];
-      while (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) values.push(argv[++i]!);
-      return values;
-    };
-    if (kind === "boolean") {
-      if (inline !== undefined) throw new UserError(`--${name} takes no value`);
-      raw[key] = true;
-    } else if (kind === "array") {
-      const values = takeValues();
-      if (values.length === 0) throw new UserError(`--${name} needs at least one value`);
-      raw[key] = [...((raw[key] as string[] | undefined) ?? []), ...values];
-    } else if (kind === "optional-value") {
-      const next = argv[i + 1];
-      if (inline !== undefined) raw[key] = inline;
-      else if (next !== undefined && !next.startsWith("--")) raw[key] = argv[++i];
-      else raw[key] = true;
-    } else {
-      const values = takeValues();
-      if (values.length !== 1) throw new UserError(`--${name} needs exactly one value`);
-      raw[key] = values[0];
-    }
-  }
-  const parsed = CliOptions.safeParse(raw);
-  if (!parsed.success) {
-    throw new UserError(
-      parsed.error.issues.map((iss) => `${iss.path.length ? toFlag(String(iss.path[0])) : "options"}: ${iss.message}`).join("\n"),
-    );
-  }
-  return parsed.data;
+  return parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES }).options;
 }
 
-export function helpText(): string {
-  const shape = CliOptions.shape as Record<string, z.ZodType>;
-  const lines = Object.entries(shape).map(([key, field]) => {
-    const kind = flagKind(field);
-    const arg = kind === "array" ? " <v> [<v> …]" : kind === "optional-value" ? " [file]" : kind === "value" ? " <v>" : "";
-    return [`  ${toFlag(key)}${arg}`, `      ${field.description ?? ""}`];
-  });
+/** bench:overhead measures batch 1 on its built-in texts and prints its own table: these would be ignored. */
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
+
+/** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
+export function parseOverheadArgs(argv: readonly string[]): CliOptions {
+  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  const ignored = given.find((key) => NOT_FOR_OVERHEAD.includes(key));
+  if (ignored !== undefined) {
+    throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table`);
+  }
+  return options;
+}
+
+type Benchmark = Pick<BenchmarkFile, "profiles" | "default_profile">;
+
+/** bench:k6 --help, listing the profiles the loaded config/benchmark.yaml defines. */
+export function helpText(benchmark: Benchmark): string {
+  return usage(
+    benchmark,
+    [
+      "Usage: npm run bench:k6 -- [options]",
+      "",
+      "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
+      "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
+      "<results-dir>/<model>/<framework>.json after every level.",
+    ],
+    flagSpecs(CliOptions),
+  );
+}
+
+/** bench:overhead --help: only the options it uses. */
+export function overheadHelpText(benchmark: Benchmark): string {
+  return usage(
+    benchmark,
+    [
+      "Usage: npm run bench:overhead -- [options]",
+      "",
+      "For each framework (default: those with a ceiling command in their manifest): the normal run at batch 1,",
+      "then the same runtime in process at the same concurrency; the table shows how much of that ceiling",
+      "survives HTTP and serving. Writes <results-dir>/overhead/<run>/overhead.json.",
+    ],
+    flagSpecs(CliOptions).filter((s) => !NOT_FOR_OVERHEAD.includes(s.key as keyof CliOptions)),
+  );
+}
+
+function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly FlagSpec[]): string {
   return [
-    "Usage: npm run bench:k6 -- [options]",
-    "",
-    "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
-    "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
-    "<results-dir>/<model>/<framework>.json after every level.",
+    ...intro,
     "",
     "Options:",
-    ...lines.flat(),
+    ...flagsHelp(specs, { profile: Object.keys(benchmark.profiles) }),
+    "",
+    `Profiles (config/benchmark.yaml; default ${benchmark.default_profile}):`,
+    ...profileLines(benchmark),
     "",
     "Environment: K6_BIN (k6 binary to use), EMBEDDING_BENCH_CACHE (cache folder, default ~/.cache/embedding-bench),",
     "EMBEDDING_BENCH_MODELS (prepared models, default ./models), EMBEDDING_BENCH_PYTHON (base Python, default python3),",
@@ -146,4 +141,11 @@ export function helpText(): string {
     `${INFLUX_ENV} (InfluxDB URL when --influx is not given).`,
     "",
   ].join("\n");
+}
+
+/** One line per profile of the loaded config (name, levels, seconds per level, description), for --help and --list. */
+export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string[] {
+  return Object.entries(benchmark.profiles).map(
+    ([name, p]) => `  ${name.padEnd(12)} levels ${p.concurrency_levels.join(", ")}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
+  );
 }

@@ -2,7 +2,8 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { BenchmarkFile, ModelsFile, ServerManifest, type ModelConfig } from "./schema.ts";
+import { BenchmarkFile, ModelsFile, ServerManifest, type ModelConfig, type Profile } from "./schema.ts";
+import { pickNamed } from "../cli/suggest.ts";
 import { formatZodIssues, UserError } from "../errors.ts";
 
 export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S): z.infer<S> {
@@ -74,9 +75,23 @@ export function loadSuiteConfig(root: string): SuiteConfig {
 }
 
 export function getModel(config: SuiteConfig, key: string): ModelConfig {
-  const model = config.models.models[key];
-  if (!model) {
-    throw new UserError(`unknown model '${key}'; config/models.yaml defines: ${Object.keys(config.models.models).join(", ")}`);
-  }
-  return model;
+  return catalogueModel(config.models, key);
+}
+
+/** The catalogue entry `key`, or a UserError listing the catalogue with the closest keys. */
+export function catalogueModel(catalogue: ModelsFile, key: string): ModelConfig {
+  return pickNamed("model", key, catalogue.models, "config/models.yaml");
+}
+
+/** The profile --profile names (default: default_profile), or a UserError listing the defined ones. */
+export function selectProfile(benchmark: BenchmarkFile, wanted: string | undefined): { name: string; profile: Profile } {
+  const name = wanted ?? benchmark.default_profile;
+  return { name, profile: pickNamed("profile", name, benchmark.profiles, "config/benchmark.yaml") };
+}
+
+/** The frameworks --frameworks names, in that order (default: all), or a UserError for the first unknown one. */
+export function selectFrameworks(all: readonly DiscoveredServer[], wanted: readonly string[] | undefined): DiscoveredServer[] {
+  if (!wanted) return [...all];
+  const byName = Object.fromEntries(all.map((s) => [s.manifest.name, s]));
+  return wanted.map((name) => pickNamed("framework", name, byName, "servers/*/manifest.yaml"));
 }

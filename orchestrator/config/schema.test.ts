@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { discoverServers, loadSuiteConfig, parseYamlText } from "./load.ts";
+import { catalogueModel, discoverServers, getModel, loadSuiteConfig, loadYamlFile, parseYamlText, selectFrameworks, selectProfile } from "./load.ts";
 import { BenchmarkFile, ModelsFile, ServerManifest } from "./schema.ts";
 import { ROOT } from "../paths.ts";
 import { UserError } from "../errors.ts";
@@ -11,7 +11,7 @@ import { UserError } from "../errors.ts";
 test("the repository's own config files are valid", () => {
   const config = loadSuiteConfig(ROOT);
   assert.ok(config.models.models["all-MiniLM-L6-v2"]);
-  assert.deepEqual(config.benchmark.profiles.standard.concurrency_levels, [1, 4, 8, 16, 32]);
+  assert.deepEqual(config.benchmark.profiles["standard"]?.concurrency_levels, [1, 4, 8, 16, 32]);
   assert.equal(config.benchmark.default_profile, "quick");
   assert.ok(config.servers.some((s) => s.manifest.name === "onnx-python"));
 });
@@ -81,4 +81,70 @@ test("a text tower must say which kind it is, and only towers may", () => {
   );
   const ok = parseYamlText("models.yaml", base + "    type: multimodal_text_tower\n    text_tower: siglip\n", ModelsFile);
   assert.equal(ok.models["m"]!.text_tower, "siglip");
+});
+
+/** Asserts `fn` throws a UserError with exactly `message`. */
+function refused(fn: () => unknown, message: string): void {
+  assert.throws(fn, (err: Error) => {
+    assert.ok(err instanceof UserError, `${err.name}: ${err.message}`);
+    assert.equal(err.message, message);
+    return true;
+  });
+}
+
+const OPEN_PROFILES = path.join(ROOT, "orchestrator/config/testdata/benchmark-open-profiles.yaml");
+
+test("profiles are open: any name defined in the file validates and is selectable", () => {
+  const benchmark = loadYamlFile(OPEN_PROFILES, BenchmarkFile);
+  assert.deepEqual(Object.keys(benchmark.profiles), ["quick", "soak"]);
+  assert.equal(benchmark.default_profile, "soak");
+  const soak = selectProfile(benchmark, "soak");
+  assert.equal(soak.name, "soak");
+  assert.deepEqual(soak.profile.concurrency_levels, [8]);
+  assert.equal(soak.profile.duration_s, 3600);
+  assert.equal(soak.profile.warmup_requests, 100, "the profile's defaults apply");
+  assert.equal(selectProfile(benchmark, undefined).name, "soak", "without --profile: default_profile");
+});
+
+test("an unknown profile lists the defined ones and suggests the closest", () => {
+  const benchmark = loadSuiteConfig(ROOT).benchmark;
+  refused(() => selectProfile(benchmark, "quik"), "unknown profile 'quik'; config/benchmark.yaml defines: quick, standard, full (did you mean quick?)");
+  refused(() => selectProfile(benchmark, "huge"), "unknown profile 'huge'; config/benchmark.yaml defines: quick, standard, full");
+});
+
+test("default_profile must name a defined profile: the error names the file and the field", () => {
+  const text = readFileSync(OPEN_PROFILES, "utf8").replace("default_profile: soak", "default_profile: soka");
+  refused(
+    () => parseYamlText("config/benchmark.yaml", text, BenchmarkFile),
+    "invalid configuration\nconfig/benchmark.yaml: default_profile: 'soka' is not defined under profiles (defined: quick, soak); did you mean soak?",
+  );
+  const noDefault = readFileSync(OPEN_PROFILES, "utf8").replace("default_profile: soak\n", "").replace("  quick:", "  smoke:");
+  refused(
+    () => parseYamlText("config/benchmark.yaml", noDefault, BenchmarkFile),
+    "invalid configuration\nconfig/benchmark.yaml: default_profile: 'quick' is not defined under profiles (defined: smoke, soak)",
+  );
+});
+
+test("profile names are checked like other keys, and there must be at least one profile", () => {
+  const upper = readFileSync(OPEN_PROFILES, "utf8").replace("  soak:", "  Soak Test:");
+  assert.throws(() => parseYamlText("b.yaml", upper, BenchmarkFile), /b\.yaml: profiles\.Soak Test: Invalid key in record: lower-case letters, digits/);
+  const none = "default_model: m\nprofiles: {}\n";
+  assert.throws(() => parseYamlText("b.yaml", none, BenchmarkFile), /b\.yaml: profiles: at least one profile/);
+});
+
+test("unknown models and frameworks list what exists and suggest the closest", () => {
+  const config = loadSuiteConfig(ROOT);
+  const models = Object.keys(config.models.models).join(", ");
+  refused(() => getModel(config, "all-minilm-l6-v2"), `unknown model 'all-minilm-l6-v2'; config/models.yaml defines: ${models} (did you mean all-MiniLM-L6-v2?)`);
+  refused(() => catalogueModel(config.models, "nope"), `unknown model 'nope'; config/models.yaml defines: ${models}`);
+  const frameworks = config.servers.map((s) => s.manifest.name).join(", ");
+  refused(
+    () => selectFrameworks(config.servers, ["onnx-python", "onnx-pyhton"]),
+    `unknown framework 'onnx-pyhton'; servers/*/manifest.yaml defines: ${frameworks} (did you mean onnx-python?)`,
+  );
+  assert.deepEqual(
+    selectFrameworks(config.servers, ["onnx-python"]).map((s) => s.manifest.name),
+    ["onnx-python"],
+  );
+  assert.equal(selectFrameworks(config.servers, undefined).length, config.servers.length);
 });

@@ -1,9 +1,13 @@
 // Single source of truth for every configuration file the suite reads. Validation, defaults,
 // TypeScript types (z.infer) and the documentation of each field all come from these schemas.
 import { z } from "zod";
+import { didYouMean } from "../cli/suggest.ts";
 
-export const PROFILE_NAMES = ["quick", "standard", "full"] as const;
-export const ProfileName = z.enum(PROFILE_NAMES);
+// Profiles are open: any name defined under `profiles` in config/benchmark.yaml can be selected.
+export const ProfileName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "lower-case letters, digits, '_' and '-' only (it is typed after --profile)")
+  .describe("name of a profile under profiles");
 export type ProfileName = z.infer<typeof ProfileName>;
 
 export const Pooling = z.enum(["mean", "cls", "last_token"]).describe("how token vectors become one sentence vector");
@@ -113,7 +117,7 @@ export type Profile = z.infer<typeof Profile>;
 export const BenchmarkFile = z
   .object({
     default_model: modelKey.describe("model used when --model is not given"),
-    default_profile: ProfileName.default("quick"),
+    default_profile: ProfileName.default("quick").describe("profile used when --profile is not given; must be defined under profiles"),
     health_timeout_s: z.number().positive().default(180).describe("seconds to wait for GET /health to answer 200"),
     stop_timeout_s: z.number().positive().default(10).describe("seconds between SIGTERM and SIGKILL when stopping a server"),
     request_timeout_s: z.number().positive().default(60).describe("k6 per-request timeout in seconds"),
@@ -125,9 +129,22 @@ export const BenchmarkFile = z
       .default(0.999)
       .describe("before load, every probe embedding must reach this cosine similarity with the reference (models/<key>/reference/probes.json)"),
     monitor_interval_ms: z.number().int().min(50).default(500).describe("CPU/RSS sampling period in milliseconds"),
-    profiles: z.object({ quick: Profile, standard: Profile, full: Profile }).strict(),
+    profiles: z
+      .record(ProfileName, Profile)
+      .refine((p) => Object.keys(p).length > 0, "at least one profile")
+      .describe("benchmark profiles by name, selected with --profile"),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (Object.hasOwn(b.profiles, b.default_profile)) return;
+    const names = Object.keys(b.profiles);
+    const hint = didYouMean(b.default_profile, names);
+    ctx.addIssue({
+      code: "custom",
+      path: ["default_profile"],
+      message: `'${b.default_profile}' is not defined under profiles (defined: ${names.join(", ")})${hint ? `; ${hint}` : ""}`,
+    });
+  });
 export type BenchmarkFile = z.infer<typeof BenchmarkFile>;
 
 export const Language = z.enum(["Python", "Rust", "C++"]);

@@ -1,8 +1,8 @@
 // `npm run models -- list | prepare <model> | verify <model> | dataset <model>`.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { loadYamlFile } from "../config/load.ts";
-import { ModelsFile, type ModelConfig } from "../config/schema.ts";
+import { catalogueModel, loadYamlFile } from "../config/load.ts";
+import { ModelsFile } from "../config/schema.ts";
 import { log } from "../log.ts";
 import { ROOT } from "../paths.ts";
 import { runCommand } from "../proc.ts";
@@ -13,12 +13,6 @@ import { runMain, UserError } from "../errors.ts";
 
 function loadCatalogue(): ModelsFile {
   return loadYamlFile(path.join(ROOT, "config", "models.yaml"), ModelsFile);
-}
-
-function catalogueModel(catalogue: ModelsFile, key: string): ModelConfig {
-  const spec = catalogue.models[key];
-  if (!spec) throw new UserError(`unknown model '${key}'; config/models.yaml defines: ${Object.keys(catalogue.models).join(", ")}`);
-  return spec;
 }
 
 function list(catalogue: ModelsFile, json: boolean): void {
@@ -122,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
     case "prepare":
       return prepare(a, catalogue);
     case "verify":
+      catalogueModel(catalogue, a.model!);
       return verify(a);
     case "dataset":
       return dataset(a, catalogue);

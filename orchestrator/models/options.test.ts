@@ -40,3 +40,34 @@ test("--help lists every option of the schema with its description", () => {
   assert.match(help, /seeded random weights/);
   assert.equal(parseModelsArgs(["--help"]).options.help, true);
 });
+
+test("an unknown command suggests the closest one", () => {
+  assert.throws(() => parseModelsArgs(["prepar", "m"]), {
+    message: "command must be one of list | prepare | verify | dataset, got 'prepar' (did you mean prepare?)",
+  });
+  assert.throws(() => parseModelsArgs(["frobnicate"]), {
+    message: "command must be one of list | prepare | verify | dataset, got 'frobnicate' (see npm run models -- --help)",
+  });
+});
+
+test("unknown options and values get the same messages as bench:k6", () => {
+  assert.throws(() => parseModelsArgs(["prepare", "m", "--synthtic"]), { message: "unknown option --synthtic; did you mean --synthetic?" });
+  assert.throws(() => parseModelsArgs(["dataset", "m", "--corpus", "c.tsv", "--count=many"]), { message: "--count: expected a whole number, got 'many'" });
+  assert.throws(() => parseModelsArgs(["verify", "m", "--no-torch=yes"]), { message: "--no-torch takes no value" });
+  assert.equal(parseModelsArgs(["verify", "m", "--no-torch"]).options.no_torch, true);
+});
+
+test("an option given to a command that ignores it is refused", () => {
+  assert.throws(() => parseModelsArgs(["list", "--force"]), { message: "--force applies to prepare, not list" });
+  assert.throws(() => parseModelsArgs(["verify", "m", "--corpus", "c.tsv"]), { message: "--corpus applies to dataset, not verify" });
+  assert.throws(() => parseModelsArgs(["prepare", "m", "--json"]), { message: "--json applies to list and verify, not prepare" });
+  assert.equal(parseModelsArgs(["verify", "m", "--json"]).options.json, true);
+});
+
+test("--help says which commands each option applies to and shows schema defaults", () => {
+  const help = modelsHelpText();
+  assert.match(help, /--force\n {6}prepare: prepare again/);
+  assert.match(help, /--json\n {6}list\/verify: print JSON/);
+  assert.match(help, /--count <v>\n {6}dataset: number of texts\n {6}default: 256\n/);
+  assert.match(help, /--help, -h\n {6}show this help\n/);
+});

@@ -1,6 +1,8 @@
-// `npm run models -- <command> [model] [options]`: one zod schema gives parsing, validation, types and --help.
+// `npm run models -- <command> [model] [options]`: one zod schema gives parsing (through
+// ../cli/flags.ts), validation, types and --help.
 import { z } from "zod";
-import { flagKind } from "../cli/options.ts";
+import { flagSpecs, flagsHelp, parseFlags, toFlag } from "../cli/flags.ts";
+import { didYouMean } from "../cli/suggest.ts";
 import { UserError } from "../errors.ts";
 
 export const MODELS_COMMANDS = ["list", "prepare", "verify", "dataset"] as const;
@@ -9,26 +11,27 @@ export type ModelsCommand = z.infer<typeof ModelsCommand>;
 
 export const TOKEN_SIZES = [32, 128, 512] as const;
 
-const positiveInt = z.coerce.number().int().positive();
+// No z.coerce: ../cli/flags.ts turns the strings into numbers itself, with a message that echoes the input.
+const positiveInt = z.number().int().positive();
 
 export const ModelsOptions = z
   .object({
-    from: z.string().min(1).optional().describe("prepare: folder with the model's sentence-transformers files, tried before every other source"),
+    from: z.string().min(1).optional().describe("folder with the model's sentence-transformers files, tried before every other source"),
     synthetic: z
       .boolean()
       .default(false)
-      .describe("prepare: build the architecture from config/synthetic/ with seeded random weights (performance only; labelled SYNTHETIC everywhere)"),
-    seed: z.coerce.number().int().nonnegative().default(0).describe("prepare --synthetic: seed of the random weights"),
+      .describe("build the architecture from config/synthetic/ with seeded random weights (performance only; labelled SYNTHETIC everywhere)"),
+    seed: z.number().int().nonnegative().default(0).describe("seed of the random weights of --synthetic"),
     layers: positiveInt
       .optional()
-      .describe("prepare --synthetic: keep only the first N transformer layers, a smaller variant for quick tests (recorded in serving.json's name and the manifest)"),
-    force: z.boolean().default(false).describe("prepare: prepare again even if models/<model>/ is complete"),
-    no_torch: z.boolean().default(false).describe("verify: skip re-running the sentence-transformers model (checks hashes, ONNX and OpenVINO only)"),
-    corpus: z.string().min(1).optional().describe("dataset: your corpus, MS MARCO-style TSV (id<TAB>text) or JSONL with a 'text' field"),
-    tokens: positiveInt.optional().describe("dataset: exact tokens per text with the model's tokenizer (default 128)"),
-    count: positiveInt.default(256).describe("dataset: number of texts"),
-    out: z.string().min(1).optional().describe("dataset: JSON file to write (default models/<model>/datasets/<corpus>-tokens-<N>.json)"),
-    json: z.boolean().default(false).describe("list/verify: print JSON instead of a table"),
+      .describe("keep only the first N transformer layers of --synthetic, a smaller variant for quick tests (recorded in serving.json's name and the manifest)"),
+    force: z.boolean().default(false).describe("prepare again even if models/<model>/ is complete"),
+    no_torch: z.boolean().default(false).describe("skip re-running the sentence-transformers model (checks hashes, ONNX and OpenVINO only)"),
+    corpus: z.string().min(1).optional().describe("your corpus, MS MARCO-style TSV (id<TAB>text) or JSONL with a 'text' field"),
+    tokens: positiveInt.optional().describe("exact tokens per text with the model's tokenizer (default 128)"),
+    count: positiveInt.default(256).describe("number of texts"),
+    out: z.string().min(1).optional().describe("JSON file to write (default models/<model>/datasets/<corpus>-tokens-<N>.json)"),
+    json: z.boolean().default(false).describe("print JSON instead of a table"),
     help: z.boolean().default(false).describe("show this help"),
   })
   .strict();
@@ -40,48 +43,42 @@ export interface ModelsArgs {
   options: ModelsOptions;
 }
 
-const toKey = (flag: string) => flag.replace(/-/g, "_");
-const toFlag = (key: string) => `--${key.replace(/_/g, "-")}`;
+/** The commands each option applies to: given to another command it would be silently ignored. */
+const APPLIES_TO: Readonly<Record<Exclude<keyof ModelsOptions, "help">, readonly ModelsCommand[]>> = {
+  from: ["prepare"],
+  synthetic: ["prepare"],
+  seed: ["prepare"],
+  layers: ["prepare"],
+  force: ["prepare"],
+  no_torch: ["verify"],
+  corpus: ["dataset"],
+  tokens: ["dataset"],
+  count: ["dataset"],
+  out: ["dataset"],
+  json: ["list", "verify"],
+};
+
+const appliesTo = (key: string): readonly ModelsCommand[] | undefined => (Object.hasOwn(APPLIES_TO, key) ? APPLIES_TO[key as keyof typeof APPLIES_TO] : undefined);
+
+const HELP_HINT = "see npm run models -- --help";
 
 export function parseModelsArgs(argv: readonly string[]): ModelsArgs {
-  const shape = ModelsOptions.shape as Record<string, z.ZodType>;
-  const positional: string[] = [];
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === "-h") {
-      raw["help"] = true;
-      continue;
-    }
-    if (!token.startsWith("--")) {
-      positional.push(token);
-      continue;
-    }
-    const [name, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const key = toKey(name);
-    const field = shape[key];
-    if (!field) throw new UserError(`unknown option --${name} (see npm run models -- --help)`);
-    if (flagKind(field) === "boolean") {
-      if (inline !== undefined) throw new UserError(`--${name} takes no value`);
-      raw[key] = true;
-    } else {
-      const value = inline ?? argv[++i];
-      if (value === undefined || value.startsWith("--")) throw new UserError(`--${name} needs a value`);
-      raw[key] = value;
-    }
-  }
-  const parsed = ModelsOptions.safeParse(raw);
-  if (!parsed.success) {
-    throw new UserError(parsed.error.issues.map((iss) => `${iss.path.length ? toFlag(String(iss.path[0])) : "options"}: ${iss.message}`).join("\n"));
-  }
-  const options = parsed.data;
-  if (options.help && positional.length === 0) return { command: "list", options };
-  const [commandRaw, model, ...extra] = positional;
+  const { options, positionals, given } = parseFlags(ModelsOptions, argv, { maxPositionals: 2, helpHint: HELP_HINT });
+  if (options.help && positionals.length === 0) return { command: "list", options };
+  const [commandRaw, model] = positionals;
   const command = ModelsCommand.safeParse(commandRaw);
-  if (!command.success) throw new UserError(`command must be one of ${MODELS_COMMANDS.join(" | ")}, got '${commandRaw ?? ""}' (see --help)`);
-  if (extra.length) throw new UserError(`unexpected argument '${extra[0]}'`);
+  if (!command.success) {
+    const hint = commandRaw === undefined ? "" : didYouMean(commandRaw, MODELS_COMMANDS);
+    throw new UserError(`command must be one of ${MODELS_COMMANDS.join(" | ")}, got '${commandRaw ?? ""}' (${hint || HELP_HINT})`);
+  }
   if (command.data === "list" && model !== undefined) throw new UserError("list takes no model");
   if (command.data !== "list" && model === undefined && !options.help) throw new UserError(`${command.data} needs a model key (see: npm run models -- list)`);
+  for (const key of given) {
+    const commands = appliesTo(key);
+    if (commands && !commands.includes(command.data)) {
+      throw new UserError(`${toFlag(key)} applies to ${commands.join(" and ")}, not ${command.data}`);
+    }
+  }
   if (!options.synthetic && options.layers !== undefined) throw new UserError("--layers only applies with --synthetic");
   if (options.synthetic && options.from !== undefined) throw new UserError("--from and --synthetic exclude each other");
   if (command.data === "dataset" && options.corpus === undefined) throw new UserError("dataset needs --corpus <file.tsv|file.jsonl>");
@@ -89,11 +86,11 @@ export function parseModelsArgs(argv: readonly string[]): ModelsArgs {
 }
 
 export function modelsHelpText(): string {
-  const shape = ModelsOptions.shape as Record<string, z.ZodType>;
-  const lines = Object.entries(shape).map(([key, field]) => [
-    `  ${toFlag(key)}${flagKind(field) === "boolean" ? "" : " <v>"}`,
-    `      ${field.description ?? ""}`,
-  ]);
+  // Each option's description starts with the commands it applies to.
+  const specs = flagSpecs(ModelsOptions).map((s) => {
+    const commands = appliesTo(s.key);
+    return commands ? { ...s, description: `${commands.join("/")}: ${s.description}` } : s;
+  });
   return [
     "Usage: npm run models -- <command> [model] [options]",
     "",
@@ -109,7 +106,7 @@ export function modelsHelpText(): string {
     "                     from generated words as models/<model>/datasets/tokens-<N>.json); pass it to k6 with -e DATASET=<file>",
     "",
     "Options:",
-    ...lines.flat(),
+    ...flagsHelp(specs),
     "",
     "Environment: HF_TOKEN (gated hub models), EMBEDDING_BENCH_MODELS (prepared models, default ./models),",
     "EMBEDDING_BENCH_CACHE (cache folder, default ~/.cache/embedding-bench).",

@@ -127,8 +127,14 @@ test("Ctrl-C during a level keeps finished levels, marks the result interrupted 
 test("bad input fails with a clear message", { timeout: 120_000 }, async () => {
   const unknown = await runCli(["--frameworks", "no-such-framework"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown framework\(s\): no-such-framework; found: .*onnx-python/);
+  assert.match(unknown.stderr, /unknown framework 'no-such-framework'; servers\/\*\/manifest\.yaml defines: .*onnx-python/);
   const model = await runCli(["--model", "no-such-model"]);
   assert.equal(model.code, 2);
   assert.match(model.stderr, /unknown model 'no-such-model'; config\/models.yaml defines: .*all-MiniLM-L6-v2/);
+  const typo = await runCli(["--prfile", "quick"]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown option --prfile; did you mean --profile\?/);
+  const profile = await runCli(["--profile", "quik"]);
+  assert.equal(profile.code, 2);
+  assert.match(profile.stderr, /unknown profile 'quik'; config\/benchmark\.yaml defines: quick, standard, full \(did you mean quick\?\)/);
 });
