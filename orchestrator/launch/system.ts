@@ -54,8 +54,6 @@ export function aptInstallCommand(packages: readonly string[], asRoot: boolean):
   return `${asRoot ? "" : "sudo "}apt-get install -y --no-install-recommends ${packages.join(" ")}`;
 }
 
-const isRoot = () => process.getuid?.() === 0;
-
 /** Installs `packages` with apt-get, streaming its progress; the package lists are refreshed once per process. */
 let aptUpdated = false;
 export async function aptInstall(packages: readonly string[], signal?: AbortSignal): Promise<void> {
@@ -69,26 +67,34 @@ export async function aptInstall(packages: readonly string[], signal?: AbortSign
   await runCommand("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages], { env, stream: "  [apt] ", signal });
 }
 
+export type RequirementsPlan = { install: string[] } | { skip: string } | { ok: true };
+
+/** What to do about missing requirements, given whether this process may run apt-get. */
+export function planRequirements(name: string, missing: MissingRequirements, can: { root: boolean; apt: boolean }): RequirementsPlan {
+  if (missing.apt.length > 0) {
+    if (can.root && can.apt) return { install: missing.apt };
+    return {
+      skip:
+        `${name} needs the Debian packages ${missing.apt.join(", ")}, which are not installed. ` +
+        `Install them with: ${aptInstallCommand(missing.apt, can.root)}`,
+    };
+  }
+  if (missing.commands.length > 0) return { skip: `${name} needs ${missing.commands.map((c) => `'${c.name}' on PATH (${c.install})`).join("; ")}` };
+  return { ok: true };
+}
+
 /**
  * Makes sure the framework's system requirements are met: installs missing Debian packages when it
  * can (root and apt-get), else throws FrameworkSkipped with the exact command to run.
  */
 export async function ensureSystemRequirements(server: DiscoveredServer, signal?: AbortSignal): Promise<void> {
   const name = server.manifest.name;
-  let missing = missingRequirements(server.manifest.requires);
-  if (missing.apt.length > 0) {
-    if (!isRoot() || !onPath("apt-get")) {
-      throw new FrameworkSkipped(
-        `${name} needs the Debian packages ${missing.apt.join(", ")}, which are not installed. ` +
-          `Install them with: ${aptInstallCommand(missing.apt, isRoot())}`,
-      );
-    }
-    log.step(`${name}: installing missing Debian packages (${missing.apt.join(", ")})`);
-    await aptInstall(missing.apt, signal);
-    missing = missingRequirements(server.manifest.requires);
-    if (missing.apt.length > 0) throw new FrameworkSkipped(`${name}: apt-get finished but ${missing.apt.join(", ")} still not installed`);
+  const can = { root: process.getuid?.() === 0, apt: onPath("apt-get") !== null };
+  let plan = planRequirements(name, missingRequirements(server.manifest.requires), can);
+  if ("install" in plan) {
+    log.step(`${name}: installing missing Debian packages (${plan.install.join(", ")})`);
+    await aptInstall(plan.install, signal);
+    plan = planRequirements(name, missingRequirements(server.manifest.requires), { root: false, apt: false });
   }
-  if (missing.commands.length > 0) {
-    throw new FrameworkSkipped(`${name} needs ${missing.commands.map((c) => `'${c.name}' on PATH (${c.install})`).join("; ")}`);
-  }
+  if ("skip" in plan) throw new FrameworkSkipped(plan.skip);
 }

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { sampleResult } from "../../tests/fixtures/results.ts";
+import { ResultsLayout } from "./layout.ts";
+
+test("every path of a run is under the results root, named after model, framework and level", () => {
+  const layout = new ResultsLayout("some/results");
+  const root = path.resolve("some/results");
+  assert.equal(layout.root, root);
+  assert.equal(layout.resultFile("m", "onnx-rust"), path.join(root, "m", "onnx-rust.json"));
+  assert.equal(layout.serverLog("m", "onnx-rust"), path.join(root, "m", "logs", "onnx-rust.log"));
+  assert.deepEqual(layout.k6Files("m", "onnx-rust", 4), {
+    summary: path.join(root, "m", "k6", "onnx-rust-c4.summary.json"),
+    report: path.join(root, "m", "k6", "onnx-rust-c4.report.html"),
+  });
+  assert.equal(layout.csvFile(new Date("2026-11-30T09:05:07.123Z")), path.join(root, "benchmark_results_20261130_090507.csv"));
+  assert.equal(layout.overheadDir("overhead-x"), path.join(root, "overhead", "overhead-x"));
+});
+
+test("saveResult then loadResults gives the result back; a broken file is reported, not skipped silently", () => {
+  const layout = new ResultsLayout(mkdtempSync(path.join(os.tmpdir(), "eb-layout-")));
+  const result = sampleResult();
+  const file = layout.saveResult(result);
+  assert.equal(file, layout.resultFile(result.model_name, result.framework));
+  writeFileSync(path.join(layout.modelDir(result.model_name), "broken.json"), "{");
+  const { results, problems } = layout.loadResults(result.model_name);
+  assert.deepEqual(results, [result]);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /broken\.json: not JSON/);
+});
