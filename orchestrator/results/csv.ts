@@ -1,4 +1,4 @@
-// CSV export: seed 000 §6.2's exact header first, further columns after it.
+// CSV export: the standard header (SEED_CSV_HEADER) exactly, then further columns after it.
 import { stringify } from "csv-stringify/sync";
 import type { FrameworkResult } from "./schema.ts";
 

@@ -1,5 +1,5 @@
-// The standard result schema of seed 000 §6.1: every key there keeps its name and meaning;
-// the additions (schema_version, run_id, status, environment, …) are documented below.
+// The standard result schema (FrameworkResult, ScenarioResult): the keys the suite this project
+// replaces wrote keep their name and meaning; the additions (schema_version, run_id, status, environment, …) are documented below.
 import { z } from "zod";
 import { Language } from "../config/schema.ts";
 

@@ -42,7 +42,7 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.ok(s.server_memory_mb > 50, `server RSS ${s.server_memory_mb}`);
   assert.ok(s.client_cpu_percent > 0 && s.client_memory_mb > 5);
   assert.ok(s.server_inference_ms !== null && s.server_inference_ms.median > 0 && s.server_inference_ms.median < l.median);
-  // Every key of seed 000 §6.1.
+  // Every standard key of FrameworkResult and ScenarioResult (orchestrator/results/schema.ts).
   for (const key of ["framework", "model_name", "server_url", "first_inference_ms", "server_info", "final_server_info", "scenarios"]) assert.ok(key in result, key);
   for (const key of ["scenario_name", "concurrency", "num_requests", "batch_size", "latency_ms", "throughput_qps", "total_duration_sec", "server_cpu_percent", "server_memory_mb", "client_cpu_percent", "client_memory_mb", "errors", "error_rate"]) assert.ok(key in s, key);
   for (const key of ["mean", "median", "p95", "p99", "p999", "min", "max", "stddev"]) assert.ok(key in l, key);
