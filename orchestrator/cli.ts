@@ -1,5 +1,4 @@
 // `npm run bench:k6 -- …`: the orchestrator's entry point.
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
@@ -13,17 +12,11 @@ import { ensureModel, modelDir, readPrepared } from "./models/prepare.ts";
 import { ROOT } from "./paths.ts";
 import { runCommand } from "./proc.ts";
 import { resultsToCsv } from "./results/csv.ts";
-import { describeEnvironment } from "./results/environment.ts";
 import { ResultsLayout, writeFileAtomic } from "./results/layout.ts";
 import type { FrameworkResult } from "./results/schema.ts";
 import { renderSummary } from "./results/summary.ts";
-import { applyOverrides, limitsFromBenchmark, runFramework } from "./run.ts";
+import { applyOverrides, newRunContext, runFramework } from "./run.ts";
 import { describeK6, ensureK6 } from "./toolchain/k6.ts";
-
-function newRunId(): string {
-  const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${t}-${randomBytes(2).toString("hex")}`;
-}
 
 function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly FrameworkResult[]): void {
   if (opts.csv === undefined) return;
@@ -114,27 +107,24 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   log.step(`model ${modelKey} ready at ${model.dir}${model.synthetic ? " (SYNTHETIC weights)" : ""}`);
   const datasetFile = resolveDataset(model.dir, opts.seq_len, opts.dataset);
 
-  const runId = newRunId();
-  log.step(
-    `run ${runId}: ${frameworks.map((f) => f.manifest.name).join(", ")}; profile ${profileName} ` +
-      `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size})`,
-  );
-  const run = {
-    runId,
+  const run = newRunContext({
     profileName,
     profile,
     model,
     modelSpec,
     layout,
-    k6: k6.path,
-    environment: describeEnvironment(k6.version),
-    limits: limitsFromBenchmark(config.benchmark),
+    k6,
+    benchmark: config.benchmark,
     k6Report: opts.k6_report,
     signal,
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     ...(observer ? { observer } : {}),
     ...(datasetFile ? { datasetFile } : {}),
-  };
+  });
+  log.step(
+    `run ${run.runId}: ${frameworks.map((f) => f.manifest.name).join(", ")}; profile ${profileName} ` +
+      `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size})`,
+  );
   const results: FrameworkResult[] = [];
   for (const server of frameworks) {
     if (signal.aborted) break;

@@ -1,6 +1,8 @@
 // One framework's run, as named phases: start → first inference → verify → warmup → levels, and
 // stop whatever happens. The result file is rewritten atomically after every phase and level, so
 // an interrupted or failed run keeps every finished level.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
 import type { DiscoveredServer } from "./config/load.ts";
 import type { BenchmarkFile, ModelConfig, Profile } from "./config/schema.ts";
 import { embedShapeProblem, requestJson } from "./http.ts";
@@ -11,13 +13,14 @@ import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
 import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
 import { ROOT } from "./paths.ts";
+import { describeEnvironment } from "./results/environment.ts";
 import type { ResultsLayout } from "./results/layout.ts";
 import { scenarioFromSummary } from "./results/map.ts";
 import type { EnvironmentInfo, FrameworkResult, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
+import type { K6Binary } from "./toolchain/k6.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
-import path from "node:path";
 
 /** Limits and tolerances of every run, from config/benchmark.yaml. */
 export interface RunLimits {
@@ -74,6 +77,19 @@ export interface RunObserver {
   level(result: FrameworkResult, scenario: ScenarioResult, resources: Record<string, ResourceSummary>): Promise<void>;
   /** When the framework is done, whatever its status. */
   finished(result: FrameworkResult): Promise<void>;
+}
+
+/** `<prefix>YYYYMMDD-HHMMSS-<4 hex>`: sortable by start time, unique across parallel runs. */
+export function newRunId(prefix = ""): string {
+  const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${prefix}${t}-${randomBytes(2).toString("hex")}`;
+}
+
+type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { k6: K6Binary; benchmark: BenchmarkFile };
+
+/** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
+export function newRunContext({ k6, benchmark, ...parts }: RunParts, idPrefix = ""): RunContext {
+  return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment: describeEnvironment(k6.version), limits: limitsFromBenchmark(benchmark) };
 }
 
 /** The profile's levels, duration, batch and warmup, each replaced by its CLI override when given. */

@@ -4,7 +4,6 @@
 // server stopped, the in-process ceiling of the same runtime at the same concurrency, thread count
 // and texts. The table shows how much of the runtime's ceiling survives HTTP and serving. A
 // benchmark script, not a test: it asserts nothing about speed.
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../k6/lib/texts.ts";
@@ -15,10 +14,9 @@ import { runCeilingCommand } from "../launch/launcher.ts";
 import { log } from "../log.ts";
 import { ensureModel, type PreparedModel } from "../models/prepare.ts";
 import { ROOT } from "../paths.ts";
-import { describeEnvironment } from "../results/environment.ts";
 import { ResultsLayout } from "../results/layout.ts";
 import type { FrameworkResult } from "../results/schema.ts";
-import { applyOverrides, limitsFromBenchmark, runFramework, type RunContext } from "../run.ts";
+import { applyOverrides, newRunContext, runFramework } from "../run.ts";
 import { ensureK6 } from "../toolchain/k6.ts";
 import { parseCeilingOutput, renderOverheadTable, type OverheadRow } from "./ceiling.ts";
 
@@ -84,25 +82,27 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const profile = applyOverrides(base, { ...opts, batch_size: 1 });
   const k6 = await ensureK6(signal);
   const model = await ensureModel(modelKey, modelSpec);
-  const runId = `overhead-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}-${randomBytes(2).toString("hex")}`;
-  const layout = new ResultsLayout(new ResultsLayout(opts.results_dir).overheadDir(runId));
+  const run = newRunContext(
+    {
+      profileName,
+      profile,
+      model,
+      modelSpec,
+      layout: new ResultsLayout(opts.results_dir),
+      k6,
+      benchmark: config.benchmark,
+      k6Report: false,
+      signal,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    },
+    "overhead-",
+  );
+  // Each overhead run is a results tree of its own, with the texts both sides were given.
+  run.layout = new ResultsLayout(run.layout.overheadDir(run.runId));
+  const { layout, runId } = run;
   const textsFile = path.join(layout.root, "texts.json");
   mkdirSync(layout.root, { recursive: true });
   writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(TEXT_POOL.count, TEXT_POOL.words) }));
-  const run: RunContext = {
-    runId,
-    profileName,
-    profile,
-    model,
-    modelSpec,
-    layout,
-    k6: k6.path,
-    environment: describeEnvironment(k6.version),
-    limits: limitsFromBenchmark(config.benchmark),
-    k6Report: false,
-    signal,
-    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-  };
   const plan: CeilingPlan = { model, textsFile, durationS: profile.duration_s, signal, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) };
   log.step(`overhead run ${runId}: ${servers.map((s) => s.manifest.name).join(", ")}; levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each`);
 
