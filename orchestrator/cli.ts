@@ -7,12 +7,13 @@ import { runMain, UserError, type MainContext } from "./errors.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { missingRequirements } from "./launch/system.ts";
 import { log } from "./log.ts";
-import { resolveDataset } from "./models/datasets.ts";
+import { checkDatasetFile, resolveDataset } from "./models/datasets.ts";
 import { ensureModel, modelDir, readPrepared } from "./models/prepare.ts";
 import { ROOT } from "./paths.ts";
 import { runCommand } from "./proc.ts";
 import { resultsToCsv } from "./results/csv.ts";
 import { ResultsLayout, writeFileAtomic } from "./results/layout.ts";
+import { ensureWritableDir } from "./results/writable.ts";
 import type { FrameworkResult } from "./results/schema.ts";
 import { renderSummary } from "./results/summary.ts";
 import { applyOverrides, newRunContext, runFramework } from "./run.ts";
@@ -87,7 +88,12 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const modelKey = opts.model ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
   const layout = new ResultsLayout(opts.results_dir);
+  // Every output path is proven writable before k6, the model or any server is touched.
+  if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
   if (opts.summary_only) return summaryOnly(opts, layout, modelKey);
+  ensureWritableDir(layout.root, "--results-dir");
+  // A user's dataset file is read now, not minutes into a fresh run; --seq-len's comes with the model.
+  if (opts.dataset !== undefined) checkDatasetFile(opts.dataset, "--dataset");
 
   const frameworks = selectFrameworks(config.servers, opts.frameworks);
   if (frameworks.length === 0) throw new UserError("no frameworks found under servers/");

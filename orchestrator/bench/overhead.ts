@@ -15,6 +15,7 @@ import { log } from "../log.ts";
 import { ensureModel, type PreparedModel } from "../models/prepare.ts";
 import { ROOT } from "../paths.ts";
 import { ResultsLayout } from "../results/layout.ts";
+import { ensureWritableDir } from "../results/writable.ts";
 import type { FrameworkResult } from "../results/schema.ts";
 import { applyOverrides, newRunContext, runFramework } from "../run.ts";
 import { ensureK6 } from "../toolchain/k6.ts";
@@ -80,6 +81,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
   // Batch 1 on both sides: the ceiling measures one text per call.
   const profile = applyOverrides(base, { ...opts, batch_size: 1 });
+  ensureWritableDir(opts.results_dir, "--results-dir");
   const k6 = await ensureK6(signal);
   const model = await ensureModel(modelKey, modelSpec);
   const run = newRunContext(

@@ -170,8 +170,16 @@ function converted(spec: FlagSpec, text: string): string | number {
   return Number(text);
 }
 
-/** zod's per-parse error map: a value outside a finite set names the set and the closest member. */
+/**
+ * zod's per-parse error map: a value outside a finite set names the set and the closest member; a
+ * value out of range says the bound and echoes the value.
+ */
 function choiceMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === "too_small" || issue.code === "too_big") {
+    if (typeof issue.input !== "number") return undefined;
+    const bound = issue.code === "too_small" ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
+    return `must be ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}, got ${issue.input}`;
+  }
   if (issue.code !== "invalid_value") return undefined;
   const allowed = issue.values.map(String);
   const hint = didYouMean(String(issue.input), allowed);

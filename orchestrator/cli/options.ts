@@ -34,7 +34,7 @@ export const CliOptions = z
       .meta({ placeholder: "file" })
       .describe("also write CSV (seed header first); optional file name, default <results-dir>/benchmark_results_<timestamp>.csv"),
     levels: z.array(positiveInt).min(1).optional().describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
-    duration_s: z.number().positive().optional().describe("override the profile's seconds of load per level"),
+    duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
     seq_len: z

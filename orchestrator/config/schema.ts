@@ -106,7 +106,7 @@ export const Profile = z
       .array(z.number().int().positive())
       .nonempty()
       .describe("virtual users (concurrent connections) per level, run in this order"),
-    duration_s: z.number().positive().describe("seconds of constant-VU load at each level"),
+    duration_s: z.number().int().min(1).describe("seconds of constant-VU load at each level (whole seconds, at least 1)"),
     batch_size: z.number().int().positive().default(1).describe("texts per /embed request"),
     warmup_requests: z.number().int().nonnegative().default(100).describe("requests sent and discarded before the first level"),
     pause_between_levels_s: z.number().nonnegative().default(1).describe("idle seconds between levels, so one level's tail does not leak into the next"),

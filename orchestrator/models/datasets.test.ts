@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
 import { test } from "node:test";
-import { resolveDataset, tokenDatasetPath } from "./datasets.ts";
+import { UserError } from "../errors.ts";
+import { checkDatasetFile, resolveDataset, tokenDatasetPath } from "./datasets.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "eb-datasets-"));
 mkdirSync(path.join(dir, "datasets"));
@@ -28,5 +29,16 @@ test("--dataset is checked for {texts: [strings]}", () => {
   assert.throws(() => resolveDataset(dir, undefined, bad), /--dataset: .*bad\.json: texts: expected a non-empty array/);
   writeFileSync(bad, "{not json");
   assert.throws(() => resolveDataset(dir, undefined, bad), /not valid JSON/);
-  assert.throws(() => resolveDataset(dir, 32, good), /exclude each other/);
+});
+
+test("a dataset that is null, a list or a number is one clear line, not a TypeError", () => {
+  const file = path.join(dir, "odd.json");
+  for (const [body, what] of [["null", "null"], ["[1]", "a list"], ["3", "number"]] as const) {
+    writeFileSync(file, body);
+    assert.throws(
+      () => checkDatasetFile(file, "--dataset"),
+      (err: Error) => err instanceof UserError && err.message === `--dataset: ${file}: expected an object {"texts": [...]}, got ${what}`,
+    );
+  }
+  assert.throws(() => checkDatasetFile(path.join(dir, "nope.json"), "--dataset"), /--dataset: .*nope\.json not found/);
 });

@@ -8,27 +8,37 @@ export function tokenDatasetPath(modelDir: string, seqLen: number): string {
   return path.join(modelDir, "datasets", `tokens-${seqLen}.json`);
 }
 
-/** The DATASET file for k6, checked to hold {"texts": [non-empty strings]}; undefined = k6's built-in texts. */
-export function resolveDataset(modelDir: string, seqLen: number | undefined, dataset: string | undefined): string | undefined {
-  if (seqLen !== undefined && dataset !== undefined) throw new UserError("--seq-len and --dataset exclude each other");
-  if (seqLen === undefined && dataset === undefined) return undefined;
-  const file = dataset !== undefined ? path.resolve(dataset) : tokenDatasetPath(modelDir, seqLen!);
-  const flag = dataset !== undefined ? "--dataset" : "--seq-len";
-  if (!existsSync(file)) {
-    throw new UserError(`${flag}: ${file} not found${dataset === undefined ? " (prepare the model again: npm run models -- prepare <model> --force)" : ""}`);
-  }
+/**
+ * Reads `file` as k6's DATASET and returns its texts: an object whose `texts` is a non-empty list of
+ * non-empty strings; anything else is one UserError line naming the flag, the file and what is wrong.
+ */
+export function checkDatasetFile(file: string, flag: string): { file: string; texts: string[]; tokens?: number; effective_tokens?: number } {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new UserError(`${flag}: ${abs} not found`);
   let body: unknown;
   try {
-    body = JSON.parse(readFileSync(file, "utf8"));
+    body = JSON.parse(readFileSync(abs, "utf8"));
   } catch (err) {
-    throw new UserError(`${flag}: ${file}: not valid JSON: ${(err as Error).message}`);
+    throw new UserError(`${flag}: ${abs}: not valid JSON: ${(err as Error).message}`);
   }
-  const texts = (body as { texts?: unknown }).texts;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new UserError(`${flag}: ${abs}: expected an object {"texts": [...]}, got ${body === null ? "null" : Array.isArray(body) ? "a list" : typeof body}`);
+  }
+  const { texts, tokens, effective_tokens } = body as { texts?: unknown; tokens?: number; effective_tokens?: number };
   if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string" && t.length > 0)) {
-    throw new UserError(`${flag}: ${file}: texts: expected a non-empty array of non-empty strings`);
+    throw new UserError(`${flag}: ${abs}: texts: expected a non-empty array of non-empty strings`);
   }
-  const meta = body as { tokens?: number; effective_tokens?: number };
-  const tokens = meta.tokens !== undefined ? `, ${meta.tokens} tokens each${meta.effective_tokens !== meta.tokens ? ` (truncated to ${meta.effective_tokens} by the model)` : ""}` : "";
-  log.step(`k6 texts: ${texts.length} from ${file}${tokens}`);
-  return file;
+  return { file: abs, texts: texts as string[], ...(tokens !== undefined ? { tokens } : {}), ...(effective_tokens !== undefined ? { effective_tokens } : {}) };
+}
+
+/** The DATASET file for k6, checked to hold {"texts": [non-empty strings]}; undefined = k6's built-in texts. */
+export function resolveDataset(modelDir: string, seqLen: number | undefined, dataset: string | undefined): string | undefined {
+  if (seqLen === undefined && dataset === undefined) return undefined;
+  const flag = dataset !== undefined ? "--dataset" : "--seq-len";
+  const file = dataset ?? tokenDatasetPath(modelDir, seqLen!);
+  if (dataset === undefined && !existsSync(file)) throw new UserError(`--seq-len: ${file} not found (prepare the model again: npm run models -- prepare <model> --force)`);
+  const d = checkDatasetFile(file, flag);
+  const tokens = d.tokens !== undefined ? `, ${d.tokens} tokens each${d.effective_tokens !== d.tokens ? ` (truncated to ${d.effective_tokens} by the model)` : ""}` : "";
+  log.step(`k6 texts: ${d.texts.length} from ${d.file}${tokens}`);
+  return d.file;
 }

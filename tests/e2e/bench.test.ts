@@ -138,3 +138,25 @@ test("bad input fails with a clear message", { timeout: 120_000 }, async () => {
   assert.equal(profile.code, 2);
   assert.match(profile.stderr, /unknown profile 'quik'; config\/benchmark\.yaml defines: quick, standard, full \(did you mean quick\?\)/);
 });
+
+test("bad output paths and dataset files are refused at once, before k6, the model or any server", { timeout: 120_000 }, async () => {
+  const nullDataset = path.join(tempDir("dataset"), "null.json");
+  writeFileSync(nullDataset, "null");
+  const cases: [string[], RegExp][] = [
+    [["--results-dir", "/proc/x"], /ERROR: --results-dir: \/proc\/x is on procfs, a kernel pseudo-filesystem; choose a normal folder\n$/],
+    [["--csv", "/proc/x/y.csv"], /ERROR: --csv: \/proc\/x is on procfs/],
+    [["--results-dir", "/sys/x"], /ERROR: --results-dir: \/sys\/x is on sysfs/],
+    [["--results-dir", `${nullDataset}/sub`], /is a file, not a folder\n$/],
+    [["--dataset", nullDataset], /ERROR: --dataset: .*null\.json: expected an object \{"texts": \[\.\.\.\]\}, got null\n$/],
+    [["--duration-s", "1e-9"], /ERROR: --duration-s: expected a whole number, got '1e-9'\n$/],
+    [["--duration-s", "0"], /ERROR: --duration-s: must be at least 1, got 0\n$/],
+  ];
+  for (const [args, message] of cases) {
+    const started = performance.now();
+    const r = await runCli(args, { timeoutMs: 60_000 });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
+    assert.ok(performance.now() - started < 30_000, `${args.join(" ")} answered at once`);
+  }
+});
