@@ -1,7 +1,9 @@
 // Runs one k6 level (one process per level, so each level has its own summary and client samples).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { freePort } from "./http.ts";
+import { LevelWatch, type LiveSample, type Stall } from "./levelwatch.ts";
 import { log } from "./log.ts";
 
 export interface K6LevelOptions {
@@ -16,6 +18,8 @@ export interface K6LevelOptions {
   requestTimeoutS: number;
   tags: { framework: string; model: string; run_id: string };
   summaryFile: string;
+  /** Everything k6 prints; the console gets it with repeated warnings collapsed. */
+  logFile: string;
   /** Also export k6's web dashboard (the former xk6-dashboard) as a self-contained HTML file here. */
   htmlReport?: string;
   /** Extra `k6 run` arguments (outputs such as --out influxdb=…). */
@@ -29,6 +33,10 @@ export interface K6LevelOptions {
 export interface K6LevelResult {
   exitCode: number;
   summary: unknown;
+  /** Windows with VUs active and no completed request (see levelwatch.ts). */
+  stalls: Stall[];
+  /** Why the level was ended before its duration, or null. */
+  endedEarly: string | null;
 }
 
 /** k6 exit codes that still come with a usable summary (0 = ok, 99 = thresholds crossed). */
@@ -57,7 +65,53 @@ export function webDashboardEnv(file: string, durationS: number): Record<string,
   };
 }
 
-export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
+/** k6's own warning lines, keyed by what repeats: the message without its time and error detail. */
+export function warningKind(line: string): string | null {
+  const m = /level=warning msg="([^"]+)"/.exec(line);
+  return m ? m[1]! : null;
+}
+
+/** Prints k6's output with each kind of warning shown once, then counted; `flush` reports the counts. */
+export class K6Console {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly write: (line: string) => void) {}
+
+  line(text: string): void {
+    const kind = warningKind(text);
+    if (kind === null) return this.write(text);
+    const n = (this.seen.get(kind) ?? 0) + 1;
+    this.seen.set(kind, n);
+    if (n === 1) this.write(`${text}  (repeats are counted, not shown)`);
+  }
+
+  flush(logFile: string): void {
+    for (const [kind, n] of this.seen) if (n > 1) this.write(`"${kind}" ×${n} (every one in ${logFile})`);
+    this.seen.clear();
+  }
+}
+
+async function getJson(url: string): Promise<Record<string, unknown> | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(400) });
+    return res.ok ? ((await res.json()) as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One LiveSample from k6's REST API, or null while it is not up (or already gone). */
+async function liveSample(api: string, t_ms: number): Promise<LiveSample | null> {
+  const attrs = (doc: Record<string, unknown> | null | undefined) => (doc?.["data"] as { attributes?: Record<string, unknown> } | undefined)?.attributes;
+  const sample = (doc: Record<string, unknown> | null | undefined) => (attrs(doc)?.["sample"] ?? {}) as Record<string, number>;
+  const [reqs, ok, dur, status] = await Promise.all(["metrics/http_reqs", "metrics/ok_requests", "metrics/http_req_duration", "status"].map((p) => getJson(`${api}/v1/${p}`)));
+  const vus = attrs(status)?.["vus"];
+  if (typeof vus !== "number") return null;
+  return { t_ms, requests: sample(reqs)["count"] ?? 0, ok: sample(ok)["count"] ?? 0, vus, median_ms: sample(dur)["med"] ?? 0 };
+}
+
+export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
+  const apiPort = await freePort();
   rmSync(o.summaryFile, { force: true });
   if (o.htmlReport) rmSync(o.htmlReport, { force: true });
   mkdirSync(path.dirname(o.summaryFile), { recursive: true });
@@ -66,9 +120,9 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
     "run",
     "--quiet",
     "--no-usage-report",
-    // k6's REST API would bind localhost:6565; a random port lets runs (and tests) overlap.
+    // k6's REST API, polled by the level watch; a free port lets runs (and tests) overlap.
     "--address",
-    "127.0.0.1:0",
+    `127.0.0.1:${apiPort}`,
     ...env("BASE_URL", o.baseUrl),
     ...env("CONCURRENCY", o.concurrency),
     ...env("DURATION", `${o.durationS}s`),
@@ -84,6 +138,11 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
     ...(o.extraArgs ?? []),
     o.script,
   ];
+  mkdirSync(path.dirname(o.logFile), { recursive: true });
+  const logStream = createWriteStream(o.logFile, { flags: "w" });
+  const terminal = new K6Console((line) => process.stderr.write(`    [k6] ${line}\n`));
+  const watch = new LevelWatch();
+  let endedEarly: string | null = null;
   return new Promise((resolve, reject) => {
     const child = spawn(o.k6, args, {
       env: { ...process.env, K6_NO_USAGE_REPORT: "true", ...(o.htmlReport ? webDashboardEnv(o.htmlReport, o.durationS) : {}) },
@@ -92,19 +151,35 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
     const interrupt = () => child.kill("SIGINT");
     o.signal?.addEventListener("abort", interrupt, { once: true });
     if (child.pid !== undefined) o.onStart?.(child.pid);
+    const startedAt = performance.now();
+    const poller = setInterval(() => {
+      void liveSample(`http://127.0.0.1:${apiPort}`, performance.now() - startedAt).then((s) => {
+        const reason = s && endedEarly === null ? watch.add(s) : null;
+        if (reason === null) return;
+        endedEarly = `${reason} at concurrency ${o.concurrency}`;
+        log.warn(`ending the level early: ${endedEarly}`);
+        child.kill("SIGINT");
+      });
+    }, 500);
     let tail = "";
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
+      logStream.write(chunk);
       tail = (tail + text).slice(-8192);
-      for (const line of text.split("\n")) if (line.trim()) process.stderr.write(`    [k6] ${line}\n`);
+      for (const line of text.split("\n")) if (line.trim()) terminal.line(line);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", (err) => reject(new Error(`cannot run k6 (${o.k6}): ${err.message}`)));
     child.on("close", (code, signal) => {
+      clearInterval(poller);
       o.signal?.removeEventListener("abort", interrupt);
+      terminal.flush(o.logFile);
+      logStream.end();
       const exitCode = code ?? 128;
-      if (!USABLE_EXIT.has(exitCode) || !existsSync(o.summaryFile)) {
+      // A level we ended ourselves still has k6's summary of what it measured.
+      const usable = USABLE_EXIT.has(exitCode) || (endedEarly !== null && existsSync(o.summaryFile));
+      if (!usable || !existsSync(o.summaryFile)) {
         const meaning = USABLE_EXIT.has(exitCode)
           ? `no summary at ${o.summaryFile}`
           : (K6_EXIT_MEANING[exitCode] ?? (signal ? `killed by ${signal}` : "failed"));
@@ -113,7 +188,7 @@ export function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
       }
       if (o.htmlReport && !existsSync(o.htmlReport)) log.warn(`k6 wrote no web-dashboard report at ${o.htmlReport}`);
       if (exitCode === 99) log.warn(`k6 thresholds crossed at concurrency ${o.concurrency} (error rate above ${o.maxErrorRate})`);
-      resolve({ exitCode, summary: JSON.parse(readFileSync(o.summaryFile, "utf8")) });
+      resolve({ exitCode, summary: JSON.parse(readFileSync(o.summaryFile, "utf8")), stalls: watch.stalls(), endedEarly });
     });
   });
 }

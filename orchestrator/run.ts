@@ -15,7 +15,7 @@ import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
 import { ROOT } from "./paths.ts";
 import { describeEnvironment } from "./results/environment.ts";
 import type { ResultsLayout } from "./results/layout.ts";
-import { scenarioFromSummary } from "./results/map.ts";
+import { completedRequests, scenarioFromSummary } from "./results/map.ts";
 import type { EnvironmentInfo, FrameworkResult, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
@@ -228,6 +228,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
       requestTimeoutS: run.limits.requestTimeoutS,
       tags: { framework: name, model: run.model.key, run_id: run.runId },
       summaryFile: files.summary,
+      logFile: files.log,
       htmlReport: run.k6Report ? files.report : undefined,
       extraArgs: run.observer?.k6Args(),
       onStart: (pid) => monitor.watch("client", pid),
@@ -238,6 +239,9 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
     resources = monitor.stop();
   }
   if (s.hasExited()) throw new Error(`server died during concurrency ${concurrency}\n${s.logTail()}`);
+  if (completedRequests(level.summary) === 0) {
+    throw new Error(`server stopped answering: no request completed in ${run.profile.duration_s} s at concurrency ${concurrency}`);
+  }
   const scenario = scenarioFromSummary(level.summary, {
     concurrency,
     batchSize: run.profile.batch_size,
@@ -245,10 +249,16 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
     startedAt,
     server: resources["server"]!,
     client: resources["client"] ?? { cpu_percent: 0, memory_mb: 0, memory_peak_mb: 0, samples: [] },
+    stalls: level.stalls,
+    endedEarly: level.endedEarly,
   });
   result.scenarios[scenario.scenario_name] = scenario;
   fw.save();
   await run.observer?.level(result, scenario, resources);
+  // The level stays on disk with its stalls, but a server that stopped answering is not benchmarked further.
+  const longest = Math.max(0, ...scenario.stalls.map((st) => st.duration_s));
+  if (longest > 0) throw new Error(`server stopped answering for ${longest} s at concurrency ${concurrency} (level saved, marked with its stalls)`);
+  if (scenario.ended_early) throw new Error(`level ended early: ${scenario.ended_early}`);
   log.step(
     `${name}: c=${concurrency}: ${scenario.throughput_qps.toFixed(1)} req/s, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
       `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent.toFixed(0)}%`,

@@ -14,6 +14,7 @@ test("every path of a run is under the results root, named after model, framewor
   assert.equal(layout.serverLog("m", "onnx-rust"), path.join(root, "m", "logs", "onnx-rust.log"));
   assert.deepEqual(layout.k6Files("m", "onnx-rust", 4), {
     summary: path.join(root, "m", "k6", "onnx-rust-c4.summary.json"),
+    log: path.join(root, "m", "k6", "onnx-rust-c4.log"),
     report: path.join(root, "m", "k6", "onnx-rust-c4.report.html"),
   });
   assert.equal(layout.csvFile(new Date("2026-11-30T09:05:07.123Z")), path.join(root, "benchmark_results_20261130_090507.csv"));

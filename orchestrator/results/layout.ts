@@ -34,10 +34,10 @@ export class ResultsLayout {
     return path.join(this.modelDir(model), "logs", `${framework}.log`);
   }
 
-  /** k6's files of one level: its JSON summary and, on request, its web-dashboard report. */
-  k6Files(model: string, framework: string, concurrency: number): { summary: string; report: string } {
+  /** k6's files of one level: its JSON summary, its full output and, on request, its web-dashboard report. */
+  k6Files(model: string, framework: string, concurrency: number): { summary: string; log: string; report: string } {
     const base = path.join(this.modelDir(model), "k6", `${framework}-c${concurrency}`);
-    return { summary: `${base}.summary.json`, report: `${base}.report.html` };
+    return { summary: `${base}.summary.json`, log: `${base}.log`, report: `${base}.report.html` };
   }
 
   /** benchmark_results_<YYYYMMDD>_<HHMMSS>.csv, the seed's name for a CSV export. */

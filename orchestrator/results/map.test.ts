@@ -3,13 +3,13 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { scenarioFromSummary } from "./map.ts";
+import { completedRequests, scenarioFromSummary } from "./map.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // A summary captured from a real k6 v1.8.1 run against onnx-python (concurrency 1, 10 s).
 const summary = JSON.parse(readFileSync(path.join(here, "../../tests/fixtures/k6-summary-c1.json"), "utf8"));
 const resources = { cpu_percent: 183.24, memory_mb: 205.44, memory_peak_mb: 207.1, samples: [] };
-const ctx = { concurrency: 1, batchSize: 1, k6ExitCode: 0, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 } };
+const ctx = { concurrency: 1, batchSize: 1, k6ExitCode: 0, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 }, stalls: [], endedEarly: null };
 
 test("maps k6 percentiles of successful requests to latency_ms", () => {
   const s = scenarioFromSummary(summary, ctx);
@@ -75,4 +75,17 @@ test("a level where every request failed has zero latencies, not NaN", () => {
 
 test("rejects a document that is not a k6 summary", () => {
   assert.throws(() => scenarioFromSummary({ metrics: {} }, ctx));
+});
+
+test("completedRequests: a summary without http_reqs (no request completed) counts 0, not a schema error", () => {
+  assert.equal(completedRequests(summary), summary.metrics.http_reqs.values.count);
+  assert.ok(completedRequests(summary) > 0);
+  assert.equal(completedRequests({ metrics: {}, state: { testRunDurationMs: 5000 } }), 0);
+  assert.equal(completedRequests(null), 0);
+});
+
+test("stalls and an early end are recorded with the level", () => {
+  const s = scenarioFromSummary(summary, { ...ctx, stalls: [{ start_s: 2.5, duration_s: 16 }], endedEarly: "every request failed for 3 s" });
+  assert.deepEqual(s.stalls, [{ start_s: 2.5, duration_s: 16 }]);
+  assert.equal(s.ended_early, "every request failed for 3 s");
 });

@@ -1,5 +1,6 @@
 // Maps a k6 handleSummary() document to one scenario of the standard result schema.
 import { z } from "zod";
+import type { Stall } from "../levelwatch.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import { ScenarioResult } from "./schema.ts";
 
@@ -23,6 +24,12 @@ export const K6Summary = z.object({
 });
 export type K6Summary = z.infer<typeof K6Summary>;
 
+/** Requests k6 completed in the level: 0 when its summary has none (k6 then omits http_reqs). */
+export function completedRequests(raw: unknown): number {
+  const count = (raw as { metrics?: { http_reqs?: { values?: { count?: unknown } } } } | null)?.metrics?.http_reqs?.values?.count;
+  return typeof count === "number" ? count : 0;
+}
+
 export interface LevelContext {
   concurrency: number;
   batchSize: number;
@@ -30,6 +37,8 @@ export interface LevelContext {
   startedAt: Date;
   server: ResourceSummary;
   client: ResourceSummary;
+  stalls: Stall[];
+  endedEarly: string | null;
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
@@ -81,5 +90,7 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
         : null,
     thresholds_ok: ctx.k6ExitCode === 0,
     started_at: ctx.startedAt.toISOString(),
+    stalls: ctx.stalls,
+    ended_early: ctx.endedEarly,
   });
 }

@@ -3,8 +3,10 @@
 import { z } from "zod";
 import { Language } from "../config/schema.ts";
 
-// 2: verification and model_load_time_ms (verify before benchmark). 3: dataset.
-export const RESULT_SCHEMA_VERSION = 3;
+// 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
+// stalls and ended_early; status skipped. Version 3 files still read (the new keys take their defaults).
+export const RESULT_SCHEMA_VERSION = 4;
+const READABLE_SCHEMA_VERSIONS = [3, RESULT_SCHEMA_VERSION] as const;
 
 export const LatencyStats = z
   .object({
@@ -45,6 +47,18 @@ export const ScenarioResult = z
       .describe("server-reported inference time (x-inference-time header), ms; null if the server sent none"),
     thresholds_ok: z.boolean().describe("k6 thresholds (http_req_failed) held"),
     started_at: z.string().describe("ISO-8601 time the level started"),
+    stalls: z
+      .array(
+        z
+          .object({
+            start_s: z.number().nonnegative().describe("seconds from the level's start to the last completion before the stall"),
+            duration_s: z.number().nonnegative().describe("seconds with VUs active and no completed request"),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("windows longer than max(2 s, 10x the median latency) in which the server completed no request; a level with one is not a clean measurement"),
+    ended_early: z.string().nullable().default(null).describe("why the level was ended before its duration (e.g. every request failing), or null"),
   })
   .strict();
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
@@ -81,7 +95,7 @@ export type Verification = z.infer<typeof Verification>;
 
 export const FrameworkResult = z
   .object({
-    schema_version: z.literal(RESULT_SCHEMA_VERSION),
+    schema_version: z.union(READABLE_SCHEMA_VERSIONS.map((v) => z.literal(v))),
     run_id: z.string(),
     framework: z.string(),
     runtime: z.string().describe("display name, e.g. ONNX Runtime"),
