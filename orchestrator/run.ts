@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { DiscoveredServer } from "./config/load.ts";
-import type { BenchmarkFile, ModelConfig, Profile } from "./config/schema.ts";
+import type { BenchmarkFile, ModelConfig, Profile, VerifyTolerances } from "./config/schema.ts";
 import { embedShapeProblem, requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
 import { startHealthyServer, type LaunchedServer } from "./launch/launcher.ts";
@@ -29,8 +29,8 @@ export interface RunLimits {
   requestTimeoutS: number;
   maxErrorRate: number;
   monitorIntervalMs: number;
-  /** Verify phase: cosine every probe embedding must reach against the reference. */
-  verifyMinCosine: number;
+  /** Verify phase: cosine every probe embedding must reach against the reference, by precision. */
+  verifyMinCosine: VerifyTolerances;
 }
 
 export function limitsFromBenchmark(b: BenchmarkFile): RunLimits {
@@ -175,7 +175,8 @@ async function firstInferencePhase(fw: FrameworkRun, s: LaunchedServer): Promise
 async function verifyPhase(fw: FrameworkRun, s: LaunchedServer, coldStartMs: number): Promise<void> {
   const { run, result } = fw;
   const probes = loadProbes(run.model.dir);
-  result.verification = await verifyServer(s.url, probes, { minCosine: run.limits.verifyMinCosine, timeoutMs: run.limits.requestTimeoutS * 1000 });
+  const precision = fw.server.manifest.precision;
+  result.verification = await verifyServer(s.url, probes, { minCosine: run.limits.verifyMinCosine[precision], precision, timeoutMs: run.limits.requestTimeoutS * 1000 });
   fw.save();
   if (!result.verification.passed) throw new Error(`verification failed, not benchmarked: ${result.verification.reason}`);
   // Only now is the first embedding known to be correct.

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import type { Precision } from "./config/schema.ts";
 import { requestJson, type JsonReply } from "./http.ts";
 import type { Verification } from "./results/schema.ts";
 
@@ -124,6 +125,8 @@ function vectorsOf(reply: JsonReply, label: string, problems: string[]): (number
 
 export interface VerifyOptions {
   minCosine: number;
+  /** Recorded with the result: the precision that chose minCosine. */
+  precision?: Precision;
   timeoutMs: number;
   /** Problems listed in the reason before it is cut short. */
   maxReasons?: number;
@@ -149,6 +152,7 @@ export async function verifyServer(url: string, probes: ProbeFile, opts: VerifyO
   return {
     passed: problems.length === 0,
     min_cosine_required: opts.minCosine,
+    ...(opts.precision ? { precision: opts.precision } : {}),
     min_cosine: cmp.min_cosine,
     max_norm_error: cmp.max_norm_error,
     probes: probes.texts.length,

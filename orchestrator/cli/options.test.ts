@@ -46,13 +46,20 @@ test("--csv takes an optional file name", () => {
 });
 
 test("numbers are converted and validated", () => {
-  const o = parseArgs(["--levels", "1", "4", "--duration-s", "2.5", "--threads", "2", "--warmup-requests=0"]);
+  const o = parseArgs(["--levels", "1", "4", "--duration-s", "2", "--threads", "2", "--warmup-requests=0"]);
   assert.deepEqual(o.levels, [1, 4]);
-  assert.equal(o.duration_s, 2.5);
+  assert.equal(o.duration_s, 2);
   assert.equal(o.threads, 2);
   assert.equal(o.warmup_requests, 0);
-  refused(["--levels", "0"], "--levels: Too small: expected number to be >0");
-  refused(["--duration-s", "abc"], "--duration-s: expected a number, got 'abc'");
+  refused(["--levels", "0"], "--levels: must be more than 0, got 0");
+  refused(["--warmup-requests", "-1"], "--warmup-requests: must be at least 0, got -1");
+});
+
+test("durations are whole seconds of at least 1 (k6 takes no fractions here)", () => {
+  refused(["--duration-s", "abc"], "--duration-s: expected a whole number, got 'abc'");
+  refused(["--duration-s", "1e-9"], "--duration-s: expected a whole number, got '1e-9'");
+  refused(["--duration-s", "2.5"], "--duration-s: expected a whole number, got '2.5'");
+  refused(["--duration-s", "0"], "--duration-s: must be at least 1, got 0");
 });
 
 test("a value that is not a whole number is echoed back (not 'expected number, received NaN')", () => {

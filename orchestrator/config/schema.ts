@@ -114,6 +114,22 @@ export const Profile = z
   .strict();
 export type Profile = z.infer<typeof Profile>;
 
+export const PRECISIONS = ["fp32", "fp16", "bf16", "int8"] as const;
+export const Precision = z.enum(PRECISIONS).describe("numeric precision the framework computes in; it sets the verify tolerance");
+export type Precision = z.infer<typeof Precision>;
+
+const cosine = z.number().min(-1).max(1);
+/**
+ * fp32: every fp32 framework here reaches >= 0.99996 on the probes, and a server adding 2 % relative
+ * noise to every vector scores about 0.9998, so 0.9999 passes the first and refuses the second.
+ * fp16/bf16 keep ~3 significant digits, int8 ~2: the tolerance loosens by a decade each.
+ */
+export const DEFAULT_VERIFY_TOLERANCES = { fp32: 0.9999, fp16: 0.999, bf16: 0.999, int8: 0.99 } as const;
+export const VerifyTolerances = z
+  .object({ fp32: cosine.default(0.9999), fp16: cosine.default(0.999), bf16: cosine.default(0.999), int8: cosine.default(0.99) })
+  .strict();
+export type VerifyTolerances = z.infer<typeof VerifyTolerances>;
+
 export const BenchmarkFile = z
   .object({
     default_model: modelKey.describe("model used when --model is not given"),
@@ -122,12 +138,9 @@ export const BenchmarkFile = z
     stop_timeout_s: z.number().positive().default(10).describe("seconds between SIGTERM and SIGKILL when stopping a server"),
     request_timeout_s: z.number().positive().default(60).describe("k6 per-request timeout in seconds"),
     max_error_rate: z.number().min(0).max(1).default(0.01).describe("k6 threshold on http_req_failed (fraction)"),
-    verify_min_cosine: z
-      .number()
-      .min(-1)
-      .max(1)
-      .default(0.999)
-      .describe("before load, every probe embedding must reach this cosine similarity with the reference (models/<key>/reference/probes.json)"),
+    verify_min_cosine: VerifyTolerances.default(DEFAULT_VERIFY_TOLERANCES).describe(
+      "before load, every probe embedding must reach this cosine similarity with the reference (models/<key>/reference/probes.json), by the framework's declared precision",
+    ),
     monitor_interval_ms: z.number().int().min(50).default(500).describe("CPU/RSS sampling period in milliseconds"),
     profiles: z
       .record(ProfileName, Profile)
@@ -209,6 +222,7 @@ export const ServerManifest = z
     language: Language,
     runtime: z.string().describe("inference library, e.g. onnxruntime"),
     model_format: ModelFormat,
+    precision: Precision,
     description: z.string(),
     requires: SystemRequirements.default({ apt: [], commands: [] }).describe("what the machine must have before prepare runs"),
     prepare: PrepareSpec,

@@ -1,7 +1,7 @@
 // The standard result schema (FrameworkResult, ScenarioResult): the keys the suite this project
 // replaces wrote keep their name and meaning; the additions (schema_version, run_id, status, environment, …) are documented below.
 import { z } from "zod";
-import { Language } from "../config/schema.ts";
+import { Language, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
 // stalls and ended_early; status skipped. Version 3 files still read (the new keys take their defaults).
@@ -82,7 +82,8 @@ export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;
 export const Verification = z
   .object({
     passed: z.boolean().describe("every probe embedding reached min_cosine_required against the reference, and had unit norm"),
-    min_cosine_required: z.number().describe("threshold from config/benchmark.yaml verify_min_cosine"),
+    min_cosine_required: z.number().describe("threshold used: config/benchmark.yaml verify_min_cosine for the framework's precision"),
+    precision: Precision.optional().describe("the framework's declared precision, which chose the threshold (absent in schema 3 files)"),
     min_cosine: z.number().nullable().describe("lowest cosine(server, reference) over every probe, sent one at a time and as one batch; null if no vector came back"),
     max_norm_error: z.number().nullable().describe("largest |‖v‖ − 1| of the returned (normalize: true) vectors; null if no vector came back"),
     probes: z.number().int().nonnegative().describe("probe texts compared"),

@@ -81,6 +81,7 @@ test("a server that crashes is reported and the run goes on to the next framewor
       "language: Python",
       "runtime: none",
       "model_format: onnx",
+      "precision: fp32",
       "description: exits with an error before it serves",
       "prepare: { kind: none }",
       "start:",

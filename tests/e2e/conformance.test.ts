@@ -106,7 +106,7 @@ for (const server of config.servers) {
       assert.equal(body.model, MODEL);
       const header = Number(r.headers.get("x-inference-time"));
       assert.ok(Number.isFinite(header) && header > 0, `x-inference-time ${r.headers.get("x-inference-time")}`);
-      const verification = await verifyServer(base, loadProbes(model.dir), { minCosine: config.benchmark.verify_min_cosine, timeoutMs: 60_000 });
+      const verification = await verifyServer(base, loadProbes(model.dir), { minCosine: config.benchmark.verify_min_cosine[m.precision], timeoutMs: 60_000 });
       assert.equal(verification.passed, true, verification.reason ?? "");
     });
 

@@ -22,12 +22,13 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   const wrong = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "wrong-pooling.json"), "utf8")));
   assert.equal(wrong.status, "failed");
   assert.match(wrong.failure ?? "", /^verification failed, not benchmarked: \d+ problem\(s\) vs the reference \(sentence-transformers/);
-  assert.match(wrong.failure ?? "", /one at a time: probe \d+ ".*": cosine 0\.\d+ < 0\.999/);
+  assert.match(wrong.failure ?? "", /one at a time: probe \d+ ".*": cosine 0\.\d+ < 0\.9999/);
   assert.deepEqual(wrong.scenarios, {}, "no load level ran");
   assert.equal(wrong.cold_start_ms, null, "no correct embedding ever came back");
   const v = wrong.verification!;
   assert.equal(v.passed, false);
-  assert.equal(v.min_cosine_required, 0.999);
+  assert.equal(v.min_cosine_required, 0.9999, "the fp32 tolerance");
+  assert.equal(v.precision, "fp32");
   assert.ok(v.min_cosine !== null && v.min_cosine < 0.99, `min cosine ${v.min_cosine}`);
   assert.ok(v.max_norm_error !== null && v.max_norm_error < 1e-3, "its vectors are unit length: only the reference catches it");
   // Every probe of the model's reference set (the model pipeline owns its size).
@@ -40,9 +41,26 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   const good = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-python.json"), "utf8")));
   assert.equal(good.status, "completed");
   assert.equal(good.verification?.passed, true);
-  assert.ok(good.verification!.min_cosine! >= 0.999, `min cosine ${good.verification!.min_cosine}`);
+  assert.ok(good.verification!.min_cosine! >= 0.9999, `min cosine ${good.verification!.min_cosine}`);
   assert.equal(good.verification!.reason, null);
   assert.ok(good.cold_start_ms !== null && good.model_load_time_ms !== null && good.cold_start_ms > good.model_load_time_ms);
   assert.ok(good.first_inference_ms !== null && good.first_inference_ms > 0);
   assert.deepEqual(Object.keys(good.scenarios), ["concurrency_1"]);
+});
+
+test("an fp32 server that adds 2 % noise to every vector is refused by the fp32 tolerance", { timeout: 1_800_000 }, async () => {
+  const dir = tempDir("noisy");
+  const run = await runCli(["--frameworks", "noisy-fp32", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir], {
+    env: { EMBEDDING_BENCH_EXTRA_SERVERS: path.join(ROOT, "tests", "fixtures", "servers") },
+  });
+  assert.equal(run.code, 1, run.stderr.slice(-3000));
+  const noisy = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "noisy-fp32.json"), "utf8")));
+  assert.equal(noisy.status, "failed");
+  assert.match(noisy.failure ?? "", /^verification failed, not benchmarked: .*< 0\.9999/);
+  const v = noisy.verification!;
+  assert.equal(v.precision, "fp32");
+  assert.equal(v.min_cosine_required, 0.9999);
+  // Close enough that the old single tolerance (0.999) let it through: only the fp32 one catches it.
+  assert.ok(v.min_cosine !== null && v.min_cosine > 0.999 && v.min_cosine < 0.9999, `min cosine ${v.min_cosine}`);
+  assert.deepEqual(noisy.scenarios, {});
 });
