@@ -5,6 +5,7 @@ import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type Discov
 import { CliOptions, helpText, parseArgs, profileLines } from "./cli/options.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
+import { allowedCpus, cpuSetsFromOption, describeCpuSets } from "./launch/cpus.ts";
 import { missingRequirements } from "./launch/system.ts";
 import { log } from "./log.ts";
 import { checkDatasetFile, resolveDataset } from "./models/datasets.ts";
@@ -92,6 +93,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
   if (opts.summary_only) return summaryOnly(opts, layout, modelKey);
   ensureWritableDir(layout.root, "--results-dir");
+  const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
   // A user's dataset file is read now, not minutes into a fresh run; --seq-len's comes with the model.
   if (opts.dataset !== undefined) checkDatasetFile(opts.dataset, "--dataset");
 
@@ -121,6 +123,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     layout,
     k6,
     benchmark: config.benchmark,
+    cpuSets,
     k6Report: opts.k6_report,
     signal,
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
@@ -129,7 +132,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   });
   log.step(
     `run ${run.runId}: ${frameworks.map((f) => f.manifest.name).join(", ")}; profile ${profileName} ` +
-      `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size})`,
+      `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size}); ${describeCpuSets(cpuSets)}`,
   );
   const results: FrameworkResult[] = [];
   for (const server of frameworks) {

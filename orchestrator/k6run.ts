@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "./http.ts";
+import { withAffinity } from "./launch/cpus.ts";
 import { LevelWatch, type LiveSample, type Stall } from "./levelwatch.ts";
 import { log } from "./log.ts";
 
@@ -28,6 +29,8 @@ export interface K6LevelOptions {
   onStart?: (pid: number) => void;
   /** Aborting it asks k6 to stop (SIGINT): k6 still writes the summary of what it measured. */
   signal?: AbortSignal;
+  /** CPUs k6 may use (kernel affinity); null or absent = every CPU. */
+  cpus?: readonly number[] | null;
 }
 
 export interface K6LevelResult {
@@ -144,7 +147,8 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
   const watch = new LevelWatch();
   let endedEarly: string | null = null;
   return new Promise((resolve, reject) => {
-    const child = spawn(o.k6, args, {
+    const [command, argv] = withAffinity(o.k6, args, o.cpus ?? null);
+    const child = spawn(command, argv, {
       env: { ...process.env, K6_NO_USAGE_REPORT: "true", ...(o.htmlReport ? webDashboardEnv(o.htmlReport, o.durationS) : {}) },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -7,6 +7,7 @@ import type { DiscoveredServer } from "./config/load.ts";
 import type { BenchmarkFile, ModelConfig, Profile, VerifyTolerances } from "./config/schema.ts";
 import { embedShapeProblem, requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
+import type { CpuSets } from "./launch/cpus.ts";
 import { startHealthyServer, type LaunchedServer } from "./launch/launcher.ts";
 import { FrameworkSkipped } from "./launch/system.ts";
 import { log } from "./log.ts";
@@ -59,6 +60,8 @@ export interface RunContext {
   limits: RunLimits;
   /** Passed to every server's threads variable when set; otherwise each server picks its default. */
   threads?: number;
+  /** Where the server and k6 run (kernel affinity), recorded in every result's environment. */
+  cpuSets: CpuSets;
   /** Save k6's web-dashboard HTML report of each level next to its summary. */
   k6Report: boolean;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
@@ -89,7 +92,7 @@ type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { 
 
 /** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
 export function newRunContext({ k6, benchmark, ...parts }: RunParts, idPrefix = ""): RunContext {
-  return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment: describeEnvironment(k6.version), limits: limitsFromBenchmark(benchmark) };
+  return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment: describeEnvironment(k6.version, parts.cpuSets), limits: limitsFromBenchmark(benchmark) };
 }
 
 /** The profile's levels, duration, batch and warmup, each replaced by its CLI override when given. */
@@ -147,7 +150,7 @@ async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
   const { run, server } = fw;
   const logFile = run.layout.serverLog(run.model.key, server.manifest.name);
   const launched = await startHealthyServer(
-    { server, modelDir: run.model.dir, logFile, signal: run.signal, ...(run.threads !== undefined ? { threads: run.threads } : {}) },
+    { server, modelDir: run.model.dir, logFile, signal: run.signal, cpus: run.cpuSets.server, ...(run.threads !== undefined ? { threads: run.threads } : {}) },
     { timeoutS: run.limits.healthTimeoutS },
     run.limits.stopTimeoutS,
   );
@@ -234,6 +237,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
       extraArgs: run.observer?.k6Args(),
       onStart: (pid) => monitor.watch("client", pid),
       signal: run.signal,
+      cpus: run.cpuSets.client,
       ...(run.datasetFile ? { extraEnv: { DATASET: run.datasetFile } } : {}),
     });
   } finally {

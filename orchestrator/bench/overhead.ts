@@ -10,6 +10,7 @@ import { generateTexts } from "../../k6/lib/texts.ts";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer } from "../config/load.ts";
 import { overheadHelpText, parseOverheadArgs } from "../cli/options.ts";
 import { runMain, type MainContext } from "../errors.ts";
+import { allowedCpus, cpuSetsFromOption } from "../launch/cpus.ts";
 import { runCeilingCommand } from "../launch/launcher.ts";
 import { log } from "../log.ts";
 import { ensureModel, type PreparedModel } from "../models/prepare.ts";
@@ -29,6 +30,8 @@ interface CeilingPlan {
   textsFile: string;
   durationS: number;
   threads?: number;
+  /** The server's CPUs: the ceiling runs where the server ran. */
+  cpus: number[] | null;
   signal: AbortSignal;
 }
 
@@ -56,6 +59,7 @@ async function overheadRow(server: DiscoveredServer, result: FrameworkResult, co
         concurrency,
         durationS: plan.durationS,
         signal: plan.signal,
+        cpus: plan.cpus,
         ...(plan.threads !== undefined ? { threads: plan.threads } : {}),
       });
       const ceiling = parseCeilingOutput(stdout, server.manifestPath);
@@ -82,6 +86,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   // Batch 1 on both sides: the ceiling measures one text per call.
   const profile = applyOverrides(base, { ...opts, batch_size: 1 });
   ensureWritableDir(opts.results_dir, "--results-dir");
+  const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
   const k6 = await ensureK6(signal);
   const model = await ensureModel(modelKey, modelSpec);
   const run = newRunContext(
@@ -93,6 +98,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
       layout: new ResultsLayout(opts.results_dir),
       k6,
       benchmark: config.benchmark,
+      cpuSets,
       k6Report: false,
       signal,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
@@ -105,7 +111,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const textsFile = path.join(layout.root, "texts.json");
   mkdirSync(layout.root, { recursive: true });
   writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(TEXT_POOL.count, TEXT_POOL.words) }));
-  const plan: CeilingPlan = { model, textsFile, durationS: profile.duration_s, signal, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) };
+  const plan: CeilingPlan = { model, textsFile, durationS: profile.duration_s, signal, cpus: cpuSets.server, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) };
   log.step(`overhead run ${runId}: ${servers.map((s) => s.manifest.name).join(", ")}; levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each`);
 
   const rows: OverheadRow[] = [];

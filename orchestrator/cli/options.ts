@@ -47,6 +47,15 @@ export const CliOptions = z
       .optional()
       .describe("JSON file {\"texts\": [...]} that k6 sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
     threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: each server's own choice"),
+    cpus: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .meta({ placeholder: "set" })
+      .describe(
+        "CPUs of the server and of k6, applied with the kernel's affinity: 'server=<list> client=<list>' (e.g. server=0-2 client=3), " +
+          "or 'shared' (both on every CPU); default: k6 on a quarter of the CPUs (at least one), the server on the rest (on 2 cores: one each)",
+      ),
     influx: z
       .string()
       .min(1)

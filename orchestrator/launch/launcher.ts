@@ -5,6 +5,7 @@
 import type { DiscoveredServer } from "../config/load.ts";
 import { freePort, requestJson, type JsonReply } from "../http.ts";
 import { runCommand } from "../proc.ts";
+import { withAffinity } from "./cpus.ts";
 import { prepareServer, substitute, type Vars } from "./prepare.ts";
 import { startProcess, type ServerProcess } from "./process.ts";
 
@@ -20,6 +21,8 @@ export interface LaunchRequest {
   threads?: number;
   /** Environment after the manifest's own (tests' settings, a broken MODEL_DIR, …). */
   env?: Record<string, string>;
+  /** CPUs the server's process tree may use (kernel affinity); null or absent = every CPU. */
+  cpus?: readonly number[] | null;
   signal?: AbortSignal;
 }
 
@@ -36,8 +39,9 @@ interface Launcher {
 const launchers = {
   process: {
     start(req, vars, port) {
-      const [command, ...args] = manifestCommand(req.server.manifest.start.command, vars);
-      return startProcess({ command: command!, args, cwd: req.server.dir, env: serverEnv(req, vars, port), logFile: req.logFile });
+      const [cmd, ...rest] = manifestCommand(req.server.manifest.start.command, vars);
+      const [command, args] = withAffinity(cmd!, rest, req.cpus ?? null);
+      return startProcess({ command, args, cwd: req.server.dir, env: serverEnv(req, vars, port), logFile: req.logFile });
     },
   },
 } satisfies Record<LauncherKind, Launcher>;
@@ -115,6 +119,8 @@ export interface CeilingRequest {
   durationS: number;
   threads?: number;
   env?: Record<string, string>;
+  /** The server's CPUs, so the in-process ceiling runs where the server ran. */
+  cpus?: readonly number[] | null;
   signal?: AbortSignal;
 }
 
@@ -127,8 +133,9 @@ export async function runCeilingCommand(req: CeilingRequest): Promise<string> {
   if (!ceiling) throw new Error(`${req.server.manifestPath}: no ceiling command`);
   const prepared = await prepareServer(req.server, req.modelDir, req.signal);
   const vars = { ...prepared, texts_file: req.textsFile, concurrency: String(req.concurrency), duration_s: String(req.durationS) };
-  const [cmd, ...args] = manifestCommand(ceiling.command, vars);
-  return runCommand(cmd!, args, { cwd: req.server.dir, env: manifestEnv(req.server, vars, req), ...(req.signal ? { signal: req.signal } : {}) });
+  const [cmd, ...rest] = manifestCommand(ceiling.command, vars);
+  const [command, args] = withAffinity(cmd!, rest, req.cpus ?? null);
+  return runCommand(command, args, { cwd: req.server.dir, env: manifestEnv(req.server, vars, req), ...(req.signal ? { signal: req.signal } : {}) });
 }
 
 /** launchServer, then waitForHealth; a server that never gets healthy is stopped before the error is thrown. */

@@ -75,6 +75,15 @@ export const EnvironmentInfo = z
     memory_total_mb: z.number().nonnegative(),
     k6_version: z.string(),
     node_version: z.string(),
+    cpu_sets: z
+      .object({
+        mode: z.enum(["split", "shared"]).describe("split: server and k6 pinned to separate CPUs; shared: both on every CPU"),
+        server: z.string().nullable().describe("the server's CPU list (kernel affinity), e.g. 0-2; null when shared"),
+        client: z.string().nullable().describe("k6's CPU list; null when shared"),
+      })
+      .strict()
+      .optional()
+      .describe("where the server and k6 ran (absent in schema 3 files)"),
   })
   .strict();
 export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;

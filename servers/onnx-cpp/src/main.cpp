@@ -4,6 +4,7 @@
 //   --ceiling --texts F --concurrency N --duration-s S   in-process throughput, one JSON line
 //   --tokenize F                                     token ids of F's {"texts": [...]}, as JSON (tests)
 #include <httplib.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <array>
@@ -40,7 +41,12 @@ struct Settings {
   int http_threads = 256;
 };
 
+// CPUs this process may run on (its affinity mask, which the suite sets to the server's CPU set),
+// not the host's count that std::thread::hardware_concurrency reports.
 int cpu_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }
