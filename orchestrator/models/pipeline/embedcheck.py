@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 # The text-tower definition the torch servers run lives with the servers; the pipeline exports it.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "servers" / "pycommon"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "servers" / "pycommon"))
 
 # The probe set every server is verified against (reference/probes.json): short, long past the
 # max length (truncation), multilingual, unicode/emoji, whitespace-only, repeated text.
