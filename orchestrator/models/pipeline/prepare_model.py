@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -77,6 +78,8 @@ class PrepareError(Exception):
 
 
 STARTED = time.time()
+# The preparation log inside the model folder; not in the manifest, since it is still being written.
+LOG_NAME = "prepare.log"
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -87,8 +90,32 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+# Where step lines go besides the log: the original stdout, once output_to_log() has redirected it.
+_console: TextIO | None = None
+
+
+def output_to_log(log_file: Path) -> None:
+    """Sends everything this process prints from now on to log_file, at the descriptor level.
+
+    The exporters and libraries write warnings from Python and from C++ (torch's W... lines), and
+    child processes inherit descriptors 1 and 2; redirecting the descriptors catches all of it. Only
+    the step lines of log() still reach the console.
+    """
+    global _console
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _console = os.fdopen(os.dup(1), "w", buffering=1)
+    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def log(msg: str) -> None:
-    print(f"[prepare {time.time() - STARTED:6.1f}s] {msg}", flush=True)
+    line = f"[prepare {time.time() - STARTED:6.1f}s] {msg}"
+    print(line, flush=True)
+    if _console is not None:
+        print(line, file=_console, flush=True)
 
 
 class Wrapper(torch.nn.Module):
@@ -498,7 +525,7 @@ def prepare(a: argparse.Namespace) -> None:
     log("datasets: texts of exactly 32, 128 and 512 tokens (the model's tokenizer)")
     write_datasets(out, spec["max_seq_length"])
 
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in ("manifest.json", ".prepared.json"))
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in ("manifest.json", ".prepared.json", LOG_NAME))
     manifest = {
         "model_key": a.key,
         "huggingface_id": spec["huggingface_id"],
@@ -517,7 +544,7 @@ def prepare(a: argparse.Namespace) -> None:
         "files": {str(p.relative_to(out)): {"sha256": sha256(p), "bytes": p.stat().st_size} for p in files},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    log(f"done in {time.time() - started:.1f} s: {out}")
+    log(f"done in {time.time() - started:.1f} s")
 
 
 def main() -> int:
@@ -533,11 +560,23 @@ def main() -> int:
     ap.add_argument(
         "--layers", type=int, help="synthetic: keep only the first N transformer layers (a labelled, smaller variant)"
     )
+    ap.add_argument("--log", help=f"write the libraries' output here (default: {LOG_NAME} in --out); the console gets the steps")
     a = ap.parse_args()
     if (a.source_dir is None) == (a.synthetic_config is None):
         ap.error("give exactly one of --source-dir and --synthetic-config")
     if a.synthetic_config is not None and a.tokenizer_dir is None:
         ap.error("--synthetic-config needs --tokenizer-dir")
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = Path(a.log) if a.log else out / LOG_NAME
+    output_to_log(log_file)
+    # openvino.convert_model sends usage telemetry (openvino-telemetry): from a pool of threads, each
+    # event in a child process. Forked from this process, which runs torch, onnxruntime and OpenVINO
+    # threads, such a child can inherit glibc's thread-local-storage bookkeeping half updated by another
+    # thread, and ld.so aborts it: "Inconsistency detected by ld.so: dl-tls.c: _dl_allocate_tls_init:
+    # Assertion `listp != NULL' failed!" (glibc 2.36, exit 127; the conversion itself went on). The
+    # forkserver starts every child from a fresh single-threaded process instead.
+    multiprocessing.set_start_method("forkserver")
     try:
         prepare(a)
     except PrepareError as err:
