@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,7 +36,6 @@ from embedcheck import (
     MIN_COSINE,
     PROBE_TEXTS,
     OnnxRunner,
-    OpenVinoRunner,
     embed,
     median_ms,
     min_cosine,
@@ -257,14 +257,18 @@ def optimise_onnx(model_dir: Path, serving: dict[str, Any], reference: np.ndarra
     return info
 
 
-def export_openvino(model_dir: Path) -> Path:
-    import openvino as ov
-
-    xml = model_dir / "openvino" / "model.xml"
-    xml.parent.mkdir(parents=True, exist_ok=True)
-    ov_model = ov.convert_model(str(model_dir / "onnx" / "model.onnx"))
-    ov.save_model(ov_model, str(xml), compress_to_fp16=False)
-    return xml
+def export_openvino(model_dir: Path) -> tuple[float, str]:
+    """Converts the ONNX graph to OpenVINO IR and checks it, in a process of its own (openvino_ir.py says
+    why); returns the IR's min cosine against the reference and the OpenVINO version. This process
+    never imports openvino."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "openvino.json"
+        script = Path(__file__).resolve().parent / "openvino_ir.py"
+        done = subprocess.run([sys.executable, str(script), "--model-dir", str(model_dir), "--result", str(result)], check=False)
+        if done.returncode != 0:
+            raise PrepareError(f"the OpenVINO conversion failed (exit {done.returncode}); its output is in the log")
+        report = json.loads(result.read_text())
+        return float(report["min_cosine"]), str(report["version"])
 
 
 def copy_tokenizer(src: Path, st_dir: Path, max_length: int) -> str:
@@ -406,12 +410,11 @@ def write_reference(out: Path, vectors: np.ndarray, synthetic: bool, kind: str |
     (ref_dir / "probes.json").write_text(json.dumps(body, ensure_ascii=False) + "\n")
 
 
-def tool_versions() -> dict[str, str]:
+def tool_versions(openvino_version: str) -> dict[str, str]:
     import huggingface_hub
     import onnx
     import onnxruntime
     import onnxscript
-    import openvino
     import sentence_transformers
     import tokenizers
     import transformers
@@ -424,7 +427,7 @@ def tool_versions() -> dict[str, str]:
         "onnx": onnx.__version__,
         "onnxscript": onnxscript.__version__,
         "onnxruntime": onnxruntime.__version__,
-        "openvino": openvino.__version__,
+        "openvino": openvino_version,
         "tokenizers": tokenizers.__version__,
         "huggingface_hub": huggingface_hub.__version__,
         "numpy": np.__version__,
@@ -518,8 +521,7 @@ def prepare(a: argparse.Namespace) -> None:
     log(f"optimised ONNX: {'kept' if optimised['kept'] else 'not kept: ' + optimised['reason']}")
 
     log("converting to OpenVINO IR (fp32)")
-    xml = export_openvino(out)
-    checks["openvino"] = min_cosine(embed(OpenVinoRunner(xml), out, serving, PROBE_TEXTS), reference)
+    checks["openvino"], openvino_version = export_openvino(out)
     check("OpenVINO IR", checks["openvino"])
 
     log("datasets: texts of exactly 32, 128 and 512 tokens (the model's tokenizer)")
@@ -538,7 +540,7 @@ def prepare(a: argparse.Namespace) -> None:
         "min_cosine_vs_torch": checks,
         "onnx_optimized": optimised,
         "probe_count": len(PROBE_TEXTS),
-        "tools": tool_versions(),
+        "tools": tool_versions(openvino_version),
         "prepared_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "prepare_seconds": round(time.time() - started, 1),
         "files": {str(p.relative_to(out)): {"sha256": sha256(p), "bytes": p.stat().st_size} for p in files},
@@ -570,13 +572,6 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     log_file = Path(a.log) if a.log else out / LOG_NAME
     output_to_log(log_file)
-    # openvino.convert_model sends usage telemetry (openvino-telemetry): from a pool of threads, each
-    # event in a child process. Forked from this process, which runs torch, onnxruntime and OpenVINO
-    # threads, such a child can inherit glibc's thread-local-storage bookkeeping half updated by another
-    # thread, and ld.so aborts it: "Inconsistency detected by ld.so: dl-tls.c: _dl_allocate_tls_init:
-    # Assertion `listp != NULL' failed!" (glibc 2.36, exit 127; the conversion itself went on). The
-    # forkserver starts every child from a fresh single-threaded process instead.
-    multiprocessing.set_start_method("forkserver")
     try:
         prepare(a)
     except PrepareError as err:
