@@ -14,6 +14,9 @@ import { hubFailureAdvice, parseHubOutput } from "./hub.ts";
 import { UserError } from "../errors.ts";
 
 const PREPARED = ".prepared.json";
+/** Written by prepare_model.py into the model folder (kept outside it when preparation fails). */
+const PREPARE_LOG = "prepare.log";
+const LOG_TAIL_LINES = 40;
 const PYTOOLS = path.join(ROOT, "orchestrator", "models", "pipeline");
 export const SYNTHETIC_CONFIG_DIR = path.join(ROOT, "config", "synthetic");
 
@@ -170,31 +173,44 @@ export async function ensureModel(key: string, spec: ModelConfig, opts: PrepareO
     return { key, dir, synthetic: existing.synthetic };
   }
   const variant: Variant = opts.variant ?? { kind: "weights" };
-  log.step(`preparing model ${key} into ${dir}${variant.kind === "synthetic" ? " with SYNTHETIC (seeded random) weights" : ""}`);
+  log.step(
+    `preparing model ${key} into ${dir}${variant.kind === "synthetic" ? " with SYNTHETIC (seeded random) weights" : ""}` +
+      ` (the libraries' output goes to ${path.join(dir, PREPARE_LOG)})`,
+  );
   const source =
     variant.kind === "synthetic" ? await syntheticSource(key, spec, variant) : await weightsSource(key, spec, variant.from, modelTools);
   const tools = await modelTools();
   const staging = `${dir}.preparing-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
+  const logFile = path.join(staging, PREPARE_LOG);
   const args = [
     path.join(PYTOOLS, "prepare_model.py"),
     "--key", key,
     "--spec", JSON.stringify(spec),
     "--source", source.label,
     "--out", staging,
+    "--log", logFile,
     ...source.args,
   ];
+  // The pipeline prints only its steps; the exporters' and libraries' output goes to the log.
   await runCommand(tools.python, args, {
     env: { ...process.env, HF_HUB_OFFLINE: "1", PYTHONUNBUFFERED: "1", HF_HUB_DISABLE_PROGRESS_BARS: "1", TQDM_DISABLE: "1" },
     stream: "  ",
   }).catch((err: Error) => {
+    const kept = `${dir}.prepare-failed.log`;
+    const hasLog = existsSync(logFile);
+    if (hasLog) renameSync(logFile, kept);
     rmSync(staging, { recursive: true, force: true });
-    throw new UserError(`preparing ${key} failed: ${err.message}`);
+    if (!hasLog) throw new UserError(`preparing ${key} failed: ${err.message}`);
+    const tail = readFileSync(kept, "utf8").trimEnd().split("\n").slice(-LOG_TAIL_LINES);
+    const status = /\(([^()]+)\)$/.exec(err.message.split("\n")[0]!)?.[1] ?? "failed";
+    throw new UserError(`preparing ${key} failed (${status}); the end of its log ${kept}:\n${tail.map((l) => `  ${l}`).join("\n")}`);
   });
   const marker: PreparedMarker = { base, variant };
   writeFileSync(path.join(staging, PREPARED), JSON.stringify(marker) + "\n");
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
+  rmSync(`${dir}.prepare-failed.log`, { force: true });
   return { key, dir, synthetic: variant.kind === "synthetic" };
 }
 

@@ -10,11 +10,8 @@ sys.path.insert(0, str(HERE.parent / "pycommon"))
 sys.path.insert(0, str(HERE))
 
 from embedserver.app import create_app, serve  # noqa: E402
-from embedserver.settings import Prefer  # noqa: E402
-from engine import load  # noqa: E402
+from engine import PREFER, load  # noqa: E402
 
-# One single-threaded worker per CPU: at batch 1 that beats one process using every CPU (README.md).
-PREFER: Prefer = "workers"
 app = create_app("onnx-python", "Python", load, prefer=PREFER)
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
@@ -178,6 +178,28 @@ test("a local folder the user names is the first source", { timeout: 1_800_000 }
   const mine = readJson<{ embeddings: number[][] }>(path.join(models, MODEL, "reference", "probes.json")).embeddings;
   const pypi = readJson<{ embeddings: number[][] }>(path.join(ROOT, "models", MODEL, "reference", "probes.json")).embeddings;
   mine.forEach((row, i) => assert.ok(row.reduce((s, x, j) => s + x * pypi[i]![j]!, 0) > 0.9999, `probe ${i}`));
+
+  // The console shows the steps; the exporters' and libraries' output (and the ld.so assertion that
+  // OpenVINO's forked telemetry senders hit) stays out of it, and the model's prepare.log has it.
+  assert.match(run.stderr, /\[prepare +[\d.]+s\] converting to OpenVINO IR/);
+  assert.doesNotMatch(run.stdout + run.stderr, /ld\.so|Warning|^\s*W\d{4} |\[torch\.onnx\]/m);
+  const prepLog = readFileSync(path.join(models, MODEL, "prepare.log"), "utf8");
+  assert.match(prepLog, /^\[torch\.onnx\] Translate the graph into ONNX/m);
+  assert.match(prepLog, /converting to OpenVINO IR/);
+  assert.doesNotMatch(prepLog, /ld\.so/);
+  assert.equal(manifest.files["prepare.log"], undefined);
+
+  // A failed preparation shows the end of its log and keeps it; the prepared folder stays as it was.
+  const broken = path.join(tempDir("local-broken"), "broken");
+  mkdirSync(broken);
+  cpSync(path.join(src, "config.json"), path.join(broken, "config.json"));
+  const failed = await runModels(["prepare", MODEL, "--from", broken], { EMBEDDING_BENCH_MODELS: models });
+  assert.equal(failed.code, 2);
+  const failedLog = path.join(models, `${MODEL}.prepare-failed.log`);
+  assert.ok(failed.stderr.includes(`the end of its log ${failedLog}:`), failed.stderr.slice(-2000));
+  assert.match(failed.stderr, /^ +\[prepare +[\d.]+s\] error: .*no model\.safetensors/m);
+  assert.match(readFileSync(failedLog, "utf8"), /no model\.safetensors/);
+  assert.equal(readJson<Manifest>(path.join(models, MODEL, "manifest.json")).source, `local:${src}`);
 
   const missing = await runModels(["prepare", MODEL, "--from", path.join(src, "nope")], { EMBEDDING_BENCH_MODELS: models });
   assert.equal(missing.code, 2);

@@ -3,6 +3,7 @@
 // on a shared socket kept each keep-alive connection on the process that accepted it: at 4 VUs on
 // 2 processes one ran at 93 % CPU and the other at 18 %.) Real servers, real model.
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
 import type { ServerProcess } from "../../orchestrator/launch/process.ts";
@@ -64,3 +65,43 @@ for (const name of ["onnx-python", "openvino", "pytorch"]) {
     });
   }
 }
+
+/** One request on its own TCP connection, so that PROCESSES uvicorn processes take turns accepting. */
+function fresh(url: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: body === undefined ? "GET" : "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("onnx-python PROCESSES=2: /metrics answers for every process", { timeout: 600_000 }, () => {
+  let proc: ServerProcess | undefined;
+  let base = "";
+  before(async () => {
+    const server = config.servers.find((s) => s.manifest.name === "onnx-python")!;
+    ({ base, proc } = await startServer(server, model, config.benchmark.health_timeout_s * 1000, { PROCESSES: "2", THREADS: "1", WORKERS: "1" }));
+  });
+  after(async () => {
+    if (proc) await proc.stop(config.benchmark.stop_timeout_s);
+  });
+
+  test("both processes answer, and each scrape counts the requests of both", async () => {
+    const requests = 16;
+    const answers = await Promise.all(Array.from({ length: requests }, (_, i) => fresh(`${base}/embed`, JSON.stringify({ texts: [`text ${i}`] }))));
+    assert.deepEqual(answers.map((a) => a.status), Array(requests).fill(200));
+    const pids = new Set<unknown>();
+    for (let i = 0; i < 16; i++) {
+      pids.add((JSON.parse((await fresh(`${base}/info`)).text) as Record<string, unknown>)["pid"]);
+      const metrics = (await fresh(`${base}/metrics`)).text;
+      assert.match(metrics, new RegExp(`^embed_requests_total\\{framework="onnx-python"\\} ${requests}\\.0$`, "m"), metrics.slice(0, 600));
+      assert.match(metrics, new RegExp(`^embed_inference_ms_count\\{framework="onnx-python"\\} ${requests}\\.0$`, "m"));
+    }
+    assert.equal(pids.size, 2, "/info was answered by both processes");
+  });
+});

@@ -20,10 +20,12 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -34,7 +36,6 @@ from embedcheck import (
     MIN_COSINE,
     PROBE_TEXTS,
     OnnxRunner,
-    OpenVinoRunner,
     embed,
     median_ms,
     min_cosine,
@@ -77,6 +78,8 @@ class PrepareError(Exception):
 
 
 STARTED = time.time()
+# The preparation log inside the model folder; not in the manifest, since it is still being written.
+LOG_NAME = "prepare.log"
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -87,8 +90,32 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+# Where step lines go besides the log: the original stdout, once output_to_log() has redirected it.
+_console: TextIO | None = None
+
+
+def output_to_log(log_file: Path) -> None:
+    """Sends everything this process prints from now on to log_file, at the descriptor level.
+
+    The exporters and libraries write warnings from Python and from C++ (torch's W... lines), and
+    child processes inherit descriptors 1 and 2; redirecting the descriptors catches all of it. Only
+    the step lines of log() still reach the console.
+    """
+    global _console
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _console = os.fdopen(os.dup(1), "w", buffering=1)
+    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def log(msg: str) -> None:
-    print(f"[prepare {time.time() - STARTED:6.1f}s] {msg}", flush=True)
+    line = f"[prepare {time.time() - STARTED:6.1f}s] {msg}"
+    print(line, flush=True)
+    if _console is not None:
+        print(line, file=_console, flush=True)
 
 
 class Wrapper(torch.nn.Module):
@@ -230,14 +257,18 @@ def optimise_onnx(model_dir: Path, serving: dict[str, Any], reference: np.ndarra
     return info
 
 
-def export_openvino(model_dir: Path) -> Path:
-    import openvino as ov
-
-    xml = model_dir / "openvino" / "model.xml"
-    xml.parent.mkdir(parents=True, exist_ok=True)
-    ov_model = ov.convert_model(str(model_dir / "onnx" / "model.onnx"))
-    ov.save_model(ov_model, str(xml), compress_to_fp16=False)
-    return xml
+def export_openvino(model_dir: Path) -> tuple[float, str]:
+    """Converts the ONNX graph to OpenVINO IR and checks it, in a process of its own (openvino_ir.py says
+    why); returns the IR's min cosine against the reference and the OpenVINO version. This process
+    never imports openvino."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "openvino.json"
+        script = Path(__file__).resolve().parent / "openvino_ir.py"
+        done = subprocess.run([sys.executable, str(script), "--model-dir", str(model_dir), "--result", str(result)], check=False)
+        if done.returncode != 0:
+            raise PrepareError(f"the OpenVINO conversion failed (exit {done.returncode}); its output is in the log")
+        report = json.loads(result.read_text())
+        return float(report["min_cosine"]), str(report["version"])
 
 
 def copy_tokenizer(src: Path, st_dir: Path, max_length: int) -> str:
@@ -379,12 +410,11 @@ def write_reference(out: Path, vectors: np.ndarray, synthetic: bool, kind: str |
     (ref_dir / "probes.json").write_text(json.dumps(body, ensure_ascii=False) + "\n")
 
 
-def tool_versions() -> dict[str, str]:
+def tool_versions(openvino_version: str) -> dict[str, str]:
     import huggingface_hub
     import onnx
     import onnxruntime
     import onnxscript
-    import openvino
     import sentence_transformers
     import tokenizers
     import transformers
@@ -397,7 +427,7 @@ def tool_versions() -> dict[str, str]:
         "onnx": onnx.__version__,
         "onnxscript": onnxscript.__version__,
         "onnxruntime": onnxruntime.__version__,
-        "openvino": openvino.__version__,
+        "openvino": openvino_version,
         "tokenizers": tokenizers.__version__,
         "huggingface_hub": huggingface_hub.__version__,
         "numpy": np.__version__,
@@ -491,14 +521,13 @@ def prepare(a: argparse.Namespace) -> None:
     log(f"optimised ONNX: {'kept' if optimised['kept'] else 'not kept: ' + optimised['reason']}")
 
     log("converting to OpenVINO IR (fp32)")
-    xml = export_openvino(out)
-    checks["openvino"] = min_cosine(embed(OpenVinoRunner(xml), out, serving, PROBE_TEXTS), reference)
+    checks["openvino"], openvino_version = export_openvino(out)
     check("OpenVINO IR", checks["openvino"])
 
     log("datasets: texts of exactly 32, 128 and 512 tokens (the model's tokenizer)")
     write_datasets(out, spec["max_seq_length"])
 
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in ("manifest.json", ".prepared.json"))
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in ("manifest.json", ".prepared.json", LOG_NAME))
     manifest = {
         "model_key": a.key,
         "huggingface_id": spec["huggingface_id"],
@@ -511,13 +540,13 @@ def prepare(a: argparse.Namespace) -> None:
         "min_cosine_vs_torch": checks,
         "onnx_optimized": optimised,
         "probe_count": len(PROBE_TEXTS),
-        "tools": tool_versions(),
+        "tools": tool_versions(openvino_version),
         "prepared_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "prepare_seconds": round(time.time() - started, 1),
         "files": {str(p.relative_to(out)): {"sha256": sha256(p), "bytes": p.stat().st_size} for p in files},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    log(f"done in {time.time() - started:.1f} s: {out}")
+    log(f"done in {time.time() - started:.1f} s")
 
 
 def main() -> int:
@@ -533,11 +562,16 @@ def main() -> int:
     ap.add_argument(
         "--layers", type=int, help="synthetic: keep only the first N transformer layers (a labelled, smaller variant)"
     )
+    ap.add_argument("--log", help=f"write the libraries' output here (default: {LOG_NAME} in --out); the console gets the steps")
     a = ap.parse_args()
     if (a.source_dir is None) == (a.synthetic_config is None):
         ap.error("give exactly one of --source-dir and --synthetic-config")
     if a.synthetic_config is not None and a.tokenizer_dir is None:
         ap.error("--synthetic-config needs --tokenizer-dir")
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = Path(a.log) if a.log else out / LOG_NAME
+    output_to_log(log_file)
     try:
         prepare(a)
     except PrepareError as err:

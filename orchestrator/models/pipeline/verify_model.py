@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -75,6 +76,9 @@ def main() -> int:
     ap.add_argument("--model-dir", required=True, type=Path)
     ap.add_argument("--no-torch", action="store_true", help="skip re-running the sentence-transformers model")
     a = ap.parse_args()
+    # Before openvino is imported: its telemetry's child processes must not be forks of this
+    # multi-threaded process (openvino_ir.py explains). This module imports torch only when it runs it.
+    multiprocessing.set_start_method("forkserver")
     report = verify(a.model_dir, not a.no_torch)
     print(json.dumps(report), flush=True)
     return 0 if report["ok"] else 1

@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .metrics import Metrics
+from .metrics import CONTENT_TYPE, MULTIPROC_DIR_ENV, Metrics
 from .runner import DynamicBatcher, QueueFull, Runner, SerialRunner
 from .settings import BatchingSettings, Prefer, ServingConfig, Settings, available_cpus
 
@@ -227,7 +227,7 @@ def create_app(
 
     @app.get("/metrics")
     async def prometheus() -> Response:
-        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     @app.post("/embed")
     async def embed_route(request: Request) -> Response:
@@ -286,6 +286,11 @@ def serve(import_string: str, app_dir: str, prefer: Prefer) -> None:
     settings = Settings.from_env(prefer)
     ready_dir = tempfile.mkdtemp(prefix="embedserver-ready-") if settings.processes > 1 else ""
     os.environ[READY_DIR_ENV] = ready_dir
+    # Every process writes its metrics here and any of them answers /metrics with the sum (metrics.py).
+    # uvicorn spawns its processes fresh, so they import prometheus_client with this variable set.
+    metrics_dir = tempfile.mkdtemp(prefix="embedserver-metrics-") if settings.processes > 1 else ""
+    if metrics_dir:
+        os.environ[MULTIPROC_DIR_ENV] = metrics_dir
     try:
         uvicorn.run(
             import_string,
@@ -300,5 +305,6 @@ def serve(import_string: str, app_dir: str, prefer: Prefer) -> None:
             timeout_worker_healthcheck=120,
         )
     finally:
-        if ready_dir:
-            shutil.rmtree(ready_dir, ignore_errors=True)
+        for folder in (ready_dir, metrics_dir):
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
