@@ -16,7 +16,7 @@ import { resultsToCsv } from "./results/csv.ts";
 import { ResultsLayout, writeFileAtomic } from "./results/layout.ts";
 import { ensureWritableDir } from "./results/writable.ts";
 import type { FrameworkResult } from "./results/schema.ts";
-import { renderSummary } from "./results/summary.ts";
+import { mixedProvenance, renderSummary } from "./results/summary.ts";
 import { applyOverrides, newRunContext, runFramework } from "./run.ts";
 import { describeK6, ensureK6 } from "./toolchain/k6.ts";
 
@@ -55,7 +55,7 @@ function printList(config: SuiteConfig): void {
 
 function summaryOnly(opts: CliOptions, layout: ResultsLayout, modelKey: string): number {
   const { results, problems } = layout.loadResults(modelKey);
-  for (const p of problems) log.warn(p);
+  for (const p of [...problems, ...mixedProvenance(results)]) log.warn(p);
   if (results.length === 0) {
     log.error(`no results for ${modelKey} in ${layout.root}`);
     return 1;
@@ -123,6 +123,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     layout,
     k6,
     benchmark: config.benchmark,
+    argv,
     cpuSets,
     k6Report: opts.k6_report,
     signal,

@@ -14,7 +14,7 @@ import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
 import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
 import { ROOT } from "./paths.ts";
-import { describeEnvironment } from "./results/environment.ts";
+import { atFinish, describeEnvironment } from "./results/environment.ts";
 import type { ResultsLayout } from "./results/layout.ts";
 import { completedRequests, scenarioFromSummary } from "./results/map.ts";
 import type { EnvironmentInfo, FrameworkResult, ScenarioResult } from "./results/schema.ts";
@@ -88,11 +88,14 @@ export function newRunId(prefix = ""): string {
   return `${prefix}${t}-${randomBytes(2).toString("hex")}`;
 }
 
-type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { k6: K6Binary; benchmark: BenchmarkFile };
+type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { k6: K6Binary; benchmark: BenchmarkFile; argv: readonly string[] };
 
 /** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
-export function newRunContext({ k6, benchmark, ...parts }: RunParts, idPrefix = ""): RunContext {
-  return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment: describeEnvironment(k6.version, parts.cpuSets), limits: limitsFromBenchmark(benchmark) };
+export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPrefix = ""): RunContext {
+  const limits = limitsFromBenchmark(benchmark);
+  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null };
+  const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
+  return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
 }
 
 /** The profile's levels, duration, batch and warmup, each replaced by its CLI override when given. */
@@ -305,6 +308,7 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
   } finally {
     await fw.launched?.stop(run.limits.stopTimeoutS);
     result.finished_at = new Date().toISOString();
+    result.environment = atFinish(result.environment);
     fw.save();
     await run.observer?.finished(result);
   }

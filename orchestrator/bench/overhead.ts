@@ -98,6 +98,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
       layout: new ResultsLayout(opts.results_dir),
       k6,
       benchmark: config.benchmark,
+      argv,
       cpuSets,
       k6Report: false,
       signal,

@@ -84,6 +84,15 @@ export const EnvironmentInfo = z
       .strict()
       .optional()
       .describe("where the server and k6 ran (absent in schema 3 files)"),
+    cpu_flags: z.array(z.string()).optional().describe("the CPU's SIMD/matrix extensions that inference kernels use (avx2, avx512f, amx_tile, …)"),
+    kernel: z.string().optional(),
+    cpu_governor: z.string().nullable().optional().describe("cpufreq scaling governor of CPU 0; null where the machine does not expose it"),
+    git_commit: z.string().nullable().optional().describe("the suite's commit; null outside a git checkout"),
+    git_dirty: z.boolean().nullable().optional().describe("tracked files differed from the commit"),
+    argv: z.array(z.string()).optional().describe("the command-line arguments as given"),
+    config_hash: z.string().optional().describe("hash of the effective configuration (profile after overrides, limits, CPU sets, model)"),
+    load_average_start: z.array(z.number()).optional().describe("1, 5 and 15 min load average when the run started"),
+    load_average_end: z.array(z.number()).optional().describe("1, 5 and 15 min load average when this framework finished"),
   })
   .strict();
 export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;

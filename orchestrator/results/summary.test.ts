@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
-import { renderSummary } from "./summary.ts";
+import { mixedProvenance, renderSummary } from "./summary.ts";
 
 test("the summary has a framework row and a row per level", () => {
   const out = renderSummary("all-MiniLM-L6-v2", [sampleResult()]);
@@ -18,4 +18,22 @@ test("synthetic weights and failures are called out", () => {
   assert.match(out, /SYNTHETIC WEIGHTS/);
   assert.match(out, /candle\s+failed/);
   assert.match(out, /Failures:\n  candle: server exited/);
+});
+
+test("mixedProvenance warns when results come from different commits, machines or CPU sets", () => {
+  const a = sampleResult();
+  const env = { ...a.environment, git_commit: "abc", git_dirty: false, cpu_sets: { mode: "split" as const, server: "0", client: "1" } };
+  const same = [
+    { ...a, framework: "x", environment: env },
+    { ...a, framework: "y", environment: env },
+  ];
+  assert.deepEqual(mixedProvenance(same), []);
+  const mixed = [
+    { ...a, framework: "x", environment: env },
+    { ...a, framework: "y", environment: { ...env, git_commit: "def", git_dirty: true, cpu_sets: { mode: "shared" as const, server: null, client: null } } },
+  ];
+  assert.deepEqual(mixedProvenance(mixed), [
+    "these results come from different commits: x: abc; y: def (dirty)",
+    "these results come from different CPU sets: x: split server=0 client=1; y: shared server=all client=all",
+  ]);
 });

@@ -59,3 +59,21 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     rule,
   ].join("\n");
 }
+
+/**
+ * Warnings for results that should not be compared as one table: measured from different commits,
+ * on different machines, or with different CPU sets. One line per differing property.
+ */
+export function mixedProvenance(results: readonly FrameworkResult[]): string[] {
+  const props: [string, (r: FrameworkResult) => string][] = [
+    ["commits", (r) => `${r.environment.git_commit ?? "unknown"}${r.environment.git_dirty ? " (dirty)" : ""}`],
+    ["machines", (r) => `${r.environment.hostname} (${r.environment.cpu_model}, ${r.environment.cpu_count} CPUs)`],
+    ["CPU sets", (r) => (r.environment.cpu_sets ? `${r.environment.cpu_sets.mode} server=${r.environment.cpu_sets.server ?? "all"} client=${r.environment.cpu_sets.client ?? "all"}` : "not recorded")],
+  ];
+  return props.flatMap(([what, key]) => {
+    const groups = new Map<string, string[]>();
+    for (const r of results) groups.set(key(r), [...(groups.get(key(r)) ?? []), r.framework]);
+    if (groups.size < 2) return [];
+    return [`these results come from different ${what}: ${[...groups].map(([k, fws]) => `${fws.join(", ")}: ${k}`).join("; ")}`];
+  });
+}
