@@ -58,13 +58,15 @@ export function aptInstallCommand(packages: readonly string[], asRoot: boolean):
 let aptUpdated = false;
 export async function aptInstall(packages: readonly string[], signal?: AbortSignal): Promise<void> {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  // Another apt (unattended upgrades, a parallel run) may hold the lock: wait for it rather than fail.
+  const lock = ["-o", "DPkg::Lock::Timeout=300"];
   if (!aptUpdated) {
     log.step("apt-get update");
-    await runCommand("apt-get", ["update", "-q"], { env, stream: "  [apt] ", signal });
+    await runCommand("apt-get", [...lock, "update", "-q"], { env, stream: "  [apt] ", signal });
     aptUpdated = true;
   }
   log.step(`apt-get install ${packages.join(" ")}`);
-  await runCommand("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages], { env, stream: "  [apt] ", signal });
+  await runCommand("apt-get", [...lock, "install", "-y", "-q", "--no-install-recommends", ...packages], { env, stream: "  [apt] ", signal });
 }
 
 export type RequirementsPlan = { install: string[] } | { skip: string } | { ok: true };
