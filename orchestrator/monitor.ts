@@ -44,6 +44,19 @@ function readAllStats(): ProcStat[] {
   return stats;
 }
 
+/** Busy and total CPU ticks of the whole machine, from the aggregate line of /proc/stat. */
+export function parseMachineStat(text: string): { busy: number; total: number } {
+  const fields = (/^cpu\s+(.*)$/m.exec(text)?.[1] ?? "").trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+function readMachineStat(): { busy: number; total: number; at: number } {
+  return { ...parseMachineStat(readFileSync("/proc/stat", "utf8")), at: Date.now() };
+}
+
 /** The root and all its descendants (uvicorn workers, ORT helper processes, …). */
 export function treeOf(rootPid: number, stats: readonly ProcStat[]): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
@@ -91,14 +104,25 @@ export class ResourceMonitor {
   private readonly last = new Map<string, TreeReading>();
   private readonly samples = new Map<string, ResourceSample[]>();
   private timer: NodeJS.Timeout | undefined;
+  private machineStart: { busy: number; total: number; at: number } | undefined;
+  private machineEnd: { busy: number; total: number; at: number } | undefined;
 
   constructor(private readonly intervalMs: number) {}
+
+  /** Every process's CPU between start and stop (100 = one core), for the noisy-machine flag. */
+  machineCpuPercent(): number {
+    const a = this.machineStart;
+    const b = this.machineEnd;
+    if (!a || !b || b.at <= a.at) return 0;
+    return ((b.busy - a.busy) / CLK_TCK / ((b.at - a.at) / 1000)) * 100;
+  }
 
   watch(name: string, pid: number): void {
     this.roots.set(name, pid);
   }
 
   start(): void {
+    this.machineStart = readMachineStat();
     this.tick();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
   }
@@ -130,6 +154,7 @@ export class ResourceMonitor {
   stop(): Record<string, ResourceSummary> {
     if (this.timer) clearInterval(this.timer);
     this.tick();
+    this.machineEnd = readMachineStat();
     const out: Record<string, ResourceSummary> = {};
     for (const name of this.roots.keys()) {
       const a = this.first.get(name);

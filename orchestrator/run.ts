@@ -7,7 +7,7 @@ import type { DiscoveredServer } from "./config/load.ts";
 import type { BenchmarkFile, ModelConfig, Profile, VerifyTolerances } from "./config/schema.ts";
 import { embedShapeProblem, requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
-import type { CpuSets } from "./launch/cpus.ts";
+import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
 import { startHealthyServer, type LaunchedServer } from "./launch/launcher.ts";
 import { FrameworkSkipped } from "./launch/system.ts";
 import { log } from "./log.ts";
@@ -259,6 +259,8 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
     client: resources["client"] ?? { cpu_percent: 0, memory_mb: 0, memory_peak_mb: 0, samples: [] },
     stalls: level.stalls,
     endedEarly: level.endedEarly,
+    clientCpus: (run.cpuSets.client ?? allowedCpus()).length,
+    machineCpuPercent: monitor.machineCpuPercent(),
   });
   result.scenarios[scenario.scenario_name] = scenario;
   fw.save();

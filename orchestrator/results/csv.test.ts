@@ -22,8 +22,24 @@ test("one row per level, sorted by concurrency, with the level's figures", () =>
   assert.deepEqual(c1.slice(0, 14), ["2026-11-23 11:47:07", "all-MiniLM-L6-v2", "ONNX Runtime", "Python", "1", "145", "6.1", "7.8", "8.7", "12.6", "183.2", "205.4", "10", "43.7"].map(String));
   assert.equal(c4[4], "4");
   assert.equal(c4[5], "163.8");
-  assert.equal(c1.at(-3), "false", "synthetic_weights is written as true/false");
-  assert.equal(c1.at(-1), "builtin");
+  const header = lines[0]!.split(",");
+  const col = (row: string[], name: string) => row[header.indexOf(name)];
+  assert.equal(col(c1, "synthetic_weights"), "false", "synthetic_weights is written as true/false");
+  assert.equal(col(c1, "dataset"), "builtin");
+});
+
+test("the validity flags follow the seed's columns; a level without them (schema 3) leaves them empty", () => {
+  const r = sampleResult();
+  const [c1, c4] = [r.scenarios["concurrency_1"]!, r.scenarios["concurrency_4"]!];
+  c1.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: true, noisy: false, other_cpu_percent: 3.5, stalled: false };
+  delete c4.validity;
+  const lines = resultsToCsv([r]).trim().split("\n");
+  const header = lines[0]!.split(",");
+  const flags = ["p99_enough_samples", "p999_enough_samples", "client_bound", "noisy", "other_cpu_percent", "stalled"];
+  assert.deepEqual(header.slice(-flags.length), flags);
+  assert.ok(header.indexOf("p99_enough_samples") > SEED_CSV_HEADER.length);
+  assert.deepEqual(lines[1]!.split(",").slice(-flags.length), ["true", "false", "true", "false", "3.5", "false"]);
+  assert.deepEqual(lines[2]!.split(",").slice(-flags.length), ["", "", "", "", "", ""]);
 });
 
 test("values with commas are quoted", () => {

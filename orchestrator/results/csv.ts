@@ -32,6 +32,12 @@ export const EXTRA_CSV_COLUMNS = [
   "synthetic_weights",
   "run_id",
   "dataset",
+  "p99_enough_samples",
+  "p999_enough_samples",
+  "client_bound",
+  "noisy",
+  "other_cpu_percent",
+  "stalled",
 ] as const;
 
 /** "2024-11-28 15:30:45" in UTC, the seed's timestamp format. */
@@ -71,6 +77,9 @@ export function resultsToCsv(results: readonly FrameworkResult[]): string {
         r.synthetic_weights,
         r.run_id,
         r.dataset,
+        ...(s.validity
+          ? [s.validity.p99_enough_samples, s.validity.p999_enough_samples, s.validity.client_bound, s.validity.noisy, s.validity.other_cpu_percent, s.validity.stalled]
+          : ["", "", "", "", "", ""]),
       ]);
     }
   }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Stall } from "../levelwatch.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import { ScenarioResult } from "./schema.ts";
+import { levelValidity } from "./validity.ts";
 
 const Trend = z.object({ type: z.literal("trend"), values: z.record(z.string(), z.number()) });
 const Counter = z.object({ type: z.literal("counter"), values: z.object({ count: z.number() }).loose() });
@@ -39,6 +40,10 @@ export interface LevelContext {
   client: ResourceSummary;
   stalls: Stall[];
   endedEarly: string | null;
+  /** CPUs k6 may use, for the client-bound flag. */
+  clientCpus: number;
+  /** Every process's CPU over the level (100 = one core), for the noisy flag. */
+  machineCpuPercent: number;
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
@@ -92,5 +97,13 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
     started_at: ctx.startedAt.toISOString(),
     stalls: ctx.stalls,
     ended_early: ctx.endedEarly,
+    validity: levelValidity({
+      okRequests: ok,
+      clientCpuPercent: ctx.client.cpu_percent,
+      clientCpus: ctx.clientCpus,
+      serverCpuPercent: ctx.server.cpu_percent,
+      machineCpuPercent: ctx.machineCpuPercent,
+      stalled: ctx.stalls.length > 0,
+    }),
   });
 }

@@ -59,6 +59,18 @@ export const ScenarioResult = z
       .default([])
       .describe("windows longer than max(2 s, 10x the median latency) in which the server completed no request; a level with one is not a clean measurement"),
     ended_early: z.string().nullable().default(null).describe("why the level was ended before its duration (e.g. every request failing), or null"),
+    validity: z
+      .object({
+        p99_enough_samples: z.boolean().describe("at least 1,000 successful requests: p99 rests on 10 or more requests beyond it"),
+        p999_enough_samples: z.boolean().describe("at least 10,000 successful requests, the same for p99.9"),
+        client_bound: z.boolean().describe("k6 used 90 % or more of its CPUs: the load generator set the pace"),
+        noisy: z.boolean().describe("processes other than the server and k6 used more than 20 % of one CPU"),
+        other_cpu_percent: z.number().nonnegative().describe("that other processes' CPU over the level, from /proc/stat; 100 = one core"),
+        stalled: z.boolean().describe("the level has a stall (see stalls)"),
+      })
+      .strict()
+      .optional()
+      .describe("whether the level's figures may be trusted (absent in schema 3 files); see orchestrator/results/validity.ts"),
   })
   .strict();
 export type ScenarioResult = z.infer<typeof ScenarioResult>;

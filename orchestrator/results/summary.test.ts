@@ -37,3 +37,18 @@ test("mixedProvenance warns when results come from different commits, machines o
     "these results come from different CPU sets: x: split server=0 client=1; y: shared server=all client=all",
   ]);
 });
+
+test("a percentile resting on too few requests is shown as such, and each level's flags are printed with a legend", () => {
+  const r = sampleResult();
+  r.scenarios["concurrency_1"]!.validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: true, noisy: true, other_cpu_percent: 45, stalled: false };
+  r.scenarios["concurrency_4"]!.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false };
+  const text = renderSummary("m", [r]);
+  const row = (c: number) => text.split("\n").find((l) => new RegExp(`^onnx-python\\s+${c}\\s`).test(l))!;
+  assert.match(row(1), /few req\s+few req/);
+  assert.doesNotMatch(row(1), /12\.6/, "the p99 number is not printed");
+  assert.match(row(1), /client-bound,noisy$/);
+  assert.match(row(4), /\s\d+\.\d+\s+few req\s/, "p99 shown, p99.9 not");
+  assert.match(row(4), /\sok$/);
+  assert.match(text, /"few req": fewer than 1000 \(p99\) or 10000 \(p99\.9\) successful requests/);
+  assert.match(text, /client-bound = k6 used 90 % or more of its CPUs/);
+});

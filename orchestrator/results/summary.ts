@@ -1,5 +1,6 @@
 // The printed summary: one row per framework, then one row per framework and level.
 import type { FrameworkResult, ScenarioResult } from "./schema.ts";
+import { flagWords, VALIDITY_RULES } from "./validity.ts";
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -12,6 +13,11 @@ const num = (n: number | null | undefined, digits = 2) => (n === null || n === u
 function levels(r: FrameworkResult): ScenarioResult[] {
   return Object.values(r.scenarios).sort((a, b) => a.concurrency - b.concurrency);
 }
+
+const FLAGS_LEGEND =
+  `"few req": fewer than ${VALIDITY_RULES.p99MinRequests} (p99) or ${VALIDITY_RULES.p999MinRequests} (p99.9) successful requests, too few for that percentile. ` +
+  "Flags: stalled = the server stopped answering during the level; client-bound = k6 used 90 % or more of its CPUs; " +
+  `noisy = other processes used more than ${VALIDITY_RULES.noisyOtherCpuPercent} % of a CPU.`;
 
 export function renderSummary(model: string, results: readonly FrameworkResult[]): string {
   const rule = "=".repeat(96);
@@ -37,14 +43,16 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
       num(s.throughput_qps),
       num(s.latency_ms.median),
       num(s.latency_ms.p95),
-      num(s.latency_ms.p99),
-      num(s.latency_ms.p999),
+      s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99),
+      s.validity?.p999_enough_samples === false ? "few req" : num(s.latency_ms.p999),
       `${s.errors}`,
       num(s.server_cpu_percent, 0),
       num(s.server_memory_mb, 0),
       num(s.client_cpu_percent, 0),
+      s.validity ? flagWords(s.validity).join(",") || "ok" : "-",
     ]),
   );
+  const anyFew = results.some((r) => levels(r).some((s) => s.validity && !s.validity.p999_enough_samples));
   const failures = results.filter((r) => r.failure).map((r) => `  ${r.framework}: ${r.failure}`);
   return [
     rule,
@@ -53,7 +61,8 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     "",
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
     "",
-    table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%"], levelRows),
+    table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows),
+    ...(anyFew || levelRows.some((row) => !["ok", "-"].includes(row.at(-1)!)) ? ["", FLAGS_LEGEND] : []),
     ...(failures.length ? ["", "Failures:", ...failures] : []),
     "",
     rule,

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { flagWords, levelValidity, VALIDITY_RULES } from "./validity.ts";
+
+const base = { okRequests: 5000, clientCpuPercent: 20, clientCpus: 1, serverCpuPercent: 95, machineCpuPercent: 120, stalled: false };
+
+test("percentiles need enough successful requests: 1,000 for p99, 10,000 for p99.9 (boundaries included)", () => {
+  assert.equal(levelValidity({ ...base, okRequests: 999 }).p99_enough_samples, false);
+  assert.equal(levelValidity({ ...base, okRequests: 1000 }).p99_enough_samples, true);
+  assert.equal(levelValidity({ ...base, okRequests: 9999 }).p999_enough_samples, false);
+  assert.equal(levelValidity({ ...base, okRequests: 10000 }).p999_enough_samples, true);
+});
+
+test("client-bound when k6 used 90 % or more of the CPUs it may use", () => {
+  assert.equal(levelValidity({ ...base, clientCpuPercent: 89.9 }).client_bound, false);
+  assert.equal(levelValidity({ ...base, clientCpuPercent: 90 }).client_bound, true);
+  assert.equal(levelValidity({ ...base, clientCpuPercent: 150, clientCpus: 2 }).client_bound, false, "two CPUs: 180 % is the bound");
+  assert.equal(levelValidity({ ...base, clientCpuPercent: 180, clientCpus: 2 }).client_bound, true);
+});
+
+test("noisy when processes other than the server and k6 used more than a fifth of a CPU", () => {
+  const quiet = levelValidity({ ...base, machineCpuPercent: 95 + 20 + VALIDITY_RULES.noisyOtherCpuPercent });
+  assert.equal(quiet.noisy, false);
+  assert.equal(quiet.other_cpu_percent, 20);
+  const busy = levelValidity({ ...base, machineCpuPercent: 95 + 20 + 80 });
+  assert.equal(busy.noisy, true);
+  assert.equal(busy.other_cpu_percent, 80);
+  assert.equal(levelValidity({ ...base, machineCpuPercent: 50 }).other_cpu_percent, 0, "never negative");
+});
+
+test("flagWords lists what is wrong with a level, nothing for a clean one", () => {
+  assert.deepEqual(flagWords(levelValidity(base)), []);
+  assert.deepEqual(flagWords(levelValidity({ ...base, stalled: true, clientCpuPercent: 95, machineCpuPercent: 400 })), ["stalled", "client-bound", "noisy"]);
+});
