@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { conforms, loadContract } from "./contract.ts";
 
@@ -13,21 +16,41 @@ test("the contract document defines every path and schema the suite relies on", 
 test("a correct /embed answer conforms; each kind of mistake is named with its path", () => {
   const ok = { embeddings: [[0.1, 0.2]], inference_time_ms: 1.5, model: "m", dim: 2, num_embeddings: 1 };
   assert.deepEqual(conforms(contract, "EmbedResponse", ok), []);
-  assert.deepEqual(conforms(contract, "EmbedResponse", { ...ok, dim: 2.5 }), ["$.dim: expected integer, got number"]);
-  assert.deepEqual(conforms(contract, "EmbedResponse", { ...ok, embeddings: [["x"]] }), ["$.embeddings[0][0]: expected number, got string"]);
+  assert.deepEqual(conforms(contract, "EmbedResponse", { ...ok, dim: 2.5 }), ["$/dim: must be integer"]);
+  assert.deepEqual(conforms(contract, "EmbedResponse", { ...ok, embeddings: [["x"]] }), ["$/embeddings/0/0: must be number"]);
   const { model: _model, ...noModel } = ok;
-  assert.deepEqual(conforms(contract, "EmbedResponse", noModel), ["$: missing required 'model'"]);
-  assert.deepEqual(conforms(contract, "EmbedResponse", [ok]), ["$: expected object, got array"]);
+  assert.deepEqual(conforms(contract, "EmbedResponse", noModel), ["$: must have required property 'model'"]);
+  assert.deepEqual(conforms(contract, "EmbedResponse", [ok]), ["$: must be object"]);
+  assert.deepEqual(conforms(contract, "EmbedResponse", { ...ok, dim: 0, model: 3 }), ["$/model: must be string", "$/dim: must be >= 1"]);
 });
 
 test("enums, minimums and string lengths are checked", () => {
   assert.deepEqual(conforms(contract, "Health", { status: "healthy" }), []);
-  assert.deepEqual(conforms(contract, "Health", { status: "fine" }), ['$.status: "fine" is not one of ["healthy","loading","failed"]']);
-  assert.deepEqual(conforms(contract, "Error", { error: "" }), ["$.error: shorter than 1"]);
+  assert.deepEqual(conforms(contract, "Health", { status: "fine" }), ['$/status: must be equal to one of the allowed values ["healthy","loading","failed"]']);
+  assert.deepEqual(conforms(contract, "Error", { error: "" }), ["$/error: must NOT have fewer than 1 characters"]);
   const info = {
     framework: "f", framework_version: "1", language: "Python", model_name: "m", model_load_time_ms: 10, embedding_dim: 384,
     max_seq_length: 256, threads: 0, cpu_count: 2, memory_rss_mb: 100, pid: 7,
   };
-  assert.deepEqual(conforms(contract, "Info", info), ["$.threads: 0 < minimum 1"]);
-  assert.deepEqual(conforms(contract, "Info", { ...info, threads: 1, language: "Go" }), ['$.language: "Go" is not one of ["Python","Rust","C++"]']);
+  assert.deepEqual(conforms(contract, "Info", info), ["$/threads: must be >= 1"]);
+  assert.deepEqual(conforms(contract, "Info", { ...info, threads: 1, language: "Go" }), ['$/language: must be equal to one of the allowed values ["Python","Rust","C++"]']);
+});
+
+test("$ref between components.schemas resolves as written in the document", () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "contract-")), "openapi.yaml");
+  writeFileSync(
+    file,
+    [
+      "openapi: 3.1.0",
+      "paths: {}",
+      "components:",
+      "  schemas:",
+      "    Pair: { type: object, required: [first], properties: { first: { $ref: '#/components/schemas/Item' } } }",
+      "    Item: { type: object, required: [n], properties: { n: { type: integer } } }",
+    ].join("\n"),
+  );
+  const doc = loadContract(file);
+  assert.deepEqual(conforms(doc, "Pair", { first: { n: 1 } }), []);
+  assert.deepEqual(conforms(doc, "Pair", { first: { n: "1" } }), ["$/first/n: must be integer"]);
+  assert.throws(() => conforms(doc, "Missing", {}), /no schema components\.schemas\.Missing/);
 });

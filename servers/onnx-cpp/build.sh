@@ -7,8 +7,8 @@ cache_dir=$1 lib=$2
 out="$cache_dir/native/onnx-cpp"
 # CMake's cache is tied to one source folder: one build folder per checkout.
 build="$cache_dir/cmake-build/onnx-cpp-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
-# The C API table layout comes from the ort-sys crate the onnx-rust server pins (Cargo.lock).
-ort_sys=$(cargo metadata --format-version 1 --locked --manifest-path ../onnx-rust/Cargo.toml |
+# The C API table layout comes from the ort-sys crate pinned in tools/ort-sys (Cargo.lock).
+ort_sys=$(cargo metadata --format-version 1 --locked --manifest-path tools/ort-sys/Cargo.toml |
   python3 -c 'import json,sys; print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "ort-sys"))')
 mkdir -p "$build/generated" "$out"
 python3 tools/gen_ort_api_index.py "$(dirname "$ort_sys")/src/lib.rs" "$build/generated/ort_api_index.h"

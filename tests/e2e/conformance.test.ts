@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { conforms, loadContract } from "../../servers/contract/contract.ts";
+import { parseExposition, shapes, total, type FamilyShape } from "../../servers/contract/prometheus.ts";
 import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
 import type { ServerProcess } from "../../orchestrator/launch/process.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
@@ -36,6 +37,9 @@ function texts(n: number, seed: number): string[] {
   const words = ["vector", "search", "latency", "tokenizer", "batch", "server", "model", "cosine", "throughput", "queue", "thread", "worker"];
   return Array.from({ length: n }, (_, i) => Array.from({ length: 3 + ((i * 7 + seed) % 29) }, (_, j) => words[(i * 5 + j * 3 + seed) % words.length]).join(" "));
 }
+
+/** Each server's metric families (name → type, help, label names, buckets), for the comparison after the last server. */
+const metricShapes = new Map<string, Record<string, FamilyShape>>();
 
 let model: PreparedModel;
 before(async () => {
@@ -183,12 +187,28 @@ for (const server of config.servers) {
       const r = await call(`${base}/metrics`);
       assert.equal(r.status, 200);
       assert.match(r.headers.get("content-type") ?? "", /text\/plain/);
-      assert.match(r.text, /^# TYPE embed_requests_total counter$/m);
-      assert.match(r.text, /^# TYPE embed_errors_total counter$/m);
-      assert.match(r.text, /^# TYPE embed_inference_ms histogram$/m);
-      // prometheus_client (the Python servers) writes every value as a float: "3.0".
-      assert.match(r.text, /^embed_inference_ms_bucket\{[^}]*le="\+Inf"\} [1-9]\d*(\.0)?$/m, "inference observed");
-      assert.match(r.text, /^embed_errors_total\{[^}]*\} [1-9]\d*(\.0)?$/m, "errors counted");
+      const families = parseExposition(r.text);
+      const shape = shapes(families);
+      metricShapes.set(m.name, shape);
+      assert.equal(shape["embed_requests_total"]?.type, "counter", r.text);
+      assert.equal(shape["embed_errors_total"]?.type, "counter", r.text);
+      assert.equal(shape["embed_inference_ms"]?.type, "histogram", r.text);
+      for (const f of families.values()) {
+        for (const sample of f.samples) assert.equal(sample.labels["framework"], m.name, `${sample.name} ${JSON.stringify(sample.labels)}`);
+      }
+      // Python servers with several processes sum them (prometheus-client's multiprocess mode): any scrape counts all.
+      assert.ok(total(families, "embed_inference_ms", "embed_inference_ms_count") >= 1, "inference observed");
+      assert.ok(total(families, "embed_errors_total") >= 1, "errors counted");
     });
   });
 }
+
+describe("metric families", () => {
+  test("every server exposes the same families with the same type, help, label names and buckets", () => {
+    const missing = config.servers.map((sv) => sv.manifest.name).filter((name) => !metricShapes.has(name));
+    assert.deepEqual(missing, [], "servers whose /metrics was not read (their /metrics test failed or did not run)");
+    // The reference is servers/pycommon/embedserver/metrics.py, i.e. the first Python server.
+    const [refName, ref] = [...metricShapes].find(([name]) => config.servers.find((sv) => sv.manifest.name === name)?.manifest.language === "Python") ?? [...metricShapes][0]!;
+    for (const [name, shape] of metricShapes) assert.deepEqual(shape, ref, `${name}'s metric families differ from ${refName}'s`);
+  });
+});

@@ -18,6 +18,7 @@ import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { cosine } from "../../orchestrator/verify.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
+import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
@@ -140,17 +141,22 @@ for (const name of NATIVE) {
       assert.equal(info["pid"], proc!.pid);
       assert.match(String(info["framework_version"]), /^\d+\.\d+\.\d+/);
       for (const key of ["model_load_time_ms", "cpu_count", "memory_rss_mb"]) assert.ok((info[key] as number) > 0, key);
-      const before = await (await fetch(`${url}/metrics`)).text();
-      const count = (text: string, metric: string) => Number(new RegExp(`^${metric}\\{[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
+      const scrape = async () => parseExposition(await (await fetch(`${url}/metrics`)).text());
+      const before = await scrape();
       await post(url, { texts: ["one", "two"] });
       await post(url, { texts: [] });
-      const metrics = await (await fetch(`${url}/metrics`)).text();
-      assert.equal(count(metrics, "embed_requests_total") - count(before, "embed_requests_total"), 2);
-      assert.equal(count(metrics, "embed_errors_total") - count(before, "embed_errors_total"), 1);
-      assert.equal(count(metrics, "embed_embeddings_total") - count(before, "embed_embeddings_total"), 2);
-      assert.match(metrics, /^# TYPE embed_inference_ms histogram$/m);
-      assert.match(metrics, /^embed_inference_ms_bucket\{framework="[^"]+",le="\+Inf"\} \d+$/m);
-      assert.match(metrics, /^embed_inference_ms_count\{[^}]*\} \d+$/m);
+      const metrics = await scrape();
+      const grew = (family: string, sample = family) => total(metrics, family, sample) - total(before, family, sample);
+      assert.equal(grew("embed_requests_total"), 2);
+      assert.equal(grew("embed_errors_total"), 1);
+      assert.equal(grew("embed_embeddings_total"), 2);
+      for (const histogram of ["embed_inference_ms", "embed_queue_ms", "embed_batch_texts"]) {
+        assert.equal(metrics.get(histogram)?.type, "histogram", histogram);
+        assert.equal(grew(histogram, `${histogram}_count`), 1, `${histogram}: one model call`);
+      }
+      assert.equal(grew("embed_batch_texts", "embed_batch_texts_sum"), 2, "two texts in that call");
+      const labels = metrics.get("embed_requests_total")!.samples[0]!.labels;
+      assert.deepEqual(labels, { framework: name, worker: String(proc!.pid) });
     });
 
     test("serves concurrent requests, each with its own texts", async () => {

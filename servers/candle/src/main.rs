@@ -44,10 +44,10 @@ impl Engine for CandleEngine {
         let ids = Tensor::from_slice(&batch.input_ids, shape, device)?;
         let mask = Tensor::from_slice(&batch.attention_mask, shape, device)?;
         let type_ids = ids.zeros_like()?;
-        let hidden = self.slots.with(|_| Ok(self.model.forward(&ids, &type_ids, Some(&mask))?))?;
+        let (hidden, waited) = self.slots.with(|_| Ok(self.model.forward(&ids, &type_ids, Some(&mask))?))?;
         let dim = hidden.dim(2)?;
         let flat = hidden.flatten_all()?.to_vec1::<f32>()?;
-        pool(&flat, dim, &batch, self.serving.pooling, normalize)
+        Ok(Embeddings { waited, ..pool(&flat, dim, &batch, self.serving.pooling, normalize)? })
     }
 
     fn info(&self) -> Map<String, Value> {

@@ -7,7 +7,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -17,12 +16,12 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine.hpp"
+#include "metrics.hpp"
 
 namespace {
 
@@ -89,52 +88,6 @@ double rss_mb() {
   return 0.0;
 }
 
-/// Prometheus text with the same names, help and buckets as the Python servers.
-class Metrics {
- public:
-  void observe_request(bool ok) {
-    std::lock_guard lock(mu_);
-    ++requests_;
-    if (!ok) ++errors_;
-  }
-  void observe_inference(double ms, std::size_t texts) {
-    std::lock_guard lock(mu_);
-    embeddings_ += texts;
-    ++count_;
-    sum_ms_ += ms;
-    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-      if (ms <= kBuckets[i]) ++buckets_[i];
-    }
-  }
-  std::string render() {
-    std::lock_guard lock(mu_);
-    const std::string l = std::string("framework=\"") + kFramework + "\"";
-    std::ostringstream o;
-    o << "# HELP embed_requests_total POST /embed requests answered.\n# TYPE embed_requests_total counter\n"
-      << "embed_requests_total{" << l << "} " << requests_ << "\n"
-      << "# HELP embed_errors_total POST /embed requests answered with an error status.\n"
-      << "# TYPE embed_errors_total counter\nembed_errors_total{" << l << "} " << errors_ << "\n"
-      << "# HELP embed_embeddings_total Texts embedded.\n# TYPE embed_embeddings_total counter\n"
-      << "embed_embeddings_total{" << l << "} " << embeddings_ << "\n"
-      << "# HELP embed_inference_ms Model inference time per request (tokenize + forward + pool), milliseconds.\n"
-      << "# TYPE embed_inference_ms histogram\n";
-    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-      o << "embed_inference_ms_bucket{" << l << ",le=\"" << kBuckets[i] << "\"} " << buckets_[i] << "\n";
-    }
-    o << "embed_inference_ms_bucket{" << l << ",le=\"+Inf\"} " << count_ << "\n"
-      << "embed_inference_ms_sum{" << l << "} " << sum_ms_ << "\n"
-      << "embed_inference_ms_count{" << l << "} " << count_ << "\n";
-    return o.str();
-  }
-
- private:
-  static constexpr std::array<int, 12> kBuckets{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
-  std::mutex mu_;
-  uint64_t requests_ = 0, errors_ = 0, embeddings_ = 0, count_ = 0;
-  std::array<uint64_t, 12> buckets_{};
-  double sum_ms_ = 0.0;
-};
-
 void append_float(std::string& out, float v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -185,7 +138,7 @@ std::unique_ptr<Loaded> load(const Settings& s) {
 }
 
 /// Same checks, order, status codes and messages as the Python servers.
-void handle_embed(const Settings& s, const Loaded* loaded, Metrics& metrics, const httplib::Request& req,
+void handle_embed(const Settings& s, const Loaded* loaded, metrics::Metrics& metrics, const httplib::Request& req,
                   httplib::Response& res) {
   json body;
   try {
@@ -222,11 +175,14 @@ void handle_embed(const Settings& s, const Loaded* loaded, Metrics& metrics, con
     return send_error(res, 500, std::string("inference failed: ") + e.what());
   }
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-  metrics.observe_inference(ms, vectors.rows);
+  // Request threads run their model call at once on the shared sessions: nothing queues before it.
+  metrics.observe_embedded(ms, 0.0, vectors.rows);
   char timing[32];
   std::snprintf(timing, sizeof timing, "%.3f", ms);
   res.status = 200;
   res.set_header("x-inference-time", timing);
+  res.set_header("x-queue-time", "0.000");
+  res.set_header("x-batch-size", std::to_string(vectors.rows));
   res.set_content(embeddings_json(vectors, ms, loaded->serving.model_key), "application/json");
 }
 
@@ -248,7 +204,7 @@ int serve(const Settings& s) {
   });
   loader.detach();
 
-  Metrics metrics;
+  metrics::Metrics metrics(kFramework);
   httplib::Server server;
   const int pool_size = s.http_threads;
   server.new_task_queue = [pool_size] { return new httplib::ThreadPool(static_cast<std::size_t>(pool_size)); };
@@ -287,7 +243,7 @@ int serve(const Settings& s) {
     send_json(res, 200, body);
   });
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.render(), "text/plain; version=0.0.4");
+    res.set_content(metrics.render(), metrics::kContentType);
   });
   server.Post("/embed", [&](const httplib::Request& req, httplib::Response& res) {
     handle_embed(s, ready.load(), metrics, req, res);

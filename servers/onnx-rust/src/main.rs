@@ -40,13 +40,13 @@ impl Engine for OnnxEngine {
         if self.feeds_token_type_ids {
             inputs.push(("token_type_ids", Tensor::from_array((shape, vec![0i64; batch.input_ids.len()]))?.into_dyn()));
         }
-        let (hidden, dim) = self.sessions.with(|session| {
+        let ((hidden, dim), waited) = self.sessions.with(|session| {
             let outputs = session.run(inputs)?;
             let (out_shape, data) = outputs[0].try_extract_tensor::<f32>()?;
             let dim = usize::try_from(*out_shape.last().context("model output has no dimensions")?)?;
             Ok((data.to_vec(), dim))
         })?;
-        pool(&hidden, dim, &batch, self.serving.pooling, normalize)
+        Ok(Embeddings { waited, ..pool(&hidden, dim, &batch, self.serving.pooling, normalize)? })
     }
 
     fn info(&self) -> Map<String, Value> {

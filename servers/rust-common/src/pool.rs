@@ -2,6 +2,7 @@
 //! pass. Callers beyond the pool's size wait for a free one rather than oversubscribe the cores.
 
 use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 
@@ -22,7 +23,9 @@ impl<T> Pool<T> {
     }
 
     /// Runs `f` with exclusive use of one item; the lock is held only to take and return it.
-    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> Result<R>) -> Result<R> {
+    /// Also returns how long the caller waited for a free item (a request's queue time).
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> Result<R>) -> Result<(R, Duration)> {
+        let asked = Instant::now();
         let mut item = {
             let mut free = self.free.lock().map_err(|_| anyhow!("pool lock poisoned"))?;
             loop {
@@ -32,10 +35,11 @@ impl<T> Pool<T> {
                 free = self.available.wait(free).map_err(|_| anyhow!("pool lock poisoned"))?;
             }
         };
+        let waited = asked.elapsed();
         let result = f(&mut item);
         self.free.lock().map_err(|_| anyhow!("pool lock poisoned"))?.push(item);
         self.available.notify_one();
-        result
+        result.map(|r| (r, waited))
     }
 }
 
@@ -64,9 +68,9 @@ mod tests {
                 })
             })
             .collect();
-        for t in threads {
-            t.join().unwrap().unwrap();
-        }
+        let waited: Vec<Duration> = threads.into_iter().map(|t| t.join().unwrap().unwrap().1).collect();
         assert_eq!(peak.load(Ordering::SeqCst), 2);
+        // 8 callers for 2 items held 5 ms each: someone waited at least one holder's turn.
+        assert!(waited.iter().max().unwrap() >= &Duration::from_millis(5), "{waited:?}");
     }
 }

@@ -118,7 +118,7 @@ async fn info(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], state.metrics.render()).into_response()
 }
 
 #[derive(Serialize)]
@@ -183,15 +183,22 @@ async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Respo
         return error(StatusCode::SERVICE_UNAVAILABLE, "model not loaded yet");
     };
     let engine = Arc::clone(&loaded.engine);
-    let started = Instant::now();
-    let result = tokio::task::spawn_blocking(move || engine.embed(&texts, normalize)).await;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let vectors = match result {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference failed: {e:#}")),
+    let arrived = Instant::now();
+    let result = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let vectors = engine.embed(&texts, normalize);
+        (started, started.elapsed(), vectors)
+    })
+    .await;
+    let (started, took, vectors) = match result {
+        Ok((started, took, Ok(v))) => (started, took, v),
+        Ok((_, _, Err(e))) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference failed: {e:#}")),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference task failed: {e}")),
     };
-    state.metrics.observe_inference(ms, vectors.rows);
+    // Queue: waiting for a blocking thread, then for a session or slot inside the engine.
+    let queue_ms = ((started - arrived) + vectors.waited).as_secs_f64() * 1000.0;
+    let ms = took.saturating_sub(vectors.waited).as_secs_f64() * 1000.0;
+    state.metrics.observe_embedded(ms, queue_ms, vectors.rows);
     let body = EmbedBody {
         embeddings: (0..vectors.rows).map(|i| vectors.row(i)).collect(),
         inference_time_ms: ms,
@@ -200,10 +207,15 @@ async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Respo
         num_embeddings: vectors.rows,
     };
     let bytes = serde_json::to_vec(&body).expect("serialising embeddings cannot fail");
-    let timing = HeaderValue::from_str(&format!("{ms:.3}")).expect("a number is a valid header value");
+    let number = |v: String| HeaderValue::from_str(&v).expect("a number is a valid header value");
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::HeaderName::from_static("x-inference-time"), timing)],
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::HeaderName::from_static("x-inference-time"), number(format!("{ms:.3}"))),
+            (header::HeaderName::from_static("x-queue-time"), number(format!("{queue_ms:.3}"))),
+            (header::HeaderName::from_static("x-batch-size"), number(vectors.rows.to_string())),
+        ],
         bytes,
     )
         .into_response()

@@ -2,6 +2,7 @@
 //! (the same formulas as servers/pycommon/embedserver/pooling.py and sentence-transformers).
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
@@ -58,6 +59,8 @@ pub struct Embeddings {
     pub rows: usize,
     pub dim: usize,
     pub data: Vec<f32>,
+    /// Time the call waited for a free session or forward slot ([`crate::Pool`]): queue time, not model time.
+    pub waited: Duration,
 }
 
 impl Embeddings {
@@ -106,7 +109,7 @@ pub fn pool(hidden: &[f32], dim: usize, batch: &Batch, pooling: Pooling, normali
             out.iter_mut().for_each(|v| *v /= norm);
         }
     }
-    Ok(Embeddings { rows: n, dim, data })
+    Ok(Embeddings { rows: n, dim, data, waited: Duration::ZERO })
 }
 
 #[cfg(test)]
