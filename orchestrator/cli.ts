@@ -17,7 +17,8 @@ import { ResultsLayout, writeFileAtomic } from "./results/layout.ts";
 import { ensureWritableDir } from "./results/writable.ts";
 import type { FrameworkResult } from "./results/schema.ts";
 import { mixedProvenance, renderSummary } from "./results/summary.ts";
-import { applyOverrides, newRunContext, runFramework } from "./run.ts";
+import { applyOverrides, newRunContext, runFramework, type RunContext } from "./run.ts";
+import { combineTrials } from "./results/trials.ts";
 import { describeK6, ensureK6 } from "./toolchain/k6.ts";
 
 function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly FrameworkResult[]): void {
@@ -73,6 +74,29 @@ function exitCode(opts: CliOptions, results: readonly FrameworkResult[]): number
     return 0;
   }
   return 1;
+}
+
+/**
+ * Every framework's sweep, `profile.trials` times, interleaved (A B C A B C …) so that drift on the
+ * machine spreads over all frameworks; a framework that did not complete a trial is not run again.
+ * With trials, each one is kept under <model>/trials/ and the combination is the framework's result.
+ */
+async function runTrials(frameworks: readonly DiscoveredServer[], run: RunContext): Promise<FrameworkResult[]> {
+  const n = run.profile.trials;
+  const trials = new Map<string, FrameworkResult[]>();
+  for (let t = 1; t <= n; t++) {
+    for (const server of frameworks) {
+      const done = trials.get(server.manifest.name) ?? [];
+      if (run.signal.aborted || done.some((r) => r.status !== "completed")) continue;
+      if (n > 1) log.step(`trial ${t}/${n}: ${server.manifest.name}`);
+      trials.set(server.manifest.name, [...done, await runFramework(server, n > 1 ? { ...run, trial: t } : run)]);
+    }
+  }
+  return [...trials.values()].map((list) => {
+    const combined = combineTrials(list);
+    if (list.length > 1) run.layout.saveResult(combined);
+    return combined;
+  });
 }
 
 async function main(argv: string[], { signal }: MainContext): Promise<number> {
@@ -133,13 +157,10 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   });
   log.step(
     `run ${run.runId}: ${frameworks.map((f) => f.manifest.name).join(", ")}; profile ${profileName} ` +
-      `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size}); ${describeCpuSets(cpuSets)}`,
+      `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
+      `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}`,
   );
-  const results: FrameworkResult[] = [];
-  for (const server of frameworks) {
-    if (signal.aborted) break;
-    results.push(await runFramework(server, run));
-  }
+  const results = await runTrials(frameworks, run);
   console.log(renderSummary(modelKey, results));
   writeCsv(opts, layout, results);
   log.step(`results: ${layout.modelDir(modelKey)}`);

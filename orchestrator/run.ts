@@ -68,6 +68,8 @@ export interface RunContext {
   observer?: RunObserver;
   /** Ctrl-C: the current phase stops, the server is stopped, finished levels stay saved. */
   signal: AbortSignal;
+  /** With --trials N > 1, which trial this is (1-based): its result goes to the trials folder. */
+  trial?: number;
 }
 
 /** Lifecycle hooks for exporters. */
@@ -101,7 +103,7 @@ export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPre
 /** The profile's levels, duration, batch and warmup, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
-  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number },
+  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number },
 ): Profile {
   return {
     ...base,
@@ -109,6 +111,7 @@ export function applyOverrides(
     duration_s: o.duration_s ?? base.duration_s,
     batch_size: o.batch_size ?? base.batch_size,
     warmup_requests: o.warmup_requests ?? base.warmup_requests,
+    trials: o.trials ?? base.trials,
   };
 }
 
@@ -295,7 +298,7 @@ function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "st
 
 export async function runFramework(server: DiscoveredServer, run: RunContext): Promise<FrameworkResult> {
   const result = newResult(server, run);
-  const fw: FrameworkRun = { run, server, result, save: () => void run.layout.saveResult(result) };
+  const fw: FrameworkRun = { run, server, result, save: () => void run.layout.saveResult(result, run.trial) };
   fw.save();
   try {
     const s = (fw.launched = await startPhase(fw));

@@ -22,6 +22,7 @@ const profile = (levels: [number, ...number[]], description?: string): Profile =
   duration_s: 10,
   batch_size: 1,
   warmup_requests: 100,
+  trials: 1,
   pause_between_levels_s: 1,
   ...(description ? { description } : {}),
 });

@@ -37,6 +37,12 @@ export const CliOptions = z
     duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
+    trials: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("override the profile's trials: each framework's sweep repeated N times, interleaved; N >= 2 gives mean ± 95 % CI and significance"),
     seq_len: z
       .literal(TOKEN_SIZES)
       .optional()
@@ -90,7 +96,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 }
 
 /** bench:overhead measures batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {

@@ -110,6 +110,12 @@ export const Profile = z
     batch_size: z.number().int().positive().default(1).describe("texts per /embed request"),
     warmup_requests: z.number().int().nonnegative().default(100).describe("requests sent and discarded before the first level"),
     pause_between_levels_s: z.number().nonnegative().default(1).describe("idle seconds between levels, so one level's tail does not leak into the next"),
+    trials: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe("times each framework's whole sweep is repeated, interleaved (A B C A B C …); 2 or more give every figure a 95 % confidence interval"),
   })
   .strict();
 export type Profile = z.infer<typeof Profile>;

@@ -50,8 +50,13 @@ export class ResultsLayout {
     return path.join(this.root, "overhead", runId);
   }
 
-  saveResult(result: FrameworkResult): string {
-    const file = this.resultFile(result.model_name, result.framework);
+  /** One trial's result, beside the combined one but outside the folder loadResults reads. */
+  trialFile(model: string, framework: string, trial: number): string {
+    return path.join(this.modelDir(model), "trials", `${framework}.trial-${trial}.json`);
+  }
+
+  saveResult(result: FrameworkResult, trial?: number): string {
+    const file = trial === undefined ? this.resultFile(result.model_name, result.framework) : this.trialFile(result.model_name, result.framework, trial);
     writeFileAtomic(file, JSON.stringify(FrameworkResult.parse(result), null, 2) + "\n");
     return file;
   }

@@ -8,6 +8,14 @@ import { Language, Precision } from "../config/schema.ts";
 export const RESULT_SCHEMA_VERSION = 4;
 const READABLE_SCHEMA_VERSIONS = [3, RESULT_SCHEMA_VERSION] as const;
 
+export const TrialEstimate = z
+  .object({
+    mean: z.number(),
+    ci95: z.number().nullable().describe("half-width of the 95 % confidence interval of the mean (Student t, n − 1 degrees of freedom)"),
+    values: z.array(z.number()).describe("one value per trial, in trial order"),
+  })
+  .strict();
+
 export const LatencyStats = z
   .object({
     mean: z.number().describe("ms, arithmetic mean of successful request durations (k6 http_req_duration)"),
@@ -59,6 +67,17 @@ export const ScenarioResult = z
       .default([])
       .describe("windows longer than max(2 s, 10x the median latency) in which the server completed no request; a level with one is not a clean measurement"),
     ended_early: z.string().nullable().default(null).describe("why the level was ended before its duration (e.g. every request failing), or null"),
+    trials: z
+      .object({
+        n: z.number().int().min(2).describe("trials combined in this level"),
+        throughput_qps: TrialEstimate,
+        p50_ms: TrialEstimate,
+        p95_ms: TrialEstimate,
+        p99_ms: TrialEstimate,
+      })
+      .strict()
+      .optional()
+      .describe("with --trials N > 1: each figure's trials, mean and 95 % confidence interval; the level's own figures are the trials' means"),
     validity: z
       .object({
         p99_enough_samples: z.boolean().describe("at least 1,000 successful requests: p99 rests on 10 or more requests beyond it"),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import { mixedProvenance, renderSummary } from "./summary.ts";
+import { combineTrials } from "./trials.ts";
 
 test("the summary has a framework row and a row per level", () => {
   const out = renderSummary("all-MiniLM-L6-v2", [sampleResult()]);
@@ -51,4 +52,18 @@ test("a percentile resting on too few requests is shown as such, and each level'
   assert.match(row(4), /\sok$/);
   assert.match(text, /"few req": fewer than 1000 \(p99\) or 10000 \(p99\.9\) successful requests/);
   assert.match(text, /client-bound = k6 used 90 % or more of its CPUs/);
+});
+
+test("with trials, QPS is mean ± 95 % CI and the leader's significance is stated per level", () => {
+  const trial = (framework: string, qps: number) => {
+    const r = sampleResult();
+    r.framework = framework;
+    r.scenarios = { concurrency_1: { ...r.scenarios["concurrency_1"]!, throughput_qps: qps } };
+    return r;
+  };
+  const fast = combineTrials([trial("fast", 100), trial("fast", 110), trial("fast", 120)]);
+  const slow = combineTrials([trial("slow", 50), trial("slow", 52), trial("slow", 51)]);
+  const text = renderSummary("m", [slow, fast]);
+  assert.match(text, /^fast\s+1\s+110\.0 ± 24\.8\s/m);
+  assert.match(text, /c=1: fast leads; significantly ahead of slow \(p=0\.\d{3}\)$/m);
 });

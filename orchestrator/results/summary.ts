@@ -1,6 +1,10 @@
 // The printed summary: one row per framework, then one row per framework and level.
 import type { FrameworkResult, ScenarioResult } from "./schema.ts";
+import { formatEstimate, type Estimate } from "./stats.ts";
+import { levelVerdicts } from "./trials.ts";
 import { flagWords, VALIDITY_RULES } from "./validity.ts";
+
+const estimateOf = (e: { mean: number; ci95: number | null; values: number[] }): Estimate => ({ ...e, n: e.values.length });
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -40,7 +44,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     levels(r).map((s) => [
       r.framework,
       String(s.concurrency),
-      num(s.throughput_qps),
+      s.trials ? formatEstimate(estimateOf(s.trials.throughput_qps), 1) : num(s.throughput_qps),
       num(s.latency_ms.median),
       num(s.latency_ms.p95),
       s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99),
@@ -54,6 +58,12 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
   );
   const anyFew = results.some((r) => levels(r).some((s) => s.validity && !s.validity.p999_enough_samples));
   const failures = results.filter((r) => r.failure).map((r) => `  ${r.framework}: ${r.failure}`);
+  const verdicts = levelVerdicts(results).map((v) => {
+    const p = (x: { framework: string; p: number }) => `${x.framework} (p=${x.p < 0.001 ? "<0.001" : x.p.toFixed(3)})`;
+    const ahead = v.behind.length ? `significantly ahead of ${v.behind.map(p).join(", ")}` : "";
+    const tied = v.inseparable.length ? `cannot be separated from ${v.inseparable.map(p).join(", ")}` : "";
+    return `  c=${v.concurrency}: ${v.leader} leads; ${[ahead, tied].filter(Boolean).join("; ")}`;
+  });
   return [
     rule,
     `Benchmark Results Summary - ${model}${synthetic ? "  (SYNTHETIC WEIGHTS: performance only)" : ""}`,
@@ -63,6 +73,9 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     "",
     table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows),
     ...(anyFew || levelRows.some((row) => !["ok", "-"].includes(row.at(-1)!)) ? ["", FLAGS_LEGEND] : []),
+    ...(verdicts.length
+      ? ["", "Throughput leader per level (QPS shown as mean ± 95 % CI half-width over trials; Welch's t-test, p < 0.05 = significant):", ...verdicts]
+      : []),
     ...(failures.length ? ["", "Failures:", ...failures] : []),
     "",
     rule,

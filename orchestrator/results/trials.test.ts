@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { sampleResult } from "../../tests/fixtures/results.ts";
+import type { FrameworkResult } from "./schema.ts";
+import { combineTrials, levelVerdicts } from "./trials.ts";
+
+/** A trial of `framework` whose concurrency-1 level ran at `qps` with p50 `p50`. */
+function trial(framework: string, qps: number, p50 = 6): FrameworkResult {
+  const r = sampleResult();
+  r.framework = framework;
+  const s = r.scenarios["concurrency_1"]!;
+  r.scenarios = { concurrency_1: { ...s, throughput_qps: qps, latency_ms: { ...s.latency_ms, median: p50 } } };
+  return r;
+}
+
+test("a single trial is returned as it is", () => {
+  const one = trial("a", 100);
+  assert.equal(combineTrials([one]), one);
+});
+
+test("trials combine into the means, with every value and its 95 % interval", () => {
+  const c = combineTrials([trial("a", 100, 5), trial("a", 110, 6), trial("a", 120, 7)]);
+  const s = c.scenarios["concurrency_1"]!;
+  assert.equal(s.throughput_qps, 110);
+  assert.equal(s.latency_ms.median, 6);
+  assert.deepEqual(s.trials?.throughput_qps.values, [100, 110, 120]);
+  assert.equal(s.trials?.n, 3);
+  // s = 10, n = 3: 4.3027 × 10 / √3 = 24.84
+  assert.ok(Math.abs(s.trials!.throughput_qps.ci95! - 24.84) < 0.01, String(s.trials!.throughput_qps.ci95));
+  assert.equal(s.num_requests, 3 * trial("a", 1).scenarios["concurrency_1"]!.num_requests);
+  assert.equal(c.status, "completed");
+});
+
+test("a failed trial fails the combination, says which, and only levels every trial measured are kept", () => {
+  const bad = trial("a", 90);
+  bad.status = "failed";
+  bad.failure = "server died";
+  bad.scenarios = {};
+  const c = combineTrials([trial("a", 100), bad]);
+  assert.equal(c.status, "failed");
+  assert.equal(c.failure, "trial 2 of 2: server died");
+  assert.deepEqual(c.scenarios, {});
+});
+
+test("levelVerdicts: the leader, who it is significantly ahead of, and who it cannot be told from", () => {
+  const fast = combineTrials([trial("fast", 204), trial("fast", 198), trial("fast", 210)]);
+  const close = combineTrials([trial("close", 200), trial("close", 180), trial("close", 215)]);
+  const slow = combineTrials([trial("slow", 120), trial("slow", 118), trial("slow", 125)]);
+  const [v] = levelVerdicts([slow, close, fast]);
+  assert.equal(v!.leader, "fast");
+  assert.deepEqual(v!.behind.map((b) => b.framework), ["slow"]);
+  assert.deepEqual(v!.inseparable.map((b) => b.framework), ["close"]);
+  assert.ok(v!.behind[0]!.p < 0.05 && v!.inseparable[0]!.p >= 0.05);
+  assert.deepEqual(levelVerdicts([trial("a", 1), trial("b", 2)]), [], "no trials, no verdict");
+});

@@ -1,0 +1,108 @@
+// Repeated trials: each trial is a whole FrameworkResult (kept under trials/), combined into one
+// result whose levels hold the trials' means and, in `trials`, every value with its 95 % confidence
+// interval. A level enters the combination only if every trial measured it.
+import type { FrameworkResult, ScenarioResult } from "./schema.ts";
+import { estimate, welch, type Estimate } from "./stats.ts";
+
+const pick = (e: Estimate) => ({ mean: e.mean, ci95: e.ci95, values: e.values });
+const r3 = (n: number) => Number(n.toFixed(3));
+
+function combineLevel(levels: ScenarioResult[]): ScenarioResult {
+  const first = levels[0]!;
+  const est = (f: (s: ScenarioResult) => number) => estimate(levels.map(f));
+  const qps = est((s) => s.throughput_qps);
+  const [p50, p95, p99] = [est((s) => s.latency_ms.median), est((s) => s.latency_ms.p95), est((s) => s.latency_ms.p99)];
+  const mean = (f: (s: ScenarioResult) => number) => r3(est(f).mean);
+  const sum = (f: (s: ScenarioResult) => number) => levels.reduce((a, s) => a + f(s), 0);
+  const anyFlag = (k: "client_bound" | "noisy" | "stalled") => levels.some((s) => s.validity?.[k] === true);
+  const allFlag = (k: "p99_enough_samples" | "p999_enough_samples") => levels.every((s) => s.validity?.[k] === true);
+  return {
+    ...first,
+    num_requests: sum((s) => s.num_requests),
+    latency_ms: {
+      mean: mean((s) => s.latency_ms.mean),
+      median: r3(p50.mean),
+      p90: mean((s) => s.latency_ms.p90),
+      p95: r3(p95.mean),
+      p99: r3(p99.mean),
+      p999: mean((s) => s.latency_ms.p999),
+      min: Math.min(...levels.map((s) => s.latency_ms.min)),
+      max: Math.max(...levels.map((s) => s.latency_ms.max)),
+      stddev: mean((s) => s.latency_ms.stddev),
+    },
+    throughput_qps: r3(qps.mean),
+    embeddings_per_sec: mean((s) => s.embeddings_per_sec),
+    total_duration_sec: r3(sum((s) => s.total_duration_sec)),
+    server_cpu_percent: mean((s) => s.server_cpu_percent),
+    server_memory_mb: mean((s) => s.server_memory_mb),
+    server_memory_peak_mb: Math.max(...levels.map((s) => s.server_memory_peak_mb)),
+    client_cpu_percent: mean((s) => s.client_cpu_percent),
+    client_memory_mb: mean((s) => s.client_memory_mb),
+    errors: sum((s) => s.errors),
+    error_rate: r3(sum((s) => s.errors) / Math.max(1, sum((s) => s.num_requests))),
+    thresholds_ok: levels.every((s) => s.thresholds_ok),
+    stalls: levels.flatMap((s) => s.stalls),
+    ended_early: levels.map((s) => s.ended_early).find((e) => e !== null) ?? null,
+    trials: { n: levels.length, throughput_qps: pick(qps), p50_ms: pick(p50), p95_ms: pick(p95), p99_ms: pick(p99) },
+    ...(levels.every((s) => s.validity)
+      ? {
+          validity: {
+            p99_enough_samples: allFlag("p99_enough_samples"),
+            p999_enough_samples: allFlag("p999_enough_samples"),
+            client_bound: anyFlag("client_bound"),
+            noisy: anyFlag("noisy"),
+            other_cpu_percent: Math.max(...levels.map((s) => s.validity!.other_cpu_percent)),
+            stalled: anyFlag("stalled"),
+          },
+        }
+      : {}),
+  };
+}
+
+/** One result from a framework's trials (in trial order); a failed trial fails the combination. */
+export function combineTrials(trials: readonly FrameworkResult[]): FrameworkResult {
+  const last = trials.at(-1)!;
+  if (trials.length === 1) return last;
+  const failed = trials.find((t) => t.status !== "completed");
+  const names = Object.keys(trials[0]!.scenarios).filter((name) => trials.every((t) => t.scenarios[name]));
+  return {
+    ...last,
+    status: failed?.status ?? "completed",
+    failure: failed ? `trial ${trials.indexOf(failed) + 1} of ${trials.length}: ${failed.failure}` : null,
+    started_at: trials[0]!.started_at,
+    scenarios: Object.fromEntries(names.map((name) => [name, combineLevel(trials.map((t) => t.scenarios[name]!))])),
+  };
+}
+
+export interface LevelVerdict {
+  concurrency: number;
+  leader: string;
+  /** Frameworks whose throughput the leader's cannot be told apart from (Welch, p ≥ 0.05). */
+  inseparable: { framework: string; p: number }[];
+  /** Frameworks the leader is significantly ahead of. */
+  behind: { framework: string; p: number }[];
+}
+
+/** Per level measured with trials: the highest mean throughput, and who it is (or is not) significantly ahead of. */
+export function levelVerdicts(results: readonly FrameworkResult[]): LevelVerdict[] {
+  const byLevel = new Map<number, { framework: string; values: number[]; mean: number }[]>();
+  for (const r of results) {
+    for (const s of Object.values(r.scenarios)) {
+      if (!s.trials) continue;
+      byLevel.set(s.concurrency, [...(byLevel.get(s.concurrency) ?? []), { framework: r.framework, values: s.trials.throughput_qps.values, mean: s.trials.throughput_qps.mean }]);
+    }
+  }
+  return [...byLevel.entries()]
+    .filter(([, fs]) => fs.length > 1)
+    .sort(([a], [b]) => a - b)
+    .map(([concurrency, fs]) => {
+      const [best, ...rest] = [...fs].sort((a, b) => b.mean - a.mean);
+      const tested = rest.map((f) => ({ framework: f.framework, cmp: welch(best!.values, f.values) }));
+      return {
+        concurrency,
+        leader: best!.framework,
+        inseparable: tested.filter((t) => !t.cmp?.significant).map((t) => ({ framework: t.framework, p: t.cmp?.p ?? 1 })),
+        behind: tested.filter((t) => t.cmp?.significant).map((t) => ({ framework: t.framework, p: t.cmp!.p })),
+      };
+    });
+}
