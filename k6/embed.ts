@@ -8,6 +8,7 @@ import { Counter, Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
 import { generateTexts, pickBatch } from "./lib/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
+import { durationSeconds, windowCount, windowThresholds } from "./lib/windows.ts";
 
 function envInt(name: string, fallback: number): number {
   const raw = __ENV[name];
@@ -27,6 +28,9 @@ const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE ?? "0.01");
 const REQUEST_TIMEOUT = __ENV.REQUEST_TIMEOUT ?? "60s";
 const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
 const SCENARIO = `concurrency_${CONCURRENCY}`;
+// Measurement windows (seconds); 0 = none. The orchestrator reads them live to stop at stability.
+const WINDOW_S = Number(__ENV.WINDOW_S ?? "0");
+const WINDOWS = WINDOW_S > 0 ? windowCount(durationSeconds(DURATION), WINDOW_S) : 0;
 
 // A dataset file (JSON {"texts": [...]}) replaces the built-in generator; open() only works in init.
 const TEXTS: string[] = __ENV.DATASET
@@ -62,6 +66,7 @@ export const options: Options = {
     embed_failed: [`rate<${MAX_ERROR_RATE}`],
     // Naming the submetric makes k6 include it in the summary data: latency of good answers only.
     "http_req_duration{expected_response:true}": ["max>=0"],
+    ...windowThresholds(WINDOWS),
   },
   summaryTrendStats: SUMMARY_TREND_STATS,
   discardResponseBodies: false,
@@ -75,7 +80,8 @@ const params = {
 
 export default function () {
   const texts = pickBatch(TEXTS, exec.vu.idInTest, exec.vu.iterationInScenario, BATCH_SIZE);
-  const res = http.post(`${BASE_URL}/embed`, JSON.stringify({ texts, normalize: NORMALIZE }), params);
+  const window = WINDOWS > 0 ? { window: String(Math.floor(exec.instance.currentTestRunDuration / 1000 / WINDOW_S)) } : undefined;
+  const res = http.post(`${BASE_URL}/embed`, JSON.stringify({ texts, normalize: NORMALIZE }), window ? { ...params, tags: window } : params);
   // res.json(path) evaluates the path in Go (gjson) without building JS arrays of floats,
   // which keeps k6's own CPU low next to the server on small machines.
   const ok = check(res, {
@@ -93,7 +99,7 @@ export default function () {
     return;
   }
   const d = res.timings.duration;
-  okRequests.add(1);
+  okRequests.add(1, window);
   okDurationSum.add(d);
   okDurationSumSq.add(d * d);
   const inference = Number(res.headers["X-Inference-Time"] ?? res.headers["x-inference-time"]);

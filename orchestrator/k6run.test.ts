@@ -30,3 +30,13 @@ test("K6Console shows each kind of k6 warning once, then its count with the log 
   ]);
   assert.equal(warningKind("plain line"), null);
 });
+
+test("K6Console hides k6's interrupt error only when the level was ended on purpose", () => {
+  const out: string[] = [];
+  const c = new K6Console((l) => out.push(l));
+  const line = `time="x" level=error msg="test run was aborted because k6 received a 'interrupt' signal"`;
+  c.line(line);
+  c.expectInterrupt();
+  c.line(line);
+  assert.deepEqual(out, [line]);
+});

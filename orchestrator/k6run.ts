@@ -4,7 +4,9 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "
 import path from "node:path";
 import { freePort } from "./http.ts";
 import { withAffinity } from "./launch/cpus.ts";
+import { windowLatencyMetric, windowOkMetric } from "../k6/lib/windows.ts";
 import { LevelWatch, type LiveSample, type Stall } from "./levelwatch.ts";
+import { stableTail, type StabilityRule, type WindowFigures } from "./stability.ts";
 import { log } from "./log.ts";
 
 export interface K6LevelOptions {
@@ -31,6 +33,8 @@ export interface K6LevelOptions {
   signal?: AbortSignal;
   /** CPUs k6 may use (kernel affinity); null or absent = every CPU. */
   cpus?: readonly number[] | null;
+  /** Measurement windows: the level ends as soon as its last windows agree (see stability.ts). */
+  stability?: StabilityRule;
 }
 
 export interface K6LevelResult {
@@ -40,6 +44,8 @@ export interface K6LevelResult {
   stalls: Stall[];
   /** Why the level was ended before its duration, or null. */
   endedEarly: string | null;
+  /** Complete windows when the level was found stable and stopped; null if it never was. */
+  stableAfter: number | null;
 }
 
 /** k6 exit codes that still come with a usable summary (0 = ok, 99 = thresholds crossed). */
@@ -77,10 +83,17 @@ export function warningKind(line: string): string | null {
 /** Prints k6's output with each kind of warning shown once, then counted; `flush` reports the counts. */
 export class K6Console {
   private readonly seen = new Map<string, number>();
+  private stoppedByUs = false;
 
   constructor(private readonly write: (line: string) => void) {}
 
+  /** The level is being ended on purpose: k6's "aborted by an interrupt" error is then expected noise. */
+  expectInterrupt(): void {
+    this.stoppedByUs = true;
+  }
+
   line(text: string): void {
+    if (this.stoppedByUs && /test run was aborted because k6 received a 'interrupt' signal/.test(text)) return;
     const kind = warningKind(text);
     if (kind === null) return this.write(text);
     const n = (this.seen.get(kind) ?? 0) + 1;
@@ -101,6 +114,16 @@ async function getJson(url: string): Promise<Record<string, unknown> | null> {
   } catch {
     return null;
   }
+}
+
+/** One window's figures from k6's REST API, or null while k6 has none for it. */
+async function liveWindow(api: string, index: number, windowS: number): Promise<WindowFigures | null> {
+  const sample = async (metric: string) =>
+    ((await getJson(`${api}/v1/metrics/${encodeURIComponent(metric)}`))?.["data"] as { attributes?: { sample?: Record<string, number> } } | undefined)?.attributes?.sample;
+  const [ok, latency] = await Promise.all([sample(windowOkMetric(index)), sample(windowLatencyMetric(index))]);
+  const count = ok?.["count"];
+  if (count === undefined || latency === undefined) return null;
+  return { index, ok_requests: count, throughput_qps: count / windowS, p50_ms: latency["med"] ?? 0, p90_ms: latency["p(90)"] ?? 0, p95_ms: latency["p(95)"] ?? 0, p99_ms: 0, p999_ms: 0 };
 }
 
 /** One LiveSample from k6's REST API, or null while it is not up (or already gone). */
@@ -137,6 +160,7 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
     ...env("MODEL", o.tags.model),
     ...env("RUN_ID", o.tags.run_id),
     ...env("SUMMARY_FILE", o.summaryFile),
+    ...(o.stability && o.stability.windowS > 0 ? env("WINDOW_S", o.stability.windowS) : []),
     ...Object.entries(o.extraEnv ?? {}).flatMap(([k, v]) => env(k, v)),
     ...(o.extraArgs ?? []),
     o.script,
@@ -146,6 +170,8 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
   const terminal = new K6Console((line) => process.stderr.write(`    [k6] ${line}\n`));
   const watch = new LevelWatch();
   let endedEarly: string | null = null;
+  let stableAfter: number | null = null;
+  const windows: WindowFigures[] = [];
   return new Promise((resolve, reject) => {
     const [command, argv] = withAffinity(o.k6, args, o.cpus ?? null);
     const child = spawn(command, argv, {
@@ -156,12 +182,26 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
     o.signal?.addEventListener("abort", interrupt, { once: true });
     if (child.pid !== undefined) o.onStart?.(child.pid);
     const startedAt = performance.now();
+    const api = `http://127.0.0.1:${apiPort}`;
+    // Window i is complete once a request of window i + 1 has succeeded.
+    const checkStability = async (rule: StabilityRule) => {
+      const [current, next] = await Promise.all([liveWindow(api, windows.length, rule.windowS), liveWindow(api, windows.length + 1, rule.windowS)]);
+      if (!current || !next || next.ok_requests === 0 || stableAfter !== null || endedEarly !== null) return;
+      windows.push(current);
+      if (!stableTail(windows, rule)) return;
+      stableAfter = windows.length;
+      log.step(`stable after ${stableAfter} windows of ${rule.windowS}s (last ${rule.windows} within ±${rule.tolerance * 100}%): ending the level`);
+      terminal.expectInterrupt();
+      child.kill("SIGINT");
+    };
     const poller = setInterval(() => {
-      void liveSample(`http://127.0.0.1:${apiPort}`, performance.now() - startedAt).then((s) => {
+      if (o.stability && o.stability.windowS > 0) void checkStability(o.stability);
+      void liveSample(api, performance.now() - startedAt).then((s) => {
         const reason = s && endedEarly === null ? watch.add(s) : null;
         if (reason === null) return;
         endedEarly = `${reason} at concurrency ${o.concurrency}`;
         log.warn(`ending the level early: ${endedEarly}`);
+        terminal.expectInterrupt();
         child.kill("SIGINT");
       });
     }, 500);
@@ -182,7 +222,7 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
       logStream.end();
       const exitCode = code ?? 128;
       // A level we ended ourselves still has k6's summary of what it measured.
-      const usable = USABLE_EXIT.has(exitCode) || (endedEarly !== null && existsSync(o.summaryFile));
+      const usable = USABLE_EXIT.has(exitCode) || ((endedEarly !== null || stableAfter !== null) && existsSync(o.summaryFile));
       if (!usable || !existsSync(o.summaryFile)) {
         const meaning = USABLE_EXIT.has(exitCode)
           ? `no summary at ${o.summaryFile}`
@@ -192,7 +232,7 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
       }
       if (o.htmlReport && !existsSync(o.htmlReport)) log.warn(`k6 wrote no web-dashboard report at ${o.htmlReport}`);
       if (exitCode === 99) log.warn(`k6 thresholds crossed at concurrency ${o.concurrency} (error rate above ${o.maxErrorRate})`);
-      resolve({ exitCode, summary: JSON.parse(readFileSync(o.summaryFile, "utf8")), stalls: watch.stalls(), endedEarly });
+      resolve({ exitCode, summary: JSON.parse(readFileSync(o.summaryFile, "utf8")), stalls: watch.stalls(), endedEarly, stableAfter });
     });
   });
 }

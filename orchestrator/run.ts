@@ -17,6 +17,7 @@ import { ROOT } from "./paths.ts";
 import { atFinish, describeEnvironment } from "./results/environment.ts";
 import type { ResultsLayout } from "./results/layout.ts";
 import { completedRequests, scenarioFromSummary } from "./results/map.ts";
+import { flagWords } from "./results/validity.ts";
 import type { EnvironmentInfo, FrameworkResult, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
@@ -223,6 +224,8 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
   monitor.start();
   const startedAt = new Date();
   const files = run.layout.k6Files(run.model.key, name, concurrency);
+  const p = run.profile;
+  const stability = p.window_s > 0 ? { windowS: p.window_s, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
   let level;
   let resources;
   try {
@@ -244,6 +247,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
       onStart: (pid) => monitor.watch("client", pid),
       signal: run.signal,
       cpus: run.cpuSets.client,
+      ...(stability ? { stability } : {}),
       ...(run.datasetFile ? { extraEnv: { DATASET: run.datasetFile } } : {}),
     });
   } finally {
@@ -264,6 +268,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
     endedEarly: level.endedEarly,
     clientCpus: (run.cpuSets.client ?? allowedCpus()).length,
     machineCpuPercent: monitor.machineCpuPercent(),
+    ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: level.stableAfter } } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;
   fw.save();
@@ -272,9 +277,11 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
   const longest = Math.max(0, ...scenario.stalls.map((st) => st.duration_s));
   if (longest > 0) throw new Error(`server stopped answering for ${longest} s at concurrency ${concurrency} (level saved, marked with its stalls)`);
   if (scenario.ended_early) throw new Error(`level ended early: ${scenario.ended_early}`);
+  const flags = scenario.validity ? flagWords(scenario.validity) : [];
   log.step(
     `${name}: c=${concurrency}: ${scenario.throughput_qps.toFixed(1)} req/s, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
-      `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent.toFixed(0)}%`,
+      `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent.toFixed(0)}%` +
+      `${scenario.stability?.stable ? `, stable over windows ${scenario.stability.stable_windows.join(",")}` : ""}${flags.length ? ` [${flags.join(", ")}]` : ""}`,
   );
 }
 
@@ -283,7 +290,8 @@ async function levelsPhase(fw: FrameworkRun, s: LaunchedServer): Promise<void> {
   for (const [i, concurrency] of profile.concurrency_levels.entries()) {
     signal.throwIfAborted();
     if (i > 0 && profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
-    log.step(`${fw.server.manifest.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs for ${profile.duration_s}s`);
+    const windows = profile.window_s > 0 ? `up to ${profile.duration_s}s in ${profile.window_s}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
+    log.step(`${fw.server.manifest.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs, ${windows}`);
     await levelPhase(fw, s, concurrency);
   }
   const finalInfo = await requestJson(`${s.url}/info`);

@@ -23,6 +23,9 @@ const profile = (levels: [number, ...number[]], description?: string): Profile =
   batch_size: 1,
   warmup_requests: 100,
   trials: 1,
+  window_s: 5,
+  stable_windows: 3,
+  stability_tolerance: 0.1,
   pause_between_levels_s: 1,
   ...(description ? { description } : {}),
 });

@@ -116,6 +116,19 @@ export const Profile = z
       .min(1)
       .default(1)
       .describe("times each framework's whole sweep is repeated, interleaved (A B C A B C …); 2 or more give every figure a 95 % confidence interval"),
+    window_s: z
+      .number()
+      .int()
+      .min(0)
+      .default(5)
+      .describe("seconds per measurement window; a level ends once its last stable_windows windows agree (0: no windows, one window of duration_s)"),
+    stable_windows: z.number().int().min(2).default(3).describe("consecutive windows that must agree for a level to be stable"),
+    stability_tolerance: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.1)
+      .describe("relative deviation from those windows' mean allowed on throughput and on p95 (0.1 = ±10 %)"),
   })
   .strict();
 export type Profile = z.infer<typeof Profile>;

@@ -31,15 +31,15 @@ test("one row per level, sorted by concurrency, with the level's figures", () =>
 test("the validity flags follow the seed's columns; a level without them (schema 3) leaves them empty", () => {
   const r = sampleResult();
   const [c1, c4] = [r.scenarios["concurrency_1"]!, r.scenarios["concurrency_4"]!];
-  c1.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: true, noisy: false, other_cpu_percent: 3.5, stalled: false };
+  c1.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: true, noisy: false, other_cpu_percent: 3.5, stalled: false, unstable: false };
   delete c4.validity;
   const lines = resultsToCsv([r]).trim().split("\n");
   const header = lines[0]!.split(",");
-  const flags = ["p99_enough_samples", "p999_enough_samples", "client_bound", "noisy", "other_cpu_percent", "stalled"];
+  const flags = ["p99_enough_samples", "p999_enough_samples", "client_bound", "noisy", "other_cpu_percent", "stalled", "unstable"];
   assert.deepEqual(header.slice(-flags.length), flags);
   assert.ok(header.indexOf("p99_enough_samples") > SEED_CSV_HEADER.length);
-  assert.deepEqual(lines[1]!.split(",").slice(-flags.length), ["true", "false", "true", "false", "3.5", "false"]);
-  assert.deepEqual(lines[2]!.split(",").slice(-flags.length), ["", "", "", "", "", ""]);
+  assert.deepEqual(lines[1]!.split(",").slice(-flags.length), ["true", "false", "true", "false", "3.5", "false", "false"]);
+  assert.deepEqual(lines[2]!.split(",").slice(-flags.length), ["", "", "", "", "", "", ""]);
 });
 
 test("values with commas are quoted", () => {

@@ -38,6 +38,7 @@ export const EXTRA_CSV_COLUMNS = [
   "noisy",
   "other_cpu_percent",
   "stalled",
+  "unstable",
 ] as const;
 
 /** "2024-11-28 15:30:45" in UTC, the seed's timestamp format. */
@@ -78,8 +79,8 @@ export function resultsToCsv(results: readonly FrameworkResult[]): string {
         r.run_id,
         r.dataset,
         ...(s.validity
-          ? [s.validity.p99_enough_samples, s.validity.p999_enough_samples, s.validity.client_bound, s.validity.noisy, s.validity.other_cpu_percent, s.validity.stalled]
-          : ["", "", "", "", "", ""]),
+          ? [s.validity.p99_enough_samples, s.validity.p999_enough_samples, s.validity.client_bound, s.validity.noisy, s.validity.other_cpu_percent, s.validity.stalled, s.validity.unstable]
+          : ["", "", "", "", "", "", ""]),
       ]);
     }
   }

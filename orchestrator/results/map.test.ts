@@ -89,3 +89,24 @@ test("stalls and an early end are recorded with the level", () => {
   assert.deepEqual(s.stalls, [{ start_s: 2.5, duration_s: 16 }]);
   assert.equal(s.ended_early, "every request failed for 3 s");
 });
+
+test("with windows: a stable level's throughput and p50/p95/p99 are its stable windows' means, the series is kept", () => {
+  const win = (i: number, count: number, p95: number) => ({
+    [`ok_requests{window:${i}}`]: { type: "counter", values: { count, rate: 0 } },
+    [`http_req_duration{window:${i},expected_response:true}`]: { type: "trend", values: { med: p95 / 2, "p(95)": p95, "p(99)": p95 * 1.5 } },
+  });
+  const withWindows = { ...summary, metrics: { ...summary.metrics, ...win(0, 50, 40), ...win(1, 100, 20), ...win(2, 104, 21), ...win(3, 98, 20), ...win(4, 10, 90) } };
+  const rule = { windowS: 2, windows: 3, tolerance: 0.1 };
+  const stable = scenarioFromSummary(withWindows, { ...ctx, stability: { rule, durationS: 10, stableAfter: 4 } });
+  assert.deepEqual(stable.windows.map((w) => w.index), [0, 1, 2, 3], "the partial window after the stop is left out");
+  assert.deepEqual(stable.stability?.stable_windows, [1, 2, 3]);
+  assert.equal(stable.throughput_qps, Number(((50 + 52 + 49) / 3).toFixed(3)));
+  assert.equal(stable.latency_ms.p95, Number(((20 + 21 + 20) / 3).toFixed(3)));
+  assert.equal(stable.validity?.unstable, false);
+
+  const unstable = scenarioFromSummary(withWindows, { ...ctx, stability: { rule, durationS: 10, stableAfter: null } });
+  assert.equal(unstable.windows.length, 5, "ran its whole duration: every window that fits");
+  assert.equal(unstable.stability?.stable, false);
+  assert.equal(unstable.validity?.unstable, true);
+  assert.equal(unstable.throughput_qps, scenarioFromSummary(summary, ctx).throughput_qps, "whole-level figures");
+});

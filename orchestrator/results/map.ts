@@ -2,6 +2,8 @@
 import { z } from "zod";
 import type { Stall } from "../levelwatch.ts";
 import type { ResourceSummary } from "../monitor.ts";
+import { windowLatencyMetric, windowOkMetric } from "../../k6/lib/windows.ts";
+import { stableTail, type StabilityRule, type WindowFigures } from "../stability.ts";
 import { ScenarioResult } from "./schema.ts";
 import { levelValidity } from "./validity.ts";
 
@@ -44,6 +46,24 @@ export interface LevelContext {
   clientCpus: number;
   /** Every process's CPU over the level (100 = one core), for the noisy flag. */
   machineCpuPercent: number;
+  /** The level's windows, and how many were complete when it was found stable (null: never). */
+  stability?: { rule: StabilityRule; durationS: number; stableAfter: number | null };
+}
+
+/**
+ * The complete windows in k6's summary: the first `stableAfter` when the level stopped at
+ * stability, else every window that fits whole in the level's duration.
+ */
+export function windowsFromSummary(raw: unknown, windowS: number, complete: number): WindowFigures[] {
+  const metrics = (raw as { metrics?: Record<string, { values?: Record<string, number> }> } | null)?.metrics ?? {};
+  const out: WindowFigures[] = [];
+  for (let i = 0; i < complete; i++) {
+    const ok = metrics[windowOkMetric(i)]?.values?.["count"] ?? 0;
+    const d = metrics[windowLatencyMetric(i)]?.values ?? {};
+    const p = (k: string) => round(d[k] ?? 0);
+    out.push({ index: i, ok_requests: ok, throughput_qps: round(ok / windowS), p50_ms: p("med"), p90_ms: p("p(90)"), p95_ms: p("p(95)"), p99_ms: p("p(99)"), p999_ms: p("p(99.9)") });
+  }
+  return out;
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
@@ -61,7 +81,11 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
   const sumSq = m.ok_duration_sumsq_ms2?.values.count ?? 0;
   const mean = ok > 0 ? sum / ok : 0;
   const stddev = ok > 0 ? Math.sqrt(Math.max(0, sumSq / ok - mean * mean)) : 0;
-  const qps = seconds > 0 ? ok / seconds : 0;
+  const st = ctx.stability;
+  const windows = st ? windowsFromSummary(raw, st.rule.windowS, st.stableAfter ?? Math.floor(st.durationS / st.rule.windowS)) : [];
+  const tail = st ? stableTail(windows, st.rule) : null;
+  const fromTail = (f: (w: WindowFigures) => number) => round(tail!.reduce((a, w) => a + f(w), 0) / tail!.length);
+  const qps = tail ? fromTail((w) => w.throughput_qps) : seconds > 0 ? ok / seconds : 0;
   const inf = m.server_inference_ms?.values;
   return ScenarioResult.parse({
     scenario_name: `concurrency_${ctx.concurrency}`,
@@ -70,11 +94,11 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
     batch_size: ctx.batchSize,
     latency_ms: {
       mean: v("avg"),
-      median: v("med"),
-      p90: v("p(90)"),
-      p95: v("p(95)"),
-      p99: v("p(99)"),
-      p999: v("p(99.9)"),
+      median: tail ? fromTail((w) => w.p50_ms) : v("med"),
+      p90: tail ? fromTail((w) => w.p90_ms) : v("p(90)"),
+      p95: tail ? fromTail((w) => w.p95_ms) : v("p(95)"),
+      p99: tail ? fromTail((w) => w.p99_ms) : v("p(99)"),
+      p999: tail ? fromTail((w) => w.p999_ms) : v("p(99.9)"),
       min: v("min"),
       max: v("max"),
       stddev: round(stddev),
@@ -97,6 +121,18 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
     started_at: ctx.startedAt.toISOString(),
     stalls: ctx.stalls,
     ended_early: ctx.endedEarly,
+    windows,
+    ...(st
+      ? {
+          stability: {
+            window_s: st.rule.windowS,
+            windows: st.rule.windows,
+            tolerance: st.rule.tolerance,
+            stable: tail !== null,
+            stable_windows: tail?.map((w) => w.index) ?? [],
+          },
+        }
+      : {}),
     validity: levelValidity({
       okRequests: ok,
       clientCpuPercent: ctx.client.cpu_percent,
@@ -104,6 +140,7 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
       serverCpuPercent: ctx.server.cpu_percent,
       machineCpuPercent: ctx.machineCpuPercent,
       stalled: ctx.stalls.length > 0,
+      unstable: st !== undefined && tail === null,
     }),
   });
 }

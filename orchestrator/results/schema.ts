@@ -67,6 +67,34 @@ export const ScenarioResult = z
       .default([])
       .describe("windows longer than max(2 s, 10x the median latency) in which the server completed no request; a level with one is not a clean measurement"),
     ended_early: z.string().nullable().default(null).describe("why the level was ended before its duration (e.g. every request failing), or null"),
+    windows: z
+      .array(
+        z
+          .object({
+            index: z.number().int().nonnegative(),
+            ok_requests: z.number().int().nonnegative().describe("successful requests that started in the window"),
+            throughput_qps: z.number().nonnegative(),
+            p50_ms: z.number().nonnegative(),
+            p90_ms: z.number().nonnegative(),
+            p95_ms: z.number().nonnegative(),
+            p99_ms: z.number().nonnegative(),
+            p999_ms: z.number().nonnegative(),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("the level's complete measurement windows, in order"),
+    stability: z
+      .object({
+        window_s: z.number().int().positive(),
+        windows: z.number().int().min(2).describe("consecutive windows that had to agree"),
+        tolerance: z.number().positive().describe("allowed relative deviation on throughput and p95"),
+        stable: z.boolean().describe("the last windows agreed: the level's throughput and latency percentiles are those windows' means (mean, min, max and stddev stay whole-level)"),
+        stable_windows: z.array(z.number().int().nonnegative()).describe("indices of the windows the figures come from; empty when unstable"),
+      })
+      .strict()
+      .optional()
+      .describe("absent when the level ran without windows"),
     trials: z
       .object({
         n: z.number().int().min(2).describe("trials combined in this level"),
@@ -86,6 +114,7 @@ export const ScenarioResult = z
         noisy: z.boolean().describe("processes other than the server and k6 used more than 20 % of one CPU"),
         other_cpu_percent: z.number().nonnegative().describe("that other processes' CPU over the level, from /proc/stat; 100 = one core"),
         stalled: z.boolean().describe("the level has a stall (see stalls)"),
+        unstable: z.boolean().describe("its windows never agreed within the tolerance before the level's maximum duration"),
       })
       .strict()
       .optional()

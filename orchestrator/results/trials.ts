@@ -14,7 +14,7 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
   const [p50, p95, p99] = [est((s) => s.latency_ms.median), est((s) => s.latency_ms.p95), est((s) => s.latency_ms.p99)];
   const mean = (f: (s: ScenarioResult) => number) => r3(est(f).mean);
   const sum = (f: (s: ScenarioResult) => number) => levels.reduce((a, s) => a + f(s), 0);
-  const anyFlag = (k: "client_bound" | "noisy" | "stalled") => levels.some((s) => s.validity?.[k] === true);
+  const anyFlag = (k: "client_bound" | "noisy" | "stalled" | "unstable") => levels.some((s) => s.validity?.[k] === true);
   const allFlag = (k: "p99_enough_samples" | "p999_enough_samples") => levels.every((s) => s.validity?.[k] === true);
   return {
     ...first,
@@ -53,6 +53,7 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
             noisy: anyFlag("noisy"),
             other_cpu_percent: Math.max(...levels.map((s) => s.validity!.other_cpu_percent)),
             stalled: anyFlag("stalled"),
+            unstable: anyFlag("unstable"),
           },
         }
       : {}),

@@ -22,6 +22,7 @@ export interface ValidityInputs {
   /** Every process's CPU over the level, from /proc/stat. */
   machineCpuPercent: number;
   stalled: boolean;
+  unstable: boolean;
 }
 
 export interface Validity {
@@ -31,6 +32,7 @@ export interface Validity {
   noisy: boolean;
   other_cpu_percent: number;
   stalled: boolean;
+  unstable: boolean;
 }
 
 export function levelValidity(i: ValidityInputs): Validity {
@@ -42,10 +44,11 @@ export function levelValidity(i: ValidityInputs): Validity {
     noisy: other > VALIDITY_RULES.noisyOtherCpuPercent,
     other_cpu_percent: Number(other.toFixed(1)),
     stalled: i.stalled,
+    unstable: i.unstable,
   };
 }
 
 /** The flags of a level as short words for the summary ("client-bound", "noisy", …); none when clean. */
 export function flagWords(v: Validity): string[] {
-  return [v.stalled ? "stalled" : "", v.client_bound ? "client-bound" : "", v.noisy ? "noisy" : ""].filter(Boolean);
+  return [v.stalled ? "stalled" : "", v.unstable ? "unstable" : "", v.client_bound ? "client-bound" : "", v.noisy ? "noisy" : ""].filter(Boolean);
 }
