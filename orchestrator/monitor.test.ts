@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { test } from "node:test";
-import { parseProcStat, ResourceMonitor, treeOf } from "./monitor.ts";
+import { parseMachineStat, parseProcStat, ResourceMonitor, treeOf } from "./monitor.ts";
 
 test("parses /proc/<pid>/stat even when the command name has spaces and parentheses", () => {
   const line = "4242 (weird (name) x) S 1 4242 4242 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 3 0 100 1000000 2560 18446744073709551615";
@@ -38,4 +38,13 @@ test("a busy child process shows up as CPU and RSS of its parent's tree", async 
   assert.ok(idle < 5, `idle tree CPU ${idle}`);
   assert.ok(out["busy"]!.memory_mb > 0);
   assert.ok(out["busy"]!.samples.length >= 5);
+});
+
+test("parseMachineStat reads the whole machine and each CPU from /proc/stat", () => {
+  const stat = "cpu  100 5 50 800 20 3 2 1 0 0\ncpu0 60 5 30 390 10 2 1 1 0 0\ncpu1 40 0 20 410 10 1 1 0 0 0\nintr 12345\n";
+  const m = parseMachineStat(stat);
+  assert.deepEqual(m.get("all"), { busy: 100 + 5 + 50 + 3 + 2 + 1, total: 161 + 800 + 20 });
+  assert.deepEqual(m.get(0), { busy: 60 + 5 + 30 + 2 + 1 + 1, total: 99 + 390 + 10 });
+  assert.equal(m.get(1)?.busy, 62);
+  assert.equal(m.size, 3);
 });

@@ -44,17 +44,32 @@ function readAllStats(): ProcStat[] {
   return stats;
 }
 
-/** Busy and total CPU ticks of the whole machine, from the aggregate line of /proc/stat. */
-export function parseMachineStat(text: string): { busy: number; total: number } {
-  const fields = (/^cpu\s+(.*)$/m.exec(text)?.[1] ?? "").trim().split(/\s+/).map(Number);
+interface Ticks {
+  busy: number;
+  total: number;
+}
+
+function ticks(fields: number[]): Ticks {
   // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
   const busy = user + nice + system + irq + softirq + steal;
   return { busy, total: busy + idle + iowait };
 }
 
-function readMachineStat(): { busy: number; total: number; at: number } {
-  return { ...parseMachineStat(readFileSync("/proc/stat", "utf8")), at: Date.now() };
+/** Busy and total CPU ticks from /proc/stat: the whole machine (key "all") and each CPU by number. */
+export function parseMachineStat(text: string): Map<number | "all", Ticks> {
+  const out = new Map<number | "all", Ticks>();
+  for (const m of text.matchAll(/^cpu(\d*)\s+(.*)$/gm)) out.set(m[1] === "" ? "all" : Number(m[1]), ticks(m[2]!.trim().split(/\s+/).map(Number)));
+  return out;
+}
+
+interface MachineReading {
+  at: number;
+  cpus: Map<number | "all", Ticks>;
+}
+
+function readMachineStat(): MachineReading {
+  return { at: Date.now(), cpus: parseMachineStat(readFileSync("/proc/stat", "utf8")) };
 }
 
 /** The root and all its descendants (uvicorn workers, ORT helper processes, …). */
@@ -104,17 +119,22 @@ export class ResourceMonitor {
   private readonly last = new Map<string, TreeReading>();
   private readonly samples = new Map<string, ResourceSample[]>();
   private timer: NodeJS.Timeout | undefined;
-  private machineStart: { busy: number; total: number; at: number } | undefined;
-  private machineEnd: { busy: number; total: number; at: number } | undefined;
+  private machineStart: MachineReading | undefined;
+  private machineEnd: MachineReading | undefined;
 
   constructor(private readonly intervalMs: number) {}
 
-  /** Every process's CPU between start and stop (100 = one core), for the noisy-machine flag. */
-  machineCpuPercent(): number {
+  /**
+   * CPU used between start and stop (100 = one core) by every process: on the whole machine, or
+   * on the CPUs listed (e.g. k6's set, to see whether it had any headroom).
+   */
+  busyPercent(cpus: readonly number[] | null = null): number {
     const a = this.machineStart;
     const b = this.machineEnd;
     if (!a || !b || b.at <= a.at) return 0;
-    return ((b.busy - a.busy) / CLK_TCK / ((b.at - a.at) / 1000)) * 100;
+    const keys: (number | "all")[] = cpus ? [...cpus] : ["all"];
+    const busy = keys.reduce<number>((sum, k) => sum + (b.cpus.get(k)?.busy ?? 0) - (a.cpus.get(k)?.busy ?? 0), 0);
+    return (busy / CLK_TCK / ((b.at - a.at) / 1000)) * 100;
   }
 
   watch(name: string, pid: number): void {

@@ -267,7 +267,8 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
     stalls: level.stalls,
     endedEarly: level.endedEarly,
     clientCpus: (run.cpuSets.client ?? allowedCpus()).length,
-    machineCpuPercent: monitor.machineCpuPercent(),
+    clientCpusBusyPercent: monitor.busyPercent(run.cpuSets.client ?? allowedCpus()),
+    machineCpuPercent: monitor.busyPercent(),
     ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: level.stableAfter } } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;

@@ -9,7 +9,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // A summary captured from a real k6 v1.8.1 run against onnx-python (concurrency 1, 10 s).
 const summary = JSON.parse(readFileSync(path.join(here, "../../tests/fixtures/k6-summary-c1.json"), "utf8"));
 const resources = { cpu_percent: 183.24, memory_mb: 205.44, memory_peak_mb: 207.1, samples: [] };
-const ctx = { concurrency: 1, batchSize: 1, k6ExitCode: 0, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 }, stalls: [], endedEarly: null, clientCpus: 1, machineCpuPercent: 200 };
+const ctx = { concurrency: 1, batchSize: 1, k6ExitCode: 0, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 }, stalls: [], endedEarly: null, clientCpus: 1, clientCpusBusyPercent: 30, machineCpuPercent: 200 };
 
 test("maps k6 percentiles of successful requests to latency_ms", () => {
   const s = scenarioFromSummary(summary, ctx);

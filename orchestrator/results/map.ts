@@ -42,8 +42,9 @@ export interface LevelContext {
   client: ResourceSummary;
   stalls: Stall[];
   endedEarly: string | null;
-  /** CPUs k6 may use, for the client-bound flag. */
+  /** CPUs k6 may use, and how busy they were (every process, 100 = one core), for the client-bound flag. */
   clientCpus: number;
+  clientCpusBusyPercent: number;
   /** Every process's CPU over the level (100 = one core), for the noisy flag. */
   machineCpuPercent: number;
   /** The level's windows, and how many were complete when it was found stable (null: never). */
@@ -137,6 +138,7 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
       okRequests: ok,
       clientCpuPercent: ctx.client.cpu_percent,
       clientCpus: ctx.clientCpus,
+      clientCpusBusyPercent: ctx.clientCpusBusyPercent,
       serverCpuPercent: ctx.server.cpu_percent,
       machineCpuPercent: ctx.machineCpuPercent,
       stalled: ctx.stalls.length > 0,

@@ -110,7 +110,7 @@ export const ScenarioResult = z
       .object({
         p99_enough_samples: z.boolean().describe("at least 1,000 successful requests: p99 rests on 10 or more requests beyond it"),
         p999_enough_samples: z.boolean().describe("at least 10,000 successful requests, the same for p99.9"),
-        client_bound: z.boolean().describe("k6 used 90 % or more of its CPUs: the load generator set the pace"),
+        client_bound: z.boolean().describe("the CPUs k6 may use were 90 % or more busy (k6 or anything else): the load generator had no headroom"),
         noisy: z.boolean().describe("processes other than the server and k6 used more than 20 % of one CPU"),
         other_cpu_percent: z.number().nonnegative().describe("that other processes' CPU over the level, from /proc/stat; 100 = one core"),
         stalled: z.boolean().describe("the level has a stall (see stalls)"),

@@ -20,7 +20,7 @@ function levels(r: FrameworkResult): ScenarioResult[] {
 
 const FLAGS_LEGEND =
   `"few req": fewer than ${VALIDITY_RULES.p99MinRequests} (p99) or ${VALIDITY_RULES.p999MinRequests} (p99.9) successful requests, too few for that percentile. ` +
-  "Flags: stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6 used 90 % or more of its CPUs; " +
+  "Flags: stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
   `noisy = other processes used more than ${VALIDITY_RULES.noisyOtherCpuPercent} % of a CPU.`;
 
 export function renderSummary(model: string, results: readonly FrameworkResult[]): string {

@@ -6,7 +6,10 @@ export const VALIDITY_RULES = {
   p99MinRequests: 1000,
   /** p99.9 needs 10,000 for the same 10 requests beyond it. */
   p999MinRequests: 10000,
-  /** k6 used at least 90 % of the CPUs it may use: the load generator, not the server, set the pace. */
+  /**
+   * The CPUs k6 may use were at least 90 % busy (with k6 itself or anything else): the load generator
+   * had no headroom, so it, not the server, may have set the pace.
+   */
   clientBoundShare: 0.9,
   /** Other processes used more than a fifth of one CPU during the level. */
   noisyOtherCpuPercent: 20,
@@ -18,6 +21,8 @@ export interface ValidityInputs {
   clientCpuPercent: number;
   /** How many CPUs k6 may use (its CPU set, or every CPU when shared). */
   clientCpus: number;
+  /** Every process's CPU on those CPUs over the level; 100 = one core. */
+  clientCpusBusyPercent: number;
   serverCpuPercent: number;
   /** Every process's CPU over the level, from /proc/stat. */
   machineCpuPercent: number;
@@ -40,7 +45,7 @@ export function levelValidity(i: ValidityInputs): Validity {
   return {
     p99_enough_samples: i.okRequests >= VALIDITY_RULES.p99MinRequests,
     p999_enough_samples: i.okRequests >= VALIDITY_RULES.p999MinRequests,
-    client_bound: i.clientCpuPercent >= VALIDITY_RULES.clientBoundShare * 100 * Math.max(1, i.clientCpus),
+    client_bound: i.clientCpusBusyPercent >= VALIDITY_RULES.clientBoundShare * 100 * Math.max(1, i.clientCpus),
     noisy: other > VALIDITY_RULES.noisyOtherCpuPercent,
     other_cpu_percent: Number(other.toFixed(1)),
     stalled: i.stalled,
