@@ -104,7 +104,7 @@ export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPre
 /** The profile's levels, duration, batch and warmup, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
-  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number },
+  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number },
 ): Profile {
   return {
     ...base,
@@ -113,6 +113,7 @@ export function applyOverrides(
     batch_size: o.batch_size ?? base.batch_size,
     warmup_requests: o.warmup_requests ?? base.warmup_requests,
     trials: o.trials ?? base.trials,
+    window_s: o.window_s ?? base.window_s,
   };
 }
 

@@ -37,6 +37,12 @@ export const CliOptions = z
     duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
+    window_s: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("override the profile's measurement window in seconds; 0 = one window of the level's whole duration, no stability stop"),
     trials: z
       .number()
       .int()
@@ -96,7 +102,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 }
 
 /** bench:overhead measures batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {

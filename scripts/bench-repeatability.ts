@@ -1,0 +1,86 @@
+// `npm run bench:repeatability`: how much repeatability the method buys. A benchmark script, not a
+// test: it asserts nothing, it prints figures.
+//
+// The same frameworks and levels are measured N times (interleaved trials) twice:
+//   method   server and k6 on separate CPUs, levels in stability windows (the defaults);
+//   naive    --cpus shared and one 10 s window per level (what the suite did before).
+// For each framework, level and figure it prints the coefficient of variation (sd / mean) over the
+// N repeats: the smaller, the more a single run can be trusted.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runMain } from "../orchestrator/errors.ts";
+import { log } from "../orchestrator/log.ts";
+import { ROOT } from "../orchestrator/paths.ts";
+import { FrameworkResult } from "../orchestrator/results/schema.ts";
+import { estimate } from "../orchestrator/results/stats.ts";
+
+const MODES = {
+  method: [],
+  naive: ["--cpus", "shared", "--window-s", "0"],
+} as const;
+
+interface Row {
+  framework: string;
+  concurrency: number;
+  mode: keyof typeof MODES;
+  qps: number[];
+  p50: number[];
+  p95: number[];
+}
+
+const cv = (xs: number[]) => {
+  const e = estimate(xs);
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - e.mean) ** 2, 0) / (xs.length - 1));
+  return e.mean > 0 ? (100 * sd) / e.mean : 0;
+};
+
+function runBench(args: string[], resultsDir: string, signal: AbortSignal): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "cli.ts"), ...args, "--results-dir", resultsDir], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    signal,
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+runMain(async (argv, { signal }) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      frameworks: { type: "string", multiple: true, default: ["onnx-python", "onnx-rust"] },
+      levels: { type: "string", multiple: true, default: ["1", "4"] },
+      repeats: { type: "string", default: "5" },
+      "duration-s": { type: "string", default: "10" },
+    },
+  });
+  const model = "all-MiniLM-L6-v2";
+  const rows: Row[] = [];
+  for (const [mode, extra] of Object.entries(MODES) as [keyof typeof MODES, readonly string[]][]) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `eb-repeatability-${mode}-`));
+    log.step(`${mode}: ${values.repeats} interleaved repeats of ${values.frameworks.join(", ")} at ${values.levels.join(", ")} VUs (results in ${dir})`);
+    const args = ["--model", model, "--frameworks", ...values.frameworks, "--levels", ...values.levels, "--duration-s", values["duration-s"], "--trials", values.repeats, ...extra];
+    const code = await runBench(args, dir, signal);
+    if (code !== 0) log.warn(`${mode}: bench:k6 exited ${code}; figures below cover what completed`);
+    for (const framework of values.frameworks) {
+      const files = Array.from({ length: Number(values.repeats) }, (_, i) => path.join(dir, model, "trials", `${framework}.trial-${i + 1}.json`));
+      const results = files.map((f) => FrameworkResult.parse(JSON.parse(readFileSync(f, "utf8"))));
+      for (const c of values.levels.map(Number)) {
+        const levels = results.map((r) => r.scenarios[`concurrency_${c}`]).filter((s) => s !== undefined);
+        rows.push({ framework, concurrency: c, mode, qps: levels.map((s) => s.throughput_qps), p50: levels.map((s) => s.latency_ms.median), p95: levels.map((s) => s.latency_ms.p95) });
+      }
+    }
+  }
+  console.log("\nCoefficient of variation over repeats (sd / mean, %): smaller is more repeatable\n");
+  console.log("| framework | VUs | mode | n | QPS mean | QPS CV % | p50 CV % | p95 CV % |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    console.log(`| ${r.framework} | ${r.concurrency} | ${r.mode} | ${r.qps.length} | ${estimate(r.qps).mean.toFixed(1)} | ${cv(r.qps).toFixed(1)} | ${cv(r.p50).toFixed(1)} | ${cv(r.p95).toFixed(1)} |`);
+  }
+  return 0;
+});
