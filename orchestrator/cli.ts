@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
-import { CliOptions, helpText, parseArgs, profileLines } from "./cli/options.ts";
+import { CliOptions, helpText, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { allowedCpus, cpuSetsFromOption, describeCpuSets } from "./launch/cpus.ts";
@@ -151,7 +151,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     cpuSets,
     k6Report: opts.k6_report,
     signal,
-    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...layoutOf(opts),
     ...(observer ? { observer } : {}),
     ...(datasetFile ? { datasetFile } : {}),
   });

@@ -61,6 +61,8 @@ export interface RunContext {
   limits: RunLimits;
   /** Passed to every server's threads variable when set; otherwise each server picks its default. */
   threads?: number;
+  /** Passed to every server's workers variable (--layout TxW); otherwise each server picks its default. */
+  workers?: number;
   /** Where the server and k6 run (kernel affinity), recorded in every result's environment. */
   cpuSets: CpuSets;
   /** Save k6's web-dashboard HTML report of each level next to its summary. */
@@ -96,7 +98,7 @@ type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { 
 /** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
 export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPrefix = ""): RunContext {
   const limits = limitsFromBenchmark(benchmark);
-  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null };
+  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null, workers: parts.workers ?? null };
   const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
   return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
 }
@@ -158,7 +160,15 @@ async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
   const { run, server } = fw;
   const logFile = run.layout.serverLog(run.model.key, server.manifest.name);
   const launched = await startHealthyServer(
-    { server, modelDir: run.model.dir, logFile, signal: run.signal, cpus: run.cpuSets.server, ...(run.threads !== undefined ? { threads: run.threads } : {}) },
+    {
+      server,
+      modelDir: run.model.dir,
+      logFile,
+      signal: run.signal,
+      cpus: run.cpuSets.server,
+      ...(run.threads !== undefined ? { threads: run.threads } : {}),
+      ...(run.workers !== undefined ? { workers: run.workers } : {}),
+    },
     { timeoutS: run.limits.healthTimeoutS },
     run.limits.stopTimeoutS,
   );
@@ -178,6 +188,12 @@ async function firstInferencePhase(fw: FrameworkRun, s: LaunchedServer): Promise
   result.first_inference_ms = Number(first.ms.toFixed(3));
   const info = await requestJson(`${s.url}/info`);
   result.server_info = info.status === 200 && typeof info.body === "object" ? (info.body as Record<string, unknown>) : null;
+  const reported = (k: string) => (typeof result.server_info?.[k] === "number" ? (result.server_info[k] as number) : null);
+  result.layout = {
+    requested: run.threads !== undefined && run.workers !== undefined ? `${run.threads}x${run.workers}` : null,
+    threads: reported("threads"),
+    workers: reported("workers"),
+  };
   const loadMs = result.server_info?.["model_load_time_ms"];
   result.model_load_time_ms = typeof loadMs === "number" ? Number(loadMs.toFixed(1)) : null;
   return coldStartMs;

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../k6/lib/texts.ts";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer } from "../config/load.ts";
-import { overheadHelpText, parseOverheadArgs } from "../cli/options.ts";
+import { layoutOf, overheadHelpText, parseOverheadArgs } from "../cli/options.ts";
 import { runMain, type MainContext } from "../errors.ts";
 import { allowedCpus, cpuSetsFromOption } from "../launch/cpus.ts";
 import { runCeilingCommand } from "../launch/launcher.ts";
@@ -30,6 +30,7 @@ interface CeilingPlan {
   textsFile: string;
   durationS: number;
   threads?: number;
+  workers?: number;
   /** The server's CPUs: the ceiling runs where the server ran. */
   cpus: number[] | null;
   signal: AbortSignal;
@@ -61,6 +62,7 @@ async function overheadRow(server: DiscoveredServer, result: FrameworkResult, co
         signal: plan.signal,
         cpus: plan.cpus,
         ...(plan.threads !== undefined ? { threads: plan.threads } : {}),
+        ...(plan.workers !== undefined ? { workers: plan.workers } : {}),
       });
       const ceiling = parseCeilingOutput(stdout, server.manifestPath);
       row.ceiling_eps = ceiling.embeddings_per_sec;
@@ -102,7 +104,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
       cpuSets,
       k6Report: false,
       signal,
-      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+      ...layoutOf(opts),
     },
     "overhead-",
   );
@@ -112,7 +114,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const textsFile = path.join(layout.root, "texts.json");
   mkdirSync(layout.root, { recursive: true });
   writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(TEXT_POOL.count, TEXT_POOL.words) }));
-  const plan: CeilingPlan = { model, textsFile, durationS: profile.duration_s, signal, cpus: cpuSets.server, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) };
+  const plan: CeilingPlan = { model, textsFile, durationS: profile.duration_s, signal, cpus: cpuSets.server, ...layoutOf(opts) };
   log.step(`overhead run ${runId}: ${servers.map((s) => s.manifest.name).join(", ")}; levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each`);
 
   const rows: OverheadRow[] = [];
@@ -124,7 +126,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     }
   }
   const file = path.join(layout.root, "overhead.json");
-  writeFileSync(file, JSON.stringify({ run_id: runId, model: modelKey, profile, threads: opts.threads ?? null, rows }, null, 2) + "\n");
+  writeFileSync(file, JSON.stringify({ run_id: runId, model: modelKey, profile, threads: opts.threads ?? null, layout: opts.layout ?? null, rows }, null, 2) + "\n");
   console.log(`\nServing overhead - ${modelKey}, batch 1, ${profile.duration_s}s per level (server: k6 over HTTP; ceiling: same runtime in process)\n`);
   console.log(renderOverheadTable(rows));
   log.step(`written: ${file}`);

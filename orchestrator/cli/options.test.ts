@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CliOptions, helpText, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
+import { CliOptions, helpText, layoutOf, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
 import { flagSpecs } from "./flags.ts";
 import { UserError } from "../errors.ts";
 import type { Profile } from "../config/schema.ts";
@@ -180,4 +180,14 @@ test("bench:overhead takes bench:k6's options less those it would ignore, and sa
   assert.match(help, /--levels <v> \[<v> …\]\n/);
   assert.match(help, /one of: quick \| standard \| full \| soak\n/);
   for (const absent of ["--batch-size", "--csv", "--seq-len", "--k6-report", "--list"]) assert.ok(!help.includes(absent), `${absent} is not offered`);
+});
+
+test("--layout TxW gives every server its threads and workers; it excludes --threads", () => {
+  assert.deepEqual(layoutOf(parseArgs(["--layout", "1x2"])), { threads: 1, workers: 2 });
+  assert.deepEqual(layoutOf(parseArgs(["--layout", "4×1"])), { threads: 4, workers: 1 });
+  assert.deepEqual(layoutOf(parseArgs(["--threads", "3"])), { threads: 3 });
+  assert.deepEqual(layoutOf(parseArgs([])), {});
+  refused(["--layout", "2"], "--layout: expected THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)");
+  refused(["--layout", "0x1"], "--layout: expected THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)");
+  refused(["--layout", "1x1", "--threads", "2"], "--threads cannot be used with --layout: --layout sets the threads of every server already (its first number)");
 });

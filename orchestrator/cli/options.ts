@@ -59,6 +59,12 @@ export const CliOptions = z
       .optional()
       .describe("JSON file {\"texts\": [...]} that k6 sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
     threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: each server's own choice"),
+    layout: z
+      .string()
+      .regex(/^[1-9]\d*[x×][1-9]\d*$/, "expected THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)")
+      .optional()
+      .meta({ placeholder: "TxW" })
+      .describe("one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), e.g. 1x2; default: each server's own"),
     cpus: z
       .array(z.string().min(1))
       .min(1)
@@ -93,6 +99,7 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
     allowsOnly: ["model", "results_dir", "csv"],
     why: "--summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
   },
+  { flag: "layout", excludes: ["threads"], why: "--layout sets the threads of every server already (its first number)" },
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
 ];
 
@@ -169,4 +176,13 @@ export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string
   return Object.entries(benchmark.profiles).map(
     ([name, p]) => `  ${name.padEnd(12)} levels ${p.concurrency_levels.join(", ")}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
   );
+}
+
+/** `--layout 1x2` → threads 1, workers 2; else `--threads` alone. */
+export function layoutOf(opts: Pick<CliOptions, "layout" | "threads">): { threads?: number; workers?: number } {
+  if (opts.layout !== undefined) {
+    const [threads, workers] = opts.layout.split(/[x×]/).map(Number);
+    return { threads: threads!, workers: workers! };
+  }
+  return opts.threads !== undefined ? { threads: opts.threads } : {};
 }

@@ -251,7 +251,8 @@ export const ServerManifest = z
         env: z.record(z.string(), z.string()).default({}).describe("extra environment for the server"),
       })
       .strict(),
-    threads_env: z.string().default("THREADS").describe("environment variable the server reads its thread count from"),
+    threads_env: z.string().default("THREADS").describe("environment variable the server reads its intra-op threads per model call from"),
+    workers_env: z.string().default("WORKERS").describe("environment variable the server reads its model calls at once from"),
     ceiling: z
       .object({
         command: commandLine.describe(

@@ -19,6 +19,8 @@ export interface LaunchRequest {
   logFile: string;
   /** Passed as the manifest's threads variable when set; otherwise the server picks its default. */
   threads?: number;
+  /** Passed as the manifest's workers variable (model calls at once) when set. */
+  workers?: number;
   /** Environment after the manifest's own (tests' settings, a broken MODEL_DIR, …). */
   env?: Record<string, string>;
   /** CPUs the server's process tree may use (kernel affinity); null or absent = every CPU. */
@@ -51,7 +53,7 @@ export function manifestCommand(command: readonly string[], vars: Vars): string[
 }
 
 /** The environment a framework runs in: the contract's variables, then its manifest's, then the caller's. */
-export function manifestEnv(server: DiscoveredServer, vars: Vars, o: { threads?: number; env?: Record<string, string> } = {}): NodeJS.ProcessEnv {
+export function manifestEnv(server: DiscoveredServer, vars: Vars, o: { threads?: number; workers?: number; env?: Record<string, string> } = {}): NodeJS.ProcessEnv {
   const m = server.manifest;
   return {
     ...process.env,
@@ -59,6 +61,7 @@ export function manifestEnv(server: DiscoveredServer, vars: Vars, o: { threads?:
     PYTHONUNBUFFERED: "1",
     ...Object.fromEntries(Object.entries(m.start.env).map(([k, v]) => [k, substitute(v, vars)])),
     ...(o.threads !== undefined ? { [m.threads_env]: String(o.threads) } : {}),
+    ...(o.workers !== undefined ? { [m.workers_env]: String(o.workers) } : {}),
     ...o.env,
   };
 }
@@ -118,6 +121,7 @@ export interface CeilingRequest {
   concurrency: number;
   durationS: number;
   threads?: number;
+  workers?: number;
   env?: Record<string, string>;
   /** The server's CPUs, so the in-process ceiling runs where the server ran. */
   cpus?: readonly number[] | null;

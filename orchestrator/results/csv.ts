@@ -39,6 +39,7 @@ export const EXTRA_CSV_COLUMNS = [
   "other_cpu_percent",
   "stalled",
   "unstable",
+  "layout",
 ] as const;
 
 /** "2024-11-28 15:30:45" in UTC, the seed's timestamp format. */
@@ -81,6 +82,7 @@ export function resultsToCsv(results: readonly FrameworkResult[]): string {
         ...(s.validity
           ? [s.validity.p99_enough_samples, s.validity.p999_enough_samples, s.validity.client_bound, s.validity.noisy, s.validity.other_cpu_percent, s.validity.stalled, s.validity.unstable]
           : ["", "", "", "", "", "", ""]),
+        r.layout?.threads && r.layout.workers ? `${r.layout.threads}x${r.layout.workers}` : "",
       ]);
     }
   }

@@ -195,6 +195,15 @@ export const FrameworkResult = z
     server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after start"),
     final_server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after the last level"),
     environment: EnvironmentInfo,
+    layout: z
+      .object({
+        requested: z.string().nullable().describe("--layout as given (THREADSxWORKERS), or null for the server's own default"),
+        threads: z.number().int().positive().nullable().describe("intra-op threads per model call, as the server reported in /info"),
+        workers: z.number().int().positive().nullable().describe("model calls at once, as the server reported in /info"),
+      })
+      .strict()
+      .optional()
+      .describe("the server's effective layout (absent in schema 3 files, and before the server answered /info)"),
     scenarios: z.record(z.string(), ScenarioResult),
     started_at: z.string(),
     finished_at: z.string().nullable(),
