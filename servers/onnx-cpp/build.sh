@@ -14,7 +14,10 @@ mkdir -p "$build/generated" "$out"
 python3 tools/gen_ort_api_index.py "$(dirname "$ort_sys")/src/lib.rs" "$build/generated/ort_api_index.h"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DORT_LIBRARY="$lib" -DORT_API_INDEX_DIR="$build/generated" >/dev/null
 cmake --build "$build" -j "$(nproc)"
-install -m 755 "$build/onnx-cpp-server" "$out/onnx-cpp-server"
+# Copy beside, then rename: a server still running the old binary or library keeps its file
+# (overwriting in place makes it die with SIGBUS).
+place() { install -m "$3" "$1" "$2.new-$$" && mv -f "$2.new-$$" "$2"; }
+place "$build/onnx-cpp-server" "$out/onnx-cpp-server" 755
 # the binary's DT_NEEDED is the library's soname (libonnxruntime.so.1), resolved through $ORIGIN
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
-cp -f "$lib" "$out/$soname"
+place "$lib" "$out/$soname" 644

@@ -11,9 +11,12 @@ out="$cache_dir/native/$server"
 export CARGO_TARGET_DIR="$cache_dir/cargo-target"
 cargo build --release --locked
 mkdir -p "$out"
-install -m 755 "$CARGO_TARGET_DIR/release/$binary" "$out/$binary"
+# Copy beside, then rename: a server still running the old binary or library keeps its file
+# (overwriting in place makes it die with SIGBUS).
+place() { install -m "$3" "$1" "$2.new-$$" && mv -f "$2.new-$$" "$2"; }
+place "$CARGO_TARGET_DIR/release/$binary" "$out/$binary" 755
 if [ -n "$lib" ]; then
-  cp -f "$lib" "$out/"
+  place "$lib" "$out/$(basename "$lib")" 644
   # the server reads the version from the name the link resolves to
   ln -sfn "$(basename "$lib")" "$out/libonnxruntime.so"
 fi
