@@ -103,7 +103,7 @@ export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPre
   return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
 }
 
-/** The profile's levels, duration, batch and warmup, each replaced by its CLI override when given. */
+/** The profile's levels, duration, batch, warmup, trials and window, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
   o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number },
@@ -158,7 +158,7 @@ function newResult(server: DiscoveredServer, run: RunContext): FrameworkResult {
 
 async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
   const { run, server } = fw;
-  const logFile = run.layout.serverLog(run.model.key, server.manifest.name);
+  const logFile = run.layout.serverLog(run.model.key, server.manifest.name, run.trial);
   const launched = await startHealthyServer(
     {
       server,
@@ -240,7 +240,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
   monitor.watch("server", s.pid);
   monitor.start();
   const startedAt = new Date();
-  const files = run.layout.k6Files(run.model.key, name, concurrency);
+  const files = run.layout.k6Files(run.model.key, name, concurrency, run.trial);
   const p = run.profile;
   const stability = p.window_s > 0 ? { windowS: p.window_s, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
   let level;

@@ -17,6 +17,9 @@ test("every path of a run is under the results root, named after model, framewor
     log: path.join(root, "m", "k6", "onnx-rust-c4.log"),
     report: path.join(root, "m", "k6", "onnx-rust-c4.report.html"),
   });
+  assert.equal(layout.serverLog("m", "onnx-rust", 2), path.join(root, "m", "logs", "onnx-rust.trial-2.log"), "each trial keeps its log");
+  assert.equal(layout.k6Files("m", "onnx-rust", 4, 2).summary, path.join(root, "m", "k6", "onnx-rust-c4.trial-2.summary.json"));
+  assert.equal(layout.trialFile("m", "onnx-rust", 2), path.join(root, "m", "trials", "onnx-rust.trial-2.json"));
   assert.equal(layout.csvFile(new Date("2026-11-30T09:05:07.123Z")), path.join(root, "benchmark_results_20261130_090507.csv"));
   assert.equal(layout.overheadDir("overhead-x"), path.join(root, "overhead", "overhead-x"));
 });

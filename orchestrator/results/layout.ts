@@ -11,6 +11,8 @@ export function writeFileAtomic(file: string, content: string): void {
   renameSync(tmp, file);
 }
 
+const trialSuffix = (trial: number | undefined) => (trial === undefined ? "" : `.trial-${trial}`);
+
 /**
  * Owns every path under the results folder: result files, server logs, k6 summaries and reports,
  * CSV exports and bench:overhead runs. Nothing else in the suite builds a path below it.
@@ -30,13 +32,14 @@ export class ResultsLayout {
     return path.join(this.modelDir(model), `${framework}.json`);
   }
 
-  serverLog(model: string, framework: string): string {
-    return path.join(this.modelDir(model), "logs", `${framework}.log`);
+  /** With trials, each trial's log is its own: `<framework>.trial-<t>.log`. */
+  serverLog(model: string, framework: string, trial?: number): string {
+    return path.join(this.modelDir(model), "logs", `${framework}${trialSuffix(trial)}.log`);
   }
 
   /** k6's files of one level: its JSON summary, its full output and, on request, its web-dashboard report. */
-  k6Files(model: string, framework: string, concurrency: number): { summary: string; log: string; report: string } {
-    const base = path.join(this.modelDir(model), "k6", `${framework}-c${concurrency}`);
+  k6Files(model: string, framework: string, concurrency: number, trial?: number): { summary: string; log: string; report: string } {
+    const base = path.join(this.modelDir(model), "k6", `${framework}-c${concurrency}${trialSuffix(trial)}`);
     return { summary: `${base}.summary.json`, log: `${base}.log`, report: `${base}.report.html` };
   }
 
@@ -52,7 +55,7 @@ export class ResultsLayout {
 
   /** One trial's result, beside the combined one but outside the folder loadResults reads. */
   trialFile(model: string, framework: string, trial: number): string {
-    return path.join(this.modelDir(model), "trials", `${framework}.trial-${trial}.json`);
+    return path.join(this.modelDir(model), "trials", `${framework}${trialSuffix(trial)}.json`);
   }
 
   saveResult(result: FrameworkResult, trial?: number): string {
