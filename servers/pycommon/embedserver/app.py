@@ -255,7 +255,8 @@ def create_app(
         except BodyTooLarge:
             return error(413, f"body larger than {settings.max_body_bytes} bytes")
         except TimeoutError:
-            return error(408, f"request body not received within {settings.body_timeout_s:g} s")
+            # Closed after the answer: the rest of the body may still come, and is not a next request.
+            return error(408, f"request body not received within {settings.body_timeout_s:g} s", {"connection": "close"})
         except ClientDisconnect:
             # Nobody is left to answer; one line instead of uvicorn's traceback of the exception.
             print(f"[{framework}] client disconnected before its body was complete", flush=True)
