@@ -29,6 +29,9 @@ class OnnxEngine:
         # Idle intra-op threads sleep instead of spinning: k6 and the other workers share these cores
         # (measured on the busy 2-core VM, 2 threads: p50 110 ms spinning, 68 ms not).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Without its arena ORT allocates through malloc, so a large call's activations go back to the
+        # system (memory.release_after); the arena kept a 64-text call's peak (2 GB) for good.
+        opts.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(
             str(settings.model_dir / self.model_file), sess_options=opts, providers=["CPUExecutionProvider"]
         )

@@ -7,6 +7,7 @@ frameworks, so that only the runtime differs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import shutil
@@ -25,10 +26,13 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
+from .memory import release_after
 from .metrics import CONTENT_TYPE, MULTIPROC_DIR_ENV, Metrics
 from .runner import DynamicBatcher, QueueFull, Runner, SerialRunner
 from .settings import BatchingSettings, Prefer, ServingConfig, Settings, available_cpus
+from .tokens import TokenCounter
 
 # Set by serve() when PROCESSES > 1: every process marks itself loaded there, and /health answers 200
 # only once all have, so the first requests after a healthy /health never reach a loading process.
@@ -72,18 +76,22 @@ def rss_mb() -> float:
         return 0.0
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it passes `limit` bytes (a chunked body has no Content-Length)."""
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The body, refused as soon as it passes `limit` bytes (a chunked body has no Content-Length).
+
+    TimeoutError after `timeout_s`: a client that declares more than it sends would otherwise hold
+    the connection and its buffered bytes forever."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
+    async with asyncio.timeout(timeout_s):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
     return b"".join(chunks)
 
 
@@ -91,6 +99,7 @@ class State:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.serving: ServingConfig | None = None
+        self.tokens: TokenCounter | None = None
         self.load_error: str | None = None
         self.model_load_time_ms: float | None = None
 
@@ -134,7 +143,9 @@ def create_app(
 
     def embed(texts: list[str], normalize: bool) -> npt.NDArray[np.float32]:
         assert state.engine is not None  # requests reach the runner only once the model is loaded
-        return state.engine.embed(texts, normalize)
+        vectors = state.engine.embed(texts, normalize)
+        release_after(texts)
+        return vectors
 
     runner: Runner = (
         DynamicBatcher(embed, batch_cfg, metrics.observe_call)
@@ -147,6 +158,7 @@ def create_app(
         try:
             serving = ServingConfig.load(settings.model_dir)
             state.engine = loader(settings, serving)
+            state.tokens = TokenCounter(settings.model_dir, serving.max_seq_length)
             state.serving = serving
             state.model_load_time_ms = (time.perf_counter() - started) * 1000
             ready_dir = os.environ.get(READY_DIR_ENV, "")
@@ -216,6 +228,8 @@ def create_app(
             ),
             "max_texts": settings.max_texts,
             "max_body_bytes": settings.max_body_bytes,
+            "max_batch_tokens": settings.max_batch_tokens,
+            "body_timeout_s": settings.body_timeout_s,
             "cpu_count": os.cpu_count(),
             "cpus_available": available_cpus(),
             "memory_rss_mb": round(rss_mb(), 1),
@@ -237,9 +251,16 @@ def create_app(
 
     async def _embed(request: Request) -> Response:
         try:
-            raw = await read_body(request, settings.max_body_bytes)
+            raw = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
         except BodyTooLarge:
             return error(413, f"body larger than {settings.max_body_bytes} bytes")
+        except TimeoutError:
+            # Closed after the answer: the rest of the body may still come, and is not a next request.
+            return error(408, f"request body not received within {settings.body_timeout_s:g} s", {"connection": "close"})
+        except ClientDisconnect:
+            # Nobody is left to answer; one line instead of uvicorn's traceback of the exception.
+            print(f"[{framework}] client disconnected before its body was complete", flush=True)
+            return error(400, "client disconnected before its body was complete")
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -256,8 +277,15 @@ def create_app(
         normalize = body.get("normalize", True)
         if not isinstance(normalize, bool):
             return error(400, "'normalize' must be a boolean")
-        if state.engine is None or state.serving is None:
+        if state.engine is None or state.serving is None or state.tokens is None:
             return error(503, "model not loaded yet", {"retry-after": "1"})
+        budget = settings.max_batch_tokens
+        if state.tokens.could_exceed(texts, budget):
+            # Counted off the event loop (long texts take a while) and before the runner, so an
+            # over-budget request never reaches the model.
+            tokens = await asyncio.to_thread(state.tokens.count, texts)
+            if tokens > budget:
+                return error(413, f"too many tokens: {tokens} > {budget} (MAX_BATCH_TOKENS)")
         try:
             out = await runner.submit(texts, normalize)
         except QueueFull as exc:

@@ -36,6 +36,13 @@ def _float_env(name: str, default: float) -> float:
     return value
 
 
+def _positive_float_env(name: str, default: float) -> float:
+    value = _float_env(name, default)
+    if value == 0:
+        raise ValueError(f"{name} must be a positive number, got {os.environ[name]!r}")
+    return value
+
+
 def available_cpus() -> int:
     """CPUs this process may use: its affinity mask, capped by a cgroup v2 quota (docker --cpus).
 
@@ -141,6 +148,10 @@ class Settings:
     """uvicorn processes, each with its own copy of the model (PROCESSES)."""
     max_texts: int
     max_body_bytes: int
+    max_batch_tokens: int
+    """Most tokens (after truncation, special tokens included) one request may carry (MAX_BATCH_TOKENS)."""
+    body_timeout_s: float
+    """Seconds a request's body may take to arrive (BODY_TIMEOUT_S)."""
 
     @staticmethod
     def from_env(prefer: Prefer) -> Settings:
@@ -158,4 +169,7 @@ class Settings:
             processes=processes,
             max_texts=_int_env("MAX_TEXTS", 256),
             max_body_bytes=_int_env("MAX_BODY_BYTES", 4 * 1024 * 1024),
+            # TEI's default: one request of 256 long texts otherwise drove a server past 4 GB.
+            max_batch_tokens=_int_env("MAX_BATCH_TOKENS", 16384),
+            body_timeout_s=_positive_float_env("BODY_TIMEOUT_S", 10.0),
         )

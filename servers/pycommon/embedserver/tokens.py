@@ -31,3 +31,23 @@ class GraphTokenizer:
         if self.with_token_types:
             feeds["token_type_ids"] = np.zeros_like(ids)
         return feeds, mask
+
+
+class TokenCounter:
+    """What a request costs in tokens: each text's ids after truncation to max_seq_length, special
+    tokens included, without padding (as TEI counts MAX_BATCH_TOKENS). Every engine's tokenizer is
+    the model's tokenizer.json, so the count is the one its model call would see."""
+
+    def __init__(self, model_dir: Path, max_seq_length: int) -> None:
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_seq_length)
+        self.tokenizer.no_padding()
+        self.max_seq_length = max_seq_length
+
+    def could_exceed(self, texts: list[str], budget: int) -> bool:
+        """False when truncation alone keeps `texts` within `budget`: the usual request is not tokenised twice."""
+        return len(texts) * self.max_seq_length > budget
+
+    def count(self, texts: list[str]) -> int:
+        # The fast variant skips the offsets, which a count does not need.
+        return sum(len(e.ids) for e in self.tokenizer.encode_batch_fast(texts))
