@@ -55,7 +55,8 @@ for (const server of config.servers) {
     let info: Record<string, unknown> = {};
 
     before(async () => {
-      ({ base, proc, preHealth } = await startServer(server, model, HEALTH_TIMEOUT_MS));
+      // Every server runs the same layout here (--layout 1x1): /info must show it was honoured.
+      ({ base, proc, preHealth } = await startServer(server, model, HEALTH_TIMEOUT_MS, { [m.threads_env]: "1", [m.workers_env]: "1" }));
     });
 
     after(async () => {
@@ -96,6 +97,8 @@ for (const server of config.servers) {
       assert.equal(info["embedding_dim"], spec.embedding_dim);
       assert.equal(info["max_seq_length"], spec.max_seq_length);
       assert.ok((info["model_load_time_ms"] as number) > 0);
+      assert.equal(info["threads"], 1, "THREADS=1: one intra-op thread per model call");
+      assert.equal(info["workers"], 1, "WORKERS=1: one model call at a time");
     });
 
     test("/embed: shape, dimension, headers, and vectors equal to the reference", async () => {
