@@ -5,7 +5,7 @@
 //! many forward passes run at once is the engine's choice (see each server's README).
 
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use axum::body::Body;
@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{cpu_count, ServingConfig, Settings};
 use crate::metrics::Metrics;
-use crate::text::Embeddings;
+use crate::text::{Embeddings, TooManyTokens};
 
 /// A loaded model that turns texts into sentence vectors. `embed` is called from many threads at once.
 pub trait Engine: Send + Sync + 'static {
@@ -107,6 +107,7 @@ async fn info(State(state): State<Arc<AppState>>) -> Response {
         "workers": s.workers,
         "max_texts": s.max_texts,
         "max_body_bytes": s.max_body_bytes,
+        "max_batch_tokens": s.max_batch_tokens,
         "cpu_count": cpu_count(),
         "memory_rss_mb": (rss_mb() * 10.0).round() / 10.0,
         "pid": std::process::id(),
@@ -140,15 +141,24 @@ async fn embed(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bod
 async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Response {
     let limit = state.settings.max_body_bytes;
     let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes"));
+    // A client that declares more body than it sends would otherwise hold the request (and its
+    // connection) forever: hyper sets no deadline on a body.
+    let timeout_s = state.settings.body_timeout_s;
+    let read = |max: usize| tokio::time::timeout(Duration::from_secs(timeout_s), axum::body::to_bytes(body, max));
+    let timed_out = || error(StatusCode::REQUEST_TIMEOUT, format!("request body not received within {timeout_s} s"));
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         // Read (and drop) a moderately oversized body before answering: closing the socket with
         // unread data makes the client see a connection reset instead of the 413.
-        let _ = axum::body::to_bytes(body, limit.saturating_mul(4)).await;
-        return too_large();
+        return match read(limit.saturating_mul(4)).await {
+            Err(_) => timed_out(),
+            Ok(_) => too_large(),
+        };
     }
-    let Ok(raw) = axum::body::to_bytes(body, limit).await else {
-        return too_large();
+    let raw = match read(limit).await {
+        Err(_) => return timed_out(),
+        Ok(Err(_)) => return too_large(),
+        Ok(Ok(raw)) => raw,
     };
     let parsed: Value = match serde_json::from_slice(&raw) {
         Ok(v) => v,
@@ -188,7 +198,12 @@ async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Respo
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let vectors = match result {
         Ok(Ok(v)) => v,
-        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference failed: {e:#}")),
+        Ok(Err(e)) => {
+            return match e.downcast_ref::<TooManyTokens>() {
+                Some(over) => error(StatusCode::PAYLOAD_TOO_LARGE, over.to_string()),
+                None => error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference failed: {e:#}")),
+            }
+        }
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference task failed: {e}")),
     };
     state.metrics.observe_inference(ms, vectors.rows);
