@@ -194,7 +194,12 @@ async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Respo
     };
     let engine = Arc::clone(&loaded.engine);
     let started = Instant::now();
-    let result = tokio::task::spawn_blocking(move || engine.embed(&texts, normalize)).await;
+    let result = tokio::task::spawn_blocking(move || {
+        let vectors = engine.embed(&texts, normalize);
+        release_free_memory();
+        vectors
+    })
+    .await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let vectors = match result {
         Ok(Ok(v)) => v,
@@ -222,6 +227,18 @@ async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Respo
         bytes,
     )
         .into_response()
+}
+
+/// glibc keeps freed buffers in the malloc arena of the thread that used them (up to 8 arenas per
+/// core, spread over tokio's blocking threads and ONNX Runtime's): RSS after 20 requests of 16384
+/// tokens grew from 187 to 361 MB. Trimming after each request gives the pages back; the cost is
+/// page faults when the next large request allocates them again.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only hands free pages back to the kernel; any thread may call it.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 async fn not_found() -> Response {
