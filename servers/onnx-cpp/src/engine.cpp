@@ -70,8 +70,11 @@ Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& ma
   return e;
 }
 
-Engine::Engine(const std::string& model_dir, const ServingConfig& serving, int threads, int workers)
-    : serving_(serving), tokenizer_(model_dir + "/tokenizer.json", serving.max_seq_length) {
+Engine::Engine(const std::string& model_dir, const ServingConfig& serving, int threads, int workers,
+               std::size_t max_batch_tokens)
+    : serving_(serving),
+      tokenizer_(model_dir + "/tokenizer.json", serving.max_seq_length),
+      max_batch_tokens_(max_batch_tokens) {
   const char* onnx_file = std::getenv("ONNX_FILE");
   const std::string model_path = model_dir + "/" + (onnx_file != nullptr ? onnx_file : "onnx/model.onnx");
   for (int i = 0; i < workers; ++i) sessions_.push_back(std::make_unique<ort::Runtime::Session>(runtime_, model_path, threads));
@@ -82,11 +85,13 @@ Engine::Engine(const std::string& model_dir, const ServingConfig& serving, int t
 Embeddings Engine::embed(const std::vector<std::string>& texts, bool normalize) const {
   std::vector<std::vector<int64_t>> encoded;
   encoded.reserve(texts.size());
-  std::size_t seq = 0;
+  std::size_t seq = 0, tokens = 0;
   for (const auto& t : texts) {
     encoded.push_back(tokenizer_.encode(t));
     seq = std::max(seq, encoded.back().size());
+    tokens += encoded.back().size();
   }
+  if (tokens > max_batch_tokens_) throw TooManyTokens(tokens, max_batch_tokens_);
   const std::size_t batch = texts.size();
   // Pad to the longest text of the batch with id 0, as the Python servers' enable_padding() does.
   std::vector<int64_t> ids(batch * seq, 0), mask(batch * seq, 0), types;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct ServingConfig {
   static ServingConfig load(const std::string& model_dir);
 };
 
+/// A request whose texts tokenise to more than MAX_BATCH_TOKENS tokens; the server answers 413
+/// with what() (the same message as the Python servers').
+struct TooManyTokens : std::runtime_error {
+  TooManyTokens(std::size_t tokens, std::size_t max)
+      : std::runtime_error("too many tokens: " + std::to_string(tokens) + " > " + std::to_string(max) +
+                           " (MAX_BATCH_TOKENS)") {}
+};
+
 /// Row-major [rows, dim].
 struct Embeddings {
   std::size_t rows = 0;
@@ -37,7 +46,10 @@ Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& ma
 /// concurrently on WORKERS sessions (default 1), picked round-robin; no lock around inference.
 class Engine {
  public:
-  Engine(const std::string& model_dir, const ServingConfig& serving, int threads, int workers);
+  /// max_batch_tokens: tokens (after truncation, [CLS]/[SEP] included) one embed call may carry;
+  /// the forward pass's memory grows with them. More throws TooManyTokens before inference.
+  Engine(const std::string& model_dir, const ServingConfig& serving, int threads, int workers,
+         std::size_t max_batch_tokens);
   Embeddings embed(const std::vector<std::string>& texts, bool normalize) const;
   std::string framework_version() const { return runtime_.version(); }
   std::size_t sessions() const { return sessions_.size(); }
@@ -49,6 +61,7 @@ class Engine {
   std::vector<std::unique_ptr<ort::Runtime::Session>> sessions_;
   tok::WordPieceTokenizer tokenizer_;
   bool token_type_ids_ = false;
+  std::size_t max_batch_tokens_;
   mutable std::atomic<std::size_t> next_{0};
 };
 

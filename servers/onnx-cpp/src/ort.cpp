@@ -22,6 +22,7 @@ using ReleaseMemoryInfoFn = void (*)(OrtMemoryInfo*);
 using CreateSessionOptionsFn = OrtStatus* (*)(OrtSessionOptions**);
 using SetThreadsFn = OrtStatus* (*)(OrtSessionOptions*, int);
 using SetOptLevelFn = OrtStatus* (*)(OrtSessionOptions*, int);
+using OptionsFn = OrtStatus* (*)(OrtSessionOptions*);
 using ReleaseSessionOptionsFn = void (*)(OrtSessionOptions*);
 using CreateSessionFn = OrtStatus* (*)(const OrtEnv*, const char*, const OrtSessionOptions*, OrtSession**);
 using ReleaseSessionFn = void (*)(OrtSession*);
@@ -70,6 +71,11 @@ Runtime::Session::Session(const Runtime& runtime, const std::string& model_path,
     rt_.check(rt_.fn<SetThreadsFn>(ortgen::SetIntraOpNumThreads)(options, intra_threads));
     rt_.check(rt_.fn<SetThreadsFn>(ortgen::SetInterOpNumThreads)(options, 1));
     rt_.check(rt_.fn<SetOptLevelFn>(ortgen::SetSessionGraphOptimizationLevel)(options, kGraphOptimizationAll));
+    // Every request has its own shape: the CPU arena keeps the largest one's buffers for the life
+    // of the process (GBs after one big batch) and memory patterns are cached per shape. Without
+    // them tensors come from malloc and go back after the run.
+    rt_.check(rt_.fn<OptionsFn>(ortgen::DisableCpuMemArena)(options));
+    rt_.check(rt_.fn<OptionsFn>(ortgen::DisableMemPattern)(options));
     rt_.check(rt_.fn<CreateSessionFn>(ortgen::CreateSession)(rt_.env_, model_path.c_str(), options, &session_));
   } catch (...) {
     rt_.fn<ReleaseSessionOptionsFn>(ortgen::ReleaseSessionOptions)(options);

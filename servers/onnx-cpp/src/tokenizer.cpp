@@ -157,15 +157,22 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string& path, std::size_t max_
 std::vector<int64_t> WordPieceTokenizer::encode(std::string_view text) const {
   std::vector<int64_t> ids;
   // Added (special) tokens are matched on the raw text first, as tokenizers' AddedVocabulary does.
+  // Each token's next occurrence is remembered and searched again only once the text before it
+  // has been consumed: searching every token afresh after each match rescans the rest of the text
+  // for the tokens that do not occur there, quadratic in a text made of special tokens.
+  std::vector<std::size_t> next;
+  next.reserve(added_.size());
+  for (const auto& token : added_) next.push_back(text.find(token.first));
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t best = std::string_view::npos;
     const std::pair<std::string, int64_t>* match = nullptr;
-    for (const auto& token : added_) {
-      std::size_t at = text.find(token.first, start);
+    for (std::size_t i = 0; i < added_.size(); ++i) {
+      if (next[i] != std::string_view::npos && next[i] < start) next[i] = text.find(added_[i].first, start);
+      const std::size_t at = next[i];
       if (at != std::string_view::npos && (best == std::string_view::npos || at < best)) {
         best = at;
-        match = &token;
+        match = &added_[i];
       }
     }
     if (match == nullptr) {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 use embedserver::{pool, Embeddings, Engine, Pool, ServerSpec, ServingConfig, Settings, TextTokenizer};
+use ort::ep;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
@@ -84,12 +85,19 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
             .map_err(|e| anyhow!("{e}"))?
             .with_inter_threads(1)
             .map_err(|e| anyhow!("{e}"))?
+            // Every request has its own shape: ONNX Runtime's CPU arena keeps the largest one's
+            // buffers for the life of the process (GBs after one big batch) and memory patterns
+            // are cached per shape. Without them tensors come from malloc and go back after the run.
+            .with_execution_providers([ep::CPU::default().with_arena_allocator(false).build()])
+            .map_err(|e| anyhow!("{e}"))?
+            .with_memory_pattern(false)
+            .map_err(|e| anyhow!("{e}"))?
             .commit_from_file(&model_path)
             .with_context(|| format!("cannot load {}", model_path.display()))?;
         sessions.push(session);
     }
     let feeds_token_type_ids = sessions[0].inputs().iter().any(|i| i.name() == "token_type_ids");
-    let tokenizer = TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length)?;
+    let tokenizer = TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length, settings.max_batch_tokens)?;
     Ok(Arc::new(OnnxEngine {
         sessions: Pool::new(sessions),
         tokenizer,

@@ -58,6 +58,11 @@ pub struct Settings {
     pub workers: usize,
     pub max_texts: usize,
     pub max_body_bytes: usize,
+    /// Tokens (after truncation, [CLS]/[SEP] included) one request may carry: the forward pass's
+    /// memory grows with them, so this bounds a request's peak memory (TEI's default, 16384).
+    pub max_batch_tokens: usize,
+    /// Seconds a request's body may take to arrive once its headers are in.
+    pub body_timeout_s: u64,
 }
 
 fn positive_env(name: &str, default: usize) -> Result<usize> {
@@ -93,6 +98,8 @@ impl Settings {
             workers,
             max_texts: positive_env("MAX_TEXTS", 256)?,
             max_body_bytes: positive_env("MAX_BODY_BYTES", 4 * 1024 * 1024)?,
+            max_batch_tokens: positive_env("MAX_BATCH_TOKENS", 16384)?,
+            body_timeout_s: positive_env("BODY_TIMEOUT_S", 10)? as u64,
         })
     }
 }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 pub use pool::Pool;
 pub use config::{Pooling, ServingConfig, Settings};
 pub use server::{Engine, Loader, ServerSpec};
-pub use text::{pool, Batch, Embeddings, TextTokenizer};
+pub use text::{pool, Batch, Embeddings, TextTokenizer, TooManyTokens};
 
 /// Entry point of a server binary. No arguments: serve HTTP. `--ceiling …`: measure the engine
 /// in process and print one JSON line (see [`ceiling`]).

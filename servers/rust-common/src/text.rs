@@ -1,6 +1,7 @@
 //! Tokenisation (HF `tokenizers`, configured like the Python servers) and pooling/normalisation
 //! (the same formulas as servers/pycommon/embedserver/pooling.py and sentence-transformers).
 
+use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,23 +21,46 @@ pub struct Batch {
 
 pub struct TextTokenizer {
     inner: Tokenizer,
+    max_batch_tokens: usize,
 }
+
+/// A request whose texts tokenise to more than MAX_BATCH_TOKENS tokens; the server answers 413
+/// with this message (the same as the Python servers').
+#[derive(Debug)]
+pub struct TooManyTokens {
+    pub tokens: usize,
+    pub max: usize,
+}
+
+impl fmt::Display for TooManyTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "too many tokens: {} > {} (MAX_BATCH_TOKENS)", self.tokens, self.max)
+    }
+}
+
+impl std::error::Error for TooManyTokens {}
 
 impl TextTokenizer {
     /// Truncation to `max_seq_length` and padding to the longest text of the batch, overriding
     /// whatever tokenizer.json says, as the Python servers' enable_truncation/enable_padding do.
-    pub fn from_file(path: &Path, max_seq_length: usize) -> Result<TextTokenizer> {
+    /// `encode` refuses batches of more than `max_batch_tokens` tokens with [`TooManyTokens`].
+    pub fn from_file(path: &Path, max_seq_length: usize, max_batch_tokens: usize) -> Result<TextTokenizer> {
         let mut inner = Tokenizer::from_file(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         inner
             .with_truncation(Some(TruncationParams { max_length: max_seq_length, ..Default::default() }))
             .map_err(|e| anyhow!("truncation: {e}"))?;
         inner.with_padding(Some(PaddingParams::default()));
-        Ok(TextTokenizer { inner })
+        Ok(TextTokenizer { inner, max_batch_tokens })
     }
 
     pub fn encode(&self, texts: &[String]) -> Result<Batch> {
         let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let encodings = self.inner.encode_batch(inputs, true).map_err(|e| anyhow!("tokenizer: {e}"))?;
+        // Real tokens, not padding: the same count whatever the batch's longest text.
+        let tokens: usize = encodings.iter().map(|e| e.get_attention_mask().iter().filter(|&&m| m != 0).count()).sum();
+        if tokens > self.max_batch_tokens {
+            return Err(TooManyTokens { tokens, max: self.max_batch_tokens }.into());
+        }
         let seq_len = encodings.first().map_or(0, |e| e.get_ids().len());
         let mut batch = Batch {
             size: encodings.len(),
