@@ -170,6 +170,16 @@ for (const server of config.servers) {
       await assertError(await call(`${base}/embed`, { method: "POST", body: embedBody(["a".repeat(maxBody + 1)]) }), 413);
     });
 
+    test("errors: a batch over MAX_BATCH_TOKENS → 413 with the budget in the message, still healthy", async () => {
+      const budget = info["max_batch_tokens"];
+      assert.equal(typeof budget, "number", "/info reports max_batch_tokens");
+      // Texts of max_seq_length tokens each (truncated), one more than the budget holds.
+      const texts = Array.from({ length: Math.floor((budget as number) / spec.max_seq_length) + 1 }, (_, i) => `word${i} `.repeat(spec.max_seq_length));
+      const r = await call(`${base}/embed`, { method: "POST", body: embedBody(texts) });
+      assert.match((r.json as { error?: string } | undefined)?.error ?? r.text, /^too many tokens: \d+ > \d+ \(MAX_BATCH_TOKENS\)$/);
+      await assertError(r, 413);
+    });
+
     test("errors: unknown route → 404 JSON, wrong method → 405 JSON, still healthy", async () => {
       await assertError(await call(`${base}/no-such-route`), 404);
       await assertError(await call(`${base}/no-such-route`, { method: "POST", body: "{}" }), 404);
