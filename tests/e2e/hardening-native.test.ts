@@ -11,7 +11,6 @@ import { launchServer, waitForHealth, type LaunchedServer } from "../../orchestr
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { tempDir } from "./helpers.ts";
-import { serverNamed } from "./servers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 // First builds compile many crates on a small machine.
@@ -21,7 +20,11 @@ const MAX_SEQ = 256;
 const hello = (words: number) => "hello ".repeat(words).trim();
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => serverNamed(config.servers, name);
+const server = (name: string): DiscoveredServer => {
+  const found = config.servers.find((s) => s.manifest.name === name);
+  assert.ok(found, `servers/${name}/manifest.yaml`);
+  return found;
+};
 
 let model: PreparedModel;
 before(async () => {

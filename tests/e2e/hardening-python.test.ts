@@ -13,7 +13,7 @@ import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestr
 import { startHealthyServer, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
-import { call, serverNamed } from "./servers.ts";
+import { call } from "./servers.ts";
 import { tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
@@ -21,7 +21,11 @@ const PYTHON_SERVERS = ["onnx-python", "openvino"] as const;
 const BODY_TIMEOUT_S = 2;
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => serverNamed(config.servers, name);
+const server = (name: string): DiscoveredServer => {
+  const found = config.servers.find((s) => s.manifest.name === name);
+  assert.ok(found, `servers/${name}/manifest.yaml`);
+  return found;
+};
 
 let model: PreparedModel;
 before(async () => {

@@ -20,7 +20,6 @@ import { cosine } from "../../orchestrator/verify.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { runCli, tempDir } from "./helpers.ts";
-import { serverNamed } from "./servers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
@@ -28,7 +27,11 @@ const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
 const BUILD_TIMEOUT_MS = 3_600_000;
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => serverNamed(config.servers, name);
+const server = (name: string): DiscoveredServer => {
+  const found = config.servers.find((s) => s.manifest.name === name);
+  assert.ok(found, `servers/${name}/manifest.yaml`);
+  return found;
+};
 
 let model: PreparedModel;
 

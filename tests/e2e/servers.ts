@@ -1,18 +1,10 @@
 // Starts a framework server through the orchestrator's own launcher, for tests that talk to one
 // server directly.
-import assert from "node:assert/strict";
 import path from "node:path";
 import type { DiscoveredServer } from "../../orchestrator/config/load.ts";
 import { startHealthyServer, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
 import type { PreparedModel } from "../../orchestrator/models/prepare.ts";
 import { tempDir } from "./helpers.ts";
-
-/** The framework `name` among the manifests found; a missing one fails the test with its path. */
-export function serverNamed(servers: readonly DiscoveredServer[], name: string): DiscoveredServer {
-  const found = servers.find((s) => s.manifest.name === name);
-  assert.ok(found, `servers/${name}/manifest.yaml`);
-  return found;
-}
 
 export interface Reply {
   status: number;
