@@ -1,11 +1,13 @@
-// Constant-VU load on POST /embed at one concurrency level. Bundled by build/build.mjs into
-// build/embed.js; run ad hoc with:
+// Constant-VU load of embedding requests at one concurrency level, in the API the server speaks
+// (-e API=embed|openai|tei|kserve, k6/lib/apis/). Bundled by build/build.mjs into build/embed.js; run ad hoc with:
 //   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e CONCURRENCY=4 -e DURATION=10s
+//   k6 run build/embed.js -e API=openai -e SERVED_MODEL=sentence-transformers/all-MiniLM-L6-v2 -e BASE_URL=http://127.0.0.1:7997
 import http from "k6/http";
 import { check } from "k6";
 import exec from "k6/execution";
 import { Counter, Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
+import { adapterFor, DEFAULT_API_SETTINGS, type ApiSettings } from "./lib/apis/index.ts";
 import { generateTexts, pickBatch } from "./lib/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
 import { durationSeconds, windowCount, windowThresholds } from "./lib/windows.ts";
@@ -28,6 +30,16 @@ const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE ?? "0.01");
 const REQUEST_TIMEOUT = __ENV.REQUEST_TIMEOUT ?? "60s";
 const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
 const SCENARIO = `concurrency_${CONCURRENCY}`;
+const API = adapterFor(__ENV.API ?? "embed");
+const API_SETTINGS: ApiSettings = {
+  model: __ENV.SERVED_MODEL ?? DEFAULT_API_SETTINGS.model,
+  kserveInput: __ENV.KSERVE_INPUT ?? DEFAULT_API_SETTINGS.kserveInput,
+  kserveOutput: __ENV.KSERVE_OUTPUT ?? DEFAULT_API_SETTINGS.kserveOutput,
+};
+// Built once at init: a missing setting (kserve without SERVED_MODEL) stops k6 before any load.
+API.request([], API_SETTINGS, NORMALIZE);
+const COUNT_PATH = API.countPath(API_SETTINGS);
+const DIM_PATH = API.dimPath(API_SETTINGS);
 // Measurement windows (seconds); 0 = none. The orchestrator reads them live to stop at stability.
 const WINDOW_S = Number(__ENV.WINDOW_S ?? "0");
 const WINDOWS = WINDOW_S > 0 ? windowCount(durationSeconds(DURATION), WINDOW_S) : 0;
@@ -57,6 +69,7 @@ export const options: Options = {
   },
   tags: {
     framework: __ENV.FRAMEWORK ?? "adhoc",
+    api: API.name,
     model: __ENV.MODEL ?? "unknown",
     concurrency: String(CONCURRENCY),
     run_id: __ENV.RUN_ID ?? "adhoc",
@@ -81,15 +94,16 @@ const params = {
 export default function () {
   const texts = pickBatch(TEXTS, exec.vu.idInTest, exec.vu.iterationInScenario, BATCH_SIZE);
   const window = WINDOWS > 0 ? { window: String(Math.floor(exec.instance.currentTestRunDuration / 1000 / WINDOW_S)) } : undefined;
-  const res = http.post(`${BASE_URL}/embed`, JSON.stringify({ texts, normalize: NORMALIZE }), window ? { ...params, tags: window } : params);
+  const req = API.request(texts, API_SETTINGS, NORMALIZE);
+  const res = http.post(`${BASE_URL}${req.path}`, JSON.stringify(req.body), window ? { ...params, tags: window } : params);
   // res.json(path) evaluates the path in Go (gjson) without building JS arrays of floats,
   // which keeps k6's own CPU low next to the server on small machines.
   const ok = check(res, {
     "status 200": (r) => r.status === 200,
-    "one embedding per text": (r) => r.status === 200 && r.json("embeddings.#") === BATCH_SIZE,
+    "one embedding per text": (r) => r.status === 200 && r.json(COUNT_PATH) === BATCH_SIZE,
     "dimension": (r) => {
       if (r.status !== 200) return false;
-      const dim = r.json("embeddings.0.#") as number;
+      const dim = r.json(DIM_PATH) as number;
       return EXPECTED_DIM > 0 ? dim === EXPECTED_DIM : dim > 0;
     },
   });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
 import { CliOptions, helpText, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
+import { externalServer, runExternal } from "./external.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { allowedCpus, cpuSetsFromOption, describeCpuSets } from "./launch/cpus.ts";
 import { missingRequirements } from "./launch/system.ts";
@@ -76,20 +77,26 @@ function exitCode(opts: CliOptions, results: readonly FrameworkResult[]): number
   return 1;
 }
 
+/** One thing to benchmark: a framework the suite starts, or a server given by --url. */
+interface Subject {
+  name: string;
+  run(ctx: RunContext): Promise<FrameworkResult>;
+}
+
 /**
  * Every framework's sweep, `profile.trials` times, interleaved (A B C A B C …) so that drift on the
  * machine spreads over all frameworks; a framework that did not complete a trial is not run again.
  * With trials, each one is kept under <model>/trials/ and the combination is the framework's result.
  */
-async function runTrials(frameworks: readonly DiscoveredServer[], run: RunContext): Promise<FrameworkResult[]> {
+async function runTrials(subjects: readonly Subject[], run: RunContext): Promise<FrameworkResult[]> {
   const n = run.profile.trials;
   const trials = new Map<string, FrameworkResult[]>();
   for (let t = 1; t <= n; t++) {
-    for (const server of frameworks) {
-      const done = trials.get(server.manifest.name) ?? [];
+    for (const subject of subjects) {
+      const done = trials.get(subject.name) ?? [];
       if (run.signal.aborted || done.some((r) => r.status !== "completed")) continue;
-      if (n > 1) log.step(`trial ${t}/${n}: ${server.manifest.name}`);
-      trials.set(server.manifest.name, [...done, await runFramework(server, n > 1 ? { ...run, trial: t } : run)]);
+      if (n > 1) log.step(`trial ${t}/${n}: ${subject.name}`);
+      trials.set(subject.name, [...done, await subject.run(n > 1 ? { ...run, trial: t } : run)]);
     }
   }
   return [...trials.values()].map((list) => {
@@ -121,8 +128,11 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   // A user's dataset file is read now, not minutes into a fresh run; --seq-len's comes with the model.
   if (opts.dataset !== undefined) checkDatasetFile(opts.dataset, "--dataset");
 
-  const frameworks = selectFrameworks(config.servers, opts.frameworks);
-  if (frameworks.length === 0) throw new UserError("no frameworks found under servers/");
+  const external = externalServer(opts, config, modelKey, modelSpec);
+  const subjects: Subject[] = external
+    ? [{ name: external.name, run: (ctx) => runExternal(external, ctx) }]
+    : selectFrameworks(config.servers, opts.frameworks).map((server) => ({ name: server.manifest.name, run: (ctx) => runFramework(server, ctx) }));
+  if (subjects.length === 0) throw new UserError("no frameworks found under servers/");
   const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
   const profile = applyOverrides(base, opts);
 
@@ -156,11 +166,11 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     ...(datasetFile ? { datasetFile } : {}),
   });
   log.step(
-    `run ${run.runId}: ${frameworks.map((f) => f.manifest.name).join(", ")}; profile ${profileName} ` +
+    `run ${run.runId}: ${subjects.map((f) => f.name).join(", ")}; profile ${profileName} ` +
       `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
       `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}`,
   );
-  const results = await runTrials(frameworks, run);
+  const results = await runTrials(subjects, run);
   console.log(renderSummary(modelKey, results));
   writeCsv(opts, layout, results);
   log.step(`results: ${layout.modelDir(modelKey)}`);

@@ -170,7 +170,10 @@ export class ResourceMonitor {
     }
   }
 
-  /** Stops sampling; CPU is total ticks over the whole window (exact), memory the mean and peak of samples. */
+  /**
+   * Stops sampling; CPU is total ticks over the whole window (exact), memory the mean and peak of
+   * samples. A tree never found (its root was gone from the start) is absent: not measured, not 0.
+   */
   stop(): Record<string, ResourceSummary> {
     if (this.timer) clearInterval(this.timer);
     this.tick();
@@ -179,12 +182,13 @@ export class ResourceMonitor {
     for (const name of this.roots.keys()) {
       const a = this.first.get(name);
       const b = this.last.get(name);
+      if (!a || !b) continue;
       const samples = this.samples.get(name) ?? [];
-      const seconds = a && b ? (b.at - a.at) / 1000 : 0;
+      const seconds = (b.at - a.at) / 1000;
       out[name] = {
-        cpu_percent: a && b && seconds > 0 ? Math.max(0, ((b.ticks - a.ticks) / CLK_TCK / seconds) * 100) : 0,
-        memory_mb: samples.length ? samples.reduce((x, s) => x + s.rss_mb, 0) / samples.length : (b?.rss ?? 0) / 1048576,
-        memory_peak_mb: samples.length ? Math.max(...samples.map((s) => s.rss_mb)) : (b?.rss ?? 0) / 1048576,
+        cpu_percent: seconds > 0 ? Math.max(0, ((b.ticks - a.ticks) / CLK_TCK / seconds) * 100) : 0,
+        memory_mb: samples.length ? samples.reduce((x, s) => x + s.rss_mb, 0) / samples.length : b.rss / 1048576,
+        memory_peak_mb: samples.length ? Math.max(...samples.map((s) => s.rss_mb)) : b.rss / 1048576,
         samples,
       };
     }

@@ -1,11 +1,13 @@
 // One framework's run, as named phases: start → first inference → verify → warmup → levels, and
-// stop whatever happens. The result file is rewritten atomically after every phase and level, so
+// stop whatever happens. A server given by --url runs the same phases between its own start and
+// stop (orchestrator/external.ts). The result file is rewritten atomically after every phase and level, so
 // an interrupted or failed run keeps every finished level.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { DiscoveredServer } from "./config/load.ts";
-import type { BenchmarkFile, ModelConfig, Profile, VerifyTolerances } from "./config/schema.ts";
-import { embedShapeProblem, requestJson } from "./http.ts";
+import type { BenchmarkFile, ModelConfig, Precision, Profile, VerifyTolerances } from "./config/schema.ts";
+import { EMBED_API, embedVia, shapeProblem, type ApiTarget } from "./api.ts";
+import { requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
 import { startHealthyServer, type LaunchedServer } from "./launch/launcher.ts";
@@ -119,23 +121,36 @@ export function applyOverrides(
   };
 }
 
-/** One framework in one run: the phases' shared state. */
-interface FrameworkRun {
-  run: RunContext;
-  server: DiscoveredServer;
-  result: FrameworkResult;
-  save(): void;
-  launched?: LaunchedServer;
+/** A server that answers, as the phases after start see it: the suite's own or one given by --url. */
+export interface Target {
+  url: string;
+  api: ApiTarget;
+  /** Root of the process tree whose CPU and memory each level measures; null: not measured. */
+  pid: number | null;
+  /** performance.now() when the suite started the process; null when it did not (no cold start then). */
+  startedAt: number | null;
+  /** The process the suite watches has ended. */
+  hasExited(): boolean;
+  /** Its last log lines, for error messages ("" when the suite has none). */
+  logTail(): string;
 }
 
-function newResult(server: DiscoveredServer, run: RunContext): FrameworkResult {
-  const m = server.manifest;
+/** One framework in one run: the phases' shared state. */
+export interface FrameworkRun {
+  run: RunContext;
+  /** The framework's name in logs and results. */
+  name: string;
+  /** Sets the verify tolerance. */
+  precision: Precision;
+  result: FrameworkResult;
+  save(): void;
+}
+
+export function newResult(who: Pick<FrameworkResult, "framework" | "runtime" | "language" | "api">, run: RunContext): FrameworkResult {
   return {
     schema_version: RESULT_SCHEMA_VERSION,
     run_id: run.runId,
-    framework: m.name,
-    runtime: m.display_name,
-    language: m.language,
+    ...who,
     model_name: run.model.key,
     synthetic_weights: run.model.synthetic,
     server_url: "",
@@ -156,8 +171,8 @@ function newResult(server: DiscoveredServer, run: RunContext): FrameworkResult {
   };
 }
 
-async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
-  const { run, server } = fw;
+async function startPhase(fw: FrameworkRun, server: DiscoveredServer): Promise<LaunchedServer> {
+  const { run } = fw;
   const logFile = run.layout.serverLog(run.model.key, server.manifest.name, run.trial);
   const launched = await startHealthyServer(
     {
@@ -177,17 +192,21 @@ async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
   return launched;
 }
 
+/** The suite's own server, as the phases see it. */
+function launchedTarget(s: LaunchedServer): Target {
+  return { url: s.url, api: EMBED_API, pid: s.pid, startedAt: s.startedAt, hasExited: () => s.hasExited(), logTail: () => s.logTail() };
+}
+
 /** The first request is a probe, so "first correct embedding" is checked against the reference. */
-async function firstInferencePhase(fw: FrameworkRun, s: LaunchedServer): Promise<number> {
+async function firstInferencePhase(fw: FrameworkRun, s: Target): Promise<number | null> {
   const { run, result } = fw;
-  const probe = loadProbes(run.model.dir).texts[0];
-  const first = await requestJson(`${s.url}/embed`, { method: "POST", body: { texts: [probe], normalize: true }, timeoutMs: run.limits.requestTimeoutS * 1000 });
-  const coldStartMs = performance.now() - s.startedAt;
-  const problem = embedShapeProblem(first, 1, run.modelSpec.embedding_dim);
-  if (problem) throw new Error(`first /embed is wrong: ${problem}`);
-  result.first_inference_ms = Number(first.ms.toFixed(3));
-  const info = await requestJson(`${s.url}/info`);
-  result.server_info = info.status === 200 && typeof info.body === "object" ? (info.body as Record<string, unknown>) : null;
+  const probe = loadProbes(run.model.dir).texts.slice(0, 1);
+  const first = await embedVia(s.api, s.url, probe, run.limits.requestTimeoutS * 1000);
+  const coldStartMs = s.startedAt === null ? null : performance.now() - s.startedAt;
+  const problem = shapeProblem(first, 1, run.modelSpec.embedding_dim);
+  if (problem) throw new Error(`first ${s.api.adapter.name} request is wrong: ${problem}`);
+  result.first_inference_ms = Number(first.reply.ms.toFixed(3));
+  result.server_info = await serverInfo(s.url);
   const reported = (k: string) => (typeof result.server_info?.[k] === "number" ? (result.server_info[k] as number) : null);
   result.layout = {
     requested: run.threads !== undefined && run.workers !== undefined ? `${run.threads}x${run.workers}` : null,
@@ -199,32 +218,31 @@ async function firstInferencePhase(fw: FrameworkRun, s: LaunchedServer): Promise
   return coldStartMs;
 }
 
-async function verifyPhase(fw: FrameworkRun, s: LaunchedServer, coldStartMs: number): Promise<void> {
-  const { run, result } = fw;
+async function verifyPhase(fw: FrameworkRun, s: Target, coldStartMs: number | null): Promise<void> {
+  const { run, result, precision } = fw;
   const probes = loadProbes(run.model.dir);
-  const precision = fw.server.manifest.precision;
-  result.verification = await verifyServer(s.url, probes, { minCosine: run.limits.verifyMinCosine[precision], precision, timeoutMs: run.limits.requestTimeoutS * 1000 });
+  result.verification = await verifyServer(s.url, probes, { minCosine: run.limits.verifyMinCosine[precision], precision, timeoutMs: run.limits.requestTimeoutS * 1000, api: s.api });
   fw.save();
   if (!result.verification.passed) throw new Error(`verification failed, not benchmarked: ${result.verification.reason}`);
   // Only now is the first embedding known to be correct.
-  result.cold_start_ms = Number(coldStartMs.toFixed(1));
+  result.cold_start_ms = coldStartMs === null ? null : Number(coldStartMs.toFixed(1));
   await run.observer?.started(result);
   log.step(
-    `${fw.server.manifest.name}: healthy and verified (min cosine ${result.verification.min_cosine?.toFixed(6)} over ${probes.texts.length} probes); ` +
-      `cold start ${result.cold_start_ms} ms, model load ${result.model_load_time_ms ?? "?"} ms, first inference ${result.first_inference_ms?.toFixed(1)} ms`,
+    `${fw.name}: healthy and verified (min cosine ${result.verification.min_cosine?.toFixed(6)} over ${probes.texts.length} probes); ` +
+      `cold start ${result.cold_start_ms ?? "n/a"} ms, model load ${result.model_load_time_ms ?? "?"} ms, first inference ${result.first_inference_ms?.toFixed(1)} ms`,
   );
 }
 
-async function warmupPhase(fw: FrameworkRun, s: LaunchedServer): Promise<void> {
+async function warmupPhase(fw: FrameworkRun, s: Target): Promise<void> {
   const { profile, limits, signal } = fw.run;
   const texts = generateTexts(Math.max(1, profile.warmup_requests), 24, 11);
   for (let i = 0; i < profile.warmup_requests; i++) {
     signal.throwIfAborted();
     const batch = Array.from({ length: profile.batch_size }, (_, j) => texts[(i + j) % texts.length]!);
-    const r = await requestJson(`${s.url}/embed`, { method: "POST", body: { texts: batch }, timeoutMs: limits.requestTimeoutS * 1000 });
-    if (r.status !== 200) throw new Error(`warmup request ${i + 1} failed: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    const r = await embedVia(s.api, s.url, batch, limits.requestTimeoutS * 1000);
+    if (r.problem !== null) throw new Error(`warmup request ${i + 1} failed: ${r.problem}`);
   }
-  log.step(`${fw.server.manifest.name}: warmup done (${profile.warmup_requests} requests, discarded)`);
+  log.step(`${fw.name}: warmup done (${profile.warmup_requests} requests, discarded)`);
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -233,11 +251,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
   });
 
-async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: number): Promise<void> {
-  const { run, server, result } = fw;
-  const name = server.manifest.name;
+async function levelPhase(fw: FrameworkRun, s: Target, concurrency: number): Promise<void> {
+  const { run, result, name } = fw;
   const monitor = new ResourceMonitor(run.limits.monitorIntervalMs);
-  monitor.watch("server", s.pid);
+  if (s.pid !== null) monitor.watch("server", s.pid);
   monitor.start();
   const startedAt = new Date();
   const files = run.layout.k6Files(run.model.key, name, concurrency, run.trial);
@@ -265,7 +282,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
       signal: run.signal,
       cpus: run.cpuSets.client,
       ...(stability ? { stability } : {}),
-      ...(run.datasetFile ? { extraEnv: { DATASET: run.datasetFile } } : {}),
+      extraEnv: { ...k6ApiEnv(s.api), ...(run.datasetFile ? { DATASET: run.datasetFile } : {}) },
     });
   } finally {
     resources = monitor.stop();
@@ -279,7 +296,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
     batchSize: run.profile.batch_size,
     k6ExitCode: level.exitCode,
     startedAt,
-    server: resources["server"]!,
+    server: resources["server"] ?? null,
     client: resources["client"] ?? { cpu_percent: 0, memory_mb: 0, memory_peak_mb: 0, samples: [] },
     stalls: level.stalls,
     endedEarly: level.endedEarly,
@@ -298,22 +315,21 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
   const flags = scenario.validity ? flagWords(scenario.validity) : [];
   log.step(
     `${name}: c=${concurrency}: ${scenario.throughput_qps.toFixed(1)} req/s, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
-      `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent.toFixed(0)}%` +
+      `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent?.toFixed(0) ?? "n/m "}%` +
       `${scenario.stability?.stable ? `, stable over windows ${scenario.stability.stable_windows.join(",")}` : ""}${flags.length ? ` [${flags.join(", ")}]` : ""}`,
   );
 }
 
-async function levelsPhase(fw: FrameworkRun, s: LaunchedServer): Promise<void> {
+async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
   const { profile, signal } = fw.run;
   for (const [i, concurrency] of profile.concurrency_levels.entries()) {
     signal.throwIfAborted();
     if (i > 0 && profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
     const windows = profile.window_s > 0 ? `up to ${profile.duration_s}s in ${profile.window_s}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
-    log.step(`${fw.server.manifest.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs, ${windows}`);
+    log.step(`${fw.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs, ${windows}`);
     await levelPhase(fw, s, concurrency);
   }
-  const finalInfo = await requestJson(`${s.url}/info`);
-  fw.result.final_server_info = finalInfo.status === 200 ? (finalInfo.body as Record<string, unknown>) : null;
+  fw.result.final_server_info = await serverInfo(s.url);
 }
 
 function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "status" | "failure"> {
@@ -322,12 +338,27 @@ function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "st
   return { status: err instanceof FrameworkSkipped ? "skipped" : "failed", failure: message };
 }
 
-export async function runFramework(server: DiscoveredServer, run: RunContext): Promise<FrameworkResult> {
-  const result = newResult(server, run);
-  const fw: FrameworkRun = { run, server, result, save: () => void run.layout.saveResult(result, run.trial) };
+/** GET /info as a JSON object; null when the server has none (servers of other APIs may not). */
+async function serverInfo(url: string): Promise<Record<string, unknown> | null> {
+  const info = await requestJson(`${url}/info`).catch(() => null);
+  return info?.status === 200 && typeof info.body === "object" && info.body !== null && !Array.isArray(info.body) ? (info.body as Record<string, unknown>) : null;
+}
+
+/** The k6 scenario's -e settings for the target's API. */
+function k6ApiEnv(api: ApiTarget): Record<string, string> {
+  const { model, kserveInput, kserveOutput } = api.settings;
+  return { API: api.adapter.name, SERVED_MODEL: model, KSERVE_INPUT: kserveInput, KSERVE_OUTPUT: kserveOutput };
+}
+
+/**
+ * Every phase from the first inference on, between `start` (which gives the target) and `stop`
+ * (which runs whatever happened); the result is saved after each phase and level.
+ */
+export async function runPhases(fw: FrameworkRun, start: () => Promise<Target>, stop: () => Promise<void>): Promise<FrameworkResult> {
+  const { run, result } = fw;
   fw.save();
   try {
-    const s = (fw.launched = await startPhase(fw));
+    const s = await start();
     const coldStartMs = await firstInferencePhase(fw, s);
     await verifyPhase(fw, s, coldStartMs);
     await warmupPhase(fw, s);
@@ -335,13 +366,25 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
     result.status = "completed";
   } catch (err) {
     Object.assign(result, outcomeOf(err, run.signal));
-    (result.status === "skipped" ? log.warn : log.error)(`${server.manifest.name}: ${result.failure}`);
+    (result.status === "skipped" ? log.warn : log.error)(`${fw.name}: ${result.failure}`);
   } finally {
-    await fw.launched?.stop(run.limits.stopTimeoutS);
+    await stop();
     result.finished_at = new Date().toISOString();
     result.environment = atFinish(result.environment);
     fw.save();
     await run.observer?.finished(result);
   }
   return result;
+}
+
+export async function runFramework(server: DiscoveredServer, run: RunContext): Promise<FrameworkResult> {
+  const m = server.manifest;
+  const result = newResult({ framework: m.name, runtime: m.display_name, language: m.language, api: "embed" }, run);
+  const fw: FrameworkRun = { run, name: m.name, precision: m.precision, result, save: () => void run.layout.saveResult(result, run.trial) };
+  let launched: LaunchedServer | undefined;
+  return runPhases(
+    fw,
+    async () => launchedTarget((launched = await startPhase(fw, server))),
+    async () => launched?.stop(run.limits.stopTimeoutS),
+  );
 }

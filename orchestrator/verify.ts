@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Precision } from "./config/schema.ts";
-import { requestJson, type JsonReply } from "./http.ts";
+import { EMBED_API, embedVia, type ApiTarget, type EmbedAnswer } from "./api.ts";
 import type { Verification } from "./results/schema.ts";
 
 // Written by the model pipeline (orchestrator/models/pipeline/prepare_model.py); not strict, so that fields
@@ -114,13 +114,9 @@ export function mergeComparisons(parts: readonly Comparison[]): Comparison {
   };
 }
 
-function vectorsOf(reply: JsonReply, label: string, problems: string[]): (number[] | undefined)[] {
-  const body = reply.body as { embeddings?: unknown } | null;
-  if (reply.status !== 200 || !body || !Array.isArray(body.embeddings)) {
-    problems.push(`${label}: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
-    return [];
-  }
-  return body.embeddings.map((e) => (Array.isArray(e) && e.every((x) => typeof x === "number") ? (e as number[]) : undefined));
+function vectorsOf(answer: EmbedAnswer, label: string, problems: string[]): (number[] | undefined)[] {
+  if (answer.problem !== null) problems.push(`${label}: ${answer.problem}`);
+  return answer.vectors ?? [];
 }
 
 export interface VerifyOptions {
@@ -128,6 +124,8 @@ export interface VerifyOptions {
   /** Recorded with the result: the precision that chose minCosine. */
   precision?: Precision;
   timeoutMs: number;
+  /** The API the server speaks; default: this project's /embed. */
+  api?: ApiTarget;
   /** Problems listed in the reason before it is cut short. */
   maxReasons?: number;
 }
@@ -136,7 +134,7 @@ export interface VerifyOptions {
 export async function verifyServer(url: string, probes: ProbeFile, opts: VerifyOptions): Promise<Verification> {
   const started = performance.now();
   const transport: string[] = [];
-  const embed = (texts: string[]) => requestJson(`${url}/embed`, { method: "POST", body: { texts, normalize: true }, timeoutMs: opts.timeoutMs });
+  const embed = (texts: string[]) => embedVia(opts.api ?? EMBED_API, url, texts, opts.timeoutMs);
   const single: (number[] | undefined)[] = [];
   for (const text of probes.texts) single.push(vectorsOf(await embed([text]), `probe ${single.length} alone`, transport)[0]);
   const batch = vectorsOf(await embed([...probes.texts]), "all probes as one batch", transport);

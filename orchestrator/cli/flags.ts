@@ -79,10 +79,14 @@ function valueOf(key: string, prop: JsonProp): Pick<FlagSpec, "valueType" | "cho
   return { valueType: prop.type, ...(prop.enum ? { choices: prop.enum } : {}) };
 }
 
-/** Given together with `flag`, these flags would be silently ignored, so they are an error. */
+/**
+ * Given together with `flag`, these flags would be silently ignored, so they are an error; `requires`:
+ * `flag` means something only beside that other flag.
+ */
 export type FlagRule<K extends string> =
   | { flag: K; allowsOnly: readonly K[]; why: string }
-  | { flag: K; excludes: readonly K[]; why: string };
+  | { flag: K; excludes: readonly K[]; why: string }
+  | { flag: K; requires: K; why: string };
 
 export interface ParseRules<K extends string> {
   /** how many positional arguments the command takes */
@@ -189,6 +193,10 @@ function choiceMessage(issue: z.core.$ZodRawIssue): string | undefined {
 function checkRules<K extends string>(given: readonly string[], rules: readonly FlagRule<K>[]): void {
   for (const rule of rules) {
     if (!given.includes(rule.flag)) continue;
+    if ("requires" in rule) {
+      if (!given.includes(rule.requires)) throw new UserError(`${toFlag(rule.flag)} needs ${toFlag(rule.requires)}: ${rule.why}`);
+      continue;
+    }
     const clash = given.find((k) => k !== rule.flag && k !== "help" && ("allowsOnly" in rule ? !rule.allowsOnly.includes(k as K) : rule.excludes.includes(k as K)));
     if (clash !== undefined) throw new UserError(`${toFlag(clash)} cannot be used with ${toFlag(rule.flag)}: ${rule.why}`);
   }

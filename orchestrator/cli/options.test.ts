@@ -81,7 +81,26 @@ test("a value outside a finite set names the allowed values (not 'Invalid input'
 
 test("every flag with a finite set of values gets it from the schema", () => {
   const withChoices = Object.fromEntries(flagSpecs(CliOptions).flatMap((s) => (s.choices ? [[s.key, s.choices]] : [])));
-  assert.deepEqual(withChoices, { seq_len: [32, 128, 512], influx_on_error: ["stop", "continue"] });
+  assert.deepEqual(withChoices, {
+    seq_len: [32, 128, 512],
+    api: ["embed", "openai", "tei", "kserve"],
+    precision: ["fp32", "fp16", "bf16", "int8"],
+    influx_on_error: ["stop", "continue"],
+  });
+});
+
+test("--url and the flags that describe its server", () => {
+  const o = parseArgs(["--url", "http://10.0.0.5:8080/", "--api", "openai", "--name", "tei-1.8", "--server-pid", "4242", "--served-model", "m", "--precision", "fp16"]);
+  assert.deepEqual([o.url, o.api, o.name, o.server_pid, o.served_model, o.precision], ["http://10.0.0.5:8080/", "openai", "tei-1.8", 4242, "m", "fp16"]);
+  refused(["--url", "localhost:8080"], "--url: expected an http:// or https:// URL, e.g. http://127.0.0.1:8080");
+  refused(["--url", "ftp://host/x"], "--url: expected an http:// or https:// URL, e.g. http://127.0.0.1:8080");
+  refused(["--url", "http://h:1", "--name", "../escape"], "--name: expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters");
+  refused(["--url", "http://h:1", "--name", ".hidden"], "--name: expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters");
+  refused(["--url", "http://h:1", "--api", "grpc"], "--api: expected one of embed, openai, tei, kserve, got 'grpc'");
+  refused(["--api", "openai"], "--api needs --url: it describes the server given by --url");
+  refused(["--server-pid", "12"], "--server-pid needs --url: it describes the server given by --url");
+  refused(["--url", "http://h:1", "--frameworks", "onnx-python"], "--frameworks cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
+  refused(["--url", "http://h:1", "--layout", "1x2"], "--layout cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
 });
 
 test("the profile is any name; it is checked against config/benchmark.yaml when selected", () => {

@@ -1,7 +1,8 @@
 // Options of `npm run bench:k6` and `npm run bench:overhead` (a subset): one zod schema gives parsing
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
-import type { BenchmarkFile } from "../config/schema.ts";
+import { API_NAMES } from "../../k6/lib/apis/api.ts";
+import { PRECISIONS, type BenchmarkFile } from "../config/schema.ts";
 import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
 import { TOKEN_SIZES } from "../models/options.ts";
 import { UserError } from "../errors.ts";
@@ -84,6 +85,29 @@ export const CliOptions = z
       .default("stop")
       .describe("when InfluxDB is unreachable at the start: stop (exit 2), or continue without export"),
     k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/<model>/k6/<framework>-c<N>.report.html"),
+    url: z
+      .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:8080" })
+      .optional()
+      .describe("benchmark a server that is already running there instead of starting frameworks: no start or stop, no cold start; verified like the others before load"),
+    api: z.enum(API_NAMES).optional().describe("with --url: the API the server speaks: embed (this suite's POST /embed), openai (POST /v1/embeddings), tei (TEI's POST /embed), kserve (KServe v2 / Triton infer); default: embed"),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters")
+      .optional()
+      .describe("with --url: the framework name in the results, and of its file <results-dir>/<model>/<name>.json; default: external"),
+    server_pid: positiveInt
+      .optional()
+      .meta({ placeholder: "pid" })
+      .describe("with --url: the server's process id on this machine; its process tree's CPU and memory are measured. Without it they are recorded as not measured (null)"),
+    served_model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("with --url: the model name the server expects (openai: the 'model' field; kserve: /v2/models/<name>/infer); default: the model's Hugging Face id for openai, its key for kserve"),
+    precision: z
+      .enum(PRECISIONS)
+      .optional()
+      .describe("with --url: the precision the server computes in, which sets the verify tolerance (config/benchmark.yaml verify_min_cosine); default: fp32"),
     results_dir: z.string().min(1).default("results").describe("where results/<model>/<framework>.json are written"),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
     help: z.boolean().default(false).describe("show this help"),
@@ -101,6 +125,12 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   },
   { flag: "layout", excludes: ["threads"], why: "--layout sets the threads of every server already (its first number)" },
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
+  {
+    flag: "url",
+    excludes: ["frameworks", "threads", "layout"],
+    why: "--url benchmarks a server that is already running: the suite starts no framework and sets nothing of it",
+  },
+  ...(["api", "name", "server_pid", "served_model", "precision"] as const).map((flag) => ({ flag, requires: "url" as const, why: "it describes the server given by --url" })),
 ];
 
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
@@ -109,7 +139,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 }
 
 /** bench:overhead measures batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "url", "api", "name", "server_pid", "served_model", "precision"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {

@@ -63,8 +63,9 @@ export function resultsToCsv(results: readonly FrameworkResult[]): string {
         s.latency_ms.p90,
         s.latency_ms.p95,
         s.latency_ms.p99,
-        s.server_cpu_percent,
-        s.server_memory_mb,
+        // Not measured (--url without --server-pid): an empty cell, as for every absent value here.
+        s.server_cpu_percent ?? "",
+        s.server_memory_mb ?? "",
         s.client_cpu_percent,
         s.client_memory_mb,
         r.framework,

@@ -38,7 +38,8 @@ export interface LevelContext {
   batchSize: number;
   k6ExitCode: number;
   startedAt: Date;
-  server: ResourceSummary;
+  /** null: the server's process was not measured (--url without --server-pid). */
+  server: ResourceSummary | null;
   client: ResourceSummary;
   stalls: Stall[];
   endedEarly: string | null;
@@ -107,9 +108,9 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
     throughput_qps: round(qps),
     embeddings_per_sec: round(qps * ctx.batchSize),
     total_duration_sec: round(seconds),
-    server_cpu_percent: round(ctx.server.cpu_percent, 1),
-    server_memory_mb: round(ctx.server.memory_mb, 1),
-    server_memory_peak_mb: round(ctx.server.memory_peak_mb, 1),
+    server_cpu_percent: ctx.server ? round(ctx.server.cpu_percent, 1) : null,
+    server_memory_mb: ctx.server ? round(ctx.server.memory_mb, 1) : null,
+    server_memory_peak_mb: ctx.server ? round(ctx.server.memory_peak_mb, 1) : null,
     client_cpu_percent: round(ctx.client.cpu_percent, 1),
     client_memory_mb: round(ctx.client.memory_mb, 1),
     errors,
@@ -139,7 +140,7 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
       clientCpuPercent: ctx.client.cpu_percent,
       clientCpus: ctx.clientCpus,
       clientCpusBusyPercent: ctx.clientCpusBusyPercent,
-      serverCpuPercent: ctx.server.cpu_percent,
+      serverCpuPercent: ctx.server?.cpu_percent ?? null,
       machineCpuPercent: ctx.machineCpuPercent,
       stalled: ctx.stalls.length > 0,
       unstable: st !== undefined && tail === null,

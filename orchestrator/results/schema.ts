@@ -1,12 +1,17 @@
 // The standard result schema (FrameworkResult, ScenarioResult): the keys the suite this project
 // replaces wrote keep their name and meaning; the additions (schema_version, run_id, status, environment, …) are documented below.
 import { z } from "zod";
+import { API_NAMES } from "../../k6/lib/apis/api.ts";
 import { Language, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
-// stalls and ended_early; status skipped. Version 3 files still read (the new keys take their defaults).
-export const RESULT_SCHEMA_VERSION = 4;
-const READABLE_SCHEMA_VERSIONS = [3, RESULT_SCHEMA_VERSION] as const;
+// stalls and ended_early; status skipped. 5: api and external (servers given by --url), server
+// resources null when not measured. Version 3 and 4 files still read (the new keys take their defaults).
+export const RESULT_SCHEMA_VERSION = 5;
+const READABLE_SCHEMA_VERSIONS = [3, 4, RESULT_SCHEMA_VERSION] as const;
+
+/** Not measured: a server given by --url without --server-pid. */
+const NOT_MEASURED = "; null when not measured (a server given by --url without --server-pid)";
 
 export const TrialEstimate = z
   .object({
@@ -41,9 +46,9 @@ export const ScenarioResult = z
     throughput_qps: z.number().nonnegative().describe("successful requests ÷ total_duration_sec"),
     embeddings_per_sec: z.number().nonnegative().describe("throughput_qps × batch_size"),
     total_duration_sec: z.number().nonnegative().describe("k6 test-run duration of the level, seconds"),
-    server_cpu_percent: z.number().nonnegative().describe("mean CPU of the server's process tree; 100 = one core"),
-    server_memory_mb: z.number().nonnegative().describe("mean RSS of the server's process tree, MiB"),
-    server_memory_peak_mb: z.number().nonnegative().describe("peak RSS of the server's process tree, MiB"),
+    server_cpu_percent: z.number().nonnegative().nullable().describe(`mean CPU of the server's process tree; 100 = one core${NOT_MEASURED}`),
+    server_memory_mb: z.number().nonnegative().nullable().describe(`mean RSS of the server's process tree, MiB${NOT_MEASURED}`),
+    server_memory_peak_mb: z.number().nonnegative().nullable().describe(`peak RSS of the server's process tree, MiB${NOT_MEASURED}`),
     client_cpu_percent: z.number().nonnegative().describe("mean CPU of the k6 process; 100 = one core"),
     client_memory_mb: z.number().nonnegative().describe("mean RSS of the k6 process, MiB"),
     errors: z.number().int().nonnegative().describe("requests that failed a check (non-200, wrong count or dimension)"),
@@ -178,7 +183,16 @@ export const FrameworkResult = z
     run_id: z.string(),
     framework: z.string(),
     runtime: z.string().describe("display name, e.g. ONNX Runtime"),
-    language: Language,
+    language: z.union([Language, z.literal("unknown")]).describe("the server's language; unknown for a server given by --url"),
+    api: z.enum(API_NAMES).default("embed").describe("the HTTP API the requests were sent in (k6/lib/apis/): embed is this project's contract"),
+    external: z
+      .object({
+        server_pid: z.number().int().positive().nullable().describe("--server-pid: root of the process tree whose CPU and memory were measured; null: not measured"),
+        served_model: z.string().describe("the model name sent to the server (OpenAI's model field, KServe's model path); empty when none was sent"),
+      })
+      .strict()
+      .optional()
+      .describe("present when the server was given by --url: the suite neither started nor stopped it, so there is no cold start"),
     model_name: z.string(),
     synthetic_weights: z.boolean().describe("true when the model has seeded random weights: performance only, never correctness"),
     server_url: z.string(),
@@ -188,8 +202,8 @@ export const FrameworkResult = z
     dataset: z
       .string()
       .describe("texts k6 sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset)"),
-    first_inference_ms: z.number().nullable().describe("client-side latency of the first /embed after /health, ms"),
-    cold_start_ms: z.number().nullable().describe("process start → first correct embedding (right shape, matching the reference), ms"),
+    first_inference_ms: z.number().nullable().describe("client-side latency of the first embedding request (after /health for a server the suite started), ms"),
+    cold_start_ms: z.number().nullable().describe("process start → first correct embedding (right shape, matching the reference), ms; null for a server given by --url"),
     model_load_time_ms: z.number().nullable().describe("the server's own model load time (GET /info model_load_time_ms), ms; null if not reported"),
     verification: Verification.nullable().describe("embeddings of the model's probe set vs the fp32 reference; null if the server never got that far"),
     server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after start"),

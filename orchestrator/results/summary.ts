@@ -14,6 +14,9 @@ function table(header: string[], rows: string[][]): string {
 
 const num = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? "-" : n.toFixed(digits));
 
+/** A resource figure; "n/m" when it was not measured (a server given by --url without --server-pid). */
+const measured = (n: number | null, digits: number) => (n === null ? "n/m" : n.toFixed(digits));
+
 function levels(r: FrameworkResult): ScenarioResult[] {
   return Object.values(r.scenarios).sort((a, b) => a.concurrency - b.concurrency);
 }
@@ -22,6 +25,7 @@ const FLAGS_LEGEND =
   `"few req": fewer than ${VALIDITY_RULES.p99MinRequests} (p99) or ${VALIDITY_RULES.p999MinRequests} (p99.9) successful requests, too few for that percentile. ` +
   "Flags: stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
   `noisy = other processes used more than ${VALIDITY_RULES.noisyOtherCpuPercent} % of a CPU.`;
+const NOT_MEASURED_LEGEND = "n/m: not measured (a server given by --url without --server-pid).";
 
 export function renderSummary(model: string, results: readonly FrameworkResult[]): string {
   const rule = "=".repeat(96);
@@ -50,8 +54,8 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
       s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99),
       s.validity?.p999_enough_samples === false ? "few req" : num(s.latency_ms.p999),
       `${s.errors}`,
-      num(s.server_cpu_percent, 0),
-      num(s.server_memory_mb, 0),
+      measured(s.server_cpu_percent, 0),
+      measured(s.server_memory_mb, 0),
       num(s.client_cpu_percent, 0),
       s.validity ? flagWords(s.validity).join(",") || "ok" : "-",
     ]),
@@ -72,6 +76,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
     "",
     table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows),
+    ...(levelRows.some((row) => row.includes("n/m")) ? ["", NOT_MEASURED_LEGEND] : []),
     ...(anyFew || levelRows.some((row) => !["ok", "-"].includes(row.at(-1)!)) ? ["", FLAGS_LEGEND] : []),
     ...(verdicts.length
       ? ["", "Throughput leader per level (QPS shown as mean ± 95 % CI half-width over trials; Welch's t-test, p < 0.05 = significant):", ...verdicts]

@@ -14,6 +14,9 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
   const [p50, p95, p99] = [est((s) => s.latency_ms.median), est((s) => s.latency_ms.p95), est((s) => s.latency_ms.p99)];
   const mean = (f: (s: ScenarioResult) => number) => r3(est(f).mean);
   const sum = (f: (s: ScenarioResult) => number) => levels.reduce((a, s) => a + f(s), 0);
+  // A figure one trial did not measure is not measured for the combination either.
+  const measured = (f: (s: ScenarioResult) => number | null, combine: (g: (s: ScenarioResult) => number) => number) =>
+    levels.every((s) => f(s) !== null) ? combine((s) => f(s)!) : null;
   const anyFlag = (k: "client_bound" | "noisy" | "stalled" | "unstable") => levels.some((s) => s.validity?.[k] === true);
   const allFlag = (k: "p99_enough_samples" | "p999_enough_samples") => levels.every((s) => s.validity?.[k] === true);
   return {
@@ -33,9 +36,9 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
     throughput_qps: r3(qps.mean),
     embeddings_per_sec: mean((s) => s.embeddings_per_sec),
     total_duration_sec: r3(sum((s) => s.total_duration_sec)),
-    server_cpu_percent: mean((s) => s.server_cpu_percent),
-    server_memory_mb: mean((s) => s.server_memory_mb),
-    server_memory_peak_mb: Math.max(...levels.map((s) => s.server_memory_peak_mb)),
+    server_cpu_percent: measured((s) => s.server_cpu_percent, mean),
+    server_memory_mb: measured((s) => s.server_memory_mb, mean),
+    server_memory_peak_mb: measured((s) => s.server_memory_peak_mb, (f) => Math.max(...levels.map(f))),
     client_cpu_percent: mean((s) => s.client_cpu_percent),
     client_memory_mb: mean((s) => s.client_memory_mb),
     errors: sum((s) => s.errors),

@@ -23,7 +23,8 @@ export interface ValidityInputs {
   clientCpus: number;
   /** Every process's CPU on those CPUs over the level; 100 = one core. */
   clientCpusBusyPercent: number;
-  serverCpuPercent: number;
+  /** null when not measured: a server on this machine then counts as another process. */
+  serverCpuPercent: number | null;
   /** Every process's CPU over the level, from /proc/stat. */
   machineCpuPercent: number;
   stalled: boolean;
@@ -41,7 +42,7 @@ export interface Validity {
 }
 
 export function levelValidity(i: ValidityInputs): Validity {
-  const other = Math.max(0, i.machineCpuPercent - i.serverCpuPercent - i.clientCpuPercent);
+  const other = Math.max(0, i.machineCpuPercent - (i.serverCpuPercent ?? 0) - i.clientCpuPercent);
   return {
     p99_enough_samples: i.okRequests >= VALIDITY_RULES.p99MinRequests,
     p999_enough_samples: i.okRequests >= VALIDITY_RULES.p999MinRequests,

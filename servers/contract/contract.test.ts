@@ -8,8 +8,8 @@ import { conforms, loadContract } from "./contract.ts";
 const contract = loadContract();
 
 test("the contract document defines every path and schema the suite relies on", () => {
-  assert.deepEqual(Object.keys(contract.paths).sort(), ["/embed", "/health", "/info", "/metrics"]);
-  for (const name of ["EmbedRequest", "EmbedResponse", "Health", "Info", "Error"]) assert.ok(contract.components.schemas[name], name);
+  assert.deepEqual(Object.keys(contract.paths).sort(), ["/embed", "/health", "/info", "/metrics", "/v1/embeddings"]);
+  for (const name of ["EmbedRequest", "EmbedResponse", "Health", "Info", "Error", "OpenAIEmbeddingRequest", "OpenAIEmbeddingResponse", "OpenAIError"]) assert.ok(contract.components.schemas[name], name);
   assert.deepEqual(contract.components.schemas["EmbedResponse"]!.required, ["embeddings", "inference_time_ms", "model", "dim", "num_embeddings"]);
 });
 
@@ -22,6 +22,18 @@ test("a correct /embed answer conforms; each kind of mistake is named with its p
   assert.deepEqual(conforms(contract, "EmbedResponse", noModel), ["$: must have required property 'model'"]);
   assert.deepEqual(conforms(contract, "EmbedResponse", [ok]), ["$: must be object"]);
   assert.deepEqual(conforms(contract, "EmbedResponse", { ...ok, dim: 0, model: 3 }), ["$/model: must be string", "$/dim: must be >= 1"]);
+});
+
+test("OpenAI's answer and error object: the shapes its clients read", () => {
+  const ok = { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.6, 0.8] }], model: "m", usage: { prompt_tokens: 4, total_tokens: 4 } };
+  assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", ok), []);
+  assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", { ...ok, data: [{ ...ok.data[0], embedding: "mpmZPs3MTD8=" }] }), [], "base64");
+  assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", { ...ok, object: "embedding" }), ["$/object: must be equal to constant"]);
+  assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", { ...ok, usage: { prompt_tokens: 4 } }), ["$/usage: must have required property 'total_tokens'"]);
+  assert.deepEqual(conforms(contract, "OpenAIError", { error: { message: "bad", type: "invalid_request_error", param: null, code: null } }), []);
+  assert.deepEqual(conforms(contract, "OpenAIError", { error: "bad" }), ["$/error: must be object"]);
+  assert.deepEqual(conforms(contract, "OpenAIEmbeddingRequest", { input: "one text" }), []);
+  assert.ok(conforms(contract, "OpenAIEmbeddingRequest", { input: [] }).length > 0, "an empty list is refused");
 });
 
 test("enums, minimums and string lengths are checked", () => {

@@ -38,8 +38,8 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.ok(0 < l.min && l.min <= l.median && l.median <= l.p90 && l.p90 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l));
   assert.ok(l.stddev > 0);
   assert.ok(s.total_duration_sec >= 4 && s.total_duration_sec < 20);
-  assert.ok(s.server_cpu_percent > 5, `server CPU ${s.server_cpu_percent}`);
-  assert.ok(s.server_memory_mb > 50, `server RSS ${s.server_memory_mb}`);
+  assert.ok(s.server_cpu_percent !== null && s.server_cpu_percent > 5, `server CPU ${s.server_cpu_percent}`);
+  assert.ok(s.server_memory_mb !== null && s.server_memory_mb > 50, `server RSS ${s.server_memory_mb}`);
   assert.ok(s.client_cpu_percent > 0 && s.client_memory_mb > 5);
   assert.ok(s.server_inference_ms !== null && s.server_inference_ms.median > 0 && s.server_inference_ms.median < l.median);
   // Every standard key of FrameworkResult and ScenarioResult (orchestrator/results/schema.ts).

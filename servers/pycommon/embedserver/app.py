@@ -8,6 +8,7 @@ frameworks, so that only the runtime differs.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import platform
 import shutil
@@ -30,7 +31,7 @@ from starlette.requests import ClientDisconnect
 
 from .memory import release_after
 from .metrics import CONTENT_TYPE, MULTIPROC_DIR_ENV, Metrics
-from .runner import DynamicBatcher, QueueFull, Runner, SerialRunner
+from .runner import DynamicBatcher, Outcome, QueueFull, Runner, SerialRunner
 from .settings import BatchingSettings, Prefer, ServingConfig, Settings, available_cpus
 from .tokens import TokenCounter
 
@@ -54,6 +55,16 @@ class BodyTooLarge(Exception):
     pass
 
 
+class Refused(Exception):
+    """A request answered with an error status; each route writes it in its API's error shape."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY),
@@ -65,6 +76,17 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return json_response({"error": message}, status, headers)
+
+
+def openai_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """OpenAI's error object, which its clients read the message from."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    return json_response({"error": {"message": message, "type": kind, "param": None, "code": None}}, status, headers)
+
+
+def base64_floats(vector: npt.NDArray[np.float32]) -> str:
+    """encoding_format base64: the little-endian float32 bytes, as OpenAI's clients decode them."""
+    return base64.b64encode(vector.astype("<f4").tobytes()).decode("ascii")
 
 
 def rss_mb() -> float:
@@ -249,48 +271,81 @@ def create_app(
         metrics.observe_request(response.status_code == 200)
         return response
 
-    async def _embed(request: Request) -> Response:
+    @app.post("/v1/embeddings")
+    async def openai_route(request: Request) -> Response:
+        response = await _openai_embeddings(request)
+        metrics.observe_request(response.status_code == 200)
+        return response
+
+    async def _json_object(request: Request, shape: str) -> dict[str, Any]:
         try:
             raw = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
         except BodyTooLarge:
-            return error(413, f"body larger than {settings.max_body_bytes} bytes")
+            raise Refused(413, f"body larger than {settings.max_body_bytes} bytes") from None
         except TimeoutError:
             # Closed after the answer: the rest of the body may still come, and is not a next request.
-            return error(408, f"request body not received within {settings.body_timeout_s:g} s", {"connection": "close"})
+            message = f"request body not received within {settings.body_timeout_s:g} s"
+            raise Refused(408, message, {"connection": "close"}) from None
         except ClientDisconnect:
             # Nobody is left to answer; one line instead of uvicorn's traceback of the exception.
             print(f"[{framework}] client disconnected before its body was complete", flush=True)
-            return error(400, "client disconnected before its body was complete")
+            raise Refused(400, "client disconnected before its body was complete") from None
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            return error(400, f"body is not valid JSON: {exc}")
+            raise Refused(400, f"body is not valid JSON: {exc}") from None
         if not isinstance(body, dict):
-            return error(400, 'body must be a JSON object {"texts": [...]}')
-        texts = body.get("texts")
+            raise Refused(400, f"body must be a JSON object {shape}")
+        return body
+
+    def _texts(texts: object, field: str) -> list[str]:
         if not isinstance(texts, list) or len(texts) == 0:
-            return error(400, "'texts' must be a non-empty list of strings")
+            raise Refused(400, f"'{field}' must be a non-empty list of strings")
         if len(texts) > settings.max_texts:
-            return error(413, f"too many texts: {len(texts)} > {settings.max_texts}")
+            raise Refused(413, f"too many texts: {len(texts)} > {settings.max_texts}")
         if not all(isinstance(t, str) for t in texts):
-            return error(400, "every item of 'texts' must be a string")
-        normalize = body.get("normalize", True)
-        if not isinstance(normalize, bool):
-            return error(400, "'normalize' must be a boolean")
+            raise Refused(400, f"every item of '{field}' must be a string")
+        return texts
+
+    async def _run(texts: list[str], normalize: bool, count_tokens: bool = False) -> tuple[Outcome, int | None]:
+        """The vectors of `texts`, and their token count when asked for (or counted for the budget anyway)."""
         if state.engine is None or state.serving is None or state.tokens is None:
-            return error(503, "model not loaded yet", {"retry-after": "1"})
+            raise Refused(503, "model not loaded yet", {"retry-after": "1"})
         budget = settings.max_batch_tokens
+        tokens: int | None = None
         if state.tokens.could_exceed(texts, budget):
             # Counted off the event loop (long texts take a while) and before the runner, so an
             # over-budget request never reaches the model.
             tokens = await asyncio.to_thread(state.tokens.count, texts)
             if tokens > budget:
-                return error(413, f"too many tokens: {tokens} > {budget} (MAX_BATCH_TOKENS)")
+                raise Refused(413, f"too many tokens: {tokens} > {budget} (MAX_BATCH_TOKENS)")
+        elif count_tokens:
+            tokens = state.tokens.count(texts)
         try:
             out = await runner.submit(texts, normalize)
         except QueueFull as exc:
-            return error(503, str(exc), {"retry-after": "1"})
+            raise Refused(503, str(exc), {"retry-after": "1"}) from None
         metrics.observe_embedded(out.queue_ms, len(texts))
+        return out, tokens
+
+    def _timing_headers(out: Outcome) -> dict[str, str]:
+        return {
+            "x-inference-time": f"{out.inference_ms:.3f}",
+            "x-queue-time": f"{out.queue_ms:.3f}",
+            "x-batch-size": str(out.batch_texts),
+        }
+
+    async def _embed(request: Request) -> Response:
+        try:
+            body = await _json_object(request, '{"texts": [...]}')
+            texts = _texts(body.get("texts"), "texts")
+            normalize = body.get("normalize", True)
+            if not isinstance(normalize, bool):
+                raise Refused(400, "'normalize' must be a boolean")
+            out, _ = await _run(texts, normalize)
+        except Refused as r:
+            return error(r.status, r.message, r.headers)
+        assert state.serving is not None
         return json_response(
             {
                 "embeddings": out.vectors,
@@ -299,11 +354,38 @@ def create_app(
                 "dim": int(out.vectors.shape[1]),
                 "num_embeddings": int(out.vectors.shape[0]),
             },
-            headers={
-                "x-inference-time": f"{out.inference_ms:.3f}",
-                "x-queue-time": f"{out.queue_ms:.3f}",
-                "x-batch-size": str(out.batch_texts),
+            headers=_timing_headers(out),
+        )
+
+    async def _openai_embeddings(request: Request) -> Response:
+        try:
+            body = await _json_object(request, '{"input": [...], "model": "..."}')
+            request_input = body.get("input")
+            texts = _texts([request_input] if isinstance(request_input, str) else request_input, "input")
+            encoding = body.get("encoding_format", "float")
+            if encoding not in ("float", "base64"):
+                raise Refused(400, "'encoding_format' must be 'float' or 'base64'")
+            dimensions = body.get("dimensions")
+            dim = state.serving.embedding_dim if state.serving is not None else None
+            if dim is not None and dimensions is not None and dimensions != dim:
+                raise Refused(400, f"'dimensions' must be {dim} (this model's) or absent: vectors are not shortened")
+            # OpenAI's vectors are unit length; there is no parameter for it.
+            out, tokens = await _run(texts, True, count_tokens=True)
+        except Refused as r:
+            return openai_error(r.status, r.message, r.headers)
+        assert state.serving is not None and tokens is not None
+        vectors = out.vectors
+        return json_response(
+            {
+                "object": "list",
+                "data": [
+                    {"object": "embedding", "index": i, "embedding": base64_floats(v) if encoding == "base64" else v}
+                    for i, v in enumerate(vectors)
+                ],
+                "model": state.serving.model_key,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             },
+            headers=_timing_headers(out),
         )
 
     return app
