@@ -10,6 +10,7 @@ import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
 import type { ServerProcess } from "../../orchestrator/launch/process.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
+import { apiTarget } from "../../orchestrator/api.ts";
 import { cosine, loadProbes, norm, verifyServer } from "../../orchestrator/verify.ts";
 import { call, startServer, type Reply } from "./servers.ts";
 
@@ -194,6 +195,52 @@ for (const server of config.servers) {
       const answers = await Promise.all(inputs.map((t, i) => embed(base, i % 3 === 0 ? [t, "padding partner text"] : [t])));
       answers.forEach((a, i) => assert.ok(cosine(a[0]!, expected[i]!) > 0.9999, `request ${i} got another request's vector (cosine ${cosine(a[0]!, expected[i]!)})`));
       await assertHealthy();
+    });
+
+    test("/v1/embeddings: OpenAI's shape, the /embed vectors in index order, usage, base64, and the reference", async () => {
+      const batch = ["hello world", "a longer text that needs more tokens than the first one"];
+      const r = await call(`${base}/v1/embeddings`, { method: "POST", body: JSON.stringify({ input: batch, model: spec.huggingface_id }) });
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", r.json), []);
+      assert.ok(Number(r.headers.get("x-inference-time")) > 0);
+      const body = r.json as { data: { index: number; embedding: number[] }[]; model: string; usage: { prompt_tokens: number; total_tokens: number } };
+      assert.deepEqual(body.data.map((d) => d.index), [0, 1]);
+      assert.equal(body.model, MODEL);
+      const viaEmbed = await embed(base, batch);
+      body.data.forEach((d, i) => assert.ok(cosine(d.embedding, viaEmbed[i]!) > 0.99999, `item ${i}`));
+      // [CLS] hello world [SEP] = 4, plus the second text's; the same count as MAX_BATCH_TOKENS.
+      assert.ok(body.usage.prompt_tokens > 8 && body.usage.total_tokens === body.usage.prompt_tokens, JSON.stringify(body.usage));
+      const one = await call(`${base}/v1/embeddings`, { method: "POST", body: JSON.stringify({ input: "hello world", model: "x" }) });
+      assert.equal((one.json as typeof body).usage.prompt_tokens, 4, one.text.slice(0, 300));
+      const b64 = await call(`${base}/v1/embeddings`, { method: "POST", body: JSON.stringify({ input: ["hello world"], encoding_format: "base64" }) });
+      const encoded = (b64.json as { data: { embedding: string }[] }).data[0]!.embedding;
+      const decoded = [...new Float32Array(new Uint8Array(Buffer.from(encoded, "base64")).buffer)];
+      assert.deepEqual(decoded, (one.json as typeof body).data[0]!.embedding.map((x) => Math.fround(x)), "base64 holds the same float32 values");
+      const verification = await verifyServer(base, loadProbes(model.dir), {
+        minCosine: config.benchmark.verify_min_cosine[m.precision],
+        timeoutMs: 60_000,
+        api: apiTarget("openai", { model: spec.huggingface_id }),
+      });
+      assert.equal(verification.passed, true, verification.reason ?? "");
+    });
+
+    test("/v1/embeddings errors: OpenAI's error object with the same statuses, still healthy", async () => {
+      const post = (body: unknown) => call(`${base}/v1/embeddings`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body) });
+      const openaiError = async (r: Reply, status: number, message: RegExp) => {
+        assert.equal(r.status, status, r.text.slice(0, 300));
+        assert.deepEqual(conforms(contract, "OpenAIError", r.json), [], r.text.slice(0, 300));
+        assert.match((r.json as { error: { message: string } }).error.message, message);
+        await assertHealthy();
+      };
+      await openaiError(await post("{not json"), 400, /^body is not valid JSON/);
+      await openaiError(await post({ model: "m" }), 400, /^'input' must be a non-empty list of strings$/);
+      await openaiError(await post({ input: [] }), 400, /^'input' must be a non-empty list of strings$/);
+      await openaiError(await post({ input: [1, 2] }), 400, /^every item of 'input' must be a string$/);
+      await openaiError(await post({ input: ["x"], encoding_format: "int8" }), 400, /^'encoding_format' must be 'float' or 'base64'$/);
+      await openaiError(await post({ input: ["x"], dimensions: 8 }), 400, new RegExp(`^'dimensions' must be ${spec.embedding_dim} `));
+      const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;
+      await openaiError(await post({ input: Array.from({ length: maxTexts + 1 }, () => "x") }), 413, new RegExp(`^too many texts: ${maxTexts + 1} > ${maxTexts}$`));
+      await assertError(await call(`${base}/v1/embeddings`), 405);
     });
 
     test("/metrics: Prometheus text with the request, error and inference-time metrics", async () => {

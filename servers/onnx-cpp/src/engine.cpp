@@ -32,7 +32,8 @@ ServingConfig ServingConfig::load(const std::string& model_dir) {
 
 Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& mask, std::size_t batch, std::size_t seq,
                 std::size_t dim, const std::string& pooling, bool normalize) {
-  Embeddings e{batch, dim, std::vector<float>(batch * dim, 0.0f)};
+  Embeddings e{batch, dim, std::vector<float>(batch * dim, 0.0f),
+               static_cast<std::size_t>(std::count_if(mask.begin(), mask.end(), [](int64_t v) { return v != 0; }))};
   const bool sentences = pooling == "none";
   if (hidden.size() != batch * (sentences ? 1 : seq) * dim) {
     throw std::runtime_error("model output has " + std::to_string(hidden.size()) + " values, expected " +

@@ -36,6 +36,8 @@ struct Embeddings {
   std::size_t rows = 0;
   std::size_t dim = 0;
   std::vector<float> data;
+  /// Real tokens of the batch (no padding), special tokens included: OpenAI's usage.prompt_tokens.
+  std::size_t tokens = 0;
 };
 
 /// hidden: [batch, seq, dim] ([batch, dim] for pooling none); mask: [batch, seq] of 0/1. Same formulas as the Python servers.

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -145,46 +146,64 @@ std::unique_ptr<Loaded> load(const Settings& s) {
   return loaded;
 }
 
-/// Same checks, order, status codes and messages as the Python servers.
-void handle_embed(const Settings& s, const Loaded* loaded, metrics::Metrics& metrics, const httplib::Request& req,
-                  httplib::Response& res) {
+/// A request answered with an error status; each route writes it in its API's error shape.
+struct Refused {
+  int status;
+  std::string message;
+};
+
+/// OpenAI's error object, which its clients read the message from.
+void send_openai_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status,
+            json{{"error",
+                  {{"message", message},
+                   {"type", status >= 500 ? "server_error" : "invalid_request_error"},
+                   {"param", nullptr},
+                   {"code", nullptr}}}});
+}
+
+/// The body as a JSON object; the same checks, order, status codes and messages as the Python servers.
+json json_object(const httplib::Request& req, const char* shape) {
   json body;
   try {
     body = json::parse(req.body);
   } catch (const json::exception& e) {
-    return send_error(res, 400, std::string("body is not valid JSON: ") + e.what());
+    throw Refused{400, std::string("body is not valid JSON: ") + e.what()};
   }
-  if (!body.is_object()) return send_error(res, 400, "body must be a JSON object {\"texts\": [...]}");
-  auto texts_it = body.find("texts");
-  if (texts_it == body.end() || !texts_it->is_array() || texts_it->empty()) {
-    return send_error(res, 400, "'texts' must be a non-empty list of strings");
-  }
-  if (texts_it->size() > s.max_texts) {
-    return send_error(res, 413,
-                      "too many texts: " + std::to_string(texts_it->size()) + " > " + std::to_string(s.max_texts));
+  if (!body.is_object()) throw Refused{400, std::string("body must be a JSON object ") + shape};
+  return body;
+}
+
+/// A non-empty list of at most MAX_TEXTS strings, from the request field `field`.
+std::vector<std::string> texts_of(const Settings& s, const json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || !it->is_array() || it->empty()) throw Refused{400, "'" + field + "' must be a non-empty list of strings"};
+  if (it->size() > s.max_texts) {
+    throw Refused{413, "too many texts: " + std::to_string(it->size()) + " > " + std::to_string(s.max_texts)};
   }
   std::vector<std::string> texts;
-  texts.reserve(texts_it->size());
-  for (const auto& t : *texts_it) {
-    if (!t.is_string()) return send_error(res, 400, "every item of 'texts' must be a string");
+  texts.reserve(it->size());
+  for (const auto& t : *it) {
+    if (!t.is_string()) throw Refused{400, "every item of '" + field + "' must be a string"};
     texts.push_back(t.get<std::string>());
   }
-  bool normalize = true;
-  if (auto n = body.find("normalize"); n != body.end()) {
-    if (!n->is_boolean()) return send_error(res, 400, "'normalize' must be a boolean");
-    normalize = n->get<bool>();
-  }
-  if (loaded == nullptr) return send_error(res, 503, "model not loaded yet");
+  return texts;
+}
+
+/// One model call for a request, timed; the timing headers set on `res`.
+engine::Embeddings run_engine(const Loaded* loaded, metrics::Metrics& metrics, const std::vector<std::string>& texts,
+                              bool normalize, httplib::Response& res, double& ms) {
+  if (loaded == nullptr) throw Refused{503, "model not loaded yet"};
   const auto started = Clock::now();
   engine::Embeddings vectors;
   try {
     vectors = loaded->engine->embed(texts, normalize);
   } catch (const engine::TooManyTokens& e) {
-    return send_error(res, 413, e.what());
+    throw Refused{413, e.what()};
   } catch (const std::exception& e) {
-    return send_error(res, 500, std::string("inference failed: ") + e.what());
+    throw Refused{500, std::string("inference failed: ") + e.what()};
   }
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   // glibc keeps freed tensors in the malloc arena of the thread that ran the request (up to 8
   // arenas per core, spread over httplib's threads): without this, RSS after 20 requests of 16384
   // tokens was 2.9 GB. Large requests (more than 64 KB of text, as in the other servers) trim
@@ -196,11 +215,101 @@ void handle_embed(const Settings& s, const Loaded* loaded, metrics::Metrics& met
   metrics.observe_embedded(ms, 0.0, vectors.rows);
   char timing[32];
   std::snprintf(timing, sizeof timing, "%.3f", ms);
-  res.status = 200;
   res.set_header("x-inference-time", timing);
   res.set_header("x-queue-time", "0.000");
   res.set_header("x-batch-size", std::to_string(vectors.rows));
-  res.set_content(embeddings_json(vectors, ms, loaded->serving.model_key), "application/json");
+  return vectors;
+}
+
+void handle_embed(const Settings& s, const Loaded* loaded, metrics::Metrics& metrics, const httplib::Request& req,
+                  httplib::Response& res) {
+  try {
+    const json body = json_object(req, "{\"texts\": [...]}");
+    const std::vector<std::string> texts = texts_of(s, body, "texts");
+    bool normalize = true;
+    if (auto n = body.find("normalize"); n != body.end()) {
+      if (!n->is_boolean()) throw Refused{400, "'normalize' must be a boolean"};
+      normalize = n->get<bool>();
+    }
+    double ms = 0.0;
+    const engine::Embeddings vectors = run_engine(loaded, metrics, texts, normalize, res, ms);
+    res.status = 200;
+    res.set_content(embeddings_json(vectors, ms, loaded->serving.model_key), "application/json");
+  } catch (const Refused& r) {
+    send_error(res, r.status, r.message);
+  }
+}
+
+/// encoding_format base64: the little-endian float32 bytes, as OpenAI's clients decode them (httplib
+/// 0.11 has no encoder, and linking a crypto library for one would add a dependency).
+std::string base64_floats(const float* v, std::size_t n) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static_assert(std::endian::native == std::endian::little, "float bytes are sent as they lie in memory");
+  const auto* bytes = reinterpret_cast<const unsigned char*>(v);
+  const std::size_t size = n * sizeof(float);
+  std::string out;
+  out.reserve((size + 2) / 3 * 4);
+  for (std::size_t i = 0; i < size; i += 3) {
+    const std::size_t left = size - i;
+    const unsigned triple = (bytes[i] << 16) | (left > 1 ? bytes[i + 1] << 8 : 0) | (left > 2 ? bytes[i + 2] : 0);
+    out += kAlphabet[(triple >> 18) & 63];
+    out += kAlphabet[(triple >> 12) & 63];
+    out += left > 1 ? kAlphabet[(triple >> 6) & 63] : '=';
+    out += left > 2 ? kAlphabet[triple & 63] : '=';
+  }
+  return out;
+}
+
+std::string openai_json(const engine::Embeddings& e, bool base64, const std::string& model) {
+  std::string out;
+  out.reserve(e.data.size() * 12 + 128);
+  out += "{\"object\":\"list\",\"data\":[";
+  for (std::size_t r = 0; r < e.rows; ++r) {
+    out += r == 0 ? "" : ",";
+    out += "{\"object\":\"embedding\",\"index\":" + std::to_string(r) + ",\"embedding\":";
+    if (base64) {
+      out += '"' + base64_floats(&e.data[r * e.dim], e.dim) + '"';
+    } else {
+      out += '[';
+      for (std::size_t d = 0; d < e.dim; ++d) {
+        if (d > 0) out += ',';
+        append_float(out, e.data[r * e.dim + d]);
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  out += "],\"model\":" + json(model).dump() + ",\"usage\":{\"prompt_tokens\":" + std::to_string(e.tokens) +
+         ",\"total_tokens\":" + std::to_string(e.tokens) + "}}";
+  return out;
+}
+
+/// OpenAI's embeddings API over the same engine: unit vectors, usage.prompt_tokens as MAX_BATCH_TOKENS counts.
+void handle_openai(const Settings& s, const Loaded* loaded, metrics::Metrics& metrics, const httplib::Request& req,
+                   httplib::Response& res) {
+  try {
+    json body = json_object(req, "{\"input\": [...], \"model\": \"...\"}");
+    if (auto in = body.find("input"); in != body.end() && in->is_string()) *in = json::array({*in});
+    const std::vector<std::string> texts = texts_of(s, body, "input");
+    bool base64 = false;
+    if (auto f = body.find("encoding_format"); f != body.end()) {
+      if (*f != "float" && *f != "base64") throw Refused{400, "'encoding_format' must be 'float' or 'base64'"};
+      base64 = *f == "base64";
+    }
+    if (auto d = body.find("dimensions"); d != body.end() && loaded != nullptr) {
+      const auto dim = loaded->serving.embedding_dim;
+      if (!d->is_number_integer() || d->get<long long>() != static_cast<long long>(dim)) {
+        throw Refused{400, "'dimensions' must be " + std::to_string(dim) + " (this model's) or absent: vectors are not shortened"};
+      }
+    }
+    double ms = 0.0;
+    // OpenAI's vectors are unit length; there is no parameter for it.
+    const engine::Embeddings vectors = run_engine(loaded, metrics, texts, true, res, ms);
+    res.status = 200;
+    res.set_content(openai_json(vectors, base64, loaded->serving.model_key), "application/json");
+  } catch (const Refused& r) {
+    send_openai_error(res, r.status, r.message);
+  }
 }
 
 int serve(const Settings& s) {
@@ -270,6 +379,10 @@ int serve(const Settings& s) {
     handle_embed(s, ready.load(), metrics, req, res);
     metrics.observe_request(res.status == 200);
   });
+  server.Post("/v1/embeddings", [&](const httplib::Request& req, httplib::Response& res) {
+    handle_openai(s, ready.load(), metrics, req, res);
+    metrics.observe_request(res.status == 200);
+  });
   // httplib has no 405 of its own: known paths answer other methods with it.
   const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     send_error(res, 405, "Method Not Allowed");
@@ -277,25 +390,31 @@ int serve(const Settings& s) {
   for (const char* path : {"/health", "/info", "/metrics"}) {
     server.Post(path, not_allowed).Put(path, not_allowed).Delete(path, not_allowed).Patch(path, not_allowed);
   }
-  server.Get("/embed", not_allowed).Put("/embed", not_allowed).Delete("/embed", not_allowed).Patch("/embed", not_allowed);
+  for (const char* path : {"/embed", "/v1/embeddings"}) {
+    server.Get(path, not_allowed).Put(path, not_allowed).Delete(path, not_allowed).Patch(path, not_allowed);
+  }
   // Statuses httplib sets itself (404 unknown route, 413 body over the limit, 400 bad request) get a JSON body.
   server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) return send_error(res, 404, "Not Found");
+    const bool openai = req.path == "/v1/embeddings";
+    const bool embedding = openai || req.path == "/embed";
+    const auto refuse = [&](int status, const std::string& message) {
+      metrics.observe_request(false);
+      return openai ? send_openai_error(res, status, message) : send_error(res, status, message);
+    };
     if (res.status == 413) {
-      if (req.path == "/embed") metrics.observe_request(false);
+      if (embedding) return refuse(413, "body larger than " + std::to_string(s.max_body_bytes) + " bytes");
       return send_error(res, 413, "body larger than " + std::to_string(s.max_body_bytes) + " bytes");
     }
     // httplib answers 400 when reading the body fails; a body shorter than its Content-Length
     // means the read timed out (a client that hung up reads no answer anyway).
-    if (res.status == 400 && req.path == "/embed" && req.has_header("Content-Length")) {
+    if (res.status == 400 && embedding && req.has_header("Content-Length")) {
       std::size_t declared = 0;
       const std::string value = req.get_header_value("Content-Length");
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), declared);
       if (ec == std::errc() && end == value.data() + value.size() && req.body.size() < declared) {
-        metrics.observe_request(false);
-        return send_error(res, 408,
-                          "request body not received within " + std::to_string(s.body_timeout_s) + " s");
+        return refuse(408, "request body not received within " + std::to_string(s.body_timeout_s) + " s");
       }
     }
     send_error(res, res.status, "HTTP error " + std::to_string(res.status));

@@ -132,65 +132,109 @@ struct EmbedBody<'a> {
 }
 
 async fn embed(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    let response = embed_inner(&state, &headers, body).await;
+    let response = match embed_inner(&state, &headers, body).await {
+        Ok(response) => response,
+        Err(Refused(status, message)) => error(status, message),
+    };
     state.metrics.observe_request(response.status() == StatusCode::OK);
     response
 }
 
-/// Same checks, order, status codes and messages as the Python servers.
-async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Response {
+async fn openai_embeddings(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let response = match openai_inner(&state, &headers, body).await {
+        Ok(response) => response,
+        Err(Refused(status, message)) => openai_error(status, message),
+    };
+    state.metrics.observe_request(response.status() == StatusCode::OK);
+    response
+}
+
+/// A request answered with an error status; each route writes it in its API's error shape.
+struct Refused(StatusCode, String);
+
+fn refused(status: StatusCode, message: impl Into<String>) -> Refused {
+    Refused(status, message.into())
+}
+
+/// OpenAI's error object, which its clients read the message from.
+fn openai_error(status: StatusCode, message: String) -> Response {
+    let kind = if status.is_server_error() { "server_error" } else { "invalid_request_error" };
+    json_response(status, &json!({ "error": { "message": message, "type": kind, "param": null, "code": null } }))
+}
+
+/// The body as a JSON object; the same checks, order, status codes and messages as the Python servers.
+async fn json_object(state: &AppState, headers: &HeaderMap, body: Body, shape: &str) -> Result<Map<String, Value>, Refused> {
     let limit = state.settings.max_body_bytes;
-    let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes"));
+    let too_large = || refused(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes"));
     // A client that declares more body than it sends would otherwise hold the request (and its
     // connection) forever: hyper sets no deadline on a body.
     let timeout_s = state.settings.body_timeout_s;
     let read = |max: usize| tokio::time::timeout(Duration::from_secs(timeout_s), axum::body::to_bytes(body, max));
-    let timed_out = || error(StatusCode::REQUEST_TIMEOUT, format!("request body not received within {timeout_s} s"));
+    let timed_out = || refused(StatusCode::REQUEST_TIMEOUT, format!("request body not received within {timeout_s} s"));
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         // Read (and drop) a moderately oversized body before answering: closing the socket with
         // unread data makes the client see a connection reset instead of the 413.
-        return match read(limit.saturating_mul(4)).await {
+        return Err(match read(limit.saturating_mul(4)).await {
             Err(_) => timed_out(),
             Ok(_) => too_large(),
-        };
+        });
     }
     let raw = match read(limit).await {
-        Err(_) => return timed_out(),
-        Ok(Err(_)) => return too_large(),
+        Err(_) => return Err(timed_out()),
+        Ok(Err(_)) => return Err(too_large()),
         Ok(Ok(raw)) => raw,
     };
-    let parsed: Value = match serde_json::from_slice(&raw) {
-        Ok(v) => v,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}")),
-    };
-    let Value::Object(mut fields) = parsed else {
-        return error(StatusCode::BAD_REQUEST, "body must be a JSON object {\"texts\": [...]}");
-    };
-    let items = match fields.remove("texts") {
+    match serde_json::from_slice(&raw) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        Ok(_) => Err(refused(StatusCode::BAD_REQUEST, format!("body must be a JSON object {shape}"))),
+        Err(e) => Err(refused(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}"))),
+    }
+}
+
+/// A non-empty list of at most MAX_TEXTS strings, from the request field `field`.
+fn texts_of(state: &AppState, value: Option<Value>, field: &str) -> Result<Vec<String>, Refused> {
+    let items = match value {
         Some(Value::Array(items)) if !items.is_empty() => items,
-        _ => return error(StatusCode::BAD_REQUEST, "'texts' must be a non-empty list of strings"),
+        _ => return Err(refused(StatusCode::BAD_REQUEST, format!("'{field}' must be a non-empty list of strings"))),
     };
     if items.len() > state.settings.max_texts {
-        return error(
+        return Err(refused(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("too many texts: {} > {}", items.len(), state.settings.max_texts),
-        );
+        ));
     }
-    let mut texts = Vec::with_capacity(items.len());
-    for item in items {
-        match item {
-            Value::String(s) => texts.push(s),
-            _ => return error(StatusCode::BAD_REQUEST, "every item of 'texts' must be a string"),
-        }
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(s) => Ok(s),
+            _ => Err(refused(StatusCode::BAD_REQUEST, format!("every item of '{field}' must be a string"))),
+        })
+        .collect()
+}
+
+/// What one model call gave a request, with its timing.
+struct Answer<'a> {
+    loaded: &'a Loaded,
+    vectors: Embeddings,
+    inference_ms: f64,
+    queue_ms: f64,
+}
+
+impl Answer<'_> {
+    fn timing_headers(&self) -> [(header::HeaderName, HeaderValue); 3] {
+        let number = |v: String| HeaderValue::from_str(&v).expect("a number is a valid header value");
+        [
+            (header::HeaderName::from_static("x-inference-time"), number(format!("{:.3}", self.inference_ms))),
+            (header::HeaderName::from_static("x-queue-time"), number(format!("{:.3}", self.queue_ms))),
+            (header::HeaderName::from_static("x-batch-size"), number(self.vectors.rows.to_string())),
+        ]
     }
-    let normalize = match fields.get("normalize") {
-        None => true,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return error(StatusCode::BAD_REQUEST, "'normalize' must be a boolean"),
-    };
+}
+
+async fn run_engine(state: &AppState, texts: Vec<String>, normalize: bool) -> Result<Answer<'_>, Refused> {
     let Some(loaded) = state.ready() else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "model not loaded yet");
+        return Err(refused(StatusCode::SERVICE_UNAVAILABLE, "model not loaded yet"));
     };
     let engine = Arc::clone(&loaded.engine);
     let arrived = Instant::now();
@@ -208,37 +252,113 @@ async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Respo
     let (started, took, vectors) = match result {
         Ok((started, took, Ok(v))) => (started, took, v),
         Ok((_, _, Err(e))) => {
-            return match e.downcast_ref::<TooManyTokens>() {
-                Some(over) => error(StatusCode::PAYLOAD_TOO_LARGE, over.to_string()),
-                None => error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference failed: {e:#}")),
-            }
+            return Err(match e.downcast_ref::<TooManyTokens>() {
+                Some(over) => refused(StatusCode::PAYLOAD_TOO_LARGE, over.to_string()),
+                None => refused(StatusCode::INTERNAL_SERVER_ERROR, format!("inference failed: {e:#}")),
+            })
         }
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("inference task failed: {e}")),
+        Err(e) => return Err(refused(StatusCode::INTERNAL_SERVER_ERROR, format!("inference task failed: {e}"))),
     };
     // Queue: waiting for a blocking thread, then for a session or slot inside the engine.
     let queue_ms = ((started - arrived) + vectors.waited).as_secs_f64() * 1000.0;
-    let ms = took.saturating_sub(vectors.waited).as_secs_f64() * 1000.0;
-    state.metrics.observe_embedded(ms, queue_ms, vectors.rows);
+    let inference_ms = took.saturating_sub(vectors.waited).as_secs_f64() * 1000.0;
+    state.metrics.observe_embedded(inference_ms, queue_ms, vectors.rows);
+    Ok(Answer { loaded, vectors, inference_ms, queue_ms })
+}
+
+fn json_bytes_response(answer: &Answer, bytes: Vec<u8>) -> Response {
+    let [a, b, c] = answer.timing_headers();
+    (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), a, b, c], bytes).into_response()
+}
+
+async fn embed_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, Refused> {
+    let mut fields = json_object(state, headers, body, "{\"texts\": [...]}").await?;
+    let texts = texts_of(state, fields.remove("texts"), "texts")?;
+    let normalize = match fields.get("normalize") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(refused(StatusCode::BAD_REQUEST, "'normalize' must be a boolean")),
+    };
+    let answer = run_engine(state, texts, normalize).await?;
+    let v = &answer.vectors;
     let body = EmbedBody {
-        embeddings: (0..vectors.rows).map(|i| vectors.row(i)).collect(),
-        inference_time_ms: ms,
-        model: &loaded.serving.model_key,
-        dim: vectors.dim,
-        num_embeddings: vectors.rows,
+        embeddings: (0..v.rows).map(|i| v.row(i)).collect(),
+        inference_time_ms: answer.inference_ms,
+        model: &answer.loaded.serving.model_key,
+        dim: v.dim,
+        num_embeddings: v.rows,
     };
     let bytes = serde_json::to_vec(&body).expect("serialising embeddings cannot fail");
-    let number = |v: String| HeaderValue::from_str(&v).expect("a number is a valid header value");
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::HeaderName::from_static("x-inference-time"), number(format!("{ms:.3}"))),
-            (header::HeaderName::from_static("x-queue-time"), number(format!("{queue_ms:.3}"))),
-            (header::HeaderName::from_static("x-batch-size"), number(vectors.rows.to_string())),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(json_bytes_response(&answer, bytes))
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Vector<'a> {
+    Float(&'a [f32]),
+    Base64(String),
+}
+
+#[derive(Serialize)]
+struct OpenAIItem<'a> {
+    object: &'static str,
+    index: usize,
+    embedding: Vector<'a>,
+}
+
+#[derive(Serialize)]
+struct OpenAIBody<'a> {
+    object: &'static str,
+    data: Vec<OpenAIItem<'a>>,
+    model: &'a str,
+    usage: Value,
+}
+
+/// encoding_format base64: the little-endian float32 bytes, as OpenAI's clients decode them.
+fn base64_floats(v: &[f32]) -> String {
+    base64::encode(v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
+}
+
+/// OpenAI's embeddings API over the same engine: unit vectors, `usage.prompt_tokens` as MAX_BATCH_TOKENS counts.
+async fn openai_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, Refused> {
+    let mut fields = json_object(state, headers, body, "{\"input\": [...], \"model\": \"...\"}").await?;
+    let input = match fields.remove("input") {
+        Some(Value::String(text)) => Some(Value::Array(vec![Value::String(text)])),
+        other => other,
+    };
+    let texts = texts_of(state, input, "input")?;
+    let base64 = match fields.get("encoding_format") {
+        None => false,
+        Some(Value::String(f)) if f == "float" => false,
+        Some(Value::String(f)) if f == "base64" => true,
+        Some(_) => return Err(refused(StatusCode::BAD_REQUEST, "'encoding_format' must be 'float' or 'base64'")),
+    };
+    if let (Some(dimensions), Some(loaded)) = (fields.get("dimensions"), state.ready()) {
+        let dim = loaded.serving.embedding_dim;
+        if dimensions.as_u64() != Some(dim as u64) {
+            return Err(refused(
+                StatusCode::BAD_REQUEST,
+                format!("'dimensions' must be {dim} (this model's) or absent: vectors are not shortened"),
+            ));
+        }
+    }
+    // OpenAI's vectors are unit length; there is no parameter for it.
+    let answer = run_engine(state, texts, true).await?;
+    let v = &answer.vectors;
+    let body = OpenAIBody {
+        object: "list",
+        data: (0..v.rows)
+            .map(|i| OpenAIItem {
+                object: "embedding",
+                index: i,
+                embedding: if base64 { Vector::Base64(base64_floats(v.row(i))) } else { Vector::Float(v.row(i)) },
+            })
+            .collect(),
+        model: &answer.loaded.serving.model_key,
+        usage: json!({ "prompt_tokens": v.tokens, "total_tokens": v.tokens }),
+    };
+    let bytes = serde_json::to_vec(&body).expect("serialising embeddings cannot fail");
+    Ok(json_bytes_response(&answer, bytes))
 }
 
 /// Requests with more text than this are followed by a trim, as in the Python servers: small
@@ -303,6 +423,7 @@ pub async fn serve(spec: &ServerSpec, settings: Settings, loader: Loader) -> Res
 
     let app = Router::new()
         .route("/embed", post(embed))
+        .route("/v1/embeddings", post(openai_embeddings))
         .route("/health", get(health))
         .route("/info", get(info))
         .route("/metrics", get(metrics))

@@ -83,6 +83,8 @@ pub struct Embeddings {
     pub rows: usize,
     pub dim: usize,
     pub data: Vec<f32>,
+    /// Real tokens of the batch (no padding), special tokens included: OpenAI's `usage.prompt_tokens`.
+    pub tokens: usize,
     /// Time the call waited for a free session or forward slot ([`crate::Pool`]): queue time, not model time.
     pub waited: Duration,
 }
@@ -133,7 +135,8 @@ pub fn pool(hidden: &[f32], dim: usize, batch: &Batch, pooling: Pooling, normali
             out.iter_mut().for_each(|v| *v /= norm);
         }
     }
-    Ok(Embeddings { rows: n, dim, data, waited: Duration::ZERO })
+    let tokens = batch.attention_mask.iter().filter(|&&m| m != 0).count();
+    Ok(Embeddings { rows: n, dim, data, tokens, waited: Duration::ZERO })
 }
 
 #[cfg(test)]
@@ -150,6 +153,7 @@ mod tests {
         let hidden = [1.0, 2.0, 3.0, 4.0, 100.0, 100.0];
         let e = pool(&hidden, 2, &batch(vec![1, 1, 0], 1, 3), Pooling::Mean, false).unwrap();
         assert_eq!(e.row(0), &[2.0, 3.0]);
+        assert_eq!(e.tokens, 2, "padding is not a token");
     }
 
     #[test]
