@@ -236,6 +236,7 @@ for (const server of config.servers) {
       await openaiError(await post({ model: "m" }), 400, /^'input' must be a non-empty list of strings$/);
       await openaiError(await post({ input: [] }), 400, /^'input' must be a non-empty list of strings$/);
       await openaiError(await post({ input: [1, 2] }), 400, /^every item of 'input' must be a string$/);
+      await openaiError(await post({ input: ["x"], model: 5 }), 400, /^'model' must be a string$/);
       await openaiError(await post({ input: ["x"], encoding_format: "int8" }), 400, /^'encoding_format' must be 'float' or 'base64'$/);
       await openaiError(await post({ input: ["x"], dimensions: 8 }), 400, new RegExp(`^'dimensions' must be ${spec.embedding_dim} `));
       const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;

@@ -291,6 +291,11 @@ void handle_openai(const Settings& s, const Loaded* loaded, metrics::Metrics& me
     json body = json_object(req, "{\"input\": [...], \"model\": \"...\"}");
     if (auto in = body.find("input"); in != body.end() && in->is_string()) *in = json::array({*in});
     const std::vector<std::string> texts = texts_of(s, body, "input");
+    for (const char* field : {"model", "user"}) {
+      if (auto f = body.find(field); f != body.end() && !f->is_string()) {
+        throw Refused{400, std::string("'") + field + "' must be a string"};
+      }
+    }
     bool base64 = false;
     if (auto f = body.find("encoding_format"); f != body.end()) {
       if (*f != "float" && *f != "base64") throw Refused{400, "'encoding_format' must be 'float' or 'base64'"};

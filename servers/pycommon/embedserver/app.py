@@ -362,12 +362,16 @@ def create_app(
             body = await _json_object(request, '{"input": [...], "model": "..."}')
             request_input = body.get("input")
             texts = _texts([request_input] if isinstance(request_input, str) else request_input, "input")
+            for field in ("model", "user"):
+                if not isinstance(body.get(field, ""), str):
+                    raise Refused(400, f"'{field}' must be a string")
             encoding = body.get("encoding_format", "float")
             if encoding not in ("float", "base64"):
                 raise Refused(400, "'encoding_format' must be 'float' or 'base64'")
             dimensions = body.get("dimensions")
             dim = state.serving.embedding_dim if state.serving is not None else None
-            if dim is not None and dimensions is not None and dimensions != dim:
+            wrong = isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions != dim
+            if dim is not None and dimensions is not None and wrong:
                 raise Refused(400, f"'dimensions' must be {dim} (this model's) or absent: vectors are not shortened")
             # OpenAI's vectors are unit length; there is no parameter for it.
             out, tokens = await _run(texts, True, count_tokens=True)

@@ -327,6 +327,11 @@ async fn openai_inner(state: &AppState, headers: &HeaderMap, body: Body) -> Resu
         other => other,
     };
     let texts = texts_of(state, input, "input")?;
+    for field in ["model", "user"] {
+        if fields.get(field).is_some_and(|v| !v.is_string()) {
+            return Err(refused(StatusCode::BAD_REQUEST, format!("'{field}' must be a string")));
+        }
+    }
     let base64 = match fields.get("encoding_format") {
         None => false,
         Some(Value::String(f)) if f == "float" => false,
