@@ -40,6 +40,15 @@ test("a busy child process shows up as CPU and RSS of its parent's tree", async 
   assert.ok(out["busy"]!.samples.length >= 5);
 });
 
+test("a tree whose root is gone from the start is absent from the summary: not measured, not 0", () => {
+  const mon = new ResourceMonitor(100);
+  mon.watch("self", process.pid);
+  // A pid far above any this machine hands out: no such process.
+  mon.watch("gone", 2 ** 30);
+  mon.start();
+  assert.deepEqual(Object.keys(mon.stop()), ["self"]);
+});
+
 test("parseMachineStat reads the whole machine and each CPU from /proc/stat", () => {
   const stat = "cpu  100 5 50 800 20 3 2 1 0 0\ncpu0 60 5 30 390 10 2 1 1 0 0\ncpu1 40 0 20 410 10 1 1 0 0 0\nintr 12345\n";
   const m = parseMachineStat(stat);

@@ -315,7 +315,7 @@ async function levelPhase(fw: FrameworkRun, s: Target, concurrency: number): Pro
   const flags = scenario.validity ? flagWords(scenario.validity) : [];
   log.step(
     `${name}: c=${concurrency}: ${scenario.throughput_qps.toFixed(1)} req/s, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
-      `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent?.toFixed(0) ?? "n/m "}%` +
+      `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent === null ? "n/m" : `${scenario.server_cpu_percent.toFixed(0)}%`}` +
       `${scenario.stability?.stable ? `, stable over windows ${scenario.stability.stable_windows.join(",")}` : ""}${flags.length ? ` [${flags.join(", ")}]` : ""}`,
   );
 }

@@ -53,3 +53,13 @@ test("timestamps use the seed's 'YYYY-MM-DD HH:MM:SS' form", () => {
   assert.equal(csvTimestamp("2024-11-28T15:30:45.123Z"), "2024-11-28 15:30:45");
   assert.equal(csvTimestamp("2024-11-28T15:30:45Z"), "2024-11-28 15:30:45");
 });
+
+test("server resources not measured are empty cells, not 0", () => {
+  const r = sampleResult();
+  Object.assign(r.scenarios["concurrency_1"]!, { server_cpu_percent: null, server_memory_mb: null });
+  const [header, row] = resultsToCsv([r]).split("\n").map((l) => l.split(","));
+  const col = (name: string) => row![header!.indexOf(name)];
+  assert.equal(col("server_cpu_percent"), "");
+  assert.equal(col("server_memory_mb"), "");
+  assert.equal(col("client_cpu_percent"), "10");
+});

@@ -110,3 +110,11 @@ test("with windows: a stable level's throughput and p50/p95/p99 are its stable w
   assert.equal(unstable.validity?.unstable, true);
   assert.equal(unstable.throughput_qps, scenarioFromSummary(summary, ctx).throughput_qps, "whole-level figures");
 });
+
+test("a server not measured (--url without --server-pid) has null resources, never 0", () => {
+  const s = scenarioFromSummary(summary, { ...ctx, server: null });
+  assert.deepEqual([s.server_cpu_percent, s.server_memory_mb, s.server_memory_peak_mb], [null, null, null]);
+  assert.equal(s.client_cpu_percent, 10);
+  // Its CPU, if it runs here, is then part of what other processes used.
+  assert.equal(s.validity?.other_cpu_percent, 190);
+});

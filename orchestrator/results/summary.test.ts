@@ -67,3 +67,12 @@ test("with trials, QPS is mean ± 95 % CI and the leader's significance is state
   assert.match(text, /^fast\s+1\s+110\.0 ± 24\.8\s/m);
   assert.match(text, /c=1: fast leads; significantly ahead of slow \(p=0\.\d{3}\)$/m);
 });
+
+test("resources not measured are shown n/m, with a legend", () => {
+  const r = sampleResult();
+  for (const s of Object.values(r.scenarios)) Object.assign(s, { server_cpu_percent: null, server_memory_mb: null, server_memory_peak_mb: null });
+  const out = renderSummary("all-MiniLM-L6-v2", [r]);
+  assert.match(out, /onnx-python\s+1\s+145\.00\s+.*\s+n\/m\s+n\/m\s+10\s/);
+  assert.match(out, /n\/m: not measured \(a server given by --url without --server-pid\)/);
+  assert.doesNotMatch(renderSummary("all-MiniLM-L6-v2", [sampleResult()]), /n\/m/);
+});

@@ -53,3 +53,12 @@ test("levelVerdicts: the leader, who it is significantly ahead of, and who it ca
   assert.ok(v!.behind[0]!.p < 0.05 && v!.inseparable[0]!.p >= 0.05);
   assert.deepEqual(levelVerdicts([trial("a", 1), trial("b", 2)]), [], "no trials, no verdict");
 });
+
+test("a resource a trial did not measure stays not measured in the combination", () => {
+  const unmeasured = trial("a", 110);
+  const s = unmeasured.scenarios["concurrency_1"]!;
+  unmeasured.scenarios["concurrency_1"] = { ...s, server_cpu_percent: null, server_memory_mb: null, server_memory_peak_mb: null };
+  const c = combineTrials([trial("a", 100), unmeasured]).scenarios["concurrency_1"]!;
+  assert.deepEqual([c.server_cpu_percent, c.server_memory_mb, c.server_memory_peak_mb], [null, null, null]);
+  assert.equal(combineTrials([trial("a", 100), trial("a", 110)]).scenarios["concurrency_1"]!.server_memory_peak_mb, 212);
+});
