@@ -162,7 +162,8 @@ export function helpText(benchmark: Benchmark): string {
       "",
       "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
       "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
-      "<results-dir>/<model>/<framework>.json after every level.",
+      "<results-dir>/<model>/<framework>.json after every level. With --url, a server that is already",
+      "running is verified and benchmarked the same way, in the API --api names, without start or stop.",
     ],
     flagSpecs(CliOptions),
   );
