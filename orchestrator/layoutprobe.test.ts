@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sampleResult } from "../tests/fixtures/results.ts";
-import { candidateLayouts, chooseLayout, layoutName, probeConcurrency, triedOf } from "./layoutprobe.ts";
+import { candidateLayouts, chooseLayout, describeTried, layoutName, probeConcurrency, triedOf } from "./layoutprobe.ts";
 import type { LayoutTried } from "./results/schema.ts";
 
 const names = (cpus: number) => candidateLayouts(cpus).map(layoutName);
@@ -35,6 +35,7 @@ const tried = (threads: number, workers: number, qps: number | null, p95: number
   p95_ms: p95,
   errors: qps === null ? null : 0,
   server_cpu_percent: qps === null ? null : 190,
+  flags: [],
 });
 
 test("the highest throughput wins", () => {
@@ -59,6 +60,7 @@ test("probes that did not complete are never chosen; none completed gives null",
 test("a probe's figures come from its one level; a probe that did not complete has none", () => {
   const probe = sampleResult();
   const level = probe.scenarios["concurrency_4"]!;
+  level.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: true, other_cpu_percent: 30, stalled: false, unstable: false };
   probe.scenarios = { concurrency_4: level };
   assert.deepEqual(triedOf({ threads: 2, workers: 1 }, probe), {
     threads: 2,
@@ -70,7 +72,13 @@ test("a probe's figures come from its one level; a probe that did not complete h
     p95_ms: level.latency_ms.p95,
     errors: 0,
     server_cpu_percent: level.server_cpu_percent,
+    flags: ["noisy"],
   });
   const failed = { ...probe, status: "failed" as const, failure: "server exited" };
   assert.deepEqual(triedOf({ threads: 1, workers: 2 }, failed), { ...tried(1, 2, null, null, "failed"), failure: "server exited" });
+});
+
+test("a probe reads as its layout, its figures and its flags, or its status", () => {
+  assert.equal(describeTried({ ...tried(2, 1, 45.75, 75.031), flags: ["client-bound", "noisy"] }), "2x1 45.8 QPS, p95 75.03 ms [client-bound,noisy]");
+  assert.equal(describeTried(tried(1, 2, null, null, "failed")), "1x2 failed");
 });

@@ -1,6 +1,7 @@
 // `--layout auto`, its pure part: which layouts a framework tries on the probe level, and which of
 // those it is then benchmarked with. run.ts runs the probes.
 import type { FrameworkResult, LayoutTried } from "./results/schema.ts";
+import { flagWords } from "./results/validity.ts";
 
 /** THREADS (intra-op threads per model call) × WORKERS (model calls at once). */
 export interface Layout {
@@ -48,6 +49,12 @@ export function chooseLayout(tried: readonly LayoutTried[], tieTolerance: number
   return { threads: pick.threads, workers: pick.workers };
 }
 
+/** `2x1 45.8 QPS, p95 75.03 ms [noisy]`, or `1x2 failed`: one probe, for the log and the summary. */
+export function describeTried(t: LayoutTried): string {
+  const figures = t.throughput_qps === null ? t.status : `${t.throughput_qps.toFixed(1)} QPS, p95 ${t.p95_ms?.toFixed(2)} ms`;
+  return `${layoutName(t)} ${figures}${t.flags.length ? ` [${t.flags.join(",")}]` : ""}`;
+}
+
 /** A probe's entry in the result, from the one-level FrameworkResult the probe produced. */
 export function triedOf(layout: Layout, probe: FrameworkResult): LayoutTried {
   const level = Object.values(probe.scenarios)[0];
@@ -62,5 +69,6 @@ export function triedOf(layout: Layout, probe: FrameworkResult): LayoutTried {
     p95_ms: figures ? level.latency_ms.p95 : null,
     errors: figures ? level.errors : null,
     server_cpu_percent: figures ? level.server_cpu_percent : null,
+    flags: figures && level.validity ? flagWords(level.validity) : [],
   };
 }

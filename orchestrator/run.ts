@@ -11,7 +11,7 @@ import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
 import { startHealthyServer, type LaunchedServer } from "./launch/launcher.ts";
 import { FrameworkSkipped } from "./launch/system.ts";
-import { candidateLayouts, chooseLayout, layoutName, probeConcurrency, triedOf, type Layout } from "./layoutprobe.ts";
+import { candidateLayouts, chooseLayout, describeTried, layoutName, probeConcurrency, triedOf, type Layout } from "./layoutprobe.ts";
 import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
 import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
@@ -407,9 +407,6 @@ async function probeLayouts(server: DiscoveredServer, run: RunContext, plan: Lay
   run.signal.throwIfAborted();
   return { ...base, tried, chosen: chooseLayout(tried, plan.tieTolerance), note: null };
 }
-
-const describeTried = (t: LayoutTried) =>
-  `${layoutName(t)} ${t.throughput_qps === null ? t.status : `${t.throughput_qps.toFixed(1)} req/s, p95 ${t.p95_ms?.toFixed(2)} ms`}`;
 
 /** --layout auto: probe once per framework (later trials reuse the choice), then sweep with the chosen layout. */
 async function layoutPhase(fw: FrameworkRun, plan: LayoutProbePlan): Promise<void> {

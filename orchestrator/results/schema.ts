@@ -187,6 +187,7 @@ export const LayoutTried = z
     p95_ms: z.number().nonnegative().nullable(),
     errors: z.number().int().nonnegative().nullable().describe("requests that failed a check during the probe level"),
     server_cpu_percent: z.number().nonnegative().nullable().describe("mean CPU of the server's process tree; 100 = one core"),
+    flags: z.array(z.string()).describe("the probe level's validity flags (stalled, unstable, client-bound, noisy), as the summary prints them"),
   })
   .strict();
 export type LayoutTried = z.infer<typeof LayoutTried>;

@@ -1,5 +1,6 @@
 // The printed summary: one row per framework, then one row per framework and level.
-import type { FrameworkResult, LayoutProbe, LayoutTried, ScenarioResult } from "./schema.ts";
+import { describeTried, layoutName } from "../layoutprobe.ts";
+import type { FrameworkResult, LayoutProbe, ScenarioResult } from "./schema.ts";
 import { formatEstimate, type Estimate } from "./stats.ts";
 import { levelVerdicts } from "./trials.ts";
 import { flagWords, VALIDITY_RULES } from "./validity.ts";
@@ -23,14 +24,12 @@ const FLAGS_LEGEND =
   "Flags: stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
   `noisy = other processes used more than ${VALIDITY_RULES.noisyOtherCpuPercent} % of a CPU.`;
 
-const layoutText = (l: { threads: number; workers: number }) => `${l.threads}x${l.workers}`;
-const triedText = (t: LayoutTried) => `${layoutText(t)} ${t.throughput_qps === null ? t.status : `${num(t.throughput_qps, 1)} QPS, p95 ${num(t.p95_ms)} ms`}`;
 
 /** One line per framework run with --layout auto: the layout chosen and every layout tried with its figures. */
 function layoutLines(results: readonly FrameworkResult[]): string[] {
   const line = (framework: string, p: LayoutProbe) => {
-    const chosen = p.chosen ? `${layoutText(p.chosen)} chosen` : "no layout completed";
-    const how = p.note ?? `tried at ${p.probe_concurrency} VUs for ${p.probe_duration_s} s on ${p.server_cpus} server CPUs: ${p.tried.map(triedText).join("; ")}`;
+    const chosen = p.chosen ? `${layoutName(p.chosen)} chosen` : "no layout completed";
+    const how = p.note ?? `tried at ${p.probe_concurrency} VUs for ${p.probe_duration_s} s on ${p.server_cpus} server CPUs: ${p.tried.map(describeTried).join("; ")}`;
     return `  ${framework}: ${chosen} (${how})`;
   };
   const lines = results.flatMap((r) => (r.layout_probe ? [line(r.framework, r.layout_probe)] : []));

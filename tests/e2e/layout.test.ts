@@ -13,7 +13,9 @@ import { runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
-const readResult = (dir: string, framework: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, `${framework}.json`), "utf8")));
+const readJson = (file: string) => FrameworkResult.parse(JSON.parse(readFileSync(file, "utf8")));
+const readResult = (dir: string, framework: string) => readJson(path.join(dir, MODEL, `${framework}.json`));
+const readTrial = (dir: string, trial: number) => readJson(path.join(dir, MODEL, "trials", `onnx-python.trial-${trial}.json`));
 
 test("bench:k6 --layout records the requested and the effective layout", { timeout: 900_000 }, async () => {
   const dir = tempDir("layout-run");
@@ -24,11 +26,11 @@ test("bench:k6 --layout records the requested and the effective layout", { timeo
   assert.equal(result.layout_probe, undefined);
 });
 
-test("bench:k6 --layout auto probes every candidate layout, records their figures and benchmarks the best", { timeout: 900_000 }, async () => {
+test("bench:k6 --layout auto probes every candidate layout once, records their figures and benchmarks every trial with the best", { timeout: 900_000 }, async () => {
   const dir = tempDir("layout-auto");
   // --cpus shared: the server may use every CPU (2 on the development VM), so there are at least two candidates.
   const cpus = allowedCpus().length;
-  const args = ["--frameworks", "onnx-python", "--layout", "auto", "--cpus", "shared", "--levels", "2", "--duration-s", "2", "--window-s", "0", "--warmup-requests", "2"];
+  const args = ["--frameworks", "onnx-python", "--layout", "auto", "--cpus", "shared", "--levels", "2", "--duration-s", "2", "--window-s", "0", "--warmup-requests", "2", "--trials", "2"];
   const run = await runCli([...args, "--results-dir", dir]);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
   const result = readResult(dir, "onnx-python");
@@ -50,5 +52,9 @@ test("bench:k6 --layout auto probes every candidate layout, records their figure
   assert.deepEqual(result.layout, { requested: layoutName(chosen), threads: chosen.threads, workers: chosen.workers });
   assert.deepEqual(Object.keys(result.scenarios), ["concurrency_2"]);
   for (const t of probe.tried) assert.ok(existsSync(path.join(dir, MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)), "each probe keeps its k6 summary");
+  // The probe ran once, before the first trial; the second trial reused its choice.
+  assert.equal([...run.stderr.matchAll(/layout probe 1\//g)].length, 1, "one probe for two trials");
+  for (const t of [1, 2]) assert.deepEqual(readTrial(dir, t).layout_probe, probe, `trial ${t} records the probe`);
+  assert.deepEqual(readTrial(dir, 2).layout, result.layout);
   assert.match(run.stdout, new RegExp(`^ {2}onnx-python: ${layoutName(chosen)} chosen \\(tried at 2 VUs for 5 s on ${cpus} server CPUs: `, "m"));
 });
