@@ -43,6 +43,12 @@ export class ResultsLayout {
     return { summary: `${base}.summary.json`, log: `${base}.log`, report: `${base}.report.html` };
   }
 
+  /** `--layout auto`'s probe of one layout (e.g. `1x2`): the server's log and k6's files, under <model>/layout-probe/. */
+  probeFiles(model: string, framework: string, layout: string): { serverLog: string; k6: { summary: string; log: string; report: string } } {
+    const base = path.join(this.modelDir(model), "layout-probe", `${framework}-${layout}`);
+    return { serverLog: `${base}.server.log`, k6: { summary: `${base}.summary.json`, log: `${base}.k6.log`, report: `${base}.report.html` } };
+  }
+
   /** benchmark_results_<YYYYMMDD>_<HHMMSS>.csv, the seed's name for a CSV export. */
   csvFile(at: Date): string {
     const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
