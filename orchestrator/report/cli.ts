@@ -1,0 +1,18 @@
+// `npm run report -- [run_id …]`: the HTML report of one run, or of several overlaid.
+import { runMain } from "../errors.ts";
+import { log } from "../log.ts";
+import { parseReportArgs, reportHelpText } from "./options.ts";
+import { defaultReportFile, resolveRuns, writeReport } from "./report.ts";
+
+runMain(async (argv) => {
+  const { runIds, options } = parseReportArgs(argv);
+  if (options.help) {
+    process.stdout.write(reportHelpText());
+    return 0;
+  }
+  const runs = resolveRuns(options.results_dir, runIds);
+  const file = await writeReport(runs, options.out ?? defaultReportFile(options.results_dir, runs));
+  log.step(`report of ${runs.map((r) => r.id).join(", ")}`);
+  console.log(file);
+  return 0;
+});
