@@ -131,6 +131,13 @@ test("the verification table: pass, fail with its reason, and a server that neve
   assert.equal(table([run("r", result("onnx-python"))], "failures"), undefined, "no failures, no table");
 });
 
+test("a run whose frameworks all failed before any level has no charts, only its tables", () => {
+  const dead = result("dead-server", (s) => s, { verification: null, cold_start_ms: null, model_load_time_ms: null, first_inference_ms: null, status: "failed", failure: "no /health" });
+  const report = buildReport([run("r", { ...dead, scenarios: {} })], AT);
+  assert.deepEqual(report.charts, []);
+  assert.deepEqual(report.tables.map((t) => t.id), ["runs", "verification", "failures", "levels", "environment"]);
+});
+
 test("the environment stamp: a column per run, and frameworks of one run measured on different commits are noted", () => {
   const env = (commit: string) => ({ environment: { ...sampleResult().environment, git_commit: commit, git_dirty: false } });
   const runs = [run("a", result("onnx-python", (s) => s, env("abc")), result("onnx-rust", (s) => s, env("def"))), run("b", result("onnx-python", (s) => s, env("abc")))];

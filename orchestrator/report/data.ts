@@ -337,7 +337,8 @@ export function buildReport(runs: readonly LoadedRun[], generatedAt: Date): Repo
     title: `embedding-bench report: ${runs.map((r) => r.id).join(" vs ")}`,
     generatedAt: generatedAt.toISOString(),
     synthetic: entries.some((e) => e.result.synthetic_weights),
-    charts: charts(entries),
+    // A chart with no series (every framework failed before its first level) is left out.
+    charts: charts(entries).filter((c) => c.series.length > 0),
     tables: [runsTable(runs), verificationTable(entries), ...failuresTable(entries), levelsTable(entries), environmentTable(runs)],
     problems: runs.flatMap((r) => r.problems),
   };

@@ -34,7 +34,7 @@ h2 { font-size: 1.1rem; margin: 28px 0 8px; border-bottom: 1px solid #d0d7de; pa
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px; }
 figure.chart { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; }
 figure.chart figcaption { font-weight: 600; font-size: 0.95rem; }
-.canvas-box { position: relative; height: 300px; }
+.canvas-box { position: relative; height: 340px; }
 .caption { color: #59636e; font-size: 0.8rem; margin: 4px 0 0; }
 table { border-collapse: collapse; font-size: 0.82rem; margin: 4px 0; }
 th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; vertical-align: top; }

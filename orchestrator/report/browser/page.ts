@@ -38,7 +38,7 @@ function bandDatasets(s: Series): Dataset[] {
   const edge = { borderColor: "transparent", pointRadius: 0, pointHitRadius: 0, spanGaps: true };
   return [
     { ...edge, label: `${s.label} (95 % CI low)`, data: s.band.lo, fill: false },
-    { ...edge, label: `${s.label} (95 % CI high)`, data: s.band.hi, fill: "-1", backgroundColor: translucent(s.style.color, 0.18) },
+    { ...edge, label: `${s.label} (95 % CI high)`, data: s.band.hi, fill: "-1", backgroundColor: translucent(s.style.color, 0.14) },
   ];
 }
 
@@ -97,10 +97,16 @@ function render(spec: ChartSpec, figure: HTMLElement): void {
       interaction: { mode: "nearest", intersect: false },
       scales: {
         x: { title: { display: spec.xTitle !== "", text: spec.xTitle } },
-        y: { beginAtZero: true, title: { display: true, text: spec.yTitle } },
+        y: { min: 0, title: { display: true, text: spec.yTitle } },
       },
       plugins: {
-        legend: { labels: { filter: (item) => item.datasetIndex !== undefined && isSeries(item.datasetIndex) } },
+        legend: {
+          labels: {
+            filter: (item) => item.datasetIndex !== undefined && isSeries(item.datasetIndex),
+            // A box of no height is a line sample, drawn with the series' dash; bars keep the filled box.
+            ...(spec.kind === "line" ? { boxWidth: 32, boxHeight: 0 } : {}),
+          },
+        },
         tooltip: { filter: (item) => isSeries(item.datasetIndex), callbacks: { label, afterLabel: details } },
       },
     },
