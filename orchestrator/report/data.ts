@@ -186,7 +186,7 @@ function charts(entries: readonly Entry[]): ChartSpec[] {
         id: "throughput",
         title: "Throughput vs concurrency",
         yTitle: "requests/s",
-        caption: "Successful requests per second; with trials, the trials' mean and a band for its 95 % confidence interval. A triangle marks a flagged level (see the levels table).",
+        caption: "Successful requests per second; with trials, the trials' mean and a band for its 95 % confidence interval.",
       },
       { value: (s) => s.throughput_qps, trials: (s) => s.trials?.throughput_qps, notes: (s) => [`${fmt(s.embeddings_per_sec)} embeddings/s`] },
     ),
