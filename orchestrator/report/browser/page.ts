@@ -96,7 +96,8 @@ function render(spec: ChartSpec, figure: HTMLElement): void {
       maintainAspectRatio: false,
       interaction: { mode: "nearest", intersect: false },
       scales: {
-        x: { title: { display: spec.xTitle !== "", text: spec.xTitle } },
+        // A lone label sits in the middle rather than on the y axis.
+        x: { offset: spec.kind === "bar" || spec.labels.length === 1, title: { display: spec.xTitle !== "", text: spec.xTitle } },
         y: { min: 0, title: { display: true, text: spec.yTitle } },
       },
       plugins: {
