@@ -55,6 +55,25 @@ export class ResultsLayout {
     return path.join(this.root, `benchmark_results_${stamp}.csv`);
   }
 
+  /** The HTML report of the results under this root (`npm run report`, or the end of a run). */
+  reportFile(): string {
+    return path.join(this.root, "report.html");
+  }
+
+  /** A report that overlays several runs: `reports/<a>_vs_<b>.html`. */
+  comparisonReportFile(runIds: readonly string[]): string {
+    return path.join(this.root, "reports", `${runIds.join("_vs_")}.html`);
+  }
+
+  /** The models with a results folder here: every folder holding a <framework>.json. */
+  models(): string[] {
+    if (!existsSync(this.root)) return [];
+    return readdirSync(this.root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && readdirSync(path.join(this.root, d.name)).some((f) => f.endsWith(".json")))
+      .map((d) => d.name)
+      .sort();
+  }
+
   overheadDir(runId: string): string {
     return path.join(this.root, "overhead", runId);
   }
