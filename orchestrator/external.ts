@@ -11,7 +11,7 @@ import type { CliOptions } from "./cli/options.ts";
 import { UserError } from "./errors.ts";
 import { log } from "./log.ts";
 import type { FrameworkResult } from "./results/schema.ts";
-import { newResult, runPhases, type RunContext, type Target } from "./run.ts";
+import { filesOf, newResult, runPhases, type FrameworkRun, type RunContext, type Target } from "./run.ts";
 
 export interface ExternalServer {
   url: string;
@@ -80,7 +80,8 @@ export async function runExternal(ext: ExternalServer, run: RunContext): Promise
     server_url: ext.url,
     external: { server_pid: ext.pid, served_model: ext.api.settings.model },
   };
-  const fw = { run, name: ext.name, precision: ext.precision, result, save: () => void run.layout.saveResult(result, run.trial) };
+  const files = filesOf(run, ext.name);
+  const fw: FrameworkRun = { run, name: ext.name, precision: ext.precision, result, files, save: () => files.save(result) };
   return runPhases(
     fw,
     async () => {

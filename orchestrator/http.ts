@@ -38,19 +38,3 @@ export async function requestJson(url: string, init: { method?: string; body?: u
   }
   return { status: res.status, body, ms };
 }
-
-export interface EmbedReply {
-  embeddings: number[][];
-  dim: number;
-}
-
-/** Checks the contract's /embed answer shape; returns a reason when it is wrong. */
-export function embedShapeProblem(reply: JsonReply, count: number, dim: number): string | null {
-  if (reply.status !== 200) return `HTTP ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`;
-  const b = reply.body as Partial<EmbedReply> | null;
-  if (!b || !Array.isArray(b.embeddings)) return "response has no 'embeddings' array";
-  if (b.embeddings.length !== count) return `expected ${count} embeddings, got ${b.embeddings.length}`;
-  const bad = b.embeddings.findIndex((e) => !Array.isArray(e) || e.length !== dim);
-  if (bad >= 0) return `embedding ${bad} has dimension ${b.embeddings[bad]?.length ?? "?"}, expected ${dim}`;
-  return null;
-}
