@@ -2,10 +2,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
-import { CliOptions, helpText, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
+import { CliOptions, helpText, launcherOf, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { allowedCpus, cpuSetsFromOption, describeCpuSets } from "./launch/cpus.ts";
+import { connectEngine } from "./launch/docker.ts";
 import { missingRequirements } from "./launch/system.ts";
 import { log } from "./log.ts";
 import { checkDatasetFile, resolveDataset } from "./models/datasets.ts";
@@ -132,6 +133,8 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined)
     : undefined;
 
+  if (opts.launcher === "docker") await connectEngine();
+
   const k6 = await ensureK6(signal);
   log.step(`k6 ${k6.version} (${k6.source}: ${k6.path})`);
   if (!existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
@@ -149,6 +152,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     benchmark: config.benchmark,
     argv,
     cpuSets,
+    launcher: launcherOf(opts),
     k6Report: opts.k6_report,
     signal,
     ...layoutOf(opts),

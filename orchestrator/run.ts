@@ -8,7 +8,7 @@ import type { BenchmarkFile, ModelConfig, Profile, VerifyTolerances } from "./co
 import { embedShapeProblem, requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
-import { startHealthyServer, type LaunchedServer } from "./launch/launcher.ts";
+import { startHealthyServer, type LaunchedServer, type LauncherSettings } from "./launch/launcher.ts";
 import { FrameworkSkipped } from "./launch/system.ts";
 import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
@@ -65,6 +65,8 @@ export interface RunContext {
   workers?: number;
   /** Where the server and k6 run (kernel affinity), recorded in every result's environment. */
   cpuSets: CpuSets;
+  /** Local processes or containers (--launcher). */
+  launcher: LauncherSettings;
   /** Save k6's web-dashboard HTML report of each level next to its summary. */
   k6Report: boolean;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
@@ -98,7 +100,7 @@ type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { 
 /** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
 export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPrefix = ""): RunContext {
   const limits = limitsFromBenchmark(benchmark);
-  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null, workers: parts.workers ?? null };
+  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, launcher: parts.launcher, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null, workers: parts.workers ?? null };
   const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
   return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
 }
@@ -166,6 +168,7 @@ async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
       logFile,
       signal: run.signal,
       cpus: run.cpuSets.server,
+      launcher: run.launcher,
       ...(run.threads !== undefined ? { threads: run.threads } : {}),
       ...(run.workers !== undefined ? { workers: run.workers } : {}),
     },
@@ -173,6 +176,7 @@ async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
     run.limits.stopTimeoutS,
   );
   fw.result.server_url = launched.url;
+  fw.result.launch = launched.launch;
   log.step(`${server.manifest.name}: started on ${launched.url} (log: ${path.relative(process.cwd(), logFile)})`);
   return launched;
 }
@@ -237,7 +241,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
   const { run, server, result } = fw;
   const name = server.manifest.name;
   const monitor = new ResourceMonitor(run.limits.monitorIntervalMs);
-  monitor.watch("server", s.pid);
+  monitor.watch("server", s.usage);
   monitor.start();
   const startedAt = new Date();
   const files = run.layout.k6Files(run.model.key, name, concurrency, run.trial);

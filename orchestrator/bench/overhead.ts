@@ -98,6 +98,8 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
       model,
       modelSpec,
       layout: new ResultsLayout(opts.results_dir),
+      // The in-process ceiling runs on the host, so the server it is compared with does too.
+      launcher: { kind: "process" },
       k6,
       benchmark: config.benchmark,
       argv,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CliOptions, helpText, layoutOf, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
+import { CliOptions, helpText, launcherOf, layoutOf, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
 import { flagSpecs } from "./flags.ts";
 import { UserError } from "../errors.ts";
 import type { Profile } from "../config/schema.ts";
@@ -81,7 +81,16 @@ test("a value outside a finite set names the allowed values (not 'Invalid input'
 
 test("every flag with a finite set of values gets it from the schema", () => {
   const withChoices = Object.fromEntries(flagSpecs(CliOptions).flatMap((s) => (s.choices ? [[s.key, s.choices]] : [])));
-  assert.deepEqual(withChoices, { seq_len: [32, 128, 512], influx_on_error: ["stop", "continue"] });
+  assert.deepEqual(withChoices, { seq_len: [32, 128, 512], launcher: ["process", "docker"], influx_on_error: ["stop", "continue"] });
+});
+
+test("--launcher picks local processes by default, containers with a memory limit on request", () => {
+  assert.deepEqual(launcherOf(parseArgs([])), { kind: "process" });
+  assert.deepEqual(launcherOf(parseArgs(["--launcher", "docker"])), { kind: "docker", memoryMb: 8192 });
+  assert.deepEqual(launcherOf(parseArgs(["--launcher", "docker", "--container-memory-mb", "1024"])), { kind: "docker", memoryMb: 1024 });
+  refused(["--launcher", "podman"], "--launcher: expected one of process, docker, got 'podman'");
+  refused(["--container-memory-mb", "1024"], "--container-memory-mb needs --launcher docker: a local process has no memory limit");
+  refused(["--launcher", "docker", "--container-memory-mb", "10"], "--container-memory-mb: must be at least 64, got 10");
 });
 
 test("the profile is any name; it is checked against config/benchmark.yaml when selected", () => {
@@ -170,7 +179,7 @@ test("bench:overhead takes bench:k6's options less those it would ignore, and sa
   const o = parseOverheadArgs(["--frameworks", "onnx-python", "--levels", "1", "4", "--duration-s", "10", "--threads", "2", "--profile", "full"]);
   assert.deepEqual([o.frameworks, o.levels, o.duration_s, o.threads, o.profile], [["onnx-python"], [1, 4], 10, 2, "full"]);
   assert.throws(() => parseOverheadArgs(["--batch-size", "8"]), {
-    message: "--batch-size does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table",
+    message: "--batch-size does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table",
   });
   assert.throws(() => parseOverheadArgs(["--csv"]), /^UserError: --csv does not apply to bench:overhead/);
   assert.throws(() => parseOverheadArgs(["--prfile", "quick"]), { message: "unknown option --prfile; did you mean --profile?" });

@@ -1,8 +1,9 @@
 // Options of `npm run bench:k6` and `npm run bench:overhead` (a subset): one zod schema gives parsing
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
-import type { BenchmarkFile } from "../config/schema.ts";
+import { LAUNCHERS, type BenchmarkFile } from "../config/schema.ts";
 import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
+import type { LauncherSettings } from "../launch/launcher.ts";
 import { TOKEN_SIZES } from "../models/options.ts";
 import { UserError } from "../errors.ts";
 import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec } from "./flags.ts";
@@ -74,6 +75,19 @@ export const CliOptions = z
         "CPUs of the server and of k6, applied with the kernel's affinity: 'server=<list> client=<list>' (e.g. server=0-2 client=3), " +
           "or 'shared' (both on every CPU); default: k6 on a quarter of the CPUs (at least one), the server on the rest (on 2 cores: one each)",
       ),
+    launcher: z
+      .literal(LAUNCHERS)
+      .default("process")
+      .describe(
+        "how each server runs: process (a local process tree, built on this machine) or docker (a container through a Docker-API engine at " +
+          "$DOCKER_HOST or /var/run/docker.sock, with the server CPU set as its cpuset, --container-memory-mb, the model mounted read-only)",
+      ),
+    container_memory_mb: z
+      .number()
+      .int()
+      .min(64)
+      .default(8192)
+      .describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
     influx: z
       .string()
       .min(1)
@@ -105,18 +119,26 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
 
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  return parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES }).options;
+  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  if (given.includes("container_memory_mb") && options.launcher !== "docker") {
+    throw new UserError("--container-memory-mb needs --launcher docker: a local process has no memory limit");
+  }
+  return options;
 }
 
-/** bench:overhead measures batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list"];
+export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory_mb">): LauncherSettings {
+  return opts.launcher === "docker" ? { kind: "docker", memoryMb: opts.container_memory_mb } : { kind: "process" };
+}
+
+/** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
   const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
   const ignored = given.find((key) => NOT_FOR_OVERHEAD.includes(key));
   if (ignored !== undefined) {
-    throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table`);
+    throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table`);
   }
   return options;
 }

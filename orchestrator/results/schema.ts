@@ -1,12 +1,13 @@
 // The standard result schema (FrameworkResult, ScenarioResult): the keys the suite this project
 // replaces wrote keep their name and meaning; the additions (schema_version, run_id, status, environment, …) are documented below.
 import { z } from "zod";
-import { Language, Precision } from "../config/schema.ts";
+import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
-// stalls and ended_early; status skipped. Version 3 files still read (the new keys take their defaults).
-export const RESULT_SCHEMA_VERSION = 4;
-const READABLE_SCHEMA_VERSIONS = [3, RESULT_SCHEMA_VERSION] as const;
+// stalls and ended_early; status skipped. 5: launch (launcher, image, limits). Version 3 and 4
+// files still read (the new keys take their defaults or stay absent).
+export const RESULT_SCHEMA_VERSION = 5;
+const READABLE_SCHEMA_VERSIONS = [3, 4, RESULT_SCHEMA_VERSION] as const;
 
 export const TrialEstimate = z
   .object({
@@ -41,9 +42,9 @@ export const ScenarioResult = z
     throughput_qps: z.number().nonnegative().describe("successful requests ÷ total_duration_sec"),
     embeddings_per_sec: z.number().nonnegative().describe("throughput_qps × batch_size"),
     total_duration_sec: z.number().nonnegative().describe("k6 test-run duration of the level, seconds"),
-    server_cpu_percent: z.number().nonnegative().describe("mean CPU of the server's process tree; 100 = one core"),
-    server_memory_mb: z.number().nonnegative().describe("mean RSS of the server's process tree, MiB"),
-    server_memory_peak_mb: z.number().nonnegative().describe("peak RSS of the server's process tree, MiB"),
+    server_cpu_percent: z.number().nonnegative().describe("mean CPU of the server's process tree (in a container: of the container, from the engine's stats); 100 = one core"),
+    server_memory_mb: z.number().nonnegative().describe("mean RSS of the server's process tree (in a container: its memory usage from the engine's stats), MiB"),
+    server_memory_peak_mb: z.number().nonnegative().describe("peak of the same samples, MiB"),
     client_cpu_percent: z.number().nonnegative().describe("mean CPU of the k6 process; 100 = one core"),
     client_memory_mb: z.number().nonnegative().describe("mean RSS of the k6 process, MiB"),
     errors: z.number().int().nonnegative().describe("requests that failed a check (non-200, wrong count or dimension)"),
@@ -172,6 +173,17 @@ export const Verification = z
   .strict();
 export type Verification = z.infer<typeof Verification>;
 
+export const LaunchInfo = z
+  .object({
+    launcher: z.literal(LAUNCHERS).describe("process: a local process tree; docker: a container through a Docker-API engine"),
+    image: z.string().nullable().describe("image reference the container ran; null for a process"),
+    image_id: z.string().nullable().describe("the engine's id of that image (sha256:…); null for a process"),
+    cpuset: z.string().nullable().describe("CPUs the server could use (affinity or the container's cpuset), e.g. 0-2; null = every CPU"),
+    memory_limit_mb: z.number().int().positive().nullable().describe("the container's memory limit, MiB (no swap beyond it); null = none"),
+  })
+  .strict();
+export type LaunchInfo = z.infer<typeof LaunchInfo>;
+
 export const FrameworkResult = z
   .object({
     schema_version: z.union(READABLE_SCHEMA_VERSIONS.map((v) => z.literal(v))),
@@ -182,6 +194,7 @@ export const FrameworkResult = z
     model_name: z.string(),
     synthetic_weights: z.boolean().describe("true when the model has seeded random weights: performance only, never correctness"),
     server_url: z.string(),
+    launch: LaunchInfo.optional().describe("how the server ran (absent in schema 3 and 4 files, and before it started)"),
     status: FrameworkStatus,
     failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
     profile: z.string(),
