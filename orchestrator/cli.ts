@@ -162,7 +162,8 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   log.step(
     `run ${run.runId}: ${frameworks.map((f) => f.manifest.name).join(", ")}; profile ${profileName} ` +
       `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
-      `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}`,
+      `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}` +
+      `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
   );
   const results = await runTrials(frameworks, run);
   console.log(renderSummary(modelKey, results));

@@ -166,6 +166,10 @@ export async function startContainer(req: ContainerRequest): Promise<StartedCont
   const spec = containerSpec(req.server, { ...req, image: image.ref, modelDir: realpathSync(req.modelDir) });
   const container = await docker.createContainer(spec);
   const forget = removeOnExit(docker, container.id);
+  log.step(
+    `${req.server.manifest.name}: container ${container.id.slice(0, 12)} of ${image.ref} ` +
+      `(CPUs ${req.cpus ? formatCpuList(req.cpus) : "all"}, memory ${req.memoryMb} MiB, engine ${engineAddress()})`,
+  );
   const startedAt = performance.now();
   try {
     await container.start();
