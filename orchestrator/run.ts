@@ -100,7 +100,9 @@ type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { 
 /** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
 export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPrefix = ""): RunContext {
   const limits = limitsFromBenchmark(benchmark);
-  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, launcher: parts.launcher, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null, workers: parts.workers ?? null };
+  // A container run is a different configuration; a process run hashes as it always did.
+  const launcher = parts.launcher.kind === "process" ? {} : { launcher: parts.launcher };
+  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, ...launcher, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null, workers: parts.workers ?? null };
   const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
   return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
 }
