@@ -208,15 +208,12 @@ async function attach(container: Docker.Container, logFile: string, startedAt: n
     logs.on("close", resolve);
   });
   let exited = false;
-  const exitedPromise = container
-    .wait()
-    .then((r: { StatusCode?: number }) => ({ code: r.StatusCode ?? null, signal: null }))
-    .catch(() => ({ code: null, signal: null }))
-    .then(async (r) => {
+  const exitedPromise = logsEnded
+    .then(() => untilStopped(container))
+    .then((state) => {
       exited = true;
-      const state = await container.inspect().then((i) => i.State).catch(() => null);
       if (state?.OOMKilled) tail += `\n[embedding-bench] the container was killed for exceeding its memory limit\n`;
-      return r;
+      return { code: state?.ExitCode ?? null, signal: null };
     });
   let stopped = false;
   return {
@@ -237,6 +234,22 @@ async function attach(container: Docker.Container, logFile: string, startedAt: n
       forget();
     },
   };
+}
+
+/**
+ * The container's state once it no longer runs (null once it is removed). Its log stream ends when
+ * it stops, so this rarely polls. The engine's wait endpoint is not used: podman 4.3's busy-polls
+ * and costs most of a core, which a benchmark on few cores cannot spare.
+ */
+async function untilStopped(container: Docker.Container): Promise<Docker.ContainerInspectInfo["State"] | null> {
+  for (;;) {
+    const state = await container
+      .inspect()
+      .then((i) => i.State)
+      .catch(() => null);
+    if (!state?.Running) return state;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** Engine stats → monitor reading: CPU nanoseconds used so far, memory usage less inactive file cache (what `docker stats` shows). */
