@@ -3,17 +3,18 @@
 // from the host's onnx-rust build on a debootstrapped Debian base (tests/e2e/engine.ts) and tagged
 // as the launcher would tag the image of servers/onnx-rust/Dockerfile, so the launcher finds it.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
 import type Docker from "dockerode";
 import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { imageSource } from "../../orchestrator/launch/docker.ts";
+import { ServerManifest } from "../../orchestrator/config/schema.ts";
+import { ensureImage, imageSource } from "../../orchestrator/launch/docker.ts";
 import { prepareServer } from "../../orchestrator/launch/prepare.ts";
 import { ensureModel } from "../../orchestrator/models/prepare.ts";
 import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { buildImage, engine, ensureDebianBase, suiteContainers } from "./engine.ts";
+import { BASE_IMAGE, buildImage, engine, ensureDebianBase, suiteContainers } from "./engine.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
@@ -134,6 +135,31 @@ test("a container killed during a level is reported like a crashed server, and r
   assert.equal(result.status, "failed");
   assert.match(result.failure ?? "", /server died during concurrency 1|server stopped answering/);
   assert.deepEqual(await suiteContainers(docker, owner), [], "no container is left");
+});
+
+test("an image the engine lacks is built from the manifest's Dockerfile, with only the include paths as context", { timeout: 300_000 }, async () => {
+  const root = tempDir("image-build");
+  const dir = path.join(root, "servers", "tiny");
+  mkdirSync(path.join(root, "shared"), { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(root, "shared", "a.txt"), "shared\n");
+  writeFileSync(path.join(root, "left-out.txt"), "not sent\n");
+  writeFileSync(path.join(dir, "Dockerfile"), `FROM ${BASE_IMAGE.repo}:${BASE_IMAGE.tag}\nCOPY shared /srv/shared\nCOPY servers/tiny /srv/tiny\nRUN test -f /srv/shared/a.txt && test -f /srv/tiny/Dockerfile\n`);
+  const manifest = ServerManifest.parse({
+    ...server.manifest,
+    name: "tiny",
+    container: { image: "embedding-bench/tiny-test", dockerfile: "Dockerfile", include: ["shared", "servers/tiny"] },
+  });
+  const tiny = { manifest, dir, manifestPath: path.join(dir, "manifest.yaml") };
+  const built = await ensureImage(docker, tiny);
+  assert.equal(built.ref, imageSource(tiny).ref);
+  assert.match(built.id, /^(sha256:)?[0-9a-f]{64}$/);
+  // Found the second time, not rebuilt.
+  assert.deepEqual(await ensureImage(docker, tiny), built);
+  // A Dockerfile copying what is not included fails with the engine's reason.
+  writeFileSync(path.join(dir, "Dockerfile"), `FROM ${BASE_IMAGE.repo}:${BASE_IMAGE.tag}\nCOPY left-out.txt /srv/\n`);
+  await assert.rejects(ensureImage(docker, tiny), /image build of tiny failed: .*left-out\.txt/s);
+  await docker.getImage(built.ref).remove();
 });
 
 test("without an engine the docker launcher fails at once with one clear line", { timeout: 120_000 }, async () => {
