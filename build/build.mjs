@@ -1,5 +1,6 @@
 // Bundles every k6 scenario (k6/*.ts) into a single ES module under build/ for `k6 run`.
 // k6 resolves no npm modules, so helpers are inlined; k6's own modules stay external.
+// Also bundles the HTML report's page script with Chart.js into one IIFE, which the report inlines.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -21,4 +22,16 @@ await build({
   sourcemap: "inline",
   logLevel: "warning",
 });
-console.log(`built ${entries.map((e) => "build/" + path.basename(e, ".ts") + ".js").join(", ")}`);
+const reportPage = path.join(root, "build", "report-page.js");
+await build({
+  entryPoints: [path.join(root, "orchestrator", "report", "browser", "page.ts")],
+  outfile: reportPage,
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  legalComments: "inline",
+  logLevel: "warning",
+});
+console.log(`built ${entries.map((e) => "build/" + path.basename(e, ".ts") + ".js").join(", ")}, build/${path.basename(reportPage)}`);

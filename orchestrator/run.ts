@@ -1,15 +1,17 @@
-// One framework's run, as named phases: start → first inference → verify → warmup → levels, and
-// stop whatever happens. The result file is rewritten atomically after every phase and level, so
-// an interrupted or failed run keeps every finished level.
+// One framework's run, as named phases: (with --layout auto, probe the candidate layouts) → start →
+// first inference → verify → warmup → levels, and stop whatever happens. The result file is
+// rewritten atomically after every phase and level, so an interrupted or failed run keeps every
+// finished level.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { DiscoveredServer } from "./config/load.ts";
-import type { BenchmarkFile, ModelConfig, Profile, VerifyTolerances } from "./config/schema.ts";
+import type { BenchmarkFile, LayoutProbeConfig, ModelConfig, Profile, VerifyTolerances } from "./config/schema.ts";
 import { embedShapeProblem, requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
 import { startHealthyServer, type LaunchedServer, type LauncherSettings } from "./launch/launcher.ts";
 import { FrameworkSkipped } from "./launch/system.ts";
+import { candidateLayouts, chooseLayout, describeTried, layoutName, probeConcurrency, triedOf, type Layout } from "./layoutprobe.ts";
 import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
 import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
@@ -18,7 +20,7 @@ import { atFinish, describeEnvironment } from "./results/environment.ts";
 import type { ResultsLayout } from "./results/layout.ts";
 import { completedRequests, scenarioFromSummary } from "./results/map.ts";
 import { flagWords } from "./results/validity.ts";
-import type { EnvironmentInfo, FrameworkResult, ScenarioResult } from "./results/schema.ts";
+import type { EnvironmentInfo, FrameworkResult, LayoutProbe, LayoutTried, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
 import type { K6Binary } from "./toolchain/k6.ts";
@@ -63,6 +65,10 @@ export interface RunContext {
   threads?: number;
   /** Passed to every server's workers variable (--layout TxW); otherwise each server picks its default. */
   workers?: number;
+  /** --layout auto: each framework probes its candidate layouts before its sweep. */
+  layoutProbe?: LayoutProbePlan;
+  /** Set while one layout is probed: its files go under layout-probe/, and it writes no result file. */
+  probing?: Layout;
   /** Where the server and k6 run (kernel affinity), recorded in every result's environment. */
   cpuSets: CpuSets;
   /** Local processes or containers (--launcher). */
@@ -75,6 +81,14 @@ export interface RunContext {
   signal: AbortSignal;
   /** With --trials N > 1, which trial this is (1-based): its result goes to the trials folder. */
   trial?: number;
+}
+
+/** How --layout auto probes, and what it chose for each framework (later trials reuse the first's choice). */
+export interface LayoutProbePlan {
+  concurrency: number;
+  durationS: number;
+  tieTolerance: number;
+  chosen: Map<string, LayoutProbe>;
 }
 
 /** Lifecycle hooks for exporters. */
@@ -95,16 +109,41 @@ export function newRunId(prefix = ""): string {
   return `${prefix}${t}-${randomBytes(2).toString("hex")}`;
 }
 
-type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId"> & { k6: K6Binary; benchmark: BenchmarkFile; argv: readonly string[] };
+type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId" | "layoutProbe" | "probing"> & {
+  k6: K6Binary;
+  benchmark: BenchmarkFile;
+  argv: readonly string[];
+  /** --layout auto */
+  autoLayout?: boolean;
+};
+
+function layoutProbePlan(config: LayoutProbeConfig, profile: Profile): LayoutProbePlan {
+  return {
+    concurrency: probeConcurrency(profile.concurrency_levels, config.max_concurrency),
+    durationS: config.duration_s,
+    tieTolerance: config.tie_tolerance,
+    chosen: new Map(),
+  };
+}
 
 /** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
-export function newRunContext({ k6, benchmark, argv, ...parts }: RunParts, idPrefix = ""): RunContext {
+export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: RunParts, idPrefix = ""): RunContext {
   const limits = limitsFromBenchmark(benchmark);
-  // A container run is a different configuration; a process run hashes as it always did.
-  const launcher = parts.launcher.kind === "process" ? {} : { launcher: parts.launcher };
-  const config = { profile: parts.profile, limits, cpuSets: parts.cpuSets, ...launcher, model: parts.model.key, dataset: parts.datasetFile ?? null, threads: parts.threads ?? null, workers: parts.workers ?? null };
+  const config = {
+    profile: parts.profile,
+    limits,
+    cpuSets: parts.cpuSets,
+    model: parts.model.key,
+    dataset: parts.datasetFile ?? null,
+    threads: parts.threads ?? null,
+    workers: parts.workers ?? null,
+    ...(autoLayout ? { layout_probe: benchmark.layout_probe } : {}),
+    // A container run is a different configuration; a process run hashes as it always did.
+    ...(parts.launcher.kind === "process" ? {} : { launcher: parts.launcher }),
+  };
   const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
-  return { ...parts, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
+  const layoutProbe = autoLayout ? { layoutProbe: layoutProbePlan(benchmark.layout_probe, parts.profile) } : {};
+  return { ...parts, ...layoutProbe, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
 }
 
 /** The profile's levels, duration, batch, warmup, trials and window, each replaced by its CLI override when given. */
@@ -128,8 +167,30 @@ interface FrameworkRun {
   run: RunContext;
   server: DiscoveredServer;
   result: FrameworkResult;
+  files: FrameworkFiles;
   save(): void;
   launched?: LaunchedServer;
+}
+
+/** Where one framework's run writes. */
+interface FrameworkFiles {
+  serverLog: string;
+  k6(concurrency: number): { summary: string; log: string; report: string };
+  save(result: FrameworkResult): void;
+}
+
+function filesOf(run: RunContext, framework: string): FrameworkFiles {
+  const { layout, model, trial } = run;
+  if (run.probing) {
+    // The probe's figures go into the framework's result (layout_probe); its logs stay apart.
+    const p = layout.probeFiles(model.key, framework, layoutName(run.probing));
+    return { serverLog: p.serverLog, k6: () => p.k6, save: () => {} };
+  }
+  return {
+    serverLog: layout.serverLog(model.key, framework, trial),
+    k6: (concurrency) => layout.k6Files(model.key, framework, concurrency, trial),
+    save: (result) => void layout.saveResult(result, trial),
+  };
 }
 
 function newResult(server: DiscoveredServer, run: RunContext): FrameworkResult {
@@ -162,7 +223,7 @@ function newResult(server: DiscoveredServer, run: RunContext): FrameworkResult {
 
 async function startPhase(fw: FrameworkRun): Promise<LaunchedServer> {
   const { run, server } = fw;
-  const logFile = run.layout.serverLog(run.model.key, server.manifest.name, run.trial);
+  const logFile = fw.files.serverLog;
   const launched = await startHealthyServer(
     {
       server,
@@ -246,7 +307,7 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
   monitor.watch("server", s.usage);
   monitor.start();
   const startedAt = new Date();
-  const files = run.layout.k6Files(run.model.key, name, concurrency, run.trial);
+  const files = fw.files.k6(concurrency);
   const p = run.profile;
   const stability = p.window_s > 0 ? { windowS: p.window_s, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
   let level;
@@ -328,11 +389,52 @@ function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "st
   return { status: err instanceof FrameworkSkipped ? "skipped" : "failed", failure: message };
 }
 
+/** The run a probe of `layout` is: one short level in one window, no exporter, its own files. */
+function probeContext(run: RunContext, plan: LayoutProbePlan, layout: Layout): RunContext {
+  const profile = { ...run.profile, concurrency_levels: [plan.concurrency] as [number], duration_s: plan.durationS, window_s: 0 };
+  return { ...run, profile, threads: layout.threads, workers: layout.workers, layoutProbe: undefined, observer: undefined, probing: layout };
+}
+
+/** Every candidate layout for the server's CPUs, each through a whole runFramework of its own. */
+async function probeLayouts(server: DiscoveredServer, run: RunContext, plan: LayoutProbePlan): Promise<LayoutProbe> {
+  const name = server.manifest.name;
+  const cpus = (run.cpuSets.server ?? allowedCpus()).length;
+  const candidates = candidateLayouts(cpus);
+  const base = { server_cpus: cpus, probe_concurrency: plan.concurrency, probe_duration_s: plan.durationS, tie_tolerance: plan.tieTolerance };
+  if (candidates.length === 1) {
+    return { ...base, tried: [], chosen: candidates[0]!, note: `one server CPU: ${layoutName(candidates[0]!)} is the only candidate, not probed` };
+  }
+  const tried: LayoutTried[] = [];
+  for (const [i, layout] of candidates.entries()) {
+    run.signal.throwIfAborted();
+    log.step(`${name}: layout probe ${i + 1}/${candidates.length}: ${layoutName(layout)} at ${plan.concurrency} VUs for ${plan.durationS}s`);
+    tried.push(triedOf(layout, await runFramework(server, probeContext(run, plan, layout))));
+  }
+  run.signal.throwIfAborted();
+  return { ...base, tried, chosen: chooseLayout(tried, plan.tieTolerance), note: null };
+}
+
+/** --layout auto: probe once per framework (later trials reuse the choice), then sweep with the chosen layout. */
+async function layoutPhase(fw: FrameworkRun, plan: LayoutProbePlan): Promise<void> {
+  const name = fw.server.manifest.name;
+  const earlier = plan.chosen.get(name);
+  const probe = earlier ?? (await probeLayouts(fw.server, fw.run, plan));
+  fw.result.layout_probe = probe;
+  fw.save();
+  if (!probe.chosen) throw new Error(`--layout auto: no layout completed its probe (${probe.tried.map((t) => `${layoutName(t)}: ${t.failure}`).join("; ")})`);
+  plan.chosen.set(name, probe);
+  fw.run = { ...fw.run, threads: probe.chosen.threads, workers: probe.chosen.workers };
+  const why = earlier ? "as probed before the first trial" : probe.note ?? `tried ${probe.tried.map(describeTried).join("; ")}`;
+  log.step(`${name}: layout ${layoutName(probe.chosen)} chosen (${why})`);
+}
+
 export async function runFramework(server: DiscoveredServer, run: RunContext): Promise<FrameworkResult> {
   const result = newResult(server, run);
-  const fw: FrameworkRun = { run, server, result, save: () => void run.layout.saveResult(result, run.trial) };
+  const files = filesOf(run, server.manifest.name);
+  const fw: FrameworkRun = { run, server, result, files, save: () => files.save(result) };
   fw.save();
   try {
+    if (run.layoutProbe) await layoutPhase(fw, run.layoutProbe);
     const s = (fw.launched = await startPhase(fw));
     const coldStartMs = await firstInferencePhase(fw, s);
     await verifyPhase(fw, s, coldStartMs);

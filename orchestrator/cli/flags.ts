@@ -72,11 +72,14 @@ function specOf(key: string, prop: JsonProp): FlagSpec {
   return { ...base, arity: "value", ...valueOf(key, prop) };
 }
 
+/** A value's type, from the property or, for a union (e.g. `"auto" | TxW`), from its members, which must agree. */
 function valueOf(key: string, prop: JsonProp): Pick<FlagSpec, "valueType" | "choices"> {
-  if (prop.type !== "string" && prop.type !== "number" && prop.type !== "integer") {
+  const types = new Set((prop.anyOf ?? [prop]).map((p) => p.type));
+  const type = types.size === 1 ? [...types][0] : undefined;
+  if (type !== "string" && type !== "number" && type !== "integer") {
     throw new Error(`option ${key}: a flag's values must be strings, numbers or integers, got JSON Schema ${JSON.stringify(prop)}`);
   }
-  return { valueType: prop.type, ...(prop.enum ? { choices: prop.enum } : {}) };
+  return { valueType: type, ...(prop.enum ? { choices: prop.enum } : {}) };
 }
 
 /** Given together with `flag`, these flags would be silently ignored, so they are an error. */

@@ -191,12 +191,17 @@ test("bench:overhead takes bench:k6's options less those it would ignore, and sa
   for (const absent of ["--batch-size", "--csv", "--seq-len", "--k6-report", "--list"]) assert.ok(!help.includes(absent), `${absent} is not offered`);
 });
 
-test("--layout TxW gives every server its threads and workers; it excludes --threads", () => {
+test("--layout TxW gives every server its threads and workers; --layout auto asks for the probe; it excludes --threads", () => {
   assert.deepEqual(layoutOf(parseArgs(["--layout", "1x2"])), { threads: 1, workers: 2 });
   assert.deepEqual(layoutOf(parseArgs(["--layout", "4×1"])), { threads: 4, workers: 1 });
+  assert.deepEqual(layoutOf(parseArgs(["--layout", "auto"])), { autoLayout: true });
   assert.deepEqual(layoutOf(parseArgs(["--threads", "3"])), { threads: 3 });
   assert.deepEqual(layoutOf(parseArgs([])), {});
-  refused(["--layout", "2"], "--layout: expected THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)");
-  refused(["--layout", "0x1"], "--layout: expected THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)");
-  refused(["--layout", "1x1", "--threads", "2"], "--threads cannot be used with --layout: --layout sets the threads of every server already (its first number)");
+  const expected = "--layout: expected auto or THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)";
+  for (const bad of ["2", "0x1", "Auto", "autox1"]) refused(["--layout", bad], expected);
+  refused(["--layout", "1x1", "--threads", "2"], "--threads cannot be used with --layout: --layout sets every server's threads already (TxW's first number, or the probe's choice with auto)");
+  refused(["--layout", "auto", "--threads", "2"], "--threads cannot be used with --layout: --layout sets every server's threads already (TxW's first number, or the probe's choice with auto)");
+  assert.match(helpText(BENCHMARK), /--layout <TxW\|auto>\n {6}.*or auto: each framework tries 1xN, Nx1 and one between/);
+  assert.throws(() => parseOverheadArgs(["--layout", "auto"]), { message: "--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS" });
+  assert.equal(parseOverheadArgs(["--layout", "1x2"]).layout, "1x2");
 });

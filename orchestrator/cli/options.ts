@@ -10,6 +10,8 @@ import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec 
 
 // No z.coerce: ./flags.ts turns the strings into numbers itself, with a message that echoes the input.
 const positiveInt = z.number().int().positive();
+const LAYOUT = /^[1-9]\d*[x×][1-9]\d*$/;
+const LAYOUT_MESSAGE = "expected auto or THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)";
 
 export const CliOptions = z
   .object({
@@ -61,11 +63,14 @@ export const CliOptions = z
       .describe("JSON file {\"texts\": [...]} that k6 sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
     threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: each server's own choice"),
     layout: z
-      .string()
-      .regex(/^[1-9]\d*[x×][1-9]\d*$/, "expected THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)")
+      .union([z.literal("auto"), z.string().regex(LAYOUT, LAYOUT_MESSAGE)])
       .optional()
-      .meta({ placeholder: "TxW" })
-      .describe("one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), e.g. 1x2; default: each server's own"),
+      .meta({ placeholder: "TxW|auto" })
+      .describe(
+        "one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), e.g. 1x2; " +
+          "or auto: each framework tries 1xN, Nx1 and one between (N = the server's CPUs) on a short probe level (layout_probe in config/benchmark.yaml) " +
+          "and is benchmarked with the best; default: each server's own",
+      ),
     cpus: z
       .array(z.string().min(1))
       .min(1)
@@ -113,7 +118,7 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
     allowsOnly: ["model", "results_dir", "csv"],
     why: "--summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
   },
-  { flag: "layout", excludes: ["threads"], why: "--layout sets the threads of every server already (its first number)" },
+  { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
 ];
 
@@ -140,6 +145,7 @@ export function parseOverheadArgs(argv: readonly string[]): CliOptions {
   if (ignored !== undefined) {
     throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table`);
   }
+  if (options.layout === "auto") throw new UserError("--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS");
   return options;
 }
 
@@ -200,8 +206,9 @@ export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string
   );
 }
 
-/** `--layout 1x2` → threads 1, workers 2; else `--threads` alone. */
-export function layoutOf(opts: Pick<CliOptions, "layout" | "threads">): { threads?: number; workers?: number } {
+/** `--layout 1x2` → threads 1, workers 2; `--layout auto` → probe each framework's layouts; else `--threads` alone. */
+export function layoutOf(opts: Pick<CliOptions, "layout" | "threads">): { threads?: number; workers?: number; autoLayout?: true } {
+  if (opts.layout === "auto") return { autoLayout: true };
   if (opts.layout !== undefined) {
     const [threads, workers] = opts.layout.split(/[x×]/).map(Number);
     return { threads: threads!, workers: workers! };

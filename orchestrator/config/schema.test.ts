@@ -148,3 +148,13 @@ test("unknown models and frameworks list what exists and suggest the closest", (
   );
   assert.equal(selectFrameworks(config.servers, undefined).length, config.servers.length);
 });
+
+test("--layout auto's probe settings: the repository's, defaults when absent, bounds checked", () => {
+  assert.deepEqual(loadSuiteConfig(ROOT).benchmark.layout_probe, { max_concurrency: 16, duration_s: 5, tie_tolerance: 0.02 });
+  const minimal = "default_model: m\nprofiles:\n  quick:\n    concurrency_levels: [1]\n    duration_s: 1\n";
+  assert.deepEqual(parseYamlText("b.yaml", minimal, BenchmarkFile).layout_probe, { max_concurrency: 16, duration_s: 5, tie_tolerance: 0.02 });
+  const partial = parseYamlText("b.yaml", `${minimal}layout_probe: { duration_s: 3 }\n`, BenchmarkFile);
+  assert.deepEqual(partial.layout_probe, { max_concurrency: 16, duration_s: 3, tie_tolerance: 0.02 });
+  assert.throws(() => parseYamlText("b.yaml", `${minimal}layout_probe: { tie_tolerance: 1.5 }\n`, BenchmarkFile), /b\.yaml: layout_probe\.tie_tolerance: /);
+  assert.throws(() => parseYamlText("b.yaml", `${minimal}layout_probe: { duration: 3 }\n`, BenchmarkFile), /b\.yaml: layout_probe: Unrecognized key: "duration"/);
+});

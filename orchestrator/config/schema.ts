@@ -149,6 +149,26 @@ export const VerifyTolerances = z
   .strict();
 export type VerifyTolerances = z.infer<typeof VerifyTolerances>;
 
+/** `--layout auto`: how each candidate layout is measured before the sweep. */
+export const LayoutProbeConfig = z
+  .object({
+    max_concurrency: z
+      .number()
+      .int()
+      .positive()
+      .default(16)
+      .describe("VUs of the probe level: the profile's highest level, capped at this (layouts differ only where calls overlap)"),
+    duration_s: z.number().int().min(1).default(5).describe("seconds of load on each layout probed, as one window (no stability stop)"),
+    tie_tolerance: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.02)
+      .describe("throughputs within this fraction of the best probe's count as a tie, which the lower p95 breaks"),
+  })
+  .strict();
+export type LayoutProbeConfig = z.infer<typeof LayoutProbeConfig>;
+
 export const BenchmarkFile = z
   .object({
     default_model: modelKey.describe("model used when --model is not given"),
@@ -161,6 +181,9 @@ export const BenchmarkFile = z
       "before load, every probe embedding must reach this cosine similarity with the reference (models/<key>/reference/probes.json), by the framework's declared precision",
     ),
     monitor_interval_ms: z.number().int().min(50).default(500).describe("CPU/RSS sampling period in milliseconds"),
+    layout_probe: LayoutProbeConfig.default({ max_concurrency: 16, duration_s: 5, tie_tolerance: 0.02 }).describe(
+      "--layout auto: each framework's candidate layouts are each run at one short level, and the best is benchmarked",
+    ),
     profiles: z
       .record(ProfileName, Profile)
       .refine((p) => Object.keys(p).length > 0, "at least one profile")

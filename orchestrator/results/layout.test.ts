@@ -22,6 +22,10 @@ test("every path of a run is under the results root, named after model, framewor
   assert.equal(layout.trialFile("m", "onnx-rust", 2), path.join(root, "m", "trials", "onnx-rust.trial-2.json"));
   assert.equal(layout.csvFile(new Date("2026-11-30T09:05:07.123Z")), path.join(root, "benchmark_results_20261130_090507.csv"));
   assert.equal(layout.overheadDir("overhead-x"), path.join(root, "overhead", "overhead-x"));
+  assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").serverLog, path.join(root, "m", "layout-probe", "onnx-rust-1x2.server.log"), "a layout probe's files are apart");
+  assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").k6.summary, path.join(root, "m", "layout-probe", "onnx-rust-1x2.summary.json"));
+  assert.equal(layout.reportFile(), path.join(root, "report.html"));
+  assert.equal(layout.comparisonReportFile(["a", "b"]), path.join(root, "reports", "a_vs_b.html"));
 });
 
 test("saveResult then loadResults gives the result back; a broken file is reported, not skipped silently", () => {
@@ -34,4 +38,5 @@ test("saveResult then loadResults gives the result back; a broken file is report
   assert.deepEqual(results, [result]);
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /broken\.json: not JSON/);
+  assert.deepEqual(layout.models(), [result.model_name]);
 });

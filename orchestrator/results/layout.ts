@@ -43,10 +43,35 @@ export class ResultsLayout {
     return { summary: `${base}.summary.json`, log: `${base}.log`, report: `${base}.report.html` };
   }
 
+  /** `--layout auto`'s probe of one layout (e.g. `1x2`): the server's log and k6's files, under <model>/layout-probe/. */
+  probeFiles(model: string, framework: string, layout: string): { serverLog: string; k6: { summary: string; log: string; report: string } } {
+    const base = path.join(this.modelDir(model), "layout-probe", `${framework}-${layout}`);
+    return { serverLog: `${base}.server.log`, k6: { summary: `${base}.summary.json`, log: `${base}.k6.log`, report: `${base}.report.html` } };
+  }
+
   /** benchmark_results_<YYYYMMDD>_<HHMMSS>.csv, the seed's name for a CSV export. */
   csvFile(at: Date): string {
     const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
     return path.join(this.root, `benchmark_results_${stamp}.csv`);
+  }
+
+  /** The HTML report of the results under this root (`npm run report`, or the end of a run). */
+  reportFile(): string {
+    return path.join(this.root, "report.html");
+  }
+
+  /** A report that overlays several runs: `reports/<a>_vs_<b>.html`. */
+  comparisonReportFile(runIds: readonly string[]): string {
+    return path.join(this.root, "reports", `${runIds.join("_vs_")}.html`);
+  }
+
+  /** The models with a results folder here: every folder holding a <framework>.json. */
+  models(): string[] {
+    if (!existsSync(this.root)) return [];
+    return readdirSync(this.root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && readdirSync(path.join(this.root, d.name)).some((f) => f.endsWith(".json")))
+      .map((d) => d.name)
+      .sort();
   }
 
   overheadDir(runId: string): string {

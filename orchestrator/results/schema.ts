@@ -4,10 +4,10 @@ import { z } from "zod";
 import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
-// stalls and ended_early; status skipped. 5: launch (launcher, image, limits). Version 3 and 4
-// files still read (the new keys take their defaults or stay absent).
-export const RESULT_SCHEMA_VERSION = 5;
-const READABLE_SCHEMA_VERSIONS = [3, 4, RESULT_SCHEMA_VERSION] as const;
+// stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: launch (launcher,
+// image, limits). Version 3 to 5 files still read (the new keys take their defaults or are absent).
+export const RESULT_SCHEMA_VERSION = 6;
+const READABLE_SCHEMA_VERSIONS = [3, 4, 5, RESULT_SCHEMA_VERSION] as const;
 
 export const TrialEstimate = z
   .object({
@@ -184,6 +184,42 @@ export const LaunchInfo = z
   .strict();
 export type LaunchInfo = z.infer<typeof LaunchInfo>;
 
+const threadsField = z.number().int().positive().describe("intra-op threads per model call");
+const workersField = z.number().int().positive().describe("model calls at once");
+
+export const LayoutTried = z
+  .object({
+    threads: threadsField,
+    workers: workersField,
+    status: FrameworkStatus.describe("completed: the probe level ran; otherwise the layout was not a candidate for the sweep"),
+    failure: z.string().nullable().describe("why the probe of this layout did not complete; null when it did"),
+    throughput_qps: z.number().nonnegative().nullable().describe("successful requests per second at the probe level; null when the probe did not complete"),
+    p50_ms: z.number().nonnegative().nullable(),
+    p95_ms: z.number().nonnegative().nullable(),
+    errors: z.number().int().nonnegative().nullable().describe("requests that failed a check during the probe level"),
+    server_cpu_percent: z.number().nonnegative().nullable().describe("mean CPU of the server's process tree; 100 = one core"),
+    flags: z.array(z.string()).describe("the probe level's validity flags (stalled, unstable, client-bound, noisy), as the summary prints them"),
+  })
+  .strict();
+export type LayoutTried = z.infer<typeof LayoutTried>;
+
+export const LayoutProbe = z
+  .object({
+    server_cpus: z.number().int().positive().describe("CPUs the server may use (N): the candidates are 1xN, Nx1 and ceil(sqrt N) x floor(N / ceil(sqrt N))"),
+    probe_concurrency: z.number().int().positive().describe("k6 VUs of the probe level: the profile's highest level, capped at layout_probe.max_concurrency"),
+    probe_duration_s: z.number().int().positive().describe("seconds of load on each layout, one window"),
+    tie_tolerance: z.number().min(0).max(1).describe("throughputs within this fraction of the best are a tie, broken by the lower p95"),
+    tried: z.array(LayoutTried).describe("every layout probed, in the order probed; empty when there was one candidate"),
+    chosen: z
+      .object({ threads: threadsField, workers: workersField })
+      .strict()
+      .nullable()
+      .describe("the layout the sweep ran with; null when no probe completed"),
+    note: z.string().nullable().describe("why the probe was skipped or taken from an earlier trial; null otherwise"),
+  })
+  .strict();
+export type LayoutProbe = z.infer<typeof LayoutProbe>;
+
 export const FrameworkResult = z
   .object({
     schema_version: z.union(READABLE_SCHEMA_VERSIONS.map((v) => z.literal(v))),
@@ -194,7 +230,7 @@ export const FrameworkResult = z
     model_name: z.string(),
     synthetic_weights: z.boolean().describe("true when the model has seeded random weights: performance only, never correctness"),
     server_url: z.string(),
-    launch: LaunchInfo.optional().describe("how the server ran (absent in schema 3 and 4 files, and before it started)"),
+    launch: LaunchInfo.optional().describe("how the server ran (absent in schema 3 to 5 files, and before it started)"),
     status: FrameworkStatus,
     failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
     profile: z.string(),
@@ -210,13 +246,17 @@ export const FrameworkResult = z
     environment: EnvironmentInfo,
     layout: z
       .object({
-        requested: z.string().nullable().describe("--layout as given (THREADSxWORKERS), or null for the server's own default"),
+        requested: z
+          .string()
+          .nullable()
+          .describe("the layout passed to the server (THREADSxWORKERS): --layout's, or the one --layout auto chose; null for the server's own default"),
         threads: z.number().int().positive().nullable().describe("intra-op threads per model call, as the server reported in /info"),
         workers: z.number().int().positive().nullable().describe("model calls at once, as the server reported in /info"),
       })
       .strict()
       .optional()
       .describe("the server's effective layout (absent in schema 3 files, and before the server answered /info)"),
+    layout_probe: LayoutProbe.optional().describe("--layout auto: every layout tried at the probe level, with its figures, and the one chosen (absent otherwise)"),
     scenarios: z.record(z.string(), ScenarioResult),
     started_at: z.string(),
     finished_at: z.string().nullable(),

@@ -67,3 +67,30 @@ test("with trials, QPS is mean ± 95 % CI and the leader's significance is state
   assert.match(text, /^fast\s+1\s+110\.0 ± 24\.8\s/m);
   assert.match(text, /c=1: fast leads; significantly ahead of slow \(p=0\.\d{3}\)$/m);
 });
+
+test("with --layout auto, the summary names the layout chosen and every layout tried with its figures", () => {
+  const probed = sampleResult();
+  const tried = (threads: number, workers: number, qps: number | null, p95: number | null) => ({
+    threads,
+    workers,
+    status: qps === null ? ("failed" as const) : ("completed" as const),
+    failure: qps === null ? "verification failed" : null,
+    throughput_qps: qps,
+    p50_ms: p95,
+    p95_ms: p95,
+    errors: qps === null ? null : 0,
+    server_cpu_percent: qps === null ? null : 190,
+    flags: threads === 2 && qps !== null ? ["noisy"] : [],
+  });
+  const base = { server_cpus: 2, probe_concurrency: 4, probe_duration_s: 5, tie_tolerance: 0.02 };
+  probed.layout_probe = { ...base, tried: [tried(1, 2, 150.26, 30.1), tried(2, 1, 210, 20.456)], chosen: { threads: 2, workers: 1 }, note: null };
+  const failed = { ...sampleResult(), framework: "candle", layout_probe: { ...base, tried: [tried(1, 2, null, null), tried(2, 1, null, null)], chosen: null, note: null } };
+  const single = { ...sampleResult(), framework: "onnx-rust", layout_probe: { ...base, server_cpus: 1, tried: [], chosen: { threads: 1, workers: 1 }, note: "one server CPU: 1x1 is the only candidate, not probed" } };
+  const text = renderSummary("m", [probed, failed, single, sampleResult()]);
+  assert.match(text, /^Layouts \(--layout auto: THREADSxWORKERS with the highest probe QPS; within 2 % of it, the lower p95\):$/m);
+  assert.match(text, /^ {2}onnx-python: 2x1 chosen \(tried at 4 VUs for 5 s on 2 server CPUs: 1x2 150\.3 QPS, p95 30\.10 ms; 2x1 210\.0 QPS, p95 20\.46 ms \[noisy\]\)$/m);
+  assert.match(text, /^ {2}candle: no layout completed \(tried at 4 VUs for 5 s on 2 server CPUs: 1x2 failed; 2x1 failed\)$/m);
+  assert.match(text, /^ {2}onnx-rust: 1x1 chosen \(one server CPU: 1x1 is the only candidate, not probed\)$/m);
+  assert.equal(text.match(/^ {2}onnx-python: /gm)?.length, 1, "a result without a probe has no line");
+  assert.doesNotMatch(renderSummary("m", [sampleResult()]), /Layouts/);
+});

@@ -1,5 +1,6 @@
 // The printed summary: one row per framework, then one row per framework and level.
-import type { FrameworkResult, ScenarioResult } from "./schema.ts";
+import { describeTried, layoutName } from "../layoutprobe.ts";
+import type { FrameworkResult, LayoutProbe, ScenarioResult } from "./schema.ts";
 import { formatEstimate, type Estimate } from "./stats.ts";
 import { levelVerdicts } from "./trials.ts";
 import { flagWords, VALIDITY_RULES } from "./validity.ts";
@@ -22,6 +23,20 @@ const FLAGS_LEGEND =
   `"few req": fewer than ${VALIDITY_RULES.p99MinRequests} (p99) or ${VALIDITY_RULES.p999MinRequests} (p99.9) successful requests, too few for that percentile. ` +
   "Flags: stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
   `noisy = other processes used more than ${VALIDITY_RULES.noisyOtherCpuPercent} % of a CPU.`;
+
+
+/** One line per framework run with --layout auto: the layout chosen and every layout tried with its figures. */
+function layoutLines(results: readonly FrameworkResult[]): string[] {
+  const line = (framework: string, p: LayoutProbe) => {
+    const chosen = p.chosen ? `${layoutName(p.chosen)} chosen` : "no layout completed";
+    const how = p.note ?? `tried at ${p.probe_concurrency} VUs for ${p.probe_duration_s} s on ${p.server_cpus} server CPUs: ${p.tried.map(describeTried).join("; ")}`;
+    return `  ${framework}: ${chosen} (${how})`;
+  };
+  const lines = results.flatMap((r) => (r.layout_probe ? [line(r.framework, r.layout_probe)] : []));
+  const tie = results.find((r) => r.layout_probe)?.layout_probe?.tie_tolerance;
+  if (tie === undefined) return [];
+  return ["", `Layouts (--layout auto: THREADSxWORKERS with the highest probe QPS; within ${num(tie * 100, 0)} % of it, the lower p95):`, ...lines];
+}
 
 export function renderSummary(model: string, results: readonly FrameworkResult[]): string {
   const rule = "=".repeat(96);
@@ -73,6 +88,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     "",
     table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows),
     ...(anyFew || levelRows.some((row) => !["ok", "-"].includes(row.at(-1)!)) ? ["", FLAGS_LEGEND] : []),
+    ...layoutLines(results),
     ...(verdicts.length
       ? ["", "Throughput leader per level (QPS shown as mean ± 95 % CI half-width over trials; Welch's t-test, p < 0.05 = significant):", ...verdicts]
       : []),

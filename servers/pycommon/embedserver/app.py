@@ -157,9 +157,11 @@ def create_app(
         started = time.perf_counter()
         try:
             serving = ServingConfig.load(settings.model_dir)
-            state.engine = loader(settings, serving)
+            engine = loader(settings, serving)
             state.tokens = TokenCounter(settings.model_dir, serving.max_seq_length)
             state.serving = serving
+            # Last: /health answers healthy once the engine is set, and /embed needs all three.
+            state.engine = engine
             state.model_load_time_ms = (time.perf_counter() - started) * 1000
             ready_dir = os.environ.get(READY_DIR_ENV, "")
             if ready_dir:

@@ -1,0 +1,22 @@
+// `npm run report -- [run_id …]`: the HTML report of one run, or of several overlaid.
+import path from "node:path";
+import { runMain } from "../errors.ts";
+import { log } from "../log.ts";
+import { ensureWritableDir } from "../results/writable.ts";
+import { parseReportArgs, reportHelpText } from "./options.ts";
+import { defaultReportFile, resolveRuns, writeReport } from "./report.ts";
+
+runMain(async (argv) => {
+  const { runIds, options } = parseReportArgs(argv);
+  if (options.help) {
+    process.stdout.write(reportHelpText());
+    return 0;
+  }
+  const runs = resolveRuns(options.results_dir, runIds);
+  const out = options.out ?? defaultReportFile(options.results_dir, runs);
+  ensureWritableDir(path.dirname(path.resolve(out)), options.out ? "--out" : "the report's folder");
+  const file = await writeReport(runs, out);
+  log.step(`report of ${runs.map((r) => r.id).join(", ")}`);
+  console.log(file);
+  return 0;
+});

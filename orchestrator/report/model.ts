@@ -1,0 +1,40 @@
+// What the report's page receives: chart specifications ready to draw, so that the browser code only
+// maps them onto Chart.js. Types only: shared by the Node side (data.ts) and the page (browser/page.ts).
+
+export interface SeriesStyle {
+  /** CSS colour of the line, its points and its band */
+  color: string;
+  /** canvas line dash, e.g. [6, 4]; empty for a solid line */
+  dash: number[];
+}
+
+export interface Series {
+  label: string;
+  framework: string;
+  run: string;
+  style: SeriesStyle;
+  /** one value per label of the chart; null where this series has no point */
+  values: (number | null)[];
+  /** 95 % confidence interval per point, when the level was measured with trials */
+  band?: { lo: (number | null)[]; hi: (number | null)[] };
+  /** validity flags per point ("client-bound", "too few samples", …); a flagged point is marked on the chart */
+  flags: string[][];
+  /** extra tooltip lines per point (e.g. peak memory) */
+  notes: string[][];
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  kind: "line" | "bar";
+  xTitle: string;
+  yTitle: string;
+  labels: string[];
+  series: Series[];
+  /** one sentence under the chart: what the figure is */
+  caption: string;
+}
+
+export interface ReportCharts {
+  charts: ChartSpec[];
+}

@@ -1,0 +1,103 @@
+// The HTML report of two real short runs of onnx-python, opened from disk in Debian's Chromium
+// (driven by playwright-core): no console error, no request beyond the file itself, every chart drawn
+// with one series per run, flagged levels marked, the verification table complete.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { chromium } from "playwright-core";
+import { ROOT } from "../../orchestrator/paths.ts";
+import { levelFlags, levelsOf } from "../../orchestrator/report/data.ts";
+import { FrameworkResult } from "../../orchestrator/results/schema.ts";
+import { runCli, tempDir } from "./helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const MODEL = "all-MiniLM-L6-v2";
+const RUNS = ["run-a", "run-b"];
+
+function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "report", "cli.ts"), ...args], { cwd: ROOT })
+    .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
+    .catch((err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }));
+}
+
+interface Figure {
+  id: string;
+  expected: string;
+  rendered: string;
+  flagged: string;
+  canvasWidth: number;
+}
+
+test("the report of two real runs opens from file:// with every chart drawn, a series per run, offline", { timeout: 600_000 }, async () => {
+  const root = tempDir("report");
+  for (const id of RUNS) {
+    const run = await runCli(["--frameworks", "onnx-python", "--levels", "1", "2", "--duration-s", "3", "--warmup-requests", "5", "--results-dir", path.join(root, "runs", id)]);
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+  }
+  const results = RUNS.map((id) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(root, "runs", id, MODEL, "onnx-python.json"), "utf8"))));
+
+  const made = await report([...RUNS, "--results-dir", root]);
+  assert.equal(made.code, 0, made.stderr);
+  const file = made.stdout.trim();
+  assert.equal(file, path.join(root, "reports", "run-a_vs_run-b.html"));
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("request", (r) => requests.push(r.url()));
+    const url = pathToFileURL(file).href;
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction(() => document.querySelectorAll("figure.chart:not([data-rendered-series])").length === 0, null, { timeout: 10_000 });
+
+    assert.deepEqual(errors, [], "no console error");
+    assert.deepEqual(requests, [url], "no request but the file itself");
+
+    const figures: Figure[] = await page.$$eval("figure.chart", (fs) =>
+      fs.map((f) => ({
+        id: f.getAttribute("data-chart-id") ?? "",
+        expected: f.getAttribute("data-series") ?? "",
+        rendered: f.getAttribute("data-rendered-series") ?? "",
+        flagged: f.getAttribute("data-flagged-points") ?? "",
+        canvasWidth: f.querySelector("canvas")?.width ?? 0,
+      })),
+    );
+    const windowed = [1, 2].filter((c) => results.some((r) => (r.scenarios[`concurrency_${c}`]?.windows.length ?? 0) > 0)).map((c) => `windows-c${c}`);
+    assert.deepEqual(
+      figures.map((f) => f.id),
+      ["throughput", "latency-p50", "latency-p95", "latency-p99", "efficiency", "memory", "startup", ...windowed],
+    );
+    for (const f of figures) {
+      const perLevel = f.id.startsWith("windows-c") ? results.filter((r) => (r.scenarios[`concurrency_${f.id.slice(9)}`]?.windows.length ?? 0) > 0).length : RUNS.length;
+      assert.equal(f.expected, String(perLevel), `${f.id}: one series per run`);
+      assert.equal(f.rendered, f.expected, `${f.id}: Chart.js drew every series`);
+      assert.ok(f.canvasWidth > 0, `${f.id}: canvas laid out`);
+    }
+    // 3 s levels hold fewer than 1,000 requests: "too few samples" on every point, on the chart and in the table.
+    const flaggedLevels = results.flatMap((r) => levelsOf(r).filter((s) => levelFlags(s).length > 0));
+    assert.ok(flaggedLevels.length > 0);
+    assert.equal(figures.find((f) => f.id === "throughput")!.flagged, String(flaggedLevels.length));
+    const flagCells = await page.$$eval('table[data-table="levels"] tbody tr td:last-child', (tds) => tds.map((td) => td.textContent ?? ""));
+    assert.equal(flagCells.filter((t) => t.includes("too few samples")).length, flaggedLevels.filter((s) => levelFlags(s).includes("too few samples")).length);
+
+    const verified = await page.$$eval('table[data-table="verification"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+    assert.deepEqual(verified.map((row) => [row[0], row[1]]), RUNS.map((id) => [`onnx-python · ${id}`, "pass"]));
+
+    const shot = path.join(root, "report.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 20_000, "a screenshot with content");
+  } finally {
+    await browser.close();
+  }
+
+  const unknown = await report(["run-c", "--results-dir", root]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown run 'run-c'/);
+});
