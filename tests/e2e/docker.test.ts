@@ -1,11 +1,11 @@
 // --launcher docker end to end: the real CLI, real k6 and the real onnx-rust server in a real
-// container through a Docker API engine (podman's service here; see .ci/run). The image is built
+// container through a Docker API engine (podman's service, started by tests/e2e/engine.ts unless DOCKER_HOST is set). The image is built
 // from the host's onnx-rust build on a debootstrapped Debian base (tests/e2e/engine.ts) and tagged
 // as the launcher would tag the image of servers/onnx-rust/Dockerfile, so the launcher finds it.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import type Docker from "dockerode";
 import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
 import { ServerManifest } from "../../orchestrator/config/schema.ts";
@@ -24,10 +24,11 @@ const MEMORY_MB = 1024;
 const common = ["--launcher", "docker", "--frameworks", "onnx-rust", "--levels", "1", "--warmup-requests", "5", "--cpus", "server=0", "client=1"];
 
 let docker: Docker;
+let stopEngine = async () => {};
 let imageId: string;
 
 before(async () => {
-  docker = await engine();
+  ({ docker, stop: stopEngine } = await engine());
   const base = await ensureDebianBase(docker);
   const model = await ensureModel(MODEL, getModel(config, MODEL));
   await prepareServer(server, model.dir);
@@ -48,6 +49,8 @@ before(async () => {
 });
 
 const resultOf = (dir: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-rust.json"), "utf8")));
+
+after(() => stopEngine());
 
 test("bench:k6 --launcher docker runs onnx-rust in a container with its CPU set and memory limit, and removes it", { timeout: 600_000 }, async () => {
   const dir = tempDir("docker");

@@ -1,10 +1,10 @@
-// The container engine of the end-to-end tests: a Docker-API engine at DOCKER_HOST (podman's
-// `podman system service` in CI, see .ci/run). No image registry is reachable here, so images are
+// The container engine of the end-to-end tests: a Docker-API engine at DOCKER_HOST, or, when it is
+// unset, podman's `podman system service` started for the tests and stopped after them. No image registry is reachable here, so images are
 // built from what the machine has: a Debian bookworm root file system made once with debootstrap
 // from Debian's mirror (cached as a tarball under the suite's cache) and imported as the base, plus
 // a framework's host-built artefacts on top.
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type Docker from "dockerode";
 import { connectEngine, engineAddress } from "../../orchestrator/launch/docker.ts";
@@ -15,12 +15,52 @@ export const BASE_IMAGE = { repo: "embedding-bench/debian-base", tag: "bookworm"
 const BASE_REF = `${BASE_IMAGE.repo}:${BASE_IMAGE.tag}`;
 const MIRROR = process.env["EMBEDDING_BENCH_DEBIAN_MIRROR"] ?? "http://deb.debian.org/debian";
 
-/** The engine, or a failure that says how to start one: the container tests never skip. */
-export async function engine(): Promise<Docker> {
+/** A throwaway `podman system service` on a socket of its own, started when DOCKER_HOST is unset. */
+export interface Engine {
+  docker: Docker;
+  stop(): Promise<void>;
+}
+
+// runc and no default ulimits: crun and podman's default ulimits fail on these machines (setrlimit
+// not permitted). CONTAINERS_CONF points podman at this file alone, so the host's config is untouched.
+const CONTAINERS_CONF = '[engine]\nruntime = "runc"\n\n[containers]\ndefault_ulimits = []\n';
+
+async function startPodmanService(): Promise<() => Promise<void>> {
+  const dir = tempDir("podman");
+  const conf = path.join(dir, "containers.conf");
+  writeFileSync(conf, CONTAINERS_CONF);
+  const socket = path.join(dir, "podman.sock");
+  const logFile = path.join(dir, "podman.log");
+  const out = openSync(logFile, "a");
+  const child = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], { stdio: ["ignore", out, out], env: { ...process.env, CONTAINERS_CONF: conf } });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  child.on("error", () => {});
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(socket)) {
+    if (child.exitCode !== null || child.pid === undefined || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`podman system service did not create ${socket} (is podman installed? it is in tests/apt-packages.txt):\n${readFileSync(logFile, "utf8").slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The orchestrator's children inherit it: the docker launcher reads DOCKER_HOST.
+  process.env["DOCKER_HOST"] = `unix://${socket}`;
+  return async () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+    delete process.env["DOCKER_HOST"];
+  };
+}
+
+/** The engine at DOCKER_HOST, or podman's service started for these tests: the container tests never skip. */
+export async function engine(): Promise<Engine> {
+  const stop = process.env["DOCKER_HOST"] === undefined ? await startPodmanService() : async () => {};
   try {
-    return await connectEngine();
+    return { docker: await connectEngine(), stop };
   } catch (err) {
-    throw new Error(`the container tests need a Docker API engine at ${engineAddress()}; see README "Containers" or .ci/run\n${(err as Error).message}`);
+    await stop();
+    throw new Error(`the container tests need a Docker API engine at ${engineAddress()}; see README "Containers"\n${(err as Error).message}`);
   }
 }
 
