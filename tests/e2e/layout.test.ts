@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -14,6 +14,6 @@ test("bench:k6 --layout records the requested and the effective layout", { timeo
   const dir = tempDir("layout-run");
   const run = await runCli(["--frameworks", "onnx-rust", "--layout", "1x2", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir]);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
-  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-rust.json"), "utf8")));
+  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-rust.json"), "utf8")));
   assert.deepEqual(result.layout, { requested: "1x2", threads: 1, workers: 2 });
 });
