@@ -6,8 +6,9 @@ import { log } from "./log.ts";
 import { compareRuns, renderComparison, RunComparison } from "./results/compare.ts";
 import { describeRun, openStore, resolveRun, type RunInfo } from "./results/history.ts";
 import type { ResultsLayout } from "./results/layout.ts";
+import type { FrameworkResult } from "./results/schema.ts";
 
-const describe = (label: string, r: RunInfo) =>
+const runLine = (label: string, r: RunInfo) =>
   `Run ${label}: ${r.id}  ${r.started_at?.slice(0, 16).replace("T", " ") ?? "-"} UTC  profile ${r.profiles.join(", ") || "-"}  commit ${r.commits.join(", ") || "-"}  on ${r.machines.join(", ") || "-"}`;
 
 /** A comparison across machines or profiles is allowed, but said. */
@@ -21,7 +22,8 @@ function differences(a: RunInfo, b: RunInfo): string[] {
     .map(([what, of]) => `the runs come from different ${what} (A: ${of(a).join(", ")}; B: ${of(b).join(", ")}): read the changes with that in mind`);
 }
 
-function resultsOf(layout: ResultsLayout, model: string | undefined) {
+/** A run's results (of `model`, or of every model in it), with its description; unreadable files are warned about. */
+function resultsOf(layout: ResultsLayout, model: string | undefined): { info: RunInfo; results: FrameworkResult[] } {
   const info = describeRun(layout);
   for (const p of info.problems) log.warn(p);
   const models = model !== undefined ? [model] : layout.models();
@@ -35,10 +37,10 @@ runMain(async (argv) => {
     return 0;
   }
   const store = openStore(options.results_dir, log.warn);
-  const [a, b] = runs.map((ref) => resultsOf(resolveRun(store, ref), options.model)) as [ReturnType<typeof resultsOf>, ReturnType<typeof resultsOf>];
+  const [a, b] = [resultsOf(resolveRun(store, runs[0]), options.model), resultsOf(resolveRun(store, runs[1]), options.model)];
   for (const d of differences(a.info, b.info)) log.warn(d);
   const cmp = compareRuns({ id: a.info.id, results: a.results }, { id: b.info.id, results: b.results }, { thresholdPct: options.fail_on_regression ?? null, pairs: options.pair ?? [] });
   if (options.json) console.log(JSON.stringify(RunComparison.parse(cmp), null, 2));
-  else console.log([describe("A", a.info), describe("B", b.info), "", renderComparison(cmp)].join("\n"));
+  else console.log([runLine("A", a.info), runLine("B", b.info), "", renderComparison(cmp)].join("\n"));
   return cmp.regressions.length > 0 ? 1 : 0;
 });
