@@ -14,7 +14,7 @@ function write(text: string): void {
 }
 
 /** The status line cut to the terminal's width: a wrapped line could not be cleared with \r. */
-const fitted = (text: string) => text.slice(0, Math.max(20, (process.stderr.columns ?? 120) - 1));
+const fitted = (text: string) => text.slice(0, Math.max(20, (process.stderr.columns || 120) - 1));
 
 export const log = {
   step: (msg: string) => write(`[${stamp()}] ${msg}\n`),
