@@ -1,7 +1,7 @@
 // The run's progress: which framework, trial, level and window is running, the time since the run
 // started, and an estimate of the time left for the whole run. It is told what happens (events) and
 // writes through a sink: in a terminal one status line redrawn every second, elsewhere (CI, a pipe)
-// one plain log line per event.
+// one plain log line when a framework (or trial) starts and when a level starts.
 //
 // The estimate: every framework × trial still to run costs the start-up time observed so far (the
 // mean from process start to warmed up; nothing is assumed before the first one is known, and the
@@ -81,12 +81,11 @@ export class Progress {
     this.emit();
   }
 
-  /** The server is up, verified and warmed up: the start-up time is known. */
+  /** The server is up, verified and warmed up: the start-up time is known. No line of its own: the first level follows at once. */
   serverReady(framework: string): void {
     if (this.current?.framework !== framework) return;
     this.current.readyMs = this.now();
     this.startups.push(this.current.readyMs - this.current.startedMs);
-    this.emit();
   }
 
   levelStarted(framework: string, index: number): void {
