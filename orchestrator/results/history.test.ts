@@ -124,3 +124,15 @@ test("legacy results found beside newer runs move without taking latest, and nev
   assert.equal(messages.length, 1);
   assert.equal(realpathSync(store.latest), realpathSync(store.runDir("20261130-100000-aaaa")));
 });
+
+test("a run's own folder given as the results folder is refused, not taken for an old version's", () => {
+  const store = tempStore();
+  createRun(store, "20261130-100000-aaaa").saveResult(result("onnx-python", "2026-11-30T10:00:00.000Z"));
+  for (const dir of [store.runDir("20261130-100000-aaaa"), store.latest]) {
+    assert.throws(
+      () => openStore(dir, () => assert.fail("nothing may move")),
+      (err: Error) => err instanceof UserError && err.message.endsWith(`one run's folder; give the results folder and the run: --results-dir ${realpathSync(store.root)} --run 20261130-100000-aaaa`),
+    );
+  }
+  assert.ok(existsSync(store.run("20261130-100000-aaaa").resultFile(MODEL, "onnx-python")));
+});

@@ -3,7 +3,7 @@
 // at the top of the results folder before (`<model>/<framework>.json`, trials/, logs/, k6/, CSV),
 // so the files of an older version move into a run folder as they are. Every path comes from
 // ResultsStore and ResultsLayout (layout.ts).
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { didYouMean } from "../cli/suggest.ts";
 import { UserError } from "../errors.ts";
@@ -165,9 +165,17 @@ export function migrateLegacy(store: ResultsStore, notify: (message: string) => 
   return runId;
 }
 
-/** The results folder with its history, older versions' results migrated first. */
+/**
+ * The results folder with its history, older versions' results migrated first. A run's own folder
+ * given as the results folder is refused: its <model>/ folders would look like an old version's.
+ */
 export function openStore(resultsDir: string, notify: (message: string) => void): ResultsStore {
   const store = new ResultsStore(resultsDir);
+  const real = existsSync(store.root) ? realpathSync(store.root) : store.root;
+  if (path.basename(path.dirname(real)) === "runs" && existsSync(path.join(real, "..", "..", "latest"))) {
+    const top = path.dirname(path.dirname(real));
+    throw new UserError(`--results-dir ${resultsDir} is one run's folder; give the results folder and the run: --results-dir ${top} --run ${path.basename(real)}`);
+  }
   migrateLegacy(store, notify);
   return store;
 }
