@@ -16,6 +16,7 @@ import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
 import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
 import { ROOT } from "./paths.ts";
+import type { Progress } from "./progress.ts";
 import { atFinish, describeEnvironment } from "./results/environment.ts";
 import type { ResultsLayout } from "./results/layout.ts";
 import { completedRequests, scenarioFromSummary } from "./results/map.ts";
@@ -81,6 +82,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** With --trials N > 1, which trial this is (1-based): its result goes to the trials folder. */
   trial?: number;
+  /** Told when the server is ready and when each level starts (the progress line). */
+  progress?: Pick<Progress, "serverReady" | "levelStarted">;
 }
 
 /** How --layout auto probes, and what it chose for each framework (later trials reuse the first's choice). */
@@ -109,7 +112,7 @@ export function newRunId(prefix = ""): string {
   return `${prefix}${t}-${randomBytes(2).toString("hex")}`;
 }
 
-type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId" | "layoutProbe" | "probing"> & {
+type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "layoutProbe" | "probing"> & {
   k6: K6Binary;
   benchmark: BenchmarkFile;
   argv: readonly string[];
@@ -126,8 +129,8 @@ function layoutProbePlan(config: LayoutProbeConfig, profile: Profile): LayoutPro
   };
 }
 
-/** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
-export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: RunParts, idPrefix = ""): RunContext {
+/** A run's context: the k6 binary, and the environment and limits every result records. */
+export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: RunParts): RunContext {
   const limits = limitsFromBenchmark(benchmark);
   const config = {
     profile: parts.profile,
@@ -143,7 +146,7 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
   };
   const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
   const layoutProbe = autoLayout ? { layoutProbe: layoutProbePlan(benchmark.layout_probe, parts.profile) } : {};
-  return { ...parts, ...layoutProbe, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
+  return { ...parts, ...layoutProbe, k6: k6.path, environment, limits };
 }
 
 /** The profile's levels, duration, batch, warmup, trials and window, each replaced by its CLI override when given. */
@@ -377,6 +380,7 @@ async function levelsPhase(fw: FrameworkRun, s: LaunchedServer): Promise<void> {
     if (i > 0 && profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
     const windows = profile.window_s > 0 ? `up to ${profile.duration_s}s in ${profile.window_s}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
     log.step(`${fw.server.manifest.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs, ${windows}`);
+    fw.run.progress?.levelStarted(fw.server.manifest.name, i);
     await levelPhase(fw, s, concurrency);
   }
   const finalInfo = await requestJson(`${s.url}/info`);
@@ -439,6 +443,7 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
     const coldStartMs = await firstInferencePhase(fw, s);
     await verifyPhase(fw, s, coldStartMs);
     await warmupPhase(fw, s);
+    run.progress?.serverReady(server.manifest.name);
     await levelsPhase(fw, s);
     result.status = "completed";
   } catch (err) {

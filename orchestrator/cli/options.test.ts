@@ -120,15 +120,20 @@ test("flags that would be silently ignored together are refused with the reason"
   refused(["--list", "--model", "m"], "--model cannot be used with --list: --list only prints the models, frameworks and profiles, then exits");
   refused(
     ["--summary-only", "--levels", "1"],
-    "--levels cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+    "--levels cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   );
   refused(
     ["--summary-only", "--profile", "full"],
-    "--profile cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+    "--profile cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   );
   refused(["--seq-len", "32", "--dataset", "my.json"], "--seq-len cannot be used with --dataset: k6 sends one set of texts: either a prepared token length or your file");
   const ok = parseArgs(["--summary-only", "--model", "m", "--results-dir", "r", "--csv", "x.csv"]);
   assert.deepEqual([ok.summary_only, ok.model, ok.results_dir, ok.csv], [true, "m", "r", "x.csv"]);
+  refused(["--run", "latest", "--levels", "1"], "--levels cannot be used with --run: --run reads a stored run, it runs nothing");
+  refused(["--runs", "--model", "m"], "--model cannot be used with --runs: --runs only lists the stored runs, then exits");
+  const stored = parseArgs(["--run", "20261130-101500-ab12", "--summary-only", "--csv", "--results-dir", "r"]);
+  assert.deepEqual([stored.run, stored.summary_only, stored.csv], ["20261130-101500-ab12", true, true]);
+  assert.equal(parseArgs(["--runs", "--results-dir", "r"]).runs, true);
   assert.equal(parseArgs(["--list", "--help"]).help, true);
 });
 

@@ -30,12 +30,19 @@ export const CliOptions = z
       .boolean()
       .default(false)
       .describe("a failed framework is skipped without failing the run (exit 0 if any framework completed); without it a failure is still reported, the run goes on, and the exit status is 1"),
-    summary_only: z.boolean().default(false).describe("run nothing: print the summary of the results already in --results-dir"),
+    summary_only: z.boolean().default(false).describe("run nothing: print the summary of the latest run in --results-dir (or of --run <id>)"),
+    run: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ placeholder: "id" })
+      .describe("read this stored run (an id from --runs, or latest) instead of running; implies --summary-only"),
+    runs: z.boolean().default(false).describe("list the runs stored in --results-dir (date, model, frameworks, profile, commit, machine), then exit"),
     csv: z
       .union([z.literal(true), z.string().min(1)])
       .optional()
       .meta({ placeholder: "file" })
-      .describe("also write CSV (seed header first); optional file name, default <results-dir>/benchmark_results_<timestamp>.csv"),
+      .describe("also write CSV (seed header first); optional file name, default <results-dir>/runs/<run_id>/benchmark_results_<timestamp>.csv"),
     levels: z.array(positiveInt).min(1).optional().describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
     duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
@@ -102,8 +109,12 @@ export const CliOptions = z
       .enum(InfluxOnError)
       .default("stop")
       .describe("when InfluxDB is unreachable at the start: stop (exit 2), or continue without export"),
-    k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/<model>/k6/<framework>-c<N>.report.html"),
-    results_dir: z.string().min(1).default("results").describe("where results/<model>/<framework>.json are written"),
+    k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/runs/<run_id>/<model>/k6/<framework>-c<N>.report.html"),
+    results_dir: z
+      .string()
+      .min(1)
+      .default("results")
+      .describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, k6 files, CSV), latest pointing at the newest"),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
     help: z.boolean().default(false).describe("show this help"),
   })
@@ -115,9 +126,11 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   { flag: "list", allowsOnly: [], why: "--list only prints the models, frameworks and profiles, then exits" },
   {
     flag: "summary_only",
-    allowsOnly: ["model", "results_dir", "csv"],
-    why: "--summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+    allowsOnly: ["model", "results_dir", "csv", "run"],
+    why: "--summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   },
+  { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only"], why: "--run reads a stored run, it runs nothing" },
+  { flag: "runs", allowsOnly: ["results_dir"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
 ];
@@ -136,7 +149,7 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
@@ -160,7 +173,7 @@ export function helpText(benchmark: Benchmark): string {
       "",
       "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
       "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
-      "<results-dir>/<model>/<framework>.json after every level.",
+      "<results-dir>/runs/<run_id>/<model>/<framework>.json after every level (<results-dir>/latest: the newest run).",
     ],
     flagSpecs(CliOptions),
   );
