@@ -15,7 +15,7 @@ import { ensureModel } from "../../orchestrator/models/prepare.ts";
 import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { BASE_IMAGE, buildImage, engine, ensureDebianBase, suiteContainers } from "./engine.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const config = loadSuiteConfig(ROOT);
@@ -48,7 +48,7 @@ before(async () => {
   });
 });
 
-const resultOf = (dir: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-rust.json"), "utf8")));
+const resultOf = (dir: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-rust.json"), "utf8")));
 
 after(() => stopEngine());
 
@@ -96,7 +96,7 @@ test("bench:k6 --launcher docker runs onnx-rust in a container with its CPU set 
   assert.ok(level.server_memory_mb > 0 && level.server_memory_peak_mb >= level.server_memory_mb, `server memory ${level.server_memory_mb}`);
   // One CPU: the container cannot use more than one core (loose: sampling edges).
   assert.ok(level.server_cpu_percent < 150, `server CPU ${level.server_cpu_percent}`);
-  assert.match(readFileSync(path.join(dir, MODEL, "logs", "onnx-rust.log"), "utf8"), /\[onnx-rust\] listening on/);
+  assert.match(readFileSync(path.join(latestRun(dir), MODEL, "logs", "onnx-rust.log"), "utf8"), /\[onnx-rust\] listening on/);
   assert.deepEqual(await suiteContainers(docker, owner), [], "no container is left");
 });
 
