@@ -1,12 +1,15 @@
 // `npm run bench:k6 -- …`: the orchestrator's entry point.
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { Profile } from "./config/schema.ts";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
-import { CliOptions, helpText, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
+import { CliOptions, helpText, launcherOf, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
 import { externalServer, runExternal } from "./external.ts";
+import { writeRunReport } from "./report/report.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { allowedCpus, cpuSetsFromOption, describeCpuSets } from "./launch/cpus.ts";
+import { connectEngine } from "./launch/docker.ts";
 import { missingRequirements } from "./launch/system.ts";
 import { log } from "./log.ts";
 import { checkDatasetFile, resolveDataset } from "./models/datasets.ts";
@@ -14,11 +17,13 @@ import { ensureModel, modelDir, readPrepared } from "./models/prepare.ts";
 import { ROOT } from "./paths.ts";
 import { runCommand } from "./proc.ts";
 import { resultsToCsv } from "./results/csv.ts";
-import { ResultsLayout, writeFileAtomic } from "./results/layout.ts";
+import { createRun, latestRunId, listRuns, openStore, renderRuns, resolveRun } from "./results/history.ts";
+import { type ResultsLayout, type ResultsStore, writeFileAtomic } from "./results/layout.ts";
 import { ensureWritableDir } from "./results/writable.ts";
 import type { FrameworkResult } from "./results/schema.ts";
 import { mixedProvenance, renderSummary } from "./results/summary.ts";
-import { applyOverrides, newRunContext, runFramework, type RunContext } from "./run.ts";
+import { Progress, type ProgressPlan } from "./progress.ts";
+import { applyOverrides, newRunContext, newRunId, runFramework, type RunContext } from "./run.ts";
 import { combineTrials } from "./results/trials.ts";
 import { describeK6, ensureK6 } from "./toolchain/k6.ts";
 
@@ -55,16 +60,47 @@ function printList(config: SuiteConfig): void {
   console.log(`k6: ${describeK6()} (ad hoc: npm run k6 -- run build/embed.js -e BASE_URL=…)`);
 }
 
-function summaryOnly(opts: CliOptions, layout: ResultsLayout, modelKey: string): number {
-  const { results, problems } = layout.loadResults(modelKey);
-  for (const p of [...problems, ...mixedProvenance(results)]) log.warn(p);
-  if (results.length === 0) {
-    log.error(`no results for ${modelKey} in ${layout.root}`);
+function printRuns(store: ResultsStore): number {
+  const runs = listRuns(store);
+  for (const p of runs.flatMap((r) => r.problems)) log.warn(p);
+  if (runs.length === 0) {
+    console.log(`no runs in ${store.runsDir} yet`);
+    return 0;
+  }
+  console.log(renderRuns(runs, latestRunId(store)));
+  console.log("\n* = latest. Re-print one: --summary-only --run <id>; compare two: npm run compare -- <run A> <run B>");
+  return 0;
+}
+
+/** The summary of a stored run (latest unless --run says which), of --model or of every model in it. */
+function summaryOnly(opts: CliOptions, store: ResultsStore): number {
+  const layout = resolveRun(store, opts.run ?? "latest");
+  log.step(`run ${layout.runId}: ${layout.root}`);
+  const models = opts.model !== undefined ? [opts.model] : layout.models();
+  const all: FrameworkResult[] = [];
+  for (const model of models) {
+    const { results, problems } = layout.loadResults(model);
+    for (const p of [...problems, ...mixedProvenance(results)]) log.warn(p);
+    if (results.length > 0) console.log(renderSummary(model, results));
+    all.push(...results);
+  }
+  if (all.length === 0) {
+    log.error(`no results${opts.model !== undefined ? ` for ${opts.model}` : ""} in run ${layout.runId} (${layout.root})`);
     return 1;
   }
-  console.log(renderSummary(modelKey, results));
-  writeCsv(opts, layout, results);
+  writeCsv(opts, layout, all);
   return 0;
+}
+
+function progressPlan(subjects: readonly Subject[], p: Profile): ProgressPlan {
+  return {
+    frameworks: subjects.map((f) => f.name),
+    trials: p.trials,
+    levels: p.concurrency_levels,
+    durationS: p.duration_s,
+    windowS: p.window_s,
+    pauseS: p.pause_between_levels_s,
+  };
 }
 
 function exitCode(opts: CliOptions, results: readonly FrameworkResult[]): number {
@@ -88,15 +124,19 @@ interface Subject {
  * machine spreads over all frameworks; a framework that did not complete a trial is not run again.
  * With trials, each one is kept under <model>/trials/ and the combination is the framework's result.
  */
-async function runTrials(subjects: readonly Subject[], run: RunContext): Promise<FrameworkResult[]> {
+async function runTrials(subjects: readonly Subject[], run: RunContext, progress: Progress): Promise<FrameworkResult[]> {
   const n = run.profile.trials;
   const trials = new Map<string, FrameworkResult[]>();
   for (let t = 1; t <= n; t++) {
     for (const subject of subjects) {
-      const done = trials.get(subject.name) ?? [];
+      const name = subject.name;
+      const done = trials.get(name) ?? [];
       if (run.signal.aborted || done.some((r) => r.status !== "completed")) continue;
-      if (n > 1) log.step(`trial ${t}/${n}: ${subject.name}`);
-      trials.set(subject.name, [...done, await subject.run(n > 1 ? { ...run, trial: t } : run)]);
+      if (n > 1) log.step(`trial ${t}/${n}: ${name}`);
+      progress.frameworkStarted(name, t);
+      const result = await subject.run(n > 1 ? { ...run, trial: t } : run);
+      progress.frameworkFinished(name, result.status === "completed");
+      trials.set(name, [...done, result]);
     }
   }
   return [...trials.values()].map((list) => {
@@ -117,13 +157,14 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     printList(config);
     return 0;
   }
-  const modelKey = opts.model ?? config.benchmark.default_model;
-  const modelSpec = getModel(config, modelKey);
-  const layout = new ResultsLayout(opts.results_dir);
+  if (opts.runs) return printRuns(openStore(opts.results_dir, log.warn));
   // Every output path is proven writable before k6, the model or any server is touched.
   if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
-  if (opts.summary_only) return summaryOnly(opts, layout, modelKey);
-  ensureWritableDir(layout.root, "--results-dir");
+  if (opts.summary_only || opts.run !== undefined) return summaryOnly(opts, openStore(opts.results_dir, log.warn));
+  const modelKey = opts.model ?? config.benchmark.default_model;
+  const modelSpec = getModel(config, modelKey);
+  ensureWritableDir(opts.results_dir, "--results-dir");
+  const store = openStore(opts.results_dir, log.warn);
   const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
   // A user's dataset file is read now, not minutes into a fresh run; --seq-len's comes with the model.
   if (opts.dataset !== undefined) checkDatasetFile(opts.dataset, "--dataset");
@@ -142,6 +183,8 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined)
     : undefined;
 
+  if (opts.launcher === "docker") await connectEngine();
+
   const k6 = await ensureK6(signal);
   log.step(`k6 ${k6.version} (${k6.source}: ${k6.path})`);
   if (!existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
@@ -149,7 +192,12 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   log.step(`model ${modelKey} ready at ${model.dir}${model.synthetic ? " (SYNTHETIC weights)" : ""}`);
   const datasetFile = resolveDataset(model.dir, opts.seq_len, opts.dataset);
 
+  const runId = newRunId();
+  const layout = createRun(store, runId);
+  const progress = new Progress(progressPlan(subjects, profile), { tty: process.stderr.isTTY === true, status: log.status, line: log.step });
   const run = newRunContext({
+    runId,
+    progress,
     profileName,
     profile,
     model,
@@ -159,6 +207,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     benchmark: config.benchmark,
     argv,
     cpuSets,
+    launcher: launcherOf(opts),
     k6Report: opts.k6_report,
     signal,
     ...layoutOf(opts),
@@ -168,12 +217,16 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   log.step(
     `run ${run.runId}: ${subjects.map((f) => f.name).join(", ")}; profile ${profileName} ` +
       `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
-      `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}`,
+      `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}` +
+      `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
   );
-  const results = await runTrials(subjects, run);
+  progress.start();
+  const results = await runTrials(subjects, run, progress).finally(() => progress.stop());
   console.log(renderSummary(modelKey, results));
   writeCsv(opts, layout, results);
-  log.step(`results: ${layout.modelDir(modelKey)}`);
+  log.step(`results: ${layout.modelDir(modelKey)} (run ${runId}; ${store.latest} points at it)`);
+  // The figures are on disk already: a report that cannot be drawn is a warning, not a failed run.
+  await writeRunReport(layout, runId).catch((err: unknown) => log.warn(`report not written: ${(err as Error).message}`));
   return exitCode(opts, results);
 }
 

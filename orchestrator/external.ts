@@ -67,7 +67,7 @@ function targetOf(ext: ExternalServer): Target {
   return {
     url: ext.url,
     api: ext.api,
-    pid: ext.pid,
+    usage: ext.pid,
     startedAt: null,
     hasExited: () => ext.pid !== null && !alive(ext.pid),
     logTail: () => "",

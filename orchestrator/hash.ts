@@ -14,7 +14,7 @@ export function hashPaths(base: string, rels: readonly string[], extra = ""): st
     const st = statSync(abs);
     if (st.isDirectory()) {
       for (const name of readdirSync(abs).sort()) {
-        if (name === "target" || name === "build" || name === "node_modules" || name.startsWith(".")) continue;
+        if (name === "target" || name === "build" || name === "node_modules" || name === "__pycache__" || name.startsWith(".")) continue;
         visit(path.join(abs, name), path.join(rel, name));
       }
     } else {

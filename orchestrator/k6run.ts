@@ -167,7 +167,7 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
   ];
   mkdirSync(path.dirname(o.logFile), { recursive: true });
   const logStream = createWriteStream(o.logFile, { flags: "w" });
-  const terminal = new K6Console((line) => process.stderr.write(`    [k6] ${line}\n`));
+  const terminal = new K6Console((line) => log.plain(`    [k6] ${line}`));
   const watch = new LevelWatch();
   let endedEarly: string | null = null;
   let stableAfter: number | null = null;

@@ -57,3 +57,26 @@ test("parseMachineStat reads the whole machine and each CPU from /proc/stat", ()
   assert.equal(m.get(1)?.busy, 62);
   assert.equal(m.size, 3);
 });
+
+test("a probe's readings (a container's engine stats) give CPU over their own timestamps, each reading once", () => {
+  const readings = [
+    { at: 1_000, cpuS: 10, rss: 100 * 1048576 },
+    { at: 1_000, cpuS: 10, rss: 100 * 1048576 },
+    { at: 2_000, cpuS: 10.5, rss: 120 * 1048576 },
+    { at: 4_000, cpuS: 12.5, rss: 110 * 1048576 },
+  ];
+  let i = 0;
+  const mon = new ResourceMonitor(60_000);
+  mon.watch("server", { latest: () => readings[Math.min(i++, readings.length - 1)]! });
+  mon.start();
+  for (let k = 0; k < 3; k++) (mon as unknown as { tick(): void }).tick();
+  const out = mon.stop()["server"]!;
+  // (12.5 - 10) CPU seconds over 3 s; the repeated reading is not a sample.
+  assert.equal(out.cpu_percent, (2.5 / 3) * 100);
+  assert.deepEqual(out.samples.map((s) => [s.t_ms, s.cpu_percent, s.rss_mb]), [
+    [2_000, 50, 120],
+    [4_000, 100, 110],
+  ]);
+  assert.equal(out.memory_mb, 115);
+  assert.equal(out.memory_peak_mb, 120);
+});

@@ -1,4 +1,5 @@
-// Samples CPU and RSS of a process tree from /proc (Linux). CPU is reported like top: 100 = one core.
+// Samples CPU and RSS of a process tree from /proc (Linux), or of a container through its engine's
+// stats (a UsageProbe). CPU is reported like top: 100 = one core.
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 
@@ -106,17 +107,35 @@ export interface ResourceSummary {
   samples: ResourceSample[];
 }
 
-interface TreeReading {
+/** Cumulative CPU and current memory at one moment. */
+export interface UsageReading {
+  /** Epoch milliseconds. */
   at: number;
-  ticks: number;
+  /** CPU seconds used since the start. */
+  cpuS: number;
+  /** Resident memory, bytes. */
   rss: number;
 }
 
-/** Periodic sampler of named process trees; one stats scan serves all trees per tick. */
+/** What the monitor cannot read from /proc (a container, through its engine's stats API): it keeps the latest reading. */
+export interface UsageProbe {
+  latest(): UsageReading | null;
+}
+
+/** A process tree by its root's pid, or a probe. */
+export type UsageSource = number | UsageProbe;
+
+function treeReading(pid: number, stats: readonly ProcStat[], now: number): UsageReading | null {
+  const tree = treeOf(pid, stats);
+  if (tree.length === 0) return null;
+  return { at: now, cpuS: tree.reduce((a, s) => a + s.cpuTicks, 0) / CLK_TCK, rss: tree.reduce((a, s) => a + s.rssBytes, 0) };
+}
+
+/** Periodic sampler of named process trees and probes; one stats scan serves all trees per tick. */
 export class ResourceMonitor {
-  private readonly roots = new Map<string, number>();
-  private readonly first = new Map<string, TreeReading>();
-  private readonly last = new Map<string, TreeReading>();
+  private readonly roots = new Map<string, UsageSource>();
+  private readonly first = new Map<string, UsageReading>();
+  private readonly last = new Map<string, UsageReading>();
   private readonly samples = new Map<string, ResourceSample[]>();
   private timer: NodeJS.Timeout | undefined;
   private machineStart: MachineReading | undefined;
@@ -137,8 +156,8 @@ export class ResourceMonitor {
     return (busy / CLK_TCK / ((b.at - a.at) / 1000)) * 100;
   }
 
-  watch(name: string, pid: number): void {
-    this.roots.set(name, pid);
+  watch(name: string, source: UsageSource): void {
+    this.roots.set(name, source);
   }
 
   start(): void {
@@ -150,21 +169,18 @@ export class ResourceMonitor {
   private tick(): void {
     const stats = readAllStats();
     const now = Date.now();
-    for (const [name, pid] of this.roots) {
-      const tree = treeOf(pid, stats);
-      if (tree.length === 0) continue;
-      const reading = {
-        at: now,
-        ticks: tree.reduce((a, s) => a + s.cpuTicks, 0),
-        rss: tree.reduce((a, s) => a + s.rssBytes, 0),
-      };
+    for (const [name, source] of this.roots) {
+      const reading = typeof source === "number" ? treeReading(source, stats, now) : source.latest();
+      if (!reading) continue;
       const prev = this.last.get(name);
+      // A probe's reading stays the same until its engine sends the next one.
+      if (prev && reading.at <= prev.at) continue;
       if (!this.first.has(name)) this.first.set(name, reading);
       this.last.set(name, reading);
-      if (prev && now > prev.at) {
-        const cpu = Math.max(0, ((reading.ticks - prev.ticks) / CLK_TCK / ((now - prev.at) / 1000)) * 100);
+      if (prev) {
+        const cpu = Math.max(0, ((reading.cpuS - prev.cpuS) / ((reading.at - prev.at) / 1000)) * 100);
         const list = this.samples.get(name) ?? [];
-        list.push({ t_ms: now, cpu_percent: cpu, rss_mb: reading.rss / 1048576 });
+        list.push({ t_ms: reading.at, cpu_percent: cpu, rss_mb: reading.rss / 1048576 });
         this.samples.set(name, list);
       }
     }
@@ -186,7 +202,7 @@ export class ResourceMonitor {
       const samples = this.samples.get(name) ?? [];
       const seconds = (b.at - a.at) / 1000;
       out[name] = {
-        cpu_percent: seconds > 0 ? Math.max(0, ((b.ticks - a.ticks) / CLK_TCK / seconds) * 100) : 0,
+        cpu_percent: seconds > 0 ? Math.max(0, ((b.cpuS - a.cpuS) / seconds) * 100) : 0,
         memory_mb: samples.length ? samples.reduce((x, s) => x + s.rss_mb, 0) / samples.length : b.rss / 1048576,
         memory_peak_mb: samples.length ? Math.max(...samples.map((s) => s.rss_mb)) : b.rss / 1048576,
         samples,

@@ -1,4 +1,5 @@
 import { spawn, type SpawnOptions } from "node:child_process";
+import { log } from "./log.ts";
 
 export class CommandError extends Error {
   override name = "CommandError";
@@ -36,13 +37,13 @@ export function runCommand(cmd: string, args: readonly string[], opts: RunOption
       partial += text;
       const lines = partial.split(/\r?\n|\r/);
       partial = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) process.stderr.write(`${opts.stream}${line}\n`);
+      for (const line of lines) if (line.trim()) log.plain(`${opts.stream}${line}`);
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     child.on("error", (err) => reject(new CommandError(`cannot run ${cmd}: ${err.message}`, output)));
     child.on("close", (code, signal) => {
-      if (opts.stream !== undefined && partial.trim()) process.stderr.write(`${opts.stream}${partial}\n`);
+      if (opts.stream !== undefined && partial.trim()) log.plain(`${opts.stream}${partial}`);
       if (code === 0) resolve(output);
       else {
         const tail = output.trim().split("\n").slice(-25).join("\n");

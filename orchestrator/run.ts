@@ -11,13 +11,14 @@ import { EMBED_API, embedVia, shapeProblem, type ApiTarget } from "./api.ts";
 import { requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
-import { startHealthyServer, type LaunchedServer } from "./launch/launcher.ts";
+import { startHealthyServer, type LaunchedServer, type LauncherSettings } from "./launch/launcher.ts";
 import { FrameworkSkipped } from "./launch/system.ts";
 import { candidateLayouts, chooseLayout, describeTried, layoutName, probeConcurrency, triedOf, type Layout } from "./layoutprobe.ts";
 import { log } from "./log.ts";
 import type { PreparedModel } from "./models/prepare.ts";
-import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
+import { ResourceMonitor, type ResourceSummary, type UsageSource } from "./monitor.ts";
 import { ROOT } from "./paths.ts";
+import type { Progress } from "./progress.ts";
 import { atFinish, describeEnvironment } from "./results/environment.ts";
 import type { ResultsLayout } from "./results/layout.ts";
 import { completedRequests, scenarioFromSummary } from "./results/map.ts";
@@ -73,6 +74,8 @@ export interface RunContext {
   probing?: Layout;
   /** Where the server and k6 run (kernel affinity), recorded in every result's environment. */
   cpuSets: CpuSets;
+  /** Local processes or containers (--launcher). */
+  launcher: LauncherSettings;
   /** Save k6's web-dashboard HTML report of each level next to its summary. */
   k6Report: boolean;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
@@ -81,6 +84,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** With --trials N > 1, which trial this is (1-based): its result goes to the trials folder. */
   trial?: number;
+  /** Told when the server is ready and when each level starts (the progress line). */
+  progress?: Pick<Progress, "serverReady" | "levelStarted">;
 }
 
 /** How --layout auto probes, and what it chose for each framework (later trials reuse the first's choice). */
@@ -109,7 +114,7 @@ export function newRunId(prefix = ""): string {
   return `${prefix}${t}-${randomBytes(2).toString("hex")}`;
 }
 
-type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "runId" | "layoutProbe" | "probing"> & {
+type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "layoutProbe" | "probing"> & {
   k6: K6Binary;
   benchmark: BenchmarkFile;
   argv: readonly string[];
@@ -126,8 +131,8 @@ function layoutProbePlan(config: LayoutProbeConfig, profile: Profile): LayoutPro
   };
 }
 
-/** A run's context: a new run id, the k6 binary, and the environment and limits every result records. */
-export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: RunParts, idPrefix = ""): RunContext {
+/** A run's context: the k6 binary, and the environment and limits every result records. */
+export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: RunParts): RunContext {
   const limits = limitsFromBenchmark(benchmark);
   const config = {
     profile: parts.profile,
@@ -138,10 +143,12 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
     threads: parts.threads ?? null,
     workers: parts.workers ?? null,
     ...(autoLayout ? { layout_probe: benchmark.layout_probe } : {}),
+    // A container run is a different configuration; a process run hashes as it always did.
+    ...(parts.launcher.kind === "process" ? {} : { launcher: parts.launcher }),
   };
   const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
   const layoutProbe = autoLayout ? { layoutProbe: layoutProbePlan(benchmark.layout_probe, parts.profile) } : {};
-  return { ...parts, ...layoutProbe, runId: newRunId(idPrefix), k6: k6.path, environment, limits };
+  return { ...parts, ...layoutProbe, k6: k6.path, environment, limits };
 }
 
 /** The profile's levels, duration, batch, warmup, trials and window, each replaced by its CLI override when given. */
@@ -164,8 +171,8 @@ export function applyOverrides(
 export interface Target {
   url: string;
   api: ApiTarget;
-  /** Root of the process tree whose CPU and memory each level measures; null: not measured. */
-  pid: number | null;
+  /** What each level measures the CPU and memory of (a process tree's root pid, or a container's stats); null: not measured. */
+  usage: UsageSource | null;
   /** performance.now() when the suite started the process; null when it did not (no cold start then). */
   startedAt: number | null;
   /** The process the suite watches has ended. */
@@ -242,6 +249,7 @@ async function startPhase(fw: FrameworkRun, server: DiscoveredServer): Promise<L
       logFile,
       signal: run.signal,
       cpus: run.cpuSets.server,
+      launcher: run.launcher,
       ...(run.threads !== undefined ? { threads: run.threads } : {}),
       ...(run.workers !== undefined ? { workers: run.workers } : {}),
     },
@@ -249,13 +257,14 @@ async function startPhase(fw: FrameworkRun, server: DiscoveredServer): Promise<L
     run.limits.stopTimeoutS,
   );
   fw.result.server_url = launched.url;
+  fw.result.launch = launched.launch;
   log.step(`${server.manifest.name}: started on ${launched.url} (log: ${path.relative(process.cwd(), logFile)})`);
   return launched;
 }
 
 /** The suite's own server, as the phases see it. */
 function launchedTarget(s: LaunchedServer): Target {
-  return { url: s.url, api: EMBED_API, pid: s.pid, startedAt: s.startedAt, hasExited: () => s.hasExited(), logTail: () => s.logTail() };
+  return { url: s.url, api: EMBED_API, usage: s.usage, startedAt: s.startedAt, hasExited: () => s.hasExited(), logTail: () => s.logTail() };
 }
 
 /** The first request is a probe, so "first correct embedding" is checked against the reference. */
@@ -315,7 +324,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 async function levelPhase(fw: FrameworkRun, s: Target, concurrency: number): Promise<void> {
   const { run, result, name } = fw;
   const monitor = new ResourceMonitor(run.limits.monitorIntervalMs);
-  if (s.pid !== null) monitor.watch("server", s.pid);
+  if (s.usage !== null) monitor.watch("server", s.usage);
   monitor.start();
   const startedAt = new Date();
   const files = fw.files.k6(concurrency);
@@ -388,6 +397,7 @@ async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
     if (i > 0 && profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
     const windows = profile.window_s > 0 ? `up to ${profile.duration_s}s in ${profile.window_s}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
     log.step(`${fw.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs, ${windows}`);
+    fw.run.progress?.levelStarted(fw.name, i);
     await levelPhase(fw, s, concurrency);
   }
   fw.result.final_server_info = await serverInfo(s.url);
@@ -463,6 +473,7 @@ export async function runPhases(fw: FrameworkRun, start: () => Promise<Target>, 
     const coldStartMs = await firstInferencePhase(fw, s);
     await verifyPhase(fw, s, coldStartMs);
     await warmupPhase(fw, s);
+    run.progress?.serverReady(fw.name);
     await levelsPhase(fw, s);
     result.status = "completed";
   } catch (err) {

@@ -14,6 +14,8 @@ import { parseArgs } from "node:util";
 import { runMain } from "../orchestrator/errors.ts";
 import { log } from "../orchestrator/log.ts";
 import { ROOT } from "../orchestrator/paths.ts";
+import { resolveRun } from "../orchestrator/results/history.ts";
+import { ResultsStore } from "../orchestrator/results/layout.ts";
 import { FrameworkResult } from "../orchestrator/results/schema.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
 
@@ -68,7 +70,8 @@ runMain(async (argv, { signal }) => {
     const code = await runBench(args, dir, signal);
     if (code !== 0) log.warn(`${mode}: bench:k6 exited ${code}; figures below cover what completed`);
     for (const framework of values.frameworks) {
-      const files = Array.from({ length: Number(values.repeats) }, (_, i) => path.join(dir, model, "trials", `${framework}.trial-${i + 1}.json`));
+      const run = resolveRun(new ResultsStore(dir), "latest");
+      const files = Array.from({ length: Number(values.repeats) }, (_, i) => run.trialFile(model, framework, i + 1));
       const results = files.map((f) => FrameworkResult.parse(JSON.parse(readFileSync(f, "utf8"))));
       for (const c of values.levels.map(Number)) {
         const levels = results.map((r) => r.scenarios[`concurrency_${c}`]).filter((s) => s !== undefined);

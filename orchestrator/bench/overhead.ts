@@ -15,10 +15,10 @@ import { runCeilingCommand } from "../launch/launcher.ts";
 import { log } from "../log.ts";
 import { ensureModel, type PreparedModel } from "../models/prepare.ts";
 import { ROOT } from "../paths.ts";
-import { ResultsLayout } from "../results/layout.ts";
+import { ResultsLayout, ResultsStore } from "../results/layout.ts";
 import { ensureWritableDir } from "../results/writable.ts";
 import type { FrameworkResult } from "../results/schema.ts";
-import { applyOverrides, newRunContext, runFramework } from "../run.ts";
+import { applyOverrides, newRunContext, newRunId, runFramework } from "../run.ts";
 import { ensureK6 } from "../toolchain/k6.ts";
 import { parseCeilingOutput, renderOverheadTable, type OverheadRow } from "./ceiling.ts";
 
@@ -91,26 +91,26 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
   const k6 = await ensureK6(signal);
   const model = await ensureModel(modelKey, modelSpec);
-  const run = newRunContext(
-    {
-      profileName,
-      profile,
-      model,
-      modelSpec,
-      layout: new ResultsLayout(opts.results_dir),
-      k6,
-      benchmark: config.benchmark,
-      argv,
-      cpuSets,
-      k6Report: false,
-      signal,
-      ...layoutOf(opts),
-    },
-    "overhead-",
-  );
   // Each overhead run is a results tree of its own, with the texts both sides were given.
-  run.layout = new ResultsLayout(run.layout.overheadDir(run.runId));
-  const { layout, runId } = run;
+  const runId = newRunId("overhead-");
+  const layout = new ResultsLayout(new ResultsStore(opts.results_dir).overheadDir(runId));
+  const run = newRunContext({
+    runId,
+    profileName,
+    profile,
+    model,
+    modelSpec,
+    layout,
+    // The in-process ceiling runs on the host, so the server it is compared with does too.
+    launcher: { kind: "process" },
+    k6,
+    benchmark: config.benchmark,
+    argv,
+    cpuSets,
+    k6Report: false,
+    signal,
+    ...layoutOf(opts),
+  });
   const textsFile = path.join(layout.root, "texts.json");
   mkdirSync(layout.root, { recursive: true });
   writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(TEXT_POOL.count, TEXT_POOL.words) }));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CliOptions, helpText, layoutOf, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
+import { CliOptions, helpText, launcherOf, layoutOf, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./options.ts";
 import { flagSpecs } from "./flags.ts";
 import { UserError } from "../errors.ts";
 import type { Profile } from "../config/schema.ts";
@@ -83,6 +83,7 @@ test("every flag with a finite set of values gets it from the schema", () => {
   const withChoices = Object.fromEntries(flagSpecs(CliOptions).flatMap((s) => (s.choices ? [[s.key, s.choices]] : [])));
   assert.deepEqual(withChoices, {
     seq_len: [32, 128, 512],
+    launcher: ["process", "docker"],
     api: ["embed", "openai", "tei", "kserve"],
     precision: ["fp32", "fp16", "bf16", "int8"],
     influx_on_error: ["stop", "continue"],
@@ -101,6 +102,16 @@ test("--url and the flags that describe its server", () => {
   refused(["--server-pid", "12"], "--server-pid needs --url: it describes the server given by --url");
   refused(["--url", "http://h:1", "--frameworks", "onnx-python"], "--frameworks cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
   refused(["--url", "http://h:1", "--layout", "1x2"], "--layout cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
+  refused(["--url", "http://h:1", "--launcher", "docker"], "--launcher cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
+});
+
+test("--launcher picks local processes by default, containers with a memory limit on request", () => {
+  assert.deepEqual(launcherOf(parseArgs([])), { kind: "process" });
+  assert.deepEqual(launcherOf(parseArgs(["--launcher", "docker"])), { kind: "docker", memoryMb: 8192 });
+  assert.deepEqual(launcherOf(parseArgs(["--launcher", "docker", "--container-memory-mb", "1024"])), { kind: "docker", memoryMb: 1024 });
+  refused(["--launcher", "podman"], "--launcher: expected one of process, docker, got 'podman'");
+  refused(["--container-memory-mb", "1024"], "--container-memory-mb needs --launcher docker: a local process has no memory limit");
+  refused(["--launcher", "docker", "--container-memory-mb", "10"], "--container-memory-mb: must be at least 64, got 10");
 });
 
 test("the profile is any name; it is checked against config/benchmark.yaml when selected", () => {
@@ -130,15 +141,20 @@ test("flags that would be silently ignored together are refused with the reason"
   refused(["--list", "--model", "m"], "--model cannot be used with --list: --list only prints the models, frameworks and profiles, then exits");
   refused(
     ["--summary-only", "--levels", "1"],
-    "--levels cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+    "--levels cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   );
   refused(
     ["--summary-only", "--profile", "full"],
-    "--profile cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+    "--profile cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   );
   refused(["--seq-len", "32", "--dataset", "my.json"], "--seq-len cannot be used with --dataset: k6 sends one set of texts: either a prepared token length or your file");
   const ok = parseArgs(["--summary-only", "--model", "m", "--results-dir", "r", "--csv", "x.csv"]);
   assert.deepEqual([ok.summary_only, ok.model, ok.results_dir, ok.csv], [true, "m", "r", "x.csv"]);
+  refused(["--run", "latest", "--levels", "1"], "--levels cannot be used with --run: --run reads a stored run, it runs nothing");
+  refused(["--runs", "--model", "m"], "--model cannot be used with --runs: --runs only lists the stored runs, then exits");
+  const stored = parseArgs(["--run", "20261130-101500-ab12", "--summary-only", "--csv", "--results-dir", "r"]);
+  assert.deepEqual([stored.run, stored.summary_only, stored.csv], ["20261130-101500-ab12", true, true]);
+  assert.equal(parseArgs(["--runs", "--results-dir", "r"]).runs, true);
   assert.equal(parseArgs(["--list", "--help"]).help, true);
 });
 
@@ -189,7 +205,7 @@ test("bench:overhead takes bench:k6's options less those it would ignore, and sa
   const o = parseOverheadArgs(["--frameworks", "onnx-python", "--levels", "1", "4", "--duration-s", "10", "--threads", "2", "--profile", "full"]);
   assert.deepEqual([o.frameworks, o.levels, o.duration_s, o.threads, o.profile], [["onnx-python"], [1, 4], 10, 2, "full"]);
   assert.throws(() => parseOverheadArgs(["--batch-size", "8"]), {
-    message: "--batch-size does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table",
+    message: "--batch-size does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table",
   });
   assert.throws(() => parseOverheadArgs(["--csv"]), /^UserError: --csv does not apply to bench:overhead/);
   assert.throws(() => parseOverheadArgs(["--prfile", "quick"]), { message: "unknown option --prfile; did you mean --profile?" });

@@ -2,8 +2,9 @@
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
 import { API_NAMES } from "../../k6/lib/apis/api.ts";
-import { PRECISIONS, type BenchmarkFile } from "../config/schema.ts";
+import { LAUNCHERS, PRECISIONS, type BenchmarkFile } from "../config/schema.ts";
 import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
+import type { LauncherSettings } from "../launch/launcher.ts";
 import { TOKEN_SIZES } from "../models/options.ts";
 import { UserError } from "../errors.ts";
 import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec } from "./flags.ts";
@@ -30,12 +31,19 @@ export const CliOptions = z
       .boolean()
       .default(false)
       .describe("a failed framework is skipped without failing the run (exit 0 if any framework completed); without it a failure is still reported, the run goes on, and the exit status is 1"),
-    summary_only: z.boolean().default(false).describe("run nothing: print the summary of the results already in --results-dir"),
+    summary_only: z.boolean().default(false).describe("run nothing: print the summary of the latest run in --results-dir (or of --run <id>)"),
+    run: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ placeholder: "id" })
+      .describe("read this stored run (an id from --runs, or latest) instead of running; implies --summary-only"),
+    runs: z.boolean().default(false).describe("list the runs stored in --results-dir (date, model, frameworks, profile, commit, machine), then exit"),
     csv: z
       .union([z.literal(true), z.string().min(1)])
       .optional()
       .meta({ placeholder: "file" })
-      .describe("also write CSV (seed header first); optional file name, default <results-dir>/benchmark_results_<timestamp>.csv"),
+      .describe("also write CSV (seed header first); optional file name, default <results-dir>/runs/<run_id>/benchmark_results_<timestamp>.csv"),
     levels: z.array(positiveInt).min(1).optional().describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
     duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
@@ -80,6 +88,19 @@ export const CliOptions = z
         "CPUs of the server and of k6, applied with the kernel's affinity: 'server=<list> client=<list>' (e.g. server=0-2 client=3), " +
           "or 'shared' (both on every CPU); default: k6 on a quarter of the CPUs (at least one), the server on the rest (on 2 cores: one each)",
       ),
+    launcher: z
+      .literal(LAUNCHERS)
+      .default("process")
+      .describe(
+        "how each server runs: process (a local process tree, built on this machine) or docker (a container through a Docker-API engine at " +
+          "$DOCKER_HOST or /var/run/docker.sock, with the server CPU set as its cpuset, --container-memory-mb, the model mounted read-only)",
+      ),
+    container_memory_mb: z
+      .number()
+      .int()
+      .min(64)
+      .default(8192)
+      .describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
     influx: z
       .string()
       .min(1)
@@ -89,7 +110,7 @@ export const CliOptions = z
       .enum(InfluxOnError)
       .default("stop")
       .describe("when InfluxDB is unreachable at the start: stop (exit 2), or continue without export"),
-    k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/<model>/k6/<framework>-c<N>.report.html"),
+    k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/runs/<run_id>/<model>/k6/<framework>-c<N>.report.html"),
     url: z
       .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:8080" })
       .optional()
@@ -113,7 +134,11 @@ export const CliOptions = z
       .enum(PRECISIONS)
       .optional()
       .describe("with --url: the precision the server computes in, which sets the verify tolerance (config/benchmark.yaml verify_min_cosine); default: fp32"),
-    results_dir: z.string().min(1).default("results").describe("where results/<model>/<framework>.json are written"),
+    results_dir: z
+      .string()
+      .min(1)
+      .default("results")
+      .describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, k6 files, CSV), latest pointing at the newest"),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
     help: z.boolean().default(false).describe("show this help"),
   })
@@ -125,14 +150,16 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   { flag: "list", allowsOnly: [], why: "--list only prints the models, frameworks and profiles, then exits" },
   {
     flag: "summary_only",
-    allowsOnly: ["model", "results_dir", "csv"],
-    why: "--summary-only runs nothing, it re-prints the results of --model in --results-dir (and --csv exports them)",
+    allowsOnly: ["model", "results_dir", "csv", "run"],
+    why: "--summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   },
+  { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only"], why: "--run reads a stored run, it runs nothing" },
+  { flag: "runs", allowsOnly: ["results_dir"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
   {
     flag: "url",
-    excludes: ["frameworks", "threads", "layout"],
+    excludes: ["frameworks", "threads", "layout", "launcher", "container_memory_mb"],
     why: "--url benchmarks a server that is already running: the suite starts no framework and sets nothing of it",
   },
   ...(["api", "name", "server_pid", "served_model", "precision"] as const).map((flag) => ({ flag, requires: "url" as const, why: "it describes the server given by --url" })),
@@ -140,18 +167,26 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
 
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  return parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES }).options;
+  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  if (given.includes("container_memory_mb") && options.launcher !== "docker") {
+    throw new UserError("--container-memory-mb needs --launcher docker: a local process has no memory limit");
+  }
+  return options;
 }
 
-/** bench:overhead measures batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "url", "api", "name", "server_pid", "served_model", "precision"];
+export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory_mb">): LauncherSettings {
+  return opts.launcher === "docker" ? { kind: "docker", memoryMb: opts.container_memory_mb } : { kind: "process" };
+}
+
+/** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
   const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
   const ignored = given.find((key) => NOT_FOR_OVERHEAD.includes(key));
   if (ignored !== undefined) {
-    throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures batch 1 on its built-in texts and prints its own table`);
+    throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table`);
   }
   if (options.layout === "auto") throw new UserError("--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS");
   return options;
@@ -168,8 +203,9 @@ export function helpText(benchmark: Benchmark): string {
       "",
       "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
       "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
-      "<results-dir>/<model>/<framework>.json after every level. With --url, a server that is already",
-      "running is verified and benchmarked the same way, in the API --api names, without start or stop.",
+      "<results-dir>/runs/<run_id>/<model>/<framework>.json after every level (<results-dir>/latest: the newest run).",
+      "With --url, a server that is already running is verified and benchmarked the same way, in the API",
+      "--api names, without start or stop.",
     ],
     flagSpecs(CliOptions),
   );

@@ -257,6 +257,26 @@ export const SystemRequirements = z
   .strict();
 export type SystemRequirements = z.infer<typeof SystemRequirements>;
 
+/** How a framework's server is run: a local process tree, or a container through a Docker-API engine. */
+export const LAUNCHERS = ["process", "docker"] as const;
+export type LauncherKind = (typeof LAUNCHERS)[number];
+
+export const ContainerSpec = z
+  .object({
+    image: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._/-]*$/, "an image repository name without a tag, e.g. embedding-bench/onnx-rust")
+      .describe("image repository; the tag is a hash of the Dockerfile and the include paths, so changed sources mean a new image"),
+    dockerfile: z.string().min(1).describe("Dockerfile, relative to the server folder"),
+    context: z.string().min(1).default("../..").describe("build context folder, relative to the server folder (default: the repository root)"),
+    include: z
+      .array(z.string().min(1))
+      .nonempty()
+      .describe("paths inside the context that the Dockerfile copies: only they are sent to the engine, and their content keys the image tag"),
+  })
+  .strict();
+export type ContainerSpec = z.infer<typeof ContainerSpec>;
+
 export const ServerManifest = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe("framework id used on the command line and in result file names"),
@@ -286,10 +306,7 @@ export const ServerManifest = z
       .strict()
       .optional()
       .describe("in-process throughput ceiling used by npm run bench:overhead to show the serving overhead"),
-    container: z
-      .object({ dockerfile: z.string().describe("Dockerfile relative to the server folder"), image: z.string() })
-      .strict()
-      .optional(),
+    container: ContainerSpec.optional().describe("how --launcher docker builds the server's image; without it the framework runs only as a local process"),
   })
   .strict();
 export type ServerManifest = z.infer<typeof ServerManifest>;

@@ -1,16 +1,21 @@
 // The one way to run a framework's server, for bench:k6, bench:overhead and the tests alike:
 // prepare it, resolve its manifest's placeholders and environment, start it, wait for /health,
-// stop it. Launchers are keyed by a literal type, so adding one (a container engine) is a compile
+// stop it. Launchers are keyed by a literal type (process, docker), so adding one is a compile
 // error until every case is handled.
 import type { DiscoveredServer } from "../config/load.ts";
+import type { LauncherKind } from "../config/schema.ts";
 import { freePort, requestJson, type JsonReply } from "../http.ts";
 import { runCommand } from "../proc.ts";
-import { withAffinity } from "./cpus.ts";
+import type { LaunchInfo } from "../results/schema.ts";
+import { formatCpuList, withAffinity } from "./cpus.ts";
+import { startContainer } from "./docker.ts";
 import { prepareServer, substitute, type Vars } from "./prepare.ts";
 import { startProcess, type ServerProcess } from "./process.ts";
 
-export const LAUNCHERS = ["process"] as const;
-export type LauncherKind = (typeof LAUNCHERS)[number];
+export { LAUNCHERS, type LauncherKind } from "../config/schema.ts";
+
+/** The launcher of a run and its own settings. */
+export type LauncherSettings = { kind: "process" } | { kind: "docker"; memoryMb: number };
 
 export interface LaunchRequest {
   server: DiscoveredServer;
@@ -25,6 +30,8 @@ export interface LaunchRequest {
   env?: Record<string, string>;
   /** CPUs the server's process tree may use (kernel affinity); null or absent = every CPU. */
   cpus?: readonly number[] | null;
+  /** Default: a local process. */
+  launcher?: LauncherSettings;
   signal?: AbortSignal;
 }
 
@@ -32,21 +39,28 @@ export interface LaunchedServer extends ServerProcess {
   url: string;
   /** The manifest's placeholder values, e.g. for its ceiling command. */
   vars: Vars;
+  /** How it runs, as the result records it. */
+  launch: LaunchInfo;
 }
 
-interface Launcher {
-  start(req: LaunchRequest, vars: Vars, port: number): ServerProcess;
-}
+type Started = { proc: ServerProcess; vars: Vars; launch: LaunchInfo };
+type Launcher<K extends LauncherKind> = (req: LaunchRequest, settings: Extract<LauncherSettings, { kind: K }>, port: number) => Promise<Started>;
 
 const launchers = {
-  process: {
-    start(req, vars, port) {
-      const [cmd, ...rest] = manifestCommand(req.server.manifest.start.command, vars);
-      const [command, args] = withAffinity(cmd!, rest, req.cpus ?? null);
-      return startProcess({ command, args, cwd: req.server.dir, env: serverEnv(req, vars, port), logFile: req.logFile });
-    },
+  process: async (req, _settings, port) => {
+    const vars = await prepareServer(req.server, req.modelDir, req.signal);
+    req.signal?.throwIfAborted();
+    const [cmd, ...rest] = manifestCommand(req.server.manifest.start.command, vars);
+    const [command, args] = withAffinity(cmd!, rest, req.cpus ?? null);
+    const proc = startProcess({ command, args, cwd: req.server.dir, env: serverEnv(req, vars, port), logFile: req.logFile });
+    return { proc, vars, launch: { launcher: "process", image: null, image_id: null, cpuset: req.cpus ? formatCpuList(req.cpus) : null, memory_limit_mb: null } };
   },
-} satisfies Record<LauncherKind, Launcher>;
+  // The image brings its own build: nothing is prepared on the host.
+  docker: async (req, settings, port) => {
+    const { proc, launch } = await startContainer({ ...req, hostPort: port, cpus: req.cpus ?? null, memoryMb: settings.memoryMb });
+    return { proc, vars: { model_dir: req.modelDir }, launch };
+  },
+} satisfies { [K in LauncherKind]: Launcher<K> };
 
 export function manifestCommand(command: readonly string[], vars: Vars): string[] {
   return command.map((c) => substitute(c, vars));
@@ -71,12 +85,12 @@ function serverEnv(req: LaunchRequest, vars: Vars, port: number): NodeJS.Process
 }
 
 /** Prepares (cached) and starts the server on a free loopback port; does not wait for /health. */
-export async function launchServer(req: LaunchRequest, kind: LauncherKind = "process"): Promise<LaunchedServer> {
-  const vars = await prepareServer(req.server, req.modelDir, req.signal);
-  req.signal?.throwIfAborted();
+export async function launchServer(req: LaunchRequest): Promise<LaunchedServer> {
+  const settings = req.launcher ?? { kind: "process" };
   const port = await freePort();
-  const proc = launchers[kind].start(req, vars, port);
-  return Object.assign(proc, { url: `http://127.0.0.1:${port}`, vars });
+  const start = launchers[settings.kind] as Launcher<typeof settings.kind>;
+  const { proc, vars, launch } = await start(req, settings as never, port);
+  return Object.assign(proc, { url: `http://127.0.0.1:${port}`, vars, launch });
 }
 
 export interface HealthOptions {

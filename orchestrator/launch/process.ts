@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { log } from "../log.ts";
+import type { UsageSource } from "../monitor.ts";
 
 export interface ServerProcess {
   pid: number;
@@ -13,6 +14,8 @@ export interface ServerProcess {
   hasExited(): boolean;
   /** Last lines the server printed, for error messages. */
   logTail(lines?: number): string;
+  /** Where the resource monitor reads its CPU and memory: the process tree, or the engine's stats. */
+  usage: UsageSource;
   stop(timeoutS: number): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export function startProcess(opts: StartOptions): ServerProcess {
   return {
     pid: child.pid ?? -1,
     startedAt,
+    usage: child.pid ?? -1,
     exited: exitedPromise,
     hasExited: () => exited,
     logTail: (lines = 30) => tail.trim().split("\n").slice(-lines).join("\n"),

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { runMain } from "../errors.ts";
 import { log } from "../log.ts";
+import { openStore } from "../results/history.ts";
 import { ensureWritableDir } from "../results/writable.ts";
 import { parseReportArgs, reportHelpText } from "./options.ts";
 import { defaultReportFile, resolveRuns, writeReport } from "./report.ts";
@@ -12,8 +13,9 @@ runMain(async (argv) => {
     process.stdout.write(reportHelpText());
     return 0;
   }
-  const runs = resolveRuns(options.results_dir, runIds);
-  const out = options.out ?? defaultReportFile(options.results_dir, runs);
+  const store = openStore(options.results_dir, log.warn);
+  const runs = resolveRuns(store, runIds);
+  const out = options.out ?? defaultReportFile(store, runs);
   ensureWritableDir(path.dirname(path.resolve(out)), options.out ? "--out" : "the report's folder");
   const file = await writeReport(runs, out);
   log.step(`report of ${runs.map((r) => r.id).join(", ")}`);

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
-import { ResultsLayout } from "./layout.ts";
+import { ResultsLayout, ResultsStore } from "./layout.ts";
 
 test("every path of a run is under the results root, named after model, framework and level", () => {
   const layout = new ResultsLayout("some/results");
@@ -21,11 +21,21 @@ test("every path of a run is under the results root, named after model, framewor
   assert.equal(layout.k6Files("m", "onnx-rust", 4, 2).summary, path.join(root, "m", "k6", "onnx-rust-c4.trial-2.summary.json"));
   assert.equal(layout.trialFile("m", "onnx-rust", 2), path.join(root, "m", "trials", "onnx-rust.trial-2.json"));
   assert.equal(layout.csvFile(new Date("2026-11-30T09:05:07.123Z")), path.join(root, "benchmark_results_20261130_090507.csv"));
-  assert.equal(layout.overheadDir("overhead-x"), path.join(root, "overhead", "overhead-x"));
   assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").serverLog, path.join(root, "m", "layout-probe", "onnx-rust-1x2.server.log"), "a layout probe's files are apart");
   assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").k6.summary, path.join(root, "m", "layout-probe", "onnx-rust-1x2.summary.json"));
   assert.equal(layout.reportFile(), path.join(root, "report.html"));
-  assert.equal(layout.comparisonReportFile(["a", "b"]), path.join(root, "reports", "a_vs_b.html"));
+  assert.equal(layout.runId, "results");
+});
+
+test("the store owns the top of the results folder: runs, latest, bench:overhead runs", () => {
+  const store = new ResultsStore("some/results");
+  const root = path.resolve("some/results");
+  assert.equal(store.runsDir, path.join(root, "runs"));
+  assert.equal(store.latest, path.join(root, "latest"));
+  assert.equal(store.run("20261130-101500-ab12").root, path.join(root, "runs", "20261130-101500-ab12"));
+  assert.equal(store.run("20261130-101500-ab12").runId, "20261130-101500-ab12");
+  assert.equal(store.comparisonReportFile(["a", "b"]), path.join(root, "reports", "a_vs_b.html"));
+  assert.equal(store.overheadDir("overhead-x"), path.join(root, "overhead", "overhead-x"));
 });
 
 test("saveResult then loadResults gives the result back; a broken file is reported, not skipped silently", () => {

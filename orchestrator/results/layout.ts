@@ -13,15 +13,82 @@ export function writeFileAtomic(file: string, content: string): void {
 
 const trialSuffix = (trial: number | undefined) => (trial === undefined ? "" : `.trial-${trial}`);
 
+/** Top-level names of the results folder that belong to the suite itself, never a model of an old layout. */
+const RESERVED = new Set(["runs", "latest", "overhead"]);
+const LEGACY_CSV = /^benchmark_results_\d{8}_\d{6}\.csv$/;
+
 /**
- * Owns every path under the results folder: result files, server logs, k6 summaries and reports,
- * CSV exports and bench:overhead runs. Nothing else in the suite builds a path below it.
+ * Owns every path at the top of the results folder (`--results-dir`): the run history
+ * (`runs/<run_id>/`), the `latest` pointer, bench:overhead runs, and what older versions left there.
+ * Below a run's folder, ResultsLayout owns the paths. Nothing else in the suite builds a path here.
+ */
+export class ResultsStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  get runsDir(): string {
+    return path.join(this.root, "runs");
+  }
+
+  /** A symlink to `runs/<run_id>` (or, where the filesystem has no symlinks, a file holding the id). */
+  get latest(): string {
+    return path.join(this.root, "latest");
+  }
+
+  runDir(runId: string): string {
+    return path.join(this.runsDir, runId);
+  }
+
+  run(runId: string): ResultsLayout {
+    return new ResultsLayout(this.runDir(runId));
+  }
+
+  /** Run ids present under runs/, unsorted. */
+  runIds(): string[] {
+    if (!existsSync(this.runsDir)) return [];
+    return readdirSync(this.runsDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  }
+
+  /** bench:overhead's runs: a results tree of their own each, outside the run history. */
+  /** A report that overlays several runs: `reports/<a>_vs_<b>.html`. */
+  comparisonReportFile(runIds: readonly string[]): string {
+    return path.join(this.root, "reports", `${runIds.join("_vs_")}.html`);
+  }
+
+  overheadDir(runId: string): string {
+    return path.join(this.root, "overhead", runId);
+  }
+
+  /** Folders and CSV files at the top that an older version wrote there (results/<model>/…), as candidates for migration. */
+  legacyEntries(): { modelDirs: string[]; csvFiles: string[] } {
+    if (!existsSync(this.root)) return { modelDirs: [], csvFiles: [] };
+    const entries = readdirSync(this.root, { withFileTypes: true }).filter((e) => !RESERVED.has(e.name));
+    return {
+      modelDirs: entries.filter((e) => e.isDirectory()).map((e) => path.join(this.root, e.name)),
+      csvFiles: entries.filter((e) => e.isFile() && LEGACY_CSV.test(e.name)).map((e) => path.join(this.root, e.name)),
+    };
+  }
+}
+
+/**
+ * Owns every path inside one run's folder (`<results-dir>/runs/<run_id>/`, or a bench:overhead run):
+ * result files, server logs, k6 summaries and reports and CSV exports.
  */
 export class ResultsLayout {
   readonly root: string;
 
   constructor(root: string) {
     this.root = path.resolve(root);
+  }
+
+  /** The run id: the folder's name. */
+  get runId(): string {
+    return path.basename(this.root);
   }
 
   modelDir(model: string): string {
@@ -60,11 +127,6 @@ export class ResultsLayout {
     return path.join(this.root, "report.html");
   }
 
-  /** A report that overlays several runs: `reports/<a>_vs_<b>.html`. */
-  comparisonReportFile(runIds: readonly string[]): string {
-    return path.join(this.root, "reports", `${runIds.join("_vs_")}.html`);
-  }
-
   /** The models with a results folder here: every folder holding a <framework>.json. */
   models(): string[] {
     if (!existsSync(this.root)) return [];
@@ -72,10 +134,6 @@ export class ResultsLayout {
       .filter((d) => d.isDirectory() && readdirSync(path.join(this.root, d.name)).some((f) => f.endsWith(".json")))
       .map((d) => d.name)
       .sort();
-  }
-
-  overheadDir(runId: string): string {
-    return path.join(this.root, "overhead", runId);
   }
 
   /** One trial's result, beside the combined one but outside the folder loadResults reads. */

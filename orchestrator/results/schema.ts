@@ -2,14 +2,14 @@
 // replaces wrote keep their name and meaning; the additions (schema_version, run_id, status, environment, …) are documented below.
 import { z } from "zod";
 import { API_NAMES } from "../../k6/lib/apis/api.ts";
-import { Language, Precision } from "../config/schema.ts";
+import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
-// stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: api and external
-// (servers given by --url), server resources null when not measured. Version 3, 4 and 5 files still
-// read (the new keys take their defaults or are absent).
-export const RESULT_SCHEMA_VERSION = 6;
-const READABLE_SCHEMA_VERSIONS = [3, 4, 5, RESULT_SCHEMA_VERSION] as const;
+// stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: launch (launcher,
+// image, limits). 7: api and external (servers given by --url), server resources null when not
+// measured. Version 3 to 6 files still read (the new keys take their defaults or are absent).
+export const RESULT_SCHEMA_VERSION = 7;
+const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, RESULT_SCHEMA_VERSION] as const;
 
 /** Not measured: a server given by --url without --server-pid. */
 const NOT_MEASURED = "; null when not measured (a server given by --url without --server-pid)";
@@ -47,9 +47,17 @@ export const ScenarioResult = z
     throughput_qps: z.number().nonnegative().describe("successful requests ÷ total_duration_sec"),
     embeddings_per_sec: z.number().nonnegative().describe("throughput_qps × batch_size"),
     total_duration_sec: z.number().nonnegative().describe("k6 test-run duration of the level, seconds"),
-    server_cpu_percent: z.number().nonnegative().nullable().describe(`mean CPU of the server's process tree; 100 = one core${NOT_MEASURED}`),
-    server_memory_mb: z.number().nonnegative().nullable().describe(`mean RSS of the server's process tree, MiB${NOT_MEASURED}`),
-    server_memory_peak_mb: z.number().nonnegative().nullable().describe(`peak RSS of the server's process tree, MiB${NOT_MEASURED}`),
+    server_cpu_percent: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .describe(`mean CPU of the server's process tree (in a container: of the container, from the engine's stats); 100 = one core${NOT_MEASURED}`),
+    server_memory_mb: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .describe(`mean RSS of the server's process tree (in a container: its memory usage from the engine's stats), MiB${NOT_MEASURED}`),
+    server_memory_peak_mb: z.number().nonnegative().nullable().describe(`peak of the same samples, MiB${NOT_MEASURED}`),
     client_cpu_percent: z.number().nonnegative().describe("mean CPU of the k6 process; 100 = one core"),
     client_memory_mb: z.number().nonnegative().describe("mean RSS of the k6 process, MiB"),
     errors: z.number().int().nonnegative().describe("requests that failed a check (non-200, wrong count or dimension)"),
@@ -178,6 +186,17 @@ export const Verification = z
   .strict();
 export type Verification = z.infer<typeof Verification>;
 
+export const LaunchInfo = z
+  .object({
+    launcher: z.literal(LAUNCHERS).describe("process: a local process tree; docker: a container through a Docker-API engine"),
+    image: z.string().nullable().describe("image reference the container ran; null for a process"),
+    image_id: z.string().nullable().describe("the engine's id of that image (sha256:…); null for a process"),
+    cpuset: z.string().nullable().describe("CPUs the server could use (affinity or the container's cpuset), e.g. 0-2; null = every CPU"),
+    memory_limit_mb: z.number().int().positive().nullable().describe("the container's memory limit, MiB (no swap beyond it); null = none"),
+  })
+  .strict();
+export type LaunchInfo = z.infer<typeof LaunchInfo>;
+
 const threadsField = z.number().int().positive().describe("intra-op threads per model call");
 const workersField = z.number().int().positive().describe("model calls at once");
 
@@ -233,6 +252,7 @@ export const FrameworkResult = z
     model_name: z.string(),
     synthetic_weights: z.boolean().describe("true when the model has seeded random weights: performance only, never correctness"),
     server_url: z.string(),
+    launch: LaunchInfo.optional().describe("how the server ran (absent in schema 3 to 5 files, and before it started)"),
     status: FrameworkStatus,
     failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
     profile: z.string(),

@@ -7,9 +7,10 @@ import { flagWords, VALIDITY_RULES } from "./validity.ts";
 
 const estimateOf = (e: { mean: number; ci95: number | null; values: number[] }): Estimate => ({ ...e, n: e.values.length });
 
-function table(header: string[], rows: string[][]): string {
+/** Columns padded to their widest cell: the first `textColumns` left-aligned, the others (figures) right-aligned. */
+export function table(header: string[], rows: string[][], textColumns = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) => cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 

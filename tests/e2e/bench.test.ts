@@ -5,7 +5,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { SEED_CSV_HEADER } from "../../orchestrator/results/csv.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { isAlive, runCli, tempDir } from "./helpers.ts";
+import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -15,7 +15,7 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   const run = await runCli(["--frameworks", "onnx-python", "--levels", "2", "--duration-s", "4", "--warmup-requests", "10", "--results-dir", dir, "--csv", csvFile]);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
 
-  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-python.json"), "utf8")));
+  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.equal(result.status, "completed");
   assert.equal(result.failure, null);
   assert.equal(result.framework, "onnx-python");
@@ -92,11 +92,11 @@ test("a server that crashes is reported and the run goes on to the next framewor
   const env = { EMBEDDING_BENCH_EXTRA_SERVERS: extra };
   const run = await runCli(args, { env });
   assert.equal(run.code, 1, "a failed framework fails the run without --skip-on-error");
-  const broken = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "crashes-at-start.json"), "utf8")));
+  const broken = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "crashes-at-start.json"), "utf8")));
   assert.equal(broken.status, "failed");
   assert.match(broken.failure ?? "", /exited before it was healthy \(exit 3\)/);
   assert.match(broken.failure ?? "", /cannot load the model/);
-  const good = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-python.json"), "utf8")));
+  const good = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.equal(good.status, "completed");
   assert.match(run.stdout, /crashes-at-start\s+failed/);
 
@@ -117,7 +117,7 @@ test("Ctrl-C during a level keeps finished levels, marks the result interrupted 
   });
   assert.ok(sent, "the second level started");
   assert.equal(run.code, 130, run.stderr.slice(-2000));
-  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-python.json"), "utf8")));
+  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.equal(result.status, "interrupted");
   assert.deepEqual(Object.keys(result.scenarios), ["concurrency_1"], "the finished level is on disk");
   const pid = Number(result.server_info?.["pid"]);

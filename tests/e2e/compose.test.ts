@@ -69,6 +69,9 @@ test("a service per framework: limits, /health check, read-only model and config
     assert.ok(s.volumes?.includes(`${path.join(ROOT, "config")}:/config:ro`), name);
     assert.equal(s.environment?.["MODEL_DIR"], "/models/all-MiniLM-L6-v2");
     assert.equal(s.environment?.["PORT"], "8000");
+    // Unset unless the shell sets them: each server sizes itself from its container's CPUs.
+    assert.equal(s.environment?.["THREADS"], null, name);
+    assert.equal(s.environment?.["WORKERS"], null, name);
     assert.ok(s.profiles?.includes(name) && s.profiles.includes("servers"), `${name}: ${JSON.stringify(s.profiles)}`);
     for (const p of s.ports ?? []) {
       assert.ok(!ports.has(p), `${name}: port ${p} used twice`);
@@ -89,6 +92,17 @@ test("limits, model and target follow the environment", { timeout: 120_000 }, as
   assert.deepEqual(services["candle"]!.deploy?.resources?.limits, { cpus: 4, memory: "8G" });
   assert.equal(services["candle"]!.environment?.["MODEL_DIR"], "/models/bge-small-en");
   assert.ok((services["k6"] as { command?: string[] }).command?.includes("BASE_URL=http://candle:8000"));
+});
+
+test("THREADS and WORKERS reach every server only when set; k6 writes its summary to a mounted folder", { timeout: 120_000 }, async () => {
+  const services = await resolved({ THREADS: "1", WORKERS: "2", TARGET: "onnx-rust", CONCURRENCY: "8" });
+  for (const name of FRAMEWORKS) {
+    assert.equal(services[name]!.environment?.["THREADS"], "1", name);
+    assert.equal(services[name]!.environment?.["WORKERS"], "2", name);
+  }
+  const k6 = services["k6"]!;
+  assert.equal(k6.environment?.["SUMMARY_FILE"], "/results/onnx-rust-c8.summary.json");
+  assert.ok(k6.volumes?.includes(`${path.join(ROOT, "results", "compose")}:/results:rw`), JSON.stringify(k6.volumes));
 });
 
 test("every framework with a manifest has a compose service and a Dockerfile", () => {

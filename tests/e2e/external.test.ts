@@ -9,13 +9,13 @@ import { discoverServers, getModel, loadSuiteConfig } from "../../orchestrator/c
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 import { startServer, type RunningServer } from "./servers.ts";
 
 const config = loadSuiteConfig(ROOT);
 const MODEL = config.benchmark.default_model;
 const TINY = ["--levels", "1", "--duration-s", "2", "--warmup-requests", "3", "--window-s", "0"];
-const readResult = (dir: string, name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, `${name}.json`), "utf8")));
+const readResult = (dir: string, name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
 
 let model: PreparedModel;
 let server: RunningServer;

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { isAlive, runCli, tempDir } from "./helpers.ts";
+import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
-const readResult = (dir: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-python.json"), "utf8")));
+const readResult = (dir: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
 
 /** The server's pid, from the result file the run wrote after its verify phase. */
 function serverPid(dir: string): number {
@@ -62,7 +62,7 @@ test("a server killed mid-level ends the level early, with one line per kind of 
   const warnings = run.stderr.split("\n").filter((l) => l.includes('msg="Request Failed"'));
   assert.ok(warnings.length <= 1, `${warnings.length} 'Request Failed' lines on the console`);
   assert.match(run.stderr, /"Request Failed" ×\d+ \(every one in .*onnx-python-c2\.log\)/);
-  const log = readFileSync(path.join(dir, MODEL, "k6", "onnx-python-c2.log"), "utf8");
+  const log = readFileSync(path.join(latestRun(dir), MODEL, "k6", "onnx-python-c2.log"), "utf8");
   assert.ok(log.split("\n").filter((l) => l.includes('msg="Request Failed"')).length > 1, "the k6 log keeps every warning");
   const result = readResult(dir);
   assert.equal(result.status, "failed");

@@ -4,6 +4,8 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../../orchestrator/paths.ts";
+import { resolveRun } from "../../orchestrator/results/history.ts";
+import { ResultsStore } from "../../orchestrator/results/layout.ts";
 
 export interface CliRun {
   code: number | null;
@@ -16,13 +18,16 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `eb-${prefix}-`));
 }
 
-/** Runs `tsx orchestrator/cli.ts …`; `onStderr` sees progress lines as they come (e.g. to send Ctrl-C). */
+/**
+ * Runs `tsx orchestrator/cli.ts …` (or another entry point, e.g. orchestrator/compare.ts); `onStderr`
+ * sees progress lines as they come (e.g. to send Ctrl-C).
+ */
 export function runCli(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number; entry?: string } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "cli.ts"), ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, opts.entry ?? "orchestrator/cli.ts"), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -43,6 +48,11 @@ export function runCli(
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** The folder of the newest run in a --results-dir (runs/<run_id>/, which `latest` points at). */
+export function latestRun(resultsDir: string): string {
+  return resolveRun(new ResultsStore(resultsDir), "latest").root;
 }
 
 export function isAlive(pid: number): boolean {

@@ -10,7 +10,7 @@ import { groupByTags, loadDashboards, panelQueries, substitute, type Substitutio
 import { freePort } from "../../orchestrator/http.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir, type CliRun } from "./helpers.ts";
+import { latestRun, runCli, tempDir, type CliRun } from "./helpers.ts";
 import { startInfluxd, type Influxd } from "./influxd.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
@@ -52,7 +52,7 @@ describe("--influx and --k6-report on a real run", { timeout: 1_800_000 }, () =>
     // 4 s levels: the web dashboard needs more than three aggregation periods (1 s here) for graphs.
     run = await runCli(["--frameworks", FRAMEWORK, "--levels", ...LEVELS, "--duration-s", "4", "--warmup-requests", "10", "--results-dir", dir, "--influx", influxd.urlFor(DB), "--k6-report"]);
     assert.equal(run.code, 0, run.stderr.slice(-4000));
-    result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, `${FRAMEWORK}.json`), "utf8")));
+    result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${FRAMEWORK}.json`), "utf8")));
   });
   after(async () => {
     await influxd?.stop();
@@ -173,7 +173,7 @@ describe("--influx and --k6-report on a real run", { timeout: 1_800_000 }, () =>
 
   test("--k6-report saves k6's web-dashboard HTML report of each level", () => {
     for (const level of LEVELS) {
-      const file = path.join(dir, MODEL, "k6", `${FRAMEWORK}-c${level}.report.html`);
+      const file = path.join(latestRun(dir), MODEL, "k6", `${FRAMEWORK}-c${level}.report.html`);
       assert.ok(existsSync(file), file);
       const html = readFileSync(file, "utf8");
       assert.match(html, /<html/i);
@@ -220,6 +220,6 @@ test("--influx-on-error continue runs without export and says so", { timeout: 1_
   assert.match(run.stderr, /WARNING: InfluxDB at .* is not usable: .*\nContinuing WITHOUT InfluxDB export/);
   // k6 got no --out influxdb: it would have logged write errors against the dead port.
   assert.doesNotMatch(run.stderr, /output=InfluxDB/i);
-  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, `${FRAMEWORK}.json`), "utf8")));
+  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${FRAMEWORK}.json`), "utf8")));
   assert.equal(result.status, "completed");
 });

@@ -7,7 +7,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { allowedCpus } from "../../orchestrator/launch/cpus.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { isAlive, runCli, tempDir } from "./helpers.ts";
+import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -36,7 +36,7 @@ test("a burner on the server's CPU makes the level noisy; one on k6's CPU makes 
   ).finally(() => burners.forEach((b) => b.kill("SIGKILL")));
   assert.equal(burners.length, 2, "both levels ran with their burner");
   assert.equal(run.code, 0, run.stderr.slice(-3000));
-  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-python.json"), "utf8")));
+  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.deepEqual(result.environment.cpu_sets, { mode: "split", server: String(server), client: String(client) });
   assert.equal(result.server_info?.["cpus_available"], 1, "the server sized itself from its affinity");
   const [burnedServer, burnedClient] = [result.scenarios["concurrency_1"]!.validity!, result.scenarios["concurrency_2"]!.validity!];

@@ -9,13 +9,13 @@ import { test } from "node:test";
 import { allowedCpus } from "../../orchestrator/launch/cpus.ts";
 import { candidateLayouts, chooseLayout, layoutName } from "../../orchestrator/layoutprobe.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
 const readJson = (file: string) => FrameworkResult.parse(JSON.parse(readFileSync(file, "utf8")));
-const readResult = (dir: string, framework: string) => readJson(path.join(dir, MODEL, `${framework}.json`));
-const readTrial = (dir: string, trial: number) => readJson(path.join(dir, MODEL, "trials", `onnx-python.trial-${trial}.json`));
+const readResult = (dir: string, framework: string) => readJson(path.join(latestRun(dir), MODEL, `${framework}.json`));
+const readTrial = (dir: string, trial: number) => readJson(path.join(latestRun(dir), MODEL, "trials", `onnx-python.trial-${trial}.json`));
 
 test("bench:k6 --layout records the requested and the effective layout", { timeout: 900_000 }, async () => {
   const dir = tempDir("layout-run");
@@ -51,7 +51,7 @@ test("bench:k6 --layout auto probes every candidate layout once, records their f
   // The sweep ran with that layout, and the server said so in /info.
   assert.deepEqual(result.layout, { requested: layoutName(chosen), threads: chosen.threads, workers: chosen.workers });
   assert.deepEqual(Object.keys(result.scenarios), ["concurrency_2"]);
-  for (const t of probe.tried) assert.ok(existsSync(path.join(dir, MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)), "each probe keeps its k6 summary");
+  for (const t of probe.tried) assert.ok(existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)), "each probe keeps its k6 summary");
   // The probe ran once, before the first trial; the second trial reused its choice.
   assert.equal([...run.stderr.matchAll(/layout probe 1\//g)].length, 1, "one probe for two trials");
   for (const t of [1, 2]) assert.deepEqual(readTrial(dir, t).layout_probe, probe, `trial ${t} records the probe`);

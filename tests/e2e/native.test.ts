@@ -19,7 +19,7 @@ import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { cosine } from "../../orchestrator/verify.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
@@ -236,7 +236,7 @@ test("bench:k6 builds, verifies and benchmarks the three native servers", { time
   const run = await runCli(["--frameworks", ...NATIVE, "--levels", "2", "--duration-s", "2", "--warmup-requests", "5", "--results-dir", dir], { timeoutMs: BUILD_TIMEOUT_MS });
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   for (const name of NATIVE) {
-    const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, `${name}.json`), "utf8")));
+    const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
     assert.equal(result.status, "completed", `${name}: ${result.failure}`);
     assert.equal(result.server_info?.["framework"], name);
     const s = result.scenarios["concurrency_2"]!;

@@ -3,7 +3,7 @@
 // with one series per run, flagged levels marked, the verification table complete.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -12,11 +12,10 @@ import { chromium } from "playwright-core";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { levelFlags, levelsOf } from "../../orchestrator/report/data.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const MODEL = "all-MiniLM-L6-v2";
-const RUNS = ["run-a", "run-b"];
 
 function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "report", "cli.ts"), ...args], { cwd: ROOT })
@@ -34,16 +33,22 @@ interface Figure {
 
 test("the report of two real runs opens from file:// with every chart drawn, a series per run, offline", { timeout: 600_000 }, async () => {
   const root = tempDir("report");
-  for (const id of RUNS) {
-    const run = await runCli(["--frameworks", "onnx-python", "--levels", "1", "2", "--duration-s", "3", "--warmup-requests", "5", "--results-dir", path.join(root, "runs", id)]);
+  for (let i = 0; i < 2; i++) {
+    const run = await runCli(["--frameworks", "onnx-python", "--levels", "1", "2", "--duration-s", "3", "--warmup-requests", "5", "--results-dir", root]);
     assert.equal(run.code, 0, run.stderr.slice(-3000));
+    // Every run ends with its own report, in its folder.
+    const own = path.join(latestRun(root), "report.html");
+    assert.ok(existsSync(own), `${own} written at the end of the run`);
+    assert.match(run.stderr, new RegExp(`report: ${own.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   }
+  const RUNS = readdirSync(path.join(root, "runs")).sort();
+  assert.equal(RUNS.length, 2, "two run folders");
   const results = RUNS.map((id) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(root, "runs", id, MODEL, "onnx-python.json"), "utf8"))));
 
   const made = await report([...RUNS, "--results-dir", root]);
   assert.equal(made.code, 0, made.stderr);
   const file = made.stdout.trim();
-  assert.equal(file, path.join(root, "reports", "run-a_vs_run-b.html"));
+  assert.equal(file, path.join(root, "reports", `${RUNS.join("_vs_")}.html`));
 
   const browser = await chromium.launch({ executablePath: CHROMIUM });
   try {
@@ -75,7 +80,7 @@ test("the report of two real runs opens from file:// with every chart drawn, a s
       ["throughput", "latency-p50", "latency-p95", "latency-p99", "efficiency", "memory", "startup", ...windowed],
     );
     for (const f of figures) {
-      const perLevel = f.id.startsWith("windows-c") ? results.filter((r) => (r.scenarios[`concurrency_${f.id.slice(9)}`]?.windows.length ?? 0) > 0).length : RUNS.length;
+      const perLevel: number = f.id.startsWith("windows-c") ? results.filter((r) => (r.scenarios[`concurrency_${f.id.slice(9)}`]?.windows.length ?? 0) > 0).length : RUNS.length;
       assert.equal(f.expected, String(perLevel), `${f.id}: one series per run`);
       assert.equal(f.rendered, f.expected, `${f.id}: Chart.js drew every series`);
       assert.ok(f.canvasWidth > 0, `${f.id}: canvas laid out`);

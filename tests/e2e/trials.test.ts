@@ -6,10 +6,10 @@ import path from "node:path";
 import { test } from "node:test";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
-const read = (dir: string, name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, `${name}.json`), "utf8")));
+const read = (dir: string, name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
 const tiny = ["--levels", "1", "--duration-s", "3", "--warmup-requests", "5"];
 
 test("--trials 2 of onnx-python and onnx-rust runs A B A B and gives every figure a confidence interval", { timeout: 1_800_000 }, async () => {
@@ -25,7 +25,7 @@ test("--trials 2 of onnx-python and onnx-rust runs A B A B and gives every figur
     assert.equal(qps.values.length, 2);
     assert.ok(qps.ci95 !== null && qps.ci95 >= 0, `${name}: ci95 ${qps.ci95}`);
     assert.ok(Math.abs(s.throughput_qps - (qps.values[0]! + qps.values[1]!) / 2) < 0.01, "the level's figure is the trials' mean");
-    for (const t of [1, 2]) assert.ok(existsSync(path.join(dir, MODEL, "trials", `${name}.trial-${t}.json`)), `trial ${t} kept`);
+    for (const t of [1, 2]) assert.ok(existsSync(path.join(latestRun(dir), MODEL, "trials", `${name}.trial-${t}.json`)), `trial ${t} kept`);
   }
   assert.match(run.stdout, /^onnx-python\s+1\s+\d+\.\d ± \d+\.\d\s/m, "the summary prints mean ± CI");
 });

@@ -7,7 +7,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { modelsDir, ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -19,7 +19,7 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   );
   assert.equal(run.code, 1, run.stderr.slice(-3000));
 
-  const wrong = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "wrong-pooling.json"), "utf8")));
+  const wrong = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "wrong-pooling.json"), "utf8")));
   assert.equal(wrong.status, "failed");
   assert.match(wrong.failure ?? "", /^verification failed, not benchmarked: \d+ problem\(s\) vs the reference \(sentence-transformers/);
   assert.match(wrong.failure ?? "", /one at a time: probe \d+ ".*": cosine 0\.\d+ < 0\.9999/);
@@ -38,7 +38,7 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   assert.match(run.stdout, /wrong-pooling\s+failed/);
   assert.match(run.stdout, /Failures:\n  wrong-pooling: verification failed/);
 
-  const good = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "onnx-python.json"), "utf8")));
+  const good = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.equal(good.status, "completed");
   assert.equal(good.verification?.passed, true);
   assert.ok(good.verification!.min_cosine! >= 0.9999, `min cosine ${good.verification!.min_cosine}`);
@@ -54,7 +54,7 @@ test("an fp32 server that adds 2 % noise to every vector is refused by the fp32 
     env: { EMBEDDING_BENCH_EXTRA_SERVERS: path.join(ROOT, "tests", "fixtures", "servers") },
   });
   assert.equal(run.code, 1, run.stderr.slice(-3000));
-  const noisy = FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, MODEL, "noisy-fp32.json"), "utf8")));
+  const noisy = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "noisy-fp32.json"), "utf8")));
   assert.equal(noisy.status, "failed");
   assert.match(noisy.failure ?? "", /^verification failed, not benchmarked: .*< 0\.9999/);
   const v = noisy.verification!;
