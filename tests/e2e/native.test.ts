@@ -37,7 +37,7 @@ let model: PreparedModel;
 
 /** Launched without waiting for /health: some tests expect a server that never gets healthy. */
 function start(name: string, env: Record<string, string> = {}): Promise<LaunchedServer> {
-  return launchServer({ server: server(name), modelDir: model.dir, logFile: path.join(tempDir(`native-${name}`), "server.log"), threads: 2, env });
+  return launchServer({ server: server(name), modelDir: model.dir, logFile: path.join(tempDir(`native-${name}`), "server.log"), threads: 2, workers: 1, env });
 }
 
 async function waitHealth(url: string, proc: LaunchedServer, want: number): Promise<{ status: number; body: Record<string, unknown> }> {
