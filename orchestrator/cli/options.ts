@@ -69,7 +69,7 @@ export const CliOptions = z
       .min(1)
       .optional()
       .describe("JSON file {\"texts\": [...]} that k6 sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
-    threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: each server's own choice"),
+    threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
     layout: z
       .union([z.literal("auto"), z.string().regex(LAYOUT, LAYOUT_MESSAGE)])
       .optional()
@@ -77,7 +77,7 @@ export const CliOptions = z
       .describe(
         "one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), e.g. 1x2; " +
           "or auto: each framework tries 1xN, Nx1 and one between (N = the server's CPUs) on a short probe level (layout_probe in config/benchmark.yaml) " +
-          "and is benchmarked with the best; default: each server's own",
+          "and is benchmarked with the best; default: every server's own default, 1xN (one single-thread call per CPU)",
       ),
     cpus: z
       .array(z.string().min(1))

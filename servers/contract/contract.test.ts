@@ -42,7 +42,7 @@ test("enums, minimums and string lengths are checked", () => {
   assert.deepEqual(conforms(contract, "Error", { error: "" }), ["$/error: must NOT have fewer than 1 characters"]);
   const info = {
     framework: "f", framework_version: "1", language: "Python", model_name: "m", model_load_time_ms: 10, embedding_dim: 384,
-    max_seq_length: 256, threads: 0, cpu_count: 2, memory_rss_mb: 100, pid: 7,
+    max_seq_length: 256, threads: 0, workers: 2, cpu_count: 2, memory_rss_mb: 100, pid: 7,
   };
   assert.deepEqual(conforms(contract, "Info", info), ["$/threads: must be >= 1"]);
   assert.deepEqual(conforms(contract, "Info", { ...info, threads: 1, language: "Go" }), ['$/language: must be equal to one of the allowed values ["Python","Rust","C++"]']);

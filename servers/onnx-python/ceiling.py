@@ -1,7 +1,7 @@
 """In-process ceiling of the onnx-python engine (no HTTP), for npm run bench:overhead.
 
-Same engine, settings and defaults as server.py: the layout comes from Settings.from_env with the
-server's PREFER, so THREADS / WORKERS / PROCESSES mean what they mean there, and no more model calls
+Same engine, settings and defaults as server.py: the layout comes from Settings.from_env, so
+THREADS / WORKERS / PROCESSES mean what they mean there, and no more model calls
 run at once than the server would run. `--concurrency` threads each embed one text per call
 (onnxruntime releases the GIL while it runs) for `--duration-s`, then one JSON line is printed in
 the format of servers/rust-common/src/ceiling.rs.
@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent / "pycommon"))
 sys.path.insert(0, str(HERE))
 
 from embedserver.settings import ServingConfig, Settings  # noqa: E402
-from engine import PREFER, load  # noqa: E402
+from engine import load  # noqa: E402
 
 WARMUP_CALLS = 20
 # Each caller starts at a different text, as k6's virtual users do (k6/lib/texts.ts pickBatch).
@@ -40,7 +40,7 @@ def main() -> None:
     if not texts:
         parser.error(f"{args.texts}: no texts")
 
-    settings = Settings.from_env(PREFER)
+    settings = Settings.from_env()
     engine = load(settings, ServingConfig.load(settings.model_dir))
     for text in texts[:WARMUP_CALLS]:
         engine.embed([text], True)

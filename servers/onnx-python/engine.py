@@ -9,12 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 from embedserver.pooling import l2_normalize, pool
-from embedserver.settings import Prefer, ServingConfig, Settings
+from embedserver.settings import ServingConfig, Settings
 from embedserver.tokens import GraphTokenizer
-
-# One single-threaded worker per CPU: at batch 1 that beats one process using every CPU (README.md).
-# server.py and ceiling.py both lay out the CPUs with it.
-PREFER: Prefer = "workers"
 
 
 class OnnxEngine:

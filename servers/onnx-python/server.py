@@ -10,9 +10,9 @@ sys.path.insert(0, str(HERE.parent / "pycommon"))
 sys.path.insert(0, str(HERE))
 
 from embedserver.app import create_app, serve  # noqa: E402
-from engine import PREFER, load  # noqa: E402
+from engine import load  # noqa: E402
 
-app = create_app("onnx-python", "Python", load, prefer=PREFER)
+app = create_app("onnx-python", "Python", load)
 
 if __name__ == "__main__":
-    serve("server:app", str(HERE), prefer=PREFER)
+    serve("server:app", str(HERE))

@@ -10,12 +10,9 @@ sys.path.insert(0, str(HERE.parent / "pycommon"))
 sys.path.insert(0, str(HERE))
 
 from embedserver.app import create_app, serve  # noqa: E402
-from embedserver.settings import Prefer  # noqa: E402
 from engine import load  # noqa: E402
 
-# One single-threaded worker per CPU: at batch 1 that beats one process using every CPU (README.md).
-PREFER: Prefer = "workers"
-app = create_app("openvino", "Python", load, prefer=PREFER)
+app = create_app("openvino", "Python", load)
 
 if __name__ == "__main__":
-    serve("server:app", str(HERE), prefer=PREFER)
+    serve("server:app", str(HERE))

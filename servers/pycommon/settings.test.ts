@@ -10,36 +10,35 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env["EMBEDDING_BENCH_PYTHON"] ?? "python3";
 
 function py(code: string, env: Record<string, string> = {}): { out: string; err: string; code: number | null } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["THREADS", "WORKERS", "MAX_BATCH_SIZE", "MAX_WAIT_MS", "MAX_QUEUE"].includes(k)));
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["THREADS", "WORKERS", "PROCESSES", "MAX_BATCH_SIZE", "MAX_WAIT_MS", "MAX_QUEUE"].includes(k)));
   const r = spawnSync(PYTHON, ["-c", code], { env: { ...clean, PYTHONPATH: HERE, ...env }, encoding: "utf8" });
   return { out: r.stdout.trim(), err: r.stderr, code: r.status };
 }
 
-function layout(prefer: "workers" | "threads", cpus: number, env: Record<string, string> = {}): [number, number] {
-  const r = py(`from embedserver.settings import layout; print(*layout(${JSON.stringify(prefer)}, ${cpus}))`, env);
+function layout(cpus: number, env: Record<string, string> = {}): [number, number, number] {
+  const r = py(`from embedserver.settings import layout; print(*layout(${cpus}))`, env);
   assert.equal(r.code, 0, r.err);
-  const [threads, workers] = r.out.split(" ").map(Number);
-  return [threads!, workers!];
+  const [threads, workers, processes] = r.out.split(" ").map(Number);
+  return [threads!, workers!, processes!];
 }
 
-test("defaults fill the CPUs: one single-threaded worker per CPU, or one process with every CPU", () => {
-  assert.deepEqual(layout("workers", 4), [1, 4]);
-  assert.deepEqual(layout("threads", 4), [4, 1]);
-  assert.deepEqual(layout("workers", 1), [1, 1]);
+test("by default one single-threaded model call per CPU, as in the Rust and C++ servers", () => {
+  assert.deepEqual(layout(4), [1, 4, 1]);
+  assert.deepEqual(layout(1), [1, 1, 1]);
+  assert.deepEqual(layout(4, { PROCESSES: "2" }), [1, 2, 2], "PROCESSES divides the CPUs first");
 });
 
 test("setting one of THREADS / WORKERS derives the other so that threads × workers = CPUs", () => {
-  assert.deepEqual(layout("workers", 8, { WORKERS: "2" }), [4, 2]);
-  assert.deepEqual(layout("threads", 8, { WORKERS: "2" }), [4, 2]);
-  assert.deepEqual(layout("workers", 8, { THREADS: "2" }), [2, 4]);
-  assert.deepEqual(layout("threads", 8, { THREADS: "2" }), [2, 1], "a batching server keeps its single queue");
-  assert.deepEqual(layout("workers", 2, { THREADS: "4" }), [4, 1], "never fewer than one worker");
-  assert.deepEqual(layout("workers", 8, { THREADS: "3", WORKERS: "5" }), [3, 5], "both set: taken as given");
+  assert.deepEqual(layout(8, { WORKERS: "2" }), [4, 2, 1]);
+  assert.deepEqual(layout(8, { THREADS: "2" }), [2, 4, 1]);
+  assert.deepEqual(layout(2, { THREADS: "4" }), [4, 1, 1], "never fewer than one worker");
+  assert.deepEqual(layout(2, { WORKERS: "4" }), [1, 4, 1], "never fewer than one thread");
+  assert.deepEqual(layout(8, { THREADS: "3", WORKERS: "5" }), [3, 5, 1], "both set: taken as given");
 });
 
 test("bad values name the variable", () => {
   for (const [name, value] of [["THREADS", "0"], ["WORKERS", "two"], ["THREADS", "-1"]] as const) {
-    const r = py(`from embedserver.settings import layout; layout("workers", 2)`, { [name]: value });
+    const r = py(`from embedserver.settings import layout; layout(2)`, { [name]: value });
     assert.notEqual(r.code, 0);
     assert.match(r.err, new RegExp(`ValueError: ${name} must be a positive integer, got '${value}'`));
   }

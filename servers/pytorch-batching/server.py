@@ -10,7 +10,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "pycommon"))
 
 from embedserver.app import create_app, serve  # noqa: E402
-from embedserver.settings import Prefer, ServingConfig, Settings  # noqa: E402
+from embedserver.settings import ServingConfig, Settings  # noqa: E402
 
 if TYPE_CHECKING:
     from embedserver.torch_engine import TorchEngine, TowerEngine
@@ -23,9 +23,7 @@ def load(settings: Settings, serving: ServingConfig) -> TorchEngine | TowerEngin
     return torch_engine.load(settings, serving)
 
 
-# One process, every CPU for each batch: batching only works when all requests reach one queue.
-PREFER: Prefer = "threads"
-app = create_app("pytorch-batching", "Python", load, prefer=PREFER, batching=True)
+app = create_app("pytorch-batching", "Python", load, batching=True)
 
 if __name__ == "__main__":
-    serve("server:app", str(HERE), prefer=PREFER)
+    serve("server:app", str(HERE))

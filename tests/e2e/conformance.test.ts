@@ -1,12 +1,14 @@
 // The contract's conformance suite (servers/contract/openapi.yaml), run against every server found
 // by manifest (servers/*/manifest.yaml, plus EMBEDDING_BENCH_EXTRA_SERVERS): each is prepared the
 // way the orchestrator prepares it (venv or cached native build), started once on the real model,
-// put through every check, and stopped.
+// put through every check, and stopped; then started once more with THREADS and WORKERS unset, for
+// the default layout every server shares.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { conforms, loadContract } from "../../servers/contract/contract.ts";
 import { parseExposition, shapes, total, type FamilyShape } from "../../servers/contract/prometheus.ts";
 import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
+import { allowedCpus } from "../../orchestrator/launch/cpus.ts";
 import type { ServerProcess } from "../../orchestrator/launch/process.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
@@ -260,6 +262,23 @@ for (const server of config.servers) {
       // Python servers with several processes sum them (prometheus-client's multiprocess mode): any scrape counts all.
       assert.ok(total(families, "embed_inference_ms", "embed_inference_ms_count") >= 1, "inference observed");
       assert.ok(total(families, "embed_errors_total") >= 1, "errors counted");
+    });
+  });
+
+  describe(`default layout: ${m.name}`, { timeout: 900_000 }, () => {
+    test("THREADS and WORKERS unset: one single-threaded model call per CPU of its affinity, in /info", async () => {
+      // Empty means unset in every server; it also masks THREADS / WORKERS of the shell running the tests.
+      const { base, proc } = await startServer(server, model, HEALTH_TIMEOUT_MS, { [m.threads_env]: "", [m.workers_env]: "" });
+      try {
+        const r = await call(`${base}/info`);
+        assert.deepEqual(conforms(contract, "Info", r.json), []);
+        const info = r.json as Record<string, unknown>;
+        const cpus = allowedCpus().length;
+        assert.equal(info["cpu_count"], cpus, "cpu_count: the CPUs of the server's affinity (inherited from this process)");
+        assert.deepEqual({ threads: info["threads"], workers: info["workers"] }, { threads: 1, workers: cpus });
+      } finally {
+        await proc.stop(config.benchmark.stop_timeout_s);
+      }
     });
   });
 }

@@ -1,12 +1,12 @@
-// --layout on a real run: the requested and the effective layout are recorded in the result, and
-// --layout auto probes each candidate layout before benchmarking the best.
-// (That every server, Python, Rust and C++, honours THREADS=1 WORKERS=1 in /info is checked by the
-// conformance suite, which starts them all that way.)
+// The layout on a real run: the requested and the effective layout are recorded in the result and
+// the CSV, and --layout auto probes each candidate layout before benchmarking the best. (That every
+// server, Python, Rust and C++, honours THREADS=1 WORKERS=1 and defaults to one single-threaded call
+// per CPU is checked by the conformance suite, which starts them all both ways.)
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { allowedCpus } from "../../orchestrator/launch/cpus.ts";
+import { allowedCpus, parseCpuList } from "../../orchestrator/launch/cpus.ts";
 import { candidateLayouts, chooseLayout, layoutName } from "../../orchestrator/layoutprobe.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
@@ -17,13 +17,38 @@ const readJson = (file: string) => FrameworkResult.parse(JSON.parse(readFileSync
 const readResult = (dir: string, framework: string) => readJson(path.join(latestRun(dir), MODEL, `${framework}.json`));
 const readTrial = (dir: string, trial: number) => readJson(path.join(latestRun(dir), MODEL, "trials", `onnx-python.trial-${trial}.json`));
 
-test("bench:k6 --layout records the requested and the effective layout", { timeout: 900_000 }, async () => {
+async function run(extra: string[]): Promise<{ result: FrameworkResult; csv: string }> {
   const dir = tempDir("layout-run");
-  const run = await runCli(["--frameworks", "onnx-rust", "--layout", "1x2", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir]);
-  assert.equal(run.code, 0, run.stderr.slice(-3000));
+  const cli = await runCli(["--frameworks", "onnx-rust", ...extra, "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir, "--csv"]);
+  assert.equal(cli.code, 0, cli.stderr.slice(-3000));
   const result = readResult(dir, "onnx-rust");
+  const runDir = latestRun(dir);
+  const csvFile = readdirSync(runDir).find((f) => f.endsWith(".csv"));
+  assert.ok(csvFile, `no CSV in ${runDir}`);
+  return { result, csv: readFileSync(path.join(runDir, csvFile), "utf8") };
+}
+
+/** The CSV's layout column of its only data row. */
+function csvLayout(csv: string): string {
+  const [header, row] = csv.trim().split("\n");
+  return row!.split(",")[header!.split(",").indexOf("layout")]!;
+}
+
+test("bench:k6 --layout records the requested and the effective layout", { timeout: 900_000 }, async () => {
+  const { result, csv } = await run(["--layout", "1x2"]);
   assert.deepEqual(result.layout, { requested: "1x2", threads: 1, workers: 2 });
+  assert.equal(csvLayout(csv), "1x2");
   assert.equal(result.layout_probe, undefined);
+});
+
+test("without --layout the result records the server's default: one single-threaded call per CPU of its set", { timeout: 900_000 }, async () => {
+  const { result, csv } = await run([]);
+  const serverCpus = result.environment.cpu_sets?.server;
+  assert.ok(serverCpus, "the default run splits the CPUs");
+  const cpus = parseCpuList(serverCpus).length;
+  assert.deepEqual(result.layout, { requested: null, threads: 1, workers: cpus });
+  assert.equal(result.server_info?.["cpu_count"], cpus);
+  assert.equal(csvLayout(csv), `1x${cpus}`);
 });
 
 test("bench:k6 --layout auto probes every candidate layout once, records their figures and benchmarks every trial with the best", { timeout: 900_000 }, async () => {

@@ -37,7 +37,7 @@ let model: PreparedModel;
 
 /** Launched without waiting for /health: some tests expect a server that never gets healthy. */
 function start(name: string, env: Record<string, string> = {}): Promise<LaunchedServer> {
-  return launchServer({ server: server(name), modelDir: model.dir, logFile: path.join(tempDir(`native-${name}`), "server.log"), threads: 2, env });
+  return launchServer({ server: server(name), modelDir: model.dir, logFile: path.join(tempDir(`native-${name}`), "server.log"), threads: 2, workers: 1, env });
 }
 
 async function waitHealth(url: string, proc: LaunchedServer, want: number): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -97,6 +97,23 @@ for (const name of NATIVE) {
       const raw = (await (await post(url, { texts: [ref.texts[0]], normalize: false })).json()) as { embeddings: number[][] };
       assert.ok(Math.abs(Math.hypot(...raw.embeddings[0]!) - 1) > 1e-3, "normalize:false returns the raw pooled vector");
       assert.ok(cosine(raw.embeddings[0]!, body.embeddings[0]!) > 0.99999);
+    });
+
+    test("WORKERS=1: concurrent requests take turns at the model, and the wait is queue time", async (t) => {
+      const texts = Array.from({ length: 8 }, (_, i) => `request text ${i} ` + "vectors are compared by cosine similarity ".repeat(20));
+      const started = performance.now();
+      const replies = await Promise.all(Array.from({ length: 4 }, () => post(url, { texts })));
+      const wallMs = performance.now() - started;
+      for (const r of replies) assert.equal(r.status, 200);
+      const inference = replies.map((r) => Number(r.headers.get("x-inference-time")));
+      const queued = replies.map((r) => Number(r.headers.get("x-queue-time")));
+      const modelMs = inference.reduce((a, b) => a + b, 0);
+      t.diagnostic(`model ${modelMs.toFixed(0)} ms over wall ${wallMs.toFixed(0)} ms; queue ${queued.map((q) => q.toFixed(0)).join(", ")} ms`);
+      // One model call at a time: their times add up to about the wall time (x-inference-time also
+      // counts tokenising and pooling, which do overlap; calls at once would add up to several
+      // times the wall time), and the last in line waited at least one call's time.
+      assert.ok(modelMs <= wallMs * 1.15, `model ${modelMs.toFixed(0)} ms over wall ${wallMs.toFixed(0)} ms: calls overlapped`);
+      assert.ok(Math.max(...queued) >= Math.min(...inference), `queue times ${queued.join(", ")} ms`);
     });
 
     test("answers bad requests with the contract's JSON errors", async () => {

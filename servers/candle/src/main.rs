@@ -1,9 +1,11 @@
 //! Candle (CPU) embedding server: candle-transformers' BERT reading model.safetensors + config.json,
 //! HF `tokenizers`, behind the shared contract (servers/rust-common).
 //!
-//! Concurrency: `BertModel::forward` takes `&self`, so one model is shared by every request; a pool
-//! of WORKERS forward-pass slots (default 1) bounds how many passes run at once, each using
-//! candle's THREADS-wide CPU thread pool. Tokenising and pooling happen outside the slots.
+//! Concurrency: `BertModel::forward` takes `&self`, so one model is shared by every request. A pool
+//! of WORKERS rayon thread pools (default one per CPU), each THREADS threads wide (default 1), bounds
+//! how many passes run at once: a pass runs inside the pool it took, so candle's parallel kernels
+//! (gemm, softmax, layer norm) use that pool's THREADS threads and never another pass's. Tokenising
+//! and pooling happen outside the pools.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,7 +28,7 @@ fn candle_version() -> String {
 
 struct CandleEngine {
     model: BertModel,
-    slots: Pool<()>,
+    slots: Pool<rayon::ThreadPool>,
     tokenizer: TextTokenizer,
     serving: ServingConfig,
     model_type: String,
@@ -44,7 +46,7 @@ impl Engine for CandleEngine {
         let ids = Tensor::from_slice(&batch.input_ids, shape, device)?;
         let mask = Tensor::from_slice(&batch.attention_mask, shape, device)?;
         let type_ids = ids.zeros_like()?;
-        let (hidden, waited) = self.slots.with(|_| Ok(self.model.forward(&ids, &type_ids, Some(&mask))?))?;
+        let (hidden, waited) = self.slots.with(|threads| Ok(threads.install(|| self.model.forward(&ids, &type_ids, Some(&mask)))?))?;
         let dim = hidden.dim(2)?;
         let flat = hidden.flatten_all()?.to_vec1::<f32>()?;
         Ok(Embeddings { waited, ..pool(&flat, dim, &batch, self.serving.pooling, normalize)? })
@@ -85,9 +87,17 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
         .with_context(|| format!("cannot map {}", weights.display()))?;
     let model = BertModel::load(vb, &config).with_context(|| format!("{}: weights do not match config.json", weights.display()))?;
     let tokenizer = TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length, settings.max_batch_tokens)?;
+    let pools = (0..settings.workers)
+        .map(|w| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(settings.threads)
+                .thread_name(move |t| format!("forward-{w}-{t}"))
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Arc::new(CandleEngine {
         model,
-        slots: Pool::new(vec![(); settings.workers]),
+        slots: Pool::new(pools),
         tokenizer,
         serving: serving.clone(),
         model_type,
@@ -95,11 +105,11 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
 }
 
 fn main() -> ExitCode {
-    // candle sizes its CPU thread pool from RAYON_NUM_THREADS when it first computes; set it from
-    // THREADS before any thread starts so the knob means the same as for the other servers.
-    if let Ok(settings) = Settings::from_env(1) {
+    // candle's matrix products split over RAYON_NUM_THREADS threads (read on every product): set it
+    // from THREADS before any thread starts, so that it matches the size of each forward pool.
+    if let Ok(settings) = Settings::from_env() {
         std::env::set_var("RAYON_NUM_THREADS", settings.threads.to_string());
         std::env::set_var("CANDLE_NUM_THREADS", settings.threads.to_string());
     }
-    embedserver::main_with(ServerSpec { framework: "candle", language: "Rust", default_workers: 1 }, Box::new(load))
+    embedserver::main_with(ServerSpec { framework: "candle", language: "Rust" }, Box::new(load))
 }

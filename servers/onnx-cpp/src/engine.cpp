@@ -78,7 +78,10 @@ Engine::Engine(const std::string& model_dir, const ServingConfig& serving, int t
       max_batch_tokens_(max_batch_tokens) {
   const char* onnx_file = std::getenv("ONNX_FILE");
   const std::string model_path = model_dir + "/" + (onnx_file != nullptr ? onnx_file : "onnx/model.onnx");
-  for (int i = 0; i < workers; ++i) sessions_.push_back(std::make_unique<ort::Runtime::Session>(runtime_, model_path, threads));
+  for (int i = 0; i < workers; ++i) {
+    sessions_.push_back(std::make_unique<ort::Runtime::Session>(runtime_, model_path, threads));
+    free_.push_back(sessions_.back().get());
+  }
   const auto& inputs = sessions_.front()->input_names();
   token_type_ids_ = std::find(inputs.begin(), inputs.end(), "token_type_ids") != inputs.end();
 }
@@ -105,11 +108,35 @@ Embeddings Engine::embed(const std::vector<std::string>& texts, bool normalize) 
     types.assign(batch * seq, 0);
     feeds.emplace_back("token_type_ids", &types);
   }
-  const auto& session = *sessions_[next_.fetch_add(1, std::memory_order_relaxed) % sessions_.size()];
+  const auto asked = std::chrono::steady_clock::now();
+  const ort::Runtime::Session* session = nullptr;
+  {
+    std::unique_lock lock(free_mu_);
+    free_cv_.wait(lock, [&] { return !free_.empty(); });
+    session = free_.back();
+    free_.pop_back();
+  }
+  const auto waited = std::chrono::steady_clock::now() - asked;
+  // Given back however Run ends (it throws on a bad input).
+  const auto give_back = [&] {
+    {
+      std::lock_guard lock(free_mu_);
+      free_.push_back(session);
+    }
+    free_cv_.notify_one();
+  };
   std::size_t dim = 0;
-  const std::vector<float> hidden =
-      session.run(feeds, static_cast<int64_t>(batch), static_cast<int64_t>(seq), dim);
-  return pool(hidden, mask, batch, seq, dim, serving_.pooling, normalize);
+  std::vector<float> hidden;
+  try {
+    hidden = session->run(feeds, static_cast<int64_t>(batch), static_cast<int64_t>(seq), dim);
+  } catch (...) {
+    give_back();
+    throw;
+  }
+  give_back();
+  Embeddings e = pool(hidden, mask, batch, seq, dim, serving_.pooling, normalize);
+  e.waited = waited;
+  return e;
 }
 
 }  // namespace engine

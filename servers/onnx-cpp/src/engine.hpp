@@ -1,9 +1,11 @@
 // The model: tokenizer + ONNX Runtime sessions + pooling, shared by every request thread.
 #pragma once
 
-#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,14 +40,17 @@ struct Embeddings {
   std::vector<float> data;
   /// Real tokens of the batch (no padding), special tokens included: OpenAI's usage.prompt_tokens.
   std::size_t tokens = 0;
+  /// How long the call waited for a free session (its queue time).
+  std::chrono::duration<double, std::milli> waited{0};
 };
 
 /// hidden: [batch, seq, dim] ([batch, dim] for pooling none); mask: [batch, seq] of 0/1. Same formulas as the Python servers.
 Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& mask, std::size_t batch, std::size_t seq,
                 std::size_t dim, const std::string& pooling, bool normalize);
 
-/// Concurrency: ONNX Runtime sessions are thread-safe for Run, so request threads call Run
-/// concurrently on WORKERS sessions (default 1), picked round-robin; no lock around inference.
+/// Concurrency: WORKERS sessions of THREADS intra-op threads each. A model call takes a free session
+/// for its Run and gives it back, so at most WORKERS calls run at once (as in the other servers);
+/// request threads beyond that wait for one instead of oversubscribing the CPUs.
 class Engine {
  public:
   /// max_batch_tokens: tokens (after truncation, [CLS]/[SEP] included) one embed call may carry;
@@ -64,7 +69,9 @@ class Engine {
   tok::WordPieceTokenizer tokenizer_;
   bool token_type_ids_ = false;
   std::size_t max_batch_tokens_;
-  mutable std::atomic<std::size_t> next_{0};
+  mutable std::mutex free_mu_;
+  mutable std::condition_variable free_cv_;
+  mutable std::vector<const ort::Runtime::Session*> free_;
 };
 
 }  // namespace engine

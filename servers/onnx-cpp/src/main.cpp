@@ -8,11 +8,13 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -45,13 +47,21 @@ struct Settings {
 };
 
 // CPUs this process may run on (its affinity mask, which the suite sets to the server's CPU set),
-// not the host's count that std::thread::hardware_concurrency reports.
+// not the host's count that std::thread::hardware_concurrency reports; capped by a cgroup v2 quota
+// (docker --cpus), as the Python and Rust servers count them.
 int cpu_count() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
   unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
+  int cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : static_cast<int>(n);
+  std::ifstream quota_file("/sys/fs/cgroup/cpu.max");
+  std::string quota;
+  long period = 0;
+  if (quota_file >> quota >> period && quota != "max" && period > 0) {
+    const long q = std::strtol(quota.c_str(), nullptr, 10);
+    if (q > 0) cpus = std::min(cpus, static_cast<int>((q + period - 1) / period));
+  }
+  return std::max(1, cpus);
 }
 
 long positive_env(const char* name, long fallback) {
@@ -75,8 +85,13 @@ Settings settings_from_env() {
   // Loopback unless told otherwise: a benchmark server is not a public service.
   if (const char* host = std::getenv("HOST"); host != nullptr && *host != '\0') s.host = host;
   s.port = static_cast<int>(positive_env("PORT", 8000));
-  s.workers = static_cast<int>(positive_env("WORKERS", 1));
-  s.threads = static_cast<int>(positive_env("THREADS", std::max(1, cpu_count() / s.workers)));
+  // Unset, one single-threaded model call per CPU; one of the two set, the other fills the CPUs
+  // (threads x workers), the same rule as every other server.
+  const long cpus = cpu_count();
+  const long threads = positive_env("THREADS", 0);  // 0: unset (a set value is positive)
+  const long workers = positive_env("WORKERS", 0);
+  s.threads = static_cast<int>(threads > 0 ? threads : workers > 0 ? std::max(1L, cpus / workers) : 1);
+  s.workers = static_cast<int>(workers > 0 ? workers : std::max(1L, cpus / s.threads));
   s.max_texts = static_cast<std::size_t>(positive_env("MAX_TEXTS", 256));
   s.max_body_bytes = static_cast<std::size_t>(positive_env("MAX_BODY_BYTES", 4 * 1024 * 1024));
   s.http_threads = static_cast<int>(positive_env("HTTP_THREADS", 256));
@@ -203,7 +218,8 @@ engine::Embeddings run_engine(const Loaded* loaded, metrics::Metrics& metrics, c
   } catch (const std::exception& e) {
     throw Refused{500, std::string("inference failed: ") + e.what()};
   }
-  ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  // The wait for a free session is queue time, as in the other servers, not inference time.
+  ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count() - vectors.waited.count();
   // glibc keeps freed tensors in the malloc arena of the thread that ran the request (up to 8
   // arenas per core, spread over httplib's threads): without this, RSS after 20 requests of 16384
   // tokens was 2.9 GB. Large requests (more than 64 KB of text, as in the other servers) trim
@@ -211,12 +227,12 @@ engine::Embeddings run_engine(const Loaded* loaded, metrics::Metrics& metrics, c
   std::size_t text_bytes = 0;
   for (const auto& t : texts) text_bytes += t.size();
   if (text_bytes > 64 * 1024) malloc_trim(0);
-  // Request threads run their model call at once on the shared sessions: nothing queues before it.
-  metrics.observe_embedded(ms, 0.0, vectors.rows);
-  char timing[32];
+  metrics.observe_embedded(ms, vectors.waited.count(), vectors.rows);
+  char timing[32], queued[32];
   std::snprintf(timing, sizeof timing, "%.3f", ms);
+  std::snprintf(queued, sizeof queued, "%.3f", vectors.waited.count());
   res.set_header("x-inference-time", timing);
-  res.set_header("x-queue-time", "0.000");
+  res.set_header("x-queue-time", queued);
   res.set_header("x-batch-size", std::to_string(vectors.rows));
   return vectors;
 }

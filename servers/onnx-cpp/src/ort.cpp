@@ -22,6 +22,7 @@ using ReleaseMemoryInfoFn = void (*)(OrtMemoryInfo*);
 using CreateSessionOptionsFn = OrtStatus* (*)(OrtSessionOptions**);
 using SetThreadsFn = OrtStatus* (*)(OrtSessionOptions*, int);
 using SetOptLevelFn = OrtStatus* (*)(OrtSessionOptions*, int);
+using ConfigEntryFn = OrtStatus* (*)(OrtSessionOptions*, const char*, const char*);
 using OptionsFn = OrtStatus* (*)(OrtSessionOptions*);
 using ReleaseSessionOptionsFn = void (*)(OrtSessionOptions*);
 using CreateSessionFn = OrtStatus* (*)(const OrtEnv*, const char*, const OrtSessionOptions*, OrtSession**);
@@ -70,6 +71,9 @@ Runtime::Session::Session(const Runtime& runtime, const std::string& model_path,
   try {
     rt_.check(rt_.fn<SetThreadsFn>(ortgen::SetIntraOpNumThreads)(options, intra_threads));
     rt_.check(rt_.fn<SetThreadsFn>(ortgen::SetInterOpNumThreads)(options, 1));
+    // Idle intra-op threads sleep instead of spinning, as in onnx-python and onnx-rust: a spinning
+    // thread burns the CPU time that the other workers and k6 need.
+    rt_.check(rt_.fn<ConfigEntryFn>(ortgen::AddSessionConfigEntry)(options, "session.intra_op.allow_spinning", "0"));
     rt_.check(rt_.fn<SetOptLevelFn>(ortgen::SetSessionGraphOptimizationLevel)(options, kGraphOptimizationAll));
     // Every request has its own shape: the CPU arena keeps the largest one's buffers for the life
     // of the process (GBs after one big batch) and memory patterns are cached per shape. Without

@@ -2,9 +2,9 @@
 //! (ORT_DYLIB_PATH) + HF `tokenizers`, behind the shared contract (servers/rust-common).
 //!
 //! Concurrency: `ort::Session::run` needs `&mut Session`, so the engine keeps a pool of WORKERS
-//! sessions (default 1, each with THREADS intra-op threads). A request tokenises and pools outside
-//! the pool; only the forward pass holds a session. Requests beyond WORKERS wait for a free session
-//! instead of oversubscribing the cores with more intra-op thread pools.
+//! sessions (default one per CPU), each with THREADS intra-op threads (default 1). A request
+//! tokenises and pools outside the pool; only the forward pass holds a session. Requests beyond
+//! WORKERS wait for a free session instead of oversubscribing the cores with more intra-op threads.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -85,6 +85,10 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
             .map_err(|e| anyhow!("{e}"))?
             .with_inter_threads(1)
             .map_err(|e| anyhow!("{e}"))?
+            // Idle intra-op threads sleep instead of spinning, as in onnx-python and onnx-cpp: a
+            // spinning thread burns the CPU time that the other workers and k6 need.
+            .with_intra_op_spinning(false)
+            .map_err(|e| anyhow!("{e}"))?
             // Every request has its own shape: ONNX Runtime's CPU arena keeps the largest one's
             // buffers for the life of the process (GBs after one big batch) and memory patterns
             // are cached per shape. Without them tensors come from malloc and go back after the run.
@@ -109,5 +113,5 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
 }
 
 fn main() -> ExitCode {
-    embedserver::main_with(ServerSpec { framework: "onnx-rust", language: "Rust", default_workers: 1 }, Box::new(load))
+    embedserver::main_with(ServerSpec { framework: "onnx-rust", language: "Rust" }, Box::new(load))
 }

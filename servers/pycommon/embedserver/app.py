@@ -32,7 +32,7 @@ from starlette.requests import ClientDisconnect
 from .memory import release_after
 from .metrics import CONTENT_TYPE, MULTIPROC_DIR_ENV, Metrics
 from .runner import DynamicBatcher, Outcome, QueueFull, Runner, SerialRunner
-from .settings import BatchingSettings, Prefer, ServingConfig, Settings, available_cpus
+from .settings import BatchingSettings, ServingConfig, Settings, available_cpus
 from .tokens import TokenCounter
 
 # Set by serve() when PROCESSES > 1: every process marks itself loaded there, and /health answers 200
@@ -148,18 +148,11 @@ def create_app(
     framework: str,
     language: str,
     loader: Loader,
-    prefer: Prefer,
     batching: bool = False,
 ) -> FastAPI:
-    """prefer: the default layout when THREADS/WORKERS are unset (see settings.layout).
-    batching: serve through the dynamic batcher (MAX_BATCH_SIZE, MAX_WAIT_MS, MAX_QUEUE)."""
-    settings = Settings.from_env(prefer)
+    """batching: serve through the dynamic batcher (MAX_BATCH_SIZE, MAX_WAIT_MS, MAX_QUEUE)."""
+    settings = Settings.from_env()
     batch_cfg = BatchingSettings.from_env() if batching else None
-    if batch_cfg is not None and settings.workers > 1:
-        raise ValueError(
-            f"WORKERS={settings.workers}: the dynamic batcher runs one model call at a time (WORKERS=1); "
-            "PROCESSES starts more processes, each with its own batcher"
-        )
     state = State()
     metrics = Metrics(framework)
 
@@ -170,7 +163,7 @@ def create_app(
         return vectors
 
     runner: Runner = (
-        DynamicBatcher(embed, batch_cfg, metrics.observe_call)
+        DynamicBatcher(embed, batch_cfg, metrics.observe_call, settings.workers)
         if batch_cfg is not None
         else SerialRunner(embed, metrics.observe_call, settings.workers)
     )
@@ -240,7 +233,6 @@ def create_app(
             "threads": settings.threads,
             "workers": settings.workers,
             "processes": settings.processes,
-            "layout_default": prefer,
             "batching": (
                 {
                     "max_batch_size": batch_cfg.max_batch_size,
@@ -254,8 +246,7 @@ def create_app(
             "max_body_bytes": settings.max_body_bytes,
             "max_batch_tokens": settings.max_batch_tokens,
             "body_timeout_s": settings.body_timeout_s,
-            "cpu_count": os.cpu_count(),
-            "cpus_available": available_cpus(),
+            "cpu_count": available_cpus(),
             "memory_rss_mb": round(rss_mb(), 1),
             "pid": os.getpid(),
         }
@@ -397,9 +388,9 @@ def create_app(
     return app
 
 
-def serve(import_string: str, app_dir: str, prefer: Prefer) -> None:
+def serve(import_string: str, app_dir: str) -> None:
     """Runs uvicorn; with several processes (PROCESSES) each loads its own copy of the model."""
-    settings = Settings.from_env(prefer)
+    settings = Settings.from_env()
     ready_dir = tempfile.mkdtemp(prefix="embedserver-ready-") if settings.processes > 1 else ""
     os.environ[READY_DIR_ENV] = ready_dir
     # Every process writes its metrics here and any of them answers /metrics with the sum (metrics.py).

@@ -32,7 +32,11 @@ _TRIM = _malloc_trim()
 LARGE_CALL_CHARS = 64 * 1024
 
 
+def is_large_call(texts: list[str]) -> bool:
+    return sum(map(len, texts)) >= LARGE_CALL_CHARS
+
+
 def release_after(texts: list[str]) -> None:
     """Returns freed memory to the system after a call on `texts`, when that call was a large one."""
-    if _TRIM is not None and sum(map(len, texts)) >= LARGE_CALL_CHARS:
+    if _TRIM is not None and is_large_call(texts):
         _TRIM(0)

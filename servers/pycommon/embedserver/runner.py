@@ -5,7 +5,8 @@ free worker always takes the next request whichever connection it came on (separ
 shared socket could not: keep-alive connections stay with the process that accepted them, and at
 low concurrency one process did most of the work). The engine's own thread pool (THREADS) is the
 only parallelism inside a model call; requests beyond WORKERS wait in the queue, whose time is
-reported (x-queue-time), instead of oversubscribing the CPUs. The batcher runs one call at a time.
+reported (x-queue-time), instead of oversubscribing the CPUs. The batcher, too, runs at most
+WORKERS model calls at once, each on a batch of requests.
 """
 
 from __future__ import annotations
@@ -73,22 +74,25 @@ class _Pending:
 
 
 class DynamicBatcher:
-    """Collects requests into one model call of at most `max_batch_size` texts.
+    """Collects requests into model calls of at most `max_batch_size` texts, `workers` calls at once.
 
-    The first waiting request opens a batch; others join until the batch is full or the first has
-    waited `max_wait_ms`. While a batch runs, new requests queue and form the next batch at once,
-    so under load batches fill without waiting. A request with more texts than `max_batch_size`
-    runs alone (never split: its vectors come from one call). At most `max_queue` requests wait.
+    A batch is formed only when a worker is free to run it. The first waiting request opens it;
+    others join until it is full or the first has waited `max_wait_ms`. While every worker runs a
+    batch, new requests queue and form the next batch as soon as one finishes, so under load batches
+    fill without waiting. A request with more texts than `max_batch_size` runs alone (never split:
+    its vectors come from one call). At most `max_queue` requests wait.
     """
 
-    def __init__(self, embed: EmbedFn, cfg: BatchingSettings, on_call: Callable[[float, int], None]) -> None:
+    def __init__(self, embed: EmbedFn, cfg: BatchingSettings, on_call: Callable[[float, int], None], workers: int = 1) -> None:
         self._embed = embed
         self._cfg = cfg
         self._on_call = on_call
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
+        self._free_workers = asyncio.Semaphore(workers)
         self._waiting: deque[_Pending] = deque()
         self._arrival = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._collect_forever(), name="dynamic-batcher")
@@ -113,6 +117,7 @@ class DynamicBatcher:
 
     async def _collect_forever(self) -> None:
         while True:
+            await self._free_workers.acquire()
             await self._next_arrival(None)
             first = self._waiting.popleft()
             batch = [first]
@@ -128,7 +133,14 @@ class DynamicBatcher:
                     break
                 batch.append(self._waiting.popleft())
                 texts += len(nxt.texts)
-            await self._run(batch)
+            # Kept in a set until done: the event loop holds only weak references to its tasks.
+            task = asyncio.get_running_loop().create_task(self._run(batch), name="batch")
+            self._running.add(task)
+            task.add_done_callback(self._worker_done)
+
+    def _worker_done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._free_workers.release()
 
     async def _run(self, batch: list[_Pending]) -> None:
         live = [p for p in batch if not p.future.done()]  # a client that hung up cancelled its future

@@ -7,7 +7,6 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 
 def _int_env(name: str, default: int) -> int:
@@ -87,18 +86,14 @@ class ServingConfig:
         )
 
 
-Prefer = Literal["workers", "threads"]
-"""Default layout over the CPUs: one process whose WORKERS single-threaded model calls run at once,
-one per CPU ("workers"), or one process whose one model call at a time uses every CPU ("threads").
-THREADS, WORKERS and PROCESSES override either."""
+def layout(cpus: int) -> tuple[int, int, int]:
+    """(threads, workers, processes) from THREADS / WORKERS / PROCESSES, the same rule in every server.
 
-
-def layout(prefer: Prefer, cpus: int) -> tuple[int, int, int]:
-    """(threads, workers, processes) from THREADS / WORKERS / PROCESSES.
-
-    WORKERS is how many model calls one process runs at once (as in the Rust and C++ servers);
-    PROCESSES (default 1) how many uvicorn processes each load the model. What is unset is filled so
-    that threads x workers x processes = cpus.
+    THREADS is the runtime threads of one model call, WORKERS how many model calls one process runs
+    at once, PROCESSES (default 1) how many uvicorn processes each load the model. Unset, THREADS is 1
+    and WORKERS one per CPU of the process (one single-threaded call per CPU: at batch 1 that beats
+    one call using every CPU, README.md); setting one of them derives the other so that
+    threads x workers x processes = cpus.
     """
     processes = _int_env("PROCESSES", 1)
     per_process = max(1, cpus // processes)
@@ -106,12 +101,10 @@ def layout(prefer: Prefer, cpus: int) -> tuple[int, int, int]:
     workers_set = os.environ.get("WORKERS", "") != ""
     threads = _int_env("THREADS", 1)
     workers = _int_env("WORKERS", 1)
-    if workers_set and not threads_set:
+    if not workers_set:
+        workers = max(1, per_process // threads)
+    elif not threads_set:
         threads = max(1, per_process // workers)
-    elif threads_set and not workers_set:
-        workers = max(1, per_process // threads) if prefer == "workers" else 1
-    elif not threads_set and not workers_set:
-        threads, workers = (1, per_process) if prefer == "workers" else (per_process, 1)
     return threads, workers, processes
 
 
@@ -154,11 +147,11 @@ class Settings:
     """Seconds a request's body may take to arrive (BODY_TIMEOUT_S)."""
 
     @staticmethod
-    def from_env(prefer: Prefer) -> Settings:
+    def from_env() -> Settings:
         model_dir = os.environ.get("MODEL_DIR", "")
         if model_dir == "":
             raise ValueError("MODEL_DIR is not set (folder of a prepared model, e.g. models/all-MiniLM-L6-v2)")
-        threads, workers, processes = layout(prefer, available_cpus())
+        threads, workers, processes = layout(available_cpus())
         return Settings(
             # Loopback unless told otherwise: a benchmark server is not a public service.
             host=os.environ.get("HOST", "127.0.0.1"),

@@ -65,41 +65,77 @@ pub struct Settings {
     pub body_timeout_s: u64,
 }
 
-fn positive_env(name: &str, default: usize) -> Result<usize> {
+fn optional_env(name: &str) -> Result<Option<usize>> {
     match std::env::var(name) {
         Ok(raw) if !raw.is_empty() => match raw.parse::<usize>() {
-            Ok(v) if v > 0 => Ok(v),
+            Ok(v) if v > 0 => Ok(Some(v)),
             _ => bail!("{name} must be a positive integer, got {raw:?}"),
         },
-        _ => Ok(default),
+        _ => Ok(None),
     }
 }
 
+fn positive_env(name: &str, default: usize) -> Result<usize> {
+    Ok(optional_env(name)?.unwrap_or(default))
+}
+
+/// CPUs this process may use: std reads its affinity mask and the cgroup quota (docker --cpus).
 pub fn cpu_count() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
+/// (threads, workers) from THREADS and WORKERS, the same rule in every server: unset, one
+/// single-threaded model call per CPU; one of them set, the other fills `cpus` (threads × workers).
+fn layout(cpus: usize, threads: Option<usize>, workers: Option<usize>) -> (usize, usize) {
+    match (threads, workers) {
+        (Some(t), Some(w)) => (t, w),
+        (None, Some(w)) => ((cpus / w).max(1), w),
+        (t, None) => {
+            let t = t.unwrap_or(1);
+            (t, (cpus / t).max(1))
+        }
+    }
+}
+
 impl Settings {
-    /// WORKERS defaults to `default_workers`; THREADS to cores / WORKERS, so that by default the
-    /// workers' thread pools together use every core once (as the Python servers do).
-    pub fn from_env(default_workers: usize) -> Result<Settings> {
+    pub fn from_env() -> Result<Settings> {
         let model_dir = std::env::var("MODEL_DIR").unwrap_or_default();
         if model_dir.is_empty() {
             bail!("MODEL_DIR is not set (folder of a prepared model, e.g. models/all-MiniLM-L6-v2)");
         }
         let port = positive_env("PORT", 8000)?;
-        let workers = positive_env("WORKERS", default_workers)?;
+        let (threads, workers) = layout(cpu_count(), optional_env("THREADS")?, optional_env("WORKERS")?);
         Ok(Settings {
             // Loopback unless told otherwise: a benchmark server is not a public service.
             host: std::env::var("HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "127.0.0.1".into()),
             port: u16::try_from(port).with_context(|| format!("PORT out of range: {port}"))?,
             model_dir: PathBuf::from(model_dir),
-            threads: positive_env("THREADS", (cpu_count() / workers).max(1))?,
+            threads,
             workers,
             max_texts: positive_env("MAX_TEXTS", 256)?,
             max_body_bytes: positive_env("MAX_BODY_BYTES", 4 * 1024 * 1024)?,
             max_batch_tokens: positive_env("MAX_BATCH_TOKENS", 16384)?,
             body_timeout_s: positive_env("BODY_TIMEOUT_S", 10)? as u64,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::layout;
+
+    #[test]
+    fn defaults_to_one_single_threaded_call_per_cpu() {
+        assert_eq!(layout(4, None, None), (1, 4));
+        assert_eq!(layout(1, None, None), (1, 1));
+    }
+
+    #[test]
+    fn one_variable_set_derives_the_other() {
+        assert_eq!(layout(8, None, Some(2)), (4, 2));
+        assert_eq!(layout(8, Some(2), None), (2, 4));
+        assert_eq!(layout(2, Some(4), None), (4, 1), "never fewer than one worker");
+        assert_eq!(layout(2, None, Some(4)), (1, 4), "never fewer than one thread");
+        assert_eq!(layout(8, Some(3), Some(5)), (3, 5), "both set: taken as given");
     }
 }

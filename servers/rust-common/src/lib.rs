@@ -29,7 +29,7 @@ pub fn main_with(spec: ServerSpec, loader: Loader) -> ExitCode {
 
 fn run(spec: ServerSpec, loader: Loader) -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let settings = Settings::from_env(spec.default_workers)?;
+    let settings = Settings::from_env()?;
     match args.first().map(String::as_str) {
         None => tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -35,7 +35,6 @@ pub trait Engine: Send + Sync + 'static {
 pub struct ServerSpec {
     pub framework: &'static str,
     pub language: &'static str,
-    pub default_workers: usize,
 }
 
 pub type Loader = Box<dyn FnOnce(&Settings, &ServingConfig) -> Result<Arc<dyn Engine>> + Send>;
