@@ -1,6 +1,8 @@
-// Constant-VU load on POST /embed at one concurrency level. Bundled by build/build.mjs into
+// Load on POST /embed at one level: constant VUs (closed loop, CONCURRENCY) or, with -e MODE=open,
+// a constant arrival rate (open loop, RATE requests/s). Bundled by build/build.mjs into
 // build/embed.js; run ad hoc with:
 //   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e CONCURRENCY=4 -e DURATION=10s
+//   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e MODE=open -e RATE=20 -e DURATION=10s
 import http from "k6/http";
 import { check } from "k6";
 import exec from "k6/execution";
@@ -9,6 +11,7 @@ import type { Options } from "k6/options";
 import { generateTexts, pickBatch } from "./lib/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
 import { durationSeconds, windowCount, windowThresholds } from "./lib/windows.ts";
+import { rateScenarioName, vuSizing } from "./lib/openloop.ts";
 
 function envInt(name: string, fallback: number): number {
   const raw = __ENV[name];
@@ -27,7 +30,9 @@ const EXPECTED_DIM = __ENV.EXPECTED_DIM ? envInt("EXPECTED_DIM", 1) : 0;
 const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE ?? "0.01");
 const REQUEST_TIMEOUT = __ENV.REQUEST_TIMEOUT ?? "60s";
 const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
-const SCENARIO = `concurrency_${CONCURRENCY}`;
+const OPEN = (__ENV.MODE ?? "closed") === "open";
+const RATE = OPEN ? envInt("RATE", 1) : 0;
+const SCENARIO = OPEN ? rateScenarioName(RATE) : `concurrency_${CONCURRENCY}`;
 // Measurement windows (seconds); 0 = none. The orchestrator reads them live to stop at stability.
 const WINDOW_S = Number(__ENV.WINDOW_S ?? "0");
 const WINDOWS = WINDOW_S > 0 ? windowCount(durationSeconds(DURATION), WINDOW_S) : 0;
@@ -46,19 +51,20 @@ const okDurationSum = new Counter("ok_duration_sum_ms");
 const okDurationSumSq = new Counter("ok_duration_sumsq_ms2");
 const okRequests = new Counter("ok_requests");
 
+/** Open loop: VUs sized from the rate and the expected latency (see lib/openloop.ts). */
+function openScenario() {
+  const vus = vuSizing(RATE, envInt("EXPECTED_LATENCY_MS", 100), envInt("VU_HEADROOM", 4), envInt("MAX_VUS", 200));
+  return { executor: "constant-arrival-rate", rate: RATE, timeUnit: "1s", duration: DURATION, ...vus, gracefulStop: "10s" } as const;
+}
+
 export const options: Options = {
   scenarios: {
-    [SCENARIO]: {
-      executor: "constant-vus",
-      vus: CONCURRENCY,
-      duration: DURATION,
-      gracefulStop: "10s",
-    },
+    [SCENARIO]: OPEN ? openScenario() : { executor: "constant-vus", vus: CONCURRENCY, duration: DURATION, gracefulStop: "10s" },
   },
   tags: {
     framework: __ENV.FRAMEWORK ?? "adhoc",
     model: __ENV.MODEL ?? "unknown",
-    concurrency: String(CONCURRENCY),
+    ...(OPEN ? { rate: String(RATE) } : { concurrency: String(CONCURRENCY) }),
     run_id: __ENV.RUN_ID ?? "adhoc",
   },
   thresholds: {

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { DiscoveredServer } from "./config/load.ts";
 import type { BenchmarkFile, LayoutProbeConfig, ModelConfig, Profile, VerifyTolerances } from "./config/schema.ts";
+import { UserError } from "./errors.ts";
 import { embedShapeProblem, requestJson } from "./http.ts";
 import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
@@ -18,12 +19,13 @@ import { ResourceMonitor, type ResourceSummary } from "./monitor.ts";
 import { ROOT } from "./paths.ts";
 import type { Progress } from "./progress.ts";
 import { atFinish, describeEnvironment } from "./results/environment.ts";
-import type { ResultsLayout } from "./results/layout.ts";
+import type { LevelId, ResultsLayout } from "./results/layout.ts";
 import { completedRequests, scenarioFromSummary } from "./results/map.ts";
 import { flagWords } from "./results/validity.ts";
 import type { EnvironmentInfo, FrameworkResult, LayoutProbe, LayoutTried, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
+import { vuSizing } from "../k6/lib/openloop.ts";
 import type { K6Binary } from "./toolchain/k6.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
 
@@ -149,11 +151,15 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
   return { ...parts, ...layoutProbe, k6: k6.path, environment, limits };
 }
 
-/** The profile's levels, duration, batch, warmup, trials and window, each replaced by its CLI override when given. */
+/** The profile's levels, duration, batch, warmup, trials, window and load mode, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
-  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number },
+  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number; mode?: Profile["mode"]; rates?: number[] },
 ): Profile {
+  const mode = o.mode ?? base.mode;
+  const rates = o.rates ?? base.rates_rps;
+  if (mode === "open" && rates === undefined) throw new UserError("--mode open needs --rates (requests per second per level), or a profile with rates_rps");
+  if (mode === "closed" && o.rates !== undefined) throw new UserError("--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
   return {
     ...base,
     concurrency_levels: (o.levels ?? base.concurrency_levels) as [number, ...number[]],
@@ -162,8 +168,22 @@ export function applyOverrides(
     warmup_requests: o.warmup_requests ?? base.warmup_requests,
     trials: o.trials ?? base.trials,
     window_s: o.window_s ?? base.window_s,
+    mode,
+    ...(rates ? { rates_rps: rates as [number, ...number[]] } : {}),
   };
 }
+
+/** The profile's levels in order: its concurrency levels (closed loop) or its rates (open loop). */
+export function levelsOf(p: Profile): LevelId[] {
+  return p.mode === "open" ? (p.rates_rps ?? []).map((value) => ({ mode: "open", value })) : p.concurrency_levels.map((value) => ({ mode: "closed", value }));
+}
+
+/**
+ * Measurement windows apply to closed loop only. An open-loop level has a fixed offered rate, so
+ * ending it early once its windows agree would hide the slow build-up of a queue at a rate just
+ * above capacity; it always runs its whole duration.
+ */
+export const windowSOf = (p: Profile) => (p.mode === "open" ? 0 : p.window_s);
 
 /** One framework in one run: the phases' shared state. */
 interface FrameworkRun {
@@ -178,7 +198,7 @@ interface FrameworkRun {
 /** Where one framework's run writes. */
 interface FrameworkFiles {
   serverLog: string;
-  k6(concurrency: number): { summary: string; log: string; report: string };
+  k6(level: LevelId): { summary: string; log: string; report: string };
   save(result: FrameworkResult): void;
 }
 
@@ -191,7 +211,7 @@ function filesOf(run: RunContext, framework: string): FrameworkFiles {
   }
   return {
     serverLog: layout.serverLog(model.key, framework, trial),
-    k6: (concurrency) => layout.k6Files(model.key, framework, concurrency, trial),
+    k6: (level) => layout.k6Files(model.key, framework, level, trial),
     save: (result) => void layout.saveResult(result, trial),
   };
 }
@@ -303,20 +323,29 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
   });
 
-async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: number): Promise<void> {
+const describeLevel = (l: LevelId) => (l.mode === "open" ? `${l.value} req/s` : `concurrency ${l.value}`);
+
+async function levelPhase(fw: FrameworkRun, s: LaunchedServer, level: LevelId): Promise<void> {
   const { run, server, result } = fw;
   const name = server.manifest.name;
   const monitor = new ResourceMonitor(run.limits.monitorIntervalMs);
   monitor.watch("server", s.usage);
   monitor.start();
   const startedAt = new Date();
-  const files = fw.files.k6(concurrency);
+  const files = fw.files.k6(level);
   const p = run.profile;
-  const stability = p.window_s > 0 ? { windowS: p.window_s, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
-  let level;
+  const windowS = windowSOf(p);
+  const stability = windowS > 0 ? { windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
+  const open = level.mode === "open";
+  const vus = open ? vuSizing(level.value, p.expected_latency_ms, p.vu_headroom, p.max_vus) : null;
+  const openEnv: Record<string, string> = open
+    ? { MODE: "open", RATE: String(level.value), EXPECTED_LATENCY_MS: String(p.expected_latency_ms), VU_HEADROOM: String(p.vu_headroom), MAX_VUS: String(p.max_vus) }
+    : {};
+  const concurrency = vus ? vus.maxVUs : level.value;
+  let k6level;
   let resources;
   try {
-    level = await runK6Level({
+    k6level = await runK6Level({
       k6: run.k6,
       script: path.join(ROOT, "build", "embed.js"),
       baseUrl: s.url,
@@ -335,39 +364,43 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
       signal: run.signal,
       cpus: run.cpuSets.client,
       ...(stability ? { stability } : {}),
-      ...(run.datasetFile ? { extraEnv: { DATASET: run.datasetFile } } : {}),
+      extraEnv: { ...openEnv, ...(run.datasetFile ? { DATASET: run.datasetFile } : {}) },
     });
   } finally {
     resources = monitor.stop();
   }
-  if (s.hasExited()) throw new Error(`server died during concurrency ${concurrency}\n${s.logTail()}`);
-  if (completedRequests(level.summary) === 0) {
-    throw new Error(`server stopped answering: no request completed in ${run.profile.duration_s} s at concurrency ${concurrency}`);
+  if (s.hasExited()) throw new Error(`server died during ${describeLevel(level)}\n${s.logTail()}`);
+  if (completedRequests(k6level.summary) === 0) {
+    throw new Error(`server stopped answering: no request completed in ${run.profile.duration_s} s at ${describeLevel(level)}`);
   }
-  const scenario = scenarioFromSummary(level.summary, {
+  const scenario = scenarioFromSummary(k6level.summary, {
     concurrency,
     batchSize: run.profile.batch_size,
-    k6ExitCode: level.exitCode,
+    k6ExitCode: k6level.exitCode,
     startedAt,
     server: resources["server"]!,
     client: resources["client"] ?? { cpu_percent: 0, memory_mb: 0, memory_peak_mb: 0, samples: [] },
-    stalls: level.stalls,
-    endedEarly: level.endedEarly,
+    stalls: k6level.stalls,
+    endedEarly: k6level.endedEarly,
     clientCpus: (run.cpuSets.client ?? allowedCpus()).length,
     clientCpusBusyPercent: monitor.busyPercent(run.cpuSets.client ?? allowedCpus()),
     machineCpuPercent: monitor.busyPercent(),
-    ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: level.stableAfter } } : {}),
+    ...(open ? { open: { targetRps: level.value, saturationTolerance: p.saturation_tolerance } } : {}),
+    ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: k6level.stableAfter } } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;
   fw.save();
   await run.observer?.level(result, scenario, resources);
   // The level stays on disk with its stalls, but a server that stopped answering is not benchmarked further.
   const longest = Math.max(0, ...scenario.stalls.map((st) => st.duration_s));
-  if (longest > 0) throw new Error(`server stopped answering for ${longest} s at concurrency ${concurrency} (level saved, marked with its stalls)`);
+  if (longest > 0) throw new Error(`server stopped answering for ${longest} s at ${describeLevel(level)} (level saved, marked with its stalls)`);
   if (scenario.ended_early) throw new Error(`level ended early: ${scenario.ended_early}`);
   const flags = scenario.validity ? flagWords(scenario.validity) : [];
+  const head = open
+    ? `${level.value} req/s: achieved ${scenario.achieved_rps?.toFixed(1)} req/s, dropped ${scenario.dropped_iterations}, VUs ${scenario.vus_max}/${concurrency}`
+    : `c=${level.value}: ${scenario.throughput_qps.toFixed(1)} req/s`;
   log.step(
-    `${name}: c=${concurrency}: ${scenario.throughput_qps.toFixed(1)} req/s, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
+    `${name}: ${head}, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
       `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent.toFixed(0)}%` +
       `${scenario.stability?.stable ? `, stable over windows ${scenario.stability.stable_windows.join(",")}` : ""}${flags.length ? ` [${flags.join(", ")}]` : ""}`,
   );
@@ -375,13 +408,16 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, concurrency: numb
 
 async function levelsPhase(fw: FrameworkRun, s: LaunchedServer): Promise<void> {
   const { profile, signal } = fw.run;
-  for (const [i, concurrency] of profile.concurrency_levels.entries()) {
+  const levels = levelsOf(profile);
+  const windowS = windowSOf(profile);
+  for (const [i, level] of levels.entries()) {
     signal.throwIfAborted();
     if (i > 0 && profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
-    const windows = profile.window_s > 0 ? `up to ${profile.duration_s}s in ${profile.window_s}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
-    log.step(`${fw.server.manifest.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs, ${windows}`);
+    const windows = windowS > 0 ? `up to ${profile.duration_s}s in ${windowS}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
+    const load = level.mode === "open" ? `${level.value} req/s (open loop)` : `${level.value} VUs`;
+    log.step(`${fw.server.manifest.name}: level ${i + 1}/${levels.length}: ${load}, ${windows}`);
     fw.run.progress?.levelStarted(fw.server.manifest.name, i);
-    await levelPhase(fw, s, concurrency);
+    await levelPhase(fw, s, level);
   }
   const finalInfo = await requestJson(`${s.url}/info`);
   fw.result.final_server_info = finalInfo.status === 200 ? (finalInfo.body as Record<string, unknown>) : null;

@@ -27,6 +27,11 @@ const profile = (levels: [number, ...number[]], description?: string): Profile =
   stable_windows: 3,
   stability_tolerance: 0.1,
   pause_between_levels_s: 1,
+  mode: "closed",
+  expected_latency_ms: 100,
+  vu_headroom: 4,
+  max_vus: 200,
+  saturation_tolerance: 0.05,
   ...(description ? { description } : {}),
 });
 const BENCHMARK = {
@@ -81,7 +86,7 @@ test("a value outside a finite set names the allowed values (not 'Invalid input'
 
 test("every flag with a finite set of values gets it from the schema", () => {
   const withChoices = Object.fromEntries(flagSpecs(CliOptions).flatMap((s) => (s.choices ? [[s.key, s.choices]] : [])));
-  assert.deepEqual(withChoices, { seq_len: [32, 128, 512], launcher: ["process", "docker"], influx_on_error: ["stop", "continue"] });
+  assert.deepEqual(withChoices, { mode: ["closed", "open"], seq_len: [32, 128, 512], launcher: ["process", "docker"], influx_on_error: ["stop", "continue"] });
 });
 
 test("--launcher picks local processes by default, containers with a memory limit on request", () => {
@@ -209,4 +214,23 @@ test("--layout TxW gives every server its threads and workers; --layout auto ask
   assert.match(helpText(BENCHMARK), /--layout <TxW\|auto>\n {6}.*or auto: each framework tries 1xN, Nx1 and one between/);
   assert.throws(() => parseOverheadArgs(["--layout", "auto"]), { message: "--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS" });
   assert.equal(parseOverheadArgs(["--layout", "1x2"]).layout, "1x2");
+});
+
+test("--mode open --rates sets an open-loop sweep; rates without open mode, or open mode without rates, are refused", async () => {
+  const { applyOverrides, levelsOf, windowSOf } = await import("../run.ts");
+  const opts = parseArgs(["--mode", "open", "--rates", "20", "40", "80"]);
+  assert.equal(opts.mode, "open");
+  assert.deepEqual(opts.rates, [20, 40, 80]);
+  const base = profile([1, 4]);
+  const open = applyOverrides(base, opts);
+  assert.deepEqual(levelsOf(open), [20, 40, 80].map((value) => ({ mode: "open", value })));
+  assert.equal(windowSOf(open), 0, "no stability stop in open loop");
+  assert.deepEqual(levelsOf(applyOverrides(base, {})), [1, 4].map((value) => ({ mode: "closed", value })));
+  assert.equal(windowSOf(applyOverrides(base, {})), 5);
+  const userError = (f: () => unknown, message: string) => assert.throws(f, (e: Error) => e instanceof UserError && e.message === message);
+  userError(() => applyOverrides(base, { mode: "open" }), "--mode open needs --rates (requests per second per level), or a profile with rates_rps");
+  userError(() => applyOverrides(base, { rates: [5] }), "--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
+  assert.deepEqual(applyOverrides({ ...base, mode: "open", rates_rps: [7] }, {}).rates_rps, [7], "a profile's own rates");
+  refused(["--mode", "opn"], "--mode: expected one of closed, open, got 'opn' (did you mean open?)");
+  refused(["--rates", "0"], "--rates: must be more than 0, got 0");
 });

@@ -44,6 +44,16 @@ export const CliOptions = z
       .meta({ placeholder: "file" })
       .describe("also write CSV (seed header first); optional file name, default <results-dir>/runs/<run_id>/benchmark_results_<timestamp>.csv"),
     levels: z.array(positiveInt).min(1).optional().describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
+    mode: z
+      .enum(["closed", "open"])
+      .optional()
+      .describe("override the profile's load mode: closed (constant VUs, --levels) or open (constant arrival rate, --rates)"),
+    rates: z
+      .array(positiveInt)
+      .min(1)
+      .optional()
+      .meta({ placeholder: "rps" })
+      .describe("open loop: override the profile's requests per second per level, e.g. --mode open --rates 20 40 80"),
     duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
@@ -132,6 +142,7 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only"], why: "--run reads a stored run, it runs nothing" },
   { flag: "runs", allowsOnly: ["results_dir"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
+  { flag: "rates", excludes: ["levels"], why: "an open-loop sweep runs at --rates, a closed-loop one at --levels" },
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
 ];
 
@@ -149,7 +160,7 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {

@@ -14,7 +14,7 @@ function result(framework: string, edit: (s: ScenarioResult) => ScenarioResult =
 const run = (id: string, ...results: FrameworkResult[]): LoadedRun => ({ id, results, problems: [] });
 const chart = (runs: LoadedRun[], id: string) => buildReport(runs, AT).charts.find((c) => c.id === id)!;
 const table = (runs: LoadedRun[], id: string) => buildReport(runs, AT).tables.find((t) => t.id === id);
-const validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false };
+const validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false, saturated: false };
 
 test("a line per framework on every level chart, levels in numeric order, in one run labelled by framework alone", () => {
   const runs = [run("r1", result("onnx-python"), result("onnx-rust"))];

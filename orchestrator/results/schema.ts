@@ -5,9 +5,12 @@ import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
 // stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: launch (launcher,
-// image, limits). Version 3 to 5 files still read (the new keys take their defaults or are absent).
-export const RESULT_SCHEMA_VERSION = 6;
-const READABLE_SCHEMA_VERSIONS = [3, 4, 5, RESULT_SCHEMA_VERSION] as const;
+// image, limits). 7: open-loop levels (mode, target_rps, achieved_rps, dropped_iterations, vus_max;
+// validity.saturated). Version 3 to 6 files still read (the new keys take their defaults or are absent).
+export const RESULT_SCHEMA_VERSION = 7;
+const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, RESULT_SCHEMA_VERSION] as const;
+
+export const LOAD_MODES = ["closed", "open"] as const;
 
 export const TrialEstimate = z
   .object({
@@ -34,8 +37,25 @@ export type LatencyStats = z.infer<typeof LatencyStats>;
 
 export const ScenarioResult = z
   .object({
-    scenario_name: z.string().describe("concurrency_<N>"),
-    concurrency: z.number().int().positive().describe("k6 constant virtual users"),
+    scenario_name: z.string().describe("concurrency_<N> (closed loop) or rate_<N> (open loop)"),
+    mode: z
+      .literal(LOAD_MODES)
+      .default("closed")
+      .describe("closed: constant VUs, each sends its next request when the last one returns; open: requests start at a constant rate whatever the latency"),
+    concurrency: z.number().int().positive().describe("closed loop: k6 constant virtual users; open loop: the VU cap (maxVUs), the most requests in flight"),
+    target_rps: z.number().positive().optional().describe("open loop: requests per second k6 was asked to start (absent in closed loop)"),
+    achieved_rps: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("open loop: requests completed (k6 http_reqs, successful or not) ÷ total_duration_sec, the rate the server was actually offered"),
+    dropped_iterations: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("open loop: scheduled starts k6 skipped because every VU was busy (k6 dropped_iterations); their latency is in no percentile"),
+    vus_max: z.number().int().nonnegative().optional().describe("open loop: VUs k6 had allocated at the end of the level (k6 vus_max: preAllocatedVUs plus any added)"),
     num_requests: z.number().int().nonnegative().describe("requests completed in the level (k6 http_reqs)"),
     batch_size: z.number().int().positive().describe("texts per request"),
     latency_ms: LatencyStats,
@@ -116,6 +136,10 @@ export const ScenarioResult = z
         other_cpu_percent: z.number().nonnegative().describe("that other processes' CPU over the level, from /proc/stat; 100 = one core"),
         stalled: z.boolean().describe("the level has a stall (see stalls)"),
         unstable: z.boolean().describe("its windows never agreed within the tolerance before the level's maximum duration"),
+        saturated: z
+          .boolean()
+          .default(false)
+          .describe("open loop: achieved_rps fell short of target_rps by more than the profile's saturation_tolerance: the level did not run at its target rate"),
       })
       .strict()
       .optional()

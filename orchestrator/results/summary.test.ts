@@ -41,8 +41,8 @@ test("mixedProvenance warns when results come from different commits, machines o
 
 test("a percentile resting on too few requests is shown as such, and each level's flags are printed with a legend", () => {
   const r = sampleResult();
-  r.scenarios["concurrency_1"]!.validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: true, noisy: true, other_cpu_percent: 45, stalled: false, unstable: false };
-  r.scenarios["concurrency_4"]!.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false };
+  r.scenarios["concurrency_1"]!.validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: true, noisy: true, other_cpu_percent: 45, stalled: false, unstable: false, saturated: false };
+  r.scenarios["concurrency_4"]!.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false, saturated: false };
   const text = renderSummary("m", [r]);
   const row = (c: number) => text.split("\n").find((l) => new RegExp(`^onnx-python\\s+${c}\\s`).test(l))!;
   assert.match(row(1), /few req\s+few req/);

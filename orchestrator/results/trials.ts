@@ -14,7 +14,7 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
   const [p50, p95, p99] = [est((s) => s.latency_ms.median), est((s) => s.latency_ms.p95), est((s) => s.latency_ms.p99)];
   const mean = (f: (s: ScenarioResult) => number) => r3(est(f).mean);
   const sum = (f: (s: ScenarioResult) => number) => levels.reduce((a, s) => a + f(s), 0);
-  const anyFlag = (k: "client_bound" | "noisy" | "stalled" | "unstable") => levels.some((s) => s.validity?.[k] === true);
+  const anyFlag = (k: "client_bound" | "noisy" | "stalled" | "unstable" | "saturated") => levels.some((s) => s.validity?.[k] === true);
   const allFlag = (k: "p99_enough_samples" | "p999_enough_samples") => levels.every((s) => s.validity?.[k] === true);
   return {
     ...first,
@@ -43,6 +43,13 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
     thresholds_ok: levels.every((s) => s.thresholds_ok),
     stalls: levels.flatMap((s) => s.stalls),
     ended_early: levels.map((s) => s.ended_early).find((e) => e !== null) ?? null,
+    ...(first.mode === "open"
+      ? {
+          achieved_rps: mean((s) => s.achieved_rps ?? 0),
+          dropped_iterations: sum((s) => s.dropped_iterations ?? 0),
+          vus_max: Math.max(...levels.map((s) => s.vus_max ?? 0)),
+        }
+      : {}),
     trials: { n: levels.length, throughput_qps: pick(qps), p50_ms: pick(p50), p95_ms: pick(p95), p99_ms: pick(p99) },
     ...(levels.every((s) => s.validity)
       ? {
@@ -54,6 +61,7 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
             other_cpu_percent: Math.max(...levels.map((s) => s.validity!.other_cpu_percent)),
             stalled: anyFlag("stalled"),
             unstable: anyFlag("unstable"),
+            saturated: anyFlag("saturated"),
           },
         }
       : {}),
