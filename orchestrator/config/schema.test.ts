@@ -108,8 +108,8 @@ test("profiles are open: any name defined in the file validates and is selectabl
 
 test("an unknown profile lists the defined ones and suggests the closest", () => {
   const benchmark = loadSuiteConfig(ROOT).benchmark;
-  refused(() => selectProfile(benchmark, "quik"), "unknown profile 'quik'; config/benchmark.yaml defines: quick, standard, full (did you mean quick?)");
-  refused(() => selectProfile(benchmark, "huge"), "unknown profile 'huge'; config/benchmark.yaml defines: quick, standard, full");
+  refused(() => selectProfile(benchmark, "quik"), "unknown profile 'quik'; config/benchmark.yaml defines: quick, standard, full, open (did you mean quick?)");
+  refused(() => selectProfile(benchmark, "huge"), "unknown profile 'huge'; config/benchmark.yaml defines: quick, standard, full, open");
 });
 
 test("default_profile must name a defined profile: the error names the file and the field", () => {
