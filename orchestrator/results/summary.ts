@@ -26,6 +26,8 @@ const openLevels = (r: FrameworkResult) =>
     .filter((s) => s.mode === "open")
     .sort((a, b) => (a.target_rps ?? 0) - (b.target_rps ?? 0));
 
+/** Where a figure was measured: the VUs of a closed-loop level, the target rate of an open-loop one. */
+const at = (s: ScenarioResult) => (s.mode === "open" ? `${s.target_rps}/s` : String(s.concurrency));
 const flagsCell = (s: ScenarioResult) => (s.validity ? flagWords(s.validity).join(",") || "ok" : "-");
 const p99Cell = (s: ScenarioResult) => (s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99));
 
@@ -81,9 +83,9 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
       r.status === "completed" ? "ok" : r.status,
       num(r.first_inference_ms),
       num(r.cold_start_ms, 0),
-      first ? `${num(first.latency_ms.median)} @${first.concurrency}` : "-",
-      first ? `${num(first.latency_ms.p95)} @${first.concurrency}` : "-",
-      best ? `${num(best.throughput_qps)} @${best.concurrency}` : "-",
+      first ? `${num(first.latency_ms.median)} @${at(first)}` : "-",
+      first ? `${num(first.latency_ms.p95)} @${at(first)}` : "-",
+      best ? `${num(best.throughput_qps)} @${at(best)}` : "-",
     ];
   });
   const levelRows = results.flatMap((r) =>
@@ -118,8 +120,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     rule,
     "",
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
-    "",
-    ...(levelRows.length ? [table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows)] : []),
+    ...(levelRows.length ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows)] : []),
     ...open,
     ...(anyFew || flagged ? ["", FLAGS_LEGEND] : []),
     ...layoutLines(results),
