@@ -24,6 +24,7 @@ import { mixedProvenance, renderSummary } from "./results/summary.ts";
 import { Progress, type ProgressPlan } from "./progress.ts";
 import { applyOverrides, levelsOf, newRunContext, newRunId, runFramework, windowSOf, type RunContext } from "./run.ts";
 import { combineTrials } from "./results/trials.ts";
+import { parseSlo } from "./slo.ts";
 import { describeK6, ensureK6 } from "./toolchain/k6.ts";
 
 function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly FrameworkResult[]): void {
@@ -201,6 +202,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     launcher: launcherOf(opts),
     k6Report: opts.k6_report,
     signal,
+    ...(opts.slo ? { slo: parseSlo(opts.slo) } : {}),
     ...layoutOf(opts),
     ...(observer ? { observer } : {}),
     ...(datasetFile ? { datasetFile } : {}),

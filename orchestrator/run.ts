@@ -25,7 +25,8 @@ import { flagWords } from "./results/validity.ts";
 import type { EnvironmentInfo, FrameworkResult, LayoutProbe, LayoutTried, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
-import { vuSizing } from "../k6/lib/openloop.ts";
+import { rateScenarioName, vuSizing } from "../k6/lib/openloop.ts";
+import { searchCapacity, sloVerdict, type Slo } from "./slo.ts";
 import type { K6Binary } from "./toolchain/k6.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
 
@@ -76,6 +77,8 @@ export interface RunContext {
   cpuSets: CpuSets;
   /** Local processes or containers (--launcher). */
   launcher: LauncherSettings;
+  /** --slo: after the sweep, search each framework's capacity at this objective. */
+  slo?: Slo;
   /** Save k6's web-dashboard HTML report of each level next to its summary. */
   k6Report: boolean;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
@@ -143,6 +146,7 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
     threads: parts.threads ?? null,
     workers: parts.workers ?? null,
     ...(autoLayout ? { layout_probe: benchmark.layout_probe } : {}),
+    ...(parts.slo ? { slo: parts.slo.text } : {}),
     // A container run is a different configuration; a process run hashes as it always did.
     ...(parts.launcher.kind === "process" ? {} : { launcher: parts.launcher }),
   };
@@ -154,7 +158,7 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
 /** The profile's levels, duration, batch, warmup, trials, window and load mode, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
-  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number; mode?: Profile["mode"]; rates?: number[] },
+  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number; mode?: Profile["mode"]; rates?: number[]; slo_steps?: number },
 ): Profile {
   const mode = o.mode ?? base.mode;
   const rates = o.rates ?? base.rates_rps;
@@ -168,6 +172,7 @@ export function applyOverrides(
     warmup_requests: o.warmup_requests ?? base.warmup_requests,
     trials: o.trials ?? base.trials,
     window_s: o.window_s ?? base.window_s,
+    slo_max_steps: o.slo_steps ?? base.slo_max_steps,
     mode,
     ...(rates ? { rates_rps: rates as [number, ...number[]] } : {}),
   };
@@ -334,9 +339,10 @@ async function levelPhase(fw: FrameworkRun, s: LaunchedServer, level: LevelId): 
   const startedAt = new Date();
   const files = fw.files.k6(level);
   const p = run.profile;
-  const windowS = windowSOf(p);
-  const stability = windowS > 0 ? { windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
   const open = level.mode === "open";
+  // The --slo search runs open-loop levels in a closed-loop profile too: windows follow the level.
+  const windowS = open ? 0 : windowSOf(p);
+  const stability = windowS > 0 ? { windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
   const vus = open ? vuSizing(level.value, p.expected_latency_ms, p.vu_headroom, p.max_vus) : null;
   const openEnv: Record<string, string> = open
     ? { MODE: "open", RATE: String(level.value), EXPECTED_LATENCY_MS: String(p.expected_latency_ms), VU_HEADROOM: String(p.vu_headroom), MAX_VUS: String(p.max_vus) }
@@ -423,6 +429,47 @@ async function levelsPhase(fw: FrameworkRun, s: LaunchedServer): Promise<void> {
   fw.result.final_server_info = finalInfo.status === 200 ? (finalInfo.body as Record<string, unknown>) : null;
 }
 
+/**
+ * --slo: a bounded search of open-loop levels for the highest rate meeting the objective. It starts
+ * from the sweep's best closed-loop QPS when the sweep measured one (near the server's capacity),
+ * else from the profile's slo_start_rps. A rate the sweep already ran is read, not run again.
+ */
+async function sloPhase(fw: FrameworkRun, s: LaunchedServer, slo: Slo): Promise<void> {
+  const { profile, signal } = fw.run;
+  const name = fw.server.manifest.name;
+  const closed = Object.values(fw.result.scenarios).filter((l) => l.mode === "closed");
+  const best = Math.max(0, ...closed.map((l) => l.throughput_qps));
+  const start = best >= 1 ? Math.round(best) : profile.slo_start_rps;
+  log.step(`${name}: capacity at ${slo.text}: up to ${profile.slo_max_steps} open-loop levels of ${profile.duration_s}s from ${start} req/s`);
+  const outcome = await searchCapacity(start, profile.slo_max_steps, async (rate) => {
+    signal.throwIfAborted();
+    if (!fw.result.scenarios[rateScenarioName(rate)]) {
+      if (profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
+      await levelPhase(fw, s, { mode: "open", value: rate });
+    }
+    const l = fw.result.scenarios[rateScenarioName(rate)]!;
+    const verdict = sloVerdict(slo, {
+      p50: l.latency_ms.median,
+      p95: l.latency_ms.p95,
+      p99: l.latency_ms.p99,
+      errorRate: l.error_rate,
+      saturated: l.validity?.saturated ?? false,
+      achievedRps: l.achieved_rps ?? 0,
+    });
+    log.step(`${name}: ${rate} req/s ${verdict.passed ? "meets" : "misses"} ${slo.text}: ${verdict.reason}`);
+    return verdict;
+  });
+  fw.result.capacity_at_slo = {
+    slo: slo.text,
+    ...outcome,
+    start_rps: Math.max(1, start),
+    start_from: best >= 1 ? "closed_loop_qps" : "slo_start_rps",
+    max_steps: profile.slo_max_steps,
+  };
+  fw.save();
+  log.step(`${name}: capacity at ${slo.text}: ${outcome.capacity_rps === null ? "no rate tried met it" : `${outcome.capacity_rps} req/s`}`);
+}
+
 function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "status" | "failure"> {
   const message = err instanceof Error ? err.message : String(err);
   if (signal.aborted) return { status: "interrupted", failure: message };
@@ -432,7 +479,7 @@ function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "st
 /** The run a probe of `layout` is: one short level in one window, no exporter, its own files. */
 function probeContext(run: RunContext, plan: LayoutProbePlan, layout: Layout): RunContext {
   const profile = { ...run.profile, concurrency_levels: [plan.concurrency] as [number], duration_s: plan.durationS, window_s: 0 };
-  return { ...run, profile, threads: layout.threads, workers: layout.workers, layoutProbe: undefined, observer: undefined, probing: layout };
+  return { ...run, profile, threads: layout.threads, workers: layout.workers, layoutProbe: undefined, observer: undefined, slo: undefined, probing: layout };
 }
 
 /** Every candidate layout for the server's CPUs, each through a whole runFramework of its own. */
@@ -481,6 +528,7 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
     await warmupPhase(fw, s);
     run.progress?.serverReady(server.manifest.name);
     await levelsPhase(fw, s);
+    if (run.slo) await sloPhase(fw, s, run.slo);
     result.status = "completed";
   } catch (err) {
     Object.assign(result, outcomeOf(err, run.signal));

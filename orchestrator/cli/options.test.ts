@@ -32,6 +32,8 @@ const profile = (levels: [number, ...number[]], description?: string): Profile =
   vu_headroom: 4,
   max_vus: 200,
   saturation_tolerance: 0.05,
+  slo_start_rps: 10,
+  slo_max_steps: 6,
   ...(description ? { description } : {}),
 });
 const BENCHMARK = {
@@ -233,4 +235,10 @@ test("--mode open --rates sets an open-loop sweep; rates without open mode, or o
   assert.deepEqual(applyOverrides({ ...base, mode: "open", rates_rps: [7] }, {}).rates_rps, [7], "a profile's own rates");
   refused(["--mode", "opn"], "--mode: expected one of closed, open, got 'opn' (did you mean open?)");
   refused(["--rates", "0"], "--rates: must be more than 0, got 0");
+});
+
+test("--slo is read at once: a bad objective or --slo-steps alone is refused", () => {
+  assert.equal(parseArgs(["--slo", "p99<50ms", "--slo-steps", "3"]).slo_steps, 3);
+  refused(["--slo", "p99<50"], "--slo: cannot read 'p99<50' in 'p99<50'; expected terms like p99<50ms (p50, p95 or p99, in ms) and optionally errors<1%, joined by commas");
+  refused(["--slo-steps", "3"], "--slo-steps needs --slo: it bounds the capacity search");
 });

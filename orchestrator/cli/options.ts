@@ -6,6 +6,7 @@ import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
 import type { LauncherSettings } from "../launch/launcher.ts";
 import { TOKEN_SIZES } from "../models/options.ts";
 import { UserError } from "../errors.ts";
+import { parseSlo } from "../slo.ts";
 import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec } from "./flags.ts";
 
 // No z.coerce: ./flags.ts turns the strings into numbers itself, with a message that echoes the input.
@@ -54,6 +55,16 @@ export const CliOptions = z
       .optional()
       .meta({ placeholder: "rps" })
       .describe("open loop: override the profile's requests per second per level, e.g. --mode open --rates 20 40 80"),
+    slo: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ placeholder: "objective" })
+      .describe(
+        "after the sweep, search each framework's highest open-loop rate meeting this objective, e.g. 'p99<50ms' or 'p95<20ms,errors<1%' " +
+          "(p50/p95/p99 in ms; starts from the sweep's best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
+      ),
+    slo_steps: positiveInt.optional().describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
     duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
@@ -149,6 +160,8 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  if (given.includes("slo_steps") && !given.includes("slo")) throw new UserError("--slo-steps needs --slo: it bounds the capacity search");
+  if (options.slo !== undefined) parseSlo(options.slo);
   if (given.includes("container_memory_mb") && options.launcher !== "docker") {
     throw new UserError("--container-memory-mb needs --launcher docker: a local process has no memory limit");
   }
@@ -160,7 +173,7 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {

@@ -155,6 +155,13 @@ export const Profile = z
       .max(1)
       .default(0.05)
       .describe("open loop: a level whose achieved rate is below its target by more than this fraction (0.05 = 5 %) is flagged saturated"),
+    slo_start_rps: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .describe("--slo: first rate tried, req/s, when the run measured no closed-loop throughput to start from"),
+    slo_max_steps: z.number().int().min(1).default(6).describe("--slo: most open-loop levels the capacity search runs per framework"),
   })
   .strict()
   .refine((p) => p.mode !== "open" || p.rates_rps !== undefined, { message: "mode open needs rates_rps (requests per second per level)", path: ["rates_rps"] });

@@ -6,7 +6,7 @@ import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
 // stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: launch (launcher,
 // image, limits). 7: open-loop levels (mode, target_rps, achieved_rps, dropped_iterations, vus_max;
-// validity.saturated). Version 3 to 6 files still read (the new keys take their defaults or are absent).
+// validity.saturated; capacity_at_slo). Version 3 to 6 files still read (the new keys take their defaults or are absent).
 export const RESULT_SCHEMA_VERSION = 7;
 const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, RESULT_SCHEMA_VERSION] as const;
 
@@ -244,6 +244,29 @@ export const LayoutProbe = z
   .strict();
 export type LayoutProbe = z.infer<typeof LayoutProbe>;
 
+export const CapacityAtSlo = z
+  .object({
+    slo: z.string().describe("the objective as given to --slo, e.g. p99<50ms"),
+    capacity_rps: z.number().int().positive().nullable().describe("highest open-loop rate tried that met the objective, req/s; null when none did"),
+    lowest_failing_rps: z.number().int().positive().nullable().describe("lowest rate tried that failed it, req/s; null when none did (the capacity may be higher)"),
+    start_rps: z.number().int().positive().describe("first rate tried, req/s"),
+    start_from: z.enum(["closed_loop_qps", "slo_start_rps"]).describe("closed_loop_qps: the sweep's best closed-loop throughput; slo_start_rps: the profile's"),
+    max_steps: z.number().int().positive().describe("most levels the search could run"),
+    tried: z
+      .array(
+        z
+          .object({
+            rate_rps: z.number().int().positive(),
+            passed: z.boolean(),
+            reason: z.string().describe("the figures that met the objective, or each bound missed (saturated, pXX ≥ bound, errors ≥ bound)"),
+          })
+          .strict(),
+      )
+      .describe("every level of the search, in the order run; each is also a rate_<N> scenario"),
+  })
+  .strict();
+export type CapacityAtSlo = z.infer<typeof CapacityAtSlo>;
+
 export const FrameworkResult = z
   .object({
     schema_version: z.union(READABLE_SCHEMA_VERSIONS.map((v) => z.literal(v))),
@@ -282,6 +305,7 @@ export const FrameworkResult = z
       .describe("the server's effective layout (absent in schema 3 files, and before the server answered /info)"),
     layout_probe: LayoutProbe.optional().describe("--layout auto: every layout tried at the probe level, with its figures, and the one chosen (absent otherwise)"),
     scenarios: z.record(z.string(), ScenarioResult),
+    capacity_at_slo: CapacityAtSlo.optional().describe("--slo: the highest arrival rate meeting the objective and the search that found it (absent without --slo)"),
     started_at: z.string(),
     finished_at: z.string().nullable(),
   })

@@ -32,6 +32,23 @@ const flagsCell = (s: ScenarioResult) => (s.validity ? flagWords(s.validity).joi
 const p99Cell = (s: ScenarioResult) => (s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99));
 
 /** Open-loop levels: the rate asked and the rate achieved side by side, so a saturated level cannot pass for its target. */
+/** One line per framework searched with --slo: its capacity and every rate tried with the reason. */
+function capacityLines(results: readonly FrameworkResult[]): string[] {
+  const searched = results.filter((r) => r.capacity_at_slo);
+  if (searched.length === 0) return [];
+  return [
+    "",
+    "Capacity at SLO (highest open-loop rate meeting the objective; saturated levels fail):",
+    ...searched.map((r) => {
+      const c = r.capacity_at_slo!;
+      const found = c.capacity_rps === null ? "none of the rates tried" : `${c.capacity_rps} req/s`;
+      const below = c.lowest_failing_rps === null ? "" : `, ${c.lowest_failing_rps} req/s fails`;
+      const steps = c.tried.map((t) => `${t.rate_rps} ${t.passed ? "pass" : "fail"} (${t.reason})`).join("; ");
+      return `  ${r.framework}: ${c.slo}: ${found}${below}; from ${c.start_rps} req/s (${c.start_from === "closed_loop_qps" ? "best closed-loop QPS" : "slo_start_rps"}): ${steps}`;
+    }),
+  ];
+}
+
 function openTable(results: readonly FrameworkResult[]): string[] {
   const rows = results.flatMap((r) =>
     openLevels(r).map((s) => [
@@ -122,6 +139,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
     ...(levelRows.length ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows)] : []),
     ...open,
+    ...capacityLines(results),
     ...(anyFew || flagged ? ["", FLAGS_LEGEND] : []),
     ...layoutLines(results),
     ...(verdicts.length
