@@ -239,7 +239,7 @@ function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly F
 /** One line per profile of the loaded config (name, levels, seconds per level, description), for --help and --list. */
 export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string[] {
   return Object.entries(benchmark.profiles).map(
-    ([name, p]) => `  ${name.padEnd(12)} levels ${p.concurrency_levels.join(", ")}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
+    ([name, p]) => `  ${name.padEnd(12)} ${p.mode === "open" ? `open loop at ${(p.rates_rps ?? []).join(", ")} req/s` : `levels ${p.concurrency_levels.join(", ")}`}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
   );
 }
 
