@@ -425,6 +425,7 @@ async function levelsPhase(fw: FrameworkRun, s: LaunchedServer): Promise<void> {
     fw.run.progress?.levelStarted(fw.server.manifest.name, i);
     await levelPhase(fw, s, level);
   }
+  if (fw.run.slo) await sloPhase(fw, s, fw.run.slo);
   const finalInfo = await requestJson(`${s.url}/info`);
   fw.result.final_server_info = finalInfo.status === 200 ? (finalInfo.body as Record<string, unknown>) : null;
 }
@@ -528,7 +529,6 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
     await warmupPhase(fw, s);
     run.progress?.serverReady(server.manifest.name);
     await levelsPhase(fw, s);
-    if (run.slo) await sloPhase(fw, s, run.slo);
     result.status = "completed";
   } catch (err) {
     Object.assign(result, outcomeOf(err, run.signal));

@@ -97,7 +97,8 @@ export function levelVerdicts(results: readonly FrameworkResult[]): LevelVerdict
   const byLevel = new Map<number, { framework: string; values: number[]; mean: number }[]>();
   for (const r of results) {
     for (const s of Object.values(r.scenarios)) {
-      if (!s.trials) continue;
+      // Open-loop levels all aim at their target rate: their throughput says nothing to rank.
+      if (!s.trials || s.mode !== "closed") continue;
       byLevel.set(s.concurrency, [...(byLevel.get(s.concurrency) ?? []), { framework: r.framework, values: s.trials.throughput_qps.values, mean: s.trials.throughput_qps.mean }]);
     }
   }
