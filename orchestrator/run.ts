@@ -164,6 +164,8 @@ export function applyOverrides(
   const rates = o.rates ?? base.rates_rps;
   if (mode === "open" && rates === undefined) throw new UserError("--mode open needs --rates (requests per second per level), or a profile with rates_rps");
   if (mode === "closed" && o.rates !== undefined) throw new UserError("--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
+  if (mode === "open" && o.levels !== undefined) throw new UserError("--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
+  if (mode === "open" && o.window_s !== undefined) throw new UserError("--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
   return {
     ...base,
     concurrency_levels: (o.levels ?? base.concurrency_levels) as [number, ...number[]],

@@ -233,6 +233,8 @@ test("--mode open --rates sets an open-loop sweep; rates without open mode, or o
   userError(() => applyOverrides(base, { mode: "open" }), "--mode open needs --rates (requests per second per level), or a profile with rates_rps");
   userError(() => applyOverrides(base, { rates: [5] }), "--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
   assert.deepEqual(applyOverrides({ ...base, mode: "open", rates_rps: [7] }, {}).rates_rps, [7], "a profile's own rates");
+  userError(() => applyOverrides({ ...base, mode: "open", rates_rps: [7] }, { levels: [4] }), "--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
+  userError(() => applyOverrides(base, { mode: "open", rates: [7], window_s: 2 }), "--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
   refused(["--mode", "opn"], "--mode: expected one of closed, open, got 'opn' (did you mean open?)");
   refused(["--rates", "0"], "--rates: must be more than 0, got 0");
 });
