@@ -1,6 +1,8 @@
-// Constant-VU load of embedding requests at one concurrency level, in the API the server speaks
-// (-e API=embed|openai|tei|kserve, k6/lib/apis/). Bundled by build/build.mjs into build/embed.js; run ad hoc with:
+// Load at one level, in the API the server speaks (-e API=embed|openai|tei|kserve, k6/lib/apis/):
+// constant VUs (closed loop, CONCURRENCY) or, with -e MODE=open, a constant arrival rate (open
+// loop, RATE requests/s). Bundled by build/build.mjs into build/embed.js; run ad hoc with:
 //   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e CONCURRENCY=4 -e DURATION=10s
+//   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e MODE=open -e RATE=20 -e DURATION=10s
 //   k6 run build/embed.js -e API=openai -e SERVED_MODEL=sentence-transformers/all-MiniLM-L6-v2 -e BASE_URL=http://127.0.0.1:7997
 import http from "k6/http";
 import { check } from "k6";
@@ -11,6 +13,7 @@ import { adapterFor, DEFAULT_API_SETTINGS, type ApiSettings } from "./lib/apis/i
 import { generateTexts, pickBatch } from "./lib/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
 import { durationSeconds, windowCount, windowThresholds } from "./lib/windows.ts";
+import { rateScenarioName, vuSizing } from "./lib/openloop.ts";
 
 function envInt(name: string, fallback: number): number {
   const raw = __ENV[name];
@@ -29,7 +32,9 @@ const EXPECTED_DIM = __ENV.EXPECTED_DIM ? envInt("EXPECTED_DIM", 1) : 0;
 const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE ?? "0.01");
 const REQUEST_TIMEOUT = __ENV.REQUEST_TIMEOUT ?? "60s";
 const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
-const SCENARIO = `concurrency_${CONCURRENCY}`;
+const OPEN = (__ENV.MODE ?? "closed") === "open";
+const RATE = OPEN ? envInt("RATE", 1) : 0;
+const SCENARIO = OPEN ? rateScenarioName(RATE) : `concurrency_${CONCURRENCY}`;
 const API = adapterFor(__ENV.API ?? "embed");
 const API_SETTINGS: ApiSettings = {
   model: __ENV.SERVED_MODEL ?? DEFAULT_API_SETTINGS.model,
@@ -58,20 +63,21 @@ const okDurationSum = new Counter("ok_duration_sum_ms");
 const okDurationSumSq = new Counter("ok_duration_sumsq_ms2");
 const okRequests = new Counter("ok_requests");
 
+/** Open loop: VUs sized from the rate and the expected latency (see lib/openloop.ts). */
+function openScenario() {
+  const vus = vuSizing(RATE, envInt("EXPECTED_LATENCY_MS", 100), envInt("VU_HEADROOM", 4), envInt("MAX_VUS", 200));
+  return { executor: "constant-arrival-rate", rate: RATE, timeUnit: "1s", duration: DURATION, ...vus, gracefulStop: "10s" } as const;
+}
+
 export const options: Options = {
   scenarios: {
-    [SCENARIO]: {
-      executor: "constant-vus",
-      vus: CONCURRENCY,
-      duration: DURATION,
-      gracefulStop: "10s",
-    },
+    [SCENARIO]: OPEN ? openScenario() : { executor: "constant-vus", vus: CONCURRENCY, duration: DURATION, gracefulStop: "10s" },
   },
   tags: {
     framework: __ENV.FRAMEWORK ?? "adhoc",
     api: API.name,
     model: __ENV.MODEL ?? "unknown",
-    concurrency: String(CONCURRENCY),
+    ...(OPEN ? { rate: String(RATE) } : { concurrency: String(CONCURRENCY) }),
     run_id: __ENV.RUN_ID ?? "adhoc",
   },
   thresholds: {

@@ -23,8 +23,9 @@ import { ensureWritableDir } from "./results/writable.ts";
 import type { FrameworkResult } from "./results/schema.ts";
 import { mixedProvenance, renderSummary } from "./results/summary.ts";
 import { Progress, type ProgressPlan } from "./progress.ts";
-import { applyOverrides, newRunContext, newRunId, runFramework, type RunContext } from "./run.ts";
+import { applyOverrides, levelsOf, newRunContext, newRunId, runFramework, windowSOf, type RunContext } from "./run.ts";
 import { combineTrials } from "./results/trials.ts";
+import { parseSlo } from "./slo.ts";
 import { describeK6, ensureK6 } from "./toolchain/k6.ts";
 
 function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly FrameworkResult[]): void {
@@ -96,9 +97,10 @@ function progressPlan(subjects: readonly Subject[], p: Profile): ProgressPlan {
   return {
     frameworks: subjects.map((f) => f.name),
     trials: p.trials,
-    levels: p.concurrency_levels,
+    levels: levelsOf(p).map((l) => l.value),
+    levelUnit: p.mode === "open" ? "req/s" : "VUs",
     durationS: p.duration_s,
-    windowS: p.window_s,
+    windowS: windowSOf(p),
     pauseS: p.pause_between_levels_s,
   };
 }
@@ -210,13 +212,14 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     launcher: launcherOf(opts),
     k6Report: opts.k6_report,
     signal,
+    ...(opts.slo ? { slo: parseSlo(opts.slo) } : {}),
     ...layoutOf(opts),
     ...(observer ? { observer } : {}),
     ...(datasetFile ? { datasetFile } : {}),
   });
   log.step(
     `run ${run.runId}: ${subjects.map((f) => f.name).join(", ")}; profile ${profileName} ` +
-      `(levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
+      `(${profile.mode === "open" ? `open loop at ${levelsOf(profile).map((l) => l.value).join(",")} req/s` : `levels ${profile.concurrency_levels.join(",")}`}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
       `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}` +
       `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
   );

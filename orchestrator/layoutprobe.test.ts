@@ -60,7 +60,7 @@ test("probes that did not complete are never chosen; none completed gives null",
 test("a probe's figures come from its one level; a probe that did not complete has none", () => {
   const probe = sampleResult();
   const level = probe.scenarios["concurrency_4"]!;
-  level.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: true, other_cpu_percent: 30, stalled: false, unstable: false };
+  level.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: true, other_cpu_percent: 30, stalled: false, unstable: false, saturated: false };
   probe.scenarios = { concurrency_4: level };
   assert.deepEqual(triedOf({ threads: 2, workers: 1 }, probe), {
     threads: 2,

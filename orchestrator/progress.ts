@@ -11,8 +11,10 @@
 export interface ProgressPlan {
   frameworks: readonly string[];
   trials: number;
-  /** Concurrency of each level, in order. */
+  /** Concurrency (closed loop) or rate (open loop) of each level, in order. */
   levels: readonly number[];
+  /** What a level's number counts: "VUs" (default) or "req/s". */
+  levelUnit?: string;
   /** Seconds of load per level (the maximum when levels run in windows). */
   durationS: number;
   /** Measurement window in seconds; 0 = one window of the whole level. */
@@ -145,7 +147,7 @@ export class Progress {
       const inLevelS = (this.now() - c.level.startedMs) / 1000;
       const windows = windowS > 0 ? Math.ceil(durationS / windowS) : 0;
       const where = windows > 0 ? `window ${Math.min(windows, Math.floor(inLevelS / windowS) + 1)}/${windows}` : `${Math.min(durationS, Math.floor(inLevelS))}s/${durationS}s`;
-      what = `: level ${c.level.index + 1}/${levels.length}, ${levels[c.level.index]} VUs, ${where}`;
+      what = `: level ${c.level.index + 1}/${levels.length}, ${levels[c.level.index]} ${this.plan.levelUnit ?? "VUs"}, ${where}`;
     } else if (c) {
       what = c.readyMs === undefined ? ": starting, verifying, warming up" : ": ready";
     }

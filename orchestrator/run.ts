@@ -9,6 +9,7 @@ import type { DiscoveredServer } from "./config/load.ts";
 import type { BenchmarkFile, LayoutProbeConfig, ModelConfig, Precision, Profile, VerifyTolerances } from "./config/schema.ts";
 import { EMBED_API, embedVia, shapeProblem, type ApiTarget } from "./api.ts";
 import { requestJson } from "./http.ts";
+import { UserError } from "./errors.ts";
 import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
 import { startHealthyServer, type LaunchedServer, type LauncherSettings } from "./launch/launcher.ts";
@@ -20,12 +21,14 @@ import { ResourceMonitor, type ResourceSummary, type UsageSource } from "./monit
 import { ROOT } from "./paths.ts";
 import type { Progress } from "./progress.ts";
 import { atFinish, describeEnvironment } from "./results/environment.ts";
-import type { ResultsLayout } from "./results/layout.ts";
+import type { LevelId, ResultsLayout } from "./results/layout.ts";
 import { completedRequests, scenarioFromSummary } from "./results/map.ts";
 import { flagWords } from "./results/validity.ts";
 import type { EnvironmentInfo, FrameworkResult, LayoutProbe, LayoutTried, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
+import { rateScenarioName, vuSizing } from "../k6/lib/openloop.ts";
+import { searchCapacity, sloVerdict, type Slo } from "./slo.ts";
 import type { K6Binary } from "./toolchain/k6.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
 
@@ -76,6 +79,8 @@ export interface RunContext {
   cpuSets: CpuSets;
   /** Local processes or containers (--launcher). */
   launcher: LauncherSettings;
+  /** --slo: after the sweep, search each framework's capacity at this objective. */
+  slo?: Slo;
   /** Save k6's web-dashboard HTML report of each level next to its summary. */
   k6Report: boolean;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
@@ -143,6 +148,7 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
     threads: parts.threads ?? null,
     workers: parts.workers ?? null,
     ...(autoLayout ? { layout_probe: benchmark.layout_probe } : {}),
+    ...(parts.slo ? { slo: parts.slo.text } : {}),
     // A container run is a different configuration; a process run hashes as it always did.
     ...(parts.launcher.kind === "process" ? {} : { launcher: parts.launcher }),
   };
@@ -151,11 +157,17 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
   return { ...parts, ...layoutProbe, k6: k6.path, environment, limits };
 }
 
-/** The profile's levels, duration, batch, warmup, trials and window, each replaced by its CLI override when given. */
+/** The profile's levels, duration, batch, warmup, trials, window and load mode, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
-  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number },
+  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number; mode?: Profile["mode"]; rates?: number[]; slo_steps?: number },
 ): Profile {
+  const mode = o.mode ?? base.mode;
+  const rates = o.rates ?? base.rates_rps;
+  if (mode === "open" && rates === undefined) throw new UserError("--mode open needs --rates (requests per second per level), or a profile with rates_rps");
+  if (mode === "closed" && o.rates !== undefined) throw new UserError("--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
+  if (mode === "open" && o.levels !== undefined) throw new UserError("--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
+  if (mode === "open" && o.window_s !== undefined) throw new UserError("--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
   return {
     ...base,
     concurrency_levels: (o.levels ?? base.concurrency_levels) as [number, ...number[]],
@@ -164,6 +176,9 @@ export function applyOverrides(
     warmup_requests: o.warmup_requests ?? base.warmup_requests,
     trials: o.trials ?? base.trials,
     window_s: o.window_s ?? base.window_s,
+    slo_max_steps: o.slo_steps ?? base.slo_max_steps,
+    mode,
+    ...(rates ? { rates_rps: rates as [number, ...number[]] } : {}),
   };
 }
 
@@ -181,6 +196,18 @@ export interface Target {
   logTail(): string;
 }
 
+/** The profile's levels in order: its concurrency levels (closed loop) or its rates (open loop). */
+export function levelsOf(p: Profile): LevelId[] {
+  return p.mode === "open" ? (p.rates_rps ?? []).map((value) => ({ mode: "open", value })) : p.concurrency_levels.map((value) => ({ mode: "closed", value }));
+}
+
+/**
+ * Measurement windows apply to closed loop only. An open-loop level has a fixed offered rate, so
+ * ending it early once its windows agree would hide the slow build-up of a queue at a rate just
+ * above capacity; it always runs its whole duration.
+ */
+export const windowSOf = (p: Profile) => (p.mode === "open" ? 0 : p.window_s);
+
 /** One framework in one run: the phases' shared state. */
 export interface FrameworkRun {
   run: RunContext;
@@ -196,7 +223,7 @@ export interface FrameworkRun {
 /** Where one framework's run writes. */
 interface FrameworkFiles {
   serverLog: string;
-  k6(concurrency: number): { summary: string; log: string; report: string };
+  k6(level: LevelId): { summary: string; log: string; report: string };
   save(result: FrameworkResult): void;
 }
 
@@ -209,7 +236,7 @@ export function filesOf(run: RunContext, framework: string): FrameworkFiles {
   }
   return {
     serverLog: layout.serverLog(model.key, framework, trial),
-    k6: (concurrency) => layout.k6Files(model.key, framework, concurrency, trial),
+    k6: (level) => layout.k6Files(model.key, framework, level, trial),
     save: (result) => void layout.saveResult(result, trial),
   };
 }
@@ -321,19 +348,29 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
   });
 
-async function levelPhase(fw: FrameworkRun, s: Target, concurrency: number): Promise<void> {
+const describeLevel = (l: LevelId) => (l.mode === "open" ? `${l.value} req/s` : `concurrency ${l.value}`);
+
+async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): Promise<void> {
   const { run, result, name } = fw;
   const monitor = new ResourceMonitor(run.limits.monitorIntervalMs);
   if (s.usage !== null) monitor.watch("server", s.usage);
   monitor.start();
   const startedAt = new Date();
-  const files = fw.files.k6(concurrency);
+  const files = fw.files.k6(level);
   const p = run.profile;
-  const stability = p.window_s > 0 ? { windowS: p.window_s, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
-  let level;
+  const open = level.mode === "open";
+  // The --slo search runs open-loop levels in a closed-loop profile too: windows follow the level.
+  const windowS = open ? 0 : windowSOf(p);
+  const stability = windowS > 0 ? { windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
+  const vus = open ? vuSizing(level.value, p.expected_latency_ms, p.vu_headroom, p.max_vus) : null;
+  const openEnv: Record<string, string> = open
+    ? { MODE: "open", RATE: String(level.value), EXPECTED_LATENCY_MS: String(p.expected_latency_ms), VU_HEADROOM: String(p.vu_headroom), MAX_VUS: String(p.max_vus) }
+    : {};
+  const concurrency = vus ? vus.maxVUs : level.value;
+  let k6level;
   let resources;
   try {
-    level = await runK6Level({
+    k6level = await runK6Level({
       k6: run.k6,
       script: path.join(ROOT, "build", "embed.js"),
       baseUrl: s.url,
@@ -352,39 +389,43 @@ async function levelPhase(fw: FrameworkRun, s: Target, concurrency: number): Pro
       signal: run.signal,
       cpus: run.cpuSets.client,
       ...(stability ? { stability } : {}),
-      extraEnv: { ...k6ApiEnv(s.api), ...(run.datasetFile ? { DATASET: run.datasetFile } : {}) },
+      extraEnv: { ...k6ApiEnv(s.api), ...openEnv, ...(run.datasetFile ? { DATASET: run.datasetFile } : {}) },
     });
   } finally {
     resources = monitor.stop();
   }
-  if (s.hasExited()) throw new Error(`server died during concurrency ${concurrency}\n${s.logTail()}`);
-  if (completedRequests(level.summary) === 0) {
-    throw new Error(`server stopped answering: no request completed in ${run.profile.duration_s} s at concurrency ${concurrency}`);
+  if (s.hasExited()) throw new Error(`server died during ${describeLevel(level)}\n${s.logTail()}`);
+  if (completedRequests(k6level.summary) === 0) {
+    throw new Error(`server stopped answering: no request completed in ${run.profile.duration_s} s at ${describeLevel(level)}`);
   }
-  const scenario = scenarioFromSummary(level.summary, {
+  const scenario = scenarioFromSummary(k6level.summary, {
     concurrency,
     batchSize: run.profile.batch_size,
-    k6ExitCode: level.exitCode,
+    k6ExitCode: k6level.exitCode,
     startedAt,
     server: resources["server"] ?? null,
     client: resources["client"] ?? { cpu_percent: 0, memory_mb: 0, memory_peak_mb: 0, samples: [] },
-    stalls: level.stalls,
-    endedEarly: level.endedEarly,
+    stalls: k6level.stalls,
+    endedEarly: k6level.endedEarly,
     clientCpus: (run.cpuSets.client ?? allowedCpus()).length,
     clientCpusBusyPercent: monitor.busyPercent(run.cpuSets.client ?? allowedCpus()),
     machineCpuPercent: monitor.busyPercent(),
-    ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: level.stableAfter } } : {}),
+    ...(open ? { open: { targetRps: level.value, saturationTolerance: p.saturation_tolerance } } : {}),
+    ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: k6level.stableAfter } } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;
   fw.save();
   await run.observer?.level(result, scenario, resources);
   // The level stays on disk with its stalls, but a server that stopped answering is not benchmarked further.
   const longest = Math.max(0, ...scenario.stalls.map((st) => st.duration_s));
-  if (longest > 0) throw new Error(`server stopped answering for ${longest} s at concurrency ${concurrency} (level saved, marked with its stalls)`);
+  if (longest > 0) throw new Error(`server stopped answering for ${longest} s at ${describeLevel(level)} (level saved, marked with its stalls)`);
   if (scenario.ended_early) throw new Error(`level ended early: ${scenario.ended_early}`);
   const flags = scenario.validity ? flagWords(scenario.validity) : [];
+  const head = open
+    ? `${level.value} req/s: achieved ${scenario.achieved_rps?.toFixed(1)} req/s, dropped ${scenario.dropped_iterations}, VUs ${scenario.vus_max}/${concurrency}`
+    : `c=${level.value}: ${scenario.throughput_qps.toFixed(1)} req/s`;
   log.step(
-    `${name}: c=${concurrency}: ${scenario.throughput_qps.toFixed(1)} req/s, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
+    `${name}: ${head}, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
       `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent === null ? "n/m" : `${scenario.server_cpu_percent.toFixed(0)}%`}` +
       `${scenario.stability?.stable ? `, stable over windows ${scenario.stability.stable_windows.join(",")}` : ""}${flags.length ? ` [${flags.join(", ")}]` : ""}`,
   );
@@ -392,15 +433,60 @@ async function levelPhase(fw: FrameworkRun, s: Target, concurrency: number): Pro
 
 async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
   const { profile, signal } = fw.run;
-  for (const [i, concurrency] of profile.concurrency_levels.entries()) {
+  const levels = levelsOf(profile);
+  const windowS = windowSOf(profile);
+  for (const [i, level] of levels.entries()) {
     signal.throwIfAborted();
     if (i > 0 && profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
-    const windows = profile.window_s > 0 ? `up to ${profile.duration_s}s in ${profile.window_s}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
-    log.step(`${fw.name}: level ${i + 1}/${profile.concurrency_levels.length}: ${concurrency} VUs, ${windows}`);
+    const windows = windowS > 0 ? `up to ${profile.duration_s}s in ${windowS}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
+    const load = level.mode === "open" ? `${level.value} req/s (open loop)` : `${level.value} VUs`;
+    log.step(`${fw.name}: level ${i + 1}/${levels.length}: ${load}, ${windows}`);
     fw.run.progress?.levelStarted(fw.name, i);
-    await levelPhase(fw, s, concurrency);
+    await levelPhase(fw, s, level);
   }
+  if (fw.run.slo) await sloPhase(fw, s, fw.run.slo);
   fw.result.final_server_info = await serverInfo(s.url);
+}
+
+/**
+ * --slo: a bounded search of open-loop levels for the highest rate meeting the objective. It starts
+ * from the sweep's best closed-loop QPS when the sweep measured one (near the server's capacity),
+ * else from the profile's slo_start_rps. A rate the sweep already ran is read, not run again.
+ */
+async function sloPhase(fw: FrameworkRun, s: Target, slo: Slo): Promise<void> {
+  const { profile, signal } = fw.run;
+  const { name } = fw;
+  const closed = Object.values(fw.result.scenarios).filter((l) => l.mode === "closed");
+  const best = Math.max(0, ...closed.map((l) => l.throughput_qps));
+  const start = best >= 1 ? Math.round(best) : profile.slo_start_rps;
+  log.step(`${name}: capacity at ${slo.text}: up to ${profile.slo_max_steps} open-loop levels of ${profile.duration_s}s from ${start} req/s`);
+  const outcome = await searchCapacity(start, profile.slo_max_steps, async (rate) => {
+    signal.throwIfAborted();
+    if (!fw.result.scenarios[rateScenarioName(rate)]) {
+      if (profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
+      await levelPhase(fw, s, { mode: "open", value: rate });
+    }
+    const l = fw.result.scenarios[rateScenarioName(rate)]!;
+    const verdict = sloVerdict(slo, {
+      p50: l.latency_ms.median,
+      p95: l.latency_ms.p95,
+      p99: l.latency_ms.p99,
+      errorRate: l.error_rate,
+      saturated: l.validity?.saturated ?? false,
+      achievedRps: l.achieved_rps ?? 0,
+    });
+    log.step(`${name}: ${rate} req/s ${verdict.passed ? "meets" : "misses"} ${slo.text}: ${verdict.reason}`);
+    return verdict;
+  });
+  fw.result.capacity_at_slo = {
+    slo: slo.text,
+    ...outcome,
+    start_rps: Math.max(1, start),
+    start_from: best >= 1 ? "closed_loop_qps" : "slo_start_rps",
+    max_steps: profile.slo_max_steps,
+  };
+  fw.save();
+  log.step(`${name}: capacity at ${slo.text}: ${outcome.capacity_rps === null ? "no rate tried met it" : `${outcome.capacity_rps} req/s`}`);
 }
 
 function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "status" | "failure"> {
@@ -412,7 +498,7 @@ function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "st
 /** The run a probe of `layout` is: one short level in one window, no exporter, its own files. */
 function probeContext(run: RunContext, plan: LayoutProbePlan, layout: Layout): RunContext {
   const profile = { ...run.profile, concurrency_levels: [plan.concurrency] as [number], duration_s: plan.durationS, window_s: 0 };
-  return { ...run, profile, threads: layout.threads, workers: layout.workers, layoutProbe: undefined, observer: undefined, probing: layout };
+  return { ...run, profile, threads: layout.threads, workers: layout.workers, layoutProbe: undefined, observer: undefined, slo: undefined, probing: layout };
 }
 
 /** Every candidate layout for the server's CPUs, each through a whole runFramework of its own. */

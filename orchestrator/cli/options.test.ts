@@ -27,6 +27,13 @@ const profile = (levels: [number, ...number[]], description?: string): Profile =
   stable_windows: 3,
   stability_tolerance: 0.1,
   pause_between_levels_s: 1,
+  mode: "closed",
+  expected_latency_ms: 100,
+  vu_headroom: 4,
+  max_vus: 200,
+  saturation_tolerance: 0.05,
+  slo_start_rps: 10,
+  slo_max_steps: 6,
   ...(description ? { description } : {}),
 });
 const BENCHMARK = {
@@ -82,6 +89,7 @@ test("a value outside a finite set names the allowed values (not 'Invalid input'
 test("every flag with a finite set of values gets it from the schema", () => {
   const withChoices = Object.fromEntries(flagSpecs(CliOptions).flatMap((s) => (s.choices ? [[s.key, s.choices]] : [])));
   assert.deepEqual(withChoices, {
+    mode: ["closed", "open"],
     seq_len: [32, 128, 512],
     launcher: ["process", "docker"],
     api: ["embed", "openai", "tei", "kserve"],
@@ -230,4 +238,31 @@ test("--layout TxW gives every server its threads and workers; --layout auto ask
   assert.match(helpText(BENCHMARK), /--layout <TxW\|auto>\n {6}.*or auto: each framework tries 1xN, Nx1 and one between/);
   assert.throws(() => parseOverheadArgs(["--layout", "auto"]), { message: "--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS" });
   assert.equal(parseOverheadArgs(["--layout", "1x2"]).layout, "1x2");
+});
+
+test("--mode open --rates sets an open-loop sweep; rates without open mode, or open mode without rates, are refused", async () => {
+  const { applyOverrides, levelsOf, windowSOf } = await import("../run.ts");
+  const opts = parseArgs(["--mode", "open", "--rates", "20", "40", "80"]);
+  assert.equal(opts.mode, "open");
+  assert.deepEqual(opts.rates, [20, 40, 80]);
+  const base = profile([1, 4]);
+  const open = applyOverrides(base, opts);
+  assert.deepEqual(levelsOf(open), [20, 40, 80].map((value) => ({ mode: "open", value })));
+  assert.equal(windowSOf(open), 0, "no stability stop in open loop");
+  assert.deepEqual(levelsOf(applyOverrides(base, {})), [1, 4].map((value) => ({ mode: "closed", value })));
+  assert.equal(windowSOf(applyOverrides(base, {})), 5);
+  const userError = (f: () => unknown, message: string) => assert.throws(f, (e: Error) => e instanceof UserError && e.message === message);
+  userError(() => applyOverrides(base, { mode: "open" }), "--mode open needs --rates (requests per second per level), or a profile with rates_rps");
+  userError(() => applyOverrides(base, { rates: [5] }), "--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
+  assert.deepEqual(applyOverrides({ ...base, mode: "open", rates_rps: [7] }, {}).rates_rps, [7], "a profile's own rates");
+  userError(() => applyOverrides({ ...base, mode: "open", rates_rps: [7] }, { levels: [4] }), "--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
+  userError(() => applyOverrides(base, { mode: "open", rates: [7], window_s: 2 }), "--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
+  refused(["--mode", "opn"], "--mode: expected one of closed, open, got 'opn' (did you mean open?)");
+  refused(["--rates", "0"], "--rates: must be more than 0, got 0");
+});
+
+test("--slo is read at once: a bad objective or --slo-steps alone is refused", () => {
+  assert.equal(parseArgs(["--slo", "p99<50ms", "--slo-steps", "3"]).slo_steps, 3);
+  refused(["--slo", "p99<50"], "--slo: cannot read 'p99<50' in 'p99<50'; expected terms like p99<50ms (p50, p95 or p99, in ms) and optionally errors<1%, joined by commas");
+  refused(["--slo-steps", "3"], "--slo-steps needs --slo: it bounds the capacity search");
 });

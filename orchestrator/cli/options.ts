@@ -7,6 +7,7 @@ import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
 import type { LauncherSettings } from "../launch/launcher.ts";
 import { TOKEN_SIZES } from "../models/options.ts";
 import { UserError } from "../errors.ts";
+import { parseSlo } from "../slo.ts";
 import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec } from "./flags.ts";
 
 // No z.coerce: ./flags.ts turns the strings into numbers itself, with a message that echoes the input.
@@ -45,6 +46,26 @@ export const CliOptions = z
       .meta({ placeholder: "file" })
       .describe("also write CSV (seed header first); optional file name, default <results-dir>/runs/<run_id>/benchmark_results_<timestamp>.csv"),
     levels: z.array(positiveInt).min(1).optional().describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
+    mode: z
+      .enum(["closed", "open"])
+      .optional()
+      .describe("override the profile's load mode: closed (constant VUs, --levels) or open (constant arrival rate, --rates)"),
+    rates: z
+      .array(positiveInt)
+      .min(1)
+      .optional()
+      .meta({ placeholder: "rps" })
+      .describe("open loop: override the profile's requests per second per level, e.g. --mode open --rates 20 40 80"),
+    slo: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ placeholder: "objective" })
+      .describe(
+        "after the sweep, search each framework's highest open-loop rate meeting this objective, e.g. 'p99<50ms' or 'p95<20ms,errors<1%' " +
+          "(p50/p95/p99 in ms; starts from the sweep's best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
+      ),
+    slo_steps: positiveInt.optional().describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
     duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
@@ -156,6 +177,7 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only"], why: "--run reads a stored run, it runs nothing" },
   { flag: "runs", allowsOnly: ["results_dir"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
+  { flag: "rates", excludes: ["levels"], why: "an open-loop sweep runs at --rates, a closed-loop one at --levels" },
   { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
   {
     flag: "url",
@@ -168,6 +190,8 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  if (given.includes("slo_steps") && !given.includes("slo")) throw new UserError("--slo-steps needs --slo: it bounds the capacity search");
+  if (options.slo !== undefined) parseSlo(options.slo);
   if (given.includes("container_memory_mb") && options.launcher !== "docker") {
     throw new UserError("--container-memory-mb needs --launcher docker: a local process has no memory limit");
   }
@@ -179,7 +203,7 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
@@ -247,7 +271,7 @@ function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly F
 /** One line per profile of the loaded config (name, levels, seconds per level, description), for --help and --list. */
 export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string[] {
   return Object.entries(benchmark.profiles).map(
-    ([name, p]) => `  ${name.padEnd(12)} levels ${p.concurrency_levels.join(", ")}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
+    ([name, p]) => `  ${name.padEnd(12)} ${p.mode === "open" ? `open loop at ${(p.rates_rps ?? []).join(", ")} req/s` : `levels ${p.concurrency_levels.join(", ")}`}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
   );
 }
 

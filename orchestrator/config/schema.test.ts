@@ -108,8 +108,8 @@ test("profiles are open: any name defined in the file validates and is selectabl
 
 test("an unknown profile lists the defined ones and suggests the closest", () => {
   const benchmark = loadSuiteConfig(ROOT).benchmark;
-  refused(() => selectProfile(benchmark, "quik"), "unknown profile 'quik'; config/benchmark.yaml defines: quick, standard, full (did you mean quick?)");
-  refused(() => selectProfile(benchmark, "huge"), "unknown profile 'huge'; config/benchmark.yaml defines: quick, standard, full");
+  refused(() => selectProfile(benchmark, "quik"), "unknown profile 'quik'; config/benchmark.yaml defines: quick, standard, full, open (did you mean quick?)");
+  refused(() => selectProfile(benchmark, "huge"), "unknown profile 'huge'; config/benchmark.yaml defines: quick, standard, full, open");
 });
 
 test("default_profile must name a defined profile: the error names the file and the field", () => {
@@ -157,4 +157,15 @@ test("--layout auto's probe settings: the repository's, defaults when absent, bo
   assert.deepEqual(partial.layout_probe, { max_concurrency: 16, duration_s: 3, tie_tolerance: 0.02 });
   assert.throws(() => parseYamlText("b.yaml", `${minimal}layout_probe: { tie_tolerance: 1.5 }\n`, BenchmarkFile), /b\.yaml: layout_probe\.tie_tolerance: /);
   assert.throws(() => parseYamlText("b.yaml", `${minimal}layout_probe: { duration: 3 }\n`, BenchmarkFile), /b\.yaml: layout_probe: Unrecognized key: "duration"/);
+});
+
+test("an open-loop profile needs its rates; the open-loop settings have defaults", () => {
+  const head = "default_model: m\ndefault_profile: o\nprofiles:\n  o:\n    concurrency_levels: [1]\n    duration_s: 1\n";
+  assert.throws(() => parseYamlText("b.yaml", `${head}    mode: open\n`, BenchmarkFile), /b\.yaml: profiles\.o\.rates_rps: mode open needs rates_rps/);
+  const o = parseYamlText("b.yaml", `${head}    mode: open\n    rates_rps: [5, 10]\n`, BenchmarkFile).profiles["o"]!;
+  assert.deepEqual(
+    [o.mode, o.rates_rps, o.expected_latency_ms, o.vu_headroom, o.max_vus, o.saturation_tolerance, o.slo_start_rps, o.slo_max_steps],
+    ["open", [5, 10], 100, 4, 200, 0.05, 10, 6],
+  );
+  assert.equal(loadSuiteConfig(ROOT).benchmark.profiles["open"]?.mode, "open", "the repository's open profile");
 });

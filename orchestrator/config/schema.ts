@@ -129,8 +129,42 @@ export const Profile = z
       .max(1)
       .default(0.1)
       .describe("relative deviation from those windows' mean allowed on throughput and on p95 (0.1 = ±10 %)"),
+    mode: z
+      .enum(["closed", "open"])
+      .default("closed")
+      .describe("closed: one level per concurrency_levels entry (constant VUs); open: one level per rates_rps entry (constant arrival rate, k6 constant-arrival-rate)"),
+    rates_rps: z
+      .array(z.number().int().positive())
+      .nonempty()
+      .optional()
+      .describe("open loop: requests per second started at each level, run in this order"),
+    expected_latency_ms: z
+      .number()
+      .positive()
+      .default(100)
+      .describe("open loop: latency the VU pool is sized for, ms: preAllocatedVUs = ceil(rate × latency) + 1 (k6/lib/openloop.ts)"),
+    vu_headroom: z
+      .number()
+      .min(1)
+      .default(4)
+      .describe("open loop: maxVUs = ceil(rate × expected latency × vu_headroom) + 1, so latency may grow this many times before starts are dropped"),
+    max_vus: z.number().int().positive().default(200).describe("open loop: cap on maxVUs (every VU costs the load generator CPU and a connection)"),
+    saturation_tolerance: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe("open loop: a level whose achieved rate is below its target by more than this fraction (0.05 = 5 %) is flagged saturated"),
+    slo_start_rps: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .describe("--slo: first rate tried, req/s, when the run measured no closed-loop throughput to start from"),
+    slo_max_steps: z.number().int().min(1).default(6).describe("--slo: most open-loop levels the capacity search runs per framework"),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.mode !== "open" || p.rates_rps !== undefined, { message: "mode open needs rates_rps (requests per second per level)", path: ["rates_rps"] });
 export type Profile = z.infer<typeof Profile>;
 
 export const PRECISIONS = ["fp32", "fp16", "bf16", "int8"] as const;

@@ -7,7 +7,7 @@ import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
 import type { RunObserver } from "../run.ts";
 import { InfluxClient, parseInfluxUrl } from "./client.ts";
 import { toLines, type Point } from "./line.ts";
-import { levelPoint, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
+import { capacityPoints, levelPoint, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
 import { UserError } from "../errors.ts";
 
 export const INFLUX_ENV = "EMBEDDING_BENCH_INFLUX";
@@ -68,14 +68,14 @@ export class InfluxExporter implements RunObserver {
 
   async level(result: FrameworkResult, scenario: ScenarioResult, resources: Record<string, ResourceSummary>): Promise<void> {
     await this.write(`${result.framework} ${scenario.scenario_name}`, [
-      ...resourcePoints(result, scenario.concurrency, resources),
+      ...resourcePoints(result, scenario, resources),
       levelPoint(result, scenario),
     ]);
   }
 
   async finished(result: FrameworkResult): Promise<void> {
     const now = Date.now();
-    await this.write(`${result.framework} end of run`, [...verificationPoints(result, now), runPoint(result, now)]);
+    await this.write(`${result.framework} end of run`, [...verificationPoints(result, now), ...capacityPoints(result, now), runPoint(result, now)]);
     if (this.failedWrites > 0) log.warn(`InfluxDB export: ${this.failedWrites} write(s) failed during this run; the dashboards miss those series`);
   }
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import { toLine } from "./line.ts";
-import { levelPoint, MEASUREMENTS, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
+import { capacityPoints, levelPoint, MEASUREMENTS, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
 
 const TAGS = { framework: "onnx-python", model: "all-MiniLM-L6-v2", run_id: "20261123-114705-5d9f" };
 
@@ -36,7 +36,7 @@ test("every monitor sample becomes a point tagged with its process tree and leve
     server: { cpu_percent: 150, memory_mb: 200, memory_peak_mb: 210, samples: [{ t_ms: 10, cpu_percent: 140, rss_mb: 199 }, { t_ms: 510, cpu_percent: 160, rss_mb: 201 }] },
     client: { cpu_percent: 9, memory_mb: 40, memory_peak_mb: 41, samples: [{ t_ms: 510.4, cpu_percent: 9, rss_mb: 40 }] },
   };
-  const points = resourcePoints(sampleResult(), 2, trees);
+  const points = resourcePoints(sampleResult(), { scenario_name: "concurrency_2", mode: "closed", concurrency: 2 }, trees);
   assert.equal(points.length, 3);
   assert.deepEqual(points[0], { measurement: "eb_resource", tags: { ...TAGS, concurrency: "2", scenario: "concurrency_2", process: "server" }, fields: { cpu_percent: 140, rss_mb: 199 }, timeMs: 10 });
   assert.equal(points[2]!.tags["process"], "client");
@@ -65,4 +65,22 @@ test("verification: none before the verify phase ran, else one point with its ou
   });
   const noVector = verificationPoints({ ...failed, verification: { ...failed.verification, min_cosine: null, max_norm_error: null } }, 5);
   assert.equal("min_cosine" in noVector[0]!.fields, false, "null is left out, not written as a value");
+});
+
+test("an open-loop level is tagged with its rate and scenario and carries its rates, drops and saturated flag; --slo adds a capacity point", () => {
+  const r = sampleResult();
+  const c4 = r.scenarios["concurrency_4"]!;
+  const open = { ...c4, scenario_name: "rate_40", mode: "open" as const, concurrency: 17, target_rps: 40, achieved_rps: 31.5, dropped_iterations: 85, vus_max: 17, validity: { ...c4.validity!, saturated: true } };
+  const p = levelPoint(r, open);
+  assert.equal(p.tags["rate"], "40");
+  assert.equal(p.tags["scenario"], "rate_40");
+  assert.equal(p.tags["concurrency"], undefined, "k6 tags open-loop samples with rate, not concurrency");
+  assert.deepEqual([p.fields["target_rps"], p.fields["achieved_rps"], p.fields["dropped_iterations"], p.fields["vus_max"], p.fields["saturated"]], [40, 31.5, 85, 17, true]);
+  assert.equal(levelPoint(r, c4).fields["saturated"], null, "no verdict on a closed-loop level");
+  assert.deepEqual(capacityPoints(r, 5), []);
+  r.capacity_at_slo = { slo: "p99<50ms", capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, start_from: "closed_loop_qps", max_steps: 3, tried: [] };
+  const [cap] = capacityPoints(r, 5);
+  assert.equal(cap!.measurement, MEASUREMENTS.capacity);
+  assert.equal(cap!.tags["slo"], "p99<50ms");
+  assert.deepEqual(cap!.fields, { capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, levels_tried: 0 });
 });

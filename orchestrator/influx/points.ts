@@ -16,6 +16,8 @@ export const MEASUREMENTS = {
   verify: "eb_verify",
   /** Framework status when it ends: status, failure, levels_completed. */
   run: "eb_run",
+  /** --slo: one point per framework with capacity_rps (absent when no rate passed) and lowest_failing_rps; tag slo. */
+  capacity: "eb_capacity",
 } as const;
 
 interface BaseTags {
@@ -30,11 +32,13 @@ const baseTags = (r: FrameworkResult): BaseTags & Record<string, string> => ({
   run_id: r.run_id,
 });
 
-/** Tags of a level, the same as k6 puts on its samples (scenario = concurrency_<N>). */
-const levelTags = (r: FrameworkResult, concurrency: number) => ({
+/** The level part of a level's tags, as k6 puts them on its samples: concurrency (closed loop) or rate (open loop), and the scenario name. */
+export type LevelKey = Pick<ScenarioResult, "scenario_name" | "mode" | "concurrency" | "target_rps">;
+
+const levelTags = (r: FrameworkResult, s: LevelKey) => ({
   ...baseTags(r),
-  concurrency: String(concurrency),
-  scenario: `concurrency_${concurrency}`,
+  ...(s.mode === "open" ? { rate: String(s.target_rps) } : { concurrency: String(s.concurrency) }),
+  scenario: s.scenario_name,
 });
 
 export function startupPoint(r: FrameworkResult, timeMs: number): Point {
@@ -52,11 +56,11 @@ export function startupPoint(r: FrameworkResult, timeMs: number): Point {
   };
 }
 
-export function resourcePoints(r: FrameworkResult, concurrency: number, trees: Record<string, ResourceSummary>): Point[] {
+export function resourcePoints(r: FrameworkResult, level: LevelKey, trees: Record<string, ResourceSummary>): Point[] {
   return Object.entries(trees).flatMap(([process, summary]) =>
     summary.samples.map((s) => ({
       measurement: MEASUREMENTS.resource,
-      tags: { ...levelTags(r, concurrency), process },
+      tags: { ...levelTags(r, level), process },
       fields: { cpu_percent: s.cpu_percent, rss_mb: s.rss_mb },
       timeMs: Math.round(s.t_ms),
     })),
@@ -67,7 +71,7 @@ export function levelPoint(r: FrameworkResult, s: ScenarioResult): Point {
   const l = s.latency_ms;
   return {
     measurement: MEASUREMENTS.level,
-    tags: { ...levelTags(r, s.concurrency), runtime: r.runtime, language: r.language },
+    tags: { ...levelTags(r, s), runtime: r.runtime, language: r.language },
     fields: {
       // Concurrency again as a number: tags are strings and sort "16" before "4".
       concurrency_vus: s.concurrency,
@@ -96,6 +100,12 @@ export function levelPoint(r: FrameworkResult, s: ScenarioResult): Point {
       server_inference_p95_ms: s.server_inference_ms?.p95 ?? null,
       thresholds_ok: s.thresholds_ok,
       synthetic_weights: r.synthetic_weights,
+      // Open loop only (absent fields are not written).
+      target_rps: s.target_rps,
+      achieved_rps: s.achieved_rps,
+      dropped_iterations: s.dropped_iterations,
+      vus_max: s.vus_max,
+      saturated: s.mode === "open" ? (s.validity?.saturated ?? null) : null,
     },
     timeMs: Date.parse(s.started_at),
   };
@@ -119,4 +129,18 @@ export function verificationPoints(r: FrameworkResult, timeMs: number): Point[] 
   if (v.max_norm_error !== null) fields["max_norm_error"] = v.max_norm_error;
   if (v.reason !== null) fields["reason"] = v.reason;
   return [{ measurement: MEASUREMENTS.verify, tags: baseTags(r), fields, timeMs }];
+}
+
+/** --slo's outcome as one point; none without --slo. */
+export function capacityPoints(r: FrameworkResult, timeMs: number): Point[] {
+  const c = r.capacity_at_slo;
+  if (!c) return [];
+  return [
+    {
+      measurement: MEASUREMENTS.capacity,
+      tags: { ...baseTags(r), slo: c.slo, runtime: r.runtime, language: r.language },
+      fields: { capacity_rps: c.capacity_rps, lowest_failing_rps: c.lowest_failing_rps, start_rps: c.start_rps, levels_tried: c.tried.length },
+      timeMs,
+    },
+  ];
 }

@@ -14,7 +14,7 @@ function result(framework: string, edit: (s: ScenarioResult) => ScenarioResult =
 const run = (id: string, ...results: FrameworkResult[]): LoadedRun => ({ id, results, problems: [] });
 const chart = (runs: LoadedRun[], id: string) => buildReport(runs, AT).charts.find((c) => c.id === id)!;
 const table = (runs: LoadedRun[], id: string) => buildReport(runs, AT).tables.find((t) => t.id === id);
-const validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false };
+const validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false, saturated: false };
 
 test("a line per framework on every level chart, levels in numeric order, in one run labelled by framework alone", () => {
   const runs = [run("r1", result("onnx-python"), result("onnx-rust"))];
@@ -155,4 +155,19 @@ test("the report's title names the runs; synthetic weights and unreadable files 
   assert.equal(report.generatedAt, "2026-11-30T15:00:00.000Z");
   assert.equal(report.synthetic, true);
   assert.deepEqual(report.problems, ["x.json: not JSON"]);
+});
+
+test("open-loop levels stay off the concurrency charts, are rows of the levels table, and --slo adds a capacity table", () => {
+  const r = result("onnx-python");
+  const c1 = r.scenarios["concurrency_1"]!;
+  r.scenarios["rate_40"] = { ...c1, scenario_name: "rate_40", mode: "open", concurrency: 17, target_rps: 40, achieved_rps: 31.5, dropped_iterations: 85, vus_max: 17, validity: { ...validity, saturated: true } };
+  const runs = [run("r1", r)];
+  assert.equal(table(runs, "capacity"), undefined, "no --slo, no capacity table");
+  assert.deepEqual(chart(runs, "throughput").labels, ["1", "4"], "the x axis is VUs");
+  const row = table(runs, "levels")!.rows.find((cells) => cells[1]!.text.startsWith("40 req/s"))!;
+  assert.equal(row[1]!.text, "40 req/s open loop (achieved 31.5, dropped 85)");
+  assert.match(row.at(-1)!.text, /saturated/);
+  r.capacity_at_slo = { slo: "p99<50ms", capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, start_from: "closed_loop_qps", max_steps: 3, tried: [{ rate_rps: 40, passed: false, reason: "saturated (achieved 31.5 req/s)" }, { rate_rps: 30, passed: true, reason: "p99 20.0 ms < 50 ms" }] };
+  const capacity = table(runs, "capacity")!;
+  assert.deepEqual(capacity.rows[0]!.map((c) => c.text), ["onnx-python", "p99<50ms", "30 req/s", "40 req/s", "40 fail (saturated (achieved 31.5 req/s)); 30 pass (p99 20.0 ms < 50 ms)"]);
 });

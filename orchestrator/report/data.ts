@@ -66,9 +66,18 @@ const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
 const text = (t: string, tone?: Cell["tone"]): Cell => (tone ? { text: t, tone } : { text: t });
 
+/** Closed-loop levels by concurrency: the charts' x axis is VUs, which an open-loop level does not set. */
 export function levelsOf(r: FrameworkResult): ScenarioResult[] {
-  return Object.values(r.scenarios).sort((a, b) => a.concurrency - b.concurrency);
+  return Object.values(r.scenarios)
+    .filter((s) => s.mode === "closed")
+    .sort((a, b) => a.concurrency - b.concurrency);
 }
+
+/** Open-loop levels by target rate. */
+const openLevelsOf = (r: FrameworkResult): ScenarioResult[] =>
+  Object.values(r.scenarios)
+    .filter((s) => s.mode === "open")
+    .sort((a, b) => (a.target_rps ?? 0) - (b.target_rps ?? 0));
 
 /** Every flag that says a level's figures are not to be trusted as they stand, as words. */
 export function levelFlags(s: ScenarioResult): string[] {
@@ -262,12 +271,12 @@ function verificationTable(entries: readonly Entry[]): Table {
 
 function levelsTable(entries: readonly Entry[]): Table {
   const rows = entries.flatMap(({ label, result }) =>
-    levelsOf(result).map((s) => {
+    [...levelsOf(result), ...openLevelsOf(result)].map((s) => {
       const flags = levelFlags(s);
       const qps = s.trials ? `${fmt(s.trials.throughput_qps.mean)} ± ${fmt(s.trials.throughput_qps.ci95)}` : fmt(s.throughput_qps);
       return [
         text(label),
-        text(String(s.concurrency)),
+        text(s.mode === "open" ? `${s.target_rps} req/s open loop (achieved ${fmt(s.achieved_rps)}, dropped ${s.dropped_iterations ?? 0})` : String(s.concurrency)),
         text(qps),
         text(fmt(s.latency_ms.median, 2)),
         text(fmt(s.latency_ms.p95, 2)),
@@ -283,10 +292,10 @@ function levelsTable(entries: readonly Entry[]): Table {
   return {
     id: "levels",
     title: "Levels and their validity flags",
-    header: ["framework", "concurrency", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "server CPU %", "server MiB", "embeddings/s per core", "flags"],
+    header: ["framework", "level (VUs or rate)", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "server CPU %", "server MiB", "embeddings/s per core", "flags"],
     rows,
     notes: [
-      "Flags: stalled = the server completed no request for a while; unstable = the windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
+      "Flags: saturated = an open-loop level's achieved rate fell short of its target by more than the profile's tolerance; stalled = the server completed no request for a while; unstable = the windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
         "noisy = other processes used more than 20 % of a CPU; too few samples = under 1,000 successful requests, too few for p99; ended early = the level was stopped before its duration.",
       "requests/s with trials: mean ± 95 % confidence half-width.",
     ],
@@ -325,6 +334,31 @@ function environmentTable(runs: readonly LoadedRun[]): Table {
   };
 }
 
+/** --slo: each framework's capacity and the rates its search tried; no table without --slo. */
+function capacityTable(entries: readonly Entry[]): Table[] {
+  const searched = entries.filter((e) => e.result.capacity_at_slo);
+  if (searched.length === 0) return [];
+  const rows = searched.map(({ label, result }) => {
+    const c = result.capacity_at_slo!;
+    return [
+      text(label),
+      text(c.slo),
+      text(c.capacity_rps === null ? "none" : `${c.capacity_rps} req/s`, c.capacity_rps === null ? "bad" : "ok"),
+      text(c.lowest_failing_rps === null ? "-" : `${c.lowest_failing_rps} req/s`),
+      text(c.tried.map((t) => `${t.rate_rps} ${t.passed ? "pass" : "fail"} (${t.reason})`).join("; ")),
+    ];
+  });
+  return [
+    {
+      id: "capacity",
+      title: "Capacity at SLO",
+      header: ["framework", "objective", "capacity", "lowest failing", "rates tried"],
+      rows,
+      notes: ["The highest open-loop arrival rate tried whose level met the objective; a saturated level fails whatever its latency. The search doubles or halves from its start, then bisects, within a step budget."],
+    },
+  ];
+}
+
 function failuresTable(entries: readonly Entry[]): Table[] {
   const failed = entries.filter((e) => e.result.status !== "completed");
   if (failed.length === 0) return [];
@@ -340,7 +374,7 @@ export function buildReport(runs: readonly LoadedRun[], generatedAt: Date): Repo
     synthetic: entries.some((e) => e.result.synthetic_weights),
     // A chart with no series (every framework failed before its first level) is left out.
     charts: charts(entries).filter((c) => c.series.length > 0),
-    tables: [runsTable(runs), verificationTable(entries), ...failuresTable(entries), levelsTable(entries), environmentTable(runs)],
+    tables: [runsTable(runs), verificationTable(entries), ...failuresTable(entries), levelsTable(entries), ...capacityTable(entries), environmentTable(runs)],
     problems: runs.flatMap((r) => r.problems),
   };
 }

@@ -66,7 +66,7 @@ test("one side with trials and the other without is untested", () => {
 
 test("p99 of a level with too few requests for it is shown but not gated", () => {
   const [a, b] = [level1(run("a", 200, 10)), level1(run("a", 200, 20))];
-  const validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 0, stalled: false, unstable: false };
+  const validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 0, stalled: false, unstable: false, saturated: false };
   const c = compareMetric({ ...a, validity }, b, "p99_ms", 5);
   assert.equal(c.significance, "too_few_samples");
   assert.equal(c.change_pct, 100);

@@ -31,15 +31,16 @@ test("one row per level, sorted by concurrency, with the level's figures", () =>
 test("the validity flags follow the seed's columns; a level without them (schema 3) leaves them empty", () => {
   const r = sampleResult();
   const [c1, c4] = [r.scenarios["concurrency_1"]!, r.scenarios["concurrency_4"]!];
-  c1.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: true, noisy: false, other_cpu_percent: 3.5, stalled: false, unstable: false };
+  c1.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: true, noisy: false, other_cpu_percent: 3.5, stalled: false, unstable: false, saturated: false };
   delete c4.validity;
   const lines = resultsToCsv([r]).trim().split("\n");
   const header = lines[0]!.split(",");
   const flags = ["p99_enough_samples", "p999_enough_samples", "client_bound", "noisy", "other_cpu_percent", "stalled", "unstable"];
-  assert.deepEqual(header.slice(-flags.length - 1, -1), flags);
-  assert.ok(header.indexOf("p99_enough_samples") > SEED_CSV_HEADER.length);
-  assert.deepEqual(lines[1]!.split(",").slice(-flags.length - 1, -1), ["true", "false", "true", "false", "3.5", "false", "false"]);
-  assert.deepEqual(lines[2]!.split(",").slice(-flags.length - 1, -1), ["", "", "", "", "", "", ""]);
+  const at = header.indexOf("p99_enough_samples");
+  assert.deepEqual(header.slice(at, at + flags.length), flags);
+  assert.ok(at > SEED_CSV_HEADER.length);
+  assert.deepEqual(lines[1]!.split(",").slice(at, at + flags.length), ["true", "false", "true", "false", "3.5", "false", "false"]);
+  assert.deepEqual(lines[2]!.split(",").slice(at, at + flags.length), ["", "", "", "", "", "", ""]);
 });
 
 test("values with commas are quoted", () => {
@@ -62,4 +63,29 @@ test("server resources not measured are empty cells, not 0", () => {
   assert.equal(col("server_cpu_percent"), "");
   assert.equal(col("server_memory_mb"), "");
   assert.equal(col("client_cpu_percent"), "10");
+});
+
+test("an open-loop level carries its mode, target and achieved rates, drops and the saturated flag", () => {
+  const r = sampleResult();
+  const c1 = r.scenarios["concurrency_1"]!;
+  r.scenarios["rate_40"] = {
+    ...c1,
+    scenario_name: "rate_40",
+    mode: "open",
+    concurrency: 17,
+    target_rps: 40,
+    achieved_rps: 31.5,
+    dropped_iterations: 85,
+    vus_max: 17,
+    validity: { p99_enough_samples: false, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 0, stalled: false, unstable: false, saturated: true },
+  };
+  const lines = resultsToCsv([r]).trim().split("\n");
+  const header = lines[0]!.split(",");
+  const rows = lines.slice(1).map((l) => l.split(","));
+  const col = (row: string[], name: string) => row[header.indexOf(name)];
+  assert.deepEqual(rows.map((row) => col(row, "mode")), ["closed", "closed", "open"], "closed levels first, then open ones");
+  const open = rows[2]!;
+  assert.deepEqual(["target_rps", "achieved_rps", "dropped_iterations", "vus_max", "saturated"].map((c) => col(open, c)), ["40", "31.5", "85", "17", "true"]);
+  assert.equal(col(rows[0]!, "saturated"), "", "no saturated verdict on a closed-loop level");
+  assert.ok(header.indexOf("mode") >= SEED_CSV_HEADER.length);
 });

@@ -40,6 +40,12 @@ export const EXTRA_CSV_COLUMNS = [
   "stalled",
   "unstable",
   "layout",
+  "mode",
+  "target_rps",
+  "achieved_rps",
+  "dropped_iterations",
+  "vus_max",
+  "saturated",
 ] as const;
 
 /** "2024-11-28 15:30:45" in UTC, the seed's timestamp format. */
@@ -50,7 +56,9 @@ export function csvTimestamp(iso: string): string {
 export function resultsToCsv(results: readonly FrameworkResult[]): string {
   const rows: (string | number | boolean)[][] = [];
   for (const r of results) {
-    const levels = Object.values(r.scenarios).sort((a, b) => a.concurrency - b.concurrency);
+    // Closed-loop levels by VUs, then open-loop levels by rate.
+    const order = (x: (typeof r.scenarios)[string]) => (x.mode === "open" ? [1, x.target_rps ?? 0] : [0, x.concurrency]);
+    const levels = Object.values(r.scenarios).sort((a, b) => order(a)[0]! - order(b)[0]! || order(a)[1]! - order(b)[1]!);
     for (const s of levels) {
       rows.push([
         csvTimestamp(s.started_at),
@@ -84,6 +92,12 @@ export function resultsToCsv(results: readonly FrameworkResult[]): string {
           ? [s.validity.p99_enough_samples, s.validity.p999_enough_samples, s.validity.client_bound, s.validity.noisy, s.validity.other_cpu_percent, s.validity.stalled, s.validity.unstable]
           : ["", "", "", "", "", "", ""]),
         r.layout?.threads && r.layout.workers ? `${r.layout.threads}x${r.layout.workers}` : "",
+        s.mode,
+        s.target_rps ?? "",
+        s.achieved_rps ?? "",
+        s.dropped_iterations ?? "",
+        s.vus_max ?? "",
+        s.mode === "open" ? (s.validity?.saturated ?? "") : "",
       ]);
     }
   }

@@ -3,6 +3,12 @@ import path from "node:path";
 import { formatZodIssues } from "../errors.ts";
 import { FrameworkResult } from "./schema.ts";
 
+/** One level of a sweep: its VUs (closed loop) or its arrival rate in req/s (open loop). */
+export interface LevelId {
+  mode: "closed" | "open";
+  value: number;
+}
+
 /** Write-then-rename: a reader (or a crash) never sees half a file. */
 export function writeFileAtomic(file: string, content: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -105,8 +111,9 @@ export class ResultsLayout {
   }
 
   /** k6's files of one level: its JSON summary, its full output and, on request, its web-dashboard report. */
-  k6Files(model: string, framework: string, concurrency: number, trial?: number): { summary: string; log: string; report: string } {
-    const base = path.join(this.modelDir(model), "k6", `${framework}-c${concurrency}${trialSuffix(trial)}`);
+  /** k6's files of one level: `<framework>-c<N>` for N VUs (closed loop), `<framework>-r<N>` for N req/s (open loop). */
+  k6Files(model: string, framework: string, level: LevelId, trial?: number): { summary: string; log: string; report: string } {
+    const base = path.join(this.modelDir(model), "k6", `${framework}-${level.mode === "open" ? "r" : "c"}${level.value}${trialSuffix(trial)}`);
     return { summary: `${base}.summary.json`, log: `${base}.log`, report: `${base}.report.html` };
   }
 

@@ -118,3 +118,22 @@ test("a server not measured (--url without --server-pid) has null resources, nev
   // Its CPU, if it runs here, is then part of what other processes used.
   assert.equal(s.validity?.other_cpu_percent, 190);
 });
+
+test("an open-loop level is named by its rate, records drops and VUs, and is saturated below its target", () => {
+  const open = { ...summary, metrics: { ...summary.metrics, dropped_iterations: { type: "counter", values: { count: 12, rate: 1.2 } }, vus_max: { type: "gauge", values: { value: 9, min: 3, max: 9 } } } };
+  const achieved = summary.metrics.http_reqs.values.count / (summary.state.testRunDurationMs / 1000);
+  const met = scenarioFromSummary(open, { ...ctx, concurrency: 9, open: { targetRps: Math.floor(achieved), saturationTolerance: 0.05 } });
+  assert.equal(met.scenario_name, `rate_${Math.floor(achieved)}`);
+  assert.equal(met.mode, "open");
+  assert.equal(met.target_rps, Math.floor(achieved));
+  assert.ok(Math.abs(met.achieved_rps! - achieved) < 0.001);
+  assert.equal(met.dropped_iterations, 12);
+  assert.equal(met.vus_max, 9);
+  assert.equal(met.validity?.saturated, false);
+  const short = scenarioFromSummary(open, { ...ctx, open: { targetRps: Math.ceil(achieved * 1.2), saturationTolerance: 0.05 } });
+  assert.equal(short.validity?.saturated, true, "20 % short of the target");
+  const closed = scenarioFromSummary(summary, ctx);
+  assert.equal(closed.mode, "closed");
+  assert.equal(closed.target_rps, undefined);
+  assert.equal(closed.validity?.saturated, false);
+});

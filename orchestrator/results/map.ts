@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Stall } from "../levelwatch.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import { windowLatencyMetric, windowOkMetric } from "../../k6/lib/windows.ts";
+import { isSaturated, rateScenarioName } from "../../k6/lib/openloop.ts";
 import { stableTail, type StabilityRule, type WindowFigures } from "../stability.ts";
 import { ScenarioResult } from "./schema.ts";
 import { levelValidity } from "./validity.ts";
@@ -22,6 +23,9 @@ export const K6Summary = z.object({
       ok_duration_sum_ms: Counter.optional(),
       ok_duration_sumsq_ms2: Counter.optional(),
       server_inference_ms: Trend.optional(),
+      // k6 omits the counter when no iteration was dropped.
+      dropped_iterations: Counter.optional(),
+      vus_max: z.object({ type: z.literal("gauge"), values: z.object({ max: z.number() }).loose() }).optional(),
     })
     .loose(),
 });
@@ -48,6 +52,8 @@ export interface LevelContext {
   clientCpusBusyPercent: number;
   /** Every process's CPU over the level (100 = one core), for the noisy flag. */
   machineCpuPercent: number;
+  /** Open loop: the rate asked of k6 and the shortfall that makes the level saturated (k6/lib/openloop.ts). */
+  open?: { targetRps: number; saturationTolerance: number };
   /** The level's windows, and how many were complete when it was found stable (null: never). */
   stability?: { rule: StabilityRule; durationS: number; stableAfter: number | null };
 }
@@ -89,9 +95,20 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
   const fromTail = (f: (w: WindowFigures) => number) => round(tail!.reduce((a, w) => a + f(w), 0) / tail!.length);
   const qps = tail ? fromTail((w) => w.throughput_qps) : seconds > 0 ? ok / seconds : 0;
   const inf = m.server_inference_ms?.values;
+  const open = ctx.open;
+  const achievedRps = seconds > 0 ? numRequests / seconds : 0;
   return ScenarioResult.parse({
-    scenario_name: `concurrency_${ctx.concurrency}`,
+    scenario_name: open ? rateScenarioName(open.targetRps) : `concurrency_${ctx.concurrency}`,
+    mode: open ? "open" : "closed",
     concurrency: ctx.concurrency,
+    ...(open
+      ? {
+          target_rps: open.targetRps,
+          achieved_rps: round(achievedRps),
+          dropped_iterations: m.dropped_iterations?.values.count ?? 0,
+          vus_max: m.vus_max?.values.max ?? 0,
+        }
+      : {}),
     num_requests: numRequests,
     batch_size: ctx.batchSize,
     latency_ms: {
@@ -144,6 +161,7 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
       machineCpuPercent: ctx.machineCpuPercent,
       stalled: ctx.stalls.length > 0,
       unstable: st !== undefined && tail === null,
+      saturated: open !== undefined && isSaturated(open.targetRps, achievedRps, open.saturationTolerance),
     }),
   });
 }

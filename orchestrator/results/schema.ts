@@ -7,12 +7,16 @@ import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
 // stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: launch (launcher,
 // image, limits). 7: api and external (servers given by --url), server resources null when not
-// measured. Version 3 to 6 files still read (the new keys take their defaults or are absent).
-export const RESULT_SCHEMA_VERSION = 7;
-const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, RESULT_SCHEMA_VERSION] as const;
+// measured. 8: open-loop levels (mode, target_rps, achieved_rps, dropped_iterations, vus_max;
+// validity.saturated; capacity_at_slo). Version 3 to 7 files still read (the new keys take their
+// defaults or are absent).
+export const RESULT_SCHEMA_VERSION = 8;
+const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, 7, RESULT_SCHEMA_VERSION] as const;
 
 /** Not measured: a server given by --url without --server-pid. */
 const NOT_MEASURED = "; null when not measured (a server given by --url without --server-pid)";
+
+export const LOAD_MODES = ["closed", "open"] as const;
 
 export const TrialEstimate = z
   .object({
@@ -39,8 +43,25 @@ export type LatencyStats = z.infer<typeof LatencyStats>;
 
 export const ScenarioResult = z
   .object({
-    scenario_name: z.string().describe("concurrency_<N>"),
-    concurrency: z.number().int().positive().describe("k6 constant virtual users"),
+    scenario_name: z.string().describe("concurrency_<N> (closed loop) or rate_<N> (open loop)"),
+    mode: z
+      .literal(LOAD_MODES)
+      .default("closed")
+      .describe("closed: constant VUs, each sends its next request when the last one returns; open: requests start at a constant rate whatever the latency"),
+    concurrency: z.number().int().positive().describe("closed loop: k6 constant virtual users; open loop: the VU cap (maxVUs), the most requests in flight"),
+    target_rps: z.number().positive().optional().describe("open loop: requests per second k6 was asked to start (absent in closed loop)"),
+    achieved_rps: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("open loop: requests completed (k6 http_reqs, successful or not) ÷ total_duration_sec, the rate the server was actually offered"),
+    dropped_iterations: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("open loop: scheduled starts k6 skipped because every VU was busy (k6 dropped_iterations); their latency is in no percentile"),
+    vus_max: z.number().int().nonnegative().optional().describe("open loop: VUs k6 had allocated at the end of the level (k6 vus_max: preAllocatedVUs plus any added)"),
     num_requests: z.number().int().nonnegative().describe("requests completed in the level (k6 http_reqs)"),
     batch_size: z.number().int().positive().describe("texts per request"),
     latency_ms: LatencyStats,
@@ -129,6 +150,10 @@ export const ScenarioResult = z
         other_cpu_percent: z.number().nonnegative().describe("that other processes' CPU over the level, from /proc/stat; 100 = one core"),
         stalled: z.boolean().describe("the level has a stall (see stalls)"),
         unstable: z.boolean().describe("its windows never agreed within the tolerance before the level's maximum duration"),
+        saturated: z
+          .boolean()
+          .default(false)
+          .describe("open loop: achieved_rps fell short of target_rps by more than the profile's saturation_tolerance: the level did not run at its target rate"),
       })
       .strict()
       .optional()
@@ -233,6 +258,29 @@ export const LayoutProbe = z
   .strict();
 export type LayoutProbe = z.infer<typeof LayoutProbe>;
 
+export const CapacityAtSlo = z
+  .object({
+    slo: z.string().describe("the objective as given to --slo, e.g. p99<50ms"),
+    capacity_rps: z.number().int().positive().nullable().describe("highest open-loop rate tried that met the objective, req/s; null when none did"),
+    lowest_failing_rps: z.number().int().positive().nullable().describe("lowest rate tried that failed it, req/s; null when none did (the capacity may be higher)"),
+    start_rps: z.number().int().positive().describe("first rate tried, req/s"),
+    start_from: z.enum(["closed_loop_qps", "slo_start_rps"]).describe("closed_loop_qps: the sweep's best closed-loop throughput; slo_start_rps: the profile's"),
+    max_steps: z.number().int().positive().describe("most levels the search could run"),
+    tried: z
+      .array(
+        z
+          .object({
+            rate_rps: z.number().int().positive(),
+            passed: z.boolean(),
+            reason: z.string().describe("the figures that met the objective, or each bound missed (saturated, pXX ≥ bound, errors ≥ bound)"),
+          })
+          .strict(),
+      )
+      .describe("every level of the search, in the order run; each is also a rate_<N> scenario"),
+  })
+  .strict();
+export type CapacityAtSlo = z.infer<typeof CapacityAtSlo>;
+
 export const FrameworkResult = z
   .object({
     schema_version: z.union(READABLE_SCHEMA_VERSIONS.map((v) => z.literal(v))),
@@ -280,6 +328,7 @@ export const FrameworkResult = z
       .describe("the server's effective layout (absent in schema 3 files, and before the server answered /info)"),
     layout_probe: LayoutProbe.optional().describe("--layout auto: every layout tried at the probe level, with its figures, and the one chosen (absent otherwise)"),
     scenarios: z.record(z.string(), ScenarioResult),
+    capacity_at_slo: CapacityAtSlo.optional().describe("--slo: the highest arrival rate meeting the objective and the search that found it (absent without --slo)"),
     started_at: z.string(),
     finished_at: z.string().nullable(),
   })

@@ -41,8 +41,8 @@ test("mixedProvenance warns when results come from different commits, machines o
 
 test("a percentile resting on too few requests is shown as such, and each level's flags are printed with a legend", () => {
   const r = sampleResult();
-  r.scenarios["concurrency_1"]!.validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: true, noisy: true, other_cpu_percent: 45, stalled: false, unstable: false };
-  r.scenarios["concurrency_4"]!.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false };
+  r.scenarios["concurrency_1"]!.validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: true, noisy: true, other_cpu_percent: 45, stalled: false, unstable: false, saturated: false };
+  r.scenarios["concurrency_4"]!.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false, saturated: false };
   const text = renderSummary("m", [r]);
   const row = (c: number) => text.split("\n").find((l) => new RegExp(`^onnx-python\\s+${c}\\s`).test(l))!;
   assert.match(row(1), /few req\s+few req/);
@@ -102,4 +102,31 @@ test("with --layout auto, the summary names the layout chosen and every layout t
   assert.match(text, /^ {2}onnx-rust: 1x1 chosen \(one server CPU: 1x1 is the only candidate, not probed\)$/m);
   assert.equal(text.match(/^ {2}onnx-python: /gm)?.length, 1, "a result without a probe has no line");
   assert.doesNotMatch(renderSummary("m", [sampleResult()]), /Layouts/);
+});
+
+test("open-loop levels get their own table with target, achieved, drops and the saturated flag; --slo adds the capacity line", () => {
+  const r = sampleResult();
+  const c1 = r.scenarios["concurrency_1"]!;
+  const validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 0, stalled: false, unstable: false, saturated: false };
+  r.scenarios["rate_20"] = { ...c1, scenario_name: "rate_20", mode: "open", concurrency: 9, target_rps: 20, achieved_rps: 20.01, dropped_iterations: 0, vus_max: 3, validity };
+  r.scenarios["rate_400"] = { ...c1, scenario_name: "rate_400", mode: "open", concurrency: 200, target_rps: 400, achieved_rps: 150.5, dropped_iterations: 1200, vus_max: 200, validity: { ...validity, saturated: true } };
+  r.capacity_at_slo = {
+    slo: "p99<50ms",
+    capacity_rps: 20,
+    lowest_failing_rps: 400,
+    start_rps: 20,
+    start_from: "slo_start_rps",
+    max_steps: 2,
+    tried: [
+      { rate_rps: 20, passed: true, reason: "p99 12.6 ms < 50 ms" },
+      { rate_rps: 400, passed: false, reason: "saturated (achieved 150.5 req/s)" },
+    ],
+  };
+  const out = renderSummary("m", [r]);
+  assert.match(out, /Open loop \(constant arrival rate\):\nFramework\s+Target\/s\s+Achieved\/s\s+Dropped\s+VUs/);
+  assert.match(out, /onnx-python\s+20\s+20\.01\s+0\s+3\/9\s+6\.10.*\s+ok/);
+  assert.match(out, /onnx-python\s+400\s+150\.50\s+1200\s+200\/200\s.*\ssaturated/);
+  assert.match(out, /onnx-python\s+1\s+145\.00\s+6\.10/, "closed-loop levels stay in their table");
+  assert.match(out, /Capacity at SLO.*\n  onnx-python: p99<50ms: 20 req\/s, 400 req\/s fails; from 20 req\/s \(slo_start_rps\): 20 pass \(p99 12\.6 ms < 50 ms\); 400 fail \(saturated/);
+  assert.match(out, /saturated = open loop/);
 });

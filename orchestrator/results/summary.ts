@@ -23,12 +23,60 @@ function levels(r: FrameworkResult): ScenarioResult[] {
   return Object.values(r.scenarios).sort((a, b) => a.concurrency - b.concurrency);
 }
 
+const closedLevels = (r: FrameworkResult) => levels(r).filter((s) => s.mode === "closed");
+const openLevels = (r: FrameworkResult) =>
+  Object.values(r.scenarios)
+    .filter((s) => s.mode === "open")
+    .sort((a, b) => (a.target_rps ?? 0) - (b.target_rps ?? 0));
+
+/** Where a figure was measured: the VUs of a closed-loop level, the target rate of an open-loop one. */
+const at = (s: ScenarioResult) => (s.mode === "open" ? `${s.target_rps}/s` : String(s.concurrency));
+const flagsCell = (s: ScenarioResult) => (s.validity ? flagWords(s.validity).join(",") || "ok" : "-");
+const p99Cell = (s: ScenarioResult) => (s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99));
+
+/** Open-loop levels: the rate asked and the rate achieved side by side, so a saturated level cannot pass for its target. */
+/** One line per framework searched with --slo: its capacity and every rate tried with the reason. */
+function capacityLines(results: readonly FrameworkResult[]): string[] {
+  const searched = results.filter((r) => r.capacity_at_slo);
+  if (searched.length === 0) return [];
+  return [
+    "",
+    "Capacity at SLO (highest open-loop rate meeting the objective; saturated levels fail):",
+    ...searched.map((r) => {
+      const c = r.capacity_at_slo!;
+      const found = c.capacity_rps === null ? "none of the rates tried" : `${c.capacity_rps} req/s`;
+      const below = c.lowest_failing_rps === null ? "" : `, ${c.lowest_failing_rps} req/s fails`;
+      const steps = c.tried.map((t) => `${t.rate_rps} ${t.passed ? "pass" : "fail"} (${t.reason})`).join("; ");
+      return `  ${r.framework}: ${c.slo}: ${found}${below}; from ${c.start_rps} req/s (${c.start_from === "closed_loop_qps" ? "best closed-loop QPS" : "slo_start_rps"}): ${steps}`;
+    }),
+  ];
+}
+
+function openTable(results: readonly FrameworkResult[]): string[] {
+  const rows = results.flatMap((r) =>
+    openLevels(r).map((s) => [
+      r.framework,
+      num(s.target_rps, 0),
+      num(s.achieved_rps),
+      String(s.dropped_iterations ?? 0),
+      `${s.vus_max ?? 0}/${s.concurrency}`,
+      num(s.latency_ms.median),
+      num(s.latency_ms.p95),
+      p99Cell(s),
+      `${s.errors}`,
+      measured(s.server_cpu_percent, 0),
+      flagsCell(s),
+    ]),
+  );
+  if (rows.length === 0) return [];
+  return ["", "Open loop (constant arrival rate):", table(["Framework", "Target/s", "Achieved/s", "Dropped", "VUs", "p50", "p95", "p99", "Errors", "Srv CPU%", "Flags"], rows)];
+}
+
 const FLAGS_LEGEND =
   `"few req": fewer than ${VALIDITY_RULES.p99MinRequests} (p99) or ${VALIDITY_RULES.p999MinRequests} (p99.9) successful requests, too few for that percentile. ` +
-  "Flags: stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
+  "Flags: saturated = open loop, the achieved rate fell short of the target by more than the profile's saturation_tolerance; stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
   `noisy = other processes used more than ${VALIDITY_RULES.noisyOtherCpuPercent} % of a CPU.`;
 const NOT_MEASURED_LEGEND = "n/m: not measured (a server given by --url without --server-pid).";
-
 
 /** One line per framework run with --layout auto: the layout chosen and every layout tried with its figures. */
 function layoutLines(results: readonly FrameworkResult[]): string[] {
@@ -55,27 +103,30 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
       r.status === "completed" ? "ok" : r.status,
       num(r.first_inference_ms),
       num(r.cold_start_ms, 0),
-      first ? `${num(first.latency_ms.median)} @${first.concurrency}` : "-",
-      first ? `${num(first.latency_ms.p95)} @${first.concurrency}` : "-",
-      best ? `${num(best.throughput_qps)} @${best.concurrency}` : "-",
+      first ? `${num(first.latency_ms.median)} @${at(first)}` : "-",
+      first ? `${num(first.latency_ms.p95)} @${at(first)}` : "-",
+      best ? `${num(best.throughput_qps)} @${at(best)}` : "-",
     ];
   });
   const levelRows = results.flatMap((r) =>
-    levels(r).map((s) => [
+    closedLevels(r).map((s) => [
       r.framework,
       String(s.concurrency),
       s.trials ? formatEstimate(estimateOf(s.trials.throughput_qps), 1) : num(s.throughput_qps),
       num(s.latency_ms.median),
       num(s.latency_ms.p95),
-      s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99),
+      p99Cell(s),
       s.validity?.p999_enough_samples === false ? "few req" : num(s.latency_ms.p999),
       `${s.errors}`,
       measured(s.server_cpu_percent, 0),
       measured(s.server_memory_mb, 0),
       num(s.client_cpu_percent, 0),
-      s.validity ? flagWords(s.validity).join(",") || "ok" : "-",
+      flagsCell(s),
     ]),
   );
+  const open = openTable(results);
+  const notMeasured = results.some((r) => levels(r).some((s) => s.server_cpu_percent === null || s.server_memory_mb === null));
+  const flagged = results.some((r) => levels(r).some((s) => !["ok", "-"].includes(flagsCell(s))));
   const anyFew = results.some((r) => levels(r).some((s) => s.validity && !s.validity.p999_enough_samples));
   const failures = results.filter((r) => r.failure).map((r) => `  ${r.framework}: ${r.failure}`);
   const verdicts = levelVerdicts(results).map((v) => {
@@ -90,10 +141,11 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     rule,
     "",
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
-    "",
-    table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows),
-    ...(levelRows.some((row) => row.includes("n/m")) ? ["", NOT_MEASURED_LEGEND] : []),
-    ...(anyFew || levelRows.some((row) => !["ok", "-"].includes(row.at(-1)!)) ? ["", FLAGS_LEGEND] : []),
+    ...(levelRows.length ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows)] : []),
+    ...open,
+    ...capacityLines(results),
+    ...(notMeasured ? ["", NOT_MEASURED_LEGEND] : []),
+    ...(anyFew || flagged ? ["", FLAGS_LEGEND] : []),
     ...layoutLines(results),
     ...(verdicts.length
       ? ["", "Throughput leader per level (QPS shown as mean ± 95 % CI half-width over trials; Welch's t-test, p < 0.05 = significant):", ...verdicts]

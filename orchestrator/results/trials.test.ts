@@ -62,3 +62,17 @@ test("a resource a trial did not measure stays not measured in the combination",
   assert.deepEqual([c.server_cpu_percent, c.server_memory_mb, c.server_memory_peak_mb], [null, null, null]);
   assert.equal(combineTrials([trial("a", 100), trial("a", 110)]).scenarios["concurrency_1"]!.server_memory_peak_mb, 212);
 });
+
+test("open-loop levels combine their rates and drops over trials, and get no throughput verdict", () => {
+  const open = (framework: string, achieved: number, dropped: number, saturated: boolean): FrameworkResult => {
+    const r = trial(framework, achieved);
+    const s = r.scenarios["concurrency_1"]!;
+    r.scenarios = { rate_50: { ...s, scenario_name: "rate_50", mode: "open", concurrency: 21, target_rps: 50, achieved_rps: achieved, dropped_iterations: dropped, vus_max: 9, validity: { ...s.validity!, saturated } } };
+    return r;
+  };
+  const a = combineTrials([open("a", 50, 0, false), open("a", 46, 30, true)]);
+  const level = a.scenarios["rate_50"]!;
+  assert.deepEqual([level.achieved_rps, level.dropped_iterations, level.vus_max, level.validity?.saturated], [48, 30, 9, true]);
+  const b = combineTrials([open("b", 40, 90, true), open("b", 41, 80, true)]);
+  assert.deepEqual(levelVerdicts([a, b]), []);
+});

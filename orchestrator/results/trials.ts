@@ -17,7 +17,7 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
   // A figure one trial did not measure is not measured for the combination either.
   const measured = (f: (s: ScenarioResult) => number | null, combine: (g: (s: ScenarioResult) => number) => number) =>
     levels.every((s) => f(s) !== null) ? combine((s) => f(s)!) : null;
-  const anyFlag = (k: "client_bound" | "noisy" | "stalled" | "unstable") => levels.some((s) => s.validity?.[k] === true);
+  const anyFlag = (k: "client_bound" | "noisy" | "stalled" | "unstable" | "saturated") => levels.some((s) => s.validity?.[k] === true);
   const allFlag = (k: "p99_enough_samples" | "p999_enough_samples") => levels.every((s) => s.validity?.[k] === true);
   return {
     ...first,
@@ -46,6 +46,13 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
     thresholds_ok: levels.every((s) => s.thresholds_ok),
     stalls: levels.flatMap((s) => s.stalls),
     ended_early: levels.map((s) => s.ended_early).find((e) => e !== null) ?? null,
+    ...(first.mode === "open"
+      ? {
+          achieved_rps: mean((s) => s.achieved_rps ?? 0),
+          dropped_iterations: sum((s) => s.dropped_iterations ?? 0),
+          vus_max: Math.max(...levels.map((s) => s.vus_max ?? 0)),
+        }
+      : {}),
     trials: { n: levels.length, throughput_qps: pick(qps), p50_ms: pick(p50), p95_ms: pick(p95), p99_ms: pick(p99) },
     ...(levels.every((s) => s.validity)
       ? {
@@ -57,6 +64,7 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
             other_cpu_percent: Math.max(...levels.map((s) => s.validity!.other_cpu_percent)),
             stalled: anyFlag("stalled"),
             unstable: anyFlag("unstable"),
+            saturated: anyFlag("saturated"),
           },
         }
       : {}),
@@ -92,7 +100,8 @@ export function levelVerdicts(results: readonly FrameworkResult[]): LevelVerdict
   const byLevel = new Map<number, { framework: string; values: number[]; mean: number }[]>();
   for (const r of results) {
     for (const s of Object.values(r.scenarios)) {
-      if (!s.trials) continue;
+      // Open-loop levels all aim at their target rate: their throughput says nothing to rank.
+      if (!s.trials || s.mode !== "closed") continue;
       byLevel.set(s.concurrency, [...(byLevel.get(s.concurrency) ?? []), { framework: r.framework, values: s.trials.throughput_qps.values, mean: s.trials.throughput_qps.mean }]);
     }
   }

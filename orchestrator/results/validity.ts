@@ -29,6 +29,8 @@ export interface ValidityInputs {
   machineCpuPercent: number;
   stalled: boolean;
   unstable: boolean;
+  /** Open loop: the achieved rate fell short of the target (k6/lib/openloop.ts isSaturated); false in closed loop. */
+  saturated: boolean;
 }
 
 export interface Validity {
@@ -39,6 +41,7 @@ export interface Validity {
   other_cpu_percent: number;
   stalled: boolean;
   unstable: boolean;
+  saturated: boolean;
 }
 
 export function levelValidity(i: ValidityInputs): Validity {
@@ -51,10 +54,11 @@ export function levelValidity(i: ValidityInputs): Validity {
     other_cpu_percent: Number(other.toFixed(1)),
     stalled: i.stalled,
     unstable: i.unstable,
+    saturated: i.saturated,
   };
 }
 
 /** The flags of a level as short words for the summary ("client-bound", "noisy", …); none when clean. */
 export function flagWords(v: Validity): string[] {
-  return [v.stalled ? "stalled" : "", v.unstable ? "unstable" : "", v.client_bound ? "client-bound" : "", v.noisy ? "noisy" : ""].filter(Boolean);
+  return [v.saturated ? "saturated" : "", v.stalled ? "stalled" : "", v.unstable ? "unstable" : "", v.client_bound ? "client-bound" : "", v.noisy ? "noisy" : ""].filter(Boolean);
 }

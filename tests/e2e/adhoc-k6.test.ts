@@ -30,6 +30,15 @@ test("npm run k6 -- run build/embed.js works ad hoc against a running onnx-pytho
     assert.ok(Number(m[1]) > 5);
     assert.equal(Number(m[2]), 0);
 
+    // README's open-loop line: -e MODE=open -e RATE=… names the scenario by its rate.
+    const open = await npmK6(["run", "build/embed.js", "-e", `BASE_URL=${url}`, "-e", "MODE=open", "-e", "RATE=10", "-e", "DURATION=3s", "-e", "EXPECTED_DIM=384"]);
+    assert.match(open.stdout, /embedding-bench adhoc rate_10 batch 1/);
+    const o = /requests (\d+) in [\d.]+ s \([\d.]+ req\/s\), errors (\d+)/.exec(open.stdout);
+    assert.ok(o, open.stdout);
+    // k6 schedules 30 starts in 3 s at 10 req/s; a start that finds its 5 VUs busy is dropped, never added.
+    assert.ok(Number(o[1]) > 15 && Number(o[1]) <= 31, `10 req/s for 3 s: ${o[1]} requests`);
+    assert.equal(Number(o[2]), 0);
+
     // A wrong expected dimension must fail the checks, and k6's exit 99 (thresholds) must come through npm.
     const wrong = await npmK6(["run", "--quiet", "build/embed.js", "-e", `BASE_URL=${url}`, "-e", "DURATION=1s", "-e", "EXPECTED_DIM=999"]).then(
       () => ({ code: 0, stdout: "" }),

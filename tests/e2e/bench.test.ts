@@ -137,7 +137,7 @@ test("bad input fails with a clear message", { timeout: 120_000 }, async () => {
   assert.match(typo.stderr, /unknown option --prfile; did you mean --profile\?/);
   const profile = await runCli(["--profile", "quik"]);
   assert.equal(profile.code, 2);
-  assert.match(profile.stderr, /unknown profile 'quik'; config\/benchmark\.yaml defines: quick, standard, full \(did you mean quick\?\)/);
+  assert.match(profile.stderr, /unknown profile 'quik'; config\/benchmark\.yaml defines: quick, standard, full, open \(did you mean quick\?\)/);
 });
 
 test("bad output paths and dataset files are refused at once, before k6, the model or any server", { timeout: 120_000 }, async () => {
