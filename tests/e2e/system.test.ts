@@ -10,7 +10,7 @@ import { discoverServers } from "../../orchestrator/config/load.ts";
 import { ensureSystemRequirements, FrameworkSkipped, missingDebianPackages } from "../../orchestrator/launch/system.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { runCli, tempDir } from "./helpers.ts";
+import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "servers");
 const fixture = (name: string) => discoverServers(FIXTURES).find((s) => s.manifest.name === name)!;
@@ -45,7 +45,7 @@ test("bench:k6 skips a framework whose tool is missing, says why, and the run go
   });
   assert.equal(run.code, 1, "not everything asked for ran");
   assert.match(run.stderr, /WARNING: needs-tool: needs-tool needs 'no-such-tool-eb' on PATH \(it exists nowhere/);
-  const read = (name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(dir, "all-MiniLM-L6-v2", `${name}.json`), "utf8")));
+  const read = (name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), "all-MiniLM-L6-v2", `${name}.json`), "utf8")));
   const skipped = read("needs-tool");
   assert.equal(skipped.status, "skipped");
   assert.match(skipped.failure ?? "", /no-such-tool-eb/);
