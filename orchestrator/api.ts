@@ -1,6 +1,7 @@
 // The orchestrator's own embedding requests (first inference, verify, warmup) in the API the server
 // speaks, through the adapters the k6 scenario uses (k6/lib/apis/).
 import { adapterFor, DEFAULT_API_SETTINGS, type ApiAdapter, type ApiName, type ApiSettings } from "../k6/lib/apis/index.ts";
+import type { ServerApi } from "./config/schema.ts";
 import { requestJson, type JsonReply } from "./http.ts";
 
 /** An API and the settings it is spoken with. */
@@ -13,8 +14,17 @@ export function apiTarget(name: ApiName, settings: Partial<ApiSettings> = {}): A
   return { adapter: adapterFor(name), settings: { ...DEFAULT_API_SETTINGS, ...settings } };
 }
 
-/** This project's contract, as every server under servers/ speaks it. */
+/** This project's contract, as the suite's own servers speak it. */
 export const EMBED_API: ApiTarget = apiTarget("embed");
+
+/** The API a manifest's server speaks (this project's contract unless it is a peer). */
+export function manifestApi(api: ServerApi): ApiTarget {
+  return apiTarget(api.name, {
+    model: api.served_model,
+    ...(api.kserve_input !== undefined ? { kserveInput: api.kserve_input } : {}),
+    ...(api.kserve_output !== undefined ? { kserveOutput: api.kserve_output } : {}),
+  });
+}
 
 /** An answer: its vectors, or why there are none (HTTP status or body). */
 export type EmbedAnswer = { reply: JsonReply; vectors: number[][]; problem: null } | { reply: JsonReply; vectors: null; problem: string };

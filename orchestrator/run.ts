@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { DiscoveredServer } from "./config/load.ts";
 import type { BenchmarkFile, LayoutProbeConfig, ModelConfig, Precision, Profile, VerifyTolerances } from "./config/schema.ts";
-import { EMBED_API, embedVia, shapeProblem, type ApiTarget } from "./api.ts";
+import { embedVia, manifestApi, shapeProblem, type ApiTarget } from "./api.ts";
 import { requestJson } from "./http.ts";
 import { UserError } from "./errors.ts";
 import { runK6Level } from "./k6run.ts";
@@ -289,9 +289,9 @@ async function startPhase(fw: FrameworkRun, server: DiscoveredServer): Promise<L
   return launched;
 }
 
-/** The suite's own server, as the phases see it. */
-function launchedTarget(s: LaunchedServer): Target {
-  return { url: s.url, api: EMBED_API, usage: s.usage, startedAt: s.startedAt, hasExited: () => s.hasExited(), logTail: () => s.logTail() };
+/** A server the suite started, as the phases see it. */
+function launchedTarget(s: LaunchedServer, server: DiscoveredServer): Target {
+  return { url: s.url, api: manifestApi(server.manifest.api), usage: s.usage, startedAt: s.startedAt, hasExited: () => s.hasExited(), logTail: () => s.logTail() };
 }
 
 /** The first request is a probe, so "first correct embedding" is checked against the reference. */
@@ -577,7 +577,7 @@ export async function runPhases(fw: FrameworkRun, start: () => Promise<Target>, 
 
 export async function runFramework(server: DiscoveredServer, run: RunContext): Promise<FrameworkResult> {
   const m = server.manifest;
-  const result = newResult({ framework: m.name, runtime: m.display_name, language: m.language, api: "embed" }, run);
+  const result = newResult({ framework: m.name, runtime: m.display_name, language: m.language, api: m.api.name }, run);
   const files = filesOf(run, m.name);
   const fw: FrameworkRun = { run, name: m.name, precision: m.precision, result, files, save: () => files.save(result) };
   let launched: LaunchedServer | undefined;
@@ -585,7 +585,7 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
     fw,
     async () => {
       if (run.layoutProbe) await layoutPhase(fw, server, run.layoutProbe);
-      return launchedTarget((launched = await startPhase(fw, server)));
+      return launchedTarget((launched = await startPhase(fw, server)), server);
     },
     async () => launched?.stop(run.limits.stopTimeoutS),
   );

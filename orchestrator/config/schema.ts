@@ -2,6 +2,7 @@
 // TypeScript types (z.infer) and the documentation of each field all come from these schemas.
 import { z } from "zod";
 import { didYouMean } from "../cli/suggest.ts";
+import { API_NAMES } from "../../k6/lib/apis/api.ts";
 
 // Profiles are open: any name defined under `profiles` in config/benchmark.yaml can be selected.
 export const ProfileName = z
@@ -281,6 +282,11 @@ export const SystemRequirements = z
         z
           .object({
             name: z.string().min(1).describe("executable that must be on PATH"),
+            env: z
+              .string()
+              .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
+              .optional()
+              .describe("environment variable that may name the executable's path instead (e.g. TEI_BIN); the server's start command reads it too"),
             install: z.string().min(1).describe("how to get it, shown when it is missing"),
           })
           .strict(),
@@ -310,6 +316,16 @@ export const ContainerSpec = z
   })
   .strict();
 export type ContainerSpec = z.infer<typeof ContainerSpec>;
+
+export const ServerApi = z
+  .object({
+    name: z.enum(API_NAMES).default("embed").describe("embed (this suite's contract), openai (POST /v1/embeddings), tei (TEI's POST /embed) or kserve (KServe v2 / Triton infer)"),
+    served_model: z.string().default("").describe("the name the server serves the model under: OpenAI's model field (empty: not sent), KServe's /v2/models/<served_model>"),
+    kserve_input: z.string().min(1).optional().describe("kserve: the BYTES input tensor that takes the texts (default TEXT)"),
+    kserve_output: z.string().min(1).optional().describe("kserve: the FP32 output tensor with one vector per text (default EMBEDDINGS)"),
+  })
+  .strict();
+export type ServerApi = z.infer<typeof ServerApi>;
 
 export const ServerManifest = z
   .object({
@@ -341,6 +357,14 @@ export const ServerManifest = z
       .optional()
       .describe("in-process throughput ceiling used by npm run bench:overhead to show the serving overhead"),
     container: ContainerSpec.optional().describe("how --launcher docker builds the server's image; without it the framework runs only as a local process"),
+    api: ServerApi.default({ name: "embed", served_model: "" }).describe(
+      "the HTTP API the server speaks; every phase (first inference, verify, warmup, k6 load) goes through its adapter. Servers of another API than embed are peers: the contract's conformance suite does not apply to them",
+    ),
+    health_path: z
+      .string()
+      .regex(/^\/[!-~]*$/, "a URL path starting with /")
+      .default("/health")
+      .describe("GET until 200 before the first request; a peer's own readiness route, e.g. Triton's /v2/health/ready"),
   })
   .strict();
 export type ServerManifest = z.infer<typeof ServerManifest>;

@@ -55,7 +55,7 @@ test("the image is the manifest's repository tagged with a hash of its Dockerfil
 });
 
 test("every manifest's container section names a Dockerfile inside what it sends to the engine", () => {
-  for (const s of config.servers) {
+  for (const s of config.servers.filter((sv) => sv.manifest.container)) {
     const source = imageSource(s);
     assert.ok(source.src.some((p) => source.dockerfile === p || source.dockerfile.startsWith(`${p}/`)), s.manifest.name);
   }

@@ -37,6 +37,8 @@ export interface LaunchRequest {
 
 export interface LaunchedServer extends ServerProcess {
   url: string;
+  /** The manifest's readiness route under `url`. */
+  healthUrl: string;
   /** The manifest's placeholder values, e.g. for its ceiling command. */
   vars: Vars;
   /** How it runs, as the result records it. */
@@ -90,7 +92,8 @@ export async function launchServer(req: LaunchRequest): Promise<LaunchedServer> 
   const port = await freePort();
   const start = launchers[settings.kind] as Launcher<typeof settings.kind>;
   const { proc, vars, launch } = await start(req, settings as never, port);
-  return Object.assign(proc, { url: `http://127.0.0.1:${port}`, vars, launch });
+  const url = `http://127.0.0.1:${port}`;
+  return Object.assign(proc, { url, healthUrl: `${url}${req.server.manifest.health_path}`, vars, launch });
 }
 
 export interface HealthOptions {
@@ -101,7 +104,7 @@ export interface HealthOptions {
 }
 
 /**
- * Polls GET /health until 200. Fails at once when the process exits or reports that its model
+ * Polls the manifest's health route (GET /health unless it names another) until 200. Fails at once when the process exits or reports that its model
  * failed to load, and after `timeoutS` with the last answer and the server's log tail.
  */
 export async function waitForHealth(server: LaunchedServer, o: HealthOptions): Promise<void> {
@@ -113,7 +116,7 @@ export async function waitForHealth(server: LaunchedServer, o: HealthOptions): P
       const { code, signal } = await server.exited;
       throw new Error(`server exited before it was healthy (${signal ?? `exit ${code}`})\n${server.logTail()}`);
     }
-    const reply = await requestJson(`${server.url}/health`, { timeoutMs: 2000 }).catch((err: Error) => err);
+    const reply = await requestJson(server.healthUrl, { timeoutMs: 2000 }).catch((err: Error) => err);
     if (!(reply instanceof Error)) {
       if (reply.status === 200) return;
       o.onAnswer?.(reply);
@@ -125,7 +128,7 @@ export async function waitForHealth(server: LaunchedServer, o: HealthOptions): P
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`/health not 200 after ${o.timeoutS}s (last: ${last})\n${server.logTail()}`);
+  throw new Error(`${new URL(server.healthUrl).pathname} not 200 after ${o.timeoutS}s (last: ${last})\n${server.logTail()}`);
 }
 
 export interface CeilingRequest {

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { missingPieces } from "./prepare.ts";
-import { aptInstallCommand, missingDebianPackages, missingRequirements, onPath, planRequirements } from "./system.ts";
+import { aptInstallCommand, findCommand, missingDebianPackages, missingRequirements, onPath, planRequirements } from "./system.ts";
 
 test("missingDebianPackages asks dpkg: installed packages are not missing, unknown ones are", () => {
   assert.deepEqual(missingDebianPackages(["dpkg", "coreutils"]), []);
@@ -51,4 +54,26 @@ test("planRequirements: install as root with apt, else skip with the exact comma
   const tool = { apt: [], commands: [{ name: "cargo", install: "rustup" }] };
   assert.deepEqual(planRequirements("candle", tool, { root: true, apt: true }), { skip: "candle needs 'cargo' on PATH (rustup)" });
   assert.deepEqual(planRequirements("candle", { apt: [], commands: [] }, { root: false, apt: false }), { ok: true });
+});
+
+test("a command its variable names is found there, and only if it is an executable file", () => {
+  const tei = { name: "text-embeddings-router", env: "TEI_BIN", install: "build TEI" };
+  const env = (vars: Record<string, string>) => ({ PATH: "", ...vars });
+  assert.equal(findCommand(tei, env({})), null);
+  assert.equal(findCommand(tei, env({ TEI_BIN: process.execPath })), process.execPath);
+  const plain = path.join(mkdtempSync(path.join(tmpdir(), "eb-cmd-")), "router");
+  writeFileSync(plain, "#!/bin/sh\n", { mode: 0o644 });
+  assert.equal(findCommand(tei, env({ TEI_BIN: plain })), null, "not executable");
+  chmodSync(plain, 0o755);
+  assert.equal(findCommand(tei, env({ TEI_BIN: plain })), plain);
+  assert.equal(findCommand(tei, env({ TEI_BIN: "/usr/bin" })), null, "a folder");
+  // Named but wrong: PATH is not searched, so the user's choice is never silently replaced.
+  assert.equal(findCommand({ ...tei, name: "node" }, { PATH: process.env["PATH"]!, TEI_BIN: "/nonexistent/router" }), null);
+  assert.equal(findCommand({ ...tei, name: "node" }, { PATH: process.env["PATH"]! }), onPath("node"));
+  assert.deepEqual(planRequirements("tei", { apt: [], commands: [tei] }, { root: true, apt: true }, env({})), {
+    skip: "tei needs 'text-embeddings-router' on PATH or in TEI_BIN (build TEI)",
+  });
+  assert.deepEqual(planRequirements("tei", { apt: [], commands: [tei] }, { root: true, apt: true }, env({ TEI_BIN: "/nope" })), {
+    skip: "tei needs 'text-embeddings-router' at TEI_BIN=/nope, which is not an executable file (build TEI)",
+  });
 });

@@ -2,7 +2,7 @@
 // must be on PATH before it can be built or started. Missing packages are installed when the suite
 // runs as root with apt-get; otherwise the exact command is printed and the framework is skipped.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { DiscoveredServer } from "../config/load.ts";
 import type { SystemRequirements } from "../config/schema.ts";
@@ -14,9 +14,11 @@ export class FrameworkSkipped extends Error {
   override name = "FrameworkSkipped";
 }
 
+type RequiredCommand = SystemRequirements["commands"][number];
+
 export interface MissingRequirements {
   apt: string[];
-  commands: { name: string; install: string }[];
+  commands: RequiredCommand[];
 }
 
 /** Debian packages not installed, per `dpkg-query` (none can be checked without dpkg: all count as missing). */
@@ -46,8 +48,30 @@ export function onPath(name: string, searchPath = process.env["PATH"] ?? ""): st
   return null;
 }
 
-export function missingRequirements(req: SystemRequirements): MissingRequirements {
-  return { apt: missingDebianPackages(req.apt), commands: req.commands.filter((c) => !onPath(c.name)) };
+/** Where the command is: the executable its variable names, else the one on PATH; null if neither. */
+export function findCommand(c: RequiredCommand, env: NodeJS.ProcessEnv = process.env): string | null {
+  const named = c.env !== undefined ? env[c.env] : undefined;
+  if (named) return isExecutable(named) ? named : null;
+  return onPath(c.name, env["PATH"] ?? "");
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function missingRequirements(req: SystemRequirements, env: NodeJS.ProcessEnv = process.env): MissingRequirements {
+  return { apt: missingDebianPackages(req.apt), commands: req.commands.filter((c) => findCommand(c, env) === null) };
+}
+
+function describeMissing(c: RequiredCommand, env: NodeJS.ProcessEnv): string {
+  const named = c.env !== undefined ? env[c.env] : undefined;
+  if (named) return `'${c.name}' at ${c.env}=${named}, which is not an executable file (${c.install})`;
+  return `'${c.name}' on PATH${c.env !== undefined ? ` or in ${c.env}` : ""} (${c.install})`;
 }
 
 export function aptInstallCommand(packages: readonly string[], asRoot: boolean): string {
@@ -72,7 +96,7 @@ export async function aptInstall(packages: readonly string[], signal?: AbortSign
 export type RequirementsPlan = { install: string[] } | { skip: string } | { ok: true };
 
 /** What to do about missing requirements, given whether this process may run apt-get. */
-export function planRequirements(name: string, missing: MissingRequirements, can: { root: boolean; apt: boolean }): RequirementsPlan {
+export function planRequirements(name: string, missing: MissingRequirements, can: { root: boolean; apt: boolean }, env: NodeJS.ProcessEnv = process.env): RequirementsPlan {
   if (missing.apt.length > 0) {
     if (can.root && can.apt) return { install: missing.apt };
     return {
@@ -81,7 +105,7 @@ export function planRequirements(name: string, missing: MissingRequirements, can
         `Install them with: ${aptInstallCommand(missing.apt, can.root)}`,
     };
   }
-  if (missing.commands.length > 0) return { skip: `${name} needs ${missing.commands.map((c) => `'${c.name}' on PATH (${c.install})`).join("; ")}` };
+  if (missing.commands.length > 0) return { skip: `${name} needs ${missing.commands.map((c) => describeMissing(c, env)).join("; ")}` };
   return { ok: true };
 }
 

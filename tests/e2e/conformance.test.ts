@@ -2,7 +2,8 @@
 // by manifest (servers/*/manifest.yaml, plus EMBEDDING_BENCH_EXTRA_SERVERS): each is prepared the
 // way the orchestrator prepares it (venv or cached native build), started once on the real model,
 // put through every check, and stopped; then started once more with THREADS and WORKERS unset, for
-// the default layout every server shares.
+// the default layout every server shares. Peers (servers of another API, e.g. Triton) do not speak
+// the contract; their own tests check them.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { conforms, loadContract } from "../../servers/contract/contract.ts";
@@ -18,6 +19,7 @@ import { call, startServer, type Reply } from "./servers.ts";
 
 const contract = loadContract();
 const config = loadSuiteConfig(ROOT);
+const servers = config.servers.filter((s) => s.manifest.api.name === "embed");
 const MODEL = config.benchmark.default_model;
 const spec = getModel(config, MODEL);
 const HEALTH_TIMEOUT_MS = config.benchmark.health_timeout_s * 1000;
@@ -49,7 +51,7 @@ before(async () => {
   model = await ensureModel(MODEL, spec);
 });
 
-for (const server of config.servers) {
+for (const server of servers) {
   const m = server.manifest;
   describe(`contract: ${m.name} (${m.language}, ${m.runtime})`, { timeout: 900_000 }, () => {
     let proc: ServerProcess | undefined;
@@ -285,10 +287,10 @@ for (const server of config.servers) {
 
 describe("metric families", () => {
   test("every server exposes the same families with the same type, help, label names and buckets", () => {
-    const missing = config.servers.map((sv) => sv.manifest.name).filter((name) => !metricShapes.has(name));
+    const missing = servers.map((sv) => sv.manifest.name).filter((name) => !metricShapes.has(name));
     assert.deepEqual(missing, [], "servers whose /metrics was not read (their /metrics test failed or did not run)");
     // The reference is servers/pycommon/embedserver/metrics.py, i.e. the first Python server.
-    const [refName, ref] = [...metricShapes].find(([name]) => config.servers.find((sv) => sv.manifest.name === name)?.manifest.language === "Python") ?? [...metricShapes][0]!;
+    const [refName, ref] = [...metricShapes].find(([name]) => servers.find((sv) => sv.manifest.name === name)?.manifest.language === "Python") ?? [...metricShapes][0]!;
     for (const [name, shape] of metricShapes) assert.deepEqual(shape, ref, `${name}'s metric families differ from ${refName}'s`);
   });
 });
