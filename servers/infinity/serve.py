@@ -203,6 +203,13 @@ def main() -> None:
         raise SystemExit("MODEL_DIR is not set (folder of a prepared model, e.g. models/all-MiniLM-L6-v2)")
     model_dir = Path(os.environ["MODEL_DIR"]).resolve()
     serving = ServingConfig.load(model_dir)
+    if serving.text_tower is not None:
+        # Its sentence-transformers/ folder is the bare transformers text model: sentence-transformers
+        # (infinity's torch engine) would mean-pool it, and the graph pools itself (optimum pools again).
+        raise SystemExit(
+            f"{serving.model_key} is the {serving.text_tower} text tower of an image-text model, which infinity's engines "
+            "cannot serve from the prepared folder (it would mean-pool token vectors instead of the tower's own pooling)"
+        )
     cpus = available_cpus()
     lay = layout(engine, cpus)
     batch_size = positive_int("MAX_BATCH_SIZE") or 32

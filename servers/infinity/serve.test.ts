@@ -54,11 +54,11 @@ test("refused: WORKERS > 1 on optimum, more replicas than infinity's thread pool
   refused("torch", { WORKERS: "7" }, 16, /at most 6 replicas/);
 });
 
-function fakeModel(pooling = "mean"): string {
+function fakeModel(pooling = "mean", textTower: string | null = null): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "eb-infinity-model-"));
   mkdirSync(path.join(dir, "sentence-transformers"));
   mkdirSync(path.join(dir, "onnx"));
-  const serving = { model_key: "m", embedding_dim: 4, max_seq_length: 256, pooling, normalize: true, synthetic: true };
+  const serving = { model_key: "m", embedding_dim: 4, max_seq_length: 256, pooling, normalize: true, synthetic: true, text_tower: textTower };
   writeFileSync(path.join(dir, "serving.json"), JSON.stringify(serving));
   writeFileSync(path.join(dir, "sentence-transformers", "config.json"), JSON.stringify({ model_type: "bert", max_position_embeddings: 512 }));
   writeFileSync(path.join(dir, "sentence-transformers", "tokenizer.json"), "{}");
@@ -94,4 +94,12 @@ test("optimum refuses a model whose graph pools itself or pools by last token", 
   const r = stage(fakeModel("none"), mkdtempSync(path.join(os.tmpdir(), "eb-infinity-stage-")));
   assert.notEqual(r.code, 0);
   assert.match(r.err, /pooling 'none': infinity's optimum engine pools mean or cls .* use ENGINE=torch/);
+});
+
+test("a text tower of an image-text model is refused before infinity loads, with the reason", () => {
+  for (const engine of ["torch", "optimum"]) {
+    const r = py("serve.main()", { MODEL_DIR: fakeModel("none", "clip"), ENGINE: engine });
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /m is the clip text tower of an image-text model, which infinity's engines cannot serve/);
+  }
 });
