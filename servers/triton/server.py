@@ -13,12 +13,15 @@ holds a request for company), MODEL_NAME (the served model, default "embedding")
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing.resource_tracker
 import os
 import signal
 import sys
 import sysconfig
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -71,6 +74,60 @@ def prefer_own_libpython() -> None:
     os.environ["LD_LIBRARY_PATH"] = f"{libdir}:{current}" if current else str(libdir)
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> None:
+    """Orphans of this process tree (the backend stubs and their helpers, once tritonserver exits) reparent here."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        LOG.warning(
+            "prctl(PR_SET_CHILD_SUBREAPER) failed (errno %d): stubs that outlive tritonserver go to init", ctypes.get_errno()
+        )
+
+
+def children() -> list[int]:
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == me:
+            found.append(int(entry))
+    return found
+
+
+def reap_tree(timeout_s: float) -> None:
+    """After Triton stopped: waits until every process of the tree has exited, killing what is left at the deadline.
+
+    The launcher stops the whole process group, but a server that returns while stubs still exit would
+    leave them to be killed (or to linger as zombies of init): here the leader exits last.
+    """
+    stop_tracker = getattr(multiprocessing.resource_tracker._resource_tracker, "_stop", None)
+    if stop_tracker is not None:
+        stop_tracker()  # this process's shared-memory tracker: it unlinks what PyTriton left in /dev/shm
+    deadline = time.monotonic() + timeout_s
+    killed = False
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG if not killed else 0)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() >= deadline:
+                left = children()
+                LOG.warning("triton: killing %d process(es) still running %.0f s after stop: %s", len(left), timeout_s, left)
+                for child in left:
+                    os.kill(child, signal.SIGKILL)
+                killed = True
+            else:
+                time.sleep(0.05)
+
+
 def texts_of(column: npt.NDArray[Any]) -> list[str]:
     """The BYTES tensor [n, 1] as n strings, in row order."""
     return [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in column.reshape(-1)]
@@ -83,11 +140,12 @@ def main() -> int:
     model_name = os.environ.get("MODEL_NAME", "embedding")
     serving = ServingConfig.load(settings.model_dir)
     prefer_own_libpython()
+    become_subreaper()
 
     # Imported after the environment is set: PyTriton reads its TritonConfig from PYTRITON_* variables.
     from pytriton.decorators import batch
     from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
-    from pytriton.triton import Triton, TritonConfig
+    from pytriton.triton import Triton, TritonConfig, TritonSecurityConfig
 
     # One ONNX Runtime session for every instance: InferenceSession.run is thread-safe (as in onnx-python,
     # where WORKERS runner threads share it) and each PyTriton instance calls from its own thread.
@@ -118,7 +176,10 @@ def main() -> int:
         http_port=settings.port,
         allow_grpc=False,
         allow_metrics=False,
-        exit_timeout_secs=5,
+        # Seconds tritonserver waits at exit for open HTTP connections (a client's keep-alive counts) and
+        # in-flight requests before it exits anyway: the launcher's stop_timeout_s is 10 s for the whole
+        # tree, and a benchmark stops the server only after its last request.
+        exit_timeout_secs=2,
     )
     stop = threading.Event()
 
@@ -129,7 +190,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    triton = Triton(config=config)
+    # PyTriton guards shared-memory, model-repository, statistics, trace and logging with a random token.
+    # Statistics is read-only and shows what the batcher did (GET /v2/models/<name>/stats: inferences vs
+    # executions, batch sizes), so it is left open; the others stay guarded.
+    security = TritonSecurityConfig(restricted_endpoints=["shared-memory", "model-repository", "trace", "logging"])
+    triton = Triton(config=config, security_config=security)
     try:
         triton.bind(
             model_name=model_name,
@@ -152,6 +217,7 @@ def main() -> int:
         return 0
     finally:
         triton.stop()
+        reap_tree(timeout_s=3.0)
         LOG.info("triton: stopped")
 
 
