@@ -35,6 +35,9 @@ import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 from embedserver.settings import ServingConfig, Settings, _int_env  # noqa: E402
 from engine import OnnxEngine  # noqa: E402
+from pytriton.decorators import batch  # noqa: E402
+from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor  # noqa: E402
+from pytriton.triton import Triton, TritonConfig, TritonSecurityConfig  # noqa: E402
 
 LOG = logging.getLogger("triton-server")
 
@@ -54,9 +57,12 @@ class BatcherSettings:
     @staticmethod
     def from_env() -> BatcherSettings:
         raw = os.environ.get("MAX_QUEUE_DELAY_US", "")
-        delay = 5000 if raw == "" else int(raw)
-        if delay < 0:
-            raise ValueError(f"MAX_QUEUE_DELAY_US must be >= 0, got {raw!r}")
+        if raw == "":
+            delay = 5000
+        elif raw.isdigit():
+            delay = int(raw)
+        else:
+            raise ValueError(f"MAX_QUEUE_DELAY_US must be a whole number of microseconds >= 0, got {raw!r}")
         return BatcherSettings(max_batch_size=_int_env("MAX_BATCH_SIZE", 32), max_queue_delay_us=delay)
 
 
@@ -141,11 +147,6 @@ def main() -> int:
     serving = ServingConfig.load(settings.model_dir)
     prefer_own_libpython()
     become_subreaper()
-
-    # Imported after the environment is set: PyTriton reads its TritonConfig from PYTRITON_* variables.
-    from pytriton.decorators import batch
-    from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
-    from pytriton.triton import Triton, TritonConfig, TritonSecurityConfig
 
     # One ONNX Runtime session for every instance: InferenceSession.run is thread-safe (as in onnx-python,
     # where WORKERS runner threads share it) and each PyTriton instance calls from its own thread.
