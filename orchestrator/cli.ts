@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Profile } from "./config/schema.ts";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
 import { CliOptions, helpText, launcherOf, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
+import { exitCode } from "./cli/exit.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
 import { externalServer, runExternal } from "./external.ts";
 import { writeRunReport } from "./report/report.ts";
@@ -103,16 +104,6 @@ function progressPlan(subjects: readonly Subject[], p: Profile): ProgressPlan {
     windowS: windowSOf(p),
     pauseS: p.pause_between_levels_s,
   };
-}
-
-function exitCode(opts: CliOptions, results: readonly FrameworkResult[]): number {
-  const failed = results.filter((r) => r.status !== "completed");
-  if (failed.length === 0) return 0;
-  if (opts.skip_on_error && failed.length < results.length) {
-    log.warn(`skipped after errors: ${failed.map((f) => f.framework).join(", ")}`);
-    return 0;
-  }
-  return 1;
 }
 
 /** One thing to benchmark: a framework the suite starts, or a server given by --url. */

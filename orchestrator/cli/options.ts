@@ -22,7 +22,7 @@ export const CliOptions = z
       .array(z.string())
       .min(1)
       .optional()
-      .describe("frameworks to run, in this order (default: every servers/*/manifest.yaml)"),
+      .describe("frameworks to run, in this order (default: every servers/*/manifest.yaml, where one this machine cannot run is skipped without failing the run)"),
     profile: z
       .string()
       .min(1)

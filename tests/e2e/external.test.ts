@@ -10,7 +10,7 @@ import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepa
 import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { startServer, type RunningServer } from "./servers.ts";
+import { call, startServer, type RunningServer } from "./servers.ts";
 
 const config = loadSuiteConfig(ROOT);
 const MODEL = config.benchmark.default_model;
@@ -74,6 +74,32 @@ test("--url --api openai without --server-pid: resources recorded as not measure
   assert.equal(cell("server_cpu_percent"), "");
   assert.equal(cell("server_memory_mb"), "");
   assert.notEqual(cell("client_cpu_percent"), "");
+});
+
+test("--url --api tei: TEI's /embed body and bare-array answer, verified and benchmarked through the tei adapter", { timeout: 600_000 }, async () => {
+  // onnx-python answers TEI's body (outside the contract) as TEI does: the adapter meets a real server.
+  const unit = await call(`${server.base}/embed`, { method: "POST", body: JSON.stringify({ inputs: ["a cat", "a dog"] }) });
+  assert.equal(unit.status, 200, unit.text.slice(0, 300));
+  const vectors = unit.json as number[][];
+  assert.equal(vectors.length, 2);
+  assert.ok(Math.abs(Math.hypot(...vectors[0]!) - 1) < 1e-4, "TEI normalises by default");
+  const raw = await call(`${server.base}/embed`, { method: "POST", body: JSON.stringify({ inputs: "a cat", normalize: false }) });
+  assert.equal((raw.json as number[][]).length, 1, "a single string is one input");
+  assert.ok(Math.abs(Math.hypot(...(raw.json as number[][])[0]!) - 1) > 1e-3, "normalize: false is honoured");
+  const bad = await call(`${server.base}/embed`, { method: "POST", body: JSON.stringify({ inputs: [] }) });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(Object.keys(bad.json as object).sort(), ["error", "error_type"], "TEI's error shape");
+
+  const dir = tempDir("external-tei");
+  const run = await runCli(["--url", server.base, "--api", "tei", "--name", "ext-tei", ...TINY, "--results-dir", dir]);
+  assert.equal(run.code, 0, run.stderr.slice(-3000));
+  const r = readResult(dir, "ext-tei");
+  assert.equal(r.status, "completed");
+  assert.equal(r.api, "tei");
+  assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
+  assert.ok(r.verification!.min_cosine! >= 0.9999);
+  const level = r.scenarios["concurrency_1"]!;
+  assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level));
 });
 
 test("--url of a server with another pooling is refused by verification, through the openai adapter", { timeout: 600_000 }, async () => {

@@ -84,6 +84,12 @@ def openai_error(status: int, message: str, headers: dict[str, str] | None = Non
     return json_response({"error": {"message": message, "type": kind, "param": None, "code": None}}, status, headers)
 
 
+def tei_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """TEI's error shape: the message and its kind."""
+    kind = "Overloaded" if status == 503 else "Validation" if status < 500 else "Backend"
+    return json_response({"error": message, "error_type": kind}, status, headers)
+
+
 def base64_floats(vector: npt.NDArray[np.float32]) -> str:
     """encoding_format base64: the little-endian float32 bytes, as OpenAI's clients decode them."""
     return base64.b64encode(vector.astype("<f4").tobytes()).decode("ascii")
@@ -331,6 +337,8 @@ def create_app(
     async def _embed(request: Request) -> Response:
         try:
             body = await _json_object(request, '{"texts": [...]}')
+            if "inputs" in body and "texts" not in body:
+                return await _tei_embed(body)
             texts = _texts(body.get("texts"), "texts")
             normalize = body.get("normalize", True)
             if not isinstance(normalize, bool):
@@ -349,6 +357,20 @@ def create_app(
             },
             headers=_timing_headers(out),
         )
+
+    async def _tei_embed(body: dict[str, Any]) -> Response:
+        """Hugging Face TEI's POST /embed {"inputs", "normalize"} answered with the bare list of vectors,
+        so that the suite's tei adapter runs end to end against a real server (no TEI builds here)."""
+        try:
+            request_input = body.get("inputs")
+            texts = _texts([request_input] if isinstance(request_input, str) else request_input, "inputs")
+            normalize = body.get("normalize", True)
+            if not isinstance(normalize, bool):
+                raise Refused(400, "'normalize' must be a boolean")
+            out, _ = await _run(texts, normalize)
+        except Refused as r:
+            return tei_error(r.status, r.message, r.headers)
+        return json_response(out.vectors, headers=_timing_headers(out))
 
     async def _openai_embeddings(request: Request) -> Response:
         try:
