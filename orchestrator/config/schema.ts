@@ -364,7 +364,7 @@ export const ServerManifest = z
       .string()
       .regex(/^\/[!-~]*$/, "a URL path starting with /")
       .default("/health")
-      .describe("GET until 200 before the first request; a peer's own readiness route, e.g. Triton's /v2/health/ready"),
+      .describe("GET until 200 before the first request; a peer's own readiness route, e.g. Triton's /v2/models/<name>/ready"),
   })
   .strict();
 export type ServerManifest = z.infer<typeof ServerManifest>;
