@@ -1,0 +1,127 @@
+// `npm run bench:closed-vs-open`: the p99 a closed-loop level reports against the p99 an open-loop
+// level reports, on one server at one rate near its capacity. A benchmark script, not a test: it
+// asserts nothing, it prints figures.
+//
+// Method: each repeat is two runs of the real CLI (orchestrator/cli.ts, results read back through the
+// run history), one after the other, on a fresh server each:
+//   closed   --levels V (constant VUs), --window-s 0 so the level runs its whole --duration-s;
+//   open     --mode open --rates R (k6 constant-arrival-rate), the same duration.
+// R is --rate, or --fraction (default 0.9) of the first closed-loop repeat's throughput, rounded: a
+// rate the server can just sustain. Everything else is the suite's defaults (server and k6 on
+// separate CPUs, the profile's warm-up, expected latency and VU sizing).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runMain, UserError } from "../orchestrator/errors.ts";
+import { log } from "../orchestrator/log.ts";
+import { ROOT } from "../orchestrator/paths.ts";
+import { resolveRun } from "../orchestrator/results/history.ts";
+import { ResultsStore } from "../orchestrator/results/layout.ts";
+import { FrameworkResult, type ScenarioResult } from "../orchestrator/results/schema.ts";
+import { estimate } from "../orchestrator/results/stats.ts";
+import { flagWords } from "../orchestrator/results/validity.ts";
+
+interface Measured {
+  repeat: number;
+  mode: "closed" | "open";
+  level: ScenarioResult;
+  result: FrameworkResult;
+}
+
+function runBench(args: string[], resultsDir: string, signal: AbortSignal): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "cli.ts"), ...args, "--results-dir", resultsDir], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    signal,
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "–" : x.toFixed(digits));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+runMain(async (argv, { signal }) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      framework: { type: "string", default: "onnx-python" },
+      model: { type: "string", default: "all-MiniLM-L6-v2" },
+      vus: { type: "string", default: "4" },
+      rate: { type: "string" },
+      fraction: { type: "string", default: "0.9" },
+      repeats: { type: "string", default: "3" },
+      "duration-s": { type: "string", default: "20" },
+    },
+  });
+  const { framework, model } = values;
+  const vus = Number(values.vus);
+  const repeats = Number(values.repeats);
+  const fraction = Number(values.fraction);
+  if (!Number.isInteger(vus) || vus < 1) throw new UserError(`--vus: a whole number ≥ 1, got ${values.vus}`);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats: a whole number ≥ 1, got ${values.repeats}`);
+  if (!(fraction > 0 && fraction <= 2)) throw new UserError(`--fraction: a number in (0, 2], got ${values.fraction}`);
+  let rate = values.rate === undefined ? null : Number(values.rate);
+  if (rate !== null && !(Number.isInteger(rate) && rate > 0)) throw new UserError(`--rate: a whole number of req/s, got ${values.rate}`);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), "eb-closed-vs-open-"));
+  const common = ["--model", model, "--frameworks", framework, "--duration-s", values["duration-s"]];
+  const measured: Measured[] = [];
+  const measure = async (repeat: number, mode: Measured["mode"]) => {
+    const args = mode === "closed" ? [...common, "--levels", String(vus), "--window-s", "0"] : [...common, "--mode", "open", "--rates", String(rate)];
+    log.step(`repeat ${repeat}/${repeats}, ${mode} loop: bench:k6 ${args.join(" ")}`);
+    const code = await runBench(args, dir, signal);
+    if (code !== 0) throw new UserError(`bench:k6 exited ${code} (${mode} loop, repeat ${repeat}); results in ${dir}`);
+    const run = resolveRun(new ResultsStore(dir), "latest");
+    const result = FrameworkResult.parse(JSON.parse(readFileSync(run.resultFile(model, framework), "utf8")));
+    const level = result.scenarios[mode === "closed" ? `concurrency_${vus}` : `rate_${rate}`];
+    if (!level) throw new UserError(`${run.resultFile(model, framework)} has no ${mode}-loop level`);
+    measured.push({ repeat, mode, level, result });
+    return level;
+  };
+
+  for (let repeat = 1; repeat <= repeats; repeat++) {
+    const closed = await measure(repeat, "closed");
+    if (rate === null) {
+      rate = Math.max(1, Math.round(closed.throughput_qps * fraction));
+      log.step(`open-loop rate: ${fraction} × ${closed.throughput_qps.toFixed(1)} req/s (closed loop, ${vus} VUs) = ${rate} req/s`);
+    }
+    await measure(repeat, "open");
+  }
+
+  const env = measured[0]!.result.environment;
+  const layout = env.cpu_sets ? (env.cpu_sets.mode === "split" ? `server on CPU ${env.cpu_sets.server}, k6 on CPU ${env.cpu_sets.client}` : "server and k6 share every CPU") : "CPU layout not recorded";
+  console.log(`\nClosed loop vs open loop: ${framework}, ${model}, ${measured[0]!.level.batch_size} text(s) per request`);
+  console.log(`Machine: ${os.cpus().length} CPUs (${env.cpu_count} seen by the run), ${env.cpu_model}, ${env.os}; ${layout}`);
+  console.log(`Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then an open-loop run (constant arrival rate ${rate} req/s), ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`);
+  console.log("| repeat | mode | level | req/s achieved | requests | dropped | p50 ms | p95 ms | p99 ms | server CPU % | other processes' CPU % | flags |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const m of measured) {
+    const l = m.level;
+    const what = m.mode === "closed" ? `${vus} VUs` : `${l.target_rps} req/s`;
+    const achieved = m.mode === "closed" ? l.throughput_qps : l.achieved_rps!;
+    const flags = (l.validity ? flagWords(l.validity) : []).join(", ") || "–";
+    console.log(
+      `| ${m.repeat} | ${m.mode} | ${what} | ${fmt(achieved)} | ${l.num_requests} | ${m.mode === "open" ? String(l.dropped_iterations ?? 0) : "–"} | ${fmt(l.latency_ms.median)} | ${fmt(l.latency_ms.p95)} | ${fmt(l.latency_ms.p99)} | ${fmt(l.server_cpu_percent, 0)} | ${fmt(l.validity?.other_cpu_percent, 0)} | ${flags} |`,
+    );
+  }
+  const p99 = (mode: Measured["mode"]) => measured.filter((m) => m.mode === mode).map((m) => m.level.latency_ms.p99);
+  const [closedP99, openP99] = [p99("closed"), p99("open")];
+  const ci = (xs: number[]) => {
+    if (xs.length < 2) return "";
+    const e = estimate(xs);
+    return ` ± ${fmt(e.ci95)} (95 % CI of the mean)`;
+  };
+  console.log(`\np99 closed loop (${vus} VUs):         mean ${fmt(estimate(closedP99).mean)} ms${ci(closedP99)}, median ${fmt(median(closedP99))} ms`);
+  console.log(`p99 open loop (${rate} req/s):       mean ${fmt(estimate(openP99).mean)} ms${ci(openP99)}, median ${fmt(median(openP99))} ms`);
+  const gap = median(closedP99) - median(openP99);
+  console.log(`gap (closed − open, medians):     ${fmt(gap)} ms; closed / open = ${fmt(median(closedP99) / median(openP99), 2)}×`);
+  return 0;
+});
