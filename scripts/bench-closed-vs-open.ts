@@ -112,16 +112,23 @@ runMain(async (argv, { signal }) => {
       `| ${m.repeat} | ${m.mode} | ${what} | ${fmt(achieved)} | ${l.num_requests} | ${m.mode === "open" ? String(l.dropped_iterations ?? 0) : "–"} | ${fmt(l.latency_ms.median)} | ${fmt(l.latency_ms.p95)} | ${fmt(l.latency_ms.p99)} | ${fmt(l.server_cpu_percent, 0)} | ${fmt(l.validity?.other_cpu_percent, 0)} | ${flags} |`,
     );
   }
-  const p99 = (mode: Measured["mode"]) => measured.filter((m) => m.mode === mode).map((m) => m.level.latency_ms.p99);
+  // A saturated open-loop level did not run at its rate: its p99 is no reading of latency at that rate.
+  const saturated = measured.filter((m) => m.mode === "open" && m.level.validity?.saturated);
+  const p99 = (mode: Measured["mode"]) => measured.filter((m) => m.mode === mode && !saturated.includes(m)).map((m) => m.level.latency_ms.p99);
   const [closedP99, openP99] = [p99("closed"), p99("open")];
+  if (saturated.length > 0) console.log(`\nLeft out of the open-loop figures: repeat(s) ${saturated.map((m) => m.repeat).join(", ")}, saturated (achieved rate short of the target).`);
+  if (openP99.length === 0) {
+    console.log("Every open-loop level was saturated: no open-loop p99 at this rate; try a lower --rate or --fraction.");
+    return 0;
+  }
   const ci = (xs: number[]) => {
     if (xs.length < 2) return "";
     const e = estimate(xs);
     return ` ± ${fmt(e.ci95)} (95 % CI of the mean)`;
   };
-  console.log(`\np99 closed loop (${vus} VUs):         mean ${fmt(estimate(closedP99).mean)} ms${ci(closedP99)}, median ${fmt(median(closedP99))} ms`);
-  console.log(`p99 open loop (${rate} req/s):       mean ${fmt(estimate(openP99).mean)} ms${ci(openP99)}, median ${fmt(median(openP99))} ms`);
+  console.log(`\np99 closed loop (${vus} VUs, n=${closedP99.length}): mean ${fmt(estimate(closedP99).mean)} ms${ci(closedP99)}, median ${fmt(median(closedP99))} ms`);
+  console.log(`p99 open loop (${rate} req/s, n=${openP99.length}): mean ${fmt(estimate(openP99).mean)} ms${ci(openP99)}, median ${fmt(median(openP99))} ms`);
   const gap = median(closedP99) - median(openP99);
-  console.log(`gap (closed − open, medians):     ${fmt(gap)} ms; closed / open = ${fmt(median(closedP99) / median(openP99), 2)}×`);
+  console.log(`gap (closed − open, medians): ${fmt(gap)} ms; closed / open = ${fmt(median(closedP99) / median(openP99), 2)}×`);
   return 0;
 });
