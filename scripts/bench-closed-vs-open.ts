@@ -5,7 +5,8 @@
 // Method: each repeat is two runs of the real CLI (orchestrator/cli.ts, results read back through the
 // run history), one after the other, on a fresh server each:
 //   closed   --levels V (constant VUs), --window-s 0 so the level runs its whole --duration-s;
-//   open     --mode open --rates R (k6 constant-arrival-rate), the same duration.
+//   open     --mode open --rates R, the same duration, once per --arrivals kind: constant (k6
+//            constant-arrival-rate, a start every 1/R s) and poisson (exponential gaps, mean 1/R).
 // R is --rate, or --fraction (default 0.9) of the first closed-loop repeat's throughput, rounded: a
 // rate the server can just sustain. Everything else is the suite's defaults (server and k6 on
 // separate CPUs, the profile's warm-up, expected latency and VU sizing).
@@ -25,7 +26,7 @@ import { flagWords } from "../orchestrator/results/validity.ts";
 
 interface Measured {
   repeat: number;
-  mode: "closed" | "open";
+  mode: "closed" | "constant" | "poisson";
   level: ScenarioResult;
   result: FrameworkResult;
 }
@@ -42,6 +43,7 @@ function runBench(args: string[], resultsDir: string, signal: AbortSignal): Prom
   });
 }
 
+const label = (mode: Measured["mode"]) => (mode === "closed" ? "closed loop" : `open loop, ${mode} arrivals`);
 const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "–" : x.toFixed(digits));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,6 +61,7 @@ runMain(async (argv, { signal }) => {
       fraction: { type: "string", default: "0.9" },
       repeats: { type: "string", default: "3" },
       "duration-s": { type: "string", default: "20" },
+      arrivals: { type: "string", multiple: true, default: ["constant", "poisson"] },
     },
   });
   const { framework, model } = values;
@@ -68,6 +71,8 @@ runMain(async (argv, { signal }) => {
   if (!Number.isInteger(vus) || vus < 1) throw new UserError(`--vus: a whole number ≥ 1, got ${values.vus}`);
   if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats: a whole number ≥ 1, got ${values.repeats}`);
   if (!(fraction > 0 && fraction <= 2)) throw new UserError(`--fraction: a number in (0, 2], got ${values.fraction}`);
+  const kinds = values.arrivals as ("constant" | "poisson")[];
+  if (kinds.length === 0 || kinds.some((k) => k !== "constant" && k !== "poisson")) throw new UserError(`--arrivals: constant and/or poisson, got ${kinds.join(" ")}`);
   let rate = values.rate === undefined ? null : Number(values.rate);
   if (rate !== null && !(Number.isInteger(rate) && rate > 0)) throw new UserError(`--rate: a whole number of req/s, got ${values.rate}`);
 
@@ -75,14 +80,14 @@ runMain(async (argv, { signal }) => {
   const common = ["--model", model, "--frameworks", framework, "--duration-s", values["duration-s"]];
   const measured: Measured[] = [];
   const measure = async (repeat: number, mode: Measured["mode"]) => {
-    const args = mode === "closed" ? [...common, "--levels", String(vus), "--window-s", "0"] : [...common, "--mode", "open", "--rates", String(rate)];
-    log.step(`repeat ${repeat}/${repeats}, ${mode} loop: bench:k6 ${args.join(" ")}`);
+    const args = mode === "closed" ? [...common, "--levels", String(vus), "--window-s", "0"] : [...common, "--mode", "open", "--rates", String(rate), "--arrivals", mode];
+    log.step(`repeat ${repeat}/${repeats}, ${label(mode)}: bench:k6 ${args.join(" ")}`);
     const code = await runBench(args, dir, signal);
-    if (code !== 0) throw new UserError(`bench:k6 exited ${code} (${mode} loop, repeat ${repeat}); results in ${dir}`);
+    if (code !== 0) throw new UserError(`bench:k6 exited ${code} (${label(mode)}, repeat ${repeat}); results in ${dir}`);
     const run = resolveRun(new ResultsStore(dir), "latest");
     const result = FrameworkResult.parse(JSON.parse(readFileSync(run.resultFile(model, framework), "utf8")));
     const level = result.scenarios[mode === "closed" ? `concurrency_${vus}` : `rate_${rate}`];
-    if (!level) throw new UserError(`${run.resultFile(model, framework)} has no ${mode}-loop level`);
+    if (!level) throw new UserError(`${run.resultFile(model, framework)} has no ${label(mode)} level`);
     measured.push({ repeat, mode, level, result });
     return level;
   };
@@ -93,42 +98,44 @@ runMain(async (argv, { signal }) => {
       rate = Math.max(1, Math.round(closed.throughput_qps * fraction));
       log.step(`open-loop rate: ${fraction} × ${closed.throughput_qps.toFixed(1)} req/s (closed loop, ${vus} VUs) = ${rate} req/s`);
     }
-    await measure(repeat, "open");
+    for (const kind of kinds) await measure(repeat, kind);
   }
 
   const env = measured[0]!.result.environment;
   const layout = env.cpu_sets ? (env.cpu_sets.mode === "split" ? `server on CPU ${env.cpu_sets.server}, k6 on CPU ${env.cpu_sets.client}` : "server and k6 share every CPU") : "CPU layout not recorded";
   console.log(`\nClosed loop vs open loop: ${framework}, ${model}, ${measured[0]!.level.batch_size} text(s) per request`);
   console.log(`Machine: ${os.cpus().length} CPUs (${env.cpu_count} seen by the run), ${env.cpu_model}, ${env.os}; ${layout}`);
-  console.log(`Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then an open-loop run (constant arrival rate ${rate} req/s), ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`);
-  console.log("| repeat | mode | level | req/s achieved | requests | dropped | p50 ms | p95 ms | p99 ms | server CPU % | other processes' CPU % | flags |");
+  console.log(`Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then open-loop runs at ${rate} req/s (${kinds.join(", ")} arrivals), ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`);
+  console.log("| repeat | mode | level | req/s achieved | requests | dropped / late | p50 ms | p95 ms | p99 ms | server CPU % | other processes' CPU % | flags |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const m of measured) {
     const l = m.level;
     const what = m.mode === "closed" ? `${vus} VUs` : `${l.target_rps} req/s`;
     const achieved = m.mode === "closed" ? l.throughput_qps : l.achieved_rps!;
+    const missed = m.mode === "closed" ? "–" : m.mode === "poisson" ? `${l.late_starts ?? 0} late` : String(l.dropped_iterations ?? 0);
     const flags = (l.validity ? flagWords(l.validity) : []).join(", ") || "–";
     console.log(
-      `| ${m.repeat} | ${m.mode} | ${what} | ${fmt(achieved)} | ${l.num_requests} | ${m.mode === "open" ? String(l.dropped_iterations ?? 0) : "–"} | ${fmt(l.latency_ms.median)} | ${fmt(l.latency_ms.p95)} | ${fmt(l.latency_ms.p99)} | ${fmt(l.server_cpu_percent, 0)} | ${fmt(l.validity?.other_cpu_percent, 0)} | ${flags} |`,
+      `| ${m.repeat} | ${label(m.mode)} | ${what} | ${fmt(achieved)} | ${l.num_requests} | ${missed} | ${fmt(l.latency_ms.median)} | ${fmt(l.latency_ms.p95)} | ${fmt(l.latency_ms.p99)} | ${fmt(l.server_cpu_percent, 0)} | ${fmt(l.validity?.other_cpu_percent, 0)} | ${flags} |`,
     );
   }
   // A saturated open-loop level did not run at its rate: its p99 is no reading of latency at that rate.
-  const saturated = measured.filter((m) => m.mode === "open" && m.level.validity?.saturated);
+  const saturated = measured.filter((m) => m.mode !== "closed" && m.level.validity?.saturated);
+  if (saturated.length > 0) console.log(`\nLeft out of the figures below, saturated (achieved rate short of the target): ${saturated.map((m) => `${label(m.mode)} in repeat ${m.repeat}`).join("; ")}.`);
   const p99 = (mode: Measured["mode"]) => measured.filter((m) => m.mode === mode && !saturated.includes(m)).map((m) => m.level.latency_ms.p99);
-  const [closedP99, openP99] = [p99("closed"), p99("open")];
-  if (saturated.length > 0) console.log(`\nLeft out of the open-loop figures: repeat(s) ${saturated.map((m) => m.repeat).join(", ")}, saturated (achieved rate short of the target).`);
-  if (openP99.length === 0) {
-    console.log("Every open-loop level was saturated: no open-loop p99 at this rate; try a lower --rate or --fraction.");
-    return 0;
+  const ci = (xs: number[]) => (xs.length < 2 ? "" : ` ± ${fmt(estimate(xs).ci95)} (95 % CI of the mean)`);
+  const closedP99 = p99("closed");
+  console.log("");
+  const line = (what: string, xs: number[]) => console.log(`p99 ${what}, n=${xs.length}: median ${fmt(median(xs))} ms, mean ${fmt(estimate(xs).mean)} ms${ci(xs)}`);
+  line(`closed loop (${vus} VUs)`, closedP99);
+  for (const kind of kinds) {
+    const xs = p99(kind);
+    if (xs.length === 0) {
+      console.log(`p99 ${label(kind)} (${rate} req/s): every level saturated; try a lower --rate or --fraction`);
+      continue;
+    }
+    line(`${label(kind)} (${rate} req/s)`, xs);
+    const gap = median(closedP99) - median(xs);
+    console.log(`  gap closed − ${label(kind)} (medians): ${fmt(gap)} ms; closed / open = ${fmt(median(closedP99) / median(xs), 2)}×`);
   }
-  const ci = (xs: number[]) => {
-    if (xs.length < 2) return "";
-    const e = estimate(xs);
-    return ` ± ${fmt(e.ci95)} (95 % CI of the mean)`;
-  };
-  console.log(`\np99 closed loop (${vus} VUs, n=${closedP99.length}): mean ${fmt(estimate(closedP99).mean)} ms${ci(closedP99)}, median ${fmt(median(closedP99))} ms`);
-  console.log(`p99 open loop (${rate} req/s, n=${openP99.length}): mean ${fmt(estimate(openP99).mean)} ms${ci(openP99)}, median ${fmt(median(openP99))} ms`);
-  const gap = median(closedP99) - median(openP99);
-  console.log(`gap (closed − open, medians): ${fmt(gap)} ms; closed / open = ${fmt(median(closedP99) / median(openP99), 2)}×`);
   return 0;
 });
