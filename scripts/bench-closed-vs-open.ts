@@ -7,8 +7,10 @@
 //   closed   --levels V (constant VUs), --window-s 0 so the level runs its whole --duration-s;
 //   open     --mode open --rates R, the same duration, once per --arrivals kind: constant (k6
 //            constant-arrival-rate, a start every 1/R s) and poisson (exponential gaps, mean 1/R).
-// R is --rate, or --fraction (default 0.9) of the first closed-loop repeat's throughput, rounded: a
-// rate the server can just sustain. Everything else is the suite's defaults (server and k6 on
+// R is --rate, or --fraction (default 0.9) of the throughput the repeat's closed-loop level just
+// measured, rounded: a rate the server can just sustain at that moment. Recalibrating every repeat
+// keeps R near capacity on a shared machine, where the server's throughput moves with the load the
+// other processes put on its CPU (a single calibration there can put later repeats above capacity). Everything else is the suite's defaults (server and k6 on
 // separate CPUs, the profile's warm-up, expected latency and VU sizing).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -73,8 +75,9 @@ runMain(async (argv, { signal }) => {
   if (!(fraction > 0 && fraction <= 2)) throw new UserError(`--fraction: a number in (0, 2], got ${values.fraction}`);
   const kinds = values.arrivals as ("constant" | "poisson")[];
   if (kinds.length === 0 || kinds.some((k) => k !== "constant" && k !== "poisson")) throw new UserError(`--arrivals: constant and/or poisson, got ${kinds.join(" ")}`);
-  let rate = values.rate === undefined ? null : Number(values.rate);
-  if (rate !== null && !(Number.isInteger(rate) && rate > 0)) throw new UserError(`--rate: a whole number of req/s, got ${values.rate}`);
+  const fixedRate = values.rate === undefined ? null : Number(values.rate);
+  if (fixedRate !== null && !(Number.isInteger(fixedRate) && fixedRate > 0)) throw new UserError(`--rate: a whole number of req/s, got ${values.rate}`);
+  let rate = fixedRate ?? 0;
 
   const dir = mkdtempSync(path.join(os.tmpdir(), "eb-closed-vs-open-"));
   const common = ["--model", model, "--frameworks", framework, "--duration-s", values["duration-s"]];
@@ -94,7 +97,7 @@ runMain(async (argv, { signal }) => {
 
   for (let repeat = 1; repeat <= repeats; repeat++) {
     const closed = await measure(repeat, "closed");
-    if (rate === null) {
+    if (fixedRate === null) {
       rate = Math.max(1, Math.round(closed.throughput_qps * fraction));
       log.step(`open-loop rate: ${fraction} × ${closed.throughput_qps.toFixed(1)} req/s (closed loop, ${vus} VUs) = ${rate} req/s`);
     }
@@ -105,7 +108,7 @@ runMain(async (argv, { signal }) => {
   const layout = env.cpu_sets ? (env.cpu_sets.mode === "split" ? `server on CPU ${env.cpu_sets.server}, k6 on CPU ${env.cpu_sets.client}` : "server and k6 share every CPU") : "CPU layout not recorded";
   console.log(`\nClosed loop vs open loop: ${framework}, ${model}, ${measured[0]!.level.batch_size} text(s) per request`);
   console.log(`Machine: ${os.cpus().length} CPUs (${env.cpu_count} seen by the run), ${env.cpu_model}, ${env.os}; ${layout}`);
-  console.log(`Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then open-loop runs at ${rate} req/s (${kinds.join(", ")} arrivals), ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`);
+  console.log(`Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then open-loop runs (${kinds.join(", ")} arrivals) at ${fixedRate === null ? `${fraction} × that repeat's closed-loop throughput` : `${fixedRate} req/s`}, ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`);
   console.log("| repeat | mode | level | req/s achieved | requests | dropped / late | p50 ms | p95 ms | p99 ms | server CPU % | other processes' CPU % | flags |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const m of measured) {
@@ -130,10 +133,10 @@ runMain(async (argv, { signal }) => {
   for (const kind of kinds) {
     const xs = p99(kind);
     if (xs.length === 0) {
-      console.log(`p99 ${label(kind)} (${rate} req/s): every level saturated; try a lower --rate or --fraction`);
+      console.log(`p99 ${label(kind)}: every level saturated; try a lower --rate or --fraction`);
       continue;
     }
-    line(`${label(kind)} (${rate} req/s)`, xs);
+    line(`${label(kind)}`, xs);
     const gap = median(closedP99) - median(xs);
     console.log(`  gap closed − ${label(kind)} (medians): ${fmt(gap)} ms; closed / open = ${fmt(median(closedP99) / median(xs), 2)}×`);
   }
