@@ -1,11 +1,12 @@
 // Load at one level, in the API the server speaks (-e API=embed|openai|tei|kserve, k6/lib/apis/):
 // constant VUs (closed loop, CONCURRENCY) or, with -e MODE=open, a constant arrival rate (open
-// loop, RATE requests/s). Bundled by build/build.mjs into build/embed.js; run ad hoc with:
+// loop, RATE requests/s; -e ARRIVALS=poisson for Poisson arrivals at that mean rate, see
+// lib/arrivals.ts). Bundled by build/build.mjs into build/embed.js; run ad hoc with:
 //   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e CONCURRENCY=4 -e DURATION=10s
 //   k6 run build/embed.js -e BASE_URL=http://127.0.0.1:8001 -e MODE=open -e RATE=20 -e DURATION=10s
 //   k6 run build/embed.js -e API=openai -e SERVED_MODEL=sentence-transformers/all-MiniLM-L6-v2 -e BASE_URL=http://127.0.0.1:7997
 import http from "k6/http";
-import { check } from "k6";
+import { check, sleep } from "k6";
 import exec from "k6/execution";
 import { Counter, Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
@@ -14,6 +15,7 @@ import { generateTexts, pickBatch } from "./lib/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
 import { durationSeconds, windowCount, windowThresholds } from "./lib/windows.ts";
 import { rateScenarioName, vuSizing } from "./lib/openloop.ts";
+import { LATE_START_MS, PoissonSchedule } from "./lib/arrivals.ts";
 
 function envInt(name: string, fallback: number): number {
   const raw = __ENV[name];
@@ -35,6 +37,9 @@ const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
 const OPEN = (__ENV.MODE ?? "closed") === "open";
 const RATE = OPEN ? envInt("RATE", 1) : 0;
 const SCENARIO = OPEN ? rateScenarioName(RATE) : `concurrency_${CONCURRENCY}`;
+const ARRIVALS = __ENV.ARRIVALS ?? "constant";
+if (ARRIVALS !== "constant" && ARRIVALS !== "poisson") throw new Error(`-e ARRIVALS must be constant or poisson, got '${ARRIVALS}'`);
+const POISSON = OPEN && ARRIVALS === "poisson";
 const API = adapterFor(__ENV.API ?? "embed");
 const API_SETTINGS: ApiSettings = {
   model: __ENV.SERVED_MODEL ?? DEFAULT_API_SETTINGS.model,
@@ -63,10 +68,46 @@ const okDurationSum = new Counter("ok_duration_sum_ms");
 const okDurationSumSq = new Counter("ok_duration_sumsq_ms2");
 const okRequests = new Counter("ok_requests");
 
+// Poisson arrivals: how late each request started after its scheduled time, and how many started
+// more than LATE_START_MS late (their VU was still busy): the open-loop counterpart of dropped_iterations.
+const arrivalLateness = new Trend("arrival_lateness_ms", true);
+const lateStarts = new Counter("late_starts");
+// The latency a user arriving at the scheduled time sees: lateness + the request's own duration.
+const latencyFromIntended = new Trend("latency_from_intended_ms", true);
+
 /** Open loop: VUs sized from the rate and the expected latency (see lib/openloop.ts). */
+const OPEN_VUS = OPEN ? vuSizing(RATE, envInt("EXPECTED_LATENCY_MS", 100), envInt("VU_HEADROOM", 4), envInt("MAX_VUS", 200)) : null;
+const DURATION_S = durationSeconds(DURATION);
+const ARRIVAL_SEED = Number(__ENV.ARRIVAL_SEED ?? "1");
+
 function openScenario() {
-  const vus = vuSizing(RATE, envInt("EXPECTED_LATENCY_MS", 100), envInt("VU_HEADROOM", 4), envInt("MAX_VUS", 200));
+  const vus = OPEN_VUS!;
+  // Poisson: maxVUs VUs each follow their share of one seeded exponential schedule (lib/arrivals.ts).
+  if (POISSON) return { executor: "constant-vus", vus: vus.maxVUs, duration: DURATION, gracefulStop: "10s" } as const;
   return { executor: "constant-arrival-rate", rate: RATE, timeUnit: "1s", duration: DURATION, ...vus, gracefulStop: "10s" } as const;
+}
+
+// Per VU (every VU has its own JS runtime): its share of the schedule, built on its first iteration.
+let schedule: PoissonSchedule | null = null;
+
+/**
+ * Poisson arrivals: sleeps until this VU's next scheduled start and returns how late the start is,
+ * ms; null when the next arrival falls after the level's end (the VU then idles to the end).
+ */
+function awaitArrival(): number | null {
+  schedule ??= new PoissonSchedule(RATE, ARRIVAL_SEED, OPEN_VUS!.maxVUs, exec.vu.idInTest);
+  const at = schedule.next();
+  const now = (Date.now() - exec.scenario.startTime) / 1000;
+  if (at >= DURATION_S) {
+    // Just past the end: k6 starts no new iteration then, and the level's duration stays its own.
+    sleep(Math.max(0, DURATION_S - now) + 0.05);
+    return null;
+  }
+  if (at > now) sleep(at - now);
+  const lateness = Math.max(0, Date.now() - exec.scenario.startTime - at * 1000);
+  arrivalLateness.add(lateness);
+  if (lateness > LATE_START_MS) lateStarts.add(1);
+  return lateness;
 }
 
 export const options: Options = {
@@ -98,6 +139,8 @@ const params = {
 };
 
 export default function () {
+  const lateness = POISSON ? awaitArrival() : 0;
+  if (lateness === null) return;
   const texts = pickBatch(TEXTS, exec.vu.idInTest, exec.vu.iterationInScenario, BATCH_SIZE);
   const window = WINDOWS > 0 ? { window: String(Math.floor(exec.instance.currentTestRunDuration / 1000 / WINDOW_S)) } : undefined;
   const req = API.request(texts, API_SETTINGS, NORMALIZE);
@@ -113,6 +156,7 @@ export default function () {
       return EXPECTED_DIM > 0 ? dim === EXPECTED_DIM : dim > 0;
     },
   });
+  if (POISSON) latencyFromIntended.add(lateness + res.timings.duration);
   embedFailed.add(!ok);
   if (!ok) {
     embedErrors.add(1);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { freePort } from "./http.ts";
 import { withAffinity } from "./launch/cpus.ts";
 import { windowLatencyMetric, windowOkMetric } from "../k6/lib/windows.ts";
-import { LevelWatch, type LiveSample, type Stall } from "./levelwatch.ts";
+import { DEFAULT_WATCH_LIMITS, LevelWatch, type LiveSample, type Stall } from "./levelwatch.ts";
 import { stableTail, type StabilityRule, type WindowFigures } from "./stability.ts";
 import { log } from "./log.ts";
 
@@ -35,6 +35,8 @@ export interface K6LevelOptions {
   cpus?: readonly number[] | null;
   /** Measurement windows: the level ends as soon as its last windows agree (see stability.ts). */
   stability?: StabilityRule;
+  /** Poisson arrivals: the longest silence the schedule itself holds, s; the stall threshold grows by it. */
+  scheduledQuietS?: number;
 }
 
 export interface K6LevelResult {
@@ -168,7 +170,7 @@ export async function runK6Level(o: K6LevelOptions): Promise<K6LevelResult> {
   mkdirSync(path.dirname(o.logFile), { recursive: true });
   const logStream = createWriteStream(o.logFile, { flags: "w" });
   const terminal = new K6Console((line) => log.plain(`    [k6] ${line}`));
-  const watch = new LevelWatch();
+  const watch = new LevelWatch(o.scheduledQuietS ? { ...DEFAULT_WATCH_LIMITS, stallMinS: DEFAULT_WATCH_LIMITS.stallMinS + o.scheduledQuietS } : DEFAULT_WATCH_LIMITS);
   let endedEarly: string | null = null;
   let stableAfter: number | null = null;
   const windows: WindowFigures[] = [];

@@ -28,6 +28,7 @@ import type { EnvironmentInfo, FrameworkResult, LayoutProbe, LayoutTried, Scenar
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../k6/lib/texts.ts";
 import { rateScenarioName, vuSizing } from "../k6/lib/openloop.ts";
+import { longestQuiet, scheduledArrivals } from "../k6/lib/arrivals.ts";
 import { searchCapacity, sloVerdict, type Slo } from "./slo.ts";
 import type { K6Binary } from "./toolchain/k6.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
@@ -160,13 +161,14 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
 /** The profile's levels, duration, batch, warmup, trials, window and load mode, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
-  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number; mode?: Profile["mode"]; rates?: number[]; slo_steps?: number },
+  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number; mode?: Profile["mode"]; rates?: number[]; arrivals?: Profile["arrivals"]; slo?: string; slo_steps?: number },
 ): Profile {
   const mode = o.mode ?? base.mode;
   const rates = o.rates ?? base.rates_rps;
   if (mode === "open" && rates === undefined) throw new UserError("--mode open needs --rates (requests per second per level), or a profile with rates_rps");
   if (mode === "closed" && o.rates !== undefined) throw new UserError("--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
   if (mode === "open" && o.levels !== undefined) throw new UserError("--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
+  if (o.arrivals !== undefined && mode !== "open" && o.slo === undefined) throw new UserError("--arrivals applies to open-loop levels: give --mode open --rates (or --slo)");
   if (mode === "open" && o.window_s !== undefined) throw new UserError("--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
   return {
     ...base,
@@ -177,6 +179,7 @@ export function applyOverrides(
     trials: o.trials ?? base.trials,
     window_s: o.window_s ?? base.window_s,
     slo_max_steps: o.slo_steps ?? base.slo_max_steps,
+    arrivals: o.arrivals ?? base.arrivals,
     mode,
     ...(rates ? { rates_rps: rates as [number, ...number[]] } : {}),
   };
@@ -364,7 +367,15 @@ async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): Promise<
   const stability = windowS > 0 ? { windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
   const vus = open ? vuSizing(level.value, p.expected_latency_ms, p.vu_headroom, p.max_vus) : null;
   const openEnv: Record<string, string> = open
-    ? { MODE: "open", RATE: String(level.value), EXPECTED_LATENCY_MS: String(p.expected_latency_ms), VU_HEADROOM: String(p.vu_headroom), MAX_VUS: String(p.max_vus) }
+    ? {
+        MODE: "open",
+        RATE: String(level.value),
+        EXPECTED_LATENCY_MS: String(p.expected_latency_ms),
+        VU_HEADROOM: String(p.vu_headroom),
+        MAX_VUS: String(p.max_vus),
+        ARRIVALS: p.arrivals,
+        ARRIVAL_SEED: String(p.arrival_seed),
+      }
     : {};
   const concurrency = vus ? vus.maxVUs : level.value;
   let k6level;
@@ -389,6 +400,7 @@ async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): Promise<
       signal: run.signal,
       cpus: run.cpuSets.client,
       ...(stability ? { stability } : {}),
+      ...(open && p.arrivals === "poisson" ? { scheduledQuietS: longestQuiet(level.value, p.arrival_seed, p.duration_s) } : {}),
       extraEnv: { ...k6ApiEnv(s.api), ...openEnv, ...(run.datasetFile ? { DATASET: run.datasetFile } : {}) },
     });
   } finally {
@@ -410,7 +422,9 @@ async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): Promise<
     clientCpus: (run.cpuSets.client ?? allowedCpus()).length,
     clientCpusBusyPercent: monitor.busyPercent(run.cpuSets.client ?? allowedCpus()),
     machineCpuPercent: monitor.busyPercent(),
-    ...(open ? { open: { targetRps: level.value, saturationTolerance: p.saturation_tolerance } } : {}),
+    ...(open
+      ? { open: { targetRps: level.value, saturationTolerance: p.saturation_tolerance, arrivals: p.arrivals, durationS: p.duration_s, scheduled: p.arrivals === "poisson" ? scheduledArrivals(level.value, p.arrival_seed, p.duration_s) : null } }
+      : {}),
     ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: k6level.stableAfter } } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;
@@ -422,7 +436,7 @@ async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): Promise<
   if (scenario.ended_early) throw new Error(`level ended early: ${scenario.ended_early}`);
   const flags = scenario.validity ? flagWords(scenario.validity) : [];
   const head = open
-    ? `${level.value} req/s: achieved ${scenario.achieved_rps?.toFixed(1)} req/s, dropped ${scenario.dropped_iterations}, VUs ${scenario.vus_max}/${concurrency}`
+    ? `${level.value} req/s${scenario.arrivals === "poisson" ? " (Poisson)" : ""}: achieved ${scenario.achieved_rps?.toFixed(1)} req/s, ${scenario.arrivals === "poisson" ? `late starts ${scenario.late_starts}` : `dropped ${scenario.dropped_iterations}`}, VUs ${scenario.vus_max}/${concurrency}`
     : `c=${level.value}: ${scenario.throughput_qps.toFixed(1)} req/s`;
   log.step(
     `${name}: ${head}, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +

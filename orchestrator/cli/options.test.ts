@@ -32,6 +32,8 @@ const profile = (levels: [number, ...number[]], description?: string): Profile =
   vu_headroom: 4,
   max_vus: 200,
   saturation_tolerance: 0.05,
+  arrivals: "constant",
+  arrival_seed: 1,
   slo_start_rps: 10,
   slo_max_steps: 6,
   ...(description ? { description } : {}),
@@ -90,6 +92,7 @@ test("every flag with a finite set of values gets it from the schema", () => {
   const withChoices = Object.fromEntries(flagSpecs(CliOptions).flatMap((s) => (s.choices ? [[s.key, s.choices]] : [])));
   assert.deepEqual(withChoices, {
     mode: ["closed", "open"],
+    arrivals: ["constant", "poisson"],
     seq_len: [32, 128, 512],
     launcher: ["process", "docker"],
     api: ["embed", "openai", "tei", "kserve"],
@@ -257,6 +260,11 @@ test("--mode open --rates sets an open-loop sweep; rates without open mode, or o
   assert.deepEqual(applyOverrides({ ...base, mode: "open", rates_rps: [7] }, {}).rates_rps, [7], "a profile's own rates");
   userError(() => applyOverrides({ ...base, mode: "open", rates_rps: [7] }, { levels: [4] }), "--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
   userError(() => applyOverrides(base, { mode: "open", rates: [7], window_s: 2 }), "--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
+  assert.equal(applyOverrides(base, parseArgs(["--mode", "open", "--rates", "20", "--arrivals", "poisson"])).arrivals, "poisson");
+  assert.equal(applyOverrides(base, parseArgs(["--slo", "p99<50ms", "--arrivals", "poisson"])).arrivals, "poisson", "the --slo search's levels are open loop");
+  assert.equal(applyOverrides(base, opts).arrivals, "constant", "the profile's default");
+  userError(() => applyOverrides(base, { arrivals: "poisson" }), "--arrivals applies to open-loop levels: give --mode open --rates (or --slo)");
+  refused(["--arrivals", "poison"], "--arrivals: expected one of constant, poisson, got 'poison' (did you mean poisson?)");
   refused(["--mode", "opn"], "--mode: expected one of closed, open, got 'opn' (did you mean open?)");
   refused(["--rates", "0"], "--rates: must be more than 0, got 0");
 });

@@ -56,6 +56,10 @@ export const CliOptions = z
       .optional()
       .meta({ placeholder: "rps" })
       .describe("open loop: override the profile's requests per second per level, e.g. --mode open --rates 20 40 80"),
+    arrivals: z
+      .enum(["constant", "poisson"])
+      .optional()
+      .describe("open loop: override the profile's arrivals: constant (a start every 1/rate s) or poisson (exponential inter-arrival times at that mean rate)"),
     slo: z
       .string()
       .min(1)
@@ -203,7 +207,7 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "arrivals", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {

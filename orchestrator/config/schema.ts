@@ -139,6 +139,11 @@ export const Profile = z
       .nonempty()
       .optional()
       .describe("open loop: requests per second started at each level, run in this order"),
+    arrivals: z
+      .enum(["constant", "poisson"])
+      .default("constant")
+      .describe("open loop: constant: one start every 1/rate s (k6 constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (k6/lib/arrivals.ts)"),
+    arrival_seed: z.number().int().nonnegative().default(1).describe("open loop, poisson arrivals: seed of the schedule (same seed, same arrival times)"),
     expected_latency_ms: z
       .number()
       .positive()

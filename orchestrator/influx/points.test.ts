@@ -77,6 +77,12 @@ test("an open-loop level is tagged with its rate and scenario and carries its ra
   assert.equal(p.tags["concurrency"], undefined, "k6 tags open-loop samples with rate, not concurrency");
   assert.deepEqual([p.fields["target_rps"], p.fields["achieved_rps"], p.fields["dropped_iterations"], p.fields["vus_max"], p.fields["saturated"]], [40, 31.5, 85, 17, true]);
   assert.equal(levelPoint(r, c4).fields["saturated"], null, "no verdict on a closed-loop level");
+  assert.equal(p.fields["poisson"], null);
+  const poisson = levelPoint(r, { ...open, arrivals: "poisson", late_starts: 4, latency_from_intended_ms: { median: 30, p95: 80, p99: 120, max: 200 } });
+  assert.deepEqual(
+    ["poisson", "late_starts", "latency_from_intended_p50_ms", "latency_from_intended_p95_ms", "latency_from_intended_p99_ms"].map((k) => poisson.fields[k]),
+    [true, 4, 30, 80, 120],
+  );
   assert.deepEqual(capacityPoints(r, 5), []);
   r.capacity_at_slo = { slo: "p99<50ms", capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, start_from: "closed_loop_qps", max_steps: 3, tried: [] };
   const [cap] = capacityPoints(r, 5);

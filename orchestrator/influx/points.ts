@@ -106,6 +106,12 @@ export function levelPoint(r: FrameworkResult, s: ScenarioResult): Point {
       dropped_iterations: s.dropped_iterations,
       vus_max: s.vus_max,
       saturated: s.mode === "open" ? (s.validity?.saturated ?? null) : null,
+      // Poisson arrivals only: poisson = true, late starts, latency from the scheduled start.
+      poisson: s.arrivals === "poisson" ? true : null,
+      late_starts: s.late_starts,
+      latency_from_intended_p50_ms: s.latency_from_intended_ms?.median,
+      latency_from_intended_p95_ms: s.latency_from_intended_ms?.p95,
+      latency_from_intended_p99_ms: s.latency_from_intended_ms?.p99,
     },
     timeMs: Date.parse(s.started_at),
   };

@@ -87,5 +87,15 @@ test("an open-loop level carries its mode, target and achieved rates, drops and 
   const open = rows[2]!;
   assert.deepEqual(["target_rps", "achieved_rps", "dropped_iterations", "vus_max", "saturated"].map((c) => col(open, c)), ["40", "31.5", "85", "17", "true"]);
   assert.equal(col(rows[0]!, "saturated"), "", "no saturated verdict on a closed-loop level");
+  assert.deepEqual(["arrivals", "late_starts", "latency_from_intended_p99_ms"].map((c) => col(open, c)), ["constant", "", ""]);
+  assert.equal(col(rows[0]!, "arrivals"), "");
   assert.ok(header.indexOf("mode") >= SEED_CSV_HEADER.length);
+});
+
+test("a Poisson level's row carries its arrivals, late starts and p99 from the scheduled start", () => {
+  const r = sampleResult();
+  const c1 = r.scenarios["concurrency_1"]!;
+  r.scenarios = { rate_40: { ...c1, scenario_name: "rate_40", mode: "open", concurrency: 17, target_rps: 40, achieved_rps: 40.2, dropped_iterations: 0, vus_max: 17, arrivals: "poisson", late_starts: 6, latency_from_intended_ms: { median: 20, p95: 60, p99: 95.5, max: 130 } } };
+  const [head, row] = resultsToCsv([r]).trim().split("\n").map((l) => l.split(","));
+  assert.deepEqual(["arrivals", "late_starts", "latency_from_intended_p99_ms"].map((c) => row![head!.indexOf(c)]), ["poisson", "6", "95.5"]);
 });

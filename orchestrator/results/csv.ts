@@ -46,6 +46,9 @@ export const EXTRA_CSV_COLUMNS = [
   "dropped_iterations",
   "vus_max",
   "saturated",
+  "arrivals",
+  "late_starts",
+  "latency_from_intended_p99_ms",
 ] as const;
 
 /** "2024-11-28 15:30:45" in UTC, the seed's timestamp format. */
@@ -98,6 +101,9 @@ export function resultsToCsv(results: readonly FrameworkResult[]): string {
         s.dropped_iterations ?? "",
         s.vus_max ?? "",
         s.mode === "open" ? (s.validity?.saturated ?? "") : "",
+        s.mode === "open" ? (s.arrivals ?? "constant") : "",
+        s.late_starts ?? "",
+        s.latency_from_intended_ms?.p99 ?? "",
       ]);
     }
   }

@@ -137,3 +137,29 @@ test("an open-loop level is named by its rate, records drops and VUs, and is sat
   assert.equal(closed.target_rps, undefined);
   assert.equal(closed.validity?.saturated, false);
 });
+
+test("a Poisson level records late starts and latency from the scheduled start, and is held against its own schedule's count", () => {
+  const achieved = summary.metrics.http_reqs.values.count / (summary.state.testRunDurationMs / 1000);
+  const poisson = {
+    ...summary,
+    metrics: {
+      ...summary.metrics,
+      late_starts: { type: "counter", values: { count: 3, rate: 0.3 } },
+      latency_from_intended_ms: { type: "trend", values: { count: 100, avg: 30, med: 25, "p(95)": 60, "p(99)": 90, max: 120 } },
+    },
+  };
+  const durationS = summary.state.testRunDurationMs / 1000;
+  // The schedule held 30 % more arrivals than rate × duration (a Poisson count can): the level fell short of it.
+  const target = Math.round(achieved);
+  const short = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05, arrivals: "poisson", durationS, scheduled: Math.ceil(achieved * 1.3 * durationS) } });
+  assert.equal(short.arrivals, "poisson");
+  assert.equal(short.late_starts, 3);
+  assert.deepEqual(short.latency_from_intended_ms, { median: 25, p95: 60, p99: 90, max: 120 });
+  assert.equal(short.validity?.saturated, true, "achieved vs the schedule's count, not vs the mean rate");
+  const met = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05, arrivals: "poisson", durationS, scheduled: Math.round(achieved * durationS) } });
+  assert.equal(met.validity?.saturated, false);
+  // Constant arrivals carry none of these fields.
+  const constant = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05 } });
+  assert.equal(constant.arrivals, undefined);
+  assert.equal(constant.late_starts, undefined);
+});

@@ -26,6 +26,9 @@ export const K6Summary = z.object({
       // k6 omits the counter when no iteration was dropped.
       dropped_iterations: Counter.optional(),
       vus_max: z.object({ type: z.literal("gauge"), values: z.object({ max: z.number() }).loose() }).optional(),
+      // Poisson arrivals (k6/embed.ts): starts more than LATE_START_MS late, and latency from the scheduled start.
+      late_starts: Counter.optional(),
+      latency_from_intended_ms: Trend.optional(),
     })
     .loose(),
 });
@@ -52,8 +55,12 @@ export interface LevelContext {
   clientCpusBusyPercent: number;
   /** Every process's CPU over the level (100 = one core), for the noisy flag. */
   machineCpuPercent: number;
-  /** Open loop: the rate asked of k6 and the shortfall that makes the level saturated (k6/lib/openloop.ts). */
-  open?: { targetRps: number; saturationTolerance: number };
+  /**
+   * Open loop: the rate asked of k6 and the shortfall that makes the level saturated (k6/lib/openloop.ts);
+   * with Poisson arrivals, `scheduled` is the arrivals the seeded schedule holds within `durationS`
+   * (a Poisson count, not rate × duration), and the achieved rate is held against that.
+   */
+  open?: { targetRps: number; saturationTolerance: number; arrivals?: "constant" | "poisson"; durationS?: number; scheduled?: number | null };
   /** The level's windows, and how many were complete when it was found stable (null: never). */
   stability?: { rule: StabilityRule; durationS: number; stableAfter: number | null };
 }
@@ -107,6 +114,7 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
           achieved_rps: round(achievedRps),
           dropped_iterations: m.dropped_iterations?.values.count ?? 0,
           vus_max: m.vus_max?.values.max ?? 0,
+          ...(open.arrivals === "poisson" ? poissonFigures(m) : {}),
         }
       : {}),
     num_requests: numRequests,
@@ -161,7 +169,23 @@ export function scenarioFromSummary(raw: unknown, ctx: LevelContext): ScenarioRe
       machineCpuPercent: ctx.machineCpuPercent,
       stalled: ctx.stalls.length > 0,
       unstable: st !== undefined && tail === null,
-      saturated: open !== undefined && isSaturated(open.targetRps, achievedRps, open.saturationTolerance),
+      saturated: open !== undefined && isSaturated(expectedRps(open), achievedRps, open.saturationTolerance),
     }),
   });
+}
+
+/** The rate an open-loop level was asked for: the target, or for Poisson arrivals the schedule's own count over the level. */
+function expectedRps(open: NonNullable<LevelContext["open"]>): number {
+  return open.scheduled != null && open.durationS ? open.scheduled / open.durationS : open.targetRps;
+}
+
+function poissonFigures(m: K6Summary["metrics"]) {
+  const t = m.latency_from_intended_ms?.values;
+  return {
+    arrivals: "poisson" as const,
+    late_starts: m.late_starts?.values.count ?? 0,
+    ...(t && (t["count"] ?? 0) > 0
+      ? { latency_from_intended_ms: { median: round(t["med"] ?? 0), p95: round(t["p(95)"] ?? 0), p99: round(t["p(99)"] ?? 0), max: round(t["max"] ?? 0) } }
+      : {}),
+  };
 }

@@ -62,6 +62,21 @@ export const ScenarioResult = z
       .optional()
       .describe("open loop: scheduled starts k6 skipped because every VU was busy (k6 dropped_iterations); their latency is in no percentile"),
     vus_max: z.number().int().nonnegative().optional().describe("open loop: VUs k6 had allocated at the end of the level (k6 vus_max: preAllocatedVUs plus any added)"),
+    arrivals: z
+      .enum(["constant", "poisson"])
+      .optional()
+      .describe("open loop: poisson = exponential inter-arrival times at target_rps on average (k6/lib/arrivals.ts); absent = constant (one start every 1/rate s)"),
+    late_starts: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("poisson arrivals: requests that started more than 10 ms after their scheduled time because their VU was still busy (delayed, not dropped)"),
+    latency_from_intended_ms: z
+      .object({ median: z.number(), p95: z.number(), p99: z.number(), max: z.number() })
+      .strict()
+      .optional()
+      .describe("poisson arrivals: latency from each request's scheduled start (lateness + its own duration), ms, every completed request"),
     num_requests: z.number().int().nonnegative().describe("requests completed in the level (k6 http_reqs)"),
     batch_size: z.number().int().positive().describe("texts per request"),
     latency_ms: LatencyStats,

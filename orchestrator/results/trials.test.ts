@@ -76,3 +76,18 @@ test("open-loop levels combine their rates and drops over trials, and get no thr
   const b = combineTrials([open("b", 40, 90, true), open("b", 41, 80, true)]);
   assert.deepEqual(levelVerdicts([a, b]), []);
 });
+
+test("Poisson levels sum their late starts and average their latency from the scheduled start over trials", () => {
+  const poisson = (late: number, p99: number): FrameworkResult => {
+    const r = trial("a", 50);
+    const s = r.scenarios["concurrency_1"]!;
+    r.scenarios = {
+      rate_50: { ...s, scenario_name: "rate_50", mode: "open", concurrency: 21, target_rps: 50, achieved_rps: 50, dropped_iterations: 0, vus_max: 21, arrivals: "poisson", late_starts: late, latency_from_intended_ms: { median: 20, p95: 40, p99, max: p99 * 2 } },
+    };
+    return r;
+  };
+  const level = combineTrials([poisson(3, 100), poisson(5, 200)]).scenarios["rate_50"]!;
+  assert.equal(level.arrivals, "poisson");
+  assert.equal(level.late_starts, 8);
+  assert.deepEqual(level.latency_from_intended_ms, { median: 20, p95: 40, p99: 150, max: 400 });
+});

@@ -51,6 +51,21 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
           achieved_rps: mean((s) => s.achieved_rps ?? 0),
           dropped_iterations: sum((s) => s.dropped_iterations ?? 0),
           vus_max: Math.max(...levels.map((s) => s.vus_max ?? 0)),
+          ...(first.arrivals === "poisson"
+            ? {
+                late_starts: sum((s) => s.late_starts ?? 0),
+                ...(levels.every((s) => s.latency_from_intended_ms)
+                  ? {
+                      latency_from_intended_ms: {
+                        median: mean((s) => s.latency_from_intended_ms!.median),
+                        p95: mean((s) => s.latency_from_intended_ms!.p95),
+                        p99: mean((s) => s.latency_from_intended_ms!.p99),
+                        max: Math.max(...levels.map((s) => s.latency_from_intended_ms!.max)),
+                      },
+                    }
+                  : {}),
+              }
+            : {}),
         }
       : {}),
     trials: { n: levels.length, throughput_qps: pick(qps), p50_ms: pick(p50), p95_ms: pick(p95), p99_ms: pick(p99) },

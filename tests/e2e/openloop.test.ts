@@ -74,3 +74,23 @@ test("--slo searches open-loop rates from the closed-loop throughput and records
   }
   assert.match(run.stdout, new RegExp(`Capacity at SLO[^\\n]*\\n  onnx-python: p99<200ms: ${c.capacity_rps} req/s`));
 });
+
+test("--arrivals poisson: an open-loop level with Poisson arrivals records late starts and latency from the scheduled start", { timeout: 300_000 }, async () => {
+  const dir = tempDir("poisson-cli");
+  const run = await runCli(["--frameworks", "onnx-python", "--mode", "open", "--rates", "10", "--arrivals", "poisson", "--duration-s", "10", "--warmup-requests", "5", "--results-dir", dir]);
+  assert.equal(run.code, 0, run.stderr.slice(-4000));
+  const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
+  const level = result.scenarios["rate_10"]!;
+  assert.equal(level.mode, "open");
+  assert.equal(level.arrivals, "poisson");
+  assert.equal(level.target_rps, 10);
+  assert.equal(level.dropped_iterations, 0, "Poisson starts are delayed, never dropped");
+  assert.ok(level.late_starts !== undefined && level.late_starts < level.num_requests / 10, `${level.late_starts} late starts`);
+  // The seeded schedule (seed 1, the default) holds 93 arrivals in its 10 s: every one is sent.
+  const { scheduledArrivals } = await import("../../k6/lib/arrivals.ts");
+  assert.equal(level.num_requests, scheduledArrivals(10, 1, 10));
+  assert.equal(level.validity?.saturated, false);
+  const fromIntended = level.latency_from_intended_ms!;
+  assert.ok(fromIntended.p99 >= level.latency_ms.p99 - 1 && fromIntended.median >= level.latency_ms.median - 1, "lateness only adds");
+  assert.match(run.stderr, /10 req\/s \(Poisson\): achieved [\d.]+ req\/s, late starts \d+/);
+});

@@ -4,7 +4,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { ROOT } from "../../orchestrator/paths.ts";
-import { allPanels, GRAFANA_BUILTINS, groupByTags, loadDashboards, loadProvisionedDatasources, panelQueries, referencedVariables, regexEscape, substitute } from "./grafana.ts";
+import { allPanels, GRAFANA_BUILTINS, groupByTags, isClosedLoopQuery, isOpenLoopQuery, loadDashboards, loadProvisionedDatasources, panelQueries, referencedVariables, regexEscape, substitute } from "./grafana.ts";
 
 const GRAFANA = path.join(ROOT, "grafana");
 const dashboards = loadDashboards(path.join(GRAFANA, "dashboards"));
@@ -73,6 +73,24 @@ test("every panel query is time-bounded and filtered by run, model and framework
       for (const t of groupByTags(q.query)) assert.ok(!["vu", "iter", "url"].includes(t), `${file}: '${q.panel}' groups by field ${t}`);
     }
   }
+});
+
+test("framework comparison: every per-level panel shows one loop mode; open loop has latency vs achieved rate and capacity at SLO", () => {
+  const comparison = dashboards.find((d) => path.basename(d.file) === "framework-comparison.json")!.dashboard;
+  const queries = panelQueries(comparison);
+  // eb_level holds both modes; an open-loop level's concurrency_vus is its VU cap, not a concurrency level.
+  for (const q of queries.filter((x) => x.query.includes('FROM "eb_level"'))) {
+    assert.ok(isOpenLoopQuery(q.query) !== isClosedLoopQuery(q.query), `'${q.panel}' must select exactly one mode: ${q.query}`);
+  }
+  const byTitle = new Map(allPanels(comparison).map((p) => [p.title, p]));
+  const latency = byTitle.get("Open loop: latency p50 / p95 / p99 vs achieved rate");
+  assert.ok(latency && latency.type === "xychart");
+  assert.match(latency.targets![0]!.query, /^SELECT "achieved_rps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms" FROM "eb_level"/);
+  assert.equal((latency as unknown as { options: { series: { x: { matcher: { options: string } } }[] } }).options.series[0]!.x.matcher.options, "achieved_rps");
+  const capacity = byTitle.get("Capacity at SLO");
+  assert.ok(capacity && capacity.type === "barchart" && isOpenLoopQuery(capacity.targets![0]!.query));
+  assert.deepEqual(groupByTags(capacity.targets![0]!.query), ["framework", "slo"]);
+  assert.ok(byTitle.get("Open-loop levels"));
 });
 
 test("the dashboard provider's path is where docker-compose mounts grafana/dashboards", () => {

@@ -171,3 +171,12 @@ export function groupByTags(query: string): string[] {
     .map((t) => t.trim().replace(/^"(.*)"$/, "$1"))
     .filter((t) => t !== "");
 }
+
+/**
+ * Whether a query shows open-loop data only: eb_level points of open-loop levels (tag `rate`) or
+ * --slo's eb_capacity. A closed-loop run leaves such panels empty.
+ */
+export const isOpenLoopQuery = (query: string) => /"rate" =~ \/\.\+\//.test(query) || /FROM "eb_capacity"/.test(query);
+
+/** Whether a query keeps open-loop levels out (`"rate" = ''`: only points without the tag). */
+export const isClosedLoopQuery = (query: string) => query.includes(`"rate" = ''`);
