@@ -297,6 +297,8 @@ function launchedTarget(s: LaunchedServer, server: DiscoveredServer): Target {
   return { url: s.url, api: manifestApi(server.manifest.api), usage: s.usage, startedAt: s.startedAt, hasExited: () => s.hasExited(), logTail: () => s.logTail() };
 }
 
+const msOrWhy = (ms: number | null, why: string) => (ms === null ? why : `${ms} ms`);
+
 /** The first request is a probe, so "first correct embedding" is checked against the reference. */
 async function firstInferencePhase(fw: FrameworkRun, s: Target): Promise<number | null> {
   const { run, result } = fw;
@@ -329,7 +331,7 @@ async function verifyPhase(fw: FrameworkRun, s: Target, coldStartMs: number | nu
   await run.observer?.started(result);
   log.step(
     `${fw.name}: healthy and verified (min cosine ${result.verification.min_cosine?.toFixed(6)} over ${probes.texts.length} probes); ` +
-      `cold start ${result.cold_start_ms ?? "n/a"} ms, model load ${result.model_load_time_ms ?? "?"} ms, first inference ${result.first_inference_ms?.toFixed(1)} ms`,
+      `cold start ${msOrWhy(result.cold_start_ms, "n/a: not started by the suite")}, model load ${msOrWhy(result.model_load_time_ms, "not reported")}, first inference ${result.first_inference_ms?.toFixed(1)} ms`,
   );
 }
 
