@@ -308,7 +308,7 @@ async function firstInferencePhase(fw: FrameworkRun, s: Target): Promise<number 
   const problem = shapeProblem(first, 1, run.modelSpec.embedding_dim);
   if (problem) throw new Error(`first ${s.api.adapter.name} request is wrong: ${problem}`);
   result.first_inference_ms = Number(first.reply.ms.toFixed(3));
-  result.server_info = await serverInfo(s.url);
+  result.server_info = await serverInfo(s);
   const reported = (k: string) => (typeof result.server_info?.[k] === "number" ? (result.server_info[k] as number) : null);
   result.layout = {
     requested: run.threads !== undefined && run.workers !== undefined ? `${run.threads}x${run.workers}` : null,
@@ -461,7 +461,7 @@ async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
     await levelPhase(fw, s, level);
   }
   if (fw.run.slo) await sloPhase(fw, s, fw.run.slo);
-  fw.result.final_server_info = await serverInfo(s.url);
+  fw.result.final_server_info = await serverInfo(s);
 }
 
 /**
@@ -550,9 +550,9 @@ async function layoutPhase(fw: FrameworkRun, server: DiscoveredServer, plan: Lay
   log.step(`${name}: layout ${layoutName(probe.chosen)} chosen (${why})`);
 }
 
-/** GET /info as a JSON object; null when the server has none (servers of other APIs may not). */
-async function serverInfo(url: string): Promise<Record<string, unknown> | null> {
-  const info = await requestJson(`${url}/info`).catch(() => null);
+/** The server's description in its API (GET /info for ours) as a JSON object; null when it has none. */
+async function serverInfo(s: Target): Promise<Record<string, unknown> | null> {
+  const info = await requestJson(`${s.url}${s.api.adapter.infoPath(s.api.settings)}`).catch(() => null);
   return info?.status === 200 && typeof info.body === "object" && info.body !== null && !Array.isArray(info.body) ? (info.body as Record<string, unknown>) : null;
 }
 

@@ -326,8 +326,8 @@ export const FrameworkResult = z
     cold_start_ms: z.number().nullable().describe("process start → first correct embedding (right shape, matching the reference), ms; null for a server given by --url"),
     model_load_time_ms: z.number().nullable().describe("the server's own model load time (GET /info model_load_time_ms), ms; null if not reported"),
     verification: Verification.nullable().describe("embeddings of the model's probe set vs the fp32 reference; null if the server never got that far"),
-    server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after start"),
-    final_server_info: z.record(z.string(), z.unknown()).nullable().describe("GET /info after the last level"),
+    server_info: z.record(z.string(), z.unknown()).nullable().describe("the server's description after start: GET /info (embed, tei APIs), /v1/models (openai), /v2/models/<model>/config (kserve: Triton's batcher and instances)"),
+    final_server_info: z.record(z.string(), z.unknown()).nullable().describe("the same description after the last level"),
     environment: EnvironmentInfo,
     layout: z
       .object({

@@ -37,4 +37,14 @@ test("bench:k6 --frameworks <every peer> onnx-python: each verified and benchmar
     assert.ok(level.server_memory_mb !== null && level.server_memory_mb > 50, `${name}: server RSS ${level.server_memory_mb}`);
     assert.ok(r.launch?.launcher === "process" && r.server_url.startsWith("http://127.0.0.1:"), name);
   }
+  // How each peer ran is recorded from its own API's description of itself.
+  const info = (name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8"))).server_info;
+  const triton = info("triton") as { max_batch_size?: number; dynamic_batching?: { max_queue_delay_microseconds?: number }; instance_group?: { count?: number }[] } | null;
+  assert.equal(triton?.max_batch_size, 32, JSON.stringify(triton));
+  assert.equal(Number(triton?.dynamic_batching?.max_queue_delay_microseconds), 5000);
+  assert.ok((triton?.instance_group?.[0]?.count ?? 0) >= 1);
+  for (const name of ["infinity", "infinity-optimum"]) {
+    const models = info(name) as { data?: { id?: string }[] } | null;
+    assert.equal(models?.data?.length, 1, `${name}: ${JSON.stringify(models)}`);
+  }
 });

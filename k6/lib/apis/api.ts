@@ -35,6 +35,8 @@ export interface ApiAdapter {
    */
   countPath(settings: ApiSettings): string;
   dimPath(settings: ApiSettings): string;
+  /** GET route where the server describes itself (model, limits, batching), recorded as a result's server_info. */
+  infoPath(settings: ApiSettings): string;
   /** The vectors of a 200 answer's parsed body, in the order of the request's texts; a string says what is wrong with it. */
   vectors(body: unknown, settings: ApiSettings): number[][] | string;
 }

@@ -59,6 +59,14 @@ test("the k6 check's GJSON paths", () => {
   assert.deepEqual(paths("kserve"), ['outputs.#(name=="EMBEDDINGS").shape.0', 'outputs.#(name=="EMBEDDINGS").shape.1']);
 });
 
+test("where each API's server describes itself (recorded as server_info)", () => {
+  const info = (api: string) => adapterFor(api).infoPath(settingsOf(api));
+  assert.equal(info("embed"), "/info");
+  assert.equal(info("tei"), "/info");
+  assert.equal(info("openai"), "/v1/models");
+  assert.equal(info("kserve"), `/v2/models/${settingsOf("kserve").model}/config`);
+});
+
 test("openai: data is put in index order; bad indices and base64 strings are refused", () => {
   const openai = adapterFor("openai");
   const item = (index: unknown, embedding: unknown) => ({ object: "embedding", index, embedding });

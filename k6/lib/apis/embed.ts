@@ -7,6 +7,7 @@ export const embedApi: ApiAdapter = {
   request: (texts, _settings, normalize) => ({ path: "/embed", body: { texts, normalize } }),
   countPath: () => "embeddings.#",
   dimPath: () => "embeddings.0.#",
+  infoPath: () => "/info",
   vectors(body) {
     const embeddings = (body as { embeddings?: unknown } | null)?.embeddings;
     if (!Array.isArray(embeddings)) return `no 'embeddings' array in ${preview(body)}`;

@@ -32,6 +32,8 @@ export const kserveApi: ApiAdapter = {
   }),
   countPath: (s) => `${output(s)}.shape.0`,
   dimPath: (s) => `${output(s)}.shape.1`,
+  // Triton's model configuration (max_batch_size, dynamic_batching, instance_group): how it was run.
+  infoPath: (s) => `${modelPath(s).slice(0, -"/infer".length)}/config`,
   vectors(body, settings) {
     const outputs = (body as { outputs?: unknown } | null)?.outputs;
     if (!Array.isArray(outputs)) return `no 'outputs' array in ${preview(body)}`;

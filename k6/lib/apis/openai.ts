@@ -18,6 +18,8 @@ export const openaiApi: ApiAdapter = {
   }),
   countPath: () => "data.#",
   dimPath: () => "data.0.embedding.#",
+  // The served models (infinity adds each one's backend, batch size and queue).
+  infoPath: () => "/v1/models",
   vectors(body) {
     const data = (body as { data?: unknown } | null)?.data;
     if (!Array.isArray(data)) return `no 'data' array in ${preview(body)}`;

@@ -7,6 +7,8 @@ export const teiApi: ApiAdapter = {
   request: (texts, _settings, normalize) => ({ path: "/embed", body: { inputs: texts, normalize } }),
   countPath: () => "#",
   dimPath: () => "0.#",
+  // TEI's own: model, max_batch_tokens, max_concurrent_requests, …
+  infoPath: () => "/info",
   vectors(body) {
     if (!Array.isArray(body)) return `expected an array of vectors, got ${preview(body)}`;
     return vectorList(body, (i) => `vector ${i}`);
