@@ -38,10 +38,11 @@ function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly Fra
 
 function frameworkNeeds(s: DiscoveredServer): string {
   const req = s.manifest.requires;
-  const needs = [...req.apt.map((p) => `apt:${p}`), ...req.commands.map((c) => c.name)];
+  const command = (c: (typeof req.commands)[number]) => (c.env === undefined ? c.name : `${c.name} (or ${c.env})`);
+  const needs = [...req.apt.map((p) => `apt:${p}`), ...req.commands.map(command)];
   if (needs.length === 0) return "needs: nothing beyond Python (venv built by the suite)";
   const missing = missingRequirements(req);
-  const lacking = [...missing.apt.map((p) => `apt:${p}`), ...missing.commands.map((c) => c.name)];
+  const lacking = [...missing.apt.map((p) => `apt:${p}`), ...missing.commands.map(command)];
   return `needs: ${needs.join(" ")}${lacking.length ? ` (MISSING: ${lacking.join(" ")})` : " (all present)"}`;
 }
 
