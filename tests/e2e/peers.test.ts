@@ -3,10 +3,12 @@
 // and driven by real k6 through that adapter; the result files name the API. Levels are one VU for
 // two seconds: this checks the pipeline, not the figures (README's peers table has those).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { loadSuiteConfig } from "../../orchestrator/config/load.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
+import { prepareServer } from "../../orchestrator/launch/prepare.ts";
+import { ensureModel } from "../../orchestrator/models/prepare.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
@@ -47,4 +49,29 @@ test("bench:k6 --frameworks <every peer> onnx-python: each verified and benchmar
     const models = info(name) as { data?: { id?: string }[] } | null;
     assert.equal(models?.data?.length, 1, `${name}: ${JSON.stringify(models)}`);
   }
+});
+
+test("tei runs the text-embeddings-router that TEI_BIN names, with TEI's arguments, through the tei API", { timeout: 600_000 }, async () => {
+  // No TEI builds here: onnx-python, which answers TEI's /embed body in TEI's shape, stands in for the
+  // router. The script records the arguments the manifest's launcher gave it.
+  const model = await ensureModel(MODEL, getModel(config, MODEL));
+  const onnx = config.servers.find((s) => s.manifest.name === "onnx-python")!;
+  const { python } = await prepareServer(onnx, model.dir);
+  const dir = tempDir("tei");
+  const argsFile = path.join(dir, "args.txt");
+  const router = path.join(dir, "text-embeddings-router");
+  writeFileSync(router, `#!/bin/sh\necho "$@" > ${argsFile}\nexec ${python} ${path.join(onnx.dir, "server.py")}\n`, { mode: 0o755 });
+  const run = await runCli(["--frameworks", "tei", "--levels", "1", "--duration-s", "2", "--warmup-requests", "5", "--window-s", "0", "--results-dir", dir], { env: { TEI_BIN: router } });
+  assert.equal(run.code, 0, run.stderr.slice(-4000));
+  const r = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "tei.json"), "utf8")));
+  assert.equal(r.status, "completed", r.failure ?? "");
+  assert.equal(r.api, "tei");
+  assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
+  assert.ok(r.scenarios["concurrency_1"]!.num_requests > 0 && r.scenarios["concurrency_1"]!.errors === 0);
+  const port = new URL(r.server_url).port;
+  assert.equal(readFileSync(argsFile, "utf8").trim(), `--model-id ${model.dir}/sentence-transformers --hostname 127.0.0.1 --port ${port}`);
+
+  const missing = await runCli(["--frameworks", "tei", "--levels", "1", "--results-dir", dir], { env: { TEI_BIN: path.join(dir, "nothing-here") } });
+  assert.equal(missing.code, 1, "asked for by name and skipped");
+  assert.match(missing.stderr, /tei needs 'text-embeddings-router' at TEI_BIN=.*nothing-here, which is not an executable file/);
 });
