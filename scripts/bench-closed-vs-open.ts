@@ -12,18 +12,14 @@
 // keeps R near capacity on a shared machine, where the server's throughput moves with the load the
 // other processes put on its CPU (a single calibration there can put later repeats above capacity). Everything else is the suite's defaults (server and k6 on
 // separate CPUs, the profile's warm-up, expected latency and VU sizing).
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { runMain, UserError } from "../orchestrator/errors.ts";
 import { log } from "../orchestrator/log.ts";
-import { ROOT } from "../orchestrator/paths.ts";
-import { resolveRun } from "../orchestrator/results/history.ts";
-import { ResultsStore } from "../orchestrator/results/layout.ts";
 import { FrameworkResult, type ScenarioResult } from "../orchestrator/results/schema.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
+import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
 import { flagWords } from "../orchestrator/results/validity.ts";
 
 interface Measured {
@@ -31,18 +27,6 @@ interface Measured {
   mode: "closed" | "constant" | "poisson";
   level: ScenarioResult;
   result: FrameworkResult;
-}
-
-function runBench(args: string[], resultsDir: string, signal: AbortSignal): Promise<number> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "cli.ts"), ...args, "--results-dir", resultsDir], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-    signal,
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? 1));
-  });
 }
 
 const label = (mode: Measured["mode"]) => (mode === "closed" ? "closed loop" : `open loop, ${mode} arrivals`);
@@ -53,7 +37,7 @@ const median = (xs: number[]) => {
 };
 
 runMain(async (argv, { signal }) => {
-  const { values } = parseArgs({
+  const values = scriptArgs({
     args: argv,
     options: {
       framework: { type: "string", default: "onnx-python" },
@@ -87,8 +71,8 @@ runMain(async (argv, { signal }) => {
     log.step(`repeat ${repeat}/${repeats}, ${label(mode)}: bench:k6 ${args.join(" ")}`);
     const code = await runBench(args, dir, signal);
     if (code !== 0) throw new UserError(`bench:k6 exited ${code} (${label(mode)}, repeat ${repeat}); results in ${dir}`);
-    const run = resolveRun(new ResultsStore(dir), "latest");
-    const result = FrameworkResult.parse(JSON.parse(readFileSync(run.resultFile(model, framework), "utf8")));
+    const run = latestRunIn(dir);
+    const result = readResult(run.resultFile(model, framework));
     const level = result.scenarios[mode === "closed" ? `concurrency_${vus}` : `rate_${rate}`];
     if (!level) throw new UserError(`${run.resultFile(model, framework)} has no ${label(mode)} level`);
     measured.push({ repeat, mode, level, result });

@@ -6,18 +6,13 @@
 //   naive    --cpus shared and one 10 s window per level (what the suite did before).
 // For each framework, level and figure it prints the coefficient of variation (sd / mean) over the
 // N repeats: the smaller, the more a single run can be trusted.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { runMain } from "../orchestrator/errors.ts";
 import { log } from "../orchestrator/log.ts";
-import { ROOT } from "../orchestrator/paths.ts";
-import { resolveRun } from "../orchestrator/results/history.ts";
-import { ResultsStore } from "../orchestrator/results/layout.ts";
-import { FrameworkResult } from "../orchestrator/results/schema.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
+import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
 
 const MODES = {
   method: [],
@@ -39,20 +34,8 @@ const cv = (xs: number[]) => {
   return e.mean > 0 ? (100 * sd) / e.mean : 0;
 };
 
-function runBench(args: string[], resultsDir: string, signal: AbortSignal): Promise<number> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "cli.ts"), ...args, "--results-dir", resultsDir], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-    signal,
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? 1));
-  });
-}
-
 runMain(async (argv, { signal }) => {
-  const { values } = parseArgs({
+  const values = scriptArgs({
     args: argv,
     options: {
       frameworks: { type: "string", multiple: true, default: ["onnx-python", "onnx-rust"] },
@@ -70,9 +53,9 @@ runMain(async (argv, { signal }) => {
     const code = await runBench(args, dir, signal);
     if (code !== 0) log.warn(`${mode}: bench:k6 exited ${code}; figures below cover what completed`);
     for (const framework of values.frameworks) {
-      const run = resolveRun(new ResultsStore(dir), "latest");
+      const run = latestRunIn(dir);
       const files = Array.from({ length: Number(values.repeats) }, (_, i) => run.trialFile(model, framework, i + 1));
-      const results = files.map((f) => FrameworkResult.parse(JSON.parse(readFileSync(f, "utf8"))));
+      const results = files.map((f) => readResult(f));
       for (const c of values.levels.map(Number)) {
         const levels = results.map((r) => r.scenarios[`concurrency_${c}`]).filter((s) => s !== undefined);
         rows.push({ framework, concurrency: c, mode, qps: levels.map((s) => s.throughput_qps), p50: levels.map((s) => s.latency_ms.median), p95: levels.map((s) => s.latency_ms.p95) });

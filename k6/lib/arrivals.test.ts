@@ -3,7 +3,8 @@
 // (variance ≈ mean), and the VUs' schedules together are exactly the one shared schedule.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { exponential, ksDistanceExponential, longestQuiet, mulberry32, PoissonSchedule, scheduledArrivals, scheduleTimes } from "./arrivals.ts";
+import { exponential, ksDistanceExponential, longestQuiet, PoissonSchedule, scheduledArrivals, scheduleTimes } from "./arrivals.ts";
+import { mulberry32 } from "./random.ts";
 
 const RATE = 40;
 const N = 20_000;

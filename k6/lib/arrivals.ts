@@ -5,18 +5,7 @@
 // draws the same sequence from the same seed, so together they send exactly the schedule; a VU whose
 // previous request is still running when its next arrival is due starts late, and that lateness is
 // measured (the request's latency from its intended start), not hidden.
-
-/** mulberry32: a small, fast, seeded 32-bit PRNG, uniform on [0, 1). Same seed, same sequence. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./random.ts";
 
 /** An exponential variate of rate `rate` (mean 1/rate) from a uniform u in [0, 1), by inversion. */
 export const exponential = (u: number, rate: number) => -Math.log1p(-u) / rate;

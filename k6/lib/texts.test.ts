@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { generateTexts, mulberry32, pickBatch } from "./texts.ts";
+import { mulberry32 } from "./random.ts";
+import { generateTexts, pickBatch } from "./texts.ts";
 import { textSummary } from "./summary.ts";
 
 test("texts are deterministic for a seed and differ across seeds", () => {

@@ -1,5 +1,6 @@
 // Deterministic benchmark texts: every framework, every run, sees the same inputs in the same order.
 // Pure (no k6 imports) so the same code is unit-tested under Node and bundled into the k6 script.
+import { mulberry32 } from "./random.ts";
 
 const WORDS = (
   "the a search engine ranks documents by meaning rather than exact words so that a question about " +
@@ -13,18 +14,6 @@ const WORDS = (
   "train car bicycle airport station market price discount order delivery payment account password " +
   "security privacy update release version feature bug fix test build deploy monitor alert dashboard"
 ).split(" ");
-
-/** mulberry32: tiny, fast, seedable PRNG with a full 2^32 period. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `count` sentences of `wordsPerText` words (roughly 1.3 BERT tokens per word for this vocabulary),

@@ -306,6 +306,17 @@ def create_app(
             raise Refused(400, f"every item of '{field}' must be a string")
         return texts
 
+    def _one_or_many(body: dict[str, Any], field: str) -> list[str]:
+        """A field that takes one text or a list of them (OpenAI's input, TEI's inputs)."""
+        value = body.get(field)
+        return _texts([value] if isinstance(value, str) else value, field)
+
+    def _normalize(body: dict[str, Any]) -> bool:
+        normalize = body.get("normalize", True)
+        if not isinstance(normalize, bool):
+            raise Refused(400, "'normalize' must be a boolean")
+        return normalize
+
     async def _run(texts: list[str], normalize: bool, count_tokens: bool = False) -> tuple[Outcome, int | None]:
         """The vectors of `texts`, and their token count when asked for (or counted for the budget anyway)."""
         if state.engine is None or state.serving is None or state.tokens is None:
@@ -339,11 +350,7 @@ def create_app(
             body = await _json_object(request, '{"texts": [...]}')
             if "inputs" in body and "texts" not in body:
                 return await _tei_embed(body)
-            texts = _texts(body.get("texts"), "texts")
-            normalize = body.get("normalize", True)
-            if not isinstance(normalize, bool):
-                raise Refused(400, "'normalize' must be a boolean")
-            out, _ = await _run(texts, normalize)
+            out, _ = await _run(_texts(body.get("texts"), "texts"), _normalize(body))
         except Refused as r:
             return error(r.status, r.message, r.headers)
         assert state.serving is not None
@@ -362,12 +369,7 @@ def create_app(
         """Hugging Face TEI's POST /embed {"inputs", "normalize"} answered with the bare list of vectors,
         so that the suite's tei adapter runs end to end against a real server (no TEI builds here)."""
         try:
-            request_input = body.get("inputs")
-            texts = _texts([request_input] if isinstance(request_input, str) else request_input, "inputs")
-            normalize = body.get("normalize", True)
-            if not isinstance(normalize, bool):
-                raise Refused(400, "'normalize' must be a boolean")
-            out, _ = await _run(texts, normalize)
+            out, _ = await _run(_one_or_many(body, "inputs"), _normalize(body))
         except Refused as r:
             return tei_error(r.status, r.message, r.headers)
         return json_response(out.vectors, headers=_timing_headers(out))
@@ -375,8 +377,7 @@ def create_app(
     async def _openai_embeddings(request: Request) -> Response:
         try:
             body = await _json_object(request, '{"input": [...], "model": "..."}')
-            request_input = body.get("input")
-            texts = _texts([request_input] if isinstance(request_input, str) else request_input, "input")
+            texts = _one_or_many(body, "input")
             for field in ("model", "user"):
                 if not isinstance(body.get(field, ""), str):
                     raise Refused(400, f"'{field}' must be a string")

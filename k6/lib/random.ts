@@ -1,0 +1,13 @@
+// The seeded PRNG of the k6 scripts (pure: texts and Poisson arrivals share it, and so do their unit tests).
+
+/** mulberry32: a small, fast, seeded 32-bit PRNG with a full 2^32 period, uniform on [0, 1). Same seed, same sequence. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,39 @@
+// What the benchmark scripts share: bench:k6 run as a user runs it (the CLI, one results folder of
+// their own), and its results read back through the run history.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UserError } from "../orchestrator/errors.ts";
+import { ROOT } from "../orchestrator/paths.ts";
+import { resolveRun } from "../orchestrator/results/history.ts";
+import { ResultsStore, type ResultsLayout } from "../orchestrator/results/layout.ts";
+import { FrameworkResult } from "../orchestrator/results/schema.ts";
+
+/** Runs bench:k6 with `args` into `resultsDir` (its progress on this stderr); resolves its exit code. */
+export function runBench(args: string[], resultsDir: string, signal: AbortSignal): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "cli.ts"), ...args, "--results-dir", resultsDir], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    signal,
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+/** The newest run in `resultsDir`. */
+export const latestRunIn = (resultsDir: string): ResultsLayout => resolveRun(new ResultsStore(resultsDir), "latest");
+
+export const readResult = (file: string): FrameworkResult => FrameworkResult.parse(JSON.parse(readFileSync(file, "utf8")));
+
+/** The script's options: a mistyped or unknown one is one line and exit 2, listing the options there are. */
+export function scriptArgs<T extends ParseArgsConfig & { options: NonNullable<ParseArgsConfig["options"]> }>(config: T): ReturnType<typeof parseArgs<T>>["values"] {
+  try {
+    return parseArgs(config).values;
+  } catch (err) {
+    const known = Object.entries(config.options).map(([name, o]) => `--${name}${o.default !== undefined ? ` (default ${[o.default].flat().join(" ")})` : ""}`);
+    throw new UserError(`${(err as Error).message}; the options are ${known.join(", ")}`);
+  }
+}
