@@ -27,7 +27,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "pycommon"))
 
-from embedserver.settings import ServingConfig, available_cpus  # noqa: E402
+from embedserver.settings import ServingConfig, available_cpus, positive_int_env  # noqa: E402
 
 ENGINES = ("torch", "optimum")
 # Bumped when the staged folder's layout changes, so an old one is not reused.
@@ -37,16 +37,11 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx", ".data")
 
 
 def positive_int(name: str) -> int | None:
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return None
+    """pycommon's parse of a positive integer variable; a bad value ends the launcher with its one line."""
     try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a positive integer, got {raw!r}") from None
-    if value <= 0:
-        raise SystemExit(f"{name} must be a positive integer, got {raw!r}")
-    return value
+        return positive_int_env(name)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 @dataclass(frozen=True)

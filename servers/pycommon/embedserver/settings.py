@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def _int_env(name: str, default: int) -> int:
+def positive_int_env(name: str) -> int | None:
+    """A positive integer variable; None when it is unset or empty."""
     raw = os.environ.get(name, "")
     if raw == "":
-        return default
+        return None
     try:
         value = int(raw)
     except ValueError:
@@ -20,6 +21,11 @@ def _int_env(name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {raw!r}")
     return value
+
+
+def _int_env(name: str, default: int) -> int:
+    value = positive_int_env(name)
+    return default if value is None else value
 
 
 def _float_env(name: str, default: float) -> float:
