@@ -78,7 +78,7 @@ export async function ensureImage(docker: Docker, server: DiscoveredServer, sign
     .catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
   if (found) return { ref: source.ref, id: found.Id };
   log.step(`${server.manifest.name}: building image ${source.ref} from ${path.join(source.context, source.dockerfile)}`);
-  const stream = await docker.buildImage({ context: source.context, src: source.src }, { t: source.ref, dockerfile: source.dockerfile, ...(signal ? { abortSignal: signal } : {}) });
+  const stream = await docker.buildImage({ context: source.context, src: source.src }, { t: source.ref, dockerfile: source.dockerfile, forcerm: true, ...(signal ? { abortSignal: signal } : {}) });
   const events = await new Promise<{ stream?: string; error?: string }[]>((resolve, reject) =>
     docker.modem.followProgress(
       stream,
