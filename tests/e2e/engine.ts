@@ -119,3 +119,37 @@ export async function suiteContainers(docker: Docker, ownerPid?: number): Promis
   const all = await docker.listContainers({ all: true, filters: { label: ["embedding-bench.owner"] } });
   return ownerPid === undefined ? all : all.filter((c) => c.Labels["embedding-bench.owner"]?.endsWith(`/${ownerPid}`));
 }
+
+/** The public base of the Python servers' Dockerfiles (`FROM python:3.12-slim`). */
+export const PYTHON_BASE = "python:3.12-slim";
+export const STAND_IN_LABEL = "embedding-bench.stand-in";
+
+/**
+ * A local stand-in for python:3.12-slim, so that the Python servers' real Dockerfiles build here
+ * without an image registry: Debian 12's Python 3.11 and pip, on the Debian base above, standing in
+ * for python:3.12-slim, and labelled so (`embedding-bench.stand-in`). `python` is on PATH (Debian's
+ * python-is-python3) and pip may install into the system Python (PIP_BREAK_SYSTEM_PACKAGES, which
+ * the public image needs not). The engine normalises the tag to docker.io/library/python:3.12-slim,
+ * which is what `FROM python:3.12-slim` resolves to locally, so the build does not pull. An image
+ * the engine already has under that name (a real python:3.12-slim) is used as it is, never replaced.
+ * Returns whether the image in the engine is the stand-in.
+ */
+export async function ensurePythonBase(docker: Docker): Promise<{ standIn: boolean }> {
+  const found = await docker
+    .getImage(PYTHON_BASE)
+    .inspect()
+    .catch((err: unknown) => (missing(err) ? null : Promise.reject(err)));
+  if (found) return { standIn: found.Config.Labels?.[STAND_IN_LABEL] !== undefined };
+  const dockerfile = [
+    `FROM ${await ensureDebianBase(docker)}`,
+    `LABEL ${STAND_IN_LABEL}="Debian 12's Python 3.11 standing in for python:3.12-slim (embedding-bench tests, no image registry)"`,
+    "RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip python-is-python3 ca-certificates && rm -rf /var/lib/apt/lists/*",
+    // The host's trust store: where HTTPS leaves through a proxy with its own CA, pip in the builds
+    // on this image must trust what the host trusts.
+    "COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+    "ENV PIP_BREAK_SYSTEM_PACKAGES=1",
+    "",
+  ].join("\n");
+  await buildImage(docker, PYTHON_BASE, dockerfile, { "ca-certificates.crt": process.env["SSL_CERT_FILE"] ?? "/etc/ssl/certs/ca-certificates.crt" });
+  return { standIn: true };
+}
