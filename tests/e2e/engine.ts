@@ -2,7 +2,8 @@
 // unset, podman's `podman system service` started for the tests and stopped after them. No image registry is reachable here, so images are
 // built from what the machine has: a Debian bookworm root file system made once with debootstrap
 // from Debian's mirror (cached as a tarball under the suite's cache) and imported as the base, plus
-// a framework's host-built artefacts on top.
+// a framework's host-built artefacts on top, or a Python Dockerfile's real build on a stand-in for
+// python:3.12-slim made from that base (ensurePythonBase).
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
