@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent / "onnx-python"))
 
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
-from embedserver.settings import ServingConfig, Settings, _int_env  # noqa: E402
+from embedserver.settings import ServingConfig, Settings, positive_int_env  # noqa: E402
 from engine import OnnxEngine  # noqa: E402
 from pytriton.decorators import batch  # noqa: E402
 from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor  # noqa: E402
@@ -63,7 +63,7 @@ class BatcherSettings:
             delay = int(raw)
         else:
             raise ValueError(f"MAX_QUEUE_DELAY_US must be a whole number of microseconds >= 0, got {raw!r}")
-        return BatcherSettings(max_batch_size=_int_env("MAX_BATCH_SIZE", 32), max_queue_delay_us=delay)
+        return BatcherSettings(max_batch_size=positive_int_env("MAX_BATCH_SIZE") or 32, max_queue_delay_us=delay)
 
 
 def prefer_own_libpython() -> None:
