@@ -1,4 +1,4 @@
-// Load at one level, in the API the server speaks (-e API=embed|openai|tei|kserve, k6/lib/apis/):
+// Load at one level, in the API the server speaks (-e API=embed|openai|tei|kserve, scenario/apis/):
 // constant VUs (closed loop, CONCURRENCY) or, with -e MODE=open, a constant arrival rate (open
 // loop, RATE requests/s; -e ARRIVALS=poisson for Poisson arrivals at that mean rate, see
 // lib/arrivals.ts). Bundled by build/build.mjs into build/embed.js; run ad hoc with:
@@ -10,12 +10,12 @@ import { check, sleep } from "k6";
 import exec from "k6/execution";
 import { Counter, Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
-import { adapterFor, DEFAULT_API_SETTINGS, type ApiSettings } from "./lib/apis/index.ts";
-import { generateTexts, pickBatch } from "./lib/texts.ts";
-import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "./lib/summary.ts";
-import { durationSeconds, windowCount, windowThresholds } from "./lib/windows.ts";
-import { rateScenarioName, vuSizing } from "./lib/openloop.ts";
-import { LATE_START_MS, PoissonSchedule } from "./lib/arrivals.ts";
+import { adapterFor, DEFAULT_API_SETTINGS, type ApiSettings } from "../scenario/apis/index.ts";
+import { generateTexts, pickBatch } from "../scenario/texts.ts";
+import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "../scenario/summary.ts";
+import { durationSeconds, windowCount, windowThresholds } from "../scenario/windows.ts";
+import { rateScenarioName, vuSizing } from "../scenario/openloop.ts";
+import { LATE_START_MS, PoissonSchedule } from "../scenario/arrivals.ts";
 
 function envInt(name: string, fallback: number): number {
   const raw = __ENV[name];
@@ -25,13 +25,21 @@ function envInt(name: string, fallback: number): number {
   return n;
 }
 
+function envNumber(name: string, fallback: number, min: number, max: number): number {
+  const raw = __ENV[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`-e ${name} must be a number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
 const BASE_URL = (__ENV.BASE_URL ?? "").replace(/\/+$/, "");
 if (BASE_URL === "") throw new Error("set the server with -e BASE_URL=http://127.0.0.1:<port>");
 const CONCURRENCY = envInt("CONCURRENCY", 1);
 const DURATION = __ENV.DURATION ?? "10s";
 const BATCH_SIZE = envInt("BATCH_SIZE", 1);
 const EXPECTED_DIM = __ENV.EXPECTED_DIM ? envInt("EXPECTED_DIM", 1) : 0;
-const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE ?? "0.01");
+const MAX_ERROR_RATE = envNumber("MAX_ERROR_RATE", 0.01, 0, 1);
 const REQUEST_TIMEOUT = __ENV.REQUEST_TIMEOUT ?? "60s";
 const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
 const OPEN = (__ENV.MODE ?? "closed") === "open";
@@ -51,7 +59,7 @@ API.request([], API_SETTINGS, NORMALIZE);
 const COUNT_PATH = API.countPath(API_SETTINGS);
 const DIM_PATH = API.dimPath(API_SETTINGS);
 // Measurement windows (seconds); 0 = none. The orchestrator reads them live to stop at stability.
-const WINDOW_S = Number(__ENV.WINDOW_S ?? "0");
+const WINDOW_S = __ENV.WINDOW_S ? envInt("WINDOW_S", 1) : 0;
 const WINDOWS = WINDOW_S > 0 ? windowCount(durationSeconds(DURATION), WINDOW_S) : 0;
 
 // A dataset file (JSON {"texts": [...]}) replaces the built-in generator; open() only works in init.
@@ -60,6 +68,7 @@ const TEXTS: string[] = __ENV.DATASET
   : generateTexts(1000, Number(__ENV.WORDS_PER_TEXT ?? "24"));
 
 const serverInference = new Trend("server_inference_ms", true);
+const serverQueue = new Trend("server_queue_ms", true);
 const embedErrors = new Counter("embed_errors");
 // Wrong answers (bad count or dimension on a 200) fail the run too, not only HTTP errors.
 const embedFailed = new Rate("embed_failed");
@@ -68,17 +77,24 @@ const okDurationSum = new Counter("ok_duration_sum_ms");
 const okDurationSumSq = new Counter("ok_duration_sumsq_ms2");
 const okRequests = new Counter("ok_requests");
 
-// Poisson arrivals: how late each request started after its scheduled time, and how many started
-// more than LATE_START_MS late (their VU was still busy): the open-loop counterpart of dropped_iterations.
+// Open loop: how late each request started after its scheduled time, and how many started more
+// than LATE_START_MS late (with Poisson arrivals, their VU was still busy).
 const arrivalLateness = new Trend("arrival_lateness_ms", true);
 const lateStarts = new Counter("late_starts");
 // The latency a user arriving at the scheduled time sees: lateness + the request's own duration.
 const latencyFromIntended = new Trend("latency_from_intended_ms", true);
 
-/** Open loop: VUs sized from the rate and the expected latency (see lib/openloop.ts). */
-const OPEN_VUS = OPEN ? vuSizing(RATE, envInt("EXPECTED_LATENCY_MS", 100), envInt("VU_HEADROOM", 4), envInt("MAX_VUS", 200)) : null;
+/**
+ * Open loop: VUs sized from the rate and the expected latency (scenario/openloop.ts), or as the
+ * orchestrator sized them (PRE_ALLOCATED_VUS with MAX_VUS).
+ */
+const OPEN_VUS = !OPEN
+  ? null
+  : __ENV.PRE_ALLOCATED_VUS
+    ? { preAllocatedVUs: envInt("PRE_ALLOCATED_VUS", 1), maxVUs: envInt("MAX_VUS", 1) }
+    : vuSizing(RATE, envInt("EXPECTED_LATENCY_MS", 100), envInt("VU_HEADROOM", 4), envInt("MAX_VUS", 200));
 const DURATION_S = durationSeconds(DURATION);
-const ARRIVAL_SEED = Number(__ENV.ARRIVAL_SEED ?? "1");
+const ARRIVAL_SEED = __ENV.ARRIVAL_SEED ? envInt("ARRIVAL_SEED", 1) : 1;
 
 function openScenario() {
   const vus = OPEN_VUS!;
@@ -138,8 +154,16 @@ const params = {
   timeout: REQUEST_TIMEOUT,
 };
 
+/** Constant arrivals: iteration i of the scenario was scheduled at i / RATE s; how late it started, ms. */
+function constantLateness(): number {
+  const lateness = Math.max(0, Date.now() - exec.scenario.startTime - (exec.scenario.iterationInTest / RATE) * 1000);
+  arrivalLateness.add(lateness);
+  if (lateness > LATE_START_MS) lateStarts.add(1);
+  return lateness;
+}
+
 export default function () {
-  const lateness = POISSON ? awaitArrival() : 0;
+  const lateness = POISSON ? awaitArrival() : OPEN ? constantLateness() : 0;
   if (lateness === null) return;
   const texts = pickBatch(TEXTS, exec.vu.idInTest, exec.vu.iterationInScenario, BATCH_SIZE);
   const window = WINDOWS > 0 ? { window: String(Math.floor(exec.instance.currentTestRunDuration / 1000 / WINDOW_S)) } : undefined;
@@ -156,7 +180,7 @@ export default function () {
       return EXPECTED_DIM > 0 ? dim === EXPECTED_DIM : dim > 0;
     },
   });
-  if (POISSON) latencyFromIntended.add(lateness + res.timings.duration);
+  if (OPEN) latencyFromIntended.add(lateness + res.timings.duration);
   embedFailed.add(!ok);
   if (!ok) {
     embedErrors.add(1);
@@ -168,6 +192,8 @@ export default function () {
   okDurationSumSq.add(d * d);
   const inference = Number(res.headers["X-Inference-Time"] ?? res.headers["x-inference-time"]);
   if (Number.isFinite(inference)) serverInference.add(inference);
+  const queue = Number(res.headers["X-Queue-Time"] ?? res.headers["x-queue-time"]);
+  if (Number.isFinite(queue)) serverQueue.add(queue);
 }
 
 export function handleSummary(data: SummaryLike) {

@@ -1,6 +1,6 @@
 // The orchestrator's own embedding requests (first inference, verify, warmup) in the API the server
-// speaks, through the adapters the k6 scenario uses (k6/lib/apis/).
-import { adapterFor, DEFAULT_API_SETTINGS, type ApiAdapter, type ApiName, type ApiSettings } from "../k6/lib/apis/index.ts";
+// speaks, through the adapters the k6 scenario uses (scenario/apis/).
+import { adapterFor, DEFAULT_API_SETTINGS, type ApiAdapter, type ApiName, type ApiSettings } from "../scenario/apis/index.ts";
 import type { ServerApi } from "./config/schema.ts";
 import { requestJson, type JsonReply } from "./http.ts";
 

@@ -27,7 +27,8 @@ import { Progress, type ProgressPlan } from "./progress.ts";
 import { applyOverrides, levelsOf, newRunContext, newRunId, runFramework, windowSOf, type RunContext } from "./run.ts";
 import { combineTrials } from "./results/trials.ts";
 import { parseSlo } from "./slo.ts";
-import { describeK6, ensureK6 } from "./toolchain/k6.ts";
+import { checkK6Report, chooseEngine } from "./level/choose.ts";
+import { findK6, INSTALL_K6 } from "./level/k6/find.ts";
 
 function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly FrameworkResult[]): void {
   if (opts.csv === undefined) return;
@@ -60,7 +61,9 @@ function printList(config: SuiteConfig): void {
   }
   console.log(`Profiles (config/benchmark.yaml; default ${config.benchmark.default_profile}):`);
   for (const line of profileLines(config.benchmark)) console.log(line);
-  console.log(`k6: ${describeK6()} (ad hoc: npm run k6 -- run build/embed.js -e BASE_URL=…)`);
+  const k6 = findK6();
+  console.log(`Load engine: the embedded engine always; k6 ${k6 ? `${k6.version} at ${k6.path} (from ${k6.source}): --engine auto uses it` : `not found (K6_BIN, PATH): --engine auto uses the embedded engine. ${INSTALL_K6}`}`);
+  console.log("Ad hoc load: npm run load -- --url http://127.0.0.1:<port> --concurrency 4 --duration 10s");
 }
 
 function printRuns(store: ResultsStore): number {
@@ -179,9 +182,10 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
 
   if (opts.launcher === "docker") await connectEngine();
 
-  const k6 = await ensureK6(signal);
-  log.step(`k6 ${k6.version} (${k6.source}: ${k6.path})`);
-  if (!existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
+  const { engine, why } = chooseEngine(opts.engine, observer?.k6Args() ?? []);
+  checkK6Report(engine.name, opts.k6_report);
+  log.step(`load engine: ${engine.name} ${engine.version} (${why})`);
+  if (engine.name === "k6" && !existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
   const model = await ensureModel(modelKey, modelSpec);
   log.step(`model ${modelKey} ready at ${model.dir}${model.synthetic ? " (SYNTHETIC weights)" : ""}`);
   const datasetFile = resolveDataset(model.dir, opts.seq_len, opts.dataset);
@@ -197,7 +201,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     model,
     modelSpec,
     layout,
-    k6,
+    engine,
     benchmark: config.benchmark,
     argv,
     cpuSets,

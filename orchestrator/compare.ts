@@ -11,11 +11,13 @@ import type { FrameworkResult } from "./results/schema.ts";
 const runLine = (label: string, r: RunInfo) =>
   `Run ${label}: ${r.id}  ${r.started_at?.slice(0, 16).replace("T", " ") ?? "-"} UTC  profile ${r.profiles.join(", ") || "-"}  commit ${r.commits.join(", ") || "-"}  on ${r.machines.join(", ") || "-"}`;
 
-/** A comparison across machines or profiles is allowed, but said. */
+/** A comparison across machines, profiles, engines or CPU sets is allowed, but said. */
 function differences(a: RunInfo, b: RunInfo): string[] {
   const props: [string, (r: RunInfo) => string[]][] = [
     ["machines", (r) => r.machines],
     ["profiles", (r) => r.profiles],
+    ["load engines", (r) => r.engines],
+    ["CPU sets", (r) => r.cpuSets],
   ];
   return props
     .filter(([, of]) => of(a).join() !== of(b).join())

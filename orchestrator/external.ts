@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import type { ModelConfig, Precision } from "./config/schema.ts";
 import type { SuiteConfig } from "./config/load.ts";
-import type { ApiName } from "../k6/lib/apis/index.ts";
+import type { ApiName } from "../scenario/apis/index.ts";
 import { apiTarget, type ApiTarget } from "./api.ts";
 import type { CliOptions } from "./cli/options.ts";
 import { UserError } from "./errors.ts";

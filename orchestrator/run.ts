@@ -10,7 +10,6 @@ import type { BenchmarkFile, LayoutProbeConfig, ModelConfig, Precision, Profile,
 import { embedVia, manifestApi, shapeProblem, type ApiTarget } from "./api.ts";
 import { requestJson } from "./http.ts";
 import { UserError } from "./errors.ts";
-import { runK6Level } from "./k6run.ts";
 import { allowedCpus, type CpuSets } from "./launch/cpus.ts";
 import { startHealthyServer, type LaunchedServer, type LauncherSettings } from "./launch/launcher.ts";
 import { FrameworkSkipped } from "./launch/system.ts";
@@ -22,15 +21,16 @@ import { ROOT } from "./paths.ts";
 import type { Progress } from "./progress.ts";
 import { atFinish, describeEnvironment } from "./results/environment.ts";
 import type { LevelId, ResultsLayout } from "./results/layout.ts";
-import { completedRequests, scenarioFromSummary } from "./results/map.ts";
 import { flagWords } from "./results/validity.ts";
 import type { EnvironmentInfo, FrameworkResult, LayoutProbe, LayoutTried, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
-import { generateTexts } from "../k6/lib/texts.ts";
-import { rateScenarioName, vuSizing } from "../k6/lib/openloop.ts";
-import { longestQuiet, scheduledArrivals } from "../k6/lib/arrivals.ts";
+import { generateTexts } from "../scenario/texts.ts";
+import { rateScenarioName, vuSizing } from "../scenario/openloop.ts";
+import { driveLevel } from "./level/drive.ts";
+import type { LevelSpec, LiveSample, LoadEngine } from "./level/engine.ts";
+import { scenarioFromLevel } from "./level/result.ts";
+import { longestQuiet, scheduledArrivals } from "../scenario/arrivals.ts";
 import { searchCapacity, sloVerdict, type Slo } from "./slo.ts";
-import type { K6Binary } from "./toolchain/k6.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
 
 /** Limits and tolerances of every run, from config/benchmark.yaml. */
@@ -65,7 +65,8 @@ export interface RunContext {
   /** JSON {"texts": [...]} that k6 sends instead of its built-in texts (k6's DATASET). */
   datasetFile?: string;
   layout: ResultsLayout;
-  k6: string;
+  /** Drives every level: the embedded engine or a k6 the user installed. */
+  engine: LoadEngine;
   environment: EnvironmentInfo;
   limits: RunLimits;
   /** Passed to every server's threads variable when set; otherwise each server picks its default. */
@@ -82,7 +83,7 @@ export interface RunContext {
   launcher: LauncherSettings;
   /** --slo: after the sweep, search each framework's capacity at this objective. */
   slo?: Slo;
-  /** Save k6's web-dashboard HTML report of each level next to its summary. */
+  /** Save k6's web-dashboard HTML report of each level next to its summary (k6 engine only). */
   k6Report: boolean;
   /** Exporter (InfluxDB) told about each lifecycle step; its methods report their own failures and never throw. */
   observer?: RunObserver;
@@ -104,8 +105,10 @@ export interface LayoutProbePlan {
 
 /** Lifecycle hooks for exporters. */
 export interface RunObserver {
-  /** Extra `k6 run` arguments, e.g. `--out influxdb=…`. */
+  /** Extra `k6 run` arguments when k6 drives the levels, e.g. `--out influxdb=…`. */
   k6Args(): string[];
+  /** Each live sample of a level (every 500 ms), for the live dashboard. */
+  sample(result: FrameworkResult, level: LevelId, sample: LiveSample): void;
   /** After the first inference and /info (cold start known). */
   started(result: FrameworkResult): Promise<void>;
   /** After each level, with the monitor's samples of that level. */
@@ -120,8 +123,7 @@ export function newRunId(prefix = ""): string {
   return `${prefix}${t}-${randomBytes(2).toString("hex")}`;
 }
 
-type RunParts = Omit<RunContext, "k6" | "environment" | "limits" | "layoutProbe" | "probing"> & {
-  k6: K6Binary;
+type RunParts = Omit<RunContext, "environment" | "limits" | "layoutProbe" | "probing"> & {
   benchmark: BenchmarkFile;
   argv: readonly string[];
   /** --layout auto */
@@ -137,8 +139,8 @@ function layoutProbePlan(config: LayoutProbeConfig, profile: Profile): LayoutPro
   };
 }
 
-/** A run's context: the k6 binary, and the environment and limits every result records. */
-export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: RunParts): RunContext {
+/** A run's context: the environment and limits every result records. */
+export function newRunContext({ benchmark, argv, autoLayout, ...parts }: RunParts): RunContext {
   const limits = limitsFromBenchmark(benchmark);
   const config = {
     profile: parts.profile,
@@ -153,9 +155,9 @@ export function newRunContext({ k6, benchmark, argv, autoLayout, ...parts }: Run
     // A container run is a different configuration; a process run hashes as it always did.
     ...(parts.launcher.kind === "process" ? {} : { launcher: parts.launcher }),
   };
-  const environment = describeEnvironment({ k6Version: k6.version, cpuSets: parts.cpuSets, argv, config });
+  const environment = describeEnvironment({ engine: { name: parts.engine.name, version: parts.engine.version }, cpuSets: parts.cpuSets, argv, config });
   const layoutProbe = autoLayout ? { layoutProbe: layoutProbePlan(benchmark.layout_probe, parts.profile) } : {};
-  return { ...parts, ...layoutProbe, k6: k6.path, environment, limits };
+  return { ...parts, ...layoutProbe, environment, limits };
 }
 
 /** The profile's levels, duration, batch, warmup, trials, window and load mode, each replaced by its CLI override when given. */
@@ -226,7 +228,8 @@ export interface FrameworkRun {
 /** Where one framework's run writes. */
 interface FrameworkFiles {
   serverLog: string;
-  k6(level: LevelId): { summary: string; log: string; report: string };
+  /** The load engine's files of a level. */
+  level(level: LevelId): { summary: string; log: string; report: string };
   save(result: FrameworkResult): void;
 }
 
@@ -235,11 +238,11 @@ export function filesOf(run: RunContext, framework: string): FrameworkFiles {
   if (run.probing) {
     // The probe's figures go into the framework's result (layout_probe); its logs stay apart.
     const p = layout.probeFiles(model.key, framework, layoutName(run.probing));
-    return { serverLog: p.serverLog, k6: () => p.k6, save: () => {} };
+    return { serverLog: p.serverLog, level: () => p.level, save: () => {} };
   }
   return {
     serverLog: layout.serverLog(model.key, framework, trial),
-    k6: (level) => layout.k6Files(model.key, framework, level, trial),
+    level: (level) => layout.levelFiles(model.key, framework, level, trial),
     save: (result) => void layout.saveResult(result, trial),
   };
 }
@@ -355,79 +358,78 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 const describeLevel = (l: LevelId) => (l.mode === "open" ? `${l.value} req/s` : `concurrency ${l.value}`);
 
+/** The spec of one level for the run's engine. */
+function levelSpec(fw: FrameworkRun, s: Target, level: LevelId): LevelSpec {
+  const { run } = fw;
+  const p = run.profile;
+  const files = fw.files.level(level);
+  const open = level.mode === "open";
+  const vus = open ? vuSizing(level.value, p.expected_latency_ms, p.vu_headroom, p.max_vus) : null;
+  return {
+    url: s.url,
+    api: s.api.adapter.name,
+    apiSettings: s.api.settings,
+    ...(run.datasetFile ? { datasetFile: run.datasetFile } : {}),
+    batchSize: p.batch_size,
+    normalize: true,
+    expectedDim: run.modelSpec.embedding_dim,
+    load: vus
+      ? { mode: "open", rateRps: level.value, arrivals: p.arrivals, seed: p.arrival_seed, maxInFlight: vus.maxVUs, preAllocated: vus.preAllocatedVUs }
+      : { mode: "closed", vus: level.value },
+    durationS: p.duration_s,
+    // The --slo search runs open-loop levels in a closed-loop profile too: windows follow the level.
+    windowS: open ? 0 : windowSOf(p),
+    requestTimeoutS: run.limits.requestTimeoutS,
+    maxErrorRate: run.limits.maxErrorRate,
+    tags: { framework: fw.name, model: run.model.key, run_id: run.runId },
+    files: { log: files.log, summary: files.summary, ...(run.k6Report && run.engine.name === "k6" ? { report: files.report } : {}) },
+    cpus: run.cpuSets.client,
+  };
+}
+
 async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): Promise<void> {
   const { run, result, name } = fw;
   const monitor = new ResourceMonitor(run.limits.monitorIntervalMs);
   if (s.usage !== null) monitor.watch("server", s.usage);
   monitor.start();
   const startedAt = new Date();
-  const files = fw.files.k6(level);
   const p = run.profile;
-  const open = level.mode === "open";
-  // The --slo search runs open-loop levels in a closed-loop profile too: windows follow the level.
-  const windowS = open ? 0 : windowSOf(p);
-  const stability = windowS > 0 ? { windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
-  const vus = open ? vuSizing(level.value, p.expected_latency_ms, p.vu_headroom, p.max_vus) : null;
-  const openEnv: Record<string, string> = open
-    ? {
-        MODE: "open",
-        RATE: String(level.value),
-        EXPECTED_LATENCY_MS: String(p.expected_latency_ms),
-        VU_HEADROOM: String(p.vu_headroom),
-        MAX_VUS: String(p.max_vus),
-        ARRIVALS: p.arrivals,
-        ARRIVAL_SEED: String(p.arrival_seed),
-      }
-    : {};
-  const concurrency = vus ? vus.maxVUs : level.value;
-  let k6level;
+  const spec = levelSpec(fw, s, level);
+  const open = spec.load.mode === "open";
+  const stability = spec.windowS > 0 ? { windowS: spec.windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
+  const concurrency = spec.load.mode === "open" ? spec.load.maxInFlight : spec.load.vus;
+  let driven;
   let resources;
   try {
-    k6level = await runK6Level({
-      k6: run.k6,
-      script: path.join(ROOT, "build", "embed.js"),
-      baseUrl: s.url,
-      concurrency,
-      durationS: run.profile.duration_s,
-      batchSize: run.profile.batch_size,
-      expectedDim: run.modelSpec.embedding_dim,
-      maxErrorRate: run.limits.maxErrorRate,
-      requestTimeoutS: run.limits.requestTimeoutS,
-      tags: { framework: name, model: run.model.key, run_id: run.runId },
-      summaryFile: files.summary,
-      logFile: files.log,
-      htmlReport: run.k6Report ? files.report : undefined,
-      extraArgs: run.observer?.k6Args(),
-      onStart: (pid) => monitor.watch("client", pid),
+    driven = await driveLevel(run.engine, spec, {
       signal: run.signal,
-      cpus: run.cpuSets.client,
+      onStart: (pid) => monitor.watch("client", pid),
+      onSample: (sample) => run.observer?.sample(result, level, sample),
       ...(stability ? { stability } : {}),
       ...(open && p.arrivals === "poisson" ? { scheduledQuietS: longestQuiet(level.value, p.arrival_seed, p.duration_s) } : {}),
-      extraEnv: { ...k6ApiEnv(s.api), ...openEnv, ...(run.datasetFile ? { DATASET: run.datasetFile } : {}) },
     });
   } finally {
     resources = monitor.stop();
   }
+  run.signal.throwIfAborted();
   if (s.hasExited()) throw new Error(`server died during ${describeLevel(level)}\n${s.logTail()}`);
-  if (completedRequests(k6level.summary) === 0) {
+  if (driven.outcome.requests === 0) {
     throw new Error(`server stopped answering: no request completed in ${run.profile.duration_s} s at ${describeLevel(level)}`);
   }
-  const scenario = scenarioFromSummary(k6level.summary, {
+  const scenario = scenarioFromLevel(driven, {
     concurrency,
     batchSize: run.profile.batch_size,
-    k6ExitCode: k6level.exitCode,
+    maxErrorRate: run.limits.maxErrorRate,
     startedAt,
     server: resources["server"] ?? null,
     client: resources["client"] ?? { cpu_percent: 0, memory_mb: 0, memory_peak_mb: 0, samples: [] },
-    stalls: k6level.stalls,
-    endedEarly: k6level.endedEarly,
     clientCpus: (run.cpuSets.client ?? allowedCpus()).length,
     clientCpusBusyPercent: monitor.busyPercent(run.cpuSets.client ?? allowedCpus()),
     machineCpuPercent: monitor.busyPercent(),
     ...(open
       ? { open: { targetRps: level.value, saturationTolerance: p.saturation_tolerance, arrivals: p.arrivals, durationS: p.duration_s, scheduled: p.arrivals === "poisson" ? scheduledArrivals(level.value, p.arrival_seed, p.duration_s) : null } }
       : {}),
-    ...(stability ? { stability: { rule: stability, durationS: p.duration_s, stableAfter: k6level.stableAfter } } : {}),
+    ...(stability ? { stability: { rule: stability, durationS: p.duration_s } } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;
   fw.save();
@@ -436,15 +438,22 @@ async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): Promise<
   const longest = Math.max(0, ...scenario.stalls.map((st) => st.duration_s));
   if (longest > 0) throw new Error(`server stopped answering for ${longest} s at ${describeLevel(level)} (level saved, marked with its stalls)`);
   if (scenario.ended_early) throw new Error(`level ended early: ${scenario.ended_early}`);
+  if (!scenario.thresholds_ok) log.warn(`${name}: ${describeLevel(level)}: error rate ${(scenario.error_rate * 100).toFixed(2)} % is not under the maximum ${run.limits.maxErrorRate * 100} %${describeErrors(scenario.errors_by_kind)}`);
   const flags = scenario.validity ? flagWords(scenario.validity) : [];
   const head = open
-    ? `${level.value} req/s${scenario.arrivals === "poisson" ? " (Poisson)" : ""}: achieved ${scenario.achieved_rps?.toFixed(1)} req/s, ${scenario.arrivals === "poisson" ? `late starts ${scenario.late_starts}` : `dropped ${scenario.dropped_iterations}`}, VUs ${scenario.vus_max}/${concurrency}`
+    ? `${level.value} req/s${scenario.arrivals === "poisson" ? " (Poisson)" : ""}: achieved ${scenario.achieved_rps?.toFixed(1)} req/s, ${scenario.arrivals === "poisson" ? `late starts ${scenario.late_starts}` : `dropped ${scenario.dropped_iterations}`}, in flight at most ${scenario.vus_max}/${concurrency}`
     : `c=${level.value}: ${scenario.throughput_qps.toFixed(1)} req/s`;
   log.step(
     `${name}: ${head}, p50 ${scenario.latency_ms.median.toFixed(2)} ms, ` +
       `p95 ${scenario.latency_ms.p95.toFixed(2)} ms, errors ${scenario.errors}, server CPU ${scenario.server_cpu_percent === null ? "n/m" : `${scenario.server_cpu_percent.toFixed(0)}%`}` +
       `${scenario.stability?.stable ? `, stable over windows ${scenario.stability.stable_windows.join(",")}` : ""}${flags.length ? ` [${flags.join(", ")}]` : ""}`,
   );
+}
+
+/** ": 12 status 503, 3 timeout" — what the errors were, where the engine says. */
+function describeErrors(byKind: Record<string, number>): string {
+  const parts = Object.entries(byKind).map(([kind, n]) => `${n} ${kind}`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
 }
 
 async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
@@ -554,12 +563,6 @@ async function layoutPhase(fw: FrameworkRun, server: DiscoveredServer, plan: Lay
 async function serverInfo(s: Target): Promise<Record<string, unknown> | null> {
   const info = await requestJson(`${s.url}${s.api.adapter.infoPath(s.api.settings)}`).catch(() => null);
   return info?.status === 200 && typeof info.body === "object" && info.body !== null && !Array.isArray(info.body) ? (info.body as Record<string, unknown>) : null;
-}
-
-/** The k6 scenario's -e settings for the target's API. */
-function k6ApiEnv(api: ApiTarget): Record<string, string> {
-  const { model, kserveInput, kserveOutput } = api.settings;
-  return { API: api.adapter.name, SERVED_MODEL: model, KSERVE_INPUT: kserveInput, KSERVE_OUTPUT: kserveOutput };
 }
 
 /**

@@ -6,7 +6,7 @@
 // benchmark script, not a test: it asserts nothing about speed.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { generateTexts } from "../../k6/lib/texts.ts";
+import { generateTexts } from "../../scenario/texts.ts";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer } from "../config/load.ts";
 import { layoutOf, overheadHelpText, parseOverheadArgs } from "../cli/options.ts";
 import { runMain, type MainContext } from "../errors.ts";
@@ -19,7 +19,7 @@ import { ResultsLayout, ResultsStore } from "../results/layout.ts";
 import { ensureWritableDir } from "../results/writable.ts";
 import type { FrameworkResult } from "../results/schema.ts";
 import { applyOverrides, newRunContext, newRunId, runFramework } from "../run.ts";
-import { ensureK6 } from "../toolchain/k6.ts";
+import { chooseEngine } from "../level/choose.ts";
 import { parseCeilingOutput, renderOverheadTable, type OverheadRow } from "./ceiling.ts";
 
 /** Same texts as k6/embed.ts's built-in pool (1000 texts of 24 words, default seed). */
@@ -89,7 +89,8 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const profile = applyOverrides(base, { ...opts, batch_size: 1 });
   ensureWritableDir(opts.results_dir, "--results-dir");
   const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
-  const k6 = await ensureK6(signal);
+  const { engine, why } = chooseEngine(opts.engine);
+  log.step(`load engine: ${engine.name} ${engine.version} (${why})`);
   const model = await ensureModel(modelKey, modelSpec);
   // Each overhead run is a results tree of its own, with the texts both sides were given.
   const runId = newRunId("overhead-");
@@ -103,7 +104,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     layout,
     // The in-process ceiling runs on the host, so the server it is compared with does too.
     launcher: { kind: "process" },
-    k6,
+    engine,
     benchmark: config.benchmark,
     argv,
     cpuSets,
@@ -127,7 +128,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   }
   const file = path.join(layout.root, "overhead.json");
   writeFileSync(file, JSON.stringify({ run_id: runId, model: modelKey, profile, threads: opts.threads ?? null, layout: opts.layout ?? null, rows }, null, 2) + "\n");
-  console.log(`\nServing overhead - ${modelKey}, batch 1, ${profile.duration_s}s per level (server: k6 over HTTP; ceiling: same runtime in process)\n`);
+  console.log(`\nServing overhead - ${modelKey}, batch 1, ${profile.duration_s}s per level (server: ${engine.name} engine over HTTP; ceiling: same runtime in process)\n`);
   console.log(renderOverheadTable(rows));
   log.step(`written: ${file}`);
   return rows.some((r) => r.server_qps === null || r.ceiling_eps === null) ? 1 : 0;

@@ -93,6 +93,7 @@ test("every flag with a finite set of values gets it from the schema", () => {
   assert.deepEqual(withChoices, {
     mode: ["closed", "open"],
     arrivals: ["constant", "poisson"],
+    engine: ["auto", "embedded", "k6"],
     seq_len: [32, 128, 512],
     launcher: ["process", "docker"],
     api: ["embed", "openai", "tei", "kserve"],

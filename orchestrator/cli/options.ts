@@ -1,9 +1,10 @@
 // Options of `npm run bench:k6` and `npm run bench:overhead` (a subset): one zod schema gives parsing
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
-import { API_NAMES } from "../../k6/lib/apis/api.ts";
+import { API_NAMES } from "../../scenario/apis/api.ts";
 import { LAUNCHERS, PRECISIONS, type BenchmarkFile } from "../config/schema.ts";
 import { INFLUX_ENV, InfluxOnError } from "../influx/export.ts";
+import { ENGINE_CHOICES } from "../level/choose.ts";
 import type { LauncherSettings } from "../launch/launcher.ts";
 import { TOKEN_SIZES } from "../models/options.ts";
 import { UserError } from "../errors.ts";
@@ -135,7 +136,14 @@ export const CliOptions = z
       .enum(InfluxOnError)
       .default("stop")
       .describe("when InfluxDB is unreachable at the start: stop (exit 2), or continue without export"),
-    k6_report: z.boolean().default(false).describe("save k6's web-dashboard HTML report of each level as <results-dir>/runs/<run_id>/<model>/k6/<framework>-c<N>.report.html"),
+    engine: z
+      .enum(ENGINE_CHOICES)
+      .default("auto")
+      .describe(
+        "what drives the load: embedded (the suite's own engine, in a Node process pinned to the client CPUs), k6 (a k6 you installed, from K6_BIN or PATH; " +
+          "never fetched by the suite), or auto (k6 when one is found, else embedded); the run says which it chose and why",
+      ),
+    k6_report: z.boolean().default(false).describe("with the k6 engine: save k6's web-dashboard HTML report of each level as <results-dir>/runs/<run_id>/<model>/levels/<framework>-c<N>.report.html"),
     url: z
       .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:8080" })
       .optional()
@@ -229,8 +237,9 @@ export function helpText(benchmark: Benchmark): string {
     [
       "Usage: npm run bench:k6 -- [options]",
       "",
-      "Prepares the model, then for each framework: starts its server, checks /health, warms up, drives",
-      "constant-VU k6 load at each concurrency level, samples server and k6 CPU/RSS, and writes",
+      "Prepares the model, then for each framework: starts its server, checks /health, verifies it, warms up,",
+      "drives load at each level (closed loop: constant virtual users; open loop: --mode open), with the embedded",
+      "engine or a k6 you installed (--engine), samples server and client CPU/RSS, and writes",
       "<results-dir>/runs/<run_id>/<model>/<framework>.json after every level (<results-dir>/latest: the newest run).",
       "With --url, a server that is already running is verified and benchmarked the same way, in the API",
       "--api names, without start or stop.",
@@ -264,7 +273,7 @@ function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly F
     `Profiles (config/benchmark.yaml; default ${benchmark.default_profile}):`,
     ...profileLines(benchmark),
     "",
-    "Environment: K6_BIN (k6 binary to use), EMBEDDING_BENCH_CACHE (cache folder, default ~/.cache/embedding-bench),",
+    "Environment: K6_BIN (a k6 you installed, for --engine k6 or auto), EMBEDDING_BENCH_CACHE (cache folder, default ~/.cache/embedding-bench),",
     "EMBEDDING_BENCH_MODELS (prepared models, default ./models), EMBEDDING_BENCH_PYTHON (base Python, default python3),",
     "EMBEDDING_BENCH_EXTRA_SERVERS (extra folders of server folders, ':'-separated),",
     `${INFLUX_ENV} (InfluxDB URL when --influx is not given).`,

@@ -2,7 +2,7 @@
 // TypeScript types (z.infer) and the documentation of each field all come from these schemas.
 import { z } from "zod";
 import { didYouMean } from "../cli/suggest.ts";
-import { API_NAMES } from "../../k6/lib/apis/api.ts";
+import { API_NAMES } from "../../scenario/apis/api.ts";
 
 // Profiles are open: any name defined under `profiles` in config/benchmark.yaml can be selected.
 export const ProfileName = z
@@ -142,13 +142,13 @@ export const Profile = z
     arrivals: z
       .enum(["constant", "poisson"])
       .default("constant")
-      .describe("open loop: constant: one start every 1/rate s (k6 constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (k6/lib/arrivals.ts)"),
+      .describe("open loop: constant: one start every 1/rate s (k6 constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (scenario/arrivals.ts)"),
     arrival_seed: z.number().int().nonnegative().default(1).describe("open loop, poisson arrivals: seed of the schedule (same seed, same arrival times)"),
     expected_latency_ms: z
       .number()
       .positive()
       .default(100)
-      .describe("open loop: latency the VU pool is sized for, ms: preAllocatedVUs = ceil(rate × latency) + 1 (k6/lib/openloop.ts)"),
+      .describe("open loop: latency the VU pool is sized for, ms: preAllocatedVUs = ceil(rate × latency) + 1 (scenario/openloop.ts)"),
     vu_headroom: z
       .number()
       .min(1)

@@ -1,14 +1,21 @@
-// `--influx <url>`: k6 writes its samples through its built-in InfluxDB v1 output, the orchestrator
-// writes its own series (points.ts) to the same database. Reachability is checked once at the start;
+// `--influx <url>`: the orchestrator writes its series (points.ts) to an InfluxDB v1 database, the
+// live ones (eb_live) from either engine's samples; when k6 drives the load, k6 also writes its own
+// samples there through its built-in InfluxDB output. Reachability is checked once at the start;
 // a write that fails later is reported and the benchmark goes on (the result files stay complete).
 import { log } from "../log.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
+import type { LiveSample } from "../level/engine.ts";
+import type { LevelId } from "../results/layout.ts";
 import type { RunObserver } from "../run.ts";
+import { rateScenarioName } from "../../scenario/openloop.ts";
 import { InfluxClient, parseInfluxUrl } from "./client.ts";
 import { toLines, type Point } from "./line.ts";
-import { capacityPoints, levelPoint, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
+import { capacityPoints, levelPoint, livePoint, resourcePoints, runPoint, startupPoint, verificationPoints, type LevelKey } from "./points.ts";
 import { UserError } from "../errors.ts";
+
+/** Live samples are written in batches: 4 samples of 500 ms, so the dashboard lags by about 2 s. */
+const LIVE_BATCH = 4;
 
 export const INFLUX_ENV = "EMBEDDING_BENCH_INFLUX";
 
@@ -17,6 +24,8 @@ export type InfluxOnError = (typeof InfluxOnError)[number];
 
 export class InfluxExporter implements RunObserver {
   private failedWrites = 0;
+  private live: Point[] = [];
+  private previous = new Map<string, LiveSample>();
 
   private constructor(private readonly client: InfluxClient) {}
 
@@ -40,7 +49,7 @@ export class InfluxExporter implements RunObserver {
       }
     }
     if (problem === null) {
-      log.step(`InfluxDB export: ${client.target.origin}, database ${client.target.database} (k6 samples and orchestrator series)`);
+      log.step(`InfluxDB export: ${client.target.origin}, database ${client.target.database} (live samples, levels and run series)`);
       return new InfluxExporter(client);
     }
     const what = `InfluxDB at ${client.target.origin} (from ${source}) is not usable: ${problem}`;
@@ -51,6 +60,25 @@ export class InfluxExporter implements RunObserver {
 
   k6Args(): string[] {
     return ["--out", `influxdb=${this.client.target.url}`];
+  }
+
+  sample(result: FrameworkResult, level: LevelId, sample: LiveSample): void {
+    const key: LevelKey =
+      level.mode === "open"
+        ? { mode: "open", scenario_name: rateScenarioName(level.value), concurrency: 1, target_rps: level.value }
+        : { mode: "closed", scenario_name: `concurrency_${level.value}`, concurrency: level.value, target_rps: undefined };
+    const id = `${result.framework}/${key.scenario_name}`;
+    const prev = this.previous.get(id);
+    // A new level starts again from 0.
+    this.live.push(livePoint(result, key, sample, prev && prev.t_ms < sample.t_ms ? prev : undefined, Date.now()));
+    this.previous.set(id, sample);
+    if (this.live.length >= LIVE_BATCH) void this.flushLive();
+  }
+
+  private async flushLive(): Promise<void> {
+    const points = this.live;
+    this.live = [];
+    if (points.length) await this.write("live samples", points);
   }
 
   private async write(what: string, points: readonly Point[]): Promise<void> {
@@ -67,6 +95,8 @@ export class InfluxExporter implements RunObserver {
   }
 
   async level(result: FrameworkResult, scenario: ScenarioResult, resources: Record<string, ResourceSummary>): Promise<void> {
+    await this.flushLive();
+    this.previous.clear();
     await this.write(`${result.framework} ${scenario.scenario_name}`, [
       ...resourcePoints(result, scenario, resources),
       levelPoint(result, scenario),

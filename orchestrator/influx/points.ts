@@ -1,6 +1,7 @@
 // What the orchestrator writes to InfluxDB next to k6's own metrics. Every series carries the tags
 // k6 puts on its samples (framework, model, run_id; concurrency and scenario where a level applies),
 // so one dashboard filter selects both. Measurements are prefixed `eb_` to stay clear of k6's names.
+import type { LiveSample } from "../level/engine.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
 import type { Point } from "./line.ts";
@@ -16,6 +17,12 @@ export const MEASUREMENTS = {
   verify: "eb_verify",
   /** Framework status when it ends: status, failure, levels_completed. */
   run: "eb_run",
+  /**
+   * Every 500 ms while a level runs, from the load engine's live samples (either engine): fields
+   * requests_per_s, errors_per_s and in_flight; with the embedded engine also latency_p50_ms,
+   * latency_p95_ms and latency_p99_ms of the successes since the previous sample.
+   */
+  live: "eb_live",
   /** --slo: one point per framework with capacity_rps (absent when no rate passed) and lowest_failing_rps; tag slo. */
   capacity: "eb_capacity",
 } as const;
@@ -40,6 +47,26 @@ const levelTags = (r: FrameworkResult, s: LevelKey) => ({
   ...(s.mode === "open" ? { rate: String(s.target_rps) } : { concurrency: String(s.concurrency) }),
   scenario: s.scenario_name,
 });
+
+/** One live sample as a point; rates are over the time since the previous sample of the same level. */
+export function livePoint(r: FrameworkResult, level: LevelKey, sample: LiveSample, prev: LiveSample | undefined, timeMs: number): Point {
+  const dtS = prev ? (sample.t_ms - prev.t_ms) / 1000 : sample.t_ms / 1000;
+  const per = (now: number, before: number) => (dtS > 0 ? Number(((now - before) / dtS).toFixed(3)) : null);
+  const failed = (x: LiveSample | undefined) => (x ? x.requests - x.ok : 0);
+  return {
+    measurement: MEASUREMENTS.live,
+    tags: levelTags(r, level),
+    fields: {
+      requests_per_s: per(sample.requests, prev?.requests ?? 0),
+      errors_per_s: per(failed(sample), failed(prev)),
+      in_flight: sample.vus,
+      latency_p50_ms: sample.interval && sample.requests > (prev?.requests ?? 0) ? sample.interval.p50_ms : null,
+      latency_p95_ms: sample.interval && sample.requests > (prev?.requests ?? 0) ? sample.interval.p95_ms : null,
+      latency_p99_ms: sample.interval && sample.requests > (prev?.requests ?? 0) ? sample.interval.p99_ms : null,
+    },
+    timeMs,
+  };
+}
 
 export function startupPoint(r: FrameworkResult, timeMs: number): Point {
   const load = r.server_info?.["model_load_time_ms"];
@@ -106,7 +133,7 @@ export function levelPoint(r: FrameworkResult, s: ScenarioResult): Point {
       dropped_iterations: s.dropped_iterations,
       vus_max: s.vus_max,
       saturated: s.mode === "open" ? (s.validity?.saturated ?? null) : null,
-      // Poisson arrivals only: poisson = true, late starts, latency from the scheduled start.
+      // Open loop only: late starts and latency from the scheduled start; poisson = true for Poisson arrivals.
       poisson: s.arrivals === "poisson" ? true : null,
       late_starts: s.late_starts,
       latency_from_intended_p50_ms: s.latency_from_intended_ms?.median,

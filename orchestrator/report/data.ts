@@ -1,6 +1,7 @@
 // Results → the report's charts and tables. Pure: no I/O, no clock; the page draws what this returns
 // and html.ts lays out the tables. A series is one framework of one run (and of one model, when the
 // runs hold several), so several runs overlay on the same charts.
+import { engineOf } from "../results/environment.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
 import { mixedProvenance } from "../results/summary.ts";
 import { flagWords } from "../results/validity.ts";
@@ -302,7 +303,7 @@ function levelsTable(entries: readonly Entry[]): Table {
   };
 }
 
-const cpuSets = (c: FrameworkResult["environment"]["cpu_sets"]) => (c ? `${c.mode}; server ${c.server ?? "all"}, k6 ${c.client ?? "all"}` : "-");
+const cpuSets = (c: FrameworkResult["environment"]["cpu_sets"]) => (c ? `${c.mode}; server ${c.server ?? "all"}, load engine ${c.client ?? "all"}` : "-");
 
 const ENV_FIELDS: [string, (r: FrameworkResult) => string][] = [
   ["host", (r) => r.environment.hostname],
@@ -312,7 +313,7 @@ const ENV_FIELDS: [string, (r: FrameworkResult) => string][] = [
   ["CPU governor", (r) => r.environment.cpu_governor ?? "-"],
   ["memory", (r) => `${fmt(r.environment.memory_total_mb, 0)} MiB`],
   ["CPU sets", (r) => cpuSets(r.environment.cpu_sets)],
-  ["k6", (r) => r.environment.k6_version],
+  ["load engine", (r) => engineOf(r)],
   ["Node.js", (r) => r.environment.node_version],
   ["commit", (r) => (r.environment.git_commit ? `${r.environment.git_commit}${r.environment.git_dirty ? " (dirty)" : ""}` : "-")],
   ["config hash", (r) => r.environment.config_hash ?? "-"],

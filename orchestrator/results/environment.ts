@@ -36,7 +36,8 @@ function git(args: string[]): string | null {
 const loadAverage = () => os.loadavg().map((l) => Number(l.toFixed(2)));
 
 export interface StampInputs {
-  k6Version: string;
+  /** The load engine that drives every level of the run. */
+  engine: { name: "embedded" | "k6"; version: string };
   cpuSets: CpuSets;
   /** The command line as given, e.g. ["--frameworks", "onnx-python"]. */
   argv: readonly string[];
@@ -54,7 +55,8 @@ export function describeEnvironment(s: StampInputs): EnvironmentInfo {
     cpu_model: cpus[0]?.model.trim() ?? "unknown",
     cpu_count: Math.max(1, cpus.length),
     memory_total_mb: Math.round(os.totalmem() / 1048576),
-    k6_version: s.k6Version,
+    k6_version: s.engine.name === "k6" ? s.engine.version : null,
+    load_engine: { name: s.engine.name, version: s.engine.version },
     node_version: process.version,
     cpu_sets: { mode: s.cpuSets.mode, server: list(s.cpuSets.server), client: list(s.cpuSets.client) },
     cpu_flags: cpuFlagsSummary(readOr("/proc/cpuinfo", "") ?? ""),
@@ -71,4 +73,10 @@ export function describeEnvironment(s: StampInputs): EnvironmentInfo {
 /** The stamp as a framework finishes: the same, with the load average at that moment. */
 export function atFinish(env: EnvironmentInfo): EnvironmentInfo {
   return { ...env, load_average_end: loadAverage() };
+}
+
+/** The load engine of a result, as one string: "embedded 0.1.0 (Node …)" or "k6 v1.8.1" (files before schema 9: k6). */
+export function engineOf(r: { environment: Pick<EnvironmentInfo, "load_engine" | "k6_version"> }): string {
+  const e = r.environment.load_engine;
+  return e ? `${e.name} ${e.version}` : `k6 ${r.environment.k6_version ?? "?"}`;
 }

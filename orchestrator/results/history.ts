@@ -3,6 +3,7 @@
 // at the top of the results folder before (`<model>/<framework>.json`, trials/, logs/, k6/, CSV),
 // so the files of an older version move into a run folder as they are. Every path comes from
 // ResultsStore and ResultsLayout (layout.ts).
+import { engineOf } from "./environment.ts";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { didYouMean } from "../cli/suggest.ts";
@@ -24,12 +25,20 @@ export interface RunInfo {
   commits: string[];
   /** Machine(s): hostname, CPU model and count. */
   machines: string[];
+  /** Load engine(s) that drove the levels. */
+  engines: string[];
+  /** Where the server and the load engine ran. */
+  cpuSets: string[];
   /** Files that did not match the result schema (reported, never skipped silently). */
   problems: string[];
 }
 
 const unique = (xs: readonly string[]) => [...new Set(xs)];
 const commitOf = (r: FrameworkResult) => (r.environment.git_commit ? `${r.environment.git_commit.slice(0, 10)}${r.environment.git_dirty ? " (dirty)" : ""}` : "unknown");
+const cpuSetsOf = (r: FrameworkResult) => {
+  const c = r.environment.cpu_sets;
+  return c ? (c.mode === "shared" ? "shared" : `server ${c.server}, client ${c.client}`) : "not recorded";
+};
 const machineOf = (r: FrameworkResult) => `${r.environment.hostname} (${r.environment.cpu_model}, ${r.environment.cpu_count} CPUs)`;
 
 /** Every result of a run, of every model in it. */
@@ -50,6 +59,8 @@ export function describeRun(layout: ResultsLayout): RunInfo {
     profiles: unique(results.map((r) => r.profile)),
     commits: unique(results.map(commitOf)),
     machines: unique(results.map(machineOf)),
+    engines: unique(results.map(engineOf)),
+    cpuSets: unique(results.map(cpuSetsOf)),
     problems,
   };
 }

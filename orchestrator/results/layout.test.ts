@@ -12,18 +12,18 @@ test("every path of a run is under the results root, named after model, framewor
   assert.equal(layout.root, root);
   assert.equal(layout.resultFile("m", "onnx-rust"), path.join(root, "m", "onnx-rust.json"));
   assert.equal(layout.serverLog("m", "onnx-rust"), path.join(root, "m", "logs", "onnx-rust.log"));
-  assert.deepEqual(layout.k6Files("m", "onnx-rust", { mode: "closed", value: 4 }), {
-    summary: path.join(root, "m", "k6", "onnx-rust-c4.summary.json"),
-    log: path.join(root, "m", "k6", "onnx-rust-c4.log"),
-    report: path.join(root, "m", "k6", "onnx-rust-c4.report.html"),
+  assert.deepEqual(layout.levelFiles("m", "onnx-rust", { mode: "closed", value: 4 }), {
+    summary: path.join(root, "m", "levels", "onnx-rust-c4.summary.json"),
+    log: path.join(root, "m", "levels", "onnx-rust-c4.log"),
+    report: path.join(root, "m", "levels", "onnx-rust-c4.report.html"),
   });
   assert.equal(layout.serverLog("m", "onnx-rust", 2), path.join(root, "m", "logs", "onnx-rust.trial-2.log"), "each trial keeps its log");
-  assert.equal(layout.k6Files("m", "onnx-rust", { mode: "closed", value: 4 }, 2).summary, path.join(root, "m", "k6", "onnx-rust-c4.trial-2.summary.json"));
-  assert.equal(layout.k6Files("m", "onnx-rust", { mode: "open", value: 20 }).summary, path.join(root, "m", "k6", "onnx-rust-r20.summary.json"), "an open-loop level is named by its rate");
+  assert.equal(layout.levelFiles("m", "onnx-rust", { mode: "closed", value: 4 }, 2).summary, path.join(root, "m", "levels", "onnx-rust-c4.trial-2.summary.json"));
+  assert.equal(layout.levelFiles("m", "onnx-rust", { mode: "open", value: 20 }).summary, path.join(root, "m", "levels", "onnx-rust-r20.summary.json"), "an open-loop level is named by its rate");
   assert.equal(layout.trialFile("m", "onnx-rust", 2), path.join(root, "m", "trials", "onnx-rust.trial-2.json"));
   assert.equal(layout.csvFile(new Date("2026-11-30T09:05:07.123Z")), path.join(root, "benchmark_results_20261130_090507.csv"));
   assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").serverLog, path.join(root, "m", "layout-probe", "onnx-rust-1x2.server.log"), "a layout probe's files are apart");
-  assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").k6.summary, path.join(root, "m", "layout-probe", "onnx-rust-1x2.summary.json"));
+  assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").level.summary, path.join(root, "m", "layout-probe", "onnx-rust-1x2.summary.json"));
   assert.equal(layout.reportFile(), path.join(root, "report.html"));
   assert.equal(layout.runId, "results");
 });

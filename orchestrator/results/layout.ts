@@ -110,17 +110,20 @@ export class ResultsLayout {
     return path.join(this.modelDir(model), "logs", `${framework}${trialSuffix(trial)}.log`);
   }
 
-  /** k6's files of one level: its JSON summary, its full output and, on request, its web-dashboard report. */
-  /** k6's files of one level: `<framework>-c<N>` for N VUs (closed loop), `<framework>-r<N>` for N req/s (open loop). */
-  k6Files(model: string, framework: string, level: LevelId, trial?: number): { summary: string; log: string; report: string } {
-    const base = path.join(this.modelDir(model), "k6", `${framework}-${level.mode === "open" ? "r" : "c"}${level.value}${trialSuffix(trial)}`);
+  /**
+   * The load engine's files of one level, under <model>/levels/: its end-of-level document, its full
+   * output and (k6 only, on request) its web-dashboard report; `<framework>-c<N>` for N VUs (closed
+   * loop), `<framework>-r<N>` for N req/s (open loop).
+   */
+  levelFiles(model: string, framework: string, level: LevelId, trial?: number): { summary: string; log: string; report: string } {
+    const base = path.join(this.modelDir(model), "levels", `${framework}-${level.mode === "open" ? "r" : "c"}${level.value}${trialSuffix(trial)}`);
     return { summary: `${base}.summary.json`, log: `${base}.log`, report: `${base}.report.html` };
   }
 
-  /** `--layout auto`'s probe of one layout (e.g. `1x2`): the server's log and k6's files, under <model>/layout-probe/. */
-  probeFiles(model: string, framework: string, layout: string): { serverLog: string; k6: { summary: string; log: string; report: string } } {
+  /** `--layout auto`'s probe of one layout (e.g. `1x2`): the server's log and the engine's files, under <model>/layout-probe/. */
+  probeFiles(model: string, framework: string, layout: string): { serverLog: string; level: { summary: string; log: string; report: string } } {
     const base = path.join(this.modelDir(model), "layout-probe", `${framework}-${layout}`);
-    return { serverLog: `${base}.server.log`, k6: { summary: `${base}.summary.json`, log: `${base}.k6.log`, report: `${base}.report.html` } };
+    return { serverLog: `${base}.server.log`, level: { summary: `${base}.summary.json`, log: `${base}.engine.log`, report: `${base}.report.html` } };
   }
 
   /** benchmark_results_<YYYYMMDD>_<HHMMSS>.csv, the seed's name for a CSV export. */

@@ -1,17 +1,19 @@
 // The standard result schema (FrameworkResult, ScenarioResult): the keys the suite this project
 // replaces wrote keep their name and meaning; the additions (schema_version, run_id, status, environment, …) are documented below.
 import { z } from "zod";
-import { API_NAMES } from "../../k6/lib/apis/api.ts";
+import { API_NAMES } from "../../scenario/apis/api.ts";
 import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
 // stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: launch (launcher,
 // image, limits). 7: api and external (servers given by --url), server resources null when not
 // measured. 8: open-loop levels (mode, target_rps, achieved_rps, dropped_iterations, vus_max;
-// validity.saturated; capacity_at_slo). Version 3 to 7 files still read (the new keys take their
-// defaults or are absent).
-export const RESULT_SCHEMA_VERSION = 8;
-const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, 7, RESULT_SCHEMA_VERSION] as const;
+// validity.saturated; capacity_at_slo). 9: the load engine (environment.load_engine; k6_version
+// null when the embedded engine ran), errors_by_kind, server_queue_ms, late starts and latency from
+// the scheduled start for every open-loop level. Version 3 to 8 files still read (the new keys take
+// their defaults or are absent).
+export const RESULT_SCHEMA_VERSION = 9;
+const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, 7, 8, RESULT_SCHEMA_VERSION] as const;
 
 /** Not measured: a server given by --url without --server-pid. */
 const NOT_MEASURED = "; null when not measured (a server given by --url without --server-pid)";
@@ -28,7 +30,7 @@ export const TrialEstimate = z
 
 export const LatencyStats = z
   .object({
-    mean: z.number().describe("ms, arithmetic mean of successful request durations (k6 http_req_duration)"),
+    mean: z.number().describe("ms, arithmetic mean of successful request durations (sent → whole answer received, as k6's http_req_duration)"),
     median: z.number().describe("ms, p50"),
     p90: z.number().describe("ms"),
     p95: z.number().describe("ms"),
@@ -48,36 +50,36 @@ export const ScenarioResult = z
       .literal(LOAD_MODES)
       .default("closed")
       .describe("closed: constant VUs, each sends its next request when the last one returns; open: requests start at a constant rate whatever the latency"),
-    concurrency: z.number().int().positive().describe("closed loop: k6 constant virtual users; open loop: the VU cap (maxVUs), the most requests in flight"),
-    target_rps: z.number().positive().optional().describe("open loop: requests per second k6 was asked to start (absent in closed loop)"),
+    concurrency: z.number().int().positive().describe("closed loop: virtual users (each sends its next request when its last is answered); open loop: the cap on requests in flight (k6 maxVUs)"),
+    target_rps: z.number().positive().optional().describe("open loop: requests per second the engine was asked to start (absent in closed loop)"),
     achieved_rps: z
       .number()
       .nonnegative()
       .optional()
-      .describe("open loop: requests completed (k6 http_reqs, successful or not) ÷ total_duration_sec, the rate the server was actually offered"),
+      .describe("open loop: requests completed (successful or not) ÷ total_duration_sec, the rate the server was actually offered"),
     dropped_iterations: z
       .number()
       .int()
       .nonnegative()
       .optional()
-      .describe("open loop: scheduled starts k6 skipped because every VU was busy (k6 dropped_iterations); their latency is in no percentile"),
-    vus_max: z.number().int().nonnegative().optional().describe("open loop: VUs k6 had allocated at the end of the level (k6 vus_max: preAllocatedVUs plus any added)"),
+      .describe("open loop, constant arrivals: scheduled starts skipped because the cap on requests in flight was reached (k6 dropped_iterations); their latency is in no percentile"),
+    vus_max: z.number().int().nonnegative().optional().describe("open loop: the most requests in flight at once (embedded engine), or the VUs k6 had allocated (k6 vus_max)"),
     arrivals: z
       .enum(["constant", "poisson"])
       .optional()
-      .describe("open loop: poisson = exponential inter-arrival times at target_rps on average (k6/lib/arrivals.ts); absent = constant (one start every 1/rate s)"),
+      .describe("open loop: poisson = exponential inter-arrival times at target_rps on average (scenario/arrivals.ts); absent = constant (one start every 1/rate s)"),
     late_starts: z
       .number()
       .int()
       .nonnegative()
       .optional()
-      .describe("poisson arrivals: requests that started more than 10 ms after their scheduled time because their VU was still busy (delayed, not dropped)"),
+      .describe("open loop: requests that started more than 10 ms after their scheduled time (with poisson arrivals, delayed while the cap on requests in flight was reached, not dropped)"),
     latency_from_intended_ms: z
       .object({ median: z.number(), p95: z.number(), p99: z.number(), max: z.number() })
       .strict()
       .optional()
-      .describe("poisson arrivals: latency from each request's scheduled start (lateness + its own duration), ms, every completed request"),
-    num_requests: z.number().int().nonnegative().describe("requests completed in the level (k6 http_reqs)"),
+      .describe("open loop: latency from each request's scheduled start (lateness + its own duration), ms, every completed request: free of coordinated omission"),
+    num_requests: z.number().int().nonnegative().describe("requests completed in the level, successful or not"),
     batch_size: z.number().int().positive().describe("texts per request"),
     latency_ms: LatencyStats,
     throughput_qps: z.number().nonnegative().describe("successful requests ÷ total_duration_sec"),
@@ -94,8 +96,8 @@ export const ScenarioResult = z
       .nullable()
       .describe(`mean RSS of the server's process tree (in a container: its memory usage from the engine's stats), MiB${NOT_MEASURED}`),
     server_memory_peak_mb: z.number().nonnegative().nullable().describe(`peak of the same samples, MiB${NOT_MEASURED}`),
-    client_cpu_percent: z.number().nonnegative().describe("mean CPU of the k6 process; 100 = one core"),
-    client_memory_mb: z.number().nonnegative().describe("mean RSS of the k6 process, MiB"),
+    client_cpu_percent: z.number().nonnegative().describe("mean CPU of the load engine's process (the embedded engine or k6); 100 = one core"),
+    client_memory_mb: z.number().nonnegative().describe("mean RSS of the load engine's process, MiB"),
     errors: z.number().int().nonnegative().describe("requests that failed a check (non-200, wrong count or dimension)"),
     error_rate: z.number().min(0).max(1).describe("errors ÷ num_requests"),
     server_inference_ms: z
@@ -103,7 +105,17 @@ export const ScenarioResult = z
       .strict()
       .nullable()
       .describe("server-reported inference time (x-inference-time header), ms; null if the server sent none"),
-    thresholds_ok: z.boolean().describe("k6 thresholds (http_req_failed) held"),
+    server_queue_ms: z
+      .object({ mean: z.number(), median: z.number(), p95: z.number(), p99: z.number() })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe("server-reported time in its batching queue (x-queue-time header), ms; null if the server sent none"),
+    errors_by_kind: z
+      .record(z.string(), z.number().int().nonnegative())
+      .default({})
+      .describe("failed requests by what went wrong (status 503, timeout, connection refused, wrong count, wrong dimension, invalid JSON); empty when k6 ran, which gives no breakdown"),
+    thresholds_ok: z.boolean().describe("error_rate was under the maximum (benchmark.yaml max_error_rate; none allowed when it is 0), the level did not stall, some request succeeded, and it was not interrupted; the same rule for every engine (orchestrator/level/end.ts)"),
     started_at: z.string().describe("ISO-8601 time the level started"),
     stalls: z
       .array(
@@ -160,8 +172,8 @@ export const ScenarioResult = z
       .object({
         p99_enough_samples: z.boolean().describe("at least 1,000 successful requests: p99 rests on 10 or more requests beyond it"),
         p999_enough_samples: z.boolean().describe("at least 10,000 successful requests, the same for p99.9"),
-        client_bound: z.boolean().describe("the CPUs k6 may use were 90 % or more busy (k6 or anything else): the load generator had no headroom"),
-        noisy: z.boolean().describe("processes other than the server and k6 used more than 20 % of one CPU"),
+        client_bound: z.boolean().describe("the CPUs the load engine may use were 90 % or more busy (the engine or anything else): the load generator had no headroom"),
+        noisy: z.boolean().describe("processes other than the server and the load engine used more than 20 % of one CPU"),
         other_cpu_percent: z.number().nonnegative().describe("that other processes' CPU over the level, from /proc/stat; 100 = one core"),
         stalled: z.boolean().describe("the level has a stall (see stalls)"),
         unstable: z.boolean().describe("its windows never agreed within the tolerance before the level's maximum duration"),
@@ -187,17 +199,22 @@ export const EnvironmentInfo = z
     cpu_model: z.string(),
     cpu_count: z.number().int().positive(),
     memory_total_mb: z.number().nonnegative(),
-    k6_version: z.string(),
+    k6_version: z.string().nullable().describe("the k6 that ran the levels; null when the embedded engine did"),
+    load_engine: z
+      .object({ name: z.enum(["embedded", "k6"]), version: z.string() })
+      .strict()
+      .optional()
+      .describe("the engine that drove the load (absent in schema 3 to 8 files, where k6 did): embedded (the suite's own, in Node) or k6 (a k6 the user installed)"),
     node_version: z.string(),
     cpu_sets: z
       .object({
-        mode: z.enum(["split", "shared"]).describe("split: server and k6 pinned to separate CPUs; shared: both on every CPU"),
+        mode: z.enum(["split", "shared"]).describe("split: server and load engine pinned to separate CPUs; shared: both on every CPU"),
         server: z.string().nullable().describe("the server's CPU list (kernel affinity), e.g. 0-2; null when shared"),
-        client: z.string().nullable().describe("k6's CPU list; null when shared"),
+        client: z.string().nullable().describe("the load engine's CPU list; null when shared"),
       })
       .strict()
       .optional()
-      .describe("where the server and k6 ran (absent in schema 3 files)"),
+      .describe("where the server and the load engine ran (absent in schema 3 files)"),
     cpu_flags: z.array(z.string()).optional().describe("the CPU's SIMD/matrix extensions that inference kernels use (avx2, avx512f, amx_tile, …)"),
     kernel: z.string().optional(),
     cpu_governor: z.string().nullable().optional().describe("cpufreq scaling governor of CPU 0; null where the machine does not expose it"),
@@ -259,7 +276,7 @@ export type LayoutTried = z.infer<typeof LayoutTried>;
 export const LayoutProbe = z
   .object({
     server_cpus: z.number().int().positive().describe("CPUs the server may use (N): the candidates are 1xN, Nx1 and ceil(sqrt N) x floor(N / ceil(sqrt N))"),
-    probe_concurrency: z.number().int().positive().describe("k6 VUs of the probe level: the profile's highest level, capped at layout_probe.max_concurrency"),
+    probe_concurrency: z.number().int().positive().describe("virtual users of the probe level: the profile's highest level, capped at layout_probe.max_concurrency"),
     probe_duration_s: z.number().int().positive().describe("seconds of load on each layout, one window"),
     tie_tolerance: z.number().min(0).max(1).describe("throughputs within this fraction of the best are a tie, broken by the lower p95"),
     tried: z.array(LayoutTried).describe("every layout probed, in the order probed; empty when there was one candidate"),
@@ -303,7 +320,7 @@ export const FrameworkResult = z
     framework: z.string(),
     runtime: z.string().describe("display name, e.g. ONNX Runtime"),
     language: z.union([Language, z.literal("unknown")]).describe("the server's language; unknown for a server given by --url"),
-    api: z.enum(API_NAMES).default("embed").describe("the HTTP API the requests were sent in (k6/lib/apis/): embed is this project's contract"),
+    api: z.enum(API_NAMES).default("embed").describe("the HTTP API the requests were sent in (scenario/apis/): embed is this project's contract"),
     external: z
       .object({
         server_pid: z.number().int().positive().nullable().describe("--server-pid: root of the process tree whose CPU and memory were measured; null: not measured"),
@@ -321,7 +338,7 @@ export const FrameworkResult = z
     profile: z.string(),
     dataset: z
       .string()
-      .describe("texts k6 sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset)"),
+      .describe("texts the load engine sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset)"),
     first_inference_ms: z.number().nullable().describe("client-side latency of the first embedding request (after /health for a server the suite started), ms"),
     cold_start_ms: z.number().nullable().describe("process start → first correct embedding (right shape, matching the reference), ms; null for a server given by --url"),
     model_load_time_ms: z.number().nullable().describe("the server's own model load time (GET /info model_load_time_ms), ms; null if not reported"),

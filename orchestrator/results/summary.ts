@@ -1,4 +1,5 @@
 // The printed summary: one row per framework, then one row per framework and level.
+import { engineOf } from "./environment.ts";
 import { describeTried, layoutName } from "../layoutprobe.ts";
 import type { FrameworkResult, LayoutProbe, ScenarioResult } from "./schema.ts";
 import { formatEstimate, type Estimate } from "./stats.ts";
@@ -165,6 +166,7 @@ export function mixedProvenance(results: readonly FrameworkResult[]): string[] {
     ["commits", (r) => `${r.environment.git_commit ?? "unknown"}${r.environment.git_dirty ? " (dirty)" : ""}`],
     ["machines", (r) => `${r.environment.hostname} (${r.environment.cpu_model}, ${r.environment.cpu_count} CPUs)`],
     ["CPU sets", (r) => (r.environment.cpu_sets ? `${r.environment.cpu_sets.mode} server=${r.environment.cpu_sets.server ?? "all"} client=${r.environment.cpu_sets.client ?? "all"}` : "not recorded")],
+    ["load engines", engineOf],
   ];
   return props.flatMap(([what, key]) => {
     const groups = new Map<string, string[]>();

@@ -29,7 +29,7 @@ export interface ValidityInputs {
   machineCpuPercent: number;
   stalled: boolean;
   unstable: boolean;
-  /** Open loop: the achieved rate fell short of the target (k6/lib/openloop.ts isSaturated); false in closed loop. */
+  /** Open loop: the achieved rate fell short of the target (scenario/openloop.ts isSaturated); false in closed loop. */
   saturated: boolean;
 }
 

@@ -24,7 +24,7 @@ from embedserver.settings import ServingConfig, Settings  # noqa: E402
 from engine import load  # noqa: E402
 
 WARMUP_CALLS = 20
-# Each caller starts at a different text, as k6's virtual users do (k6/lib/texts.ts pickBatch).
+# Each caller starts at a different text, as k6's virtual users do (scenario/texts.ts pickBatch).
 CALLER_STRIDE = 7919
 
 

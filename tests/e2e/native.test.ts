@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { generateTexts } from "../../k6/lib/texts.ts";
+import { generateTexts } from "../../scenario/texts.ts";
 import { parseCeilingOutput } from "../../orchestrator/bench/ceiling.ts";
 import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestrator/config/load.ts";
 import { launchServer, manifestCommand, runCeilingCommand, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";

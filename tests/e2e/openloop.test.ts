@@ -87,7 +87,7 @@ test("--arrivals poisson: an open-loop level with Poisson arrivals records late 
   assert.equal(level.dropped_iterations, 0, "Poisson starts are delayed, never dropped");
   assert.ok(level.late_starts !== undefined && level.late_starts < level.num_requests / 10, `${level.late_starts} late starts`);
   // The seeded schedule (seed 1, the default) holds 93 arrivals in its 10 s: every one is sent.
-  const { scheduledArrivals } = await import("../../k6/lib/arrivals.ts");
+  const { scheduledArrivals } = await import("../../scenario/arrivals.ts");
   assert.equal(level.num_requests, scheduledArrivals(10, 1, 10));
   assert.equal(level.validity?.saturated, false);
   const fromIntended = level.latency_from_intended_ms!;

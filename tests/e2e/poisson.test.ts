@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { ksDistanceExponential } from "../../k6/lib/arrivals.ts";
+import { ksDistanceExponential } from "../../scenario/arrivals.ts";
 import { ROOT } from "../../orchestrator/paths.ts";
 import { ensureK6 } from "../../orchestrator/toolchain/k6.ts";
 import { tempDir } from "./helpers.ts";

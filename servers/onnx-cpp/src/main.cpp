@@ -483,7 +483,7 @@ int ceiling(const Settings& s, const std::vector<std::string>& args) {
   std::vector<std::thread> callers;
   for (std::size_t w = 0; w < concurrency; ++w) {
     callers.emplace_back([&, w] {
-      // Each caller starts at a different text, as k6's virtual users do (k6/lib/texts.ts pickBatch).
+      // Each caller starts at a different text, as k6's virtual users do (scenario/texts.ts pickBatch).
       std::size_t i = w * 7919;
       while (Clock::now() < deadline) {
         const auto t = Clock::now();

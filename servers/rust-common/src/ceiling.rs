@@ -65,7 +65,7 @@ pub fn run(engine: Arc<dyn Engine>, args: &CeilingArgs) -> Result<serde_json::Va
             let texts = Arc::clone(&texts);
             std::thread::spawn(move || -> Result<Vec<f64>> {
                 let mut latencies = Vec::new();
-                // Each caller starts at a different text, as k6's virtual users do (k6/lib/texts.ts pickBatch).
+                // Each caller starts at a different text, as k6's virtual users do (scenario/texts.ts pickBatch).
                 let mut i = w * 7919;
                 while Instant::now() < deadline {
                     let t = Instant::now();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { K6Console, warningKind, webDashboardEnv } from "./k6run.ts";
+import { K6Console, warningKind, webDashboardEnv } from "./engine.ts";
 
 test("the web-dashboard report needs no port and gets at least four snapshots per level", () => {
   assert.deepEqual(webDashboardEnv("/r/x.html", 60), {

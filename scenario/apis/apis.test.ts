@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { adapterFor, API_NAMES, DEFAULT_API_SETTINGS, type ApiSettings } from "./index.ts";
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "tests", "fixtures", "apis");
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "tests", "fixtures", "apis");
 const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(FIXTURES, name), "utf8"));
 const reference = fixture("reference.json") as { texts: string[]; embeddings: number[][] };
 const settings: ApiSettings = { ...DEFAULT_API_SETTINGS, model: "sentence-transformers/all-MiniLM-L6-v2" };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LevelWatch, type LiveSample } from "./levelwatch.ts";
+import { LevelWatch, type LiveSample } from "./watch.ts";
 
 /** Samples every 500 ms; `rate(t)` gives [completions, successes] in the half-second ending at t. */
 function feed(watch: LevelWatch, seconds: number, rate: (t_ms: number) => [number, number], vus = 2, median_ms = 20): (string | null)[] {

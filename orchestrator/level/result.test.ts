@@ -3,13 +3,21 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { completedRequests, scenarioFromSummary } from "./map.ts";
+import type { DrivenLevel } from "./drive.ts";
+import { completedRequests, outcomeFromK6Summary } from "./k6/summary.ts";
+import { scenarioFromLevel, type LevelContext } from "./result.ts";
+
+/** A recorded k6 summary through the k6 engine's mapping, then the one result mapping every engine shares. */
+function scenarioFromSummary(raw: unknown, c: LevelContext, driven: Partial<DrivenLevel> = {}) {
+  const outcome = outcomeFromK6Summary(raw, { version: "v1.8.1", windowS: c.stability?.rule.windowS ?? 0, durationS: c.stability?.durationS ?? 10, open: c.open !== undefined });
+  return scenarioFromLevel({ outcome, stalls: [], end: { kind: "full" }, windows: [], ...driven }, c);
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // A summary captured from a real k6 v1.8.1 run against onnx-python (concurrency 1, 10 s).
 const summary = JSON.parse(readFileSync(path.join(here, "../../tests/fixtures/k6-summary-c1.json"), "utf8"));
 const resources = { cpu_percent: 183.24, memory_mb: 205.44, memory_peak_mb: 207.1, samples: [] };
-const ctx = { concurrency: 1, batchSize: 1, k6ExitCode: 0, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 }, stalls: [], endedEarly: null, clientCpus: 1, clientCpusBusyPercent: 30, machineCpuPercent: 200 };
+const ctx: LevelContext = { concurrency: 1, batchSize: 1, maxErrorRate: 0.01, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 }, clientCpus: 1, clientCpusBusyPercent: 30, machineCpuPercent: 200 };
 
 test("maps k6 percentiles of successful requests to latency_ms", () => {
   const s = scenarioFromSummary(summary, ctx);
@@ -54,7 +62,7 @@ test("errors and error rate come from failed checks; QPS excludes failures", () 
   fake.metrics.ok_requests.values.count = 75;
   fake.metrics.embed_errors = { type: "counter", contains: "default", values: { count: 25, rate: 2.5 } };
   fake.state.testRunDurationMs = 10000;
-  const s = scenarioFromSummary(fake, { ...ctx, batchSize: 8, k6ExitCode: 99 });
+  const s = scenarioFromSummary(fake, { ...ctx, batchSize: 8 });
   assert.equal(s.errors, 25);
   assert.equal(s.error_rate, 0.25);
   assert.equal(s.throughput_qps, 7.5);
@@ -84,10 +92,13 @@ test("completedRequests: a summary without http_reqs (no request completed) coun
   assert.equal(completedRequests(null), 0);
 });
 
-test("stalls and an early end are recorded with the level", () => {
-  const s = scenarioFromSummary(summary, { ...ctx, stalls: [{ start_s: 2.5, duration_s: 16 }], endedEarly: "every request failed for 3 s" });
+test("stalls and an early end are recorded with the level, and fail its thresholds", () => {
+  const s = scenarioFromSummary(summary, ctx, { stalls: [{ start_s: 2.5, duration_s: 16 }], end: { kind: "all-failed", reason: "every request failed for 3 s" } });
   assert.deepEqual(s.stalls, [{ start_s: 2.5, duration_s: 16 }]);
   assert.equal(s.ended_early, "every request failed for 3 s");
+  assert.equal(s.thresholds_ok, false);
+  assert.equal(scenarioFromSummary(summary, ctx, { stalls: [{ start_s: 2.5, duration_s: 16 }] }).thresholds_ok, false, "a stall alone fails them");
+  assert.equal(scenarioFromSummary(summary, ctx).thresholds_ok, true);
 });
 
 test("with windows: a stable level's throughput and p50/p95/p99 are its stable windows' means, the series is kept", () => {
@@ -97,14 +108,16 @@ test("with windows: a stable level's throughput and p50/p95/p99 are its stable w
   });
   const withWindows = { ...summary, metrics: { ...summary.metrics, ...win(0, 50, 40), ...win(1, 100, 20), ...win(2, 104, 21), ...win(3, 98, 20), ...win(4, 10, 90) } };
   const rule = { windowS: 2, windows: 3, tolerance: 0.1 };
-  const stable = scenarioFromSummary(withWindows, { ...ctx, stability: { rule, durationS: 10, stableAfter: 4 } });
+  const stable = scenarioFromSummary(withWindows, { ...ctx, stability: { rule, durationS: 10 } }, { end: { kind: "stable", afterWindows: 4 } });
   assert.deepEqual(stable.windows.map((w) => w.index), [0, 1, 2, 3], "the partial window after the stop is left out");
   assert.deepEqual(stable.stability?.stable_windows, [1, 2, 3]);
   assert.equal(stable.throughput_qps, Number(((50 + 52 + 49) / 3).toFixed(3)));
   assert.equal(stable.latency_ms.p95, Number(((20 + 21 + 20) / 3).toFixed(3)));
   assert.equal(stable.validity?.unstable, false);
+  assert.equal(stable.thresholds_ok, true, "a level stopped at stability holds its thresholds");
+  assert.equal(stable.ended_early, null);
 
-  const unstable = scenarioFromSummary(withWindows, { ...ctx, stability: { rule, durationS: 10, stableAfter: null } });
+  const unstable = scenarioFromSummary(withWindows, { ...ctx, stability: { rule, durationS: 10 } });
   assert.equal(unstable.windows.length, 5, "ran its whole duration: every window that fits");
   assert.equal(unstable.stability?.stable, false);
   assert.equal(unstable.validity?.unstable, true);
@@ -158,8 +171,15 @@ test("a Poisson level records late starts and latency from the scheduled start, 
   assert.equal(short.validity?.saturated, true, "achieved vs the schedule's count, not vs the mean rate");
   const met = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05, arrivals: "poisson", durationS, scheduled: Math.round(achieved * durationS) } });
   assert.equal(met.validity?.saturated, false);
-  // Constant arrivals carry none of these fields.
+  // Constant arrivals record late starts and latency from the scheduled start too; only Poisson ones say poisson.
   const constant = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05 } });
   assert.equal(constant.arrivals, undefined);
-  assert.equal(constant.late_starts, undefined);
+  assert.equal(constant.late_starts, 3);
+  assert.deepEqual(closedOf(constant), { late_starts: undefined, latency_from_intended_ms: undefined }, "a closed level has neither");
 });
+
+/** What a closed level of the same summary records of the open-loop fields. */
+function closedOf(_open: unknown) {
+  const closed = scenarioFromSummary(summary, ctx);
+  return { late_starts: closed.late_starts, latency_from_intended_ms: closed.latency_from_intended_ms };
+}

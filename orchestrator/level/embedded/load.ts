@@ -1,0 +1,235 @@
+// The embedded engine's load loops, in whatever process runs them (its own pinned process in a
+// benchmark, see child.ts; the test's own in unit tests). undici's Pool keeps one keep-alive
+// connection per virtual user (closed loop) or per allowed request in flight (open loop), so no
+// request ever waits for a connection inside the client.
+//
+// Every answer gets k6's checks: status 200, one vector per text and the right dimension, read
+// through the API adapter's own paths (scenario/gjson.ts). A request counts from just before it is
+// handed to undici until its whole body has arrived, as k6's http_req_duration does.
+import { readFileSync } from "node:fs";
+import { Pool, errors as undiciErrors } from "undici";
+import { adapterFor } from "../../../scenario/apis/index.ts";
+import { scheduleTimes } from "../../../scenario/arrivals.ts";
+import { gjsonGet } from "../../../scenario/gjson.ts";
+import { generateTexts, pickBatch } from "../../../scenario/texts.ts";
+import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../engine.ts";
+import { Recorder, type RequestRecord } from "./recorder.ts";
+
+export const SAMPLE_INTERVAL_MS = 500;
+/** After the level's time (or a stop), requests in flight may finish for this long; then they are abandoned, uncounted (k6's gracefulStop). */
+export const GRACEFUL_STOP_MS = 10_000;
+
+export interface LoadCallbacks {
+  onSample(sample: LiveSample): void;
+  onWindow(window: WindowReport): void;
+  onFirstError(kind: string, detail: string, t_ms: number): void;
+}
+
+/** The texts a level sends: the dataset file's, or the built-in ones the k6 script also uses. */
+export function levelTexts(datasetFile: string | undefined): string[] {
+  if (datasetFile === undefined) return generateTexts(1000, 24);
+  const texts = (JSON.parse(readFileSync(datasetFile, "utf8")) as { texts?: unknown }).texts;
+  if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string")) throw new Error(`${datasetFile}: expected {"texts": [non-empty list of strings]}`);
+  return texts as string[];
+}
+
+/** What a failed request is counted as. */
+export function errorKind(err: unknown): string {
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) return "timeout";
+  const code = (err as { code?: unknown }).code;
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ECONNRESET" || err instanceof undiciErrors.SocketError) return "connection reset";
+  return typeof code === "string" ? code : (err as Error).message ?? String(err);
+}
+
+/** The checks k6 makes on an answer; null when it passes, else what failed. */
+export function checkAnswer(status: number, text: string, spec: Pick<LevelSpec, "api" | "apiSettings" | "batchSize" | "expectedDim">): string | null {
+  if (status !== 200) return `status ${status}`;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return "invalid JSON";
+  }
+  const adapter = adapterFor(spec.api);
+  if (gjsonGet(doc, adapter.countPath(spec.apiSettings)) !== spec.batchSize) return "wrong count";
+  const dim = gjsonGet(doc, adapter.dimPath(spec.apiSettings));
+  const ok = spec.expectedDim > 0 ? dim === spec.expectedDim : typeof dim === "number" && dim > 0;
+  return ok ? null : "wrong dimension";
+}
+
+const header = (headers: Record<string, string | string[] | undefined>, name: string): number | undefined => {
+  const v = headers[name];
+  return v === undefined ? undefined : Number(Array.isArray(v) ? v[0] : v);
+};
+
+/** Request bodies by the batch's first text: a batch is fixed by where it starts in the pool. */
+class Bodies {
+  private readonly cache = new Map<number, Buffer>();
+  readonly path: string;
+
+  constructor(
+    private readonly texts: readonly string[],
+    private readonly spec: LevelSpec,
+  ) {
+    this.path = adapterFor(spec.api).request([], spec.apiSettings, spec.normalize).path;
+  }
+
+  /** The body of virtual user `vu`'s (1-based) request number `iter` (0-based), as the k6 script picks it. */
+  of(vu: number, iter: number): Buffer {
+    const start = ((vu - 1) * 7919 + iter * this.spec.batchSize) % this.texts.length;
+    let body = this.cache.get(start);
+    if (!body) {
+      const batch = pickBatch(this.texts, vu, iter, this.spec.batchSize);
+      body = Buffer.from(JSON.stringify(adapterFor(this.spec.api).request(batch, this.spec.apiSettings, this.spec.normalize).body));
+      this.cache.set(start, body);
+    }
+    return body;
+  }
+}
+
+/** Runs one level in this process and returns its figures; `stop` ends it early. */
+export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSignal, version: string): Promise<LevelOutcome> {
+  const texts = levelTexts(spec.datasetFile);
+  const url = new URL(spec.url);
+  const prefix = url.pathname.replace(/\/+$/, "");
+  const bodies = new Bodies(texts, spec);
+  const connections = spec.load.mode === "closed" ? spec.load.vus : spec.load.maxInFlight;
+  const timeoutMs = spec.requestTimeoutS * 1000;
+  const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs }, keepAliveTimeout: 60_000 });
+  const rec = new Recorder(spec.windowS);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  let stopping = false;
+  let abandoned = false;
+  let bytesSent = 0;
+  let bytesReceived = 0;
+  const headers = { "content-type": "application/json" };
+
+  /** Sends one request and records it; resolves when it has ended. */
+  const send = async (body: Buffer, intendedMs?: number): Promise<void> => {
+    const startMs = now();
+    rec.started(startMs, intendedMs === undefined ? 0 : startMs - intendedMs);
+    let record: RequestRecord;
+    let detail = "";
+    bytesSent += body.length;
+    try {
+      const res = await pool.request({ path: `${prefix}${bodies.path}`, method: "POST", headers, body });
+      const text = await res.body.text();
+      const endMs = now();
+      bytesReceived += text.length;
+      const error = checkAnswer(res.statusCode, text, spec);
+      if (error !== null) detail = text.slice(0, 300);
+      record = { startMs, endMs, error, inferenceMs: header(res.headers, "x-inference-time"), queueMs: header(res.headers, "x-queue-time") };
+    } catch (err) {
+      record = { startMs, endMs: now(), error: errorKind(err) };
+      detail = (err as Error).message ?? String(err);
+    }
+    if (intendedMs !== undefined) record.intendedMs = intendedMs;
+    // A request abandoned at the end of the graceful stop is not a measurement.
+    if (abandoned) return;
+    if (record.error !== null && rec.errorsByKind[record.error] === undefined) cb.onFirstError(record.error, detail, record.endMs);
+    rec.finished(record);
+  };
+
+  const activeVus = () => (spec.load.mode === "closed" ? (stopping ? rec.inFlightNow : spec.load.vus) : rec.inFlightNow);
+  const ticker = setInterval(() => {
+    cb.onSample(rec.sample(now(), activeVus()));
+    for (const w of rec.completeWindows(now())) cb.onWindow(w);
+  }, SAMPLE_INTERVAL_MS);
+  const endTimer = setTimeout(() => (stopping = true), spec.durationS * 1000);
+  const onStop = () => (stopping = true);
+  stop.addEventListener("abort", onStop, { once: true });
+
+  const work = spec.load.mode === "closed" ? closedLoop(spec.load.vus) : openLoop(spec.load);
+  try {
+    await drain(work);
+  } finally {
+    clearInterval(ticker);
+    clearTimeout(endTimer);
+    stop.removeEventListener("abort", onStop);
+    abandoned = true;
+    await pool.destroy().catch(() => {});
+  }
+  const durationMs = now();
+  for (const w of rec.completeWindows(durationMs, true)) cb.onWindow(w);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    engine: { name: "embedded", version },
+    durationS: Number((durationMs / 1000).toFixed(3)),
+    requests: rec.requests,
+    ok: rec.ok,
+    errors: rec.requests - rec.ok,
+    errorsByKind: { ...rec.errorsByKind },
+    latencyMs: rec.latencySummary(),
+    latencyHistogram: rec.latencyHistogram(),
+    serverInferenceMs: rec.serverInference(),
+    serverQueueMs: rec.serverQueue(),
+    windows: rec.windowReports,
+    open: spec.load.mode === "open" ? rec.openFigures() : null,
+    achievedRps: durationMs > 0 ? Number((rec.requests / (durationMs / 1000)).toFixed(3)) : 0,
+    bytesSent,
+    bytesReceived,
+    engineCpuPercent: durationMs > 0 ? Number((((cpu.user + cpu.system) / 1000 / durationMs) * 100).toFixed(1)) : null,
+  };
+
+  /** Waits for the load to end, then for the requests in flight, at most GRACEFUL_STOP_MS. */
+  async function drain(done: Promise<void>): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => stopping && (clearInterval(poll), resolve()), 5);
+      void done.then(() => (clearInterval(poll), resolve()));
+    });
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (grace = setTimeout(resolve, GRACEFUL_STOP_MS)))]);
+    clearTimeout(grace);
+  }
+
+  async function closedLoop(vus: number): Promise<void> {
+    const user = async (vu: number) => {
+      for (let iter = 0; !stopping; iter++) await send(bodies.of(vu, iter));
+    };
+    await Promise.all(Array.from({ length: vus }, (_, i) => user(i + 1)));
+  }
+
+  /** Starts follow the schedule; at the cap, a constant start is dropped and a Poisson one waits for a slot. */
+  async function openLoop(load: Extract<LevelSpec["load"], { mode: "open" }>): Promise<void> {
+    const times = load.arrivals === "poisson" ? scheduleTimes(load.rateRps, load.seed, spec.durationS) : constantTimes(load.rateRps, spec.durationS);
+    const inFlight = new Set<Promise<void>>();
+    const waiting: number[] = [];
+    let next = 0;
+    // Start i sends the batch at place i of one walk through the texts.
+    const start = (i: number) => {
+      const p = send(bodies.of(1, i), times[i]! * 1000).finally(() => {
+        inFlight.delete(p);
+        const queued = waiting.shift();
+        if (queued !== undefined && !stopping) start(queued);
+      });
+      inFlight.add(p);
+    };
+    while (next < times.length && !stopping) {
+      const dueMs = times[next]! * 1000;
+      const wait = dueMs - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (stopping) break;
+      // Every start already due goes now: a late timer does not thin the schedule out.
+      while (next < times.length && times[next]! * 1000 <= now()) {
+        const i = next++;
+        if (inFlight.size < load.maxInFlight) start(i);
+        else if (load.arrivals === "poisson") waiting.push(i);
+        else rec.dropped++;
+      }
+    }
+    // The level's time is over when the schedule is (k6 starts nothing after its duration).
+    const untilEnd = spec.durationS * 1000 - now();
+    if (untilEnd > 0 && !stopping) await new Promise((r) => setTimeout(r, untilEnd));
+    stopping = true;
+    while (inFlight.size > 0) await Promise.race(inFlight);
+  }
+}
+
+/** k6's constant-arrival-rate: a start every 1/rate s from 0, none at or after the level's end. */
+export function constantTimes(rateRps: number, durationS: number): number[] {
+  const n = Math.ceil(rateRps * durationS - 1e-9);
+  return Array.from({ length: n }, (_, i) => i / rateRps);
+}
