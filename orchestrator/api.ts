@@ -1,5 +1,5 @@
 // The orchestrator's own embedding requests (first inference, verify, warmup) in the API the server
-// speaks, through the adapters the k6 scenario uses (scenario/apis/).
+// speaks, through the adapters both load engines use (scenario/apis/).
 import { adapterFor, DEFAULT_API_SETTINGS, type ApiAdapter, type ApiName, type ApiSettings } from "../scenario/apis/index.ts";
 import type { ServerApi } from "./config/schema.ts";
 import { requestJson, type JsonReply } from "./http.ts";

@@ -155,7 +155,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     return 0;
   }
   if (opts.runs) return printRuns(openStore(opts.results_dir, log.warn));
-  // Every output path is proven writable before k6, the model or any server is touched.
+  // Every output path is proven writable before the engine, the model or any server is touched.
   if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
   if (opts.summary_only || opts.run !== undefined) return summaryOnly(opts, openStore(opts.results_dir, log.warn));
   const modelKey = opts.model ?? config.benchmark.default_model;

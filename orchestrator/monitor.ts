@@ -145,7 +145,7 @@ export class ResourceMonitor {
 
   /**
    * CPU used between start and stop (100 = one core) by every process: on the whole machine, or
-   * on the CPUs listed (e.g. k6's set, to see whether it had any headroom).
+   * on the CPUs listed (e.g. the load engine's set, to see whether it had any headroom).
    */
   busyPercent(cpus: readonly number[] | null = null): number {
     const a = this.machineStart;

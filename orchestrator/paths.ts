@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Cache for heavy, reusable installs (k6 build, Python venvs, model packages, native builds).
+ * Cache for heavy, reusable installs (Python venvs, model packages, native builds).
  * Outside the checkout so that fresh clones on the same machine reuse it; EMBEDDING_BENCH_CACHE moves it.
  */
 export function cacheDir(): string {

@@ -77,7 +77,7 @@ export interface RunContext {
   layoutProbe?: LayoutProbePlan;
   /** Set while one layout is probed: its files go under layout-probe/, and it writes no result file. */
   probing?: Layout;
-  /** Where the server and k6 run (kernel affinity), recorded in every result's environment. */
+  /** Where the server and the load engine run (kernel affinity), recorded in every result's environment. */
   cpuSets: CpuSets;
   /** Local processes or containers (--launcher). */
   launcher: LauncherSettings;

@@ -10,7 +10,7 @@
 // R is --rate, or --fraction (default 0.9) of the throughput the repeat's closed-loop level just
 // measured, rounded: a rate the server can just sustain at that moment. Recalibrating every repeat
 // keeps R near capacity on a shared machine, where the server's throughput moves with the load the
-// other processes put on its CPU (a single calibration there can put later repeats above capacity). Everything else is the suite's defaults (server and k6 on
+// other processes put on its CPU (a single calibration there can put later repeats above capacity). Everything else is the suite's defaults (server and load engine on
 // separate CPUs, the profile's warm-up, expected latency and VU sizing).
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -89,7 +89,7 @@ runMain(async (argv, { signal }) => {
   }
 
   const env = measured[0]!.result.environment;
-  const layout = env.cpu_sets ? (env.cpu_sets.mode === "split" ? `server on CPU ${env.cpu_sets.server}, k6 on CPU ${env.cpu_sets.client}` : "server and k6 share every CPU") : "CPU layout not recorded";
+  const layout = env.cpu_sets ? (env.cpu_sets.mode === "split" ? `server on CPU ${env.cpu_sets.server}, load engine on CPU ${env.cpu_sets.client}` : "server and load engine share every CPU") : "CPU layout not recorded";
   console.log(`\nClosed loop vs open loop: ${framework}, ${model}, ${measured[0]!.level.batch_size} text(s) per request`);
   console.log(`Machine: ${os.cpus().length} CPUs (${env.cpu_count} seen by the run), ${env.cpu_model}, ${env.os}; ${layout}`);
   console.log(`Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then open-loop runs (${kinds.join(", ")} arrivals) at ${fixedRate === null ? `${fraction} × that repeat's closed-loop throughput` : `${fixedRate} req/s`}, ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`);

@@ -2,7 +2,7 @@
 // test: it asserts nothing, it prints figures.
 //
 // The same frameworks and levels are measured N times (interleaved trials) twice:
-//   method   server and k6 on separate CPUs, levels in stability windows (the defaults);
+//   method   server and load engine on separate CPUs, levels in stability windows (the defaults);
 //   naive    --cpus shared and one 10 s window per level (what the suite did before).
 // For each framework, level and figure it prints the coefficient of variation (sd / mean) over the
 // N repeats: the smaller, the more a single run can be trusted.

@@ -9,10 +9,9 @@ apt-get update
 apt-get install -y --no-install-recommends git ca-certificates curl xz-utils build-essential cmake \
   python3 python3-venv influxdb docker-compose libcpp-httplib-dev nlohmann-json3-dev
 
-# Debian 12's Node (18) and Go (1.19) are older than the suite needs (Node >= 20, Go >= 1.24 for k6).
+# Debian 12's Node (18) is older than the suite needs (Node >= 20). The load comes from the suite's
+# embedded engine; a k6 you install yourself (Grafana's apt repository) is used when on PATH.
 curl -fsSL https://nodejs.org/dist/v20.20.2/node-v20.20.2-linux-x64.tar.xz | tar -xJ -C /usr/local --strip-components=1
-curl -fsSL https://go.dev/dl/go1.26.8.linux-amd64.tar.gz | tar -xz -C /usr/local
-ln -sf /usr/local/go/bin/go /usr/local/bin/go
 sudo -u admin sh -c 'curl --proto "=https" --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal'
 
 install -d -o admin -g admin /opt/embedding-bench

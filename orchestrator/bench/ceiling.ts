@@ -38,7 +38,7 @@ export function parseCeilingOutput(stdout: string, source: string): CeilingRepor
 export interface OverheadRow {
   framework: string;
   concurrency: number;
-  /** Server throughput through HTTP measured by k6 (batch 1, so requests = embeddings). */
+  /** Server throughput through HTTP measured by the load engine (batch 1, so requests = embeddings). */
   server_qps: number | null;
   /** In-process embeddings/s of the same runtime with as many parallel callers. */
   ceiling_eps: number | null;

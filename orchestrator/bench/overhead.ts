@@ -1,6 +1,6 @@
 // `npm run bench:overhead -- [--frameworks a b] [--levels 1 4] [--duration-s 10] [--threads N]`:
 // for every framework present (default: all with a manifest `ceiling`), the normal run lifecycle
-// (runFramework: start, verify, warmup, one k6 level at a time) and, in the same run with the
+// (runFramework: start, verify, warmup, one level at a time) and, in the same run with the
 // server stopped, the in-process ceiling of the same runtime at the same concurrency, thread count
 // and texts. The table shows how much of the runtime's ceiling survives HTTP and serving. A
 // benchmark script, not a test: it asserts nothing about speed.
@@ -22,7 +22,7 @@ import { applyOverrides, newRunContext, newRunId, runFramework } from "../run.ts
 import { chooseEngine } from "../level/choose.ts";
 import { parseCeilingOutput, renderOverheadTable, type OverheadRow } from "./ceiling.ts";
 
-/** Same texts as k6/embed.ts's built-in pool (1000 texts of 24 words, default seed). */
+/** Same texts as the load engines' built-in pool (scenario/texts.ts: 1000 texts of 24 words, default seed). */
 const TEXT_POOL = { count: 1000, words: 24 } as const;
 
 interface CeilingPlan {

@@ -159,7 +159,7 @@ test("flags that would be silently ignored together are refused with the reason"
     ["--summary-only", "--profile", "full"],
     "--profile cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   );
-  refused(["--seq-len", "32", "--dataset", "my.json"], "--seq-len cannot be used with --dataset: k6 sends one set of texts: either a prepared token length or your file");
+  refused(["--seq-len", "32", "--dataset", "my.json"], "--seq-len cannot be used with --dataset: a level sends one set of texts: either a prepared token length or your file");
   const ok = parseArgs(["--summary-only", "--model", "m", "--results-dir", "r", "--csv", "x.csv"]);
   assert.deepEqual([ok.summary_only, ok.model, ok.results_dir, ok.csv], [true, "m", "r", "x.csv"]);
   refused(["--run", "latest", "--levels", "1"], "--levels cannot be used with --run: --run reads a stored run, it runs nothing");

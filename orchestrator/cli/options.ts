@@ -71,7 +71,7 @@ export const CliOptions = z
           "(p50/p95/p99 in ms; starts from the sweep's best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
       ),
     slo_steps: positiveInt.optional().describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
-    duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1: k6 durations)"),
+    duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1)"),
     batch_size: positiveInt.optional().describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
     window_s: z
@@ -89,12 +89,12 @@ export const CliOptions = z
     seq_len: z
       .literal(TOKEN_SIZES)
       .optional()
-      .describe("input length in tokens: k6 sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts"),
+      .describe("input length in tokens: the load engine sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts"),
     dataset: z
       .string()
       .min(1)
       .optional()
-      .describe("JSON file {\"texts\": [...]} that k6 sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
+      .describe("JSON file {\"texts\": [...]} that the load engine sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
     threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
     layout: z
       .union([z.literal("auto"), z.string().regex(LAYOUT, LAYOUT_MESSAGE)])
@@ -111,8 +111,8 @@ export const CliOptions = z
       .optional()
       .meta({ placeholder: "set" })
       .describe(
-        "CPUs of the server and of k6, applied with the kernel's affinity: 'server=<list> client=<list>' (e.g. server=0-2 client=3), " +
-          "or 'shared' (both on every CPU); default: k6 on a quarter of the CPUs (at least one), the server on the rest (on 2 cores: one each)",
+        "CPUs of the server and of the load engine (client), applied with the kernel's affinity: 'server=<list> client=<list>' (e.g. server=0-2 client=3), " +
+          "or 'shared' (both on every CPU); default: the load engine on a quarter of the CPUs (at least one), the server on the rest (on 2 cores: one each)",
       ),
     launcher: z
       .literal(LAUNCHERS)
@@ -131,7 +131,7 @@ export const CliOptions = z
       .string()
       .min(1)
       .optional()
-      .describe(`export to InfluxDB v1: k6 samples and the orchestrator's series, e.g. http://127.0.0.1:8086/embedding_bench (default: $${INFLUX_ENV})`),
+      .describe(`export to InfluxDB v1: live samples, levels and run series (and k6's own samples when k6 drives the load), e.g. http://127.0.0.1:8086/embedding_bench (default: $${INFLUX_ENV})`),
     influx_on_error: z
       .enum(InfluxOnError)
       .default("stop")
@@ -171,7 +171,7 @@ export const CliOptions = z
       .string()
       .min(1)
       .default("results")
-      .describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, k6 files, CSV), latest pointing at the newest"),
+      .describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, the engine's level files, CSV), latest pointing at the newest"),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
     help: z.boolean().default(false).describe("show this help"),
   })
@@ -190,7 +190,7 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   { flag: "runs", allowsOnly: ["results_dir"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
   { flag: "rates", excludes: ["levels"], why: "an open-loop sweep runs at --rates, a closed-loop one at --levels" },
-  { flag: "dataset", excludes: ["seq_len"], why: "k6 sends one set of texts: either a prepared token length or your file" },
+  { flag: "dataset", excludes: ["seq_len"], why: "a level sends one set of texts: either a prepared token length or your file" },
   {
     flag: "url",
     excludes: ["frameworks", "threads", "layout", "launcher", "container_memory_mb"],

@@ -133,7 +133,7 @@ export const Profile = z
     mode: z
       .enum(["closed", "open"])
       .default("closed")
-      .describe("closed: one level per concurrency_levels entry (constant VUs); open: one level per rates_rps entry (constant arrival rate, k6 constant-arrival-rate)"),
+      .describe("closed: one level per concurrency_levels entry (constant virtual users); open: one level per rates_rps entry (requests started at that rate whatever the answers)"),
     rates_rps: z
       .array(z.number().int().positive())
       .nonempty()
@@ -142,7 +142,7 @@ export const Profile = z
     arrivals: z
       .enum(["constant", "poisson"])
       .default("constant")
-      .describe("open loop: constant: one start every 1/rate s (k6 constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (scenario/arrivals.ts)"),
+      .describe("open loop: constant: one start every 1/rate s (as k6's constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (scenario/arrivals.ts)"),
     arrival_seed: z.number().int().nonnegative().default(1).describe("open loop, poisson arrivals: seed of the schedule (same seed, same arrival times)"),
     expected_latency_ms: z
       .number()
@@ -215,8 +215,8 @@ export const BenchmarkFile = z
     default_profile: ProfileName.default("quick").describe("profile used when --profile is not given; must be defined under profiles"),
     health_timeout_s: z.number().positive().default(180).describe("seconds to wait for GET /health to answer 200"),
     stop_timeout_s: z.number().positive().default(10).describe("seconds between SIGTERM and SIGKILL when stopping a server"),
-    request_timeout_s: z.number().positive().default(60).describe("k6 per-request timeout in seconds"),
-    max_error_rate: z.number().min(0).max(1).default(0.01).describe("k6 threshold on http_req_failed (fraction)"),
+    request_timeout_s: z.number().positive().default(60).describe("per-request timeout of the load engine, seconds: a request with no whole answer by then fails as a timeout"),
+    max_error_rate: z.number().min(0).max(1).default(0.01).describe("a level holds its thresholds only with a failed-request share under this fraction (none allowed at 0); see orchestrator/level/end.ts"),
     verify_min_cosine: VerifyTolerances.default(DEFAULT_VERIFY_TOLERANCES).describe(
       "before load, every probe embedding must reach this cosine similarity with the reference (models/<key>/reference/probes.json), by the framework's declared precision",
     ),
@@ -363,7 +363,7 @@ export const ServerManifest = z
       .describe("in-process throughput ceiling used by npm run bench:overhead to show the serving overhead"),
     container: ContainerSpec.optional().describe("how --launcher docker builds the server's image; without it the framework runs only as a local process"),
     api: ServerApi.default({ name: "embed", served_model: "" }).describe(
-      "the HTTP API the server speaks; every phase (first inference, verify, warmup, k6 load) goes through its adapter. Servers of another API than embed are peers: the contract's conformance suite does not apply to them",
+      "the HTTP API the server speaks; every phase (first inference, verify, warmup, load) goes through its adapter. Servers of another API than embed are peers: the contract's conformance suite does not apply to them",
     ),
     health_path: z
       .string()

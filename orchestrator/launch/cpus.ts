@@ -1,5 +1,5 @@
-// Which CPUs the server and k6 may use. By default they are split, so the load generator does not
-// compete with the server for the same cores: k6 gets a quarter of the CPUs this process may use
+// Which CPUs the server and the load engine (the client) may use. By default they are split, so the load generator does not
+// compete with the server for the same cores: the engine gets a quarter of the CPUs this process may use
 // (at least one), the server the rest. The split is applied with the kernel's affinity (taskset),
 // inherited by every process the server starts, and servers size their threads from it.
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ export interface CpuSets {
   mode: "split" | "shared";
   /** CPUs of the server's process tree; null = every CPU (shared). */
   server: number[] | null;
-  /** CPUs of k6; null = every CPU (shared). */
+  /** CPUs of the load engine; null = every CPU (shared). */
   client: number[] | null;
 }
 
@@ -45,7 +45,7 @@ export function allowedCpus(status = readFileSync("/proc/self/status", "utf8")):
   return parseCpuList(m[1]!);
 }
 
-/** k6 on the last quarter of the CPUs (at least one), the server on the rest; one CPU cannot be split. */
+/** The load engine on the last quarter of the CPUs (at least one), the server on the rest; one CPU cannot be split. */
 export function defaultSplit(cpus: readonly number[]): CpuSets {
   if (cpus.length < 2) return { mode: "shared", server: null, client: null };
   const clientCount = Math.max(1, Math.floor(cpus.length / 4));
@@ -84,5 +84,5 @@ export function withAffinity(command: string, args: readonly string[], cpus: rea
 }
 
 export function describeCpuSets(s: CpuSets): string {
-  return s.mode === "shared" ? "server and k6 share every CPU" : `server on CPU ${formatCpuList(s.server!)}, k6 on CPU ${formatCpuList(s.client!)}`;
+  return s.mode === "shared" ? "server and load engine share every CPU" : `server on CPU ${formatCpuList(s.server!)}, load engine on CPU ${formatCpuList(s.client!)}`;
 }

@@ -98,7 +98,7 @@ async function dataset(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
     throw new UserError(`dataset from ${corpus} failed: ${err.message}`);
   });
   console.log(out);
-  log.step(`use it: npm run bench:k6 -- --model ${key} --dataset ${path.relative(process.cwd(), out)}  (or k6 run build/embed.js -e DATASET=${out} …)`);
+  log.step(`use it: npm run bench:k6 -- --model ${key} --dataset ${path.relative(process.cwd(), out)}  (or npm run load -- --dataset ${out} …)`);
   return 0;
 }
 

@@ -1,4 +1,4 @@
-// Which texts k6 sends: a prepared token-length set of the model, a file the user names, or k6's built-in texts.
+// Which texts the load engine sends: a prepared token-length set of the model, a file the user names, or the built-in texts.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { log } from "../log.ts";
@@ -9,7 +9,7 @@ export function tokenDatasetPath(modelDir: string, seqLen: number): string {
 }
 
 /**
- * Reads `file` as k6's DATASET and returns its texts: an object whose `texts` is a non-empty list of
+ * Reads `file` as a level's dataset and returns its texts: an object whose `texts` is a non-empty list of
  * non-empty strings; anything else is one UserError line naming the flag, the file and what is wrong.
  */
 export function checkDatasetFile(file: string, flag: string): { file: string; texts: string[]; tokens?: number; effective_tokens?: number } {
@@ -31,7 +31,7 @@ export function checkDatasetFile(file: string, flag: string): { file: string; te
   return { file: abs, texts: texts as string[], ...(tokens !== undefined ? { tokens } : {}), ...(effective_tokens !== undefined ? { effective_tokens } : {}) };
 }
 
-/** The DATASET file for k6, checked to hold {"texts": [non-empty strings]}; undefined = k6's built-in texts. */
+/** The dataset file of the levels, checked to hold {"texts": [non-empty strings]}; undefined = the built-in texts. */
 export function resolveDataset(modelDir: string, seqLen: number | undefined, dataset: string | undefined): string | undefined {
   if (seqLen === undefined && dataset === undefined) return undefined;
   const flag = dataset !== undefined ? "--dataset" : "--seq-len";
@@ -39,6 +39,6 @@ export function resolveDataset(modelDir: string, seqLen: number | undefined, dat
   if (dataset === undefined && !existsSync(file)) throw new UserError(`--seq-len: ${file} not found (prepare the model again: npm run models -- prepare <model> --force)`);
   const d = checkDatasetFile(file, flag);
   const tokens = d.tokens !== undefined ? `, ${d.tokens} tokens each${d.effective_tokens !== d.tokens ? ` (truncated to ${d.effective_tokens} by the model)` : ""}` : "";
-  log.step(`k6 texts: ${d.texts.length} from ${d.file}${tokens}`);
+  log.step(`texts sent: ${d.texts.length} from ${d.file}${tokens}`);
   return d.file;
 }

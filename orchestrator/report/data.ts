@@ -130,7 +130,7 @@ function levelSeries(e: Entry, levels: readonly number[], pick: LevelPick): Seri
 function levelChart(entries: readonly Entry[], spec: Omit<ChartSpec, "kind" | "xTitle" | "labels" | "series">, pick: LevelPick): ChartSpec {
   const measured = entries.filter((e) => levelsOf(e.result).length > 0);
   const levels = unique(measured.flatMap((e) => levelsOf(e.result).map((s) => s.concurrency))).sort((a, b) => a - b);
-  return { ...spec, kind: "line", xTitle: "concurrency (k6 virtual users)", labels: levels.map(String), series: measured.map((e) => levelSeries(e, levels, pick)) };
+  return { ...spec, kind: "line", xTitle: "concurrency (virtual users)", labels: levels.map(String), series: measured.map((e) => levelSeries(e, levels, pick)) };
 }
 
 function startupChart(entries: readonly Entry[]): ChartSpec {
@@ -187,7 +187,7 @@ function charts(entries: readonly Entry[]): ChartSpec[] {
   const percentile = (key: "p50" | "p95" | "p99", value: (s: ScenarioResult) => number, trials: (s: ScenarioResult) => TrialFigure | undefined) =>
     levelChart(
       entries,
-      { id: `latency-${key}`, title: `${key} latency vs concurrency`, yTitle: "ms", caption: `k6's http_req_duration ${key} of successful requests; with trials, their mean and 95 % confidence band.` },
+      { id: `latency-${key}`, title: `${key} latency vs concurrency`, yTitle: "ms", caption: `${key} of the successful requests' durations (sent → whole answer received); with trials, their mean and 95 % confidence band.` },
       { value, trials },
     );
   return [
@@ -296,7 +296,7 @@ function levelsTable(entries: readonly Entry[]): Table {
     header: ["framework", "level (VUs or rate)", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "server CPU %", "server MiB", "embeddings/s per core", "flags"],
     rows,
     notes: [
-      "Flags: saturated = an open-loop level's achieved rate fell short of its target by more than the profile's tolerance; stalled = the server completed no request for a while; unstable = the windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
+      "Flags: saturated = an open-loop level's achieved rate fell short of its target by more than the profile's tolerance; stalled = the server completed no request for a while; unstable = the windows never agreed; client-bound = the load engine's CPUs were 90 % or more busy; " +
         "noisy = other processes used more than 20 % of a CPU; too few samples = under 1,000 successful requests, too few for p99; ended early = the level was stopped before its duration.",
       "requests/s with trials: mean ± 95 % confidence half-width.",
     ],

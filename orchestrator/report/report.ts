@@ -31,7 +31,7 @@ export function loadReportRun(run: RunRef): LoadedRun {
   return { id: run.id, results, problems };
 }
 
-/** The page's script; built on demand, as the orchestrator builds the k6 scenario. */
+/** The page's script; built on demand, as the orchestrator builds the k6 script. */
 async function pageScript(): Promise<string> {
   if (!existsSync(PAGE_SCRIPT)) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
   return readFileSync(PAGE_SCRIPT, "utf8");

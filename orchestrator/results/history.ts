@@ -1,6 +1,6 @@
 // Run history: every bench:k6 run writes into a folder of its own, `<results-dir>/runs/<run_id>/`,
 // and `<results-dir>/latest` points at the newest. A run's folder holds the layout the suite wrote
-// at the top of the results folder before (`<model>/<framework>.json`, trials/, logs/, k6/, CSV),
+// at the top of the results folder before (`<model>/<framework>.json`, trials/, logs/, k6/ (now levels/), CSV),
 // so the files of an older version move into a run folder as they are. Every path comes from
 // ResultsStore and ResultsLayout (layout.ts).
 import { engineOf } from "./environment.ts";

@@ -83,7 +83,7 @@ export class ResultsStore {
 
 /**
  * Owns every path inside one run's folder (`<results-dir>/runs/<run_id>/`, or a bench:overhead run):
- * result files, server logs, k6 summaries and reports and CSV exports.
+ * result files, server logs, the engine's level files and CSV exports.
  */
 export class ResultsLayout {
   readonly root: string;

@@ -84,7 +84,7 @@ export const ScenarioResult = z
     latency_ms: LatencyStats,
     throughput_qps: z.number().nonnegative().describe("successful requests ÷ total_duration_sec"),
     embeddings_per_sec: z.number().nonnegative().describe("throughput_qps × batch_size"),
-    total_duration_sec: z.number().nonnegative().describe("k6 test-run duration of the level, seconds"),
+    total_duration_sec: z.number().nonnegative().describe("the level's duration: first start to last answer, seconds"),
     server_cpu_percent: z
       .number()
       .nonnegative()

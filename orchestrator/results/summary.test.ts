@@ -51,7 +51,7 @@ test("a percentile resting on too few requests is shown as such, and each level'
   assert.match(row(4), /\s\d+\.\d+\s+few req\s/, "p99 shown, p99.9 not");
   assert.match(row(4), /\sok$/);
   assert.match(text, /"few req": fewer than 1000 \(p99\) or 10000 \(p99\.9\) successful requests/);
-  assert.match(text, /client-bound = k6's CPUs were 90 % or more busy/);
+  assert.match(text, /client-bound = the load engine's CPUs were 90 % or more busy/);
 });
 
 test("with trials, QPS is mean ± 95 % CI and the leader's significance is stated per level", () => {

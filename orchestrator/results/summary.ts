@@ -75,7 +75,7 @@ function openTable(results: readonly FrameworkResult[]): string[] {
 
 const FLAGS_LEGEND =
   `"few req": fewer than ${VALIDITY_RULES.p99MinRequests} (p99) or ${VALIDITY_RULES.p999MinRequests} (p99.9) successful requests, too few for that percentile. ` +
-  "Flags: saturated = open loop, the achieved rate fell short of the target by more than the profile's saturation_tolerance; stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = k6's CPUs were 90 % or more busy; " +
+  "Flags: saturated = open loop, the achieved rate fell short of the target by more than the profile's saturation_tolerance; stalled = the server stopped answering during the level; unstable = its windows never agreed; client-bound = the load engine's CPUs were 90 % or more busy; " +
   `noisy = other processes used more than ${VALIDITY_RULES.noisyOtherCpuPercent} % of a CPU.`;
 const NOT_MEASURED_LEGEND = "n/m: not measured (a server given by --url without --server-pid).";
 
@@ -142,7 +142,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     rule,
     "",
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
-    ...(levelRows.length ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "k6 CPU%", "Flags"], levelRows)] : []),
+    ...(levelRows.length ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "Cli CPU%", "Flags"], levelRows)] : []),
     ...open,
     ...capacityLines(results),
     ...(notMeasured ? ["", NOT_MEASURED_LEGEND] : []),

@@ -19,7 +19,7 @@ test("client-bound when the CPUs k6 may use were 90 % or more busy, by k6 or by 
   assert.equal(levelValidity({ ...base, clientCpusBusyPercent: 180, clientCpus: 2 }).client_bound, true);
 });
 
-test("noisy when processes other than the server and k6 used more than a fifth of a CPU", () => {
+test("noisy when processes other than the server and the load engine used more than a fifth of a CPU", () => {
   const quiet = levelValidity({ ...base, machineCpuPercent: 95 + 20 + VALIDITY_RULES.noisyOtherCpuPercent });
   assert.equal(quiet.noisy, false);
   assert.equal(quiet.other_cpu_percent, 20);

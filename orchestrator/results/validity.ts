@@ -7,7 +7,7 @@ export const VALIDITY_RULES = {
   /** p99.9 needs 10,000 for the same 10 requests beyond it. */
   p999MinRequests: 10000,
   /**
-   * The CPUs k6 may use were at least 90 % busy (with k6 itself or anything else): the load generator
+   * The CPUs the load engine may use were at least 90 % busy (with the engine itself or anything else): the load generator
    * had no headroom, so it, not the server, may have set the pace.
    */
   clientBoundShare: 0.9,
@@ -17,9 +17,9 @@ export const VALIDITY_RULES = {
 
 export interface ValidityInputs {
   okRequests: number;
-  /** k6's CPU over the level; 100 = one core. */
+  /** The load engine's CPU over the level; 100 = one core. */
   clientCpuPercent: number;
-  /** How many CPUs k6 may use (its CPU set, or every CPU when shared). */
+  /** How many CPUs the load engine may use (its CPU set, or every CPU when shared). */
   clientCpus: number;
   /** Every process's CPU on those CPUs over the level; 100 = one core. */
   clientCpusBusyPercent: number;

@@ -263,7 +263,7 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   );
   assert.equal(bench.code, 0, bench.stderr.slice(-4000));
   assert.match(bench.stderr, /model qwen3-embedding-0\.6b ready .*\(SYNTHETIC weights\)/);
-  assert.match(bench.stderr, /k6 texts: \d+ from .*tokens-128\.json, 128 tokens each/);
+  assert.match(bench.stderr, /texts sent: \d+ from .*tokens-128\.json, 128 tokens each/);
   const result = FrameworkResult.parse(readJson(path.join(latestRun(results), SYNTHETIC, "onnx-python.json")));
   assert.equal(result.status, "completed");
   assert.equal(result.synthetic_weights, true);

@@ -16,7 +16,7 @@ import { outcomeFromK6Summary } from "./summary.ts";
 /** k6 exit codes that still come with a usable summary (0 = ok, 99 = thresholds crossed). */
 const USABLE_EXIT = new Set([0, 99]);
 
-/** k6's exit codes (go.k6.io/k6 errext/exitcodes), for the message when a level gives no summary. */
+/** k6's exit codes (its errext/exitcodes package), for the message when a level gives no summary. */
 export const K6_EXIT_MEANING: Record<number, string> = {
   99: "thresholds crossed",
   100: "setup() timed out",

@@ -1,4 +1,4 @@
-"""Deterministic k6 text sets of an exact token length, measured with the model's own tokenizer.
+"""Deterministic text sets of an exact token length, measured with the model's own tokenizer.
 
 `tokens-<N>.json` holds texts that encode to exactly N tokens (special tokens included) with the
 model's tokenizer.json, untruncated; a server truncates them to the model's max_seq_length, which
