@@ -29,10 +29,10 @@ export function manifestApi(api: ServerApi): ApiTarget {
 /** An answer: its vectors, or why there are none (HTTP status or body). */
 export type EmbedAnswer = { reply: JsonReply; vectors: number[][]; problem: null } | { reply: JsonReply; vectors: null; problem: string };
 
-/** POSTs `texts` (asking for unit vectors) and extracts the vectors from the answer. */
-export async function embedVia(api: ApiTarget, baseUrl: string, texts: readonly string[], timeoutMs: number): Promise<EmbedAnswer> {
+/** POSTs `texts` (asking for unit vectors) and extracts the vectors from the answer; `signal` (Ctrl-C) ends the wait. */
+export async function embedVia(api: ApiTarget, baseUrl: string, texts: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<EmbedAnswer> {
   const req = api.adapter.request(texts, api.settings, true);
-  const reply = await requestJson(`${baseUrl}${req.path}`, { method: "POST", body: req.body, timeoutMs });
+  const reply = await requestJson(`${baseUrl}${req.path}`, { method: "POST", body: req.body, timeoutMs, ...(signal ? { signal } : {}) });
   if (reply.status !== 200) return { reply, vectors: null, problem: `HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 200)}` };
   const vectors = api.adapter.vectors(reply.body, api.settings);
   return typeof vectors === "string" ? { reply, vectors: null, problem: vectors } : { reply, vectors, problem: null };

@@ -20,13 +20,14 @@ export interface JsonReply {
   ms: number;
 }
 
-export async function requestJson(url: string, init: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<JsonReply> {
+/** `signal` (Ctrl-C) ends the request at once, as the timeout does. */
+export async function requestJson(url: string, init: { method?: string; body?: unknown; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<JsonReply> {
   const started = performance.now();
   const res = await fetch(url, {
     method: init.method ?? "GET",
     headers: init.body === undefined ? {} : { "content-type": "application/json" },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: AbortSignal.timeout(init.timeoutMs ?? 30000),
+    signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(init.timeoutMs ?? 30000)]) : AbortSignal.timeout(init.timeoutMs ?? 30000),
   });
   const text = await res.text();
   const ms = performance.now() - started;

@@ -306,12 +306,12 @@ const msOrWhy = (ms: number | null, why: string) => (ms === null ? why : `${ms} 
 async function firstInferencePhase(fw: FrameworkRun, s: Target): Promise<number | null> {
   const { run, result } = fw;
   const probe = loadProbes(run.model.dir).texts.slice(0, 1);
-  const first = await embedVia(s.api, s.url, probe, run.limits.requestTimeoutS * 1000);
+  const first = await embedVia(s.api, s.url, probe, run.limits.requestTimeoutS * 1000, run.signal);
   const coldStartMs = s.startedAt === null ? null : performance.now() - s.startedAt;
   const problem = shapeProblem(first, 1, run.modelSpec.embedding_dim);
   if (problem) throw new Error(`first ${s.api.adapter.name} request is wrong: ${problem}`);
   result.first_inference_ms = Number(first.reply.ms.toFixed(3));
-  result.server_info = await serverInfo(s);
+  result.server_info = await serverInfo(s, run.signal);
   const reported = (k: string) => (typeof result.server_info?.[k] === "number" ? (result.server_info[k] as number) : null);
   result.layout = {
     requested: run.threads !== undefined && run.workers !== undefined ? `${run.threads}x${run.workers}` : null,
@@ -326,7 +326,7 @@ async function firstInferencePhase(fw: FrameworkRun, s: Target): Promise<number 
 async function verifyPhase(fw: FrameworkRun, s: Target, coldStartMs: number | null): Promise<void> {
   const { run, result, precision } = fw;
   const probes = loadProbes(run.model.dir);
-  result.verification = await verifyServer(s.url, probes, { minCosine: run.limits.verifyMinCosine[precision], precision, timeoutMs: run.limits.requestTimeoutS * 1000, api: s.api });
+  result.verification = await verifyServer(s.url, probes, { minCosine: run.limits.verifyMinCosine[precision], precision, timeoutMs: run.limits.requestTimeoutS * 1000, api: s.api, signal: run.signal });
   fw.save();
   if (!result.verification.passed) throw new Error(`verification failed, not benchmarked: ${result.verification.reason}`);
   // Only now is the first embedding known to be correct.
@@ -344,16 +344,18 @@ async function warmupPhase(fw: FrameworkRun, s: Target): Promise<void> {
   for (let i = 0; i < profile.warmup_requests; i++) {
     signal.throwIfAborted();
     const batch = Array.from({ length: profile.batch_size }, (_, j) => texts[(i + j) % texts.length]!);
-    const r = await embedVia(s.api, s.url, batch, limits.requestTimeoutS * 1000);
+    const r = await embedVia(s.api, s.url, batch, limits.requestTimeoutS * 1000, signal);
     if (r.problem !== null) throw new Error(`warmup request ${i + 1} failed: ${r.problem}`);
   }
   log.step(`${fw.name}: warmup done (${profile.warmup_requests} requests, discarded)`);
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits `ms`, or until Ctrl-C; the abort listener goes with the wait, so waits never pile listeners up. */
+export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    const onAbort = () => (clearTimeout(timer), reject(signal.reason));
+    const timer = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 
 const describeLevel = (l: LevelId) => (l.mode === "open" ? `${l.value} req/s` : `concurrency ${l.value}`);
@@ -470,7 +472,7 @@ async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
     await levelPhase(fw, s, level);
   }
   if (fw.run.slo) await sloPhase(fw, s, fw.run.slo);
-  fw.result.final_server_info = await serverInfo(s);
+  fw.result.final_server_info = await serverInfo(s, fw.run.signal);
 }
 
 /**
@@ -560,8 +562,8 @@ async function layoutPhase(fw: FrameworkRun, server: DiscoveredServer, plan: Lay
 }
 
 /** The server's description in its API (GET /info for ours) as a JSON object; null when it has none. */
-async function serverInfo(s: Target): Promise<Record<string, unknown> | null> {
-  const info = await requestJson(`${s.url}${s.api.adapter.infoPath(s.api.settings)}`).catch(() => null);
+async function serverInfo(s: Target, signal: AbortSignal): Promise<Record<string, unknown> | null> {
+  const info = await requestJson(`${s.url}${s.api.adapter.infoPath(s.api.settings)}`, { signal }).catch(() => null);
   return info?.status === 200 && typeof info.body === "object" && info.body !== null && !Array.isArray(info.body) ? (info.body as Record<string, unknown>) : null;
 }
 

@@ -128,13 +128,15 @@ export interface VerifyOptions {
   api?: ApiTarget;
   /** Problems listed in the reason before it is cut short. */
   maxReasons?: number;
+  /** Ctrl-C: ends the request waited on at once. */
+  signal?: AbortSignal;
 }
 
 /** Sends the probe set to a running server and compares the answers with the reference. */
 export async function verifyServer(url: string, probes: ProbeFile, opts: VerifyOptions): Promise<Verification> {
   const started = performance.now();
   const transport: string[] = [];
-  const embed = (texts: string[]) => embedVia(opts.api ?? EMBED_API, url, texts, opts.timeoutMs);
+  const embed = (texts: string[]) => embedVia(opts.api ?? EMBED_API, url, texts, opts.timeoutMs, opts.signal);
   const single: (number[] | undefined)[] = [];
   for (const text of probes.texts) single.push(vectorsOf(await embed([text]), `probe ${single.length} alone`, transport)[0]);
   const batch = vectorsOf(await embed([...probes.texts]), "all probes as one batch", transport);
