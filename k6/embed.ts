@@ -10,62 +10,40 @@ import { check, sleep } from "k6";
 import exec from "k6/execution";
 import { Counter, Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
-import { adapterFor, DEFAULT_API_SETTINGS, type ApiSettings } from "../scenario/apis/index.ts";
+import { adapterFor, type ApiSettings } from "../scenario/apis/index.ts";
 import { generateTexts, pickBatch } from "../scenario/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "../scenario/summary.ts";
-import { durationSeconds, windowCount, windowThresholds } from "../scenario/windows.ts";
-import { rateScenarioName, vuSizing } from "../scenario/openloop.ts";
+import { windowThresholds } from "../scenario/windows.ts";
+import { fromVariables, levelKey, levelOf } from "../orchestrator/plan/level-key.ts";
 import { LATE_START_MS, PoissonSchedule } from "../scenario/arrivals.ts";
 
-function envInt(name: string, fallback: number): number {
-  const raw = __ENV[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`-e ${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
-
-function envNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = __ENV[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`-e ${name} must be a number from ${min} to ${max}, got '${raw}'`);
-  return n;
-}
-
-const BASE_URL = (__ENV.BASE_URL ?? "").replace(/\/+$/, "");
-if (BASE_URL === "") throw new Error("set the server with -e BASE_URL=http://127.0.0.1:<port>");
-const CONCURRENCY = envInt("CONCURRENCY", 1);
-const DURATION = __ENV.DURATION ?? "10s";
-const BATCH_SIZE = envInt("BATCH_SIZE", 1);
-const EXPECTED_DIM = __ENV.EXPECTED_DIM ? envInt("EXPECTED_DIM", 1) : 0;
-const MAX_ERROR_RATE = envNumber("MAX_ERROR_RATE", 0.01, 0, 1);
-const REQUEST_TIMEOUT = __ENV.REQUEST_TIMEOUT ?? "60s";
-const NORMALIZE = (__ENV.NORMALIZE ?? "true") !== "false";
-const OPEN = (__ENV.MODE ?? "closed") === "open";
-const RATE = OPEN ? envInt("RATE", 1) : 0;
-const SCENARIO = OPEN ? rateScenarioName(RATE) : `concurrency_${CONCURRENCY}`;
-const ARRIVALS = __ENV.ARRIVALS ?? "constant";
-if (ARRIVALS !== "constant" && ARRIVALS !== "poisson") throw new Error(`-e ARRIVALS must be constant or poisson, got '${ARRIVALS}'`);
-const POISSON = OPEN && ARRIVALS === "poisson";
-const API = adapterFor(__ENV.API ?? "embed");
-const API_SETTINGS: ApiSettings = {
-  model: __ENV.SERVED_MODEL ?? DEFAULT_API_SETTINGS.model,
-  kserveInput: __ENV.KSERVE_INPUT ?? DEFAULT_API_SETTINGS.kserveInput,
-  kserveOutput: __ENV.KSERVE_OUTPUT ?? DEFAULT_API_SETTINGS.kserveOutput,
-};
+// Every variable is read by the level codec (orchestrator/plan/level-key.ts), which also writes
+// them for the orchestrator's k6 engine: one spelling, one set of defaults.
+const LEVEL = fromVariables(__ENV);
+const BASE_URL = LEVEL.url;
+const OPEN = LEVEL.load.mode === "open";
+const CONCURRENCY = LEVEL.load.mode === "closed" ? LEVEL.load.vus : 0;
+const RATE = LEVEL.load.mode === "open" ? LEVEL.load.rateRps : 0;
+const BATCH_SIZE = LEVEL.batchSize;
+const EXPECTED_DIM = LEVEL.expectedDim;
+const MAX_ERROR_RATE = LEVEL.maxErrorRate;
+const NORMALIZE = LEVEL.normalize;
+const DURATION_S = LEVEL.durationS;
+const DURATION = `${DURATION_S}s`;
+const SCENARIO = levelKey(levelOf(LEVEL));
+const POISSON = LEVEL.load.mode === "open" && LEVEL.load.arrivals === "poisson";
+const API = adapterFor(LEVEL.api);
+const API_SETTINGS: ApiSettings = LEVEL.apiSettings;
 // Built once at init: a missing setting (kserve without SERVED_MODEL) stops k6 before any load.
 API.request([], API_SETTINGS, NORMALIZE);
 const COUNT_PATH = API.countPath(API_SETTINGS);
 const DIM_PATH = API.dimPath(API_SETTINGS);
 // Measurement windows (seconds); 0 = none. The orchestrator reads them live to stop at stability.
-const WINDOW_S = __ENV.WINDOW_S ? envInt("WINDOW_S", 1) : 0;
-const WINDOWS = WINDOW_S > 0 ? windowCount(durationSeconds(DURATION), WINDOW_S) : 0;
+const WINDOW_S = LEVEL.windowS;
+const WINDOWS = WINDOW_S > 0 ? Math.ceil(DURATION_S / WINDOW_S) : 0;
 
 // A dataset file (JSON {"texts": [...]}) replaces the built-in generator; open() only works in init.
-const TEXTS: string[] = __ENV.DATASET
-  ? (JSON.parse(open(__ENV.DATASET)) as { texts: string[] }).texts
-  : generateTexts(1000, Number(__ENV.WORDS_PER_TEXT ?? "24"));
+const TEXTS: string[] = LEVEL.datasetFile ? (JSON.parse(open(LEVEL.datasetFile)) as { texts: string[] }).texts : generateTexts(1000, LEVEL.wordsPerText);
 
 const serverInference = new Trend("server_inference_ms", true);
 const serverQueue = new Trend("server_queue_ms", true);
@@ -84,17 +62,9 @@ const lateStarts = new Counter("late_starts");
 // The latency a user arriving at the scheduled time sees: lateness + the request's own duration.
 const latencyFromIntended = new Trend("latency_from_intended_ms", true);
 
-/**
- * Open loop: VUs sized from the rate and the expected latency (scenario/openloop.ts), or as the
- * orchestrator sized them (PRE_ALLOCATED_VUS with MAX_VUS).
- */
-const OPEN_VUS = !OPEN
-  ? null
-  : __ENV.PRE_ALLOCATED_VUS
-    ? { preAllocatedVUs: envInt("PRE_ALLOCATED_VUS", 1), maxVUs: envInt("MAX_VUS", 1) }
-    : vuSizing(RATE, envInt("EXPECTED_LATENCY_MS", 100), envInt("VU_HEADROOM", 4), envInt("MAX_VUS", 200));
-const DURATION_S = durationSeconds(DURATION);
-const ARRIVAL_SEED = __ENV.ARRIVAL_SEED ? envInt("ARRIVAL_SEED", 1) : 1;
+/** Open loop: the VU pool, as the codec sized it (scenario/openloop.ts). */
+const OPEN_VUS = LEVEL.load.mode === "open" ? { preAllocatedVUs: LEVEL.load.preAllocated, maxVUs: LEVEL.load.maxInFlight } : null;
+const ARRIVAL_SEED = LEVEL.load.mode === "open" ? LEVEL.load.seed : 1;
 
 function openScenario() {
   const vus = OPEN_VUS!;
@@ -131,11 +101,11 @@ export const options: Options = {
     [SCENARIO]: OPEN ? openScenario() : { executor: "constant-vus", vus: CONCURRENCY, duration: DURATION, gracefulStop: "10s" },
   },
   tags: {
-    framework: __ENV.FRAMEWORK ?? "adhoc",
+    framework: LEVEL.tags.framework,
     api: API.name,
-    model: __ENV.MODEL ?? "unknown",
+    model: LEVEL.tags.model,
     ...(OPEN ? { rate: String(RATE) } : { concurrency: String(CONCURRENCY) }),
-    run_id: __ENV.RUN_ID ?? "adhoc",
+    run_id: LEVEL.tags.run_id,
   },
   thresholds: {
     http_req_failed: [`rate<${MAX_ERROR_RATE}`],
@@ -151,7 +121,7 @@ export const options: Options = {
 
 const params = {
   headers: { "Content-Type": "application/json" },
-  timeout: REQUEST_TIMEOUT,
+  timeout: `${LEVEL.requestTimeoutS}s`,
 };
 
 /** Constant arrivals: iteration i of the scenario was scheduled at i / RATE s; how late it started, ms. */
@@ -198,8 +168,8 @@ export default function () {
 
 export function handleSummary(data: SummaryLike) {
   const out: Record<string, string> = {
-    stdout: textSummary(data, `${__ENV.FRAMEWORK ?? "adhoc"} ${SCENARIO} batch ${BATCH_SIZE}`),
+    stdout: textSummary(data, `${LEVEL.tags.framework} ${SCENARIO} batch ${BATCH_SIZE}`),
   };
-  if (__ENV.SUMMARY_FILE) out[__ENV.SUMMARY_FILE] = JSON.stringify(data, null, 1);
+  if (LEVEL.summaryFile) out[LEVEL.summaryFile] = JSON.stringify(data, null, 1);
   return out;
 }

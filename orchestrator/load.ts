@@ -14,7 +14,7 @@ import { driveLevel } from "./level/drive.ts";
 import { EmbeddedEngine } from "./level/embedded/engine.ts";
 import { renderOutcome } from "./level/render.ts";
 import { thresholdsOk } from "./level/end.ts";
-import type { LevelSpec } from "./level/engine.ts";
+import type { LevelSpec } from "./plan/level-spec.ts";
 import { log } from "./log.ts";
 import { vuSizing } from "../scenario/openloop.ts";
 import { checkDatasetFile } from "./models/datasets.ts";

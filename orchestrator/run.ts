@@ -20,14 +20,16 @@ import { ResourceMonitor, type ResourceSummary, type UsageSource } from "./monit
 import { ROOT } from "./paths.ts";
 import type { Progress } from "./progress.ts";
 import { atFinish, describeEnvironment } from "./results/environment.ts";
-import type { LevelId, ResultsLayout } from "./results/layout.ts";
+import type { ResultsLayout } from "./results/layout.ts";
 import { flagWords } from "./results/validity.ts";
 import type { EnvironmentInfo, FrameworkResult, LayoutProbe, LayoutTried, ScenarioResult } from "./results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "./results/schema.ts";
 import { generateTexts } from "../scenario/texts.ts";
-import { rateScenarioName, vuSizing } from "../scenario/openloop.ts";
+import { vuSizing } from "../scenario/openloop.ts";
+import { closedLevel, levelKey, openLevel, type LevelId } from "./plan/level-key.ts";
 import { driveLevel } from "./level/drive.ts";
-import type { LevelSpec, LiveSample, LoadEngine } from "./level/engine.ts";
+import type { LevelSpec, LiveSample } from "./plan/level-spec.ts";
+import type { LoadEngine } from "./level/engine.ts";
 import { scenarioFromLevel } from "./level/result.ts";
 import { longestQuiet, scheduledArrivals } from "../scenario/arrivals.ts";
 import { searchCapacity, sloVerdict, type Slo } from "./slo.ts";
@@ -203,7 +205,7 @@ export interface Target {
 
 /** The profile's levels in order: its concurrency levels (closed loop) or its rates (open loop). */
 export function levelsOf(p: Profile): LevelId[] {
-  return p.mode === "open" ? (p.rates_rps ?? []).map((value) => ({ mode: "open", value })) : p.concurrency_levels.map((value) => ({ mode: "closed", value }));
+  return p.mode === "open" ? (p.rates_rps ?? []).map(openLevel) : p.concurrency_levels.map(closedLevel);
 }
 
 /**
@@ -489,11 +491,11 @@ async function sloPhase(fw: FrameworkRun, s: Target, slo: Slo): Promise<void> {
   log.step(`${name}: capacity at ${slo.text}: up to ${profile.slo_max_steps} open-loop levels of ${profile.duration_s}s from ${start} req/s`);
   const outcome = await searchCapacity(start, profile.slo_max_steps, async (rate) => {
     signal.throwIfAborted();
-    if (!fw.result.scenarios[rateScenarioName(rate)]) {
+    if (!fw.result.scenarios[levelKey(openLevel(rate))]) {
       if (profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
       await levelPhase(fw, s, { mode: "open", value: rate });
     }
-    const l = fw.result.scenarios[rateScenarioName(rate)]!;
+    const l = fw.result.scenarios[levelKey(openLevel(rate))]!;
     const verdict = sloVerdict(slo, {
       p50: l.latency_ms.median,
       p95: l.latency_ms.p95,

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isSaturated, rateScenarioName, vuSizing } from "./openloop.ts";
+import { isSaturated, vuSizing } from "./openloop.ts";
 
 test("vuSizing follows Little's law with headroom, and the cap wins", () => {
   // 20 rps × 100 ms = 2 in flight.
@@ -17,8 +17,4 @@ test("a level is saturated only when it falls short by more than the tolerance",
   assert.equal(isSaturated(100, 94.9, 0.05), true);
   assert.equal(isSaturated(100, 120, 0.05), false, "above the target");
   assert.equal(isSaturated(5, 4.98, 0.05), false);
-});
-
-test("rate levels are named rate_<N>", () => {
-  assert.equal(rateScenarioName(40), "rate_40");
 });

@@ -20,9 +20,6 @@ export function vuSizing(rateRps: number, expectedLatencyMs: number, headroom: n
   return { preAllocatedVUs: Math.min(maxVUs, Math.ceil(inFlight) + 1), maxVUs };
 }
 
-/** The k6 scenario (and result level) name of an open-loop level. */
-export const rateScenarioName = (rateRps: number) => `rate_${rateRps}`;
-
 /** Achieved rate below the target by more than `tolerance` (0.05 = 5 %): the level did not run at its target. */
 export function isSaturated(targetRps: number, achievedRps: number, tolerance: number): boolean {
   return achievedRps < targetRps * (1 - tolerance);

@@ -2,17 +2,6 @@
 // request is tagged with the window it started in; one submetric per window, named in thresholds
 // so that k6 keeps it in its summary and serves it live on its REST API.
 
-/** "30s" → 30; windows need a level length in whole seconds. */
-export function durationSeconds(duration: string): number {
-  const m = /^(\d+)s$/.exec(duration);
-  if (!m) throw new Error(`DURATION must be whole seconds like '30s' when WINDOW_S is set, got '${duration}'`);
-  return Number(m[1]);
-}
-
-export function windowCount(durationS: number, windowS: number): number {
-  return Math.ceil(durationS / windowS);
-}
-
 /** Successful requests that started in window `i`. */
 export const windowOkMetric = (i: number) => `ok_requests{window:${i}}`;
 /** Durations of the successful requests that started in window `i`. */

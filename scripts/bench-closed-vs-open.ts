@@ -21,6 +21,7 @@ import { FrameworkResult, type ScenarioResult } from "../orchestrator/results/sc
 import { estimate } from "../orchestrator/results/stats.ts";
 import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
 import { flagWords } from "../orchestrator/results/validity.ts";
+import { closedLevel, levelKey, openLevel } from "../orchestrator/plan/level-key.ts";
 
 interface Measured {
   repeat: number;
@@ -73,7 +74,7 @@ runMain(async (argv, { signal }) => {
     if (code !== 0) throw new UserError(`bench:k6 exited ${code} (${label(mode)}, repeat ${repeat}); results in ${dir}`);
     const run = latestRunIn(dir);
     const result = readResult(run.resultFile(model, framework));
-    const level = result.scenarios[mode === "closed" ? `concurrency_${vus}` : `rate_${rate}`];
+    const level = result.scenarios[levelKey(mode === "closed" ? closedLevel(vus) : openLevel(rate))];
     if (!level) throw new UserError(`${run.resultFile(model, framework)} has no ${label(mode)} level`);
     measured.push({ repeat, mode, level, result });
     return level;

@@ -13,6 +13,7 @@ import { runMain } from "../orchestrator/errors.ts";
 import { log } from "../orchestrator/log.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
 import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
+import { closedLevel, levelKey } from "../orchestrator/plan/level-key.ts";
 
 const MODES = {
   method: [],
@@ -57,7 +58,7 @@ runMain(async (argv, { signal }) => {
       const files = Array.from({ length: Number(values.repeats) }, (_, i) => run.trialFile(model, framework, i + 1));
       const results = files.map((f) => readResult(f));
       for (const c of values.levels.map(Number)) {
-        const levels = results.map((r) => r.scenarios[`concurrency_${c}`]).filter((s) => s !== undefined);
+        const levels = results.map((r) => r.scenarios[levelKey(closedLevel(c))]).filter((s) => s !== undefined);
         rows.push({ framework, concurrency: c, mode, qps: levels.map((s) => s.throughput_qps), p50: levels.map((s) => s.latency_ms.median), p95: levels.map((s) => s.latency_ms.p95) });
       }
     }

@@ -21,6 +21,7 @@ import type { FrameworkResult } from "../results/schema.ts";
 import { applyOverrides, newRunContext, newRunId, runFramework } from "../run.ts";
 import { chooseEngine } from "../level/choose.ts";
 import { parseCeilingOutput, renderOverheadTable, type OverheadRow } from "./ceiling.ts";
+import { closedLevel, levelKey } from "../plan/level-key.ts";
 
 /** Same texts as the load engines' built-in pool (scenario/texts.ts: 1000 texts of 24 words, default seed). */
 const TEXT_POOL = { count: 1000, words: 24 } as const;
@@ -38,7 +39,7 @@ interface CeilingPlan {
 
 async function overheadRow(server: DiscoveredServer, result: FrameworkResult, concurrency: number, plan: CeilingPlan): Promise<OverheadRow> {
   const name = server.manifest.name;
-  const scenario = result.scenarios[`concurrency_${concurrency}`];
+  const scenario = result.scenarios[levelKey(closedLevel(concurrency))];
   const notes: string[] = result.status !== "completed" ? [`server ${result.status}`] : [];
   const row: OverheadRow = {
     framework: name,

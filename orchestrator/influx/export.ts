@@ -5,10 +5,9 @@
 import { log } from "../log.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
-import type { LiveSample } from "../level/engine.ts";
-import type { LevelId } from "../results/layout.ts";
+import type { LiveSample } from "../plan/level-spec.ts";
+import { levelKey, type LevelId } from "../plan/level-key.ts";
 import type { RunObserver } from "../run.ts";
-import { rateScenarioName } from "../../scenario/openloop.ts";
 import { InfluxClient, parseInfluxUrl } from "./client.ts";
 import { toLines, type Point } from "./line.ts";
 import { capacityPoints, levelPoint, livePoint, resourcePoints, runPoint, startupPoint, verificationPoints, type LevelKey } from "./points.ts";
@@ -63,10 +62,7 @@ export class InfluxExporter implements RunObserver {
   }
 
   sample(result: FrameworkResult, level: LevelId, sample: LiveSample): void {
-    const key: LevelKey =
-      level.mode === "open"
-        ? { mode: "open", scenario_name: rateScenarioName(level.value), concurrency: 1, target_rps: level.value }
-        : { mode: "closed", scenario_name: `concurrency_${level.value}`, concurrency: level.value, target_rps: undefined };
+    const key: LevelKey = { mode: level.mode, scenario_name: levelKey(level), concurrency: level.mode === "closed" ? level.value : 1, target_rps: level.mode === "open" ? level.value : undefined };
     const id = `${result.framework}/${key.scenario_name}`;
     const prev = this.previous.get(id);
     // A new level starts again from 0.

@@ -1,7 +1,7 @@
 // What the orchestrator writes to InfluxDB next to k6's own metrics. Every series carries the tags
 // k6 puts on its samples (framework, model, run_id; concurrency and scenario where a level applies),
 // so one dashboard filter selects both. Measurements are prefixed `eb_` to stay clear of k6's names.
-import type { LiveSample } from "../level/engine.ts";
+import type { LiveSample } from "../plan/level-spec.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
 import type { Point } from "./line.ts";

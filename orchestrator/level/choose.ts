@@ -1,6 +1,7 @@
 // --engine auto|embedded|k6: which engine drives the levels, and why, announced at the start of a run.
 import { UserError } from "../errors.ts";
-import type { EngineName, LoadEngine } from "./engine.ts";
+import type { EngineName } from "../plan/level-spec.ts";
+import type { LoadEngine } from "./engine.ts";
 import { EmbeddedEngine } from "./embedded/engine.ts";
 import { K6Engine } from "./k6/engine.ts";
 import { findK6, INSTALL_K6, requireK6 } from "./k6/find.ts";

@@ -3,7 +3,8 @@
 // one of them says so or the user presses Ctrl-C. None of this knows which engine runs.
 import { log } from "../log.ts";
 import type { LevelEnd } from "./end.ts";
-import type { LevelOutcome, LevelSpec, LiveSample, LoadEngine, WindowReport } from "./engine.ts";
+import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../plan/level-spec.ts";
+import type { LoadEngine } from "./engine.ts";
 import { stableTail, type StabilityRule } from "./stability.ts";
 import { DEFAULT_WATCH_LIMITS, LevelWatch, type Stall } from "./watch.ts";
 

@@ -1,6 +1,6 @@
 // A level's figures as a k6-like end-of-test summary (npm run load).
 import type { DrivenLevel } from "./drive.ts";
-import type { HeaderTimes, LevelOutcome, LevelSpec } from "./engine.ts";
+import type { HeaderTimes, LevelOutcome, LevelSpec } from "../plan/level-spec.ts";
 
 const dots = (name: string) => `  ${name} ${".".repeat(Math.max(2, 26 - name.length))}:`;
 const ms = (n: number) => `${n.toFixed(2)}ms`;

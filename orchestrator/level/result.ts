@@ -1,12 +1,14 @@
 // One level's result in the standard schema, from what the engine measured (LevelOutcome), how the
 // level ended, and the resources the monitor sampled. The same mapping for every engine.
-import { isSaturated, rateScenarioName } from "../../scenario/openloop.ts";
+import { isSaturated } from "../../scenario/openloop.ts";
+import { closedLevel, levelKey, openLevel } from "../plan/level-key.ts";
 import type { ResourceSummary } from "../monitor.ts";
 import { ScenarioResult } from "../results/schema.ts";
 import { levelValidity } from "../results/validity.ts";
 import { endedEarly, thresholdsOk } from "./end.ts";
 import type { DrivenLevel } from "./drive.ts";
-import { stableTail, type StabilityRule, type WindowFigures } from "./stability.ts";
+import { stableTail, type StabilityRule } from "./stability.ts";
+import type { WindowFigures } from "../plan/level-spec.ts";
 
 export interface LevelContext {
   concurrency: number;
@@ -56,7 +58,7 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
   const lat = o.latencyMs ?? NO_LATENCY;
   const open = ctx.open;
   return ScenarioResult.parse({
-    scenario_name: open ? rateScenarioName(open.targetRps) : `concurrency_${ctx.concurrency}`,
+    scenario_name: levelKey(open ? openLevel(open.targetRps) : closedLevel(ctx.concurrency)),
     mode: open ? "open" : "closed",
     concurrency: ctx.concurrency,
     ...(open && o.open

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { stableTail, type WindowFigures } from "./stability.ts";
+import { stableTail } from "./stability.ts";
+import type { WindowFigures } from "../plan/level-spec.ts";
 
 const rule = { windowS: 5, windows: 3, tolerance: 0.1 };
 const w = (index: number, qps: number, p95: number): WindowFigures => ({ index, ok_requests: qps * 5, throughput_qps: qps, p50_ms: p95 / 2, p90_ms: p95 * 0.9, p95_ms: p95, p99_ms: p95 * 1.2, p999_ms: p95 * 1.5 });

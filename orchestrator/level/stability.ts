@@ -1,18 +1,8 @@
 // Stability of a level, from its measurement windows: the level is stable once its last
 // `windows` complete windows agree within ±`tolerance` of their mean on throughput and on p95
-// (perf_analyzer's rule: 3 windows within 10 %). Pure; fed live by k6run.ts, and again from the
-// k6 summary by results/map.ts so that the recorded figures come from the same windows.
-
-export interface WindowFigures {
-  index: number;
-  ok_requests: number;
-  throughput_qps: number;
-  p50_ms: number;
-  p90_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  p999_ms: number;
-}
+// (perf_analyzer's rule: 3 windows within 10 %). Pure; fed live by level/drive.ts, and again from
+// the figures by level/result.ts, so that the recorded figures come from the same windows.
+import type { WindowFigures } from "../plan/level-spec.ts";
 
 export interface StabilityRule {
   /** Seconds per window; 0 disables windows. */

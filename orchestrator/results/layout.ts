@@ -1,13 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { formatZodIssues } from "../errors.ts";
+import { levelStem, type LevelId } from "../plan/level-key.ts";
 import { FrameworkResult } from "./schema.ts";
 
-/** One level of a sweep: its VUs (closed loop) or its arrival rate in req/s (open loop). */
-export interface LevelId {
-  mode: "closed" | "open";
-  value: number;
-}
 
 /** Write-then-rename: a reader (or a crash) never sees half a file. */
 export function writeFileAtomic(file: string, content: string): void {
@@ -116,7 +112,7 @@ export class ResultsLayout {
    * loop), `<framework>-r<N>` for N req/s (open loop).
    */
   levelFiles(model: string, framework: string, level: LevelId, trial?: number): { summary: string; log: string; report: string } {
-    const base = path.join(this.modelDir(model), "levels", `${framework}-${level.mode === "open" ? "r" : "c"}${level.value}${trialSuffix(trial)}`);
+    const base = path.join(this.modelDir(model), "levels", `${framework}-${levelStem(level)}${trialSuffix(trial)}`);
     return { summary: `${base}.summary.json`, log: `${base}.log`, report: `${base}.report.html` };
   }
 

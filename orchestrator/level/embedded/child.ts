@@ -1,7 +1,7 @@
 // The embedded engine's own process: pinned to the client CPUs by its parent (engine.ts), it runs
 // one level (load.ts) and reports over Node's IPC channel. It ends with its level, and at once when
 // its parent goes (the channel closes), so no load outlives the suite.
-import type { LiveSample, WindowReport } from "../engine.ts";
+import type { LiveSample, WindowReport } from "../../plan/level-spec.ts";
 import { runLoad } from "./load.ts";
 import type { FromChild, ToChild } from "./messages.ts";
 

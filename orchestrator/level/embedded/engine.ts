@@ -10,7 +10,8 @@ import { withAffinity } from "../../launch/cpus.ts";
 import { log as terminal } from "../../log.ts";
 import { ROOT } from "../../paths.ts";
 import { writeFileAtomic } from "../../results/layout.ts";
-import type { EngineHooks, LevelOutcome, LevelSpec, LoadEngine } from "../engine.ts";
+import type { LevelOutcome, LevelSpec } from "../../plan/level-spec.ts";
+import type { EngineHooks, LoadEngine } from "../engine.ts";
 import type { FromChild, ToChild } from "./messages.ts";
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "child.ts");

@@ -12,7 +12,7 @@ import { adapterFor } from "../../../scenario/apis/index.ts";
 import { scheduleTimes } from "../../../scenario/arrivals.ts";
 import { gjsonGet } from "../../../scenario/gjson.ts";
 import { generateTexts, pickBatch } from "../../../scenario/texts.ts";
-import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../engine.ts";
+import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../../plan/level-spec.ts";
 import { Recorder, type RequestRecord } from "./recorder.ts";
 
 export const SAMPLE_INTERVAL_MS = 500;

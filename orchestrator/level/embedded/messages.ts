@@ -1,5 +1,5 @@
 // The IPC messages between the embedded engine (parent side, engine.ts) and its process (child.ts).
-import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../engine.ts";
+import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../../plan/level-spec.ts";
 
 export type ToChild = { type: "run"; spec: LevelSpec; version: string } | { type: "stop" };
 

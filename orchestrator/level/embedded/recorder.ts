@@ -5,7 +5,7 @@
 // so the figures are unit-tested without a clock or a server.
 import hdr from "hdr-histogram-js";
 import { LATE_START_MS } from "../../../scenario/arrivals.ts";
-import type { HeaderTimes, LatencySummary, LiveSample, OpenFigures, WindowReport } from "../engine.ts";
+import type { HeaderTimes, LatencySummary, LiveSample, OpenFigures, WindowReport } from "../../plan/level-spec.ts";
 
 type Histogram = ReturnType<typeof hdr.build>;
 

@@ -9,9 +9,11 @@ import { withAffinity } from "../../launch/cpus.ts";
 import { log } from "../../log.ts";
 import { ROOT } from "../../paths.ts";
 import { windowLatencyMetric, windowOkMetric } from "../../../scenario/windows.ts";
-import type { EngineHooks, LevelOutcome, LevelSpec, LiveSample, LoadEngine, WindowReport } from "../engine.ts";
+import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../../plan/level-spec.ts";
+import type { EngineHooks, LoadEngine } from "../engine.ts";
 import type { K6Binary } from "./find.ts";
 import { outcomeFromK6Summary } from "./summary.ts";
+import { toVariables } from "../../plan/level-key.ts";
 
 /** k6 exit codes that still come with a usable summary (0 = ok, 99 = thresholds crossed). */
 const USABLE_EXIT = new Set([0, 99]);
@@ -108,35 +110,6 @@ async function liveSample(api: string, t_ms: number): Promise<LiveSample | null>
   return { t_ms, requests: sample(reqs)["count"] ?? 0, ok: sample(ok)["count"] ?? 0, vus, median_ms: sample(dur)["med"] ?? 0 };
 }
 
-/** The scenario's -e variables for one level. */
-export function k6Env(spec: LevelSpec): Record<string, string> {
-  const { load } = spec;
-  const open: Record<string, string> =
-    load.mode === "open"
-      ? { MODE: "open", RATE: String(load.rateRps), ARRIVALS: load.arrivals, ARRIVAL_SEED: String(load.seed), MAX_VUS: String(load.maxInFlight), PRE_ALLOCATED_VUS: String(load.preAllocated) }
-      : { CONCURRENCY: String(load.vus) };
-  return {
-    BASE_URL: spec.url,
-    API: spec.api,
-    SERVED_MODEL: spec.apiSettings.model,
-    KSERVE_INPUT: spec.apiSettings.kserveInput,
-    KSERVE_OUTPUT: spec.apiSettings.kserveOutput,
-    ...open,
-    DURATION: `${spec.durationS}s`,
-    BATCH_SIZE: String(spec.batchSize),
-    NORMALIZE: String(spec.normalize),
-    EXPECTED_DIM: String(spec.expectedDim),
-    MAX_ERROR_RATE: String(spec.maxErrorRate),
-    REQUEST_TIMEOUT: `${spec.requestTimeoutS}s`,
-    FRAMEWORK: spec.tags.framework,
-    MODEL: spec.tags.model,
-    RUN_ID: spec.tags.run_id,
-    SUMMARY_FILE: spec.files.summary,
-    ...(spec.windowS > 0 ? { WINDOW_S: String(spec.windowS) } : {}),
-    ...(spec.datasetFile ? { DATASET: spec.datasetFile } : {}),
-  };
-}
-
 export class K6Engine implements LoadEngine {
   readonly name = "k6" as const;
   readonly version: string;
@@ -164,7 +137,7 @@ export class K6Engine implements LoadEngine {
       // k6's REST API, polled for live figures; a free port lets runs (and tests) overlap.
       "--address",
       `127.0.0.1:${apiPort}`,
-      ...Object.entries(k6Env(spec)).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+      ...Object.entries(toVariables(spec)).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
       ...this.outputs,
       this.script,
     ];

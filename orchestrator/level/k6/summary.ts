@@ -2,7 +2,7 @@
 // not histograms, so the outcome has none; its Σx and Σx² counters give the standard deviation.
 import { z } from "zod";
 import { windowLatencyMetric, windowOkMetric } from "../../../scenario/windows.ts";
-import type { HeaderTimes, LatencySummary, LevelOutcome, WindowReport } from "../engine.ts";
+import type { HeaderTimes, LatencySummary, LevelOutcome, WindowReport } from "../../plan/level-spec.ts";
 
 const Trend = z.object({ type: z.literal("trend"), values: z.record(z.string(), z.number()) });
 const Counter = z.object({ type: z.literal("counter"), values: z.object({ count: z.number() }).loose() });
