@@ -99,3 +99,12 @@ test("a Poisson level's row carries its arrivals, late starts and p99 from the s
   const [head, row] = resultsToCsv([r]).trim().split("\n").map((l) => l.split(","));
   assert.deepEqual(["arrivals", "late_starts", "latency_from_intended_p99_ms"].map((c) => row![head!.indexOf(c)]), ["poisson", "6", "95.5"]);
 });
+
+test("every row has one cell per column, the engine and the thresholds among them", () => {
+  const lines = resultsToCsv([sampleResult()]).trim().split("\n");
+  const header = lines[0]!.split(",");
+  for (const line of lines.slice(1)) assert.equal(line.split(",").length, header.length, line);
+  const row = lines[1]!.split(",");
+  assert.equal(row[header.indexOf("load_engine")], "k6 v1.8.1", "a schema 3 result: k6 drove it");
+  assert.equal(row[header.indexOf("thresholds_ok")], "true");
+});
