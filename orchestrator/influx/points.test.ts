@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import { toLine } from "./line.ts";
-import { capacityPoints, levelPoint, MEASUREMENTS, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
+import { capacityPoints, levelPoint, livePoint, MEASUREMENTS, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
 
 const TAGS = { framework: "onnx-python", model: "all-MiniLM-L6-v2", run_id: "20261123-114705-5d9f" };
 
@@ -89,4 +89,30 @@ test("an open-loop level is tagged with its rate and scenario and carries its ra
   assert.equal(cap!.measurement, MEASUREMENTS.capacity);
   assert.equal(cap!.tags["slo"], "p99<50ms");
   assert.deepEqual(cap!.fields, { capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, levels_tried: 0 });
+});
+
+test("a live sample becomes an eb_live point: rates since the previous sample; latency only from the embedded engine's interval percentiles", () => {
+  const r = sampleResult();
+  const c2 = { scenario_name: "concurrency_2", mode: "closed" as const, concurrency: 2, target_rps: undefined };
+  const first = { t_ms: 500, requests: 40, ok: 39, vus: 2, median_ms: 11, interval: { p50_ms: 11, p95_ms: 19, p99_ms: 23 } };
+  const second = { t_ms: 1000, requests: 90, ok: 89, vus: 2, median_ms: 11, interval: { p50_ms: 10, p95_ms: 17, p99_ms: 21 } };
+  const p1 = livePoint(r, c2, first, undefined, 7);
+  assert.equal(p1.measurement, MEASUREMENTS.live);
+  assert.deepEqual(p1.tags, { ...TAGS, concurrency: "2", scenario: "concurrency_2" });
+  assert.deepEqual(p1.fields, { requests_per_s: 80, errors_per_s: 2, in_flight: 2, latency_p50_ms: 11, latency_p95_ms: 19, latency_p99_ms: 23 });
+  assert.equal(p1.timeMs, 7);
+  assert.deepEqual(livePoint(r, c2, second, first, 8).fields, { requests_per_s: 100, errors_per_s: 0, in_flight: 2, latency_p50_ms: 10, latency_p95_ms: 17, latency_p99_ms: 21 });
+  // k6's samples carry no interval percentiles: no latency fields, so a dashboard reads k6's own http_req_duration instead.
+  const { interval: _interval, ...k6Sample } = second;
+  const k6 = livePoint(r, c2, k6Sample, first, 8);
+  assert.deepEqual([k6.fields["latency_p50_ms"], k6.fields["latency_p95_ms"], k6.fields["latency_p99_ms"]], [null, null, null]);
+  assert.doesNotMatch(toLine(k6)!, /latency/);
+  // No request succeeded since the previous sample: no latency either, rather than the empty histogram's zeros.
+  const idle = livePoint(r, c2, { ...second, t_ms: 1500, interval: { p50_ms: 0, p95_ms: 0, p99_ms: 0 } }, second, 9);
+  assert.deepEqual(idle.fields, { requests_per_s: 0, errors_per_s: 0, in_flight: 2, latency_p50_ms: null, latency_p95_ms: null, latency_p99_ms: null });
+  const allFailed = livePoint(r, c2, { ...second, t_ms: 1500, requests: 100, interval: { p50_ms: 0, p95_ms: 0, p99_ms: 0 } }, second, 9);
+  assert.deepEqual(allFailed.fields, { requests_per_s: 20, errors_per_s: 20, in_flight: 2, latency_p50_ms: null, latency_p95_ms: null, latency_p99_ms: null });
+  // Open loop: tagged with the rate, as k6 tags its samples.
+  const open = livePoint(r, { scenario_name: "rate_40", mode: "open", concurrency: 1, target_rps: 40 }, first, undefined, 7);
+  assert.deepEqual(open.tags, { ...TAGS, rate: "40", scenario: "rate_40" });
 });

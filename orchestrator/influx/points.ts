@@ -7,7 +7,7 @@ import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
 import type { Point } from "./line.ts";
 
 export const MEASUREMENTS = {
-  /** One point per monitor sample: fields cpu_percent (100 = one core), rss_mb (MiB); tag process = server | client (k6). */
+  /** One point per monitor sample: fields cpu_percent (100 = one core), rss_mb (MiB); tag process = server | client (the load engine). */
   resource: "eb_resource",
   /** Once per framework after the first inference: cold_start_ms, first_inference_ms, model_load_time_ms. */
   startup: "eb_startup",
@@ -53,6 +53,8 @@ export function livePoint(r: FrameworkResult, level: LevelKey, sample: LiveSampl
   const dtS = prev ? (sample.t_ms - prev.t_ms) / 1000 : sample.t_ms / 1000;
   const per = (now: number, before: number) => (dtS > 0 ? Number(((now - before) / dtS).toFixed(3)) : null);
   const failed = (x: LiveSample | undefined) => (x ? x.requests - x.ok : 0);
+  // The interval percentiles are of successes: none since the previous sample, none to write (not the empty histogram's 0).
+  const interval = sample.interval && sample.ok > (prev?.ok ?? 0) ? sample.interval : undefined;
   return {
     measurement: MEASUREMENTS.live,
     tags: levelTags(r, level),
@@ -60,9 +62,9 @@ export function livePoint(r: FrameworkResult, level: LevelKey, sample: LiveSampl
       requests_per_s: per(sample.requests, prev?.requests ?? 0),
       errors_per_s: per(failed(sample), failed(prev)),
       in_flight: sample.vus,
-      latency_p50_ms: sample.interval && sample.requests > (prev?.requests ?? 0) ? sample.interval.p50_ms : null,
-      latency_p95_ms: sample.interval && sample.requests > (prev?.requests ?? 0) ? sample.interval.p95_ms : null,
-      latency_p99_ms: sample.interval && sample.requests > (prev?.requests ?? 0) ? sample.interval.p99_ms : null,
+      latency_p50_ms: interval?.p50_ms ?? null,
+      latency_p95_ms: interval?.p95_ms ?? null,
+      latency_p99_ms: interval?.p99_ms ?? null,
     },
     timeMs,
   };

@@ -1,6 +1,6 @@
 // The framework-comparison dashboard's open-loop panels against real parts: a real influxd, the real
-// CLI running a closed-loop level and an --slo search (open-loop levels) with real k6 against the real
-// onnx-python server, plus a second framework written through the suite's own exporter (InfluxExporter)
+// CLI running a closed-loop level and an --slo search (open-loop levels) with the embedded load engine
+// against the real onnx-python server, plus a second framework written through the suite's own exporter (InfluxExporter)
 // so the panels' split per framework is checked too. Every figure a panel returns must equal the
 // result file's: a query that reads the wrong field, mixes modes or leaks another framework fails.
 import assert from "node:assert/strict";
@@ -55,9 +55,10 @@ describe("framework comparison: open-loop panels on a real --slo run", { timeout
     client = new InfluxClient(parseInfluxUrl(influxd.urlFor(DB)));
     const dir = tempDir("grafana-openloop");
     // One closed-loop level, then the search's open-loop levels (from its throughput, doubling or halving, then bisecting).
-    const run = await runCli(["--frameworks", FRAMEWORK, "--levels", "1", "--duration-s", "3", "--warmup-requests", "5", "--slo", SLO, "--slo-steps", "3", "--results-dir", dir, "--influx", influxd.urlFor(DB)]);
+    const run = await runCli(["--frameworks", FRAMEWORK, "--levels", "1", "--duration-s", "3", "--warmup-requests", "5", "--slo", SLO, "--slo-steps", "3", "--results-dir", dir, "--influx", influxd.urlFor(DB), "--engine", "embedded"]);
     assert.equal(run.code, 0, run.stderr.slice(-4000));
     const real = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${FRAMEWORK}.json`), "utf8")));
+    assert.equal(real.environment.load_engine?.name, "embedded");
     assert.ok(real.capacity_at_slo, "the run searched");
     assert.ok(openLevels(real).length >= 2 && closedLevels(real).length === 1, Object.keys(real.scenarios).join(" "));
 

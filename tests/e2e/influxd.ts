@@ -9,7 +9,7 @@ import { tempDir } from "./helpers.ts";
 
 export interface Influxd {
   origin: string;
-  /** URL of a database for k6 / --influx. */
+  /** URL of a database for --influx (and k6's --out influxdb when k6 drives the load). */
   urlFor(database: string): string;
   stop(): Promise<void>;
 }

@@ -180,3 +180,47 @@ export const isOpenLoopQuery = (query: string) => /"rate" =~ \/\.\+\//.test(quer
 
 /** Whether a query keeps open-loop levels out (`"rate" = ''`: only points without the tag). */
 export const isClosedLoopQuery = (query: string) => query.includes(`"rate" = ''`);
+
+/** Measurements a query reads (`FROM "m"`, subqueries included). */
+export const queryMeasurements = (query: string) => [...new Set([...query.matchAll(/\bFROM "([^"]+)"/gi)].map((m) => m[1]!))];
+
+/** Fields a query aggregates (`fn("field"…)`). */
+export const aggregatedFields = (query: string) => [...new Set([...query.matchAll(/\b\w+\("([^"]+)"/g)].map((m) => m[1]!))];
+
+/** Tag keys a query filters on (`"key" = '…'`, `"key" =~ /…/`, `"key" != …`). */
+export const filteredTags = (query: string) => [...new Set([...query.matchAll(/"(\w+)"\s*(?:=~|!~|!=|=)\s*['/]/g)].map((m) => m[1]!))];
+
+/**
+ * eb_live fields only the embedded engine's samples fill (orchestrator/influx/points.ts livePoint):
+ * k6's live samples have no interval percentiles, so with k6 these fields are absent.
+ */
+export const EMBEDDED_ONLY_LIVE_FIELDS = new Set(["latency_p50_ms", "latency_p95_ms", "latency_p99_ms"]);
+
+/**
+ * Which engine's runs a query can return data for: `k6` when it reads k6's own series (anything not
+ * written by the orchestrator, whose measurements are `eb_*`), `embedded` when it reads only eb_live
+ * fields that k6's samples leave empty, `either` otherwise.
+ */
+export function queryEngine(query: string): "either" | "embedded" | "k6" {
+  const from = queryMeasurements(query);
+  if (from.some((m) => !m.startsWith("eb_"))) return "k6";
+  const fields = aggregatedFields(query);
+  if (from.length > 0 && from.every((m) => m === "eb_live") && fields.length > 0 && fields.every((f) => EMBEDDED_ONLY_LIVE_FIELDS.has(f))) return "embedded";
+  return "either";
+}
+
+/**
+ * k6's own series a dashboard may read: the figures eb_live lacks when k6 runs (per-request
+ * latency and the server's x-inference-time header). Requests, errors and VUs come from eb_live for
+ * both engines; reading k6's http_reqs, http_req_failed, embed_failed or vus as well would show them twice.
+ */
+export const K6_SERIES_ALLOWED = new Set(["http_req_duration", "server_inference_ms"]);
+
+/**
+ * Tags on k6's samples in InfluxDB: the script's (k6/embed.ts options.tags, and `window` per request)
+ * and k6's default system tags, less those its InfluxDB output stores as fields (vu, iter, url).
+ */
+export const K6_TAGS = new Set([
+  ...["framework", "api", "model", "run_id", "concurrency", "rate", "window"],
+  ...["scenario", "expected_response", "status", "method", "name", "proto", "subproto", "group", "check", "error", "error_code", "tls_version", "service"],
+]);
