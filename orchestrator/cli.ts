@@ -175,6 +175,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const profile = applyOverrides(base, opts);
 
   // Checked before any slow step, so an unreachable database is known at once.
+  checkK6Report(opts.engine, opts.k6_report);
   const influxUrl = opts.influx ?? process.env[INFLUX_ENV];
   const observer = influxUrl
     ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined)
@@ -183,7 +184,6 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   if (opts.launcher === "docker") await connectEngine();
 
   const { engine, why } = chooseEngine(opts.engine, observer?.k6Args() ?? []);
-  checkK6Report(engine.name, opts.k6_report);
   log.step(`load engine: ${engine.name} ${engine.version} (${why})`);
   if (engine.name === "k6" && !existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
   const model = await ensureModel(modelKey, modelSpec);

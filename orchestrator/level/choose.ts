@@ -26,7 +26,10 @@ export function chooseEngine(choice: EngineChoice, k6Outputs: readonly string[] 
   return { engine: new EmbeddedEngine(), why: "no k6 in K6_BIN or on PATH; --engine k6 needs one you installed" };
 }
 
-/** k6's web-dashboard report exists only when k6 runs the levels. */
-export function checkK6Report(engine: EngineName, k6Report: boolean): void {
-  if (k6Report && engine !== "k6") throw new UserError(`--k6-report saves k6's own web dashboard: it needs the k6 engine (--engine k6, or a k6 on PATH with --engine auto). ${INSTALL_K6}`);
+/** The engine a choice comes to, without making it (for the checks made before anything starts). */
+export const engineNameOf = (choice: EngineChoice): EngineName => (choice === "auto" ? (findK6() ? "k6" : "embedded") : choice);
+
+/** k6's web-dashboard report exists only when k6 runs the levels: checked before anything starts. */
+export function checkK6Report(choice: EngineChoice, k6Report: boolean): void {
+  if (k6Report && engineNameOf(choice) !== "k6") throw new UserError(`--k6-report saves k6's own web dashboard: it needs the k6 engine (--engine k6, or a k6 on PATH with --engine auto). ${INSTALL_K6}`);
 }
