@@ -173,6 +173,13 @@ export const CliOptions = z
       .default("results")
       .describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, the engine's level files, CSV), latest pointing at the newest"),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe(
+        "check everything a run checks before its first slow step (flags, config files, model, framework and profile names, --name, URL forms, CPU sets, " +
+          "dataset file, output folders, the engine --engine would choose), print the plan and exit 0; prepares, builds, starts, creates and contacts nothing",
+      ),
     help: z.boolean().default(false).describe("show this help"),
   })
   .strict();
@@ -180,14 +187,14 @@ export type CliOptions = z.infer<typeof CliOptions>;
 
 /** Flags that would be silently ignored in the company of another are refused, with the reason. */
 const RULES: readonly FlagRule<keyof CliOptions>[] = [
-  { flag: "list", allowsOnly: [], why: "--list only prints the models, frameworks and profiles, then exits" },
+  { flag: "list", allowsOnly: ["dry_run"], why: "--list only prints the models, frameworks and profiles, then exits" },
   {
     flag: "summary_only",
-    allowsOnly: ["model", "results_dir", "csv", "run"],
+    allowsOnly: ["model", "results_dir", "csv", "run", "dry_run"],
     why: "--summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   },
-  { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only"], why: "--run reads a stored run, it runs nothing" },
-  { flag: "runs", allowsOnly: ["results_dir"], why: "--runs only lists the stored runs, then exits" },
+  { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only", "dry_run"], why: "--run reads a stored run, it runs nothing" },
+  { flag: "runs", allowsOnly: ["results_dir", "dry_run"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
   { flag: "rates", excludes: ["levels"], why: "an open-loop sweep runs at --rates, a closed-loop one at --levels" },
   { flag: "dataset", excludes: ["seq_len"], why: "a level sends one set of texts: either a prepared token length or your file" },
@@ -215,7 +222,7 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "arrivals", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "arrivals", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision", "dry_run"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
