@@ -2,8 +2,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Profile } from "./config/schema.ts";
-import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer, type SuiteConfig } from "./config/load.ts";
+import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type SuiteConfig } from "./config/load.ts";
 import { CliOptions, helpText, launcherOf, layoutOf, parseArgs, profileLines } from "./cli/options.ts";
+import { dryRunPlan, frameworkNeeds } from "./cli/dryrun.ts";
 import { exitCode } from "./cli/exit.ts";
 import { runMain, UserError, type MainContext } from "./errors.ts";
 import { externalServer, runExternal } from "./external.ts";
@@ -11,7 +12,6 @@ import { writeRunReport } from "./report/report.ts";
 import { INFLUX_ENV, InfluxExporter } from "./influx/export.ts";
 import { allowedCpus, cpuSetsFromOption, describeCpuSets } from "./launch/cpus.ts";
 import { connectEngine } from "./launch/docker.ts";
-import { missingRequirements } from "./launch/system.ts";
 import { log } from "./log.ts";
 import { checkDatasetFile, resolveDataset } from "./models/datasets.ts";
 import { ensureModel, modelDir, readPrepared } from "./models/prepare.ts";
@@ -35,16 +35,6 @@ function writeCsv(opts: CliOptions, layout: ResultsLayout, results: readonly Fra
   const file = opts.csv === true ? layout.csvFile(new Date()) : path.resolve(opts.csv);
   writeFileAtomic(file, resultsToCsv(results));
   log.step(`CSV written: ${file}`);
-}
-
-function frameworkNeeds(s: DiscoveredServer): string {
-  const req = s.manifest.requires;
-  const command = (c: (typeof req.commands)[number]) => (c.env === undefined ? c.name : `${c.name} (or ${c.env})`);
-  const needs = [...req.apt.map((p) => `apt:${p}`), ...req.commands.map(command)];
-  if (needs.length === 0) return "needs: nothing beyond Python (venv built by the suite)";
-  const missing = missingRequirements(req);
-  const lacking = [...missing.apt.map((p) => `apt:${p}`), ...missing.commands.map(command)];
-  return `needs: ${needs.join(" ")}${lacking.length ? ` (MISSING: ${lacking.join(" ")})` : " (all present)"}`;
 }
 
 function printList(config: SuiteConfig): void {
@@ -148,6 +138,10 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const config = loadSuiteConfig(ROOT);
   if (opts.help) {
     process.stdout.write(helpText(config.benchmark));
+    return 0;
+  }
+  if (opts.dry_run) {
+    console.log(dryRunPlan(opts, config).join("\n"));
     return 0;
   }
   if (opts.list) {

@@ -28,12 +28,23 @@ export const latestRunIn = (resultsDir: string): ResultsLayout => resolveRun(new
 
 export const readResult = (file: string): FrameworkResult => FrameworkResult.parse(JSON.parse(readFileSync(file, "utf8")));
 
-/** The script's options: a mistyped or unknown one is one line and exit 2, listing the options there are. */
+/**
+ * The script's options: a mistyped or unknown one is one line and exit 2, listing the options there are.
+ * `--help` lists them and exits 0, after the other arguments were checked (the docs check relies on that).
+ * A repeatable option is given once per value: `--frameworks onnx-python --frameworks onnx-rust`.
+ */
 export function scriptArgs<T extends ParseArgsConfig & { options: NonNullable<ParseArgsConfig["options"]> }>(config: T): ReturnType<typeof parseArgs<T>>["values"] {
+  const known = Object.entries(config.options).map(([name, o]) => `--${name}${o.multiple ? " (repeatable)" : ""}${o.default !== undefined ? ` (default ${[o.default].flat().join(" ")})` : ""}`);
+  const args = config.args ?? process.argv.slice(2);
+  const help = args.includes("--help");
   try {
-    return parseArgs(config).values;
+    const { values } = parseArgs({ ...config, args: args.filter((a) => a !== "--help") });
+    if (help) {
+      console.log(`Options: ${known.join(", ")}`);
+      process.exit(0);
+    }
+    return values;
   } catch (err) {
-    const known = Object.entries(config.options).map(([name, o]) => `--${name}${o.default !== undefined ? ` (default ${[o.default].flat().join(" ")})` : ""}`);
     throw new UserError(`${(err as Error).message}; the options are ${known.join(", ")}`);
   }
 }

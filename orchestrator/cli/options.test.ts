@@ -182,16 +182,16 @@ test("help is derived from the schema: every option, its description, allowed va
     assert.ok(help.includes(spec.description), `help has the description of ${spec.flag}`);
   }
   assert.match(help, /--csv \[file\]\n/);
-  assert.match(help, /--levels <v> \[<v> …\]\n/);
+  assert.match(help, /--levels <vus> \[<vus> …\]\n/);
   assert.match(help, /--seq-len <v>\n.*tokens-<N>\.json.*\n {6}one of: 32 \| 128 \| 512\n/);
   assert.match(help, /--influx-on-error <v>\n.*\n {6}one of: stop \| continue; default: stop\n/);
-  assert.match(help, /--results-dir <v>\n.*\n {6}default: results\n/);
-  assert.match(help, /--influx <v>[\s\S]*EMBEDDING_BENCH_INFLUX/);
+  assert.match(help, /--results-dir <dir>\n.*\n {6}default: results\n/);
+  assert.match(help, /--influx <url>[\s\S]*EMBEDDING_BENCH_INFLUX/);
 });
 
 test("help lists the profiles of the loaded config, open ones included, and the default", () => {
   const help = helpText(BENCHMARK);
-  assert.match(help, /--profile <v>\n.*\n {6}one of: quick \| standard \| full \| soak\n/);
+  assert.match(help, /--profile <name>\n.*\n {6}one of: quick \| standard \| full \| soak\n/);
   assert.match(help, /Profiles \(config\/benchmark\.yaml; default quick\):/);
   assert.match(help, /\n {2}soak {9}levels 8; 10 s per level; hours at one level\n/);
   assert.match(help, /\n {2}quick {8}levels 1, 4; 10 s per level; smoke run\n/);
@@ -224,7 +224,7 @@ test("bench:overhead takes bench:k6's options less those it would ignore, and sa
   assert.equal(parseOverheadArgs(["-h"]).help, true);
   const help = overheadHelpText(BENCHMARK);
   assert.match(help, /^Usage: npm run bench:overhead/);
-  assert.match(help, /--levels <v> \[<v> …\]\n/);
+  assert.match(help, /--levels <vus> \[<vus> …\]\n/);
   assert.match(help, /one of: quick \| standard \| full \| soak\n/);
   for (const absent of ["--batch-size", "--csv", "--seq-len", "--k6-report", "--list"]) assert.ok(!help.includes(absent), `${absent} is not offered`);
 });

@@ -18,17 +18,17 @@ const LAYOUT_MESSAGE = "expected auto or THREADSxWORKERS, e.g. 1x2 (threads per 
 
 export const CliOptions = z
   .object({
-    model: z.string().optional().describe("model key from config/models.yaml (default: benchmark.yaml default_model)"),
+    model: z.string().optional().meta({ placeholder: "key" }).describe("model key from config/models.yaml (default: benchmark.yaml default_model)"),
     frameworks: z
       .array(z.string())
       .min(1)
       .optional()
-      .describe("frameworks to run, in this order (default: every servers/*/manifest.yaml, where one this machine cannot run is skipped without failing the run)"),
+      .meta({ placeholder: "name" }).describe("frameworks to run, in this order (default: every servers/*/manifest.yaml, where one this machine cannot run is skipped without failing the run)"),
     profile: z
       .string()
       .min(1)
       .optional()
-      .describe("benchmark profile defined in config/benchmark.yaml (default: its default_profile)"),
+      .meta({ placeholder: "name" }).describe("benchmark profile defined in config/benchmark.yaml (default: its default_profile)"),
     skip_on_error: z
       .boolean()
       .default(false)
@@ -46,7 +46,7 @@ export const CliOptions = z
       .optional()
       .meta({ placeholder: "file" })
       .describe("also write CSV (seed header first); optional file name, default <results-dir>/runs/<run_id>/benchmark_results_<timestamp>.csv"),
-    levels: z.array(positiveInt).min(1).optional().describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
+    levels: z.array(positiveInt).min(1).optional().meta({ placeholder: "vus" }).describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
     mode: z
       .enum(["closed", "open"])
       .optional()
@@ -70,22 +70,22 @@ export const CliOptions = z
         "after the sweep, search each framework's highest open-loop rate meeting this objective, e.g. 'p99<50ms' or 'p95<20ms,errors<1%' " +
           "(p50/p95/p99 in ms; starts from the sweep's best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
       ),
-    slo_steps: positiveInt.optional().describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
-    duration_s: z.number().int().min(1).optional().describe("override the profile's seconds of load per level (whole seconds, at least 1)"),
-    batch_size: positiveInt.optional().describe("override the profile's texts per request"),
-    warmup_requests: z.number().int().nonnegative().optional().describe("override the profile's discarded warmup requests"),
+    slo_steps: positiveInt.optional().meta({ placeholder: "n" }).describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
+    duration_s: z.number().int().min(1).optional().meta({ placeholder: "s" }).describe("override the profile's seconds of load per level (whole seconds, at least 1)"),
+    batch_size: positiveInt.optional().meta({ placeholder: "n" }).describe("override the profile's texts per request"),
+    warmup_requests: z.number().int().nonnegative().optional().meta({ placeholder: "n" }).describe("override the profile's discarded warmup requests"),
     window_s: z
       .number()
       .int()
       .min(0)
       .optional()
-      .describe("override the profile's measurement window in seconds; 0 = one window of the level's whole duration, no stability stop"),
+      .meta({ placeholder: "s" }).describe("override the profile's measurement window in seconds; 0 = one window of the level's whole duration, no stability stop"),
     trials: z
       .number()
       .int()
       .min(1)
       .optional()
-      .describe("override the profile's trials: each framework's sweep repeated N times, interleaved; N >= 2 gives mean ± 95 % CI and significance"),
+      .meta({ placeholder: "n" }).describe("override the profile's trials: each framework's sweep repeated N times, interleaved; N >= 2 gives mean ± 95 % CI and significance"),
     seq_len: z
       .literal(TOKEN_SIZES)
       .optional()
@@ -94,8 +94,8 @@ export const CliOptions = z
       .string()
       .min(1)
       .optional()
-      .describe("JSON file {\"texts\": [...]} that the load engine sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
-    threads: positiveInt.optional().describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
+      .meta({ placeholder: "file" }).describe("JSON file {\"texts\": [...]} that the load engine sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
+    threads: positiveInt.optional().meta({ placeholder: "n" }).describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
     layout: z
       .union([z.literal("auto"), z.string().regex(LAYOUT, LAYOUT_MESSAGE)])
       .optional()
@@ -126,12 +126,12 @@ export const CliOptions = z
       .int()
       .min(64)
       .default(8192)
-      .describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
+      .meta({ placeholder: "MiB" }).describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
     influx: z
       .string()
       .min(1)
       .optional()
-      .describe(`export to InfluxDB v1: live samples, levels and run series (and k6's own samples when k6 drives the load), e.g. http://127.0.0.1:8086/embedding_bench (default: $${INFLUX_ENV})`),
+      .meta({ placeholder: "url" }).describe(`export to InfluxDB v1: live samples, levels and run series (and k6's own samples when k6 drives the load), e.g. http://127.0.0.1:8086/embedding_bench (default: $${INFLUX_ENV})`),
     influx_on_error: z
       .enum(InfluxOnError)
       .default("stop")
@@ -147,13 +147,13 @@ export const CliOptions = z
     url: z
       .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:8080" })
       .optional()
-      .describe("benchmark a server that is already running there instead of starting frameworks: no start or stop, no cold start; verified like the others before load"),
+      .meta({ placeholder: "url" }).describe("benchmark a server that is already running there instead of starting frameworks: no start or stop, no cold start; verified like the others before load"),
     api: z.enum(API_NAMES).optional().describe("with --url: the API the server speaks: embed (this suite's POST /embed), openai (POST /v1/embeddings), tei (TEI's POST /embed), kserve (KServe v2 / Triton infer); default: embed"),
     name: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters")
       .optional()
-      .describe("with --url: the framework name in the results, and of its file <results-dir>/<model>/<name>.json; default: external"),
+      .meta({ placeholder: "name" }).describe("with --url: the framework name in the results, and of its file <results-dir>/runs/<run_id>/<model>/<name>.json; not the name of one of the suite's frameworks; default: external"),
     server_pid: positiveInt
       .optional()
       .meta({ placeholder: "pid" })
@@ -162,7 +162,7 @@ export const CliOptions = z
       .string()
       .min(1)
       .optional()
-      .describe("with --url: the model name the server expects (openai: the 'model' field; kserve: /v2/models/<name>/infer); default: the model's Hugging Face id for openai, its key for kserve"),
+      .meta({ placeholder: "name" }).describe("with --url: the model name the server expects (openai: the 'model' field; kserve: /v2/models/<name>/infer); default: the model's Hugging Face id for openai, its key for kserve"),
     precision: z
       .enum(PRECISIONS)
       .optional()
@@ -171,8 +171,15 @@ export const CliOptions = z
       .string()
       .min(1)
       .default("results")
-      .describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, the engine's level files, CSV), latest pointing at the newest"),
+      .meta({ placeholder: "dir" }).describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, the engine's level files, CSV), latest pointing at the newest"),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe(
+        "check everything a run checks before its first slow step (flags, config files, model, framework and profile names, --name, URL forms, CPU sets, " +
+          "dataset file, output folders, the engine --engine would choose), print the plan and exit 0; prepares, builds, starts, creates and contacts nothing",
+      ),
     help: z.boolean().default(false).describe("show this help"),
   })
   .strict();
@@ -180,14 +187,14 @@ export type CliOptions = z.infer<typeof CliOptions>;
 
 /** Flags that would be silently ignored in the company of another are refused, with the reason. */
 const RULES: readonly FlagRule<keyof CliOptions>[] = [
-  { flag: "list", allowsOnly: [], why: "--list only prints the models, frameworks and profiles, then exits" },
+  { flag: "list", allowsOnly: ["dry_run"], why: "--list only prints the models, frameworks and profiles, then exits" },
   {
     flag: "summary_only",
-    allowsOnly: ["model", "results_dir", "csv", "run"],
+    allowsOnly: ["model", "results_dir", "csv", "run", "dry_run"],
     why: "--summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   },
-  { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only"], why: "--run reads a stored run, it runs nothing" },
-  { flag: "runs", allowsOnly: ["results_dir"], why: "--runs only lists the stored runs, then exits" },
+  { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only", "dry_run"], why: "--run reads a stored run, it runs nothing" },
+  { flag: "runs", allowsOnly: ["results_dir", "dry_run"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
   { flag: "rates", excludes: ["levels"], why: "an open-loop sweep runs at --rates, a closed-loop one at --levels" },
   { flag: "dataset", excludes: ["seq_len"], why: "a level sends one set of texts: either a prepared token length or your file" },
@@ -215,7 +222,7 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "arrivals", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "arrivals", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision", "dry_run"];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
@@ -259,8 +266,13 @@ export function overheadHelpText(benchmark: Benchmark): string {
       "then the same runtime in process at the same concurrency; the table shows how much of that ceiling",
       "survives HTTP and serving. Writes <results-dir>/overhead/<run>/overhead.json.",
     ],
-    flagSpecs(CliOptions).filter((s) => !NOT_FOR_OVERHEAD.includes(s.key as keyof CliOptions)),
+    overheadFlagSpecs(),
   );
+}
+
+/** bench:overhead's flags: bench:k6's less those it would ignore. */
+export function overheadFlagSpecs(): FlagSpec[] {
+  return flagSpecs(CliOptions).filter((s) => !NOT_FOR_OVERHEAD.includes(s.key as keyof CliOptions));
 }
 
 function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly FlagSpec[]): string {

@@ -1,7 +1,7 @@
 // `npm run models -- <command> [model] [options]`: one zod schema gives parsing (through
 // ../cli/flags.ts), validation, types and --help.
 import { z } from "zod";
-import { flagSpecs, flagsHelp, parseFlags, toFlag } from "../cli/flags.ts";
+import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagSpec } from "../cli/flags.ts";
 import { didYouMean } from "../cli/suggest.ts";
 import { UserError } from "../errors.ts";
 
@@ -85,12 +85,16 @@ export function parseModelsArgs(argv: readonly string[]): ModelsArgs {
   return { command: command.data, ...(model !== undefined ? { model } : {}), options };
 }
 
-export function modelsHelpText(): string {
-  // Each option's description starts with the commands it applies to.
-  const specs = flagSpecs(ModelsOptions).map((s) => {
+/** The options, each description starting with the commands it applies to. */
+export function modelsFlagSpecs(): FlagSpec[] {
+  return flagSpecs(ModelsOptions).map((s) => {
     const commands = appliesTo(s.key);
     return commands ? { ...s, description: `${commands.join("/")}: ${s.description}` } : s;
   });
+}
+
+export function modelsHelpText(): string {
+  const specs = modelsFlagSpecs();
   return [
     "Usage: npm run models -- <command> [model] [options]",
     "",

@@ -56,12 +56,12 @@ export class ResultsStore {
       .map((e) => e.name);
   }
 
-  /** bench:overhead's runs: a results tree of their own each, outside the run history. */
   /** A report that overlays several runs: `reports/<a>_vs_<b>.html`. */
   comparisonReportFile(runIds: readonly string[]): string {
     return path.join(this.root, "reports", `${runIds.join("_vs_")}.html`);
   }
 
+  /** bench:overhead's runs: a results tree of their own each, outside the run history. */
   overheadDir(runId: string): string {
     return path.join(this.root, "overhead", runId);
   }

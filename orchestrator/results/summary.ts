@@ -35,7 +35,6 @@ const at = (s: ScenarioResult) => (s.mode === "open" ? `${s.target_rps}/s` : Str
 const flagsCell = (s: ScenarioResult) => (s.validity ? flagWords(s.validity).join(",") || "ok" : "-");
 const p99Cell = (s: ScenarioResult) => (s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99));
 
-/** Open-loop levels: the rate asked and the rate achieved side by side, so a saturated level cannot pass for its target. */
 /** One line per framework searched with --slo: its capacity and every rate tried with the reason. */
 function capacityLines(results: readonly FrameworkResult[]): string[] {
   const searched = results.filter((r) => r.capacity_at_slo);
@@ -53,6 +52,7 @@ function capacityLines(results: readonly FrameworkResult[]): string[] {
   ];
 }
 
+/** Open-loop levels: the rate asked and the rate achieved side by side, so a saturated level cannot pass for its target. */
 function openTable(results: readonly FrameworkResult[]): string[] {
   const rows = results.flatMap((r) =>
     openLevels(r).map((s) => [
