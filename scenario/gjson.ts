@@ -6,18 +6,6 @@
 
 const QUERY = /^#\((\w+)==("(?:[^"\\]|\\.)*")\)$/;
 
-function step(value: unknown, segment: string): unknown {
-  if (segment === "#") return Array.isArray(value) ? value.length : undefined;
-  const query = QUERY.exec(segment);
-  if (query) {
-    const [, key, literal] = query;
-    const wanted: unknown = JSON.parse(literal!);
-    return Array.isArray(value) ? value.find((item) => (item as Record<string, unknown> | null)?.[key!] === wanted) : undefined;
-  }
-  if (Array.isArray(value)) return /^\d+$/.test(segment) ? value[Number(segment)] : undefined;
-  return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[segment] : undefined;
-}
-
 /** Splits on dots outside a `#(…)` query (whose quoted value may hold dots). */
 function segments(path: string): string[] {
   const out: string[] = [];
@@ -37,5 +25,34 @@ function segments(path: string): string[] {
 
 /** The value at `path` in `doc`, or undefined when the path does not lead anywhere. */
 export function gjsonGet(doc: unknown, path: string): unknown {
-  return segments(path).reduce<unknown>((v, s) => (v === undefined ? undefined : step(v, s)), doc);
+  return compileGjson(path)(doc);
+}
+
+/**
+ * `path` split once, for reading many documents (the embedded engine reads two paths on every
+ * answer): each segment becomes its step, so a read is only the walk.
+ */
+export function compileGjson(path: string): (doc: unknown) => unknown {
+  const steps = segments(path).map(stepOf);
+  return (doc) => {
+    let v = doc;
+    for (let i = 0; i < steps.length && v !== undefined; i++) v = steps[i]!(v);
+    return v;
+  };
+}
+
+/** `step` for one segment, its parsing done ahead. */
+function stepOf(segment: string): (value: unknown) => unknown {
+  if (segment === "#") return (value) => (Array.isArray(value) ? value.length : undefined);
+  const query = QUERY.exec(segment);
+  if (query) {
+    const key = query[1]!;
+    const wanted: unknown = JSON.parse(query[2]!);
+    return (value) => (Array.isArray(value) ? value.find((item) => (item as Record<string, unknown> | null)?.[key] === wanted) : undefined);
+  }
+  const index = /^\d+$/.test(segment) ? Number(segment) : null;
+  return (value) => {
+    if (Array.isArray(value)) return index === null ? undefined : value[index];
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[segment] : undefined;
+  };
 }

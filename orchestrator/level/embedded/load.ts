@@ -7,10 +7,10 @@
 // through the API adapter's own paths (scenario/gjson.ts). A request counts from just before it is
 // handed to undici until its whole body has arrived, as k6's http_req_duration does.
 import { readFileSync } from "node:fs";
-import { Pool, errors as undiciErrors } from "undici";
+import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
 import { adapterFor } from "../../../scenario/apis/index.ts";
 import { scheduleTimes } from "../../../scenario/arrivals.ts";
-import { gjsonGet } from "../../../scenario/gjson.ts";
+import { compileGjson } from "../../../scenario/gjson.ts";
 import { generateTexts, pickBatch } from "../../../scenario/texts.ts";
 import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../../plan/level-spec.ts";
 import { Recorder, type RequestRecord } from "./recorder.ts";
@@ -42,20 +42,77 @@ export function errorKind(err: unknown): string {
   return typeof code === "string" ? code : (err as Error).message ?? String(err);
 }
 
-/** The checks k6 makes on an answer; null when it passes, else what failed. */
-export function checkAnswer(status: number, text: string, spec: Pick<LevelSpec, "api" | "apiSettings" | "batchSize" | "expectedDim">): string | null {
-  if (status !== 200) return `status ${status}`;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return "invalid JSON";
-  }
+type CheckedSpec = Pick<LevelSpec, "api" | "apiSettings" | "batchSize" | "expectedDim">;
+
+/**
+ * The checks k6 makes on an answer, for one level: the adapter's count and dimension paths are
+ * compiled once, then every answer is parsed whole and read through them. The checker returns null
+ * when an answer passes, else what failed.
+ */
+export function answerChecker(spec: CheckedSpec): (status: number, text: string) => string | null {
   const adapter = adapterFor(spec.api);
-  if (gjsonGet(doc, adapter.countPath(spec.apiSettings)) !== spec.batchSize) return "wrong count";
-  const dim = gjsonGet(doc, adapter.dimPath(spec.apiSettings));
-  const ok = spec.expectedDim > 0 ? dim === spec.expectedDim : typeof dim === "number" && dim > 0;
-  return ok ? null : "wrong dimension";
+  const count = compileGjson(adapter.countPath(spec.apiSettings));
+  const dimension = compileGjson(adapter.dimPath(spec.apiSettings));
+  return (status, text) => {
+    if (status !== 200) return `status ${status}`;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return "invalid JSON";
+    }
+    if (count(doc) !== spec.batchSize) return "wrong count";
+    const dim = dimension(doc);
+    const ok = spec.expectedDim > 0 ? dim === spec.expectedDim : typeof dim === "number" && dim > 0;
+    return ok ? null : "wrong dimension";
+  };
+}
+
+/** The checks k6 makes on an answer; null when it passes, else what failed. */
+export function checkAnswer(status: number, text: string, spec: CheckedSpec): string | null {
+  return answerChecker(spec)(status, text);
+}
+
+/** An answer as the checks read it: status, headers, the body as text and its size in bytes. */
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  bytes: number;
+}
+
+/**
+ * One request through undici's dispatcher interface: the body's chunks are kept as they arrive and
+ * joined once at its end. pool.request() puts every answer through a Readable stream and its
+ * consumer first; without them (and with the paths compiled once) the engine spends about 15 % less
+ * CPU per request on bench:engine's fixed 4.8 kB answer. The bytes, and the checks on them, are the same.
+ */
+function post(pool: Pool, path: string, headers: Record<string, string>, body: Buffer): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let answerHeaders: Answer["headers"] = {};
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart() {},
+      onResponseStart(_controller, statusCode, h) {
+        status = statusCode;
+        answerHeaders = h;
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+        bytes += chunk.length;
+      },
+      onResponseEnd() {
+        const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, bytes).toString("utf8");
+        resolve({ status, headers: answerHeaders, text, bytes });
+      },
+      onResponseError(_controller, err) {
+        reject(err);
+      },
+    };
+    pool.dispatch({ path, method: "POST", headers, body }, handler);
+  });
 }
 
 const header = (headers: Record<string, string | string[] | undefined>, name: string): number | undefined => {
@@ -94,6 +151,8 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
   const url = new URL(spec.url);
   const prefix = url.pathname.replace(/\/+$/, "");
   const bodies = new Bodies(texts, spec);
+  const check = answerChecker(spec);
+  const requestPath = `${prefix}${bodies.path}`;
   const connections = spec.load.mode === "closed" ? spec.load.vus : spec.load.maxInFlight;
   const timeoutMs = spec.requestTimeoutS * 1000;
   const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs }, keepAliveTimeout: 60_000 });
@@ -102,6 +161,13 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   let stopping = false;
+  // The level's end (its time, or a stop) as a promise too, so that nothing polls for it.
+  let markStopped = () => {};
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const stopNow = () => {
+    stopping = true;
+    markStopped();
+  };
   let abandoned = false;
   let bytesSent = 0;
   let bytesReceived = 0;
@@ -115,12 +181,11 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
     let detail = "";
     bytesSent += body.length;
     try {
-      const res = await pool.request({ path: `${prefix}${bodies.path}`, method: "POST", headers, body });
-      const text = await res.body.text();
+      const res = await post(pool, requestPath, headers, body);
       const endMs = now();
-      bytesReceived += text.length;
-      const error = checkAnswer(res.statusCode, text, spec);
-      if (error !== null) detail = text.slice(0, 300);
+      bytesReceived += res.bytes;
+      const error = check(res.status, res.text);
+      if (error !== null) detail = res.text.slice(0, 300);
       record = { startMs, endMs, error, inferenceMs: header(res.headers, "x-inference-time"), queueMs: header(res.headers, "x-queue-time") };
     } catch (err) {
       record = { startMs, endMs: now(), error: errorKind(err) };
@@ -138,8 +203,8 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
     cb.onSample(rec.sample(now(), activeVus()));
     for (const w of rec.completeWindows(now())) cb.onWindow(w);
   }, SAMPLE_INTERVAL_MS);
-  const endTimer = setTimeout(() => (stopping = true), spec.durationS * 1000);
-  const onStop = () => (stopping = true);
+  const endTimer = setTimeout(stopNow, spec.durationS * 1000);
+  const onStop = stopNow;
   stop.addEventListener("abort", onStop, { once: true });
 
   const work = spec.load.mode === "closed" ? closedLoop(spec.load.vus) : openLoop(spec.load);
@@ -176,10 +241,7 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
 
   /** Waits for the load to end, then for the requests in flight, at most GRACEFUL_STOP_MS. */
   async function drain(done: Promise<void>): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => stopping && (clearInterval(poll), resolve()), 5);
-      void done.then(() => (clearInterval(poll), resolve()));
-    });
+    await Promise.race([done, stopped]);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise<void>((resolve) => (grace = setTimeout(resolve, GRACEFUL_STOP_MS)))]);
     clearTimeout(grace);
@@ -223,7 +285,7 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
     // The level's time is over when the schedule is (k6 starts nothing after its duration).
     const untilEnd = spec.durationS * 1000 - now();
     if (untilEnd > 0 && !stopping) await new Promise((r) => setTimeout(r, untilEnd));
-    stopping = true;
+    stopNow();
     while (inFlight.size > 0) await Promise.race(inFlight);
   }
 }
