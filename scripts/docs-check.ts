@@ -152,6 +152,7 @@ const HOW: Readonly<Record<string, How>> = {
   "bench:overhead": "--help",
   "bench:repeatability": "--help",
   "bench:closed-vs-open": "--help",
+  "bench:engine": "--help",
   compare: "--help",
   report: "--help",
   models: "--help",
