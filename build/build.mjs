@@ -24,7 +24,7 @@ await build({
 });
 const reportPage = path.join(root, "build", "report-page.js");
 await build({
-  entryPoints: [path.join(root, "orchestrator", "report", "browser", "page.ts")],
+  entryPoints: [path.join(root, "orchestrator", "outputs", "report", "browser", "page.ts")],
   outfile: reportPage,
   bundle: true,
   format: "iife",

@@ -2,7 +2,7 @@
 // level reports, on one server at one rate near its capacity. A benchmark script, not a test: it
 // asserts nothing, it prints figures.
 //
-// Method: each repeat is two runs of the real CLI (orchestrator/cli.ts, results read back through the
+// Method: each repeat is two runs of the real CLI (orchestrator/main/bench.ts, results read back through the
 // run history), one after the other, on a fresh server each:
 //   closed   --levels V (constant VUs), --window-s 0 so the level runs its whole --duration-s;
 //   open     --mode open --rates R, the same duration, once per --arrivals kind: constant (k6
@@ -15,8 +15,8 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runMain, UserError } from "../orchestrator/errors.ts";
-import { log } from "../orchestrator/log.ts";
+import { runMain, UserError } from "../orchestrator/platform/errors.ts";
+import { log } from "../orchestrator/platform/log.ts";
 import { FrameworkResult, type ScenarioResult } from "../orchestrator/results/schema.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
 import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";

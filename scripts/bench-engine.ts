@@ -2,7 +2,7 @@
 // script, not a test: it prints figures and the goals with pass/fail, and writes every
 // figure to JSON and CSV; its exit status is 0 whether or not the goals are met (2: bad input).
 //
-//   ceiling    nginx (Debian's, orchestrator/bench/nullserver.ts) answers POST /embed with one fixed
+//   ceiling    nginx (Debian's, scripts/engine-bench/nullserver.ts) answers POST /embed with one fixed
 //              batch-1 answer on the server CPU; wrk, the embedded engine and k6 (where one is
 //              installed) take turns on the client CPU at each --connections count, each for
 //              --duration-s. The engine checks every answer (status, count, dimension); wrk checks
@@ -14,35 +14,37 @@
 //              over the repeats overlap.
 //
 // Client CPU is each client's process tree (/proc), over the part of its life that carried load
-// (orchestrator/bench/clientcpu.ts); CPU µs per request is that CPU over the rate. The client-bound
+// (scripts/engine-bench/clientcpu.ts); CPU µs per request is that CPU over the rate. The client-bound
 // flag is the suite's own (results/validity.ts: the client CPU ≥ 90 % busy, whoever used it).
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
-import { cpuUsPerRequest, cpuWithin } from "../orchestrator/bench/clientcpu.ts";
-import { nginxPath, nginxVersion, NULL_SERVER_PACKAGES, startNullServer } from "../orchestrator/bench/nullserver.ts";
-import { runWrk, wrkErrors, wrkPath, wrkVersion, writeWrkScript, type WrkFigures } from "../orchestrator/bench/wrk.ts";
-import { flagSpecs, flagsHelp, parseFlags } from "../orchestrator/cli/flags.ts";
-import { getModel, loadSuiteConfig, type DiscoveredServer } from "../orchestrator/config/load.ts";
-import { runMain, UserError } from "../orchestrator/errors.ts";
-import { allowedCpus } from "../orchestrator/launch/cpus.ts";
+import { cpuUsPerRequest, cpuWithin } from "./engine-bench/clientcpu.ts";
+import { nginxPath, nginxVersion, NULL_SERVER_PACKAGES, startNullServer } from "./engine-bench/nullserver.ts";
+import { runWrk, wrkErrors, wrkPath, wrkVersion, writeWrkScript, type WrkFigures } from "./engine-bench/wrk.ts";
+import { flagSpecs, flagsHelp, parseFlags } from "../orchestrator/plan/flags.ts";
+import { getModel, loadSuiteConfig, type DiscoveredServer } from "../orchestrator/plan/config.ts";
+import { runMain, UserError } from "../orchestrator/platform/errors.ts";
+import { allowedCpus } from "../orchestrator/platform/affinity.ts";
 import { startHealthyServer, type LaunchedServer } from "../orchestrator/launch/launcher.ts";
 import { aptInstall, missingDebianPackages, onPath, planRequirements } from "../orchestrator/launch/system.ts";
 import { driveLevel } from "../orchestrator/level/drive.ts";
-import { EmbeddedEngine } from "../orchestrator/level/embedded/engine.ts";
-import { levelTexts } from "../orchestrator/level/embedded/load.ts";
-import type { LevelSpec, LoadEngine } from "../orchestrator/level/engine.ts";
-import { K6Engine } from "../orchestrator/level/k6/engine.ts";
+import { EmbeddedEngine } from "../orchestrator/level/embedded/embedded-engine.ts";
+import { levelTexts } from "../orchestrator/level/embedded/load-loops.ts";
+import type { LevelSpec } from "../orchestrator/plan/level-spec.ts";
+import type { LoadEngine } from "../orchestrator/level/load-engine.ts";
+import { K6Engine } from "../orchestrator/level/k6/k6-engine.ts";
 import { findK6, INSTALL_K6 } from "../orchestrator/level/k6/find.ts";
-import { log } from "../orchestrator/log.ts";
-import { ensureModel } from "../orchestrator/models/prepare.ts";
-import { ResourceMonitor, type UsageSource } from "../orchestrator/monitor.ts";
-import { ROOT } from "../orchestrator/paths.ts";
+import { log } from "../orchestrator/platform/log.ts";
+import { ensureModel } from "../orchestrator/models/prepare-model.ts";
+import { ResourceMonitor } from "../orchestrator/level/monitor.ts";
+import { type UsageSource } from "../orchestrator/platform/procfs.ts";
+import { ROOT } from "../orchestrator/platform/paths.ts";
 import { describeEnvironment } from "../orchestrator/results/environment.ts";
 import { flagWords, levelValidity } from "../orchestrator/results/validity.ts";
-import { newRunId } from "../orchestrator/run.ts";
+import { newRunId } from "../orchestrator/store/run-id.ts";
 import { adapterFor, DEFAULT_API_SETTINGS } from "../scenario/apis/index.ts";
 
 /** The reference figures: this machine kind, 2026-12-06, one pinned client core against nginx. */

@@ -9,8 +9,8 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runMain } from "../orchestrator/errors.ts";
-import { log } from "../orchestrator/log.ts";
+import { runMain } from "../orchestrator/platform/errors.ts";
+import { log } from "../orchestrator/platform/log.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
 import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
 import { closedLevel, levelKey } from "../orchestrator/plan/level-key.ts";

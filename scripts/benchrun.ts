@@ -4,10 +4,10 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UserError } from "../orchestrator/errors.ts";
-import { ROOT } from "../orchestrator/paths.ts";
-import { resolveRun } from "../orchestrator/results/history.ts";
-import { ResultsStore, type ResultsLayout } from "../orchestrator/results/layout.ts";
+import { UserError } from "../orchestrator/platform/errors.ts";
+import { ROOT } from "../orchestrator/platform/paths.ts";
+import { resolveRun } from "../orchestrator/store/history.ts";
+import { ResultsStore, type RunFolder } from "../orchestrator/store/folders.ts";
 import { FrameworkResult } from "../orchestrator/results/schema.ts";
 
 /** Runs bench:k6 with `args` into `resultsDir` (its progress on this stderr); resolves its exit code. */
@@ -24,7 +24,7 @@ export function runBench(args: string[], resultsDir: string, signal: AbortSignal
 }
 
 /** The newest run in `resultsDir`. */
-export const latestRunIn = (resultsDir: string): ResultsLayout => resolveRun(new ResultsStore(resultsDir), "latest");
+export const latestRunIn = (resultsDir: string): RunFolder => resolveRun(new ResultsStore(resultsDir), "latest");
 
 export const readResult = (file: string): FrameworkResult => FrameworkResult.parse(JSON.parse(readFileSync(file, "utf8")));
 

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { CliOptions } from "../orchestrator/cli/options.ts";
-import { flagSpecs } from "../orchestrator/cli/flags.ts";
+import { CliOptions } from "../orchestrator/plan/bench-options.ts";
+import { flagSpecs } from "../orchestrator/plan/flags.ts";
 import { CLI_REFERENCE, renderCliReference } from "./cli-reference.ts";
 
 test("docs/cli.md is what scripts/cli-reference.ts generates from the option schemas (run npm run docs:cli)", () => {

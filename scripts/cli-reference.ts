@@ -4,13 +4,13 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CompareOptions } from "../orchestrator/cli/compare.ts";
-import { flagSpecs, type FlagSpec } from "../orchestrator/cli/flags.ts";
-import { LoadOptions } from "../orchestrator/cli/load.ts";
-import { CliOptions, overheadFlagSpecs } from "../orchestrator/cli/options.ts";
-import { INFLUX_ENV } from "../orchestrator/influx/export.ts";
-import { MODELS_COMMANDS, modelsFlagSpecs } from "../orchestrator/models/options.ts";
-import { ReportOptions } from "../orchestrator/report/options.ts";
+import { CompareOptions } from "../orchestrator/plan/compare-options.ts";
+import { flagSpecs, type FlagSpec } from "../orchestrator/plan/flags.ts";
+import { LoadOptions } from "../orchestrator/plan/load-options.ts";
+import { CliOptions, overheadFlagSpecs } from "../orchestrator/plan/bench-options.ts";
+import { INFLUX_ENV } from "../orchestrator/plan/bench-options.ts";
+import { MODELS_COMMANDS, modelsFlagSpecs } from "../orchestrator/plan/models-options.ts";
+import { ReportOptions } from "../orchestrator/plan/report-options.ts";
 
 export const CLI_REFERENCE = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "docs", "cli.md");
 

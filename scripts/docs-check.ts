@@ -168,7 +168,7 @@ const HOW: Readonly<Record<string, How>> = {
   k6: null,
 };
 
-/** The TypeScript entry point an npm script ends in (`… && tsx orchestrator/cli.ts` → orchestrator/cli.ts). */
+/** The TypeScript entry point an npm script ends in (`… && tsx orchestrator/main/bench.ts` → orchestrator/main/bench.ts). */
 function entryOf(script: string, root: string): string | null {
   const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const line = pkg.scripts[script];

@@ -2,9 +2,9 @@
 // Rust crates with clippy (-D warnings). C++ needs no step here: its build uses -Wall -Wextra -Werror.
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { log } from "../orchestrator/log.ts";
-import { cacheDir, ROOT } from "../orchestrator/paths.ts";
-import { runCommand } from "../orchestrator/proc.ts";
+import { log } from "../orchestrator/platform/log.ts";
+import { cacheDir, ROOT } from "../orchestrator/platform/paths.ts";
+import { runCommand } from "../orchestrator/platform/proc.ts";
 import { ensureVenv } from "../orchestrator/toolchain/python.ts";
 
 const venv = await ensureVenv("dev-tools", path.join(ROOT, "scripts", "dev-requirements.txt"));

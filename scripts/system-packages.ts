@@ -2,11 +2,11 @@
 // named on the command line (e.g. tests/apt-packages.txt, what only the tests need). Installs the
 // missing ones with the suite's own installer, or with --print only lists them. Used by .ci/run.
 import { readFileSync } from "node:fs";
-import { loadSuiteConfig } from "../orchestrator/config/load.ts";
-import { runMain, UserError } from "../orchestrator/errors.ts";
+import { loadSuiteConfig } from "../orchestrator/plan/config.ts";
+import { runMain, UserError } from "../orchestrator/platform/errors.ts";
 import { aptInstall, aptInstallCommand, missingDebianPackages, onPath } from "../orchestrator/launch/system.ts";
-import { log } from "../orchestrator/log.ts";
-import { ROOT } from "../orchestrator/paths.ts";
+import { log } from "../orchestrator/platform/log.ts";
+import { ROOT } from "../orchestrator/platform/paths.ts";
 
 function listFile(file: string): string[] {
   try {

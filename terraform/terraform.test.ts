@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { ROOT } from "../orchestrator/paths.ts";
+import { ROOT } from "../orchestrator/platform/paths.ts";
 import { ensureVenv } from "../orchestrator/toolchain/python.ts";
 
 const dir = path.join(ROOT, "terraform");

@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { parseYamlText } from "../orchestrator/config/load.ts";
-import { ServerManifest } from "../orchestrator/config/schema.ts";
+import { parseYamlText } from "../orchestrator/plan/config.ts";
+import { ServerManifest } from "../orchestrator/plan/config-schema.ts";
 import { FrameworkResult } from "../orchestrator/results/schema.ts";
-import { renderSummary } from "../orchestrator/results/summary.ts";
+import { renderSummary } from "../orchestrator/outputs/summary.ts";
 import { checkDocs, codeBlocks, docFiles, npmCommands, ROOT, shellCommands } from "../scripts/docs-check.ts";
 
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), "utf8");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type Docker from "dockerode";
-import { loadSuiteConfig } from "../config/load.ts";
-import { ServerManifest } from "../config/schema.ts";
-import { ROOT } from "../paths.ts";
+import { loadSuiteConfig } from "../plan/config.ts";
+import { ServerManifest } from "../plan/config-schema.ts";
+import { ROOT } from "../platform/paths.ts";
 import { containerSpec, imageSource, usageFromStats } from "./docker.ts";
 
 const config = loadSuiteConfig(ROOT);

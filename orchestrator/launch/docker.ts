@@ -12,13 +12,13 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
-import type { DiscoveredServer } from "../config/load.ts";
-import { UserError } from "../errors.ts";
-import { hashPaths } from "../hash.ts";
-import { log } from "../log.ts";
-import type { UsageProbe, UsageReading } from "../monitor.ts";
+import type { DiscoveredServer } from "../plan/config.ts";
+import { UserError } from "../platform/errors.ts";
+import { hashPaths } from "../platform/hash.ts";
+import { log } from "../platform/log.ts";
+import type { UsageProbe, UsageReading } from "../platform/procfs.ts";
 import type { LaunchInfo } from "../results/schema.ts";
-import { formatCpuList } from "./cpus.ts";
+import { formatCpuList } from "../platform/affinity.ts";
 import type { ServerProcess } from "./process.ts";
 
 /** The port every image's server listens on (its Dockerfile's PORT), and where the model is mounted. */

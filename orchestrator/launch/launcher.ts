@@ -2,20 +2,17 @@
 // prepare it, resolve its manifest's placeholders and environment, start it, wait for /health,
 // stop it. Launchers are keyed by a literal type (process, docker), so adding one is a compile
 // error until every case is handled.
-import type { DiscoveredServer } from "../config/load.ts";
-import type { LauncherKind } from "../config/schema.ts";
-import { freePort, requestJson, type JsonReply } from "../http.ts";
-import { runCommand } from "../proc.ts";
+import type { LauncherSettings } from "../plan/bench-options.ts";
+import type { DiscoveredServer } from "../plan/config.ts";
+import type { LauncherKind } from "../results/schema.ts";
+import { freePort, requestJson, type JsonReply } from "../platform/http.ts";
+import { runCommand } from "../platform/proc.ts";
 import type { LaunchInfo } from "../results/schema.ts";
-import { formatCpuList, withAffinity } from "./cpus.ts";
+import { formatCpuList, withAffinity } from "../platform/affinity.ts";
 import { startContainer } from "./docker.ts";
-import { prepareServer, substitute, type Vars } from "./prepare.ts";
+import { prepareServer, substitute, type Vars } from "./build-server.ts";
 import { startProcess, type ServerProcess } from "./process.ts";
 
-export { LAUNCHERS, type LauncherKind } from "../config/schema.ts";
-
-/** The launcher of a run and its own settings. */
-export type LauncherSettings = { kind: "process" } | { kind: "docker"; memoryMb: number };
 
 export interface LaunchRequest {
   server: DiscoveredServer;

@@ -3,8 +3,8 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
-import { log } from "../log.ts";
-import type { UsageSource } from "../monitor.ts";
+import { log } from "../platform/log.ts";
+import type { UsageSource } from "../platform/procfs.ts";
 
 export interface ServerProcess {
   pid: number;

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { missingPieces } from "./prepare.ts";
+import { missingPieces } from "./build-server.ts";
 import { aptInstallCommand, findCommand, missingDebianPackages, missingRequirements, onPath, planRequirements } from "./system.ts";
 
 test("missingDebianPackages asks dpkg: installed packages are not missing, unknown ones are", () => {

@@ -4,10 +4,10 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import path from "node:path";
-import type { DiscoveredServer } from "../config/load.ts";
-import type { SystemRequirements } from "../config/schema.ts";
-import { log } from "../log.ts";
-import { runCommand } from "../proc.ts";
+import type { DiscoveredServer } from "../plan/config.ts";
+import type { SystemRequirements } from "../plan/config-schema.ts";
+import { log } from "../platform/log.ts";
+import { runCommand } from "../platform/proc.ts";
 
 /** The framework cannot run on this machine as it is; the run goes on without it. */
 export class FrameworkSkipped extends Error {

@@ -1,13 +1,12 @@
 // --engine auto|embedded|k6: which engine drives the levels, and why, announced at the start of a run.
-import { UserError } from "../errors.ts";
+import { UserError } from "../platform/errors.ts";
+import type { EngineChoice } from "../plan/bench-options.ts";
 import type { EngineName } from "../plan/level-spec.ts";
-import type { LoadEngine } from "./engine.ts";
-import { EmbeddedEngine } from "./embedded/engine.ts";
-import { K6Engine } from "./k6/engine.ts";
+import type { LoadEngine } from "./load-engine.ts";
+import { EmbeddedEngine } from "./embedded/embedded-engine.ts";
+import { K6Engine } from "./k6/k6-engine.ts";
 import { findK6, INSTALL_K6, requireK6 } from "./k6/find.ts";
 
-export const ENGINE_CHOICES = ["auto", "embedded", "k6"] as const;
-export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface ChosenEngine {
   engine: LoadEngine;

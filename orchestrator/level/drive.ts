@@ -1,10 +1,10 @@
 // Drives one level on any engine: it watches the engine's live samples for stalls and for every
 // request failing (watch.ts), and its windows for stability (stability.ts), and stops the engine when
 // one of them says so or the user presses Ctrl-C. None of this knows which engine runs.
-import { log } from "../log.ts";
+import { log } from "../platform/log.ts";
 import type { LevelEnd } from "./end.ts";
 import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../plan/level-spec.ts";
-import type { LoadEngine } from "./engine.ts";
+import type { LoadEngine } from "./load-engine.ts";
 import { stableTail, type StabilityRule } from "./stability.ts";
 import { DEFAULT_WATCH_LIMITS, LevelWatch, type Stall } from "./watch.ts";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { DrivenLevel } from "./drive.ts";
-import { completedRequests, outcomeFromK6Summary } from "./k6/summary.ts";
+import { completedRequests, outcomeFromK6Summary } from "./k6/k6-summary.ts";
 import { scenarioFromLevel, type LevelContext } from "./result.ts";
 
 /** A recorded k6 summary through the k6 engine's mapping, then the one result mapping every engine shares. */

@@ -2,7 +2,7 @@
 // level ended, and the resources the monitor sampled. The same mapping for every engine.
 import { isSaturated } from "../../scenario/openloop.ts";
 import { closedLevel, levelKey, openLevel } from "../plan/level-key.ts";
-import type { ResourceSummary } from "../monitor.ts";
+import type { ResourceSummary } from "../platform/procfs.ts";
 import { ScenarioResult } from "../results/schema.ts";
 import { levelValidity } from "../results/validity.ts";
 import { endedEarly, thresholdsOk } from "./end.ts";

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { loadYamlFile } from "../config/load.ts";
-import { ModelsFile } from "../config/schema.ts";
-import { ROOT } from "../paths.ts";
-import { SYNTHETIC_CONFIG_DIR } from "./prepare.ts";
+import { loadYamlFile } from "../plan/config.ts";
+import { ModelsFile } from "../plan/config-schema.ts";
+import { ROOT } from "../platform/paths.ts";
+import { SYNTHETIC_CONFIG_DIR } from "./prepare-model.ts";
 
 const catalogue = loadYamlFile(path.join(ROOT, "config", "models.yaml"), ModelsFile);
 

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
 import { test } from "node:test";
-import { UserError } from "../errors.ts";
+import { UserError } from "../platform/errors.ts";
 import { checkDatasetFile, resolveDataset, tokenDatasetPath } from "./datasets.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "eb-datasets-"));

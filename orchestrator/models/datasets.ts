@@ -1,8 +1,8 @@
 // Which texts the load engine sends: a prepared token-length set of the model, a file the user names, or the built-in texts.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { log } from "../log.ts";
-import { UserError } from "../errors.ts";
+import { log } from "../platform/log.ts";
+import { UserError } from "../platform/errors.ts";
 
 export function tokenDatasetPath(modelDir: string, seqLen: number): string {
   return path.join(modelDir, "datasets", `tokens-${seqLen}.json`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ModelConfig } from "../config/schema.ts";
+import { ModelConfig } from "../plan/config-schema.ts";
 import { HUB_EXIT, hubFailureAdvice, parseHubOutput } from "./hub.ts";
 
 const spec = (extra: Record<string, unknown>) =>

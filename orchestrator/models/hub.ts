@@ -1,5 +1,5 @@
 // Turning a failed Hugging Face hub download (orchestrator/models/pipeline/fetch_hub.py) into advice.
-import type { ModelConfig } from "../config/schema.ts";
+import type { ModelConfig } from "../plan/config-schema.ts";
 
 /** fetch_hub.py's exit codes. */
 export const HUB_EXIT = { offline: 3, unauthorised: 4, notFound: 5 } as const;

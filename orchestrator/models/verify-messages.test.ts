@@ -3,10 +3,10 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { catalogueModel, loadSuiteConfig } from "../config/load.ts";
-import { ROOT } from "../paths.ts";
-import { UserError } from "../errors.ts";
-import { verifyModel } from "./prepare.ts";
+import { catalogueModel, loadSuiteConfig } from "../plan/config.ts";
+import { ROOT } from "../platform/paths.ts";
+import { UserError } from "../platform/errors.ts";
+import { verifyModel } from "./prepare-model.ts";
 
 // `npm run models -- verify <model>` checks the key against the catalogue first (catalogueModel),
 // then verifyModel looks for the prepared folder.

@@ -4,9 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import { hashText } from "../hash.ts";
-import { formatCpuList, type CpuSets } from "../launch/cpus.ts";
-import { ROOT } from "../paths.ts";
+import { hashText } from "../platform/hash.ts";
+import { formatCpuList, type CpuSets } from "../platform/affinity.ts";
+import { ROOT } from "../platform/paths.ts";
 import type { EnvironmentInfo } from "./schema.ts";
 
 /** The instruction-set extensions that decide which kernels an inference runtime can use. */

@@ -2,7 +2,6 @@
 // replaces wrote keep their name and meaning; the additions (schema_version, run_id, status, environment, …) are documented below.
 import { z } from "zod";
 import { API_NAMES } from "../../scenario/apis/api.ts";
-import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 
 // 2: verification and model_load_time_ms (verify before benchmark). 3: dataset. 4: per level,
 // stalls and ended_early; status skipped. 5: layout_probe (--layout auto). 6: launch (launcher,
@@ -12,6 +11,15 @@ import { Language, LAUNCHERS, Precision } from "../config/schema.ts";
 // null when the embedded engine ran), errors_by_kind, server_queue_ms, late starts and latency from
 // the scheduled start for every open-loop level. Version 3 to 8 files still read (the new keys take
 // their defaults or are absent).
+/** The vocabulary results and manifests share. */
+export const PRECISIONS = ["fp32", "fp16", "bf16", "int8"] as const;
+export const Precision = z.enum(PRECISIONS).describe("numeric precision the framework computes in; it sets the verify tolerance");
+export type Precision = z.infer<typeof Precision>;
+export const Language = z.enum(["Python", "Rust", "C++"]);
+export type Language = z.infer<typeof Language>;
+export const LAUNCHERS = ["process", "docker"] as const;
+export type LauncherKind = (typeof LAUNCHERS)[number];
+
 export const RESULT_SCHEMA_VERSION = 9;
 const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, 7, 8, RESULT_SCHEMA_VERSION] as const;
 

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { ensurePypiPackage } from "./python.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../platform/errors.ts";
 
 /** Same version as servers/onnx-python/requirements.txt, so every ONNX Runtime row runs one build. */
 export const ONNXRUNTIME_VERSION = "1.32.0";

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { hashText } from "../hash.ts";
-import { log } from "../log.ts";
-import { cacheDir } from "../paths.ts";
-import { runCommand } from "../proc.ts";
+import { hashText } from "../platform/hash.ts";
+import { log } from "../platform/log.ts";
+import { cacheDir } from "../platform/paths.ts";
+import { runCommand } from "../platform/proc.ts";
 import { UV_VERSION } from "./versions.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../platform/errors.ts";
 
 const COMPLETE = ".embedding-bench-complete";
 

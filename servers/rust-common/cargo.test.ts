@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { cacheDir } from "../../orchestrator/paths.ts";
-import { runCommand } from "../../orchestrator/proc.ts";
+import { cacheDir } from "../../orchestrator/platform/paths.ts";
+import { runCommand } from "../../orchestrator/platform/proc.ts";
 
 test("cargo test of servers/rust-common passes", { timeout: 1_800_000 }, async () => {
   const out = await runCommand("cargo", ["test", "--locked"], {

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { ensureK6 } from "../../orchestrator/toolchain/k6.ts";
 
 const run = promisify(execFile);

@@ -5,10 +5,10 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
 import { startHealthyServer } from "../../orchestrator/launch/launcher.ts";
-import { ensureModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { ensureModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { tempDir } from "./helpers.ts";
 
 const run = promisify(execFile);

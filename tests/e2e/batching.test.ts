@@ -3,10 +3,10 @@
 // with 503 + Retry-After and the server stays healthy.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { ensureModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { cosine } from "../../orchestrator/verify.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
+import { ensureModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { cosine } from "../../orchestrator/sweep/verify.ts";
 import { call, startServer, type RunningServer } from "./servers.ts";
 
 const config = loadSuiteConfig(ROOT);

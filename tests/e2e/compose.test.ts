@@ -8,8 +8,8 @@ import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { loadSuiteConfig } from "../../orchestrator/plan/config.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { tempDir } from "./helpers.ts";
 
 const run = promisify(execFile);

@@ -6,13 +6,13 @@
 // needs a machine whose other work leaves the client CPU mostly idle; its message says when not.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startNullServer, type NullServer } from "../../orchestrator/bench/nullserver.ts";
-import { allowedCpus } from "../../orchestrator/launch/cpus.ts";
+import { startNullServer, type NullServer } from "../../scripts/engine-bench/nullserver.ts";
+import { allowedCpus } from "../../orchestrator/platform/affinity.ts";
 import { driveLevel } from "../../orchestrator/level/drive.ts";
-import { EmbeddedEngine } from "../../orchestrator/level/embedded/engine.ts";
-import type { LevelSpec } from "../../orchestrator/level/engine.ts";
+import { EmbeddedEngine } from "../../orchestrator/level/embedded/embedded-engine.ts";
+import type { LevelSpec } from "../../orchestrator/plan/level-spec.ts";
 import { scenarioFromLevel } from "../../orchestrator/level/result.ts";
-import { ResourceMonitor } from "../../orchestrator/monitor.ts";
+import { ResourceMonitor } from "../../orchestrator/level/monitor.ts";
 import type { ScenarioResult } from "../../orchestrator/results/schema.ts";
 import { DEFAULT_API_SETTINGS } from "../../scenario/apis/index.ts";
 import path from "node:path";

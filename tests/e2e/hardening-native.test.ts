@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestrator/config/load.ts";
+import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestrator/plan/config.ts";
 import { launchServer, waitForHealth, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
-import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { tempDir } from "./helpers.ts";
 import { DEFAULT_MAX_BATCH_TOKENS, longTexts, MAX_SEQ, rssAfterMaximalRequests } from "./memory.ts";
 

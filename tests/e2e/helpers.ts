@@ -3,9 +3,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { resolveRun } from "../../orchestrator/results/history.ts";
-import { ResultsStore } from "../../orchestrator/results/layout.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { resolveRun } from "../../orchestrator/store/history.ts";
+import { ResultsStore } from "../../orchestrator/store/folders.ts";
 
 export interface CliRun {
   code: number | null;
@@ -19,7 +19,7 @@ export function tempDir(prefix: string): string {
 }
 
 /**
- * Runs `tsx orchestrator/cli.ts …` (or another entry point, e.g. orchestrator/compare.ts); `onStderr`
+ * Runs `tsx orchestrator/main/bench.ts …` (or another entry point, e.g. orchestrator/main/compare.ts); `onStderr`
  * sees progress lines as they come (e.g. to send Ctrl-C).
  */
 export function runCli(
@@ -27,7 +27,7 @@ export function runCli(
   opts: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number; entry?: string } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, opts.entry ?? "orchestrator/cli.ts"), ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, opts.entry ?? "orchestrator/main/bench.ts"), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -5,13 +5,13 @@ import assert from "node:assert/strict";
 import { cpSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { RunComparison } from "../../orchestrator/results/compare.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { RunComparison } from "../../orchestrator/results/run-comparison.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const tiny = ["--levels", "1", "--duration-s", "3", "--warmup-requests", "5"];
-const compare = (args: string[]) => runCli(args, { entry: "orchestrator/compare.ts", timeoutMs: 60_000 });
+const compare = (args: string[]) => runCli(args, { entry: "orchestrator/main/compare.ts", timeoutMs: 60_000 });
 const fixtures = { EMBEDDING_BENCH_EXTRA_SERVERS: path.join(ROOT, "tests", "fixtures", "servers") };
 
 test("each run keeps its own folder, --runs lists them, compare tells noise from a slowed server", { timeout: 1_800_000 }, async () => {

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { InfluxClient, parseInfluxUrl, type InfluxSeries } from "../../orchestrator/influx/client.ts";
+import { InfluxClient, parseInfluxUrl, type InfluxSeries } from "../../orchestrator/outputs/influx/client.ts";
 import { allPanels, groupByTags, isOpenLoopQuery, loadDashboards, panelQueries, queryEngine, substitute, type Substitution } from "../grafana/grafana.ts";
-import { freePort } from "../../orchestrator/http.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { freePort } from "../../orchestrator/platform/http.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir, type CliRun } from "./helpers.ts";
 import { startInfluxd, type Influxd } from "./influxd.ts";
@@ -254,7 +254,7 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
 
 });
 
-// k6's web-dashboard report itself needs a k6 (unit level: webDashboardEnv in orchestrator/level/k6/engine.test.ts).
+// k6's web-dashboard report itself needs a k6 (unit level: webDashboardEnv in orchestrator/level/k6/k6-engine.test.ts).
 test("--k6-report with the embedded engine exits 2 with one line before anything starts", { timeout: 120_000 }, async () => {
   const dir = tempDir("k6-report");
   const run = await runCli(["--frameworks", FRAMEWORK, "--levels", "1", "--duration-s", "1", "--results-dir", dir, "--engine", "embedded", "--k6-report"]);

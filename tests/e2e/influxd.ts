@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { freePort } from "../../orchestrator/http.ts";
+import { freePort } from "../../orchestrator/platform/http.ts";
 import { tempDir } from "./helpers.ts";
 
 export interface Influxd {

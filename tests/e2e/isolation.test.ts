@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { allowedCpus } from "../../orchestrator/launch/cpus.ts";
+import { allowedCpus } from "../../orchestrator/platform/affinity.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
 

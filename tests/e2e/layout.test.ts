@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { allowedCpus, parseCpuList } from "../../orchestrator/launch/cpus.ts";
-import { candidateLayouts, chooseLayout, layoutName } from "../../orchestrator/layoutprobe.ts";
+import { allowedCpus, parseCpuList } from "../../orchestrator/platform/affinity.ts";
+import { candidateLayouts, chooseLayout, layoutName } from "../../orchestrator/results/layout-choice.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 

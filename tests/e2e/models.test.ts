@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import path from "node:path";
 import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
-import { cacheDir, ROOT } from "../../orchestrator/paths.ts";
+import { cacheDir, ROOT } from "../../orchestrator/platform/paths.ts";
 import { ensurePypiPackage, ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { latestRun, runCli, tempDir, type CliRun } from "./helpers.ts";
 

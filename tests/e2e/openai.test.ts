@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import { conforms, loadContract } from "../../servers/contract/contract.ts";
-import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { ensureModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { cosine, loadProbes, norm } from "../../orchestrator/verify.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
+import { ensureModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { cosine, loadProbes, norm } from "../../orchestrator/sweep/verify.ts";
 import { call, startServer, type RunningServer } from "./servers.ts";
 
 const contract = loadContract();

@@ -5,9 +5,9 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import type { OverheadRow } from "../../orchestrator/bench/ceiling.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { loadSuiteConfig } from "../../orchestrator/plan/config.ts";
+import type { OverheadRow } from "../../orchestrator/sweep/ceiling.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { tempDir } from "./helpers.ts";
 
 test("bench:overhead measures every framework that has a ceiling command", { timeout: 1_800_000 }, async () => {

@@ -7,11 +7,11 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
-import { manifestApi } from "../../orchestrator/api.ts";
-import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { cosine, loadProbes, norm, verifyServer } from "../../orchestrator/verify.ts";
+import { manifestApi } from "../../orchestrator/sweep/api-client.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
+import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { cosine, loadProbes, norm, verifyServer } from "../../orchestrator/sweep/verify.ts";
 import { startServer, type RunningServer } from "./servers.ts";
 
 const config = loadSuiteConfig(ROOT);

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { manifestApi, embedVia } from "../../orchestrator/api.ts";
-import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { cosine, loadProbes, verifyServer } from "../../orchestrator/verify.ts";
+import { manifestApi, embedVia } from "../../orchestrator/sweep/api-client.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
+import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { cosine, loadProbes, verifyServer } from "../../orchestrator/sweep/verify.ts";
 import { isAlive } from "./helpers.ts";
 import { call, startServer, type RunningServer } from "./servers.ts";
 

@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
-import { prepareServer } from "../../orchestrator/launch/prepare.ts";
-import { ensureModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
+import { prepareServer } from "../../orchestrator/launch/build-server.ts";
+import { ensureModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { ksDistanceExponential } from "../../scenario/arrivals.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { ensureK6 } from "../../orchestrator/toolchain/k6.ts";
 import { tempDir } from "./helpers.ts";
 

@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
-import { getModel, loadSuiteConfig } from "../../orchestrator/config/load.ts";
+import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
 import type { ServerProcess } from "../../orchestrator/launch/process.ts";
-import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { call, startServer } from "./servers.ts";
 
 const config = loadSuiteConfig(ROOT);

@@ -9,8 +9,8 @@ import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { chromium } from "playwright-core";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { levelFlags, levelsOf } from "../../orchestrator/report/data.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { levelFlags, levelsOf } from "../../orchestrator/outputs/report/data.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 

@@ -1,9 +1,9 @@
 // Starts a framework server through the orchestrator's own launcher, for tests that talk to one
 // server directly.
 import path from "node:path";
-import type { DiscoveredServer } from "../../orchestrator/config/load.ts";
+import type { DiscoveredServer } from "../../orchestrator/plan/config.ts";
 import { startHealthyServer, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
-import type { PreparedModel } from "../../orchestrator/models/prepare.ts";
+import type { PreparedModel } from "../../orchestrator/models/prepare-model.ts";
 import { tempDir } from "./helpers.ts";
 
 export interface Reply {

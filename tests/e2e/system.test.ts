@@ -6,9 +6,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { discoverServers } from "../../orchestrator/config/load.ts";
+import { discoverServers } from "../../orchestrator/plan/config.ts";
 import { ensureSystemRequirements, FrameworkSkipped, missingDebianPackages } from "../../orchestrator/launch/system.ts";
-import { ROOT } from "../../orchestrator/paths.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { ROOT } from "../../orchestrator/paths.ts";
-import { livePoint } from "../../orchestrator/influx/points.ts";
+import { ROOT } from "../../orchestrator/platform/paths.ts";
+import { livePoint } from "../../orchestrator/outputs/influx/points.ts";
 import { sampleResult } from "../fixtures/results.ts";
 import {
   aggregatedFields,

@@ -191,7 +191,7 @@ export const aggregatedFields = (query: string) => [...new Set([...query.matchAl
 export const filteredTags = (query: string) => [...new Set([...query.matchAll(/"(\w+)"\s*(?:=~|!~|!=|=)\s*['/]/g)].map((m) => m[1]!))];
 
 /**
- * eb_live fields only the embedded engine's samples fill (orchestrator/influx/points.ts livePoint):
+ * eb_live fields only the embedded engine's samples fill (orchestrator/outputs/influx/points.ts livePoint):
  * k6's live samples have no interval percentiles, so with k6 these fields are absent.
  */
 export const EMBEDDED_ONLY_LIVE_FIELDS = new Set(["latency_p50_ms", "latency_p95_ms", "latency_p99_ms"]);

@@ -2,7 +2,7 @@
 // one level (load.ts) and reports over Node's IPC channel. It ends with its level, and at once when
 // its parent goes (the channel closes), so no load outlives the suite.
 import type { LiveSample, WindowReport } from "../../plan/level-spec.ts";
-import { runLoad } from "./load.ts";
+import { runLoad } from "./load-loops.ts";
 import type { FromChild, ToChild } from "./messages.ts";
 
 const stop = new AbortController();

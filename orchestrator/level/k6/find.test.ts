@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { UserError } from "../../errors.ts";
+import { UserError } from "../../platform/errors.ts";
 import { findK6, k6Version, requireK6 } from "./find.ts";
 
 const dir = () => mkdtempSync(path.join(os.tmpdir(), "eb-k6find-"));

@@ -2,7 +2,7 @@
 // vendors k6 (AGPL-3.0): it runs the user's k6 as a separate program, or its own embedded engine.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { UserError } from "../../errors.ts";
+import { UserError } from "../../platform/errors.ts";
 import { onPath } from "../../launch/system.ts";
 
 export interface K6Binary {

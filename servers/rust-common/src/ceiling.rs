@@ -1,5 +1,5 @@
 //! `--ceiling`: the in-process throughput of the same engine the server wraps, with no HTTP, so
-//! the benchmark can show what the serving layer costs (orchestrator/bench/overhead.ts).
+//! the benchmark can show what the serving layer costs (orchestrator/main/overhead.ts).
 
 use std::path::PathBuf;
 use std::sync::Arc;

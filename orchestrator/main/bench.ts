@@ -1,0 +1,146 @@
+// `npm run bench:k6 -- …`: the orchestrator's entry point.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type SuiteConfig } from "../plan/config.ts";
+import { helpText, launcherOf, layoutOf, parseArgs, profileLines } from "../plan/bench-options.ts";
+import { dryRunPlan, frameworkNeeds } from "../sweep/dry-run.ts";
+import { exitCode } from "../sweep/exit-status.ts";
+import { printRuns, summaryOnly } from "./runs.ts";
+import { runTrials, type Subject } from "../sweep/trials.ts";
+import { writeCsv } from "../outputs/csv.ts";
+import { progressPlan } from "../outputs/progress.ts";
+import { runMain, UserError, type MainContext } from "../platform/errors.ts";
+import { externalServer, runExternal } from "../sweep/external.ts";
+import { writeRunReport } from "../outputs/report/write-report.ts";
+import { InfluxExporter } from "../outputs/influx/export.ts";
+import { INFLUX_ENV } from "../plan/bench-options.ts";
+import { cpuSetsFromOption, describeCpuSets } from "../plan/cpu-sets.ts";
+import { allowedCpus } from "../platform/affinity.ts";
+import { connectEngine } from "../launch/docker.ts";
+import { log } from "../platform/log.ts";
+import { checkDatasetFile, resolveDataset } from "../models/datasets.ts";
+import { ensureModel, modelDir, readPrepared } from "../models/prepare-model.ts";
+import { ROOT } from "../platform/paths.ts";
+import { runCommand } from "../platform/proc.ts";
+import { createRun, openStore, } from "../store/history.ts";
+import { ensureWritableDir } from "../store/writable.ts";
+import { renderSummary } from "../outputs/summary.ts";
+import { Progress, } from "../outputs/progress.ts";
+import { applyOverrides, levelsOf, } from "../plan/profile.ts";
+import { newRunContext, } from "../sweep/context.ts";
+import { newRunId } from "../store/run-id.ts";
+import { runFramework } from "../sweep/framework.ts";
+import { parseSlo } from "../plan/slo.ts";
+import { checkK6Report, chooseEngine } from "../level/choose.ts";
+import { findK6, INSTALL_K6 } from "../level/k6/find.ts";
+
+function printList(config: SuiteConfig): void {
+  console.log("Models (config/models.yaml):");
+  for (const [key, m] of Object.entries(config.models.models)) {
+    const prepared = readPrepared(modelDir(key));
+    const state = prepared ? (prepared.synthetic ? "prepared, SYNTHETIC weights" : "prepared") : "not prepared";
+    console.log(`  ${key.padEnd(28)} ${m.huggingface_id} (${m.params}, dim ${m.embedding_dim}) [${state}]`);
+  }
+  console.log("Frameworks (servers/*/manifest.yaml):");
+  for (const s of config.servers) {
+    console.log(`  ${s.manifest.name.padEnd(28)} ${s.manifest.display_name} / ${s.manifest.language}: ${s.manifest.description}`);
+    console.log(`  ${"".padEnd(28)} ${frameworkNeeds(s)}`);
+  }
+  console.log(`Profiles (config/benchmark.yaml; default ${config.benchmark.default_profile}):`);
+  for (const line of profileLines(config.benchmark)) console.log(line);
+  const k6 = findK6();
+  console.log(`Load engine: the embedded engine always; k6 ${k6 ? `${k6.version} at ${k6.path} (from ${k6.source}): --engine auto uses it` : `not found (K6_BIN, PATH): --engine auto uses the embedded engine. ${INSTALL_K6}`}`);
+  console.log("Ad hoc load: npm run load -- --url http://127.0.0.1:<port> --concurrency 4 --duration 10s");
+}
+
+async function main(argv: string[], { signal }: MainContext): Promise<number> {
+  const opts = parseArgs(argv);
+  const config = loadSuiteConfig(ROOT);
+  if (opts.help) {
+    process.stdout.write(helpText(config.benchmark));
+    return 0;
+  }
+  if (opts.dry_run) {
+    console.log(dryRunPlan(opts, config).join("\n"));
+    return 0;
+  }
+  if (opts.list) {
+    printList(config);
+    return 0;
+  }
+  if (opts.runs) return printRuns(openStore(opts.results_dir, log.warn));
+  // Every output path is proven writable before the engine, the model or any server is touched.
+  if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
+  if (opts.summary_only || opts.run !== undefined) return summaryOnly(opts, openStore(opts.results_dir, log.warn));
+  const modelKey = opts.model ?? config.benchmark.default_model;
+  const modelSpec = getModel(config, modelKey);
+  ensureWritableDir(opts.results_dir, "--results-dir");
+  const store = openStore(opts.results_dir, log.warn);
+  const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
+  // A user's dataset file is read now, not minutes into a fresh run; --seq-len's comes with the model.
+  if (opts.dataset !== undefined) checkDatasetFile(opts.dataset, "--dataset");
+
+  const external = externalServer(opts, config, modelKey, modelSpec);
+  const subjects: Subject[] = external
+    ? [{ name: external.name, run: (ctx) => runExternal(external, ctx) }]
+    : selectFrameworks(config.servers, opts.frameworks).map((server) => ({ name: server.manifest.name, run: (ctx) => runFramework(server, ctx) }));
+  if (subjects.length === 0) throw new UserError("no frameworks found under servers/");
+  const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
+  const profile = applyOverrides(base, opts);
+
+  // Checked before any slow step, so an unreachable database is known at once.
+  checkK6Report(opts.engine, opts.k6_report);
+  const influxUrl = opts.influx ?? process.env[INFLUX_ENV];
+  const observer = influxUrl
+    ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined)
+    : undefined;
+
+  if (opts.launcher === "docker") await connectEngine();
+
+  const { engine, why } = chooseEngine(opts.engine, observer?.k6Args() ?? []);
+  log.step(`load engine: ${engine.name} ${engine.version} (${why})`);
+  if (engine.name === "k6" && !existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
+  const model = await ensureModel(modelKey, modelSpec);
+  log.step(`model ${modelKey} ready at ${model.dir}${model.synthetic ? " (SYNTHETIC weights)" : ""}`);
+  const datasetFile = resolveDataset(model.dir, opts.seq_len, opts.dataset);
+
+  const runId = newRunId();
+  const folder = createRun(store, runId);
+  const progress = new Progress(progressPlan(subjects.map((s) => s.name), profile), { tty: process.stderr.isTTY === true, status: log.status, line: log.step });
+  const run = newRunContext({
+    runId,
+    progress,
+    profileName,
+    profile,
+    model,
+    modelSpec,
+    folder,
+    engine,
+    benchmark: config.benchmark,
+    argv,
+    cpuSets,
+    launcher: launcherOf(opts),
+    k6Report: opts.k6_report,
+    signal,
+    ...(opts.slo ? { slo: parseSlo(opts.slo) } : {}),
+    ...layoutOf(opts),
+    ...(observer ? { observer } : {}),
+    ...(datasetFile ? { datasetFile } : {}),
+  });
+  log.step(
+    `run ${run.runId}: ${subjects.map((f) => f.name).join(", ")}; profile ${profileName} ` +
+      `(${profile.mode === "open" ? `open loop at ${levelsOf(profile).map((l) => l.value).join(",")} req/s` : `levels ${profile.concurrency_levels.join(",")}`}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
+      `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}` +
+      `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
+  );
+  progress.start();
+  const results = await runTrials(subjects, run, progress).finally(() => progress.stop());
+  console.log(renderSummary(modelKey, results));
+  writeCsv(opts.csv, folder, results);
+  log.step(`results: ${folder.modelDir(modelKey)} (run ${runId}; ${store.latest} points at it)`);
+  // The figures are on disk already: a report that cannot be drawn is a warning, not a failed run.
+  await writeRunReport(folder, runId).catch((err: unknown) => log.warn(`report not written: ${(err as Error).message}`));
+  return exitCode(opts, results);
+}
+
+runMain(main);

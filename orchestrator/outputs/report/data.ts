@@ -1,0 +1,381 @@
+// Results → the report's charts and tables. Pure: no I/O, no clock; the page draws what this returns
+// and html.ts lays out the tables. A series is one framework of one run (and of one model, when the
+// runs hold several), so several runs overlay on the same charts.
+import { engineOf } from "../../results/environment.ts";
+import type { FrameworkResult, ScenarioResult } from "../../results/schema.ts";
+import { mixedProvenance } from "../summary.ts";
+import { flagWords } from "../../results/validity.ts";
+import type { ChartSpec, Series, SeriesStyle } from "./model.ts";
+
+export interface LoadedRun {
+  /** the run's id, as the user named it */
+  id: string;
+  results: FrameworkResult[];
+  /** result files that could not be read, one line each */
+  problems: string[];
+}
+
+export interface Cell {
+  text: string;
+  tone?: "ok" | "bad" | "warn";
+}
+
+export interface Table {
+  id: string;
+  title: string;
+  header: string[];
+  rows: Cell[][];
+  /** sentences under the table */
+  notes: string[];
+}
+
+export interface Report {
+  title: string;
+  /** when the report was written, ISO-8601 */
+  generatedAt: string;
+  synthetic: boolean;
+  charts: ChartSpec[];
+  tables: Table[];
+  problems: string[];
+}
+
+/** One framework's result in one run: a series on every chart. */
+interface Entry {
+  run: string;
+  result: FrameworkResult;
+  label: string;
+  style: SeriesStyle;
+}
+
+interface TrialFigure {
+  mean: number;
+  ci95: number | null;
+}
+
+/** How a line chart reads one level. */
+interface LevelPick {
+  value: (s: ScenarioResult) => number | null;
+  trials?: (s: ScenarioResult) => TrialFigure | undefined;
+  notes?: (s: ScenarioResult) => string[];
+}
+
+// Tableau 10: distinct at a glance and readable for the common colour-vision deficiencies.
+const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
+
+const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
+const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
+const text = (t: string, tone?: Cell["tone"]): Cell => (tone ? { text: t, tone } : { text: t });
+
+/** Closed-loop levels by concurrency: the charts' x axis is VUs, which an open-loop level does not set. */
+export function levelsOf(r: FrameworkResult): ScenarioResult[] {
+  return Object.values(r.scenarios)
+    .filter((s) => s.mode === "closed")
+    .sort((a, b) => a.concurrency - b.concurrency);
+}
+
+/** Open-loop levels by target rate. */
+const openLevelsOf = (r: FrameworkResult): ScenarioResult[] =>
+  Object.values(r.scenarios)
+    .filter((s) => s.mode === "open")
+    .sort((a, b) => (a.target_rps ?? 0) - (b.target_rps ?? 0));
+
+/** Every flag that says a level's figures are not to be trusted as they stand, as words. */
+export function levelFlags(s: ScenarioResult): string[] {
+  const v = s.validity;
+  return [...(v ? flagWords(v) : []), ...(v && !v.p99_enough_samples ? ["too few samples"] : []), ...(s.ended_early ? ["ended early"] : [])];
+}
+
+/** Embeddings per second per core the server used (its mean CPU, 100 % = one core); null without CPU figures (or not measured). */
+export function embeddingsPerCore(s: ScenarioResult): number | null {
+  const cpu = s.server_cpu_percent;
+  return cpu !== null && cpu > 0 ? s.embeddings_per_sec / (cpu / 100) : null;
+}
+
+/**
+ * Colours go to frameworks; with a single framework they go to runs instead. With several of both,
+ * a run is told apart by its line's dash.
+ */
+function entriesOf(runs: readonly LoadedRun[]): Entry[] {
+  const all = runs.flatMap((run) => run.results.map((result) => ({ run: run.id, result })));
+  const frameworks = unique(all.map((e) => e.result.framework)).sort();
+  const models = unique(all.map((e) => e.result.model_name));
+  const runIds = runs.map((r) => r.id);
+  const byFramework = frameworks.length > 1;
+  return all.map(({ run, result }) => {
+    const f = frameworks.indexOf(result.framework);
+    const r = runIds.indexOf(run);
+    const label = [result.framework, models.length > 1 ? result.model_name : "", runIds.length > 1 ? run : ""].filter(Boolean).join(" · ");
+    const style = { color: PALETTE[(byFramework ? f : r) % PALETTE.length]!, dash: byFramework && runIds.length > 1 ? DASHES[r % DASHES.length]! : [] };
+    return { run, result, label, style };
+  });
+}
+
+const seriesBase = (e: Entry) => ({ label: e.label, framework: e.result.framework, run: e.run, style: e.style });
+
+function levelSeries(e: Entry, levels: readonly number[], pick: LevelPick): Series {
+  const at = levels.map((c) => levelsOf(e.result).find((s) => s.concurrency === c));
+  const trials = at.map((s) => (s && pick.trials ? pick.trials(s) : undefined));
+  const withCi = trials.some((t) => t !== undefined && t.ci95 !== null);
+  const bound = (sign: 1 | -1) => trials.map((t) => (t && t.ci95 !== null ? t.mean + sign * t.ci95 : null));
+  return {
+    ...seriesBase(e),
+    values: at.map((s) => (s ? pick.value(s) : null)),
+    ...(withCi ? { band: { lo: bound(-1), hi: bound(1) } } : {}),
+    flags: at.map((s) => (s ? levelFlags(s) : [])),
+    notes: at.map((s) => (s && pick.notes ? pick.notes(s) : [])),
+  };
+}
+
+function levelChart(entries: readonly Entry[], spec: Omit<ChartSpec, "kind" | "xTitle" | "labels" | "series">, pick: LevelPick): ChartSpec {
+  const measured = entries.filter((e) => levelsOf(e.result).length > 0);
+  const levels = unique(measured.flatMap((e) => levelsOf(e.result).map((s) => s.concurrency))).sort((a, b) => a - b);
+  return { ...spec, kind: "line", xTitle: "concurrency (virtual users)", labels: levels.map(String), series: measured.map((e) => levelSeries(e, levels, pick)) };
+}
+
+function startupChart(entries: readonly Entry[]): ChartSpec {
+  const figures = (r: FrameworkResult) => [r.cold_start_ms, r.model_load_time_ms, r.first_inference_ms];
+  return {
+    id: "startup",
+    title: "Cold start, model load and first inference",
+    kind: "bar",
+    xTitle: "",
+    yTitle: "ms",
+    labels: ["cold start", "model load", "first inference"],
+    series: entries
+      .filter((e) => figures(e.result).some((v) => v !== null))
+      .map((e) => ({ ...seriesBase(e), values: figures(e.result), flags: [[], [], []], notes: [[], [], []] })),
+    caption:
+      "Cold start: process start to the first correct embedding. Model load: the server's own figure (GET /info). First inference: the first /embed after /health, seen by the client.",
+  };
+}
+
+/** One chart per level that has stored windows: each window's throughput, one series per framework and run. */
+function windowCharts(entries: readonly Entry[]): ChartSpec[] {
+  const windowed = entries.flatMap((e) => levelsOf(e.result).filter((s) => s.windows.length > 0).map((s) => ({ e, s })));
+  const levels = unique(windowed.map((w) => w.s.concurrency)).sort((a, b) => a - b);
+  return levels.map((c) => {
+    const at = windowed.filter((w) => w.s.concurrency === c);
+    const count = Math.max(...at.map((w) => Math.max(...w.s.windows.map((win) => win.index)) + 1));
+    const widths = unique(at.map((w) => w.s.stability?.window_s));
+    const width = widths.length === 1 ? widths[0] : undefined;
+    const series = at.map(({ e, s }): Series => {
+      const byIndex = Array.from({ length: count }, (_, i) => s.windows.find((win) => win.index === i));
+      return {
+        ...seriesBase(e),
+        values: byIndex.map((win) => win?.throughput_qps ?? null),
+        flags: byIndex.map(() => []),
+        notes: byIndex.map((win, i) =>
+          win ? [`p95 ${fmt(win.p95_ms, 2)} ms`, `${win.ok_requests} requests`, ...(s.stability?.stable_windows.includes(i) ? ["stable: the level's figures come from this window"] : [])] : [],
+        ),
+      };
+    });
+    return {
+      id: `windows-c${c}`,
+      title: `Concurrency ${c}: throughput per window`,
+      kind: "line",
+      xTitle: width === undefined ? "window" : `window (${width} s each)`,
+      yTitle: "requests/s",
+      labels: Array.from({ length: count }, (_, i) => String(i + 1)),
+      series,
+      caption: "The level's complete measurement windows in order; the tooltip says which windows agreed and gave the level's figures.",
+    };
+  });
+}
+
+function charts(entries: readonly Entry[]): ChartSpec[] {
+  const percentile = (key: "p50" | "p95" | "p99", value: (s: ScenarioResult) => number, trials: (s: ScenarioResult) => TrialFigure | undefined) =>
+    levelChart(
+      entries,
+      { id: `latency-${key}`, title: `${key} latency vs concurrency`, yTitle: "ms", caption: `${key} of the successful requests' durations (sent → whole answer received); with trials, their mean and 95 % confidence band.` },
+      { value, trials },
+    );
+  return [
+    levelChart(
+      entries,
+      {
+        id: "throughput",
+        title: "Throughput vs concurrency",
+        yTitle: "requests/s",
+        caption: "Successful requests per second; with trials, the trials' mean and a band for its 95 % confidence interval.",
+      },
+      { value: (s) => s.throughput_qps, trials: (s) => s.trials?.throughput_qps, notes: (s) => [`${fmt(s.embeddings_per_sec)} embeddings/s`] },
+    ),
+    percentile("p50", (s) => s.latency_ms.median, (s) => s.trials?.p50_ms),
+    percentile("p95", (s) => s.latency_ms.p95, (s) => s.trials?.p95_ms),
+    percentile("p99", (s) => s.latency_ms.p99, (s) => s.trials?.p99_ms),
+    levelChart(
+      entries,
+      {
+        id: "efficiency",
+        title: "Embeddings per second per server CPU core",
+        yTitle: "embeddings/s per core",
+        caption: "Embeddings per second divided by the server's mean CPU in cores (100 % = one core): the work done per core the server actually used.",
+      },
+      { value: embeddingsPerCore, notes: (s) => [`server CPU ${fmt(s.server_cpu_percent, 0)} %`] },
+    ),
+    levelChart(
+      entries,
+      { id: "memory", title: "Server memory vs concurrency", yTitle: "MiB", caption: "Mean resident memory (RSS) of the server's process tree over the level; the tooltip gives the peak." },
+      { value: (s) => s.server_memory_mb, notes: (s) => [`peak ${fmt(s.server_memory_peak_mb, 0)} MiB`] },
+    ),
+    startupChart(entries),
+    ...windowCharts(entries),
+  ];
+}
+
+function runsTable(runs: readonly LoadedRun[]): Table {
+  const rows = runs.map((run) => {
+    const rs = run.results;
+    const env = rs[0]?.environment;
+    const commit = env?.git_commit ? `${env.git_commit.slice(0, 12)}${env.git_dirty ? " (dirty)" : ""}` : "-";
+    return [
+      run.id,
+      unique(rs.map((r) => r.model_name)).join(", "),
+      rs.map((r) => r.framework).join(", "),
+      unique(rs.map((r) => r.profile)).join(", "),
+      rs.map((r) => r.started_at).sort()[0] ?? "-",
+      commit,
+      env ? `${env.hostname} (${env.cpu_model}, ${env.cpu_count} CPUs)` : "-",
+    ].map((t) => text(t));
+  });
+  return { id: "runs", title: "Runs", header: ["run", "model", "frameworks", "profile", "started", "commit", "machine"], rows, notes: [] };
+}
+
+function verificationTable(entries: readonly Entry[]): Table {
+  const rows = entries.map(({ label, result: r }) => {
+    const v = r.verification;
+    if (!v) return [text(label), text("not reached", "bad"), ...["-", "-", "-", "-", "-"].map((t) => text(t)), text(r.failure ?? "the server never answered a probe")];
+    return [
+      text(label),
+      v.passed ? text("pass", "ok") : text("fail", "bad"),
+      text(fmt(v.min_cosine, 6)),
+      text(fmt(v.min_cosine_required, 4)),
+      text(v.precision ?? "-"),
+      text(v.max_norm_error === null ? "-" : v.max_norm_error.toExponential(1)),
+      text(String(v.probes)),
+      text(v.reason ?? ""),
+    ];
+  });
+  const synthetic = entries.filter((e) => e.result.synthetic_weights).map((e) => e.label);
+  return {
+    id: "verification",
+    title: "Verification",
+    header: ["framework", "verdict", "min cosine", "required", "precision", "max norm error", "probes", "reason"],
+    rows,
+    notes: [
+      "Each server's embeddings of the model's probe texts against the fp32 reference, before any load; a server that fails is not load-tested.",
+      ...(synthetic.length ? [`SYNTHETIC weights (performance only, never quality): ${synthetic.join(", ")}`] : []),
+    ],
+  };
+}
+
+function levelsTable(entries: readonly Entry[]): Table {
+  const rows = entries.flatMap(({ label, result }) =>
+    [...levelsOf(result), ...openLevelsOf(result)].map((s) => {
+      const flags = levelFlags(s);
+      const qps = s.trials ? `${fmt(s.trials.throughput_qps.mean)} ± ${fmt(s.trials.throughput_qps.ci95)}` : fmt(s.throughput_qps);
+      return [
+        text(label),
+        text(s.mode === "open" ? `${s.target_rps} req/s open loop (achieved ${fmt(s.achieved_rps)}, dropped ${s.dropped_iterations ?? 0})` : String(s.concurrency)),
+        text(qps),
+        text(fmt(s.latency_ms.median, 2)),
+        text(fmt(s.latency_ms.p95, 2)),
+        text(fmt(s.latency_ms.p99, 2)),
+        text(String(s.errors), s.errors > 0 ? "bad" : undefined),
+        text(fmt(s.server_cpu_percent, 0)),
+        text(fmt(s.server_memory_mb, 0)),
+        text(fmt(embeddingsPerCore(s))),
+        flags.length ? text(flags.join(", "), "warn") : text(s.validity ? "ok" : "-", s.validity ? "ok" : undefined),
+      ];
+    }),
+  );
+  return {
+    id: "levels",
+    title: "Levels and their validity flags",
+    header: ["framework", "level (VUs or rate)", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "server CPU %", "server MiB", "embeddings/s per core", "flags"],
+    rows,
+    notes: [
+      "Flags: saturated = an open-loop level's achieved rate fell short of its target by more than the profile's tolerance; stalled = the server completed no request for a while; unstable = the windows never agreed; client-bound = the load engine's CPUs were 90 % or more busy; " +
+        "noisy = other processes used more than 20 % of a CPU; too few samples = under 1,000 successful requests, too few for p99; ended early = the level was stopped before its duration.",
+      "requests/s with trials: mean ± 95 % confidence half-width.",
+    ],
+  };
+}
+
+const cpuSets = (c: FrameworkResult["environment"]["cpu_sets"]) => (c ? `${c.mode}; server ${c.server ?? "all"}, load engine ${c.client ?? "all"}` : "-");
+
+const ENV_FIELDS: [string, (r: FrameworkResult) => string][] = [
+  ["host", (r) => r.environment.hostname],
+  ["OS", (r) => [r.environment.os, r.environment.kernel].filter(Boolean).join(" ")],
+  ["CPU", (r) => `${r.environment.cpu_model} (${r.environment.cpu_count} CPUs)`],
+  ["CPU extensions", (r) => r.environment.cpu_flags?.join(" ") || "-"],
+  ["CPU governor", (r) => r.environment.cpu_governor ?? "-"],
+  ["memory", (r) => `${fmt(r.environment.memory_total_mb, 0)} MiB`],
+  ["CPU sets", (r) => cpuSets(r.environment.cpu_sets)],
+  ["load engine", (r) => engineOf(r)],
+  ["Node.js", (r) => r.environment.node_version],
+  ["commit", (r) => (r.environment.git_commit ? `${r.environment.git_commit}${r.environment.git_dirty ? " (dirty)" : ""}` : "-")],
+  ["config hash", (r) => r.environment.config_hash ?? "-"],
+  ["load average at start", (r) => r.environment.load_average_start?.map((l) => l.toFixed(2)).join(" ") ?? "-"],
+  ["model", (r) => `${r.model_name}${r.synthetic_weights ? " (SYNTHETIC weights)" : ""}`],
+  ["profile, dataset", (r) => `${r.profile}, ${r.dataset}`],
+  ["command", (r) => r.environment.argv?.join(" ") ?? "-"],
+];
+
+/** One column per run, from its first framework's stamp; frameworks of a run that differ are noted. */
+function environmentTable(runs: readonly LoadedRun[]): Table {
+  const stamped = runs.filter((r) => r.results.length > 0);
+  return {
+    id: "environment",
+    title: "Environment",
+    header: ["", ...stamped.map((r) => r.id)],
+    rows: ENV_FIELDS.map(([name, get]) => [text(name), ...stamped.map((r) => text(get(r.results[0]!)))]),
+    notes: stamped.flatMap((r) => mixedProvenance(r.results).map((w) => `${r.id}: ${w}`)),
+  };
+}
+
+/** --slo: each framework's capacity and the rates its search tried; no table without --slo. */
+function capacityTable(entries: readonly Entry[]): Table[] {
+  const searched = entries.filter((e) => e.result.capacity_at_slo);
+  if (searched.length === 0) return [];
+  const rows = searched.map(({ label, result }) => {
+    const c = result.capacity_at_slo!;
+    return [
+      text(label),
+      text(c.slo),
+      text(c.capacity_rps === null ? "none" : `${c.capacity_rps} req/s`, c.capacity_rps === null ? "bad" : "ok"),
+      text(c.lowest_failing_rps === null ? "-" : `${c.lowest_failing_rps} req/s`),
+      text(c.tried.map((t) => `${t.rate_rps} ${t.passed ? "pass" : "fail"} (${t.reason})`).join("; ")),
+    ];
+  });
+  return [
+    {
+      id: "capacity",
+      title: "Capacity at SLO",
+      header: ["framework", "objective", "capacity", "lowest failing", "rates tried"],
+      rows,
+      notes: ["The highest open-loop arrival rate tried whose level met the objective; a saturated level fails whatever its latency. The search doubles or halves from its start, then bisects, within a step budget."],
+    },
+  ];
+}
+
+function failuresTable(entries: readonly Entry[]): Table[] {
+  const failed = entries.filter((e) => e.result.status !== "completed");
+  if (failed.length === 0) return [];
+  const rows = failed.map((e) => [text(e.label), text(e.result.status, "bad"), text(e.result.failure ?? "")]);
+  return [{ id: "failures", title: "Frameworks that did not complete", header: ["framework", "status", "why"], rows, notes: [] }];
+}
+
+export function buildReport(runs: readonly LoadedRun[], generatedAt: Date): Report {
+  const entries = entriesOf(runs);
+  return {
+    title: `embedding-bench report: ${runs.map((r) => r.id).join(" vs ")}`,
+    generatedAt: generatedAt.toISOString(),
+    synthetic: entries.some((e) => e.result.synthetic_weights),
+    // A chart with no series (every framework failed before its first level) is left out.
+    charts: charts(entries).filter((c) => c.series.length > 0),
+    tables: [runsTable(runs), verificationTable(entries), ...failuresTable(entries), levelsTable(entries), ...capacityTable(entries), environmentTable(runs)],
+    problems: runs.flatMap((r) => r.problems),
+  };
+}

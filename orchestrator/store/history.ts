@@ -1,0 +1,191 @@
+// Run history: every bench:k6 run writes into a folder of its own, `<results-dir>/runs/<run_id>/`,
+// and `<results-dir>/latest` points at the newest. A run's folder holds the layout the suite wrote
+// at the top of the results folder before (`<model>/<framework>.json`, trials/, logs/, k6/ (now levels/), CSV),
+// so the files of an older version move into a run folder as they are. Every path comes from
+// ResultsStore and RunFolder (layout.ts).
+import { engineOf } from "../results/environment.ts";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { didYouMean } from "../platform/suggest.ts";
+import { UserError } from "../platform/errors.ts";
+import { RunFolder, ResultsStore } from "./folders.ts";
+import type { FrameworkResult } from "../results/schema.ts";
+
+/** What `--runs` lists of a run, read from its results' environment stamps. */
+export interface RunInfo {
+  id: string;
+  layout: RunFolder;
+  /** The earliest started_at of its results (ISO-8601); null when it holds none. */
+  started_at: string | null;
+  models: string[];
+  frameworks: string[];
+  profiles: string[];
+  /** Commit(s) of the suite, abbreviated, with " (dirty)" when tracked files differed. */
+  commits: string[];
+  /** Machine(s): hostname, CPU model and count. */
+  machines: string[];
+  /** Load engine(s) that drove the levels. */
+  engines: string[];
+  /** Where the server and the load engine ran. */
+  cpuSets: string[];
+  /** Files that did not match the result schema (reported, never skipped silently). */
+  problems: string[];
+}
+
+const unique = (xs: readonly string[]) => [...new Set(xs)];
+const commitOf = (r: FrameworkResult) => (r.environment.git_commit ? `${r.environment.git_commit.slice(0, 10)}${r.environment.git_dirty ? " (dirty)" : ""}` : "unknown");
+const cpuSetsOf = (r: FrameworkResult) => {
+  const c = r.environment.cpu_sets;
+  return c ? (c.mode === "shared" ? "shared" : `server ${c.server}, client ${c.client}`) : "not recorded";
+};
+const machineOf = (r: FrameworkResult) => `${r.environment.hostname} (${r.environment.cpu_model}, ${r.environment.cpu_count} CPUs)`;
+
+/** Every result of a run, of every model in it. */
+export function loadRun(layout: RunFolder): { results: FrameworkResult[]; problems: string[] } {
+  const loaded = layout.models().map((m) => layout.loadResults(m));
+  return { results: loaded.flatMap((l) => l.results), problems: loaded.flatMap((l) => l.problems) };
+}
+
+export function describeRun(layout: RunFolder): RunInfo {
+  const { results, problems } = loadRun(layout);
+  const starts = results.map((r) => r.started_at).sort();
+  return {
+    id: layout.runId,
+    layout,
+    started_at: starts[0] ?? null,
+    models: unique(results.map((r) => r.model_name)),
+    frameworks: unique(results.map((r) => r.framework)),
+    profiles: unique(results.map((r) => r.profile)),
+    commits: unique(results.map(commitOf)),
+    machines: unique(results.map(machineOf)),
+    engines: unique(results.map(engineOf)),
+    cpuSets: unique(results.map(cpuSetsOf)),
+    problems,
+  };
+}
+
+/** Every run, oldest first (by the start of its results; runs without results first, by id). */
+export function listRuns(store: ResultsStore): RunInfo[] {
+  return store
+    .runIds()
+    .map((id) => describeRun(store.run(id)))
+    .sort((a, b) => (a.started_at ?? "").localeCompare(b.started_at ?? "") || a.id.localeCompare(b.id));
+}
+
+/** The run `latest` names; where it is missing or dangling, the newest run; null when there is none. */
+export function latestRunId(store: ResultsStore): string | null {
+  const pointed = readLatest(store.latest);
+  if (pointed !== null && store.runIds().includes(pointed)) return pointed;
+  return listRuns(store).at(-1)?.id ?? null;
+}
+
+function readLatest(file: string): string | null {
+  try {
+    const stat = lstatSync(file);
+    if (stat.isSymbolicLink()) return path.basename(readlinkSync(file));
+    if (stat.isFile()) return readFileSync(file, "utf8").trim();
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `latest` (a symlink to runs/<id>, relative so the results folder can move) replaced in one rename,
+ * so a reader sees the old run or the new one, never none. Where the filesystem has no symlinks
+ * (FAT, some network and Windows mounts), `latest` is a file holding the id instead.
+ */
+export function pointLatest(store: ResultsStore, runId: string): void {
+  const tmp = `${store.latest}.tmp-${process.pid}`;
+  rmSync(tmp, { force: true });
+  try {
+    symlinkSync(path.relative(store.root, store.runDir(runId)), tmp);
+  } catch {
+    writeFileSync(tmp, `${runId}\n`);
+  }
+  renameSync(tmp, store.latest);
+}
+
+/** A run id (or `latest`) as its folder's layout; an unknown id is a UserError that names the runs there are. */
+export function resolveRun(store: ResultsStore, ref: string): RunFolder {
+  const ids = store.runIds().sort();
+  if (ref === "latest") {
+    const latest = latestRunId(store);
+    if (latest === null) throw new UserError(`no runs in ${store.runsDir} yet: run npm run bench:k6 first`);
+    return store.run(latest);
+  }
+  if (ids.includes(ref)) return store.run(ref);
+  if (ids.length === 0) throw new UserError(`unknown run '${ref}': ${store.runsDir} holds no runs yet`);
+  const hint = didYouMean(ref, ids);
+  throw new UserError(`unknown run '${ref}'; ${store.runsDir} holds: ${ids.join(", ")}, latest${hint ? ` (${hint})` : ""}`);
+}
+
+/**
+ * A new run's folder, claimed before anything is written to it: a folder that exists already is
+ * refused, so one run never writes into another's. `latest` then points at it.
+ */
+export function createRun(store: ResultsStore, runId: string): RunFolder {
+  mkdirSync(store.runsDir, { recursive: true });
+  try {
+    mkdirSync(store.runDir(runId));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`run folder ${store.runDir(runId)} exists already: a run never writes into another's folder`);
+    throw err;
+  }
+  pointLatest(store, runId);
+  return store.run(runId);
+}
+
+/** `legacy-YYYYMMDD-HHMMSS` from the oldest result's start, so the folder says when its results were measured. */
+function legacyRunId(store: ResultsStore, results: readonly FrameworkResult[], fallback: Date): string {
+  const oldest = results.map((r) => r.started_at).sort()[0];
+  const at = oldest !== undefined && !Number.isNaN(Date.parse(oldest)) ? new Date(oldest) : fallback;
+  const base = `legacy-${at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
+  const taken = new Set(store.runIds());
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/**
+ * Results an older version wrote at the top of the results folder (`<model>/<framework>.json` with
+ * its trials/, logs/ and k6/, and benchmark_results_*.csv) move, as they are, into one run folder
+ * `runs/legacy-<date>/`; `notify` says where. A folder counts as a model's only when it holds a
+ * valid result of that model, so nothing else in the folder is touched. Returns the new run's id.
+ */
+export function migrateLegacy(store: ResultsStore, notify: (message: string) => void): string | null {
+  const { modelDirs, csvFiles } = store.legacyEntries();
+  const old = new RunFolder(store.root);
+  const models = modelDirs
+    .map((dir) => ({ dir, results: old.loadResults(path.basename(dir)).results }))
+    .filter((m) => m.results.some((r) => r.model_name === path.basename(m.dir)));
+  if (models.length === 0 && csvFiles.length === 0) return null;
+  const oldestFile = [...models.map((m) => m.dir), ...csvFiles].map((f) => statSync(f).mtime).sort((a, b) => a.getTime() - b.getTime())[0]!;
+  const runId = legacyRunId(store, models.flatMap((m) => m.results), oldestFile);
+  const hadRuns = latestRunId(store) !== null;
+  const run = store.run(runId);
+  mkdirSync(run.root, { recursive: true });
+  const moved = [...models.map((m) => m.dir), ...csvFiles];
+  for (const from of moved) renameSync(from, path.join(run.root, path.basename(from)));
+  if (!hadRuns) pointLatest(store, runId);
+  notify(
+    `results of an earlier version (${moved.map((f) => path.basename(f)).join(", ")}) moved from ${store.root} to ${run.root}; ` +
+      `read them with --summary-only --run ${runId}`,
+  );
+  return runId;
+}
+
+/**
+ * The results folder with its history, older versions' results migrated first. A run's own folder
+ * given as the results folder is refused: its <model>/ folders would look like an old version's.
+ */
+export function openStore(resultsDir: string, notify: (message: string) => void): ResultsStore {
+  const store = new ResultsStore(resultsDir);
+  const real = existsSync(store.root) ? realpathSync(store.root) : store.root;
+  if (path.basename(path.dirname(real)) === "runs" && existsSync(path.join(real, "..", "..", "latest"))) {
+    const top = path.dirname(path.dirname(real));
+    throw new UserError(`--results-dir ${resultsDir} is one run's folder; give the results folder and the run: --results-dir ${top} --run ${path.basename(real)}`);
+  }
+  migrateLegacy(store, notify);
+  return store;
+}
