@@ -1,4 +1,4 @@
-// --launcher docker end to end: the real CLI, real k6 and the real onnx-rust server in a real
+// --launcher docker end to end: the real CLI, the embedded load engine and the real onnx-rust server in a real
 // container through a Docker API engine (podman's service, started by tests/e2e/engine.ts unless DOCKER_HOST is set). The image is built
 // from the host's onnx-rust build on a debootstrapped Debian base (tests/e2e/engine.ts) and tagged
 // as the launcher would tag the image of servers/onnx-rust/Dockerfile, so the launcher finds it.
