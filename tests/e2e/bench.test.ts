@@ -1,6 +1,6 @@
-// The walking skeleton end to end: real k6, the real onnx-python server, the real all-MiniLM-L6-v2.
+// The walking skeleton end to end: the embedded load engine, the real onnx-python server, the real all-MiniLM-L6-v2.
 import assert from "node:assert/strict";
-import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { SEED_CSV_HEADER } from "../../orchestrator/outputs/csv.ts";
@@ -42,6 +42,13 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.ok(s.server_memory_mb !== null && s.server_memory_mb > 50, `server RSS ${s.server_memory_mb}`);
   assert.ok(s.client_cpu_percent > 0 && s.client_memory_mb > 5);
   assert.ok(s.server_inference_ms !== null && s.server_inference_ms.median > 0 && s.server_inference_ms.median < l.median);
+  // No k6 here: the embedded engine ran the level, and the result says so.
+  assert.equal(result.environment.load_engine?.name, "embedded");
+  assert.match(result.environment.load_engine?.version ?? "", /\(Node v\d+\.\d+\.\d+, undici \d+\.\d+\.\d+\)$/);
+  assert.equal(result.environment.k6_version, null);
+  assert.deepEqual(s.errors_by_kind, {});
+  assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2.summary.json")), "the engine's figures of the level");
+  assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2.log")), "and its log");
   // Every standard key of FrameworkResult and ScenarioResult (orchestrator/results/schema.ts).
   for (const key of ["framework", "model_name", "server_url", "first_inference_ms", "server_info", "final_server_info", "scenarios"]) assert.ok(key in result, key);
   for (const key of ["scenario_name", "concurrency", "num_requests", "batch_size", "latency_ms", "throughput_qps", "total_duration_sec", "server_cpu_percent", "server_memory_mb", "client_cpu_percent", "client_memory_mb", "errors", "error_rate"]) assert.ok(key in s, key);
@@ -140,7 +147,7 @@ test("bad input fails with a clear message", { timeout: 120_000 }, async () => {
   assert.match(profile.stderr, /unknown profile 'quik'; config\/benchmark\.yaml defines: quick, standard, full, open \(did you mean quick\?\)/);
 });
 
-test("bad output paths and dataset files are refused at once, before k6, the model or any server", { timeout: 120_000 }, async () => {
+test("bad output paths and dataset files are refused at once, before the load engine, the model or any server", { timeout: 120_000 }, async () => {
   const nullDataset = path.join(tempDir("dataset"), "null.json");
   writeFileSync(nullDataset, "null");
   const cases: [string[], RegExp][] = [

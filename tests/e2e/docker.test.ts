@@ -1,6 +1,6 @@
-// --launcher docker end to end: the real CLI, real k6 and the real onnx-rust server in a real
-// container through a Docker API engine (podman's service, started by tests/e2e/container-engine.ts unless DOCKER_HOST is set). The image is built
-// from the host's onnx-rust build on a debootstrapped Debian base (tests/e2e/container-engine.ts) and tagged
+// --launcher docker end to end: the real CLI, the embedded load engine and the real onnx-rust server in a real
+// container through a Docker API engine (podman's service, started by tests/e2e/engine.ts unless DOCKER_HOST is set). The image is built
+// from the host's onnx-rust build on a debootstrapped Debian base (tests/e2e/engine.ts) and tagged
 // as the launcher would tag the image of servers/onnx-rust/Dockerfile, so the launcher finds it.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
@@ -123,7 +123,7 @@ test("Ctrl-C during a level stops and removes the container", { timeout: 600_000
 // run): both frameworks in containers, onnx-rust's killed during its level 2, onnx-python's image
 // built by the launcher from servers/onnx-python/Dockerfile (FROM python:3.12-slim, pip install,
 // USER nobody) when the engine lacks it. Without a registry, python:3.12-slim is the engine's own
-// or the stand-in of tests/e2e/container-engine.ts (Debian 12's Python 3.11 standing in for it).
+// or the stand-in of tests/e2e/engine.ts (Debian 12's Python 3.11 standing in for it).
 test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container killed mid-level fails like a crashed server, and onnx-python, built from its Dockerfile, completes as nobody", { timeout: 900_000 }, async (t) => {
   const python = config.servers.find((s) => s.manifest.name === "onnx-python")!;
   const pythonRef = imageSource(python).ref;

@@ -1,4 +1,4 @@
-// Shared helpers of the end-to-end tests: they drive the real CLI, real k6, real servers.
+// Shared helpers of the end-to-end tests: they drive the real CLI, the embedded load engine, real servers.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";

@@ -1,4 +1,4 @@
-// Run history and run-to-run comparison on real runs: real k6, the real onnx-python server, the
+// Run history and run-to-run comparison on real runs: the embedded load engine, the real onnx-python server, the
 // real all-MiniLM-L6-v2, and the slowed copy of onnx-python (tests/fixtures/servers/slow-onnx) as
 // the regression a CI gate must catch.
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 // CPU isolation and the validity flags against real load: a CPU burner on the server's CPU during
-// a level makes it noisy; a burner on k6's CPU leaves k6 no headroom, which is flagged client-bound.
+// a level makes it noisy; a burner on the load engine's CPU leaves it no headroom, which is flagged client-bound.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -16,7 +16,7 @@ function burner(cpu: number): ChildProcess {
   return spawn("taskset", ["--cpu-list", String(cpu), process.execPath, "-e", "for (;;) {}"], { stdio: "ignore" });
 }
 
-test("a burner on the server's CPU makes the level noisy; one on k6's CPU makes it client-bound", { timeout: 900_000 }, async () => {
+test("a burner on the server's CPU makes the level noisy; one on the load engine's CPU makes it client-bound", { timeout: 900_000 }, async () => {
   const cpus = allowedCpus();
   assert.ok(cpus.length >= 2, `needs two CPUs to split, has ${cpus.join(",")}`);
   const [server, client] = [cpus[0]!, cpus.at(-1)!];

@@ -76,7 +76,8 @@ test("bench:k6 --layout auto probes every candidate layout once, records their f
   // The sweep ran with that layout, and the server said so in /info.
   assert.deepEqual(result.layout, { requested: layoutName(chosen), threads: chosen.threads, workers: chosen.workers });
   assert.deepEqual(Object.keys(result.scenarios), ["concurrency_2"]);
-  for (const t of probe.tried) assert.ok(existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)), "each probe keeps its k6 summary");
+  for (const t of probe.tried) assert.ok(existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)), "each probe keeps the engine's figures");
+  for (const t of probe.tried) assert.ok(existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.engine.log`)), "and the engine's log");
   // The probe ran once, before the first trial; the second trial reused its choice.
   assert.equal([...run.stderr.matchAll(/layout probe 1\//g)].length, 1, "one probe for two trials");
   for (const t of [1, 2]) assert.deepEqual(readTrial(dir, t).layout_probe, probe, `trial ${t} records the probe`);

@@ -1,5 +1,5 @@
 // The model pipeline end to end: the real CLI, the real all-MiniLM-L6-v2 from PyPI, real torch /
-// ONNX Runtime / OpenVINO, a real synthetic decoder model, and real k6 against it. No hub: the
+// ONNX Runtime / OpenVINO, a real synthetic decoder model, and the embedded load engine against it. No hub: the
 // hub tests run with HF_HUB_OFFLINE=1 and an empty hub cache, so nothing leaves the machine.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -270,9 +270,11 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   assert.match(result.dataset, /datasets\/tokens-128\.json$/, "the result says which texts were sent");
   assert.equal(result.server_info?.["embedding_dim"], 1024);
   assert.match(bench.stdout, /SYNTHETIC/);
-  // k6 really sent the 128-token texts: bytes per request far above the built-in 24-word texts.
-  const summary = readJson<{ metrics: Record<string, { values: Record<string, number> }> }>(path.join(latestRun(results), SYNTHETIC, "k6", "onnx-python-c1.summary.json"));
-  const bytesPerRequest = summary.metrics["data_sent"]!.values["count"]! / summary.metrics["http_reqs"]!.values["count"]!;
+  // The engine really sent the 128-token texts: request bytes per request far above the built-in 24-word texts.
+  const outcome = readJson<{ engine: { name: string }; bytesSent: number; requests: number }>(path.join(latestRun(results), SYNTHETIC, "levels", "onnx-python-c1.summary.json"));
+  assert.equal(outcome.engine.name, "embedded");
+  assert.ok(outcome.requests > 0);
+  const bytesPerRequest = outcome.bytesSent / outcome.requests;
   assert.ok(bytesPerRequest > 500, `bytes per request ${bytesPerRequest}`);
 });
 

@@ -1,4 +1,4 @@
-// Open-loop levels end to end: real k6 (constant-arrival-rate), the real onnx-python server, the real
+// Open-loop levels end to end: the embedded load engine (constant arrivals), the real onnx-python server, the real
 // all-MiniLM-L6-v2. One rate the server meets easily, one far beyond what one CPU can serve.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -33,7 +33,8 @@ test("--mode open --rates writes rate_<N> levels with target and achieved rates,
   assert.equal(high.validity?.saturated, true, `achieved ${high.achieved_rps} req/s at a target of 500`);
   assert.ok(high.achieved_rps! < 500 * 0.95);
   assert.ok(high.dropped_iterations! > 0, "starts with no free VU are counted");
-  assert.ok(existsSync(path.join(modelDir, "k6", "onnx-python-r5.summary.json")), "k6 files are named by the rate");
+  assert.ok(existsSync(path.join(modelDir, "levels", "onnx-python-r5.summary.json")), "the engine's files are named by the rate");
+  assert.ok(existsSync(path.join(modelDir, "levels", "onnx-python-r500.log")));
 
   assert.match(run.stdout, /Open loop \(constant arrival rate\):/);
   assert.match(run.stdout, /onnx-python\s+500\s+[\d.]+\s+\d+\s+\d+\/\d+.*saturated/);

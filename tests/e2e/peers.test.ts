@@ -1,6 +1,6 @@
 // The managed peers in one bench:k6 run with one of our servers, as a user runs them: every peer is
 // started from its manifest, verified against the model's reference through its own API's adapter,
-// and driven by real k6 through that adapter; the result files name the API. Levels are one VU for
+// and driven by the embedded load engine through that adapter; the result files name the API. Levels are one VU for
 // two seconds: this checks the pipeline, not the figures (README's peers table has those).
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";

@@ -40,7 +40,7 @@ for (const name of ["onnx-python", "openvino", "pytorch"]) {
         const info = (await call(`${base}/info`)).json as Record<string, unknown>;
         assert.deepEqual([info["threads"], info["workers"], info["processes"]], [1, workers, 1]);
         await call(`${base}/embed`, { method: "POST", body: JSON.stringify({ texts: TEXTS }) });
-        // CLIENTS connections, each sending ROUNDS requests back to back (like k6 VUs).
+        // CLIENTS connections, each sending ROUNDS requests back to back (like the load engine's virtual users).
         const started = performance.now();
         const inferenceMs = await Promise.all(
           Array.from({ length: CLIENTS }, async () => {

@@ -25,6 +25,17 @@ test("1…1000 ms: exact mean, min, max and stddev; percentiles within 0.1 %", (
   assert.equal(h.totalCount, 1000, "the histogram travels with every success in it");
 });
 
+test("percentiles never pass the exact min and max, though HDR buckets round up", () => {
+  const r = new Recorder(0);
+  // 46.327 ms lands in a bucket whose highest equivalent value is 46.335 ms.
+  for (const ms of [15.92, 25.3, 25.3, 29.9, 46.327]) request(r, 0, ms);
+  const s = r.latencySummary()!;
+  assert.equal(s.max, 46.327);
+  assert.equal(s.min, 15.92);
+  assert.ok(s.min <= s.median && s.median <= s.p90 && s.p90 <= s.p95 && s.p95 <= s.p99 && s.p99 <= s.p999 && s.p999 <= s.max, JSON.stringify(s));
+  assert.equal(s.p999, 46.327);
+});
+
 test("errors are counted by kind and kept out of the latency figures", () => {
   const r = new Recorder(0);
   request(r, 0, 5);

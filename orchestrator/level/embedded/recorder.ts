@@ -161,7 +161,10 @@ export class Recorder {
   latencySummary(): LatencySummary | null {
     if (this.ok === 0) return null;
     const mean = this.sum / this.ok;
-    const p = (q: number) => percentileMs(this.latency, q);
+    const [min, max] = [round(this.min), round(this.max)];
+    // A bucket's highest equivalent value can lie past the exact extremes (by up to the 0.1 %
+    // resolution): percentiles are kept within [min, max], so that min ≤ median ≤ … ≤ p999 ≤ max.
+    const p = (q: number) => Math.min(max, Math.max(min, percentileMs(this.latency, q)));
     return {
       mean: round(mean),
       median: p(50),
@@ -169,8 +172,8 @@ export class Recorder {
       p95: p(95),
       p99: p(99),
       p999: p(99.9),
-      min: round(this.min),
-      max: round(this.max),
+      min,
+      max,
       stddev: round(Math.sqrt(Math.max(0, this.sumSq / this.ok - mean * mean))),
     };
   }
