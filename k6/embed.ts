@@ -144,7 +144,7 @@ export default function () {
   const ok = check(res, {
     "status 200": (r) => r.status === 200,
     "one embedding per text": (r) => r.status === 200 && r.json(COUNT_PATH) === BATCH_SIZE,
-    "dimension": (r) => {
+    dimension: (r) => {
       if (r.status !== 200) return false;
       const dim = r.json(DIM_PATH) as number;
       return EXPECTED_DIM > 0 ? dim === EXPECTED_DIM : dim > 0;

@@ -41,7 +41,7 @@ test("inter-arrival times are exponential with the requested rate (KS test, fixe
     const mean = g.reduce((a, x) => a + x, 0) / N;
     const sd = Math.sqrt(g.reduce((a, x) => a + (x - mean) ** 2, 0) / (N - 1));
     // Mean 1/rate within 4 standard errors (sd of an exponential = its mean); coefficient of variation 1.
-    assert.ok(Math.abs(mean - 1 / RATE) < (4 / RATE) / Math.sqrt(N), `seed ${seed}: mean gap ${mean} s`);
+    assert.ok(Math.abs(mean - 1 / RATE) < 4 / RATE / Math.sqrt(N), `seed ${seed}: mean gap ${mean} s`);
     assert.ok(Math.abs(sd / mean - 1) < 0.05, `seed ${seed}: CV ${sd / mean}`);
   }
 });
@@ -87,7 +87,10 @@ test("exponential() inverts the CDF; a schedule needs a positive rate and a VU w
 test("scheduledArrivals counts the shared schedule's arrivals before the end, as the VUs send them", () => {
   const vus = 5;
   const perVu = Array.from({ length: vus }, (_, i) => schedule(RATE, 3, vus, i + 1, 200).filter((t) => t < 10).length);
-  assert.equal(scheduledArrivals(RATE, 3, 10), perVu.reduce((a, x) => a + x, 0));
+  assert.equal(
+    scheduledArrivals(RATE, 3, 10),
+    perVu.reduce((a, x) => a + x, 0),
+  );
   // About rate × duration, within 4 sd of a Poisson count.
   assert.ok(Math.abs(scheduledArrivals(RATE, 3, 10) - RATE * 10) < 4 * Math.sqrt(RATE * 10));
 });

@@ -3,14 +3,42 @@ import { test } from "node:test";
 import { gjsonGet } from "./gjson.ts";
 
 test("keys, indices, # and #(key==value) queries, as k6's Response.json(path) reads them", () => {
-  const doc = { embeddings: [[1, 2, 3], [4, 5, 6]], outputs: [{ name: "A.b", shape: [2, 7] }, { name: "EMB", shape: [3, 9] }] };
+  const doc = {
+    embeddings: [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    outputs: [
+      { name: "A.b", shape: [2, 7] },
+      { name: "EMB", shape: [3, 9] },
+    ],
+  };
   assert.equal(gjsonGet(doc, "embeddings.#"), 2);
   assert.equal(gjsonGet(doc, "embeddings.0.#"), 3);
   assert.equal(gjsonGet(doc, "embeddings.1.2"), 6);
   assert.equal(gjsonGet(doc, 'outputs.#(name=="EMB").shape.0'), 3);
   assert.equal(gjsonGet(doc, 'outputs.#(name=="A.b").shape.1'), 7);
-  assert.equal(gjsonGet([[1, 2], [3, 4], [5, 6]], "#"), 3);
-  assert.equal(gjsonGet([[1, 2], [3, 4]], "0.#"), 2);
+  assert.equal(
+    gjsonGet(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      "#",
+    ),
+    3,
+  );
+  assert.equal(
+    gjsonGet(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      "0.#",
+    ),
+    2,
+  );
 });
 
 test("a path that leads nowhere is undefined, never a throw", () => {

@@ -30,7 +30,7 @@ export function generateTexts(count: number, wordsPerText: number, seed = 42): s
     const words: string[] = [];
     for (let w = 0; w < wordsPerText; w++) words.push(WORDS[Math.floor(rand() * WORDS.length)]!);
     const sentence = words.join(" ");
-    texts.push(sentence.charAt(0).toUpperCase() + sentence.slice(1) + ".");
+    texts.push(`${sentence.charAt(0).toUpperCase() + sentence.slice(1)}.`);
   }
   return texts;
 }

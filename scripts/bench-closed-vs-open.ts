@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { runMain, UserError } from "../orchestrator/platform/errors.ts";
 import { log } from "../orchestrator/platform/log.ts";
-import { FrameworkResult, type ScenarioResult } from "../orchestrator/results/schema.ts";
+import type { FrameworkResult, ScenarioResult } from "../orchestrator/results/schema.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
 import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
 import { flagWords } from "../orchestrator/results/validity.ts";
@@ -59,7 +59,8 @@ runMain(async (argv, { signal }) => {
   if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats: a whole number ≥ 1, got ${values.repeats}`);
   if (!(fraction > 0 && fraction <= 2)) throw new UserError(`--fraction: a number in (0, 2], got ${values.fraction}`);
   const kinds = values.arrivals as ("constant" | "poisson")[];
-  if (kinds.length === 0 || kinds.some((k) => k !== "constant" && k !== "poisson")) throw new UserError(`--arrivals: constant and/or poisson, got ${kinds.join(" ")}`);
+  if (kinds.length === 0 || kinds.some((k) => k !== "constant" && k !== "poisson"))
+    throw new UserError(`--arrivals: constant and/or poisson, got ${kinds.join(" ")}`);
   const fixedRate = values.rate === undefined ? null : Number(values.rate);
   if (fixedRate !== null && !(Number.isInteger(fixedRate) && fixedRate > 0)) throw new UserError(`--rate: a whole number of req/s, got ${values.rate}`);
   let rate = fixedRate ?? 0;
@@ -68,7 +69,8 @@ runMain(async (argv, { signal }) => {
   const common = ["--model", model, "--frameworks", framework, "--duration-s", values["duration-s"]];
   const measured: Measured[] = [];
   const measure = async (repeat: number, mode: Measured["mode"]) => {
-    const args = mode === "closed" ? [...common, "--levels", String(vus), "--window-s", "0"] : [...common, "--mode", "open", "--rates", String(rate), "--arrivals", mode];
+    const args =
+      mode === "closed" ? [...common, "--levels", String(vus), "--window-s", "0"] : [...common, "--mode", "open", "--rates", String(rate), "--arrivals", mode];
     log.step(`repeat ${repeat}/${repeats}, ${label(mode)}: bench:k6 ${args.join(" ")}`);
     const code = await runBench(args, dir, signal);
     if (code !== 0) throw new UserError(`bench:k6 exited ${code} (${label(mode)}, repeat ${repeat}); results in ${dir}`);
@@ -90,11 +92,19 @@ runMain(async (argv, { signal }) => {
   }
 
   const env = measured[0]!.result.environment;
-  const layout = env.cpu_sets ? (env.cpu_sets.mode === "split" ? `server on CPU ${env.cpu_sets.server}, load engine on CPU ${env.cpu_sets.client}` : "server and load engine share every CPU") : "CPU layout not recorded";
+  const layout = env.cpu_sets
+    ? env.cpu_sets.mode === "split"
+      ? `server on CPU ${env.cpu_sets.server}, load engine on CPU ${env.cpu_sets.client}`
+      : "server and load engine share every CPU"
+    : "CPU layout not recorded";
   console.log(`\nClosed loop vs open loop: ${framework}, ${model}, ${measured[0]!.level.batch_size} text(s) per request`);
   console.log(`Machine: ${os.cpus().length} CPUs (${env.cpu_count} seen by the run), ${env.cpu_model}, ${env.os}; ${layout}`);
-  console.log(`Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then open-loop runs (${kinds.join(", ")} arrivals) at ${fixedRate === null ? `${fraction} × that repeat's closed-loop throughput` : `${fixedRate} req/s`}, ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`);
-  console.log("| repeat | mode | level | req/s achieved | requests | dropped / late | p50 ms | p95 ms | p99 ms | server CPU % | other processes' CPU % | flags |");
+  console.log(
+    `Method: ${repeats} repeat(s), each a closed-loop run (${vus} VUs) then open-loop runs (${kinds.join(", ")} arrivals) at ${fixedRate === null ? `${fraction} × that repeat's closed-loop throughput` : `${fixedRate} req/s`}, ${values["duration-s"]} s per level, fresh server per run; results in ${dir}\n`,
+  );
+  console.log(
+    "| repeat | mode | level | req/s achieved | requests | dropped / late | p50 ms | p95 ms | p99 ms | server CPU % | other processes' CPU % | flags |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const m of measured) {
     const l = m.level;
@@ -108,12 +118,16 @@ runMain(async (argv, { signal }) => {
   }
   // A saturated open-loop level did not run at its rate: its p99 is no reading of latency at that rate.
   const saturated = measured.filter((m) => m.mode !== "closed" && m.level.validity?.saturated);
-  if (saturated.length > 0) console.log(`\nLeft out of the figures below, saturated (achieved rate short of the target): ${saturated.map((m) => `${label(m.mode)} in repeat ${m.repeat}`).join("; ")}.`);
+  if (saturated.length > 0)
+    console.log(
+      `\nLeft out of the figures below, saturated (achieved rate short of the target): ${saturated.map((m) => `${label(m.mode)} in repeat ${m.repeat}`).join("; ")}.`,
+    );
   const p99 = (mode: Measured["mode"]) => measured.filter((m) => m.mode === mode && !saturated.includes(m)).map((m) => m.level.latency_ms.p99);
   const ci = (xs: number[]) => (xs.length < 2 ? "" : ` ± ${fmt(estimate(xs).ci95)} (95 % CI of the mean)`);
   const closedP99 = p99("closed");
   console.log("");
-  const line = (what: string, xs: number[]) => console.log(`p99 ${what}, n=${xs.length}: median ${fmt(median(xs))} ms, mean ${fmt(estimate(xs).mean)} ms${ci(xs)}`);
+  const line = (what: string, xs: number[]) =>
+    console.log(`p99 ${what}, n=${xs.length}: median ${fmt(median(xs))} ms, mean ${fmt(estimate(xs).mean)} ms${ci(xs)}`);
   line(`closed loop (${vus} VUs)`, closedP99);
   for (const kind of kinds) {
     const xs = p99(kind);

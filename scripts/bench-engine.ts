@@ -30,7 +30,7 @@ import { runMain, UserError } from "../orchestrator/platform/errors.ts";
 import { allowedCpus } from "../orchestrator/platform/affinity.ts";
 import { startHealthyServer, type LaunchedServer } from "../orchestrator/launch/launcher.ts";
 import { aptInstall, missingDebianPackages, onPath, planRequirements } from "../orchestrator/launch/system.ts";
-import { driveLevel } from "../orchestrator/level/drive.ts";
+import { driveLevel, type DrivenLevel } from "../orchestrator/level/drive.ts";
 import { EmbeddedEngine } from "../orchestrator/level/embedded/embedded-engine.ts";
 import { levelTexts } from "../orchestrator/level/embedded/load-loops.ts";
 import type { LevelSpec } from "../orchestrator/plan/level-spec.ts";
@@ -40,7 +40,7 @@ import { findK6, INSTALL_K6 } from "../orchestrator/level/k6/find.ts";
 import { log } from "../orchestrator/platform/log.ts";
 import { ensureModel } from "../orchestrator/models/prepare-model.ts";
 import { ResourceMonitor } from "../orchestrator/level/monitor.ts";
-import { type UsageSource } from "../orchestrator/platform/procfs.ts";
+import type { UsageSource } from "../orchestrator/platform/procfs.ts";
 import { ROOT } from "../orchestrator/platform/paths.ts";
 import { describeEnvironment } from "../orchestrator/results/environment.ts";
 import { flagWords, levelValidity } from "../orchestrator/results/validity.ts";
@@ -66,14 +66,24 @@ const positiveInt = z.number().int().positive();
 const Options = z
   .object({
     duration_s: positiveInt.max(3600).default(10).describe("seconds each client runs at each connection count"),
-    connections: z.array(positiveInt.max(1024)).min(1).default([1, 4, 32]).meta({ placeholder: "n" }).describe("ceiling: connection counts (wrk's -c, the engine's VUs)"),
+    connections: z
+      .array(positiveInt.max(1024))
+      .min(1)
+      .default([1, 4, 32])
+      .meta({ placeholder: "n" })
+      .describe("ceiling: connection counts (wrk's -c, the engine's VUs)"),
     agreement_connections: z.array(positiveInt.max(1024)).min(1).default([1, 4]).meta({ placeholder: "n" }).describe("agreement: connection counts"),
     repeats: positiveInt.max(100).default(3).describe("agreement: interleaved repeats of each client at each connection count"),
     skip_ceiling: z.boolean().default(false).describe("skip the ceiling part (nginx)"),
     skip_agreement: z.boolean().default(false).describe("skip the agreement part (a real server)"),
     framework: z.string().default("onnx-cpp").describe("agreement: the framework whose server is loaded (servers/<name>)"),
     model: z.string().default("all-MiniLM-L6-v2").describe("agreement: the model it serves (config/models.yaml)"),
-    framework_qps: z.number().positive().optional().meta({ placeholder: "qps" }).describe("with --skip-agreement: the fastest framework's QPS, for the 20x goal (else taken from the agreement part)"),
+    framework_qps: z
+      .number()
+      .positive()
+      .optional()
+      .meta({ placeholder: "qps" })
+      .describe("with --skip-agreement: the fastest framework's QPS, for the 20x goal (else taken from the agreement part)"),
     server_cpu: z.number().int().nonnegative().default(0).meta({ placeholder: "cpu" }).describe("the CPU nginx and the server run on"),
     client_cpu: z.number().int().nonnegative().default(1).meta({ placeholder: "cpu" }).describe("the CPU every client runs on"),
     pause_s: z.number().nonnegative().max(60).default(1).describe("seconds of rest between two measurements"),
@@ -195,7 +205,10 @@ async function ensurePackages(signal: AbortSignal): Promise<{ nginx: string; wrk
   if ("install" in plan) await aptInstall(plan.install, signal);
   const nginx = nginxPath();
   const wrk = wrkPath();
-  if (!nginx || !wrk) throw new UserError(`bench:engine needs nginx and wrk (Debian packages ${NULL_SERVER_PACKAGES.join(", ")}); ${!nginx ? "nginx" : "wrk"} is not on PATH or in /usr/sbin`);
+  if (!nginx || !wrk)
+    throw new UserError(
+      `bench:engine needs nginx and wrk (Debian packages ${NULL_SERVER_PACKAGES.join(", ")}); ${!nginx ? "nginx" : "wrk"} is not on PATH or in /usr/sbin`,
+    );
   return { nginx, wrk };
 }
 
@@ -234,7 +247,20 @@ function closeMeasurement(
   t: Target,
   m: ResourceMonitor,
   load: { fromMs: number; toMs: number },
-  row: Omit<Measurement, "client_cpu_percent" | "cpu_us_per_request" | "client_cpu_busy_percent" | "client_bound" | "server_cpu_percent" | "other_cpu_percent" | "flags" | "part" | "server" | "started_at" | "load_average_1m">,
+  row: Omit<
+    Measurement,
+    | "client_cpu_percent"
+    | "cpu_us_per_request"
+    | "client_cpu_busy_percent"
+    | "client_bound"
+    | "server_cpu_percent"
+    | "other_cpu_percent"
+    | "flags"
+    | "part"
+    | "server"
+    | "started_at"
+    | "load_average_1m"
+  >,
   startedAt: Date,
   loadAverage: number,
   /** How the run ended when not in full ("interrupted", "all-failed"). */
@@ -355,7 +381,7 @@ async function measureEngine(ctx: Context, engine: LoadEngine, t: Target, connec
   // The load window: from the engine's first live sample (it is sending) to its last.
   let first = 0;
   let last = 0;
-  let level;
+  let level: DrivenLevel;
   try {
     level = await driveLevel(engine, spec, {
       signal: ctx.signal,
@@ -419,7 +445,9 @@ function engineBodies(): string[] {
 }
 
 async function ceilingPart(ctx: Context): Promise<void> {
-  log.step(`ceiling: nginx on CPU ${ctx.o.server_cpu}, clients on CPU ${ctx.o.client_cpu}, ${ctx.o.duration_s} s each at ${ctx.o.connections.join(", ")} connections`);
+  log.step(
+    `ceiling: nginx on CPU ${ctx.o.server_cpu}, clients on CPU ${ctx.o.client_cpu}, ${ctx.o.duration_s} s each at ${ctx.o.connections.join(", ")} connections`,
+  );
   const nginx = await startNullServer([ctx.o.server_cpu], mkdirFresh(path.join(ctx.dir, "nginx")));
   try {
     log.step(`nginx at ${nginx.url}: a fixed ${nginx.answerBytes}-byte answer to POST /embed`);
@@ -440,10 +468,13 @@ async function ceilingPart(ctx: Context): Promise<void> {
 async function agreementPart(ctx: Context): Promise<void> {
   const config = loadSuiteConfig(ROOT);
   const server = config.servers.find((s: DiscoveredServer) => s.manifest.name === ctx.o.framework);
-  if (!server) throw new UserError(`--framework: no servers/${ctx.o.framework}/manifest.yaml (known: ${config.servers.map((s) => s.manifest.name).join(", ")})`);
+  if (!server)
+    throw new UserError(`--framework: no servers/${ctx.o.framework}/manifest.yaml (known: ${config.servers.map((s) => s.manifest.name).join(", ")})`);
   const modelSpec = getModel(config, ctx.o.model);
   const model = await ensureModel(ctx.o.model, modelSpec);
-  log.step(`agreement: ${ctx.o.framework} (${ctx.o.model}) on CPU ${ctx.o.server_cpu}; wrk and the embedded engine interleaved, ${ctx.o.repeats} repeats at ${ctx.o.agreement_connections.join(", ")} connections`);
+  log.step(
+    `agreement: ${ctx.o.framework} (${ctx.o.model}) on CPU ${ctx.o.server_cpu}; wrk and the embedded engine interleaved, ${ctx.o.repeats} repeats at ${ctx.o.agreement_connections.join(", ")} connections`,
+  );
   let proc: LaunchedServer | null = null;
   try {
     proc = await startHealthyServer(
@@ -462,7 +493,17 @@ async function agreementPart(ctx: Context): Promise<void> {
     // Warm-up, not recorded: the server's first requests (allocations, caches) would favour whoever goes second.
     const warm = Math.max(...ctx.o.agreement_connections);
     log.step(`warm-up: wrk, ${warm} connections, 3 s (not recorded)`);
-    await runWrk(ctx.wrkBin, { url: `${t.url}/embed`, scriptFile: t.wrkScript, connections: warm, durationS: 3, timeoutS: 60, cpus: [ctx.o.client_cpu], logFile: path.join(ctx.dir, "logs", "warmup-wrk.log"), onStart: () => {}, signal: ctx.signal });
+    await runWrk(ctx.wrkBin, {
+      url: `${t.url}/embed`,
+      scriptFile: t.wrkScript,
+      connections: warm,
+      durationS: 3,
+      timeoutS: 60,
+      cpus: [ctx.o.client_cpu],
+      logFile: path.join(ctx.dir, "logs", "warmup-wrk.log"),
+      onStart: () => {},
+      signal: ctx.signal,
+    });
     let turn = 0;
     for (let r = 1; r <= ctx.o.repeats; r++) {
       for (const c of ctx.o.agreement_connections) await interleaved(ctx, t, c, r, turn++, "agreement");
@@ -488,7 +529,14 @@ function agreements(ms: readonly Measurement[], connections: readonly number[]):
     for (const figure of ["qps", "p50_ms"] as const) {
       const value = (m: Measurement) => (figure === "qps" ? m.ok_rps : m.p50_ms);
       const [a, b] = [spread(e.map(value)), spread(w.map(value))];
-      out.push({ connections: c, figure, embedded: a, wrk: b, agree: Math.max(a.min, b.min) <= Math.min(a.max, b.max), difference_percent: b.mean > 0 ? ((a.mean - b.mean) / b.mean) * 100 : 0 });
+      out.push({
+        connections: c,
+        figure,
+        embedded: a,
+        wrk: b,
+        agree: Math.max(a.min, b.min) <= Math.min(a.max, b.max),
+        difference_percent: b.mean > 0 ? ((a.mean - b.mean) / b.mean) * 100 : 0,
+      });
     }
   }
   return out;
@@ -505,7 +553,12 @@ function goals(ctx: Context, agreement: readonly Agreement[], stoppedEarly: bool
   if (ctx.o.skip_ceiling) {
     out.push({ goal: "ceiling goals", measured: "–", pass: null, why: "--skip-ceiling" });
   } else if (!e || !w) {
-    out.push({ goal: `ceiling goals at ${g} connections`, measured: "–", pass: null, why: stoppedEarly ? "not measured: the run stopped early" : `--connections does not include ${g}` });
+    out.push({
+      goal: `ceiling goals at ${g} connections`,
+      measured: "–",
+      pass: null,
+      why: stoppedEarly ? "not measured: the run stopped early" : `--connections does not include ${g}`,
+    });
   } else {
     out.push({
       goal: `embedded ≥ ${thousands(REFERENCE.k6[g]!)} req/s at ${g} connections (k6 ${REFERENCE.k6Version}'s best ceiling, this machine kind, ${REFERENCE.date})`,
@@ -524,7 +577,16 @@ function goals(ctx: Context, agreement: readonly Agreement[], stoppedEarly: bool
   const ceiling = ms.filter((m) => m.part === "ceiling" && m.tool === "embedded");
   const best = ceiling.length ? ceiling.reduce((a, m) => (m.ok_rps > a.ok_rps ? m : a)) : null;
   if (fwQps === null || best === null) {
-    out.push({ goal: `embedded ceiling ≥ ${REFERENCE.frameworkFactor}× the fastest framework's QPS`, measured: "–", pass: null, why: stoppedEarly ? "not measured: the run stopped early" : best === null ? "no ceiling measured" : "no framework measured (--skip-agreement without --framework-qps)" });
+    out.push({
+      goal: `embedded ceiling ≥ ${REFERENCE.frameworkFactor}× the fastest framework's QPS`,
+      measured: "–",
+      pass: null,
+      why: stoppedEarly
+        ? "not measured: the run stopped early"
+        : best === null
+          ? "no ceiling measured"
+          : "no framework measured (--skip-agreement without --framework-qps)",
+    });
   } else {
     const source = ctx.o.framework_qps !== undefined ? "--framework-qps" : `${ctx.o.framework}'s best QPS in this run, one server CPU`;
     out.push({
@@ -534,11 +596,17 @@ function goals(ctx: Context, agreement: readonly Agreement[], stoppedEarly: bool
     });
   }
   if (!ctx.o.skip_ceiling) {
-    if (ctx.k6 === null) out.push({ goal: "embedded ≥ k6 at each connection count, same run", measured: "–", pass: null, why: "no k6 installed (K6_BIN or PATH)" });
+    if (ctx.k6 === null)
+      out.push({ goal: "embedded ≥ k6 at each connection count, same run", measured: "–", pass: null, why: "no k6 installed (K6_BIN or PATH)" });
     else {
       for (const c of ctx.o.connections) {
         const [a, b] = [at("embedded", c), at("k6", c)];
-        if (a && b) out.push({ goal: `embedded ≥ k6 at ${c} connections, same run`, measured: `${thousands(a.ok_rps)} vs ${thousands(b.ok_rps)} req/s`, pass: a.ok_rps >= b.ok_rps });
+        if (a && b)
+          out.push({
+            goal: `embedded ≥ k6 at ${c} connections, same run`,
+            measured: `${thousands(a.ok_rps)} vs ${thousands(b.ok_rps)} req/s`,
+            pass: a.ok_rps >= b.ok_rps,
+          });
       }
     }
   }
@@ -586,14 +654,39 @@ function printAgreement(ms: readonly Measurement[], agreement: readonly Agreemen
   for (const a of agreement) {
     const d = a.figure === "qps" ? 1 : 3;
     const s = (x: Spread) => `${fmt(x.mean, d)} (${fmt(x.min, d)}–${fmt(x.max, d)}, sd ${fmt(x.sd, d)})`;
-    console.log(`| ${a.connections} | ${a.figure === "qps" ? "req/s" : "p50 ms"} | ${s(a.embedded)} | ${s(a.wrk)} | ${a.difference_percent >= 0 ? "+" : ""}${fmt(a.difference_percent)} % | ${a.agree ? "yes" : "NO"} |`);
+    console.log(
+      `| ${a.connections} | ${a.figure === "qps" ? "req/s" : "p50 ms"} | ${s(a.embedded)} | ${s(a.wrk)} | ${a.difference_percent >= 0 ? "+" : ""}${fmt(a.difference_percent)} % | ${a.agree ? "yes" : "NO"} |`,
+    );
   }
 }
 
 const CSV_COLUMNS: (keyof Measurement)[] = [
-  "part", "server", "tool", "tool_version", "connections", "repeat", "started_at", "duration_s", "requests", "ok", "errors", "rps", "ok_rps",
-  "p50_ms", "p90_ms", "p99_ms", "client_cpu_percent", "cpu_us_per_request", "engine_self_cpu_percent", "client_cpu_busy_percent", "client_bound",
-  "server_cpu_percent", "other_cpu_percent", "flags", "load_average_1m", "checks",
+  "part",
+  "server",
+  "tool",
+  "tool_version",
+  "connections",
+  "repeat",
+  "started_at",
+  "duration_s",
+  "requests",
+  "ok",
+  "errors",
+  "rps",
+  "ok_rps",
+  "p50_ms",
+  "p90_ms",
+  "p99_ms",
+  "client_cpu_percent",
+  "cpu_us_per_request",
+  "engine_self_cpu_percent",
+  "client_cpu_busy_percent",
+  "client_bound",
+  "server_cpu_percent",
+  "other_cpu_percent",
+  "flags",
+  "load_average_1m",
+  "checks",
 ];
 
 /** csv-stringify writes false as an empty cell; a flag is written as a word. */
@@ -606,7 +699,10 @@ runMain(async (argv, { signal }) => {
     return 0;
   }
   const cpus = allowedCpus();
-  for (const [flag, cpu] of [["--server-cpu", o.server_cpu], ["--client-cpu", o.client_cpu]] as const) {
+  for (const [flag, cpu] of [
+    ["--server-cpu", o.server_cpu],
+    ["--client-cpu", o.client_cpu],
+  ] as const) {
     if (!cpus.includes(cpu)) throw new UserError(`${flag}: CPU ${cpu} is not available to this process (allowed: ${cpus.join(",")})`);
   }
   if (o.server_cpu === o.client_cpu) throw new UserError("--server-cpu and --client-cpu must differ: the client's ceiling is measured on a core of its own");
@@ -650,15 +746,22 @@ runMain(async (argv, { signal }) => {
   const loadEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
 
   console.log(`\nbench:engine ${runId}`);
-  console.log(`Machine: ${environment.cpu_model}, ${environment.cpu_count} CPUs, ${environment.os}, governor ${environment.cpu_governor ?? "n/a"}; commit ${environment.git_commit?.slice(0, 12) ?? "?"}${environment.git_dirty ? " (dirty tree)" : ""}`);
-  console.log(`Layout: server on CPU ${o.server_cpu}, every client on CPU ${o.client_cpu}; ${o.duration_s} s per run; load average ${(environment.load_average_start ?? []).join(" ")} at start, ${loadEnd.join(" ")} at end`);
+  console.log(
+    `Machine: ${environment.cpu_model}, ${environment.cpu_count} CPUs, ${environment.os}, governor ${environment.cpu_governor ?? "n/a"}; commit ${environment.git_commit?.slice(0, 12) ?? "?"}${environment.git_dirty ? " (dirty tree)" : ""}`,
+  );
+  console.log(
+    `Layout: server on CPU ${o.server_cpu}, every client on CPU ${o.client_cpu}; ${o.duration_s} s per run; load average ${(environment.load_average_start ?? []).join(" ")} at start, ${loadEnd.join(" ")} at end`,
+  );
   console.log(`Clients: ${ctx.wrkVersion}; embedded ${embedded.version}; ${k6Note}`);
   printCeiling(ctx.measurements);
   printAgreement(ctx.measurements, agreement, o.framework);
   console.log("\nGoals\n");
   for (const g of goalList) console.log(`  ${g.pass === null ? "n/a " : g.pass ? "PASS" : "FAIL"}  ${g.goal}: ${g.measured}${g.why ? ` (${g.why})` : ""}`);
   const flagged = ctx.measurements.filter((m) => m.other_cpu_percent > 20);
-  if (flagged.length) console.log(`\nNote: ${flagged.length} of ${ctx.measurements.length} runs had other processes using > 20 % of a CPU (noisy): a loaded machine; these figures are not for the docs.`);
+  if (flagged.length)
+    console.log(
+      `\nNote: ${flagged.length} of ${ctx.measurements.length} runs had other processes using > 20 % of a CPU (noisy): a loaded machine; these figures are not for the docs.`,
+    );
 
   const doc = {
     run_id: runId,
@@ -675,8 +778,17 @@ runMain(async (argv, { signal }) => {
   const jsonFile = path.join(dir, "bench-engine.json");
   const csvFile = path.join(dir, "bench-engine.csv");
   writeFileSync(jsonFile, `${JSON.stringify(doc, null, 2)}\n`);
-  writeFileSync(csvFile, stringify(ctx.measurements.map((m) => CSV_COLUMNS.map((c) => csvCell(m[c]))), { header: true, columns: CSV_COLUMNS }));
-  for (const [want, file] of [[o.json, jsonFile], [o.csv, csvFile]] as const) {
+  writeFileSync(
+    csvFile,
+    stringify(
+      ctx.measurements.map((m) => CSV_COLUMNS.map((c) => csvCell(m[c]))),
+      { header: true, columns: CSV_COLUMNS },
+    ),
+  );
+  for (const [want, file] of [
+    [o.json, jsonFile],
+    [o.csv, csvFile],
+  ] as const) {
     if (want === undefined) continue;
     mkdirSync(path.dirname(path.resolve(want)), { recursive: true });
     copyFileSync(file, want);

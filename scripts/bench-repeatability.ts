@@ -50,7 +50,19 @@ runMain(async (argv, { signal }) => {
   for (const [mode, extra] of Object.entries(MODES) as [keyof typeof MODES, readonly string[]][]) {
     const dir = mkdtempSync(path.join(os.tmpdir(), `eb-repeatability-${mode}-`));
     log.step(`${mode}: ${values.repeats} interleaved repeats of ${values.frameworks.join(", ")} at ${values.levels.join(", ")} VUs (results in ${dir})`);
-    const args = ["--model", model, "--frameworks", ...values.frameworks, "--levels", ...values.levels, "--duration-s", values["duration-s"], "--trials", values.repeats, ...extra];
+    const args = [
+      "--model",
+      model,
+      "--frameworks",
+      ...values.frameworks,
+      "--levels",
+      ...values.levels,
+      "--duration-s",
+      values["duration-s"],
+      "--trials",
+      values.repeats,
+      ...extra,
+    ];
     const code = await runBench(args, dir, signal);
     if (code !== 0) log.warn(`${mode}: bench:k6 exited ${code}; figures below cover what completed`);
     for (const framework of values.frameworks) {
@@ -59,7 +71,14 @@ runMain(async (argv, { signal }) => {
       const results = files.map((f) => readResult(f));
       for (const c of values.levels.map(Number)) {
         const levels = results.map((r) => r.scenarios[levelKey(closedLevel(c))]).filter((s) => s !== undefined);
-        rows.push({ framework, concurrency: c, mode, qps: levels.map((s) => s.throughput_qps), p50: levels.map((s) => s.latency_ms.median), p95: levels.map((s) => s.latency_ms.p95) });
+        rows.push({
+          framework,
+          concurrency: c,
+          mode,
+          qps: levels.map((s) => s.throughput_qps),
+          p50: levels.map((s) => s.latency_ms.median),
+          p95: levels.map((s) => s.latency_ms.p95),
+        });
       }
     }
   }
@@ -67,7 +86,9 @@ runMain(async (argv, { signal }) => {
   console.log("| framework | VUs | mode | n | QPS mean | QPS CV % | p50 CV % | p95 CV % |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
-    console.log(`| ${r.framework} | ${r.concurrency} | ${r.mode} | ${r.qps.length} | ${estimate(r.qps).mean.toFixed(1)} | ${cv(r.qps).toFixed(1)} | ${cv(r.p50).toFixed(1)} | ${cv(r.p95).toFixed(1)} |`);
+    console.log(
+      `| ${r.framework} | ${r.concurrency} | ${r.mode} | ${r.qps.length} | ${estimate(r.qps).mean.toFixed(1)} | ${cv(r.qps).toFixed(1)} | ${cv(r.p50).toFixed(1)} | ${cv(r.p95).toFixed(1)} |`,
+    );
   }
   return 0;
 });

@@ -33,8 +33,12 @@ export const readResult = (file: string): FrameworkResult => FrameworkResult.par
  * `--help` lists them and exits 0, after the other arguments were checked (the docs check relies on that).
  * A repeatable option is given once per value: `--frameworks onnx-python --frameworks onnx-rust`.
  */
-export function scriptArgs<T extends ParseArgsConfig & { options: NonNullable<ParseArgsConfig["options"]> }>(config: T): ReturnType<typeof parseArgs<T>>["values"] {
-  const known = Object.entries(config.options).map(([name, o]) => `--${name}${o.multiple ? " (repeatable)" : ""}${o.default !== undefined ? ` (default ${[o.default].flat().join(" ")})` : ""}`);
+export function scriptArgs<T extends ParseArgsConfig & { options: NonNullable<ParseArgsConfig["options"]> }>(
+  config: T,
+): ReturnType<typeof parseArgs<T>>["values"] {
+  const known = Object.entries(config.options).map(
+    ([name, o]) => `--${name}${o.multiple ? " (repeatable)" : ""}${o.default !== undefined ? ` (default ${[o.default].flat().join(" ")})` : ""}`,
+  );
   const args = config.args ?? process.argv.slice(2);
   const help = args.includes("--help");
   try {

@@ -1,4 +1,4 @@
-// The docs check (`npm run docs:check`; tests/docs.test.ts runs it): every `npm run …` command in the
+// The docs check (`npm run docs:check`; tests/docs.tools.test.ts runs it): every `npm run …` command in the
 // bash code blocks of README.md and docs/*.md is run the way that checks it without running a
 // benchmark, so an example that a real run would refuse fails here:
 //   bench:k6   with --dry-run: flags and their rules, config, model/framework/profile names, --name,
@@ -11,7 +11,7 @@
 //   <!-- docs-check: flags-only: <why> -->   bench:k6 commands there get --help instead of --dry-run
 //                                            (e.g. a --dataset file an earlier line creates);
 //   <!-- docs-check: covered by <test file> … -->   the block's commands are not run;
-//   <!-- docs-check: manifest -->            a server manifest (validated by tests/docs.test.ts).
+//   <!-- docs-check: manifest -->            a server manifest (validated by tests/docs.tools.test.ts).
 // docs/cli.md (generated, tests of its own) and docs/measurements/ (records of past commands) are not read.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -162,6 +162,9 @@ const HOW: Readonly<Record<string, How>> = {
   typecheck: "exists",
   lint: "exists",
   "test:unit": "exists",
+  "test:tools": "exists",
+  "test:e2e": "exists",
+  format: "exists",
   "docs:cli": "exists",
   "docs:check": "exists",
   // Runs the k6 you installed: only in a block marked as covered by a test.
@@ -187,7 +190,7 @@ function standInK6(): string {
 function run(entry: string, args: readonly string[], env: NodeJS.ProcessEnv, root: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ["--import", "tsx", path.join(root, entry), ...args], { cwd: root, env, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
       resolve({ code, out: `${stdout}${stderr}`.trim() });
     });
   });
@@ -202,10 +205,23 @@ export async function checkCommand(c: DocCommand, env: NodeJS.ProcessEnv, root =
   }
   if (!Object.hasOwn(HOW, c.script) || entryOf(c.script, root) === null) {
     const exists = entryOf(c.script, root) !== null;
-    return { command: c, how: "", ok: false, detail: exists ? `the docs check does not know how to check npm run ${c.script}: add it to HOW in scripts/docs-check.ts` : `npm run ${c.script}: no such script in package.json` };
+    return {
+      command: c,
+      how: "",
+      ok: false,
+      detail: exists
+        ? `the docs check does not know how to check npm run ${c.script}: add it to HOW in scripts/docs-check.ts`
+        : `npm run ${c.script}: no such script in package.json`,
+    };
   }
   const how = HOW[c.script] as How;
-  if (how === null) return { command: c, how: "", ok: false, detail: `npm run ${c.script} cannot be run by the docs check: mark its block <!-- docs-check: covered by <test> -->` };
+  if (how === null)
+    return {
+      command: c,
+      how: "",
+      ok: false,
+      detail: `npm run ${c.script} cannot be run by the docs check: mark its block <!-- docs-check: covered by <test> -->`,
+    };
   if (how === "exists") return { command: c, how: "script exists", ok: true, detail: "" };
   const flag = how === "--dry-run" && c.marker?.startsWith("flags-only") ? "--help" : how;
   // A command substitution (e.g. --server-pid "$(pgrep …)") stands for a live process: this one.
@@ -237,7 +253,8 @@ export async function checkDocs(files = docFiles(), root = ROOT): Promise<CheckO
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outcomes = await checkDocs();
-  for (const o of outcomes) console.log(`${o.ok ? "ok  " : "FAIL"} ${o.command.file}:${o.command.line} ${o.how.padEnd(10)} ${o.command.source}${o.ok ? "" : `\n     ${o.detail}`}`);
+  for (const o of outcomes)
+    console.log(`${o.ok ? "ok  " : "FAIL"} ${o.command.file}:${o.command.line} ${o.how.padEnd(10)} ${o.command.source}${o.ok ? "" : `\n     ${o.detail}`}`);
   const failed = outcomes.filter((o) => !o.ok).length;
   console.log(`\n${outcomes.length} commands, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;

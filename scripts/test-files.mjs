@@ -1,5 +1,9 @@
-// Prints the test files for `node --test` (Node 20 has no glob support in --test).
-// `unit`: *.test.ts next to the code; default: unit tests, then tests/e2e/*.test.ts (real parts).
+// Prints the test files of one tier for `node --test` (Node 20 has no glob support in --test).
+// Tiers, by cost:
+//   unit   *.test.ts next to the code: pure logic, parallel, under a minute;
+//   tools  *.tools.test.ts: run a tool of the machine (cargo test, the base Python, the CLIs' docs check);
+//   e2e    tests/e2e/*.test.ts: real servers, models and the embedded load engine;
+//   all    the three, in that order (the default).
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +24,12 @@ function walk(dir, out) {
 
 const all = walk(root, []).sort();
 const e2e = all.filter((f) => f.startsWith(`tests${path.sep}e2e${path.sep}`));
-const unit = all.filter((f) => !e2e.includes(f));
+const tools = all.filter((f) => !e2e.includes(f) && f.endsWith(".tools.test.ts"));
+const unit = all.filter((f) => !e2e.includes(f) && !tools.includes(f));
+const tiers = { unit, tools, e2e, all: [...unit, ...tools, ...e2e] };
 const which = process.argv[2] ?? "all";
-console.log((which === "unit" ? unit : which === "e2e" ? e2e : [...unit, ...e2e]).join("\n"));
+if (!Object.hasOwn(tiers, which)) {
+  console.error(`unknown test tier '${which}': expected ${Object.keys(tiers).join(", ")}`);
+  process.exit(2);
+}
+console.log(tiers[which].join("\n"));

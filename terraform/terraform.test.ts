@@ -24,7 +24,8 @@ test("every .tf file parses and every var.* reference is declared with a type an
   const declared = new Map<string, Record<string, unknown>>();
   // python-hcl2 keeps the quotes of block labels ('"region"').
   const label = (name: string) => name.replace(/^"|"$/g, "");
-  for (const doc of Object.values(parsed)) for (const v of doc.variable ?? []) for (const [name, body] of Object.entries(v)) declared.set(label(name), body as Record<string, unknown>);
+  for (const doc of Object.values(parsed))
+    for (const v of doc.variable ?? []) for (const [name, body] of Object.entries(v)) declared.set(label(name), body as Record<string, unknown>);
   const used = new Set<string>();
   for (const f of tfFiles) for (const m of readFileSync(path.join(dir, f), "utf8").matchAll(/\bvar\.([a-z_][a-z0-9_]*)/g)) used.add(m[1]!);
   for (const name of used) assert.ok(declared.has(name), `var.${name} is used but not declared`);

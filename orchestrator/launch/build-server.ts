@@ -18,7 +18,12 @@ export type Vars = Record<string, string>;
 export function substitute(text: string, vars: Vars): string {
   return text.replace(/\{([a-z_]+)\}/g, (whole, name: string) => {
     const value = vars[name];
-    if (value === undefined) throw new Error(`unknown placeholder ${whole} (known: ${Object.keys(vars).map((k) => `{${k}}`).join(", ")})`);
+    if (value === undefined)
+      throw new Error(
+        `unknown placeholder ${whole} (known: ${Object.keys(vars)
+          .map((k) => `{${k}}`)
+          .join(", ")})`,
+      );
     return value;
   });
 }
@@ -60,7 +65,11 @@ const preparers = {
   command: async (server, spec, vars, signal) => {
     const command = spec.command.map((c) => substitute(c, vars));
     // The substituted command is part of the key: a new ONNX Runtime version is a new {onnxruntime_lib}.
-    const key = hashPaths(server.dir, spec.inputs.map((p) => substitute(p, vars)), JSON.stringify(command));
+    const key = hashPaths(
+      server.dir,
+      spec.inputs.map((p) => substitute(p, vars)),
+      JSON.stringify(command),
+    );
     const stampFile = path.join(cacheDir(), "builds", `${server.manifest.name}.json`);
     const outputs = spec.outputs.map((p) => path.resolve(server.dir, substitute(p, vars)));
     const stamp = existsSync(stampFile) ? (JSON.parse(readFileSync(stampFile, "utf8")) as { key?: string }).key : undefined;
@@ -70,7 +79,7 @@ const preparers = {
     const missing = outputs.filter((o) => !existsSync(o));
     if (missing.length) throw new Error(`build of ${server.manifest.name} finished but did not produce ${missing.join(", ")}`);
     mkdirSync(path.dirname(stampFile), { recursive: true });
-    writeFileSync(stampFile, JSON.stringify({ key, built_at: new Date().toISOString() }) + "\n");
+    writeFileSync(stampFile, `${JSON.stringify({ key, built_at: new Date().toISOString() })}\n`);
     return {};
   },
   none: async () => ({}),

@@ -13,7 +13,16 @@ test("the container spec: image, contract environment, cpuset, memory without sw
   process.env["EMBEDDING_BENCH_SECRET_FOR_TEST"] = "host only";
   const spec = containerSpec(
     onnxRust,
-    { image: "embedding-bench/onnx-rust:src-abc", hostPort: 41234, cpus: [0, 1, 2, 5], memoryMb: 1024, modelDir: "/m/all-MiniLM-L6-v2", threads: 1, workers: 3, env: { LOG: "x" } },
+    {
+      image: "embedding-bench/onnx-rust:src-abc",
+      hostPort: 41234,
+      cpus: [0, 1, 2, 5],
+      memoryMb: 1024,
+      modelDir: "/m/all-MiniLM-L6-v2",
+      threads: 1,
+      workers: 3,
+      env: { LOG: "x" },
+    },
     "host/42",
   );
   delete process.env["EMBEDDING_BENCH_SECRET_FOR_TEST"];
@@ -49,7 +58,10 @@ test("the image is the manifest's repository tagged with a hash of its Dockerfil
   assert.equal(source.dockerfile, "servers/onnx-rust/Dockerfile");
   // The Dockerfile is inside an included folder: sent once.
   assert.deepEqual(source.src, ["servers/rust-common", "servers/onnx-rust"]);
-  const other = imageSource({ ...onnxRust, manifest: { ...onnxRust.manifest, container: { ...onnxRust.manifest.container!, include: ["servers/rust-common"] } } });
+  const other = imageSource({
+    ...onnxRust,
+    manifest: { ...onnxRust.manifest, container: { ...onnxRust.manifest.container!, include: ["servers/rust-common"] } },
+  });
   assert.deepEqual(other.src, ["servers/onnx-rust/Dockerfile", "servers/rust-common"]);
   assert.notEqual(other.ref, source.ref);
 });
@@ -57,7 +69,10 @@ test("the image is the manifest's repository tagged with a hash of its Dockerfil
 test("every manifest's container section names a Dockerfile inside what it sends to the engine", () => {
   for (const s of config.servers.filter((sv) => sv.manifest.container)) {
     const source = imageSource(s);
-    assert.ok(source.src.some((p) => source.dockerfile === p || source.dockerfile.startsWith(`${p}/`)), s.manifest.name);
+    assert.ok(
+      source.src.some((p) => source.dockerfile === p || source.dockerfile.startsWith(`${p}/`)),
+      s.manifest.name,
+    );
   }
 });
 

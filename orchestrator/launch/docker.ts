@@ -78,7 +78,10 @@ export async function ensureImage(docker: Docker, server: DiscoveredServer, sign
     .catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
   if (found) return { ref: source.ref, id: found.Id };
   log.step(`${server.manifest.name}: building image ${source.ref} from ${path.join(source.context, source.dockerfile)}`);
-  const stream = await docker.buildImage({ context: source.context, src: source.src }, { t: source.ref, dockerfile: source.dockerfile, forcerm: true, ...(signal ? { abortSignal: signal } : {}) });
+  const stream = await docker.buildImage(
+    { context: source.context, src: source.src },
+    { t: source.ref, dockerfile: source.dockerfile, forcerm: true, ...(signal ? { abortSignal: signal } : {}) },
+  );
   const events = await new Promise<{ stream?: string; error?: string }[]>((resolve, reject) =>
     docker.modem.followProgress(
       stream,
@@ -174,7 +177,13 @@ export async function startContainer(req: ContainerRequest): Promise<StartedCont
   try {
     await container.start();
     const proc = await attach(container, req.logFile, startedAt, forget);
-    const launch: LaunchInfo = { launcher: "docker", image: image.ref, image_id: image.id, cpuset: req.cpus ? formatCpuList(req.cpus) : null, memory_limit_mb: req.memoryMb };
+    const launch: LaunchInfo = {
+      launcher: "docker",
+      image: image.ref,
+      image_id: image.id,
+      cpuset: req.cpus ? formatCpuList(req.cpus) : null,
+      memory_limit_mb: req.memoryMb,
+    };
     return { proc, launch };
   } catch (err) {
     await remove(container);

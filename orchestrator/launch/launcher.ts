@@ -13,7 +13,6 @@ import { startContainer } from "./docker.ts";
 import { prepareServer, substitute, type Vars } from "./build-server.ts";
 import { startProcess, type ServerProcess } from "./process.ts";
 
-
 export interface LaunchRequest {
   server: DiscoveredServer;
   modelDir: string;
@@ -52,7 +51,11 @@ const launchers = {
     const [cmd, ...rest] = manifestCommand(req.server.manifest.start.command, vars);
     const [command, args] = withAffinity(cmd!, rest, req.cpus ?? null);
     const proc = startProcess({ command, args, cwd: req.server.dir, env: serverEnv(req, vars, port), logFile: req.logFile });
-    return { proc, vars, launch: { launcher: "process", image: null, image_id: null, cpuset: req.cpus ? formatCpuList(req.cpus) : null, memory_limit_mb: null } };
+    return {
+      proc,
+      vars,
+      launch: { launcher: "process", image: null, image_id: null, cpuset: req.cpus ? formatCpuList(req.cpus) : null, memory_limit_mb: null },
+    };
   },
   // The image brings its own build: nothing is prepared on the host.
   docker: async (req, settings, port) => {
@@ -66,7 +69,11 @@ export function manifestCommand(command: readonly string[], vars: Vars): string[
 }
 
 /** The environment a framework runs in: the contract's variables, then its manifest's, then the caller's. */
-export function manifestEnv(server: DiscoveredServer, vars: Vars, o: { threads?: number; workers?: number; env?: Record<string, string> } = {}): NodeJS.ProcessEnv {
+export function manifestEnv(
+  server: DiscoveredServer,
+  vars: Vars,
+  o: { threads?: number; workers?: number; env?: Record<string, string> } = {},
+): NodeJS.ProcessEnv {
   const m = server.manifest;
   return {
     ...process.env,

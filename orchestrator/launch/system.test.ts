@@ -13,14 +13,23 @@ test("missingDebianPackages asks dpkg: installed packages are not missing, unkno
 });
 
 test("missingRequirements lists commands that are not on PATH, with how to get them", () => {
-  const m = missingRequirements({ apt: [], commands: [{ name: "node", install: "-" }, { name: "no-such-tool-eb", install: "build it" }] });
+  const m = missingRequirements({
+    apt: [],
+    commands: [
+      { name: "node", install: "-" },
+      { name: "no-such-tool-eb", install: "build it" },
+    ],
+  });
   assert.deepEqual(m.commands, [{ name: "no-such-tool-eb", install: "build it" }]);
   assert.ok(onPath("node"));
   assert.equal(onPath("node", ""), null);
 });
 
 test("the printed apt-get command is exact, with sudo only when not root", () => {
-  assert.equal(aptInstallCommand(["libcpp-httplib-dev", "nlohmann-json3-dev"], false), "sudo apt-get install -y --no-install-recommends libcpp-httplib-dev nlohmann-json3-dev");
+  assert.equal(
+    aptInstallCommand(["libcpp-httplib-dev", "nlohmann-json3-dev"], false),
+    "sudo apt-get install -y --no-install-recommends libcpp-httplib-dev nlohmann-json3-dev",
+  );
   assert.equal(aptInstallCommand(["cmake"], true), "apt-get install -y --no-install-recommends cmake");
 });
 
@@ -32,7 +41,8 @@ test("missingPieces names what a failed build lacked (pkg-config, CMake, headers
     "  A required package was not found",
   ].join("\n");
   assert.deepEqual(missingPieces(cmake), ["No package 'cpp-httplib' found"]);
-  const nlohmann = 'CMake Error at CMakeLists.txt:21 (find_package):\n  Could not find a package configuration file provided by "nlohmann_json"\n  (requested version 3.10) with any of the following names:';
+  const nlohmann =
+    'CMake Error at CMakeLists.txt:21 (find_package):\n  Could not find a package configuration file provided by "nlohmann_json"\n  (requested version 3.10) with any of the following names:';
   assert.deepEqual(missingPieces(nlohmann), ['Could not find a package configuration file provided by "nlohmann_json"']);
   assert.deepEqual(missingPieces("src/main.cpp:3:10: fatal error: httplib.h: No such file or directory\nbuild.sh: line 9: cargo: command not found"), [
     "fatal error: httplib.h: No such file or directory",

@@ -96,7 +96,12 @@ export async function aptInstall(packages: readonly string[], signal?: AbortSign
 export type RequirementsPlan = { install: string[] } | { skip: string } | { ok: true };
 
 /** What to do about missing requirements, given whether this process may run apt-get. */
-export function planRequirements(name: string, missing: MissingRequirements, can: { root: boolean; apt: boolean }, env: NodeJS.ProcessEnv = process.env): RequirementsPlan {
+export function planRequirements(
+  name: string,
+  missing: MissingRequirements,
+  can: { root: boolean; apt: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): RequirementsPlan {
   if (missing.apt.length > 0) {
     if (can.root && can.apt) return { install: missing.apt };
     return {

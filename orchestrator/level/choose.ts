@@ -7,7 +7,6 @@ import { EmbeddedEngine } from "./embedded/embedded-engine.ts";
 import { K6Engine } from "./k6/k6-engine.ts";
 import { findK6, INSTALL_K6, requireK6 } from "./k6/find.ts";
 
-
 export interface ChosenEngine {
   engine: LoadEngine;
   why: string;
@@ -30,5 +29,6 @@ export const engineNameOf = (choice: EngineChoice): EngineName => (choice === "a
 
 /** k6's web-dashboard report exists only when k6 runs the levels: checked before anything starts. */
 export function checkK6Report(choice: EngineChoice, k6Report: boolean): void {
-  if (k6Report && engineNameOf(choice) !== "k6") throw new UserError(`--k6-report saves k6's own web dashboard: it needs the k6 engine (--engine k6, or a k6 on PATH with --engine auto). ${INSTALL_K6}`);
+  if (k6Report && engineNameOf(choice) !== "k6")
+    throw new UserError(`--k6-report saves k6's own web dashboard: it needs the k6 engine (--engine k6, or a k6 on PATH with --engine auto). ${INSTALL_K6}`);
 }

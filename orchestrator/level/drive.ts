@@ -30,7 +30,9 @@ export interface DrivenLevel {
 
 export async function driveLevel(engine: LoadEngine, spec: LevelSpec, o: DriveOptions): Promise<DrivenLevel> {
   const stop = new AbortController();
-  const watch = new LevelWatch(o.scheduledQuietS ? { ...DEFAULT_WATCH_LIMITS, stallMinS: DEFAULT_WATCH_LIMITS.stallMinS + o.scheduledQuietS } : DEFAULT_WATCH_LIMITS);
+  const watch = new LevelWatch(
+    o.scheduledQuietS ? { ...DEFAULT_WATCH_LIMITS, stallMinS: DEFAULT_WATCH_LIMITS.stallMinS + o.scheduledQuietS } : DEFAULT_WATCH_LIMITS,
+  );
   const windows: WindowReport[] = [];
   let end: LevelEnd = { kind: "full" };
   const endWith = (e: LevelEnd) => {

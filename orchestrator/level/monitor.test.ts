@@ -15,7 +15,12 @@ test("parses /proc/<pid>/stat even when the command name has spaces and parenthe
 test("treeOf collects all descendants and nothing else", () => {
   const mk = (pid: number, ppid: number) => ({ pid, ppid, cpuTicks: pid, rssBytes: 1 });
   const stats = [mk(1, 0), mk(10, 1), mk(11, 10), mk(12, 10), mk(13, 11), mk(20, 1)];
-  assert.deepEqual(treeOf(10, stats).map((s) => s.pid).sort((a, b) => a - b), [10, 11, 12, 13]);
+  assert.deepEqual(
+    treeOf(10, stats)
+      .map((s) => s.pid)
+      .sort((a, b) => a - b),
+    [10, 11, 12, 13],
+  );
   assert.deepEqual(treeOf(99, stats), []);
 });
 
@@ -74,10 +79,13 @@ test("a probe's readings (a container's engine stats) give CPU over their own ti
   const out = mon.stop()["server"]!;
   // (12.5 - 10) CPU seconds over 3 s; the repeated reading is not a sample.
   assert.equal(out.cpu_percent, (2.5 / 3) * 100);
-  assert.deepEqual(out.samples.map((s) => [s.t_ms, s.cpu_percent, s.rss_mb]), [
-    [2_000, 50, 120],
-    [4_000, 100, 110],
-  ]);
+  assert.deepEqual(
+    out.samples.map((s) => [s.t_ms, s.cpu_percent, s.rss_mb]),
+    [
+      [2_000, 50, 120],
+      [4_000, 100, 110],
+    ],
+  );
   assert.equal(out.memory_mb, 115);
   assert.equal(out.memory_peak_mb, 120);
 });

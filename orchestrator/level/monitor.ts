@@ -1,6 +1,16 @@
 // Samples CPU and RSS of named process trees (from /proc) or containers (through their engine's
 // stats, a UsageProbe) while a level runs. CPU is reported like top: 100 = one core.
-import { CLK_TCK, readAllStats, readMachineStat, treeReading, type MachineReading, type ResourceSample, type ResourceSummary, type UsageReading, type UsageSource } from "../platform/procfs.ts";
+import {
+  CLK_TCK,
+  readAllStats,
+  readMachineStat,
+  treeReading,
+  type MachineReading,
+  type ResourceSample,
+  type ResourceSummary,
+  type UsageReading,
+  type UsageSource,
+} from "../platform/procfs.ts";
 
 /** Periodic sampler of named process trees and probes; one stats scan serves all trees per tick. */
 export class ResourceMonitor {

@@ -32,7 +32,11 @@ export function renderOutcome(o: LevelOutcome, spec: LevelSpec, level: Pick<Driv
     ...(o.open
       ? [
           `${dots("achieved rate")} ${o.achievedRps.toFixed(2)}/s of ${spec.load.mode === "open" ? spec.load.rateRps : "-"}/s; dropped ${o.open.dropped}, late starts ${o.open.lateStarts}, in flight at most ${o.open.maxInFlight}`,
-          ...(o.open.latencyFromIntendedMs ? [`${dots("latency from scheduled")} med=${ms(o.open.latencyFromIntendedMs.median)} p(95)=${ms(o.open.latencyFromIntendedMs.p95)} p(99)=${ms(o.open.latencyFromIntendedMs.p99)} max=${ms(o.open.latencyFromIntendedMs.max)}`] : []),
+          ...(o.open.latencyFromIntendedMs
+            ? [
+                `${dots("latency from scheduled")} med=${ms(o.open.latencyFromIntendedMs.median)} p(95)=${ms(o.open.latencyFromIntendedMs.p95)} p(99)=${ms(o.open.latencyFromIntendedMs.p99)} max=${ms(o.open.latencyFromIntendedMs.max)}`,
+              ]
+            : []),
         ]
       : []),
     `${dots("data")} sent ${kb(o.bytesSent)}, received ${kb(o.bytesReceived)}`,

@@ -6,10 +6,16 @@ import { fileURLToPath } from "node:url";
 import type { DrivenLevel } from "./drive.ts";
 import { completedRequests, outcomeFromK6Summary } from "./k6/k6-summary.ts";
 import { scenarioFromLevel, type LevelContext } from "./result.ts";
+import { levelKey, closedLevel, openLevel } from "../plan/level-key.ts";
 
 /** A recorded k6 summary through the k6 engine's mapping, then the one result mapping every engine shares. */
 function scenarioFromSummary(raw: unknown, c: LevelContext, driven: Partial<DrivenLevel> = {}) {
-  const outcome = outcomeFromK6Summary(raw, { version: "v1.8.1", windowS: c.stability?.rule.windowS ?? 0, durationS: c.stability?.durationS ?? 10, open: c.open !== undefined });
+  const outcome = outcomeFromK6Summary(raw, {
+    version: "v1.8.1",
+    windowS: c.stability?.rule.windowS ?? 0,
+    durationS: c.stability?.durationS ?? 10,
+    open: c.open !== undefined,
+  });
   return scenarioFromLevel({ outcome, stalls: [], end: { kind: "full" }, windows: [], ...driven }, c);
 }
 
@@ -17,7 +23,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // A summary captured from a real k6 v1.8.1 run against onnx-python (concurrency 1, 10 s).
 const summary = JSON.parse(readFileSync(path.join(here, "../../tests/fixtures/k6-summary-c1.json"), "utf8"));
 const resources = { cpu_percent: 183.24, memory_mb: 205.44, memory_peak_mb: 207.1, samples: [] };
-const ctx: LevelContext = { concurrency: 1, batchSize: 1, maxErrorRate: 0.01, startedAt: new Date("2026-11-23T11:47:07.123Z"), server: resources, client: { ...resources, cpu_percent: 10 }, clientCpus: 1, clientCpusBusyPercent: 30, machineCpuPercent: 200 };
+const ctx: LevelContext = {
+  concurrency: 1,
+  batchSize: 1,
+  maxErrorRate: 0.01,
+  startedAt: new Date("2026-11-23T11:47:07.123Z"),
+  server: resources,
+  client: { ...resources, cpu_percent: 10 },
+  clientCpus: 1,
+  clientCpusBusyPercent: 30,
+  machineCpuPercent: 200,
+};
 
 test("maps k6 percentiles of successful requests to latency_ms", () => {
   const s = scenarioFromSummary(summary, ctx);
@@ -41,7 +57,7 @@ test("QPS is successful requests over the k6 test-run duration", () => {
   assert.equal(s.num_requests, summary.metrics.http_reqs.values.count);
   assert.equal(s.errors, 0);
   assert.equal(s.error_rate, 0);
-  assert.equal(s.scenario_name, "concurrency_1");
+  assert.equal(s.scenario_name, levelKey(closedLevel(1)));
   assert.equal(s.server_cpu_percent, 183.2);
   assert.equal(s.started_at, "2026-11-23T11:47:07.123Z");
 });
@@ -93,7 +109,10 @@ test("completedRequests: a summary without http_reqs (no request completed) coun
 });
 
 test("stalls and an early end are recorded with the level, and fail its thresholds", () => {
-  const s = scenarioFromSummary(summary, ctx, { stalls: [{ start_s: 2.5, duration_s: 16 }], end: { kind: "all-failed", reason: "every request failed for 3 s" } });
+  const s = scenarioFromSummary(summary, ctx, {
+    stalls: [{ start_s: 2.5, duration_s: 16 }],
+    end: { kind: "all-failed", reason: "every request failed for 3 s" },
+  });
   assert.deepEqual(s.stalls, [{ start_s: 2.5, duration_s: 16 }]);
   assert.equal(s.ended_early, "every request failed for 3 s");
   assert.equal(s.thresholds_ok, false);
@@ -106,10 +125,17 @@ test("with windows: a stable level's throughput and p50/p95/p99 are its stable w
     [`ok_requests{window:${i}}`]: { type: "counter", values: { count, rate: 0 } },
     [`http_req_duration{window:${i},expected_response:true}`]: { type: "trend", values: { med: p95 / 2, "p(95)": p95, "p(99)": p95 * 1.5 } },
   });
-  const withWindows = { ...summary, metrics: { ...summary.metrics, ...win(0, 50, 40), ...win(1, 100, 20), ...win(2, 104, 21), ...win(3, 98, 20), ...win(4, 10, 90) } };
+  const withWindows = {
+    ...summary,
+    metrics: { ...summary.metrics, ...win(0, 50, 40), ...win(1, 100, 20), ...win(2, 104, 21), ...win(3, 98, 20), ...win(4, 10, 90) },
+  };
   const rule = { windowS: 2, windows: 3, tolerance: 0.1 };
   const stable = scenarioFromSummary(withWindows, { ...ctx, stability: { rule, durationS: 10 } }, { end: { kind: "stable", afterWindows: 4 } });
-  assert.deepEqual(stable.windows.map((w) => w.index), [0, 1, 2, 3], "the partial window after the stop is left out");
+  assert.deepEqual(
+    stable.windows.map((w) => w.index),
+    [0, 1, 2, 3],
+    "the partial window after the stop is left out",
+  );
   assert.deepEqual(stable.stability?.stable_windows, [1, 2, 3]);
   assert.equal(stable.throughput_qps, Number(((50 + 52 + 49) / 3).toFixed(3)));
   assert.equal(stable.latency_ms.p95, Number(((20 + 21 + 20) / 3).toFixed(3)));
@@ -133,10 +159,17 @@ test("a server not measured (--url without --server-pid) has null resources, nev
 });
 
 test("an open-loop level is named by its rate, records drops and VUs, and is saturated below its target", () => {
-  const open = { ...summary, metrics: { ...summary.metrics, dropped_iterations: { type: "counter", values: { count: 12, rate: 1.2 } }, vus_max: { type: "gauge", values: { value: 9, min: 3, max: 9 } } } };
+  const open = {
+    ...summary,
+    metrics: {
+      ...summary.metrics,
+      dropped_iterations: { type: "counter", values: { count: 12, rate: 1.2 } },
+      vus_max: { type: "gauge", values: { value: 9, min: 3, max: 9 } },
+    },
+  };
   const achieved = summary.metrics.http_reqs.values.count / (summary.state.testRunDurationMs / 1000);
   const met = scenarioFromSummary(open, { ...ctx, concurrency: 9, open: { targetRps: Math.floor(achieved), saturationTolerance: 0.05 } });
-  assert.equal(met.scenario_name, `rate_${Math.floor(achieved)}`);
+  assert.equal(met.scenario_name, levelKey(openLevel(Math.floor(achieved))));
   assert.equal(met.mode, "open");
   assert.equal(met.target_rps, Math.floor(achieved));
   assert.ok(Math.abs(met.achieved_rps! - achieved) < 0.001);
@@ -164,12 +197,18 @@ test("a Poisson level records late starts and latency from the scheduled start, 
   const durationS = summary.state.testRunDurationMs / 1000;
   // The schedule held 30 % more arrivals than rate × duration (a Poisson count can): the level fell short of it.
   const target = Math.round(achieved);
-  const short = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05, arrivals: "poisson", durationS, scheduled: Math.ceil(achieved * 1.3 * durationS) } });
+  const short = scenarioFromSummary(poisson, {
+    ...ctx,
+    open: { targetRps: target, saturationTolerance: 0.05, arrivals: "poisson", durationS, scheduled: Math.ceil(achieved * 1.3 * durationS) },
+  });
   assert.equal(short.arrivals, "poisson");
   assert.equal(short.late_starts, 3);
   assert.deepEqual(short.latency_from_intended_ms, { median: 25, p95: 60, p99: 90, max: 120 });
   assert.equal(short.validity?.saturated, true, "achieved vs the schedule's count, not vs the mean rate");
-  const met = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05, arrivals: "poisson", durationS, scheduled: Math.round(achieved * durationS) } });
+  const met = scenarioFromSummary(poisson, {
+    ...ctx,
+    open: { targetRps: target, saturationTolerance: 0.05, arrivals: "poisson", durationS, scheduled: Math.round(achieved * durationS) },
+  });
   assert.equal(met.validity?.saturated, false);
   // Constant arrivals record late starts and latency from the scheduled start too; only Poisson ones say poisson.
   const constant = scenarioFromSummary(poisson, { ...ctx, open: { targetRps: target, saturationTolerance: 0.05 } });

@@ -40,7 +40,17 @@ function completeWindows(level: DrivenLevel, rule: StabilityRule, durationS: num
   const count = level.end.kind === "stable" ? level.end.afterWindows : Math.floor(durationS / rule.windowS);
   const byIndex = new Map([...level.outcome.windows, ...level.windows].map((w) => [w.index, w]));
   return Array.from({ length: count }, (_, i) => {
-    const { histogram: _h, ...figures } = byIndex.get(i) ?? { index: i, ok_requests: 0, throughput_qps: 0, p50_ms: 0, p90_ms: 0, p95_ms: 0, p99_ms: 0, p999_ms: 0, histogram: null };
+    const { histogram: _h, ...figures } = byIndex.get(i) ?? {
+      index: i,
+      ok_requests: 0,
+      throughput_qps: 0,
+      p50_ms: 0,
+      p90_ms: 0,
+      p95_ms: 0,
+      p99_ms: 0,
+      p999_ms: 0,
+      histogram: null,
+    };
     return figures;
   });
 }
@@ -76,7 +86,15 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
     batch_size: ctx.batchSize,
     latency_ms: {
       ...lat,
-      ...(tail ? { median: fromTail((w) => w.p50_ms), p90: fromTail((w) => w.p90_ms), p95: fromTail((w) => w.p95_ms), p99: fromTail((w) => w.p99_ms), p999: fromTail((w) => w.p999_ms) } : {}),
+      ...(tail
+        ? {
+            median: fromTail((w) => w.p50_ms),
+            p90: fromTail((w) => w.p90_ms),
+            p95: fromTail((w) => w.p95_ms),
+            p99: fromTail((w) => w.p99_ms),
+            p999: fromTail((w) => w.p999_ms),
+          }
+        : {}),
     },
     throughput_qps: round(qps),
     embeddings_per_sec: round(qps * ctx.batchSize),

@@ -23,5 +23,14 @@ export function stableTail(windows: readonly WindowFigures[], rule: StabilityRul
   if (rule.windowS <= 0 || windows.length < rule.windows) return null;
   const tail = windows.slice(-rule.windows);
   if (tail.some((w) => w.ok_requests === 0)) return null;
-  return within(tail.map((w) => w.throughput_qps), rule.tolerance) && within(tail.map((w) => w.p95_ms), rule.tolerance) ? [...tail] : null;
+  return within(
+    tail.map((w) => w.throughput_qps),
+    rule.tolerance,
+  ) &&
+    within(
+      tail.map((w) => w.p95_ms),
+      rule.tolerance,
+    )
+    ? [...tail]
+    : null;
 }

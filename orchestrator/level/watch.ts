@@ -56,7 +56,8 @@ export class LevelWatch {
     if (!this.lastProgress) this.lastProgress = s;
     if (!this.lastOk) this.lastOk = s;
     if (s.requests > this.lastProgress.requests) {
-      if (this.stalledSince !== undefined) this.closed.push({ start_s: round(this.stalledSince / 1000), duration_s: round((s.t_ms - this.stalledSince) / 1000) });
+      if (this.stalledSince !== undefined)
+        this.closed.push({ start_s: round(this.stalledSince / 1000), duration_s: round((s.t_ms - this.stalledSince) / 1000) });
       this.stalledSince = undefined;
       this.lastProgress = s;
     } else if (s.vus > 0 && s.requests > 0 && this.stalledSince === undefined && s.t_ms - this.lastProgress.t_ms > this.thresholdMs(prev?.median_ms ?? 0)) {
@@ -73,7 +74,10 @@ export class LevelWatch {
 
   /** Every stall seen, the one still open at the last sample included. */
   stalls(): Stall[] {
-    const open = this.stalledSince !== undefined && this.last ? [{ start_s: round(this.stalledSince / 1000), duration_s: round((this.last.t_ms - this.stalledSince) / 1000) }] : [];
+    const open =
+      this.stalledSince !== undefined && this.last
+        ? [{ start_s: round(this.stalledSince / 1000), duration_s: round((this.last.t_ms - this.stalledSince) / 1000) }]
+        : [];
     return [...this.closed, ...open];
   }
 }

@@ -22,12 +22,12 @@ import { checkDatasetFile, resolveDataset } from "../models/datasets.ts";
 import { ensureModel, modelDir, readPrepared } from "../models/prepare-model.ts";
 import { ROOT } from "../platform/paths.ts";
 import { runCommand } from "../platform/proc.ts";
-import { createRun, openStore, } from "../store/history.ts";
+import { createRun, openStore } from "../store/history.ts";
 import { ensureWritableDir } from "../store/writable.ts";
 import { renderSummary } from "../outputs/summary.ts";
-import { Progress, } from "../outputs/progress.ts";
-import { applyOverrides, levelsOf, } from "../plan/profile.ts";
-import { newRunContext, } from "../sweep/context.ts";
+import { Progress } from "../outputs/progress.ts";
+import { applyOverrides, levelsOf } from "../plan/profile.ts";
+import { newRunContext } from "../sweep/context.ts";
 import { newRunId } from "../store/run-id.ts";
 import { runFramework } from "../sweep/framework.ts";
 import { parseSlo } from "../plan/slo.ts";
@@ -49,7 +49,9 @@ function printList(config: SuiteConfig): void {
   console.log(`Profiles (config/benchmark.yaml; default ${config.benchmark.default_profile}):`);
   for (const line of profileLines(config.benchmark)) console.log(line);
   const k6 = findK6();
-  console.log(`Load engine: the embedded engine always; k6 ${k6 ? `${k6.version} at ${k6.path} (from ${k6.source}): --engine auto uses it` : `not found (K6_BIN, PATH): --engine auto uses the embedded engine. ${INSTALL_K6}`}`);
+  console.log(
+    `Load engine: the embedded engine always; k6 ${k6 ? `${k6.version} at ${k6.path} (from ${k6.source}): --engine auto uses it` : `not found (K6_BIN, PATH): --engine auto uses the embedded engine. ${INSTALL_K6}`}`,
+  );
   console.log("Ad hoc load: npm run load -- --url http://127.0.0.1:<port> --concurrency 4 --duration 10s");
 }
 
@@ -91,9 +93,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   // Checked before any slow step, so an unreachable database is known at once.
   checkK6Report(opts.engine, opts.k6_report);
   const influxUrl = opts.influx ?? process.env[INFLUX_ENV];
-  const observer = influxUrl
-    ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined)
-    : undefined;
+  const observer = influxUrl ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined) : undefined;
 
   if (opts.launcher === "docker") await connectEngine();
 
@@ -106,7 +106,13 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
 
   const runId = newRunId();
   const folder = createRun(store, runId);
-  const progress = new Progress(progressPlan(subjects.map((s) => s.name), profile), { tty: process.stderr.isTTY === true, status: log.status, line: log.step });
+  const progress = new Progress(
+    progressPlan(
+      subjects.map((s) => s.name),
+      profile,
+    ),
+    { tty: process.stderr.isTTY === true, status: log.status, line: log.step },
+  );
   const run = newRunContext({
     runId,
     progress,
@@ -129,7 +135,13 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   });
   log.step(
     `run ${run.runId}: ${subjects.map((f) => f.name).join(", ")}; profile ${profileName} ` +
-      `(${profile.mode === "open" ? `open loop at ${levelsOf(profile).map((l) => l.value).join(",")} req/s` : `levels ${profile.concurrency_levels.join(",")}`}, ${profile.duration_s}s each, batch ${profile.batch_size}` +
+      `(${
+        profile.mode === "open"
+          ? `open loop at ${levelsOf(profile)
+              .map((l) => l.value)
+              .join(",")} req/s`
+          : `levels ${profile.concurrency_levels.join(",")}`
+      }, ${profile.duration_s}s each, batch ${profile.batch_size}` +
       `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}` +
       `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
   );

@@ -42,7 +42,11 @@ runMain(async (argv) => {
   const store = openStore(options.results_dir, log.warn);
   const [a, b] = [resultsOf(resolveRun(store, runs[0]), options.model), resultsOf(resolveRun(store, runs[1]), options.model)];
   for (const d of differences(a.info, b.info)) log.warn(d);
-  const cmp = compareRuns({ id: a.info.id, results: a.results }, { id: b.info.id, results: b.results }, { thresholdPct: options.fail_on_regression ?? null, pairs: options.pair ?? [] });
+  const cmp = compareRuns(
+    { id: a.info.id, results: a.results },
+    { id: b.info.id, results: b.results },
+    { thresholdPct: options.fail_on_regression ?? null, pairs: options.pair ?? [] },
+  );
   if (options.json) console.log(JSON.stringify(RunComparison.parse(cmp), null, 2));
   else console.log([runLine("A", a.info), runLine("B", b.info), "", renderComparison(cmp)].join("\n"));
   return cmp.regressions.length > 0 ? 1 : 0;

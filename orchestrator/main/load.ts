@@ -31,7 +31,8 @@ export function durationS(text: string): number {
 export function loadSpec(o: LoadOptions, logDir: string): LevelSpec {
   if (o.url === undefined) throw new UserError("--url is required: the server to load, e.g. --url http://127.0.0.1:8000");
   if (o.rate !== undefined && o.concurrency !== undefined) throw new UserError("--concurrency (closed loop) and --rate (open loop) exclude each other");
-  if (o.rate === undefined && (o.max_in_flight !== undefined || o.arrivals !== "constant")) throw new UserError("--max-in-flight and --arrivals need --rate (open loop)");
+  if (o.rate === undefined && (o.max_in_flight !== undefined || o.arrivals !== "constant"))
+    throw new UserError("--max-in-flight and --arrivals need --rate (open loop)");
   if (o.dataset !== undefined) checkDatasetFile(o.dataset, "--dataset");
   const api = apiTarget(o.api, { model: o.served_model });
   if (o.api === "kserve" && o.served_model === "") throw new UserError("--api kserve needs --served-model (the /v2/models/<name> it serves)");
@@ -49,7 +50,14 @@ export function loadSpec(o: LoadOptions, logDir: string): LevelSpec {
     expectedDim: o.dim,
     load:
       o.rate !== undefined
-        ? { mode: "open", rateRps: o.rate, arrivals: o.arrivals, seed: o.seed, maxInFlight: o.max_in_flight ?? sizing!.maxVUs, preAllocated: sizing!.preAllocatedVUs }
+        ? {
+            mode: "open",
+            rateRps: o.rate,
+            arrivals: o.arrivals,
+            seed: o.seed,
+            maxInFlight: o.max_in_flight ?? sizing!.maxVUs,
+            preAllocated: sizing!.preAllocatedVUs,
+          }
         : { mode: "closed", vus: o.concurrency ?? 1 },
     durationS: durationS(o.duration),
     windowS: 0,
@@ -69,7 +77,8 @@ runMain(async (argv, { signal }) => {
   }
   const spec = loadSpec(options, mkdtempSync(path.join(os.tmpdir(), "eb-load-")));
   const engine = new EmbeddedEngine();
-  const load = spec.load.mode === "closed" ? `${spec.load.vus} VUs` : `${spec.load.rateRps} req/s (${spec.load.arrivals}, at most ${spec.load.maxInFlight} in flight)`;
+  const load =
+    spec.load.mode === "closed" ? `${spec.load.vus} VUs` : `${spec.load.rateRps} req/s (${spec.load.arrivals}, at most ${spec.load.maxInFlight} in flight)`;
   log.step(`embedded engine ${engine.version}: ${load} for ${spec.durationS}s against ${spec.url} (${spec.api} API), batch ${spec.batchSize}`);
   const level = await driveLevel(engine, spec, { signal, onStart: () => {} });
   const ok = thresholdsOk({ ...level.outcome, stalls: level.stalls, end: level.end }, spec.maxErrorRate);

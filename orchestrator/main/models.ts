@@ -36,9 +36,28 @@ function list(catalogue: ModelsFile, json: boolean): void {
     return;
   }
   const header = ["model", "hub id", "params", "dim", "max len", "pooling", "gated", "sources", "prepared"];
-  const table = [header, ...rows.map((r) => [r.key, r.huggingface_id, r.params, String(r.embedding_dim), String(r.max_seq_length), r.pooling, r.gated ? "yes" : "no", r.sources.join(","), r.prepared])];
+  const table = [
+    header,
+    ...rows.map((r) => [
+      r.key,
+      r.huggingface_id,
+      r.params,
+      String(r.embedding_dim),
+      String(r.max_seq_length),
+      r.pooling,
+      r.gated ? "yes" : "no",
+      r.sources.join(","),
+      r.prepared,
+    ]),
+  ];
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  for (const row of table)
+    console.log(
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
 }
 
 async function prepare(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
@@ -46,7 +65,9 @@ async function prepare(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
   const spec = catalogueModel(catalogue, key);
   const o = a.options;
   const model = await ensureModel(key, spec, {
-    variant: o.synthetic ? { kind: "synthetic", seed: o.seed, ...(o.layers !== undefined ? { layers: o.layers } : {}) } : { kind: "weights", ...(o.from ? { from: o.from } : {}) },
+    variant: o.synthetic
+      ? { kind: "synthetic", seed: o.seed, ...(o.layers !== undefined ? { layers: o.layers } : {}) }
+      : { kind: "weights", ...(o.from ? { from: o.from } : {}) },
     force: o.force,
   });
   const manifest = JSON.parse(readFileSync(path.join(model.dir, "manifest.json"), "utf8")) as {
@@ -56,7 +77,11 @@ async function prepare(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
   };
   const serving = JSON.parse(readFileSync(path.join(model.dir, "serving.json"), "utf8")) as { name: string };
   log.step(`${key} ready at ${model.dir}: ${serving.name}; source ${manifest.source}; ${Object.keys(manifest.files).length} files`);
-  log.step(`min cosine vs torch reference: ${Object.entries(manifest.min_cosine_vs_torch).map(([k, v]) => `${k} ${v.toFixed(6)}`).join(", ")}`);
+  log.step(
+    `min cosine vs torch reference: ${Object.entries(manifest.min_cosine_vs_torch)
+      .map(([k, v]) => `${k} ${v.toFixed(6)}`)
+      .join(", ")}`,
+  );
   if (model.synthetic) log.warn(`${key} has SYNTHETIC random weights: use it for performance only, never for quality`);
   return 0;
 }
@@ -65,8 +90,11 @@ async function verify(a: ModelsArgs): Promise<number> {
   const report = await verifyModel(a.model!, { torch: !a.options.no_torch });
   if (a.options.json) console.log(JSON.stringify(report, null, 2));
   else {
-    console.log(`${a.model}${report.synthetic ? " (SYNTHETIC weights)" : ""}: ${report.files_checked} files checked against manifest.json, ${report.probes} probes`);
-    for (const [fmt, cos] of Object.entries(report.min_cosine)) console.log(`  ${fmt.padEnd(22)} min cosine ${cos.toFixed(6)} ${cos >= report.threshold ? "ok" : "FAIL"}`);
+    console.log(
+      `${a.model}${report.synthetic ? " (SYNTHETIC weights)" : ""}: ${report.files_checked} files checked against manifest.json, ${report.probes} probes`,
+    );
+    for (const [fmt, cos] of Object.entries(report.min_cosine))
+      console.log(`  ${fmt.padEnd(22)} min cosine ${cos.toFixed(6)} ${cos >= report.threshold ? "ok" : "FAIL"}`);
     for (const p of report.problems) console.log(`  problem: ${p}`);
     console.log(report.ok ? "verify: ok" : "verify: FAILED");
   }
@@ -86,12 +114,18 @@ async function dataset(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
     tools.python,
     [
       path.join(ROOT, "orchestrator", "models", "pipeline", "token_datasets.py"),
-      "--tokenizer", path.join(model.dir, "tokenizer.json"),
-      "--corpus", corpus,
-      "--tokens", String(tokens),
-      "--max-seq-length", String(spec.max_seq_length),
-      "--count", String(a.options.count),
-      "--out", out,
+      "--tokenizer",
+      path.join(model.dir, "tokenizer.json"),
+      "--corpus",
+      corpus,
+      "--tokens",
+      String(tokens),
+      "--max-seq-length",
+      String(spec.max_seq_length),
+      "--count",
+      String(a.options.count),
+      "--out",
+      out,
     ],
     { stream: "  " },
   ).catch((err: Error) => {

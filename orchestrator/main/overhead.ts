@@ -121,7 +121,9 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   mkdirSync(folder.root, { recursive: true });
   writeFileSync(textsFile, JSON.stringify({ texts: generateTexts(TEXT_POOL.count, TEXT_POOL.words) }));
   const plan: CeilingPlan = { model, textsFile, durationS: profile.duration_s, signal, cpus: cpuSets.server, ...layoutOf(opts) };
-  log.step(`overhead run ${runId}: ${servers.map((s) => s.manifest.name).join(", ")}; levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each`);
+  log.step(
+    `overhead run ${runId}: ${servers.map((s) => s.manifest.name).join(", ")}; levels ${profile.concurrency_levels.join(",")}, ${profile.duration_s}s each`,
+  );
 
   const rows: OverheadRow[] = [];
   for (const server of servers) {
@@ -132,8 +134,13 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     }
   }
   const file = path.join(folder.root, "overhead.json");
-  writeFileSync(file, JSON.stringify({ run_id: runId, model: modelKey, profile, threads: opts.threads ?? null, layout: opts.layout ?? null, rows }, null, 2) + "\n");
-  console.log(`\nServing overhead - ${modelKey}, batch 1, ${profile.duration_s}s per level (server: ${engine.name} engine over HTTP; ceiling: same runtime in process)\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ run_id: runId, model: modelKey, profile, threads: opts.threads ?? null, layout: opts.layout ?? null, rows }, null, 2)}\n`,
+  );
+  console.log(
+    `\nServing overhead - ${modelKey}, batch 1, ${profile.duration_s}s per level (server: ${engine.name} engine over HTTP; ceiling: same runtime in process)\n`,
+  );
   console.log(renderOverheadTable(rows));
   log.step(`written: ${file}`);
   return rows.some((r) => r.server_qps === null || r.ceiling_eps === null) ? 1 : 0;

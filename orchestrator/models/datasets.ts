@@ -36,9 +36,11 @@ export function resolveDataset(modelDir: string, seqLen: number | undefined, dat
   if (seqLen === undefined && dataset === undefined) return undefined;
   const flag = dataset !== undefined ? "--dataset" : "--seq-len";
   const file = dataset ?? tokenDatasetPath(modelDir, seqLen!);
-  if (dataset === undefined && !existsSync(file)) throw new UserError(`--seq-len: ${file} not found (prepare the model again: npm run models -- prepare <model> --force)`);
+  if (dataset === undefined && !existsSync(file))
+    throw new UserError(`--seq-len: ${file} not found (prepare the model again: npm run models -- prepare <model> --force)`);
   const d = checkDatasetFile(file, flag);
-  const tokens = d.tokens !== undefined ? `, ${d.tokens} tokens each${d.effective_tokens !== d.tokens ? ` (truncated to ${d.effective_tokens} by the model)` : ""}` : "";
+  const tokens =
+    d.tokens !== undefined ? `, ${d.tokens} tokens each${d.effective_tokens !== d.tokens ? ` (truncated to ${d.effective_tokens} by the model)` : ""}` : "";
   log.step(`texts sent: ${d.texts.length} from ${d.file}${tokens}`);
   return d.file;
 }

@@ -46,5 +46,8 @@ test("gated: names the licence page and HF_TOKEN; synthetic is offered where a c
 });
 
 test("not found names the catalogue field to fix", () => {
-  assert.match(hubFailureAdvice("m", spec({}), HUB_EXIT.notFound, "not-found"), /does not exist on the hub \(config\/models\.yaml: models\.m\.huggingface_id\)/);
+  assert.match(
+    hubFailureAdvice("m", spec({}), HUB_EXIT.notFound, "not-found"),
+    /does not exist on the hub \(config\/models\.yaml: models\.m\.huggingface_id\)/,
+  );
 });

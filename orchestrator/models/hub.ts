@@ -25,13 +25,13 @@ export function hubFailureAdvice(key: string, spec: ModelConfig, exitCode: numbe
           ? `${id} does not exist on the hub (config/models.yaml: models.${key}.huggingface_id)`
           : `downloading ${id} from the hub failed`;
   const ways = [
-    ...(spec.gated
-      ? [`accept the licence at https://huggingface.co/${id} and set HF_TOKEN to a token of that account (read access)`]
-      : []),
+    ...(spec.gated ? [`accept the licence at https://huggingface.co/${id} and set HF_TOKEN to a token of that account (read access)`] : []),
     `on a machine with internet: huggingface-cli download ${id} --local-dir <dir>, copy <dir> here, then: npm run models -- prepare ${key} --from <dir>`,
     `or name that folder once in config/models.yaml: models.${key}.sources.local`,
     ...(spec.synthetic
-      ? [`for performance only (never quality): npm run models -- prepare ${key} --synthetic (same architecture, seeded random weights; labelled SYNTHETIC everywhere)`]
+      ? [
+          `for performance only (never quality): npm run models -- prepare ${key} --synthetic (same architecture, seeded random weights; labelled SYNTHETIC everywhere)`,
+        ]
       : []),
   ];
   return [`model '${key}' is not available: ${what}.`, `  hub said: ${reason}`, "What to do:", ...ways.map((w) => `  - ${w}`)].join("\n");

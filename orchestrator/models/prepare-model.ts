@@ -126,7 +126,8 @@ async function hubSource(key: string, spec: ModelConfig, tools: Venv): Promise<S
     exitCode = Number(/exit (\d+)/.exec(err.message)?.[1] ?? 1);
   }
   const parsed = parseHubOutput(output);
-  if (exitCode === 0 && parsed.path) return { args: ["--source-dir", parsed.path], label: `hub:${spec.huggingface_id}${spec.revision ? `@${spec.revision}` : ""}` };
+  if (exitCode === 0 && parsed.path)
+    return { args: ["--source-dir", parsed.path], label: `hub:${spec.huggingface_id}${spec.revision ? `@${spec.revision}` : ""}` };
   throw new UserError(hubFailureAdvice(key, spec, exitCode, parsed.reason ?? output.trim().split("\n").slice(-3).join(" ")));
 }
 
@@ -143,7 +144,9 @@ async function syntheticSource(key: string, spec: ModelConfig, v: Extract<Varian
   const catalogue = loadYamlFile(path.join(ROOT, "config", "models.yaml"), ModelsFile);
   const syn = spec.synthetic;
   if (!syn) {
-    const able = Object.entries(catalogue.models).filter(([, m]) => m.synthetic).map(([k]) => k);
+    const able = Object.entries(catalogue.models)
+      .filter(([, m]) => m.synthetic)
+      .map(([k]) => k);
     throw new UserError(
       `model '${key}' has no architecture config for synthetic weights (config/models.yaml: models.${key}.synthetic); ` +
         `models that have one: ${able.join(", ") || "none"}`,
@@ -177,19 +180,23 @@ export async function ensureModel(key: string, spec: ModelConfig, opts: PrepareO
     `preparing model ${key} into ${dir}${variant.kind === "synthetic" ? " with SYNTHETIC (seeded random) weights" : ""}` +
       ` (the libraries' output goes to ${path.join(dir, PREPARE_LOG)})`,
   );
-  const source =
-    variant.kind === "synthetic" ? await syntheticSource(key, spec, variant) : await weightsSource(key, spec, variant.from, modelTools);
+  const source = variant.kind === "synthetic" ? await syntheticSource(key, spec, variant) : await weightsSource(key, spec, variant.from, modelTools);
   const tools = await modelTools();
   const staging = `${dir}.preparing-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const logFile = path.join(staging, PREPARE_LOG);
   const args = [
     path.join(PYTOOLS, "prepare_model.py"),
-    "--key", key,
-    "--spec", JSON.stringify(spec),
-    "--source", source.label,
-    "--out", staging,
-    "--log", logFile,
+    "--key",
+    key,
+    "--spec",
+    JSON.stringify(spec),
+    "--source",
+    source.label,
+    "--out",
+    staging,
+    "--log",
+    logFile,
     ...source.args,
   ];
   // The pipeline prints only its steps; the exporters' and libraries' output goes to the log.
@@ -207,7 +214,7 @@ export async function ensureModel(key: string, spec: ModelConfig, opts: PrepareO
     throw new UserError(`preparing ${key} failed (${status}); the end of its log ${kept}:\n${tail.map((l) => `  ${l}`).join("\n")}`);
   });
   const marker: PreparedMarker = { base, variant };
-  writeFileSync(path.join(staging, PREPARED), JSON.stringify(marker) + "\n");
+  writeFileSync(path.join(staging, PREPARED), `${JSON.stringify(marker)}\n`);
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
   rmSync(`${dir}.prepare-failed.log`, { force: true });
@@ -238,7 +245,11 @@ export async function verifyModel(key: string, opts: { torch: boolean }): Promis
     if (!(err instanceof CommandError)) throw err;
     output = err.output;
   }
-  const line = output.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  const line = output
+    .trim()
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("{"));
   if (!line) throw new UserError(`verifying ${key} produced no report:\n${output.slice(-2000)}`);
   return JSON.parse(line) as VerifyReport;
 }

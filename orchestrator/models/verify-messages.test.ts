@@ -14,7 +14,8 @@ test("verify of an unknown model lists the catalogue and does not suggest prepar
   const catalogue = loadSuiteConfig(ROOT).models;
   assert.throws(
     () => catalogueModel(catalogue, "nope"),
-    (e: Error) => e instanceof UserError && /^unknown model 'nope'; config\/models\.yaml defines: all-MiniLM-L6-v2, /.test(e.message) && !e.message.includes("prepare"),
+    (e: Error) =>
+      e instanceof UserError && /^unknown model 'nope'; config\/models\.yaml defines: all-MiniLM-L6-v2, /.test(e.message) && !e.message.includes("prepare"),
   );
   assert.throws(() => catalogueModel(catalogue, "bge-smal-en-v1.5"), /\(did you mean bge-small-en-v1\.5\?\)$/);
 });

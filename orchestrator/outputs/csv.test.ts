@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { csvTimestamp, resultsToCsv, SEED_CSV_HEADER } from "./csv.ts";
 import { sampleResult } from "../../tests/fixtures/results.ts";
+import { levelKey, closedLevel, openLevel } from "../plan/level-key.ts";
 
 test("the header starts with the seed's exact columns", () => {
   const csv = resultsToCsv([sampleResult()]);
@@ -19,7 +20,10 @@ test("one row per level, sorted by concurrency, with the level's figures", () =>
   const lines = resultsToCsv([sampleResult()]).trim().split("\n");
   assert.equal(lines.length, 3);
   const [c1, c4] = [lines[1]!.split(","), lines[2]!.split(",")];
-  assert.deepEqual(c1.slice(0, 14), ["2026-11-23 11:47:07", "all-MiniLM-L6-v2", "ONNX Runtime", "Python", "1", "145", "6.1", "7.8", "8.7", "12.6", "183.2", "205.4", "10", "43.7"].map(String));
+  assert.deepEqual(
+    c1.slice(0, 14),
+    ["2026-11-23 11:47:07", "all-MiniLM-L6-v2", "ONNX Runtime", "Python", "1", "145", "6.1", "7.8", "8.7", "12.6", "183.2", "205.4", "10", "43.7"].map(String),
+  );
   assert.equal(c4[4], "4");
   assert.equal(c4[5], "163.8");
   const header = lines[0]!.split(",");
@@ -30,8 +34,17 @@ test("one row per level, sorted by concurrency, with the level's figures", () =>
 
 test("the validity flags follow the seed's columns; a level without them (schema 3) leaves them empty", () => {
   const r = sampleResult();
-  const [c1, c4] = [r.scenarios["concurrency_1"]!, r.scenarios["concurrency_4"]!];
-  c1.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: true, noisy: false, other_cpu_percent: 3.5, stalled: false, unstable: false, saturated: false };
+  const [c1, c4] = [r.scenarios[levelKey(closedLevel(1))]!, r.scenarios[levelKey(closedLevel(4))]!];
+  c1.validity = {
+    p99_enough_samples: true,
+    p999_enough_samples: false,
+    client_bound: true,
+    noisy: false,
+    other_cpu_percent: 3.5,
+    stalled: false,
+    unstable: false,
+    saturated: false,
+  };
   delete c4.validity;
   const lines = resultsToCsv([r]).trim().split("\n");
   const header = lines[0]!.split(",");
@@ -57,8 +70,10 @@ test("timestamps use the seed's 'YYYY-MM-DD HH:MM:SS' form", () => {
 
 test("server resources not measured are empty cells, not 0", () => {
   const r = sampleResult();
-  Object.assign(r.scenarios["concurrency_1"]!, { server_cpu_percent: null, server_memory_mb: null });
-  const [header, row] = resultsToCsv([r]).split("\n").map((l) => l.split(","));
+  Object.assign(r.scenarios[levelKey(closedLevel(1))]!, { server_cpu_percent: null, server_memory_mb: null });
+  const [header, row] = resultsToCsv([r])
+    .split("\n")
+    .map((l) => l.split(","));
   const col = (name: string) => row![header!.indexOf(name)];
   assert.equal(col("server_cpu_percent"), "");
   assert.equal(col("server_memory_mb"), "");
@@ -67,37 +82,76 @@ test("server resources not measured are empty cells, not 0", () => {
 
 test("an open-loop level carries its mode, target and achieved rates, drops and the saturated flag", () => {
   const r = sampleResult();
-  const c1 = r.scenarios["concurrency_1"]!;
-  r.scenarios["rate_40"] = {
+  const c1 = r.scenarios[levelKey(closedLevel(1))]!;
+  r.scenarios[levelKey(openLevel(40))] = {
     ...c1,
-    scenario_name: "rate_40",
+    scenario_name: levelKey(openLevel(40)),
     mode: "open",
     concurrency: 17,
     target_rps: 40,
     achieved_rps: 31.5,
     dropped_iterations: 85,
     vus_max: 17,
-    validity: { p99_enough_samples: false, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 0, stalled: false, unstable: false, saturated: true },
+    validity: {
+      p99_enough_samples: false,
+      p999_enough_samples: false,
+      client_bound: false,
+      noisy: false,
+      other_cpu_percent: 0,
+      stalled: false,
+      unstable: false,
+      saturated: true,
+    },
   };
   const lines = resultsToCsv([r]).trim().split("\n");
   const header = lines[0]!.split(",");
   const rows = lines.slice(1).map((l) => l.split(","));
   const col = (row: string[], name: string) => row[header.indexOf(name)];
-  assert.deepEqual(rows.map((row) => col(row, "mode")), ["closed", "closed", "open"], "closed levels first, then open ones");
+  assert.deepEqual(
+    rows.map((row) => col(row, "mode")),
+    ["closed", "closed", "open"],
+    "closed levels first, then open ones",
+  );
   const open = rows[2]!;
-  assert.deepEqual(["target_rps", "achieved_rps", "dropped_iterations", "vus_max", "saturated"].map((c) => col(open, c)), ["40", "31.5", "85", "17", "true"]);
+  assert.deepEqual(
+    ["target_rps", "achieved_rps", "dropped_iterations", "vus_max", "saturated"].map((c) => col(open, c)),
+    ["40", "31.5", "85", "17", "true"],
+  );
   assert.equal(col(rows[0]!, "saturated"), "", "no saturated verdict on a closed-loop level");
-  assert.deepEqual(["arrivals", "late_starts", "latency_from_intended_p99_ms"].map((c) => col(open, c)), ["constant", "", ""]);
+  assert.deepEqual(
+    ["arrivals", "late_starts", "latency_from_intended_p99_ms"].map((c) => col(open, c)),
+    ["constant", "", ""],
+  );
   assert.equal(col(rows[0]!, "arrivals"), "");
   assert.ok(header.indexOf("mode") >= SEED_CSV_HEADER.length);
 });
 
 test("a Poisson level's row carries its arrivals, late starts and p99 from the scheduled start", () => {
   const r = sampleResult();
-  const c1 = r.scenarios["concurrency_1"]!;
-  r.scenarios = { rate_40: { ...c1, scenario_name: "rate_40", mode: "open", concurrency: 17, target_rps: 40, achieved_rps: 40.2, dropped_iterations: 0, vus_max: 17, arrivals: "poisson", late_starts: 6, latency_from_intended_ms: { median: 20, p95: 60, p99: 95.5, max: 130 } } };
-  const [head, row] = resultsToCsv([r]).trim().split("\n").map((l) => l.split(","));
-  assert.deepEqual(["arrivals", "late_starts", "latency_from_intended_p99_ms"].map((c) => row![head!.indexOf(c)]), ["poisson", "6", "95.5"]);
+  const c1 = r.scenarios[levelKey(closedLevel(1))]!;
+  r.scenarios = {
+    [levelKey(openLevel(40))]: {
+      ...c1,
+      scenario_name: levelKey(openLevel(40)),
+      mode: "open",
+      concurrency: 17,
+      target_rps: 40,
+      achieved_rps: 40.2,
+      dropped_iterations: 0,
+      vus_max: 17,
+      arrivals: "poisson",
+      late_starts: 6,
+      latency_from_intended_ms: { median: 20, p95: 60, p99: 95.5, max: 130 },
+    },
+  };
+  const [head, row] = resultsToCsv([r])
+    .trim()
+    .split("\n")
+    .map((l) => l.split(","));
+  assert.deepEqual(
+    ["arrivals", "late_starts", "latency_from_intended_p99_ms"].map((c) => row![head!.indexOf(c)]),
+    ["poisson", "6", "95.5"],
+  );
 });
 
 test("every row has one cell per column, the engine and the thresholds among them", () => {

@@ -148,7 +148,10 @@ export class Progress {
     if (c?.level) {
       const inLevelS = (this.now() - c.level.startedMs) / 1000;
       const windows = windowS > 0 ? Math.ceil(durationS / windowS) : 0;
-      const where = windows > 0 ? `window ${Math.min(windows, Math.floor(inLevelS / windowS) + 1)}/${windows}` : `${Math.min(durationS, Math.floor(inLevelS))}s/${durationS}s`;
+      const where =
+        windows > 0
+          ? `window ${Math.min(windows, Math.floor(inLevelS / windowS) + 1)}/${windows}`
+          : `${Math.min(durationS, Math.floor(inLevelS))}s/${durationS}s`;
       what = `: level ${c.level.index + 1}/${levels.length}, ${levels[c.level.index]} ${this.plan.levelUnit ?? "VUs"}, ${where}`;
     } else if (c) {
       what = c.readyMs === undefined ? ": starting, verifying, warming up" : ": ready";

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import { mixedProvenance, renderSummary } from "./summary.ts";
 import { combineTrials } from "../results/combine-trials.ts";
+import { levelKey, closedLevel, openLevel } from "../plan/level-key.ts";
 
 test("the summary has a framework row and a row per level", () => {
   const out = renderSummary("all-MiniLM-L6-v2", [sampleResult()]);
@@ -18,7 +19,7 @@ test("synthetic weights and failures are called out", () => {
   const out = renderSummary("bge-m3", [failed]);
   assert.match(out, /SYNTHETIC WEIGHTS/);
   assert.match(out, /candle\s+failed/);
-  assert.match(out, /Failures:\n  candle: server exited/);
+  assert.match(out, /Failures:\n {2}candle: server exited/);
 });
 
 test("mixedProvenance warns when results come from different commits, machines or CPU sets", () => {
@@ -41,8 +42,26 @@ test("mixedProvenance warns when results come from different commits, machines o
 
 test("a percentile resting on too few requests is shown as such, and each level's flags are printed with a legend", () => {
   const r = sampleResult();
-  r.scenarios["concurrency_1"]!.validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: true, noisy: true, other_cpu_percent: 45, stalled: false, unstable: false, saturated: false };
-  r.scenarios["concurrency_4"]!.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false, saturated: false };
+  r.scenarios[levelKey(closedLevel(1))]!.validity = {
+    p99_enough_samples: false,
+    p999_enough_samples: false,
+    client_bound: true,
+    noisy: true,
+    other_cpu_percent: 45,
+    stalled: false,
+    unstable: false,
+    saturated: false,
+  };
+  r.scenarios[levelKey(closedLevel(4))]!.validity = {
+    p99_enough_samples: true,
+    p999_enough_samples: false,
+    client_bound: false,
+    noisy: false,
+    other_cpu_percent: 1,
+    stalled: false,
+    unstable: false,
+    saturated: false,
+  };
   const text = renderSummary("m", [r]);
   const row = (c: number) => text.split("\n").find((l) => new RegExp(`^onnx-python\\s+${c}\\s`).test(l))!;
   assert.match(row(1), /few req\s+few req/);
@@ -58,7 +77,7 @@ test("with trials, QPS is mean ± 95 % CI and the leader's significance is state
   const trial = (framework: string, qps: number) => {
     const r = sampleResult();
     r.framework = framework;
-    r.scenarios = { concurrency_1: { ...r.scenarios["concurrency_1"]!, throughput_qps: qps } };
+    r.scenarios = { [levelKey(closedLevel(1))]: { ...r.scenarios[levelKey(closedLevel(1))]!, throughput_qps: qps } };
     return r;
   };
   const fast = combineTrials([trial("fast", 100), trial("fast", 110), trial("fast", 120)]);
@@ -93,11 +112,22 @@ test("with --layout auto, the summary names the layout chosen and every layout t
   });
   const base = { server_cpus: 2, probe_concurrency: 4, probe_duration_s: 5, tie_tolerance: 0.02 };
   probed.layout_probe = { ...base, tried: [tried(1, 2, 150.26, 30.1), tried(2, 1, 210, 20.456)], chosen: { threads: 2, workers: 1 }, note: null };
-  const failed = { ...sampleResult(), framework: "candle", layout_probe: { ...base, tried: [tried(1, 2, null, null), tried(2, 1, null, null)], chosen: null, note: null } };
-  const single = { ...sampleResult(), framework: "onnx-rust", layout_probe: { ...base, server_cpus: 1, tried: [], chosen: { threads: 1, workers: 1 }, note: "one server CPU: 1x1 is the only candidate, not probed" } };
+  const failed = {
+    ...sampleResult(),
+    framework: "candle",
+    layout_probe: { ...base, tried: [tried(1, 2, null, null), tried(2, 1, null, null)], chosen: null, note: null },
+  };
+  const single = {
+    ...sampleResult(),
+    framework: "onnx-rust",
+    layout_probe: { ...base, server_cpus: 1, tried: [], chosen: { threads: 1, workers: 1 }, note: "one server CPU: 1x1 is the only candidate, not probed" },
+  };
   const text = renderSummary("m", [probed, failed, single, sampleResult()]);
   assert.match(text, /^Layouts \(--layout auto: THREADSxWORKERS with the highest probe QPS; within 2 % of it, the lower p95\):$/m);
-  assert.match(text, /^ {2}onnx-python: 2x1 chosen \(tried at 4 VUs for 5 s on 2 server CPUs: 1x2 150\.3 QPS, p95 30\.10 ms; 2x1 210\.0 QPS, p95 20\.46 ms \[noisy\]\)$/m);
+  assert.match(
+    text,
+    /^ {2}onnx-python: 2x1 chosen \(tried at 4 VUs for 5 s on 2 server CPUs: 1x2 150\.3 QPS, p95 30\.10 ms; 2x1 210\.0 QPS, p95 20\.46 ms \[noisy\]\)$/m,
+  );
   assert.match(text, /^ {2}candle: no layout completed \(tried at 4 VUs for 5 s on 2 server CPUs: 1x2 failed; 2x1 failed\)$/m);
   assert.match(text, /^ {2}onnx-rust: 1x1 chosen \(one server CPU: 1x1 is the only candidate, not probed\)$/m);
   assert.equal(text.match(/^ {2}onnx-python: /gm)?.length, 1, "a result without a probe has no line");
@@ -106,10 +136,39 @@ test("with --layout auto, the summary names the layout chosen and every layout t
 
 test("open-loop levels get their own table with target, achieved, drops and the saturated flag; --slo adds the capacity line", () => {
   const r = sampleResult();
-  const c1 = r.scenarios["concurrency_1"]!;
-  const validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 0, stalled: false, unstable: false, saturated: false };
-  r.scenarios["rate_20"] = { ...c1, scenario_name: "rate_20", mode: "open", concurrency: 9, target_rps: 20, achieved_rps: 20.01, dropped_iterations: 0, vus_max: 3, validity };
-  r.scenarios["rate_400"] = { ...c1, scenario_name: "rate_400", mode: "open", concurrency: 200, target_rps: 400, achieved_rps: 150.5, dropped_iterations: 1200, vus_max: 200, validity: { ...validity, saturated: true } };
+  const c1 = r.scenarios[levelKey(closedLevel(1))]!;
+  const validity = {
+    p99_enough_samples: true,
+    p999_enough_samples: false,
+    client_bound: false,
+    noisy: false,
+    other_cpu_percent: 0,
+    stalled: false,
+    unstable: false,
+    saturated: false,
+  };
+  r.scenarios[levelKey(openLevel(20))] = {
+    ...c1,
+    scenario_name: levelKey(openLevel(20)),
+    mode: "open",
+    concurrency: 9,
+    target_rps: 20,
+    achieved_rps: 20.01,
+    dropped_iterations: 0,
+    vus_max: 3,
+    validity,
+  };
+  r.scenarios[levelKey(openLevel(400))] = {
+    ...c1,
+    scenario_name: levelKey(openLevel(400)),
+    mode: "open",
+    concurrency: 200,
+    target_rps: 400,
+    achieved_rps: 150.5,
+    dropped_iterations: 1200,
+    vus_max: 200,
+    validity: { ...validity, saturated: true },
+  };
   r.capacity_at_slo = {
     slo: "p99<50ms",
     capacity_rps: 20,
@@ -127,6 +186,9 @@ test("open-loop levels get their own table with target, achieved, drops and the 
   assert.match(out, /onnx-python\s+20\s+20\.01\s+0\s+3\/9\s+6\.10.*\s+ok/);
   assert.match(out, /onnx-python\s+400\s+150\.50\s+1200\s+200\/200\s.*\ssaturated/);
   assert.match(out, /onnx-python\s+1\s+145\.00\s+6\.10/, "closed-loop levels stay in their table");
-  assert.match(out, /Capacity at SLO.*\n  onnx-python: p99<50ms: 20 req\/s, 400 req\/s fails; from 20 req\/s \(slo_start_rps\): 20 pass \(p99 12\.6 ms < 50 ms\); 400 fail \(saturated/);
+  assert.match(
+    out,
+    /Capacity at SLO.*\n {2}onnx-python: p99<50ms: 20 req\/s, 400 req\/s fails; from 20 req\/s \(slo_start_rps\): 20 pass \(p99 12\.6 ms < 50 ms\); 400 fail \(saturated/,
+  );
   assert.match(out, /saturated = open loop/);
 });

@@ -9,7 +9,6 @@ import { flagWords, VALIDITY_RULES } from "../results/validity.ts";
 
 const estimateOf = (e: { mean: number; ci95: number | null; values: number[] }): Estimate => ({ ...e, n: e.values.length });
 
-
 const num = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? "-" : n.toFixed(digits));
 
 /** A resource figure; "n/m" when it was not measured (a server given by --url without --server-pid). */
@@ -65,7 +64,11 @@ function openTable(results: readonly FrameworkResult[]): string[] {
     ]),
   );
   if (rows.length === 0) return [];
-  return ["", "Open loop (constant arrival rate):", table(["Framework", "Target/s", "Achieved/s", "Dropped", "VUs", "p50", "p95", "p99", "Errors", "Srv CPU%", "Flags"], rows)];
+  return [
+    "",
+    "Open loop (constant arrival rate):",
+    table(["Framework", "Target/s", "Achieved/s", "Dropped", "VUs", "p50", "p95", "p99", "Errors", "Srv CPU%", "Flags"], rows),
+  ];
 }
 
 const FLAGS_LEGEND =
@@ -78,7 +81,8 @@ const NOT_MEASURED_LEGEND = "n/m: not measured (a server given by --url without 
 function layoutLines(results: readonly FrameworkResult[]): string[] {
   const line = (framework: string, p: LayoutProbe) => {
     const chosen = p.chosen ? `${layoutName(p.chosen)} chosen` : "no layout completed";
-    const how = p.note ?? `tried at ${p.probe_concurrency} VUs for ${p.probe_duration_s} s on ${p.server_cpus} server CPUs: ${p.tried.map(describeTried).join("; ")}`;
+    const how =
+      p.note ?? `tried at ${p.probe_concurrency} VUs for ${p.probe_duration_s} s on ${p.server_cpus} server CPUs: ${p.tried.map(describeTried).join("; ")}`;
     return `  ${framework}: ${chosen} (${how})`;
   };
   const lines = results.flatMap((r) => (r.layout_probe ? [line(r.framework, r.layout_probe)] : []));
@@ -137,7 +141,9 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     rule,
     "",
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
-    ...(levelRows.length ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "Cli CPU%", "Flags"], levelRows)] : []),
+    ...(levelRows.length
+      ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "Cli CPU%", "Flags"], levelRows)]
+      : []),
     ...open,
     ...capacityLines(results),
     ...(notMeasured ? ["", NOT_MEASURED_LEGEND] : []),
@@ -160,7 +166,13 @@ export function mixedProvenance(results: readonly FrameworkResult[]): string[] {
   const props: [string, (r: FrameworkResult) => string][] = [
     ["commits", (r) => `${r.environment.git_commit ?? "unknown"}${r.environment.git_dirty ? " (dirty)" : ""}`],
     ["machines", (r) => `${r.environment.hostname} (${r.environment.cpu_model}, ${r.environment.cpu_count} CPUs)`],
-    ["CPU sets", (r) => (r.environment.cpu_sets ? `${r.environment.cpu_sets.mode} server=${r.environment.cpu_sets.server ?? "all"} client=${r.environment.cpu_sets.client ?? "all"}` : "not recorded")],
+    [
+      "CPU sets",
+      (r) =>
+        r.environment.cpu_sets
+          ? `${r.environment.cpu_sets.mode} server=${r.environment.cpu_sets.server ?? "all"} client=${r.environment.cpu_sets.client ?? "all"}`
+          : "not recorded",
+    ],
     ["load engines", engineOf],
   ];
   return props.flatMap(([what, key]) => {

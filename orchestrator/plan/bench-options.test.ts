@@ -103,18 +103,46 @@ test("every flag with a finite set of values gets it from the schema", () => {
 });
 
 test("--url and the flags that describe its server", () => {
-  const o = parseArgs(["--url", "http://10.0.0.5:8080/", "--api", "openai", "--name", "tei-1.8", "--server-pid", "4242", "--served-model", "m", "--precision", "fp16"]);
+  const o = parseArgs([
+    "--url",
+    "http://10.0.0.5:8080/",
+    "--api",
+    "openai",
+    "--name",
+    "tei-1.8",
+    "--server-pid",
+    "4242",
+    "--served-model",
+    "m",
+    "--precision",
+    "fp16",
+  ]);
   assert.deepEqual([o.url, o.api, o.name, o.server_pid, o.served_model, o.precision], ["http://10.0.0.5:8080/", "openai", "tei-1.8", 4242, "m", "fp16"]);
   refused(["--url", "localhost:8080"], "--url: expected an http:// or https:// URL, e.g. http://127.0.0.1:8080");
   refused(["--url", "ftp://host/x"], "--url: expected an http:// or https:// URL, e.g. http://127.0.0.1:8080");
-  refused(["--url", "http://h:1", "--name", "../escape"], "--name: expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters");
-  refused(["--url", "http://h:1", "--name", ".hidden"], "--name: expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters");
+  refused(
+    ["--url", "http://h:1", "--name", "../escape"],
+    "--name: expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters",
+  );
+  refused(
+    ["--url", "http://h:1", "--name", ".hidden"],
+    "--name: expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters",
+  );
   refused(["--url", "http://h:1", "--api", "grpc"], "--api: expected one of embed, openai, tei, kserve, got 'grpc'");
   refused(["--api", "openai"], "--api needs --url: it describes the server given by --url");
   refused(["--server-pid", "12"], "--server-pid needs --url: it describes the server given by --url");
-  refused(["--url", "http://h:1", "--frameworks", "onnx-python"], "--frameworks cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
-  refused(["--url", "http://h:1", "--layout", "1x2"], "--layout cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
-  refused(["--url", "http://h:1", "--launcher", "docker"], "--launcher cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it");
+  refused(
+    ["--url", "http://h:1", "--frameworks", "onnx-python"],
+    "--frameworks cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it",
+  );
+  refused(
+    ["--url", "http://h:1", "--layout", "1x2"],
+    "--layout cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it",
+  );
+  refused(
+    ["--url", "http://h:1", "--launcher", "docker"],
+    "--launcher cannot be used with --url: --url benchmarks a server that is already running: the suite starts no framework and sets nothing of it",
+  );
 });
 
 test("--launcher picks local processes by default, containers with a memory limit on request", () => {
@@ -159,7 +187,10 @@ test("flags that would be silently ignored together are refused with the reason"
     ["--summary-only", "--profile", "full"],
     "--profile cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   );
-  refused(["--seq-len", "32", "--dataset", "my.json"], "--seq-len cannot be used with --dataset: a level sends one set of texts: either a prepared token length or your file");
+  refused(
+    ["--seq-len", "32", "--dataset", "my.json"],
+    "--seq-len cannot be used with --dataset: a level sends one set of texts: either a prepared token length or your file",
+  );
   const ok = parseArgs(["--summary-only", "--model", "m", "--results-dir", "r", "--csv", "x.csv"]);
   assert.deepEqual([ok.summary_only, ok.model, ok.results_dir, ok.csv], [true, "m", "r", "x.csv"]);
   refused(["--run", "latest", "--levels", "1"], "--levels cannot be used with --run: --run reads a stored run, it runs nothing");
@@ -195,7 +226,11 @@ test("help lists the profiles of the loaded config, open ones included, and the 
   assert.match(help, /Profiles \(config\/benchmark\.yaml; default quick\):/);
   assert.match(help, /\n {2}soak {9}levels 8; 10 s per level; hours at one level\n/);
   assert.match(help, /\n {2}quick {8}levels 1, 4; 10 s per level; smoke run\n/);
-  assert.deepEqual(profileLines(BENCHMARK).map((l) => l.trim().split(" ")[0]), ["quick", "standard", "full", "soak"], "--list can print the same lines");
+  assert.deepEqual(
+    profileLines(BENCHMARK).map((l) => l.trim().split(" ")[0]),
+    ["quick", "standard", "full", "soak"],
+    "--list can print the same lines",
+  );
 });
 
 test("InfluxDB and report flags: URL, a literal on-error choice, a boolean report switch", () => {
@@ -237,10 +272,18 @@ test("--layout TxW gives every server its threads and workers; --layout auto ask
   assert.deepEqual(layoutOf(parseArgs([])), {});
   const expected = "--layout: expected auto or THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)";
   for (const bad of ["2", "0x1", "Auto", "autox1"]) refused(["--layout", bad], expected);
-  refused(["--layout", "1x1", "--threads", "2"], "--threads cannot be used with --layout: --layout sets every server's threads already (TxW's first number, or the probe's choice with auto)");
-  refused(["--layout", "auto", "--threads", "2"], "--threads cannot be used with --layout: --layout sets every server's threads already (TxW's first number, or the probe's choice with auto)");
+  refused(
+    ["--layout", "1x1", "--threads", "2"],
+    "--threads cannot be used with --layout: --layout sets every server's threads already (TxW's first number, or the probe's choice with auto)",
+  );
+  refused(
+    ["--layout", "auto", "--threads", "2"],
+    "--threads cannot be used with --layout: --layout sets every server's threads already (TxW's first number, or the probe's choice with auto)",
+  );
   assert.match(helpText(BENCHMARK), /--layout <TxW\|auto>\n {6}.*or auto: each framework tries 1xN, Nx1 and one between/);
-  assert.throws(() => parseOverheadArgs(["--layout", "auto"]), { message: "--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS" });
+  assert.throws(() => parseOverheadArgs(["--layout", "auto"]), {
+    message: "--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS",
+  });
   assert.equal(parseOverheadArgs(["--layout", "1x2"]).layout, "1x2");
 });
 
@@ -251,16 +294,28 @@ test("--mode open --rates sets an open-loop sweep; rates without open mode, or o
   assert.deepEqual(opts.rates, [20, 40, 80]);
   const base = profile([1, 4]);
   const open = applyOverrides(base, opts);
-  assert.deepEqual(levelsOf(open), [20, 40, 80].map((value) => ({ mode: "open", value })));
+  assert.deepEqual(
+    levelsOf(open),
+    [20, 40, 80].map((value) => ({ mode: "open", value })),
+  );
   assert.equal(windowSOf(open), 0, "no stability stop in open loop");
-  assert.deepEqual(levelsOf(applyOverrides(base, {})), [1, 4].map((value) => ({ mode: "closed", value })));
+  assert.deepEqual(
+    levelsOf(applyOverrides(base, {})),
+    [1, 4].map((value) => ({ mode: "closed", value })),
+  );
   assert.equal(windowSOf(applyOverrides(base, {})), 5);
   const userError = (f: () => unknown, message: string) => assert.throws(f, (e: Error) => e instanceof UserError && e.message === message);
   userError(() => applyOverrides(base, { mode: "open" }), "--mode open needs --rates (requests per second per level), or a profile with rates_rps");
   userError(() => applyOverrides(base, { rates: [5] }), "--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
   assert.deepEqual(applyOverrides({ ...base, mode: "open", rates_rps: [7] }, {}).rates_rps, [7], "a profile's own rates");
-  userError(() => applyOverrides({ ...base, mode: "open", rates_rps: [7] }, { levels: [4] }), "--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
-  userError(() => applyOverrides(base, { mode: "open", rates: [7], window_s: 2 }), "--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
+  userError(
+    () => applyOverrides({ ...base, mode: "open", rates_rps: [7] }, { levels: [4] }),
+    "--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates",
+  );
+  userError(
+    () => applyOverrides(base, { mode: "open", rates: [7], window_s: 2 }),
+    "--window-s applies to closed-loop levels; an open-loop level always runs its whole duration",
+  );
   assert.equal(applyOverrides(base, parseArgs(["--mode", "open", "--rates", "20", "--arrivals", "poisson"])).arrivals, "poisson");
   assert.equal(applyOverrides(base, parseArgs(["--slo", "p99<50ms", "--arrivals", "poisson"])).arrivals, "poisson", "the --slo search's levels are open loop");
   assert.equal(applyOverrides(base, opts).arrivals, "constant", "the profile's default");
@@ -272,6 +327,9 @@ test("--mode open --rates sets an open-loop sweep; rates without open mode, or o
 
 test("--slo is read at once: a bad objective or --slo-steps alone is refused", () => {
   assert.equal(parseArgs(["--slo", "p99<50ms", "--slo-steps", "3"]).slo_steps, 3);
-  refused(["--slo", "p99<50"], "--slo: cannot read 'p99<50' in 'p99<50'; expected terms like p99<50ms (p50, p95 or p99, in ms) and optionally errors<1%, joined by commas");
+  refused(
+    ["--slo", "p99<50"],
+    "--slo: cannot read 'p99<50' in 'p99<50'; expected terms like p99<50ms (p50, p95 or p99, in ms) and optionally errors<1%, joined by commas",
+  );
   refused(["--slo-steps", "3"], "--slo-steps needs --slo: it bounds the capacity search");
 });

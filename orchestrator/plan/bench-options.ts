@@ -2,7 +2,7 @@
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
 import { API_NAMES } from "../../scenario/apis/api.ts";
-import { type BenchmarkFile } from "./config-schema.ts";
+import type { BenchmarkFile } from "./config-schema.ts";
 import { LAUNCHERS, PRECISIONS } from "../results/schema.ts";
 import { TOKEN_SIZES } from "./models-options.ts";
 import { UserError } from "../platform/errors.ts";
@@ -29,16 +29,22 @@ export const CliOptions = z
       .array(z.string())
       .min(1)
       .optional()
-      .meta({ placeholder: "name" }).describe("frameworks to run, in this order (default: every servers/*/manifest.yaml, where one this machine cannot run is skipped without failing the run)"),
+      .meta({ placeholder: "name" })
+      .describe(
+        "frameworks to run, in this order (default: every servers/*/manifest.yaml, where one this machine cannot run is skipped without failing the run)",
+      ),
     profile: z
       .string()
       .min(1)
       .optional()
-      .meta({ placeholder: "name" }).describe("benchmark profile defined in config/benchmark.yaml (default: its default_profile)"),
+      .meta({ placeholder: "name" })
+      .describe("benchmark profile defined in config/benchmark.yaml (default: its default_profile)"),
     skip_on_error: z
       .boolean()
       .default(false)
-      .describe("a failed framework is skipped without failing the run (exit 0 if any framework completed); without it a failure is still reported, the run goes on, and the exit status is 1"),
+      .describe(
+        "a failed framework is skipped without failing the run (exit 0 if any framework completed); without it a failure is still reported, the run goes on, and the exit status is 1",
+      ),
     summary_only: z.boolean().default(false).describe("run nothing: print the summary of the latest run in --results-dir (or of --run <id>)"),
     run: z
       .string()
@@ -76,8 +82,17 @@ export const CliOptions = z
         "after the sweep, search each framework's highest open-loop rate meeting this objective, e.g. 'p99<50ms' or 'p95<20ms,errors<1%' " +
           "(p50/p95/p99 in ms; starts from the sweep's best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
       ),
-    slo_steps: positiveInt.optional().meta({ placeholder: "n" }).describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
-    duration_s: z.number().int().min(1).optional().meta({ placeholder: "s" }).describe("override the profile's seconds of load per level (whole seconds, at least 1)"),
+    slo_steps: positiveInt
+      .optional()
+      .meta({ placeholder: "n" })
+      .describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
+    duration_s: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ placeholder: "s" })
+      .describe("override the profile's seconds of load per level (whole seconds, at least 1)"),
     batch_size: positiveInt.optional().meta({ placeholder: "n" }).describe("override the profile's texts per request"),
     warmup_requests: z.number().int().nonnegative().optional().meta({ placeholder: "n" }).describe("override the profile's discarded warmup requests"),
     window_s: z
@@ -85,23 +100,31 @@ export const CliOptions = z
       .int()
       .min(0)
       .optional()
-      .meta({ placeholder: "s" }).describe("override the profile's measurement window in seconds; 0 = one window of the level's whole duration, no stability stop"),
+      .meta({ placeholder: "s" })
+      .describe("override the profile's measurement window in seconds; 0 = one window of the level's whole duration, no stability stop"),
     trials: z
       .number()
       .int()
       .min(1)
       .optional()
-      .meta({ placeholder: "n" }).describe("override the profile's trials: each framework's sweep repeated N times, interleaved; N >= 2 gives mean ± 95 % CI and significance"),
+      .meta({ placeholder: "n" })
+      .describe("override the profile's trials: each framework's sweep repeated N times, interleaved; N >= 2 gives mean ± 95 % CI and significance"),
     seq_len: z
       .literal(TOKEN_SIZES)
       .optional()
-      .describe("input length in tokens: the load engine sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts"),
+      .describe(
+        "input length in tokens: the load engine sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts",
+      ),
     dataset: z
       .string()
       .min(1)
       .optional()
-      .meta({ placeholder: "file" }).describe("JSON file {\"texts\": [...]} that the load engine sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`"),
-    threads: positiveInt.optional().meta({ placeholder: "n" }).describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
+      .meta({ placeholder: "file" })
+      .describe('JSON file {"texts": [...]} that the load engine sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`'),
+    threads: positiveInt
+      .optional()
+      .meta({ placeholder: "n" })
+      .describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
     layout: z
       .union([z.literal("auto"), z.string().regex(LAYOUT, LAYOUT_MESSAGE)])
       .optional()
@@ -132,16 +155,17 @@ export const CliOptions = z
       .int()
       .min(64)
       .default(8192)
-      .meta({ placeholder: "MiB" }).describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
+      .meta({ placeholder: "MiB" })
+      .describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
     influx: z
       .string()
       .min(1)
       .optional()
-      .meta({ placeholder: "url" }).describe(`export to InfluxDB v1: live samples, levels and run series (and k6's own samples when k6 drives the load), e.g. http://127.0.0.1:8086/embedding_bench (default: $${INFLUX_ENV})`),
-    influx_on_error: z
-      .enum(InfluxOnError)
-      .default("stop")
-      .describe("when InfluxDB is unreachable at the start: stop (exit 2), or continue without export"),
+      .meta({ placeholder: "url" })
+      .describe(
+        `export to InfluxDB v1: live samples, levels and run series (and k6's own samples when k6 drives the load), e.g. http://127.0.0.1:8086/embedding_bench (default: $${INFLUX_ENV})`,
+      ),
+    influx_on_error: z.enum(InfluxOnError).default("stop").describe("when InfluxDB is unreachable at the start: stop (exit 2), or continue without export"),
     engine: z
       .enum(ENGINE_CHOICES)
       .default("auto")
@@ -149,26 +173,50 @@ export const CliOptions = z
         "what drives the load: embedded (the suite's own engine, in a Node process pinned to the client CPUs), k6 (a k6 you installed, from K6_BIN or PATH; " +
           "never fetched by the suite), or auto (k6 when one is found, else embedded); the run says which it chose and why",
       ),
-    k6_report: z.boolean().default(false).describe("with the k6 engine: save k6's web-dashboard HTML report of each level as <results-dir>/runs/<run_id>/<model>/levels/<framework>-c<N>.report.html"),
+    k6_report: z
+      .boolean()
+      .default(false)
+      .describe(
+        "with the k6 engine: save k6's web-dashboard HTML report of each level as <results-dir>/runs/<run_id>/<model>/levels/<framework>-c<N>.report.html",
+      ),
     url: z
       .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:8080" })
       .optional()
-      .meta({ placeholder: "url" }).describe("benchmark a server that is already running there instead of starting frameworks: no start or stop, no cold start; verified like the others before load"),
-    api: z.enum(API_NAMES).optional().describe("with --url: the API the server speaks: embed (this suite's POST /embed), openai (POST /v1/embeddings), tei (TEI's POST /embed), kserve (KServe v2 / Triton infer); default: embed"),
+      .meta({ placeholder: "url" })
+      .describe(
+        "benchmark a server that is already running there instead of starting frameworks: no start or stop, no cold start; verified like the others before load",
+      ),
+    api: z
+      .enum(API_NAMES)
+      .optional()
+      .describe(
+        "with --url: the API the server speaks: embed (this suite's POST /embed), openai (POST /v1/embeddings), tei (TEI's POST /embed), kserve (KServe v2 / Triton infer); default: embed",
+      ),
     name: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters")
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+        "expected a file-name-safe name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters",
+      )
       .optional()
-      .meta({ placeholder: "name" }).describe("with --url: the framework name in the results, and of its file <results-dir>/runs/<run_id>/<model>/<name>.json; not the name of one of the suite's frameworks; default: external"),
+      .meta({ placeholder: "name" })
+      .describe(
+        "with --url: the framework name in the results, and of its file <results-dir>/runs/<run_id>/<model>/<name>.json; not the name of one of the suite's frameworks; default: external",
+      ),
     server_pid: positiveInt
       .optional()
       .meta({ placeholder: "pid" })
-      .describe("with --url: the server's process id on this machine; its process tree's CPU and memory are measured. Without it they are recorded as not measured (null)"),
+      .describe(
+        "with --url: the server's process id on this machine; its process tree's CPU and memory are measured. Without it they are recorded as not measured (null)",
+      ),
     served_model: z
       .string()
       .min(1)
       .optional()
-      .meta({ placeholder: "name" }).describe("with --url: the model name the server expects (openai: the 'model' field; kserve: /v2/models/<name>/infer); default: the model's Hugging Face id for openai, its key for kserve"),
+      .meta({ placeholder: "name" })
+      .describe(
+        "with --url: the model name the server expects (openai: the 'model' field; kserve: /v2/models/<name>/infer); default: the model's Hugging Face id for openai, its key for kserve",
+      ),
     precision: z
       .enum(PRECISIONS)
       .optional()
@@ -177,7 +225,10 @@ export const CliOptions = z
       .string()
       .min(1)
       .default("results")
-      .meta({ placeholder: "dir" }).describe("where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, the engine's level files, CSV), latest pointing at the newest"),
+      .meta({ placeholder: "dir" })
+      .describe(
+        "where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, the engine's level files, CSV), latest pointing at the newest",
+      ),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
     dry_run: z
       .boolean()
@@ -209,7 +260,11 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
     excludes: ["frameworks", "threads", "layout", "launcher", "container_memory_mb"],
     why: "--url benchmarks a server that is already running: the suite starts no framework and sets nothing of it",
   },
-  ...(["api", "name", "server_pid", "served_model", "precision"] as const).map((flag) => ({ flag, requires: "url" as const, why: "it describes the server given by --url" })),
+  ...(["api", "name", "server_pid", "served_model", "precision"] as const).map((flag) => ({
+    flag,
+    requires: "url" as const,
+    why: "it describes the server given by --url",
+  })),
 ];
 
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
@@ -231,16 +286,48 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
 }
 
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
-const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = ["mode", "rates", "arrivals", "slo", "slo_steps", "skip_on_error", "summary_only", "trials", "window_s", "csv", "batch_size", "seq_len", "dataset", "influx", "influx_on_error", "k6_report", "list", "launcher", "container_memory_mb", "run", "runs", "url", "api", "name", "server_pid", "served_model", "precision", "dry_run"];
+const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = [
+  "mode",
+  "rates",
+  "arrivals",
+  "slo",
+  "slo_steps",
+  "skip_on_error",
+  "summary_only",
+  "trials",
+  "window_s",
+  "csv",
+  "batch_size",
+  "seq_len",
+  "dataset",
+  "influx",
+  "influx_on_error",
+  "k6_report",
+  "list",
+  "launcher",
+  "container_memory_mb",
+  "run",
+  "runs",
+  "url",
+  "api",
+  "name",
+  "server_pid",
+  "served_model",
+  "precision",
+  "dry_run",
+];
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
   const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
   const ignored = given.find((key) => NOT_FOR_OVERHEAD.includes(key));
   if (ignored !== undefined) {
-    throw new UserError(`${toFlag(ignored)} does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table`);
+    throw new UserError(
+      `${toFlag(ignored)} does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table`,
+    );
   }
-  if (options.layout === "auto") throw new UserError("--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS");
+  if (options.layout === "auto")
+    throw new UserError("--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS");
   return options;
 }
 
@@ -305,7 +392,8 @@ function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly F
 /** One line per profile of the loaded config (name, levels, seconds per level, description), for --help and --list. */
 export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string[] {
   return Object.entries(benchmark.profiles).map(
-    ([name, p]) => `  ${name.padEnd(12)} ${p.mode === "open" ? `open loop at ${(p.rates_rps ?? []).join(", ")} req/s` : `levels ${p.concurrency_levels.join(", ")}`}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
+    ([name, p]) =>
+      `  ${name.padEnd(12)} ${p.mode === "open" ? `open loop at ${(p.rates_rps ?? []).join(", ")} req/s` : `levels ${p.concurrency_levels.join(", ")}`}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
   );
 }
 

@@ -3,7 +3,11 @@ import { test } from "node:test";
 import { UserError } from "../platform/errors.ts";
 import { compareHelpText, parseCompareArgs } from "./compare-options.ts";
 
-const refused = (argv: string[], message: string) => assert.throws(() => parseCompareArgs(argv), (err: Error) => err instanceof UserError && err.message === message);
+const refused = (argv: string[], message: string) =>
+  assert.throws(
+    () => parseCompareArgs(argv),
+    (err: Error) => err instanceof UserError && err.message === message,
+  );
 
 test("compare takes two runs and its options", () => {
   const { options, runs } = parseCompareArgs(["20261130-101500-ab12", "latest", "--fail-on-regression", "5", "--pair", "a=b", "c=d", "--json"]);

@@ -29,12 +29,14 @@ test("an invalid field is reported with the file name, the field path and what w
 });
 
 test("unknown keys are rejected (strict schemas catch typos)", () => {
-  const text = "models:\n  m:\n    name: m\n    type: text_embedding\n    huggingface_id: a/b\n    max_seq_length: 128\n    embedding_dim: 8\n    params: 1M\n    pooling: mean\n    poolling: cls\n";
+  const text =
+    "models:\n  m:\n    name: m\n    type: text_embedding\n    huggingface_id: a/b\n    max_seq_length: 128\n    embedding_dim: 8\n    params: 1M\n    pooling: mean\n    poolling: cls\n";
   assert.throws(() => parseYamlText("models.yaml", text, ModelsFile), /models\.yaml: models\.m: Unrecognized key: "poolling"/);
 });
 
 test("literal unions reject free strings", () => {
-  const text = "models:\n  m:\n    name: m\n    type: text_embedding\n    huggingface_id: a/b\n    max_seq_length: 128\n    embedding_dim: 8\n    params: 1M\n    pooling: max\n";
+  const text =
+    "models:\n  m:\n    name: m\n    type: text_embedding\n    huggingface_id: a/b\n    max_seq_length: 128\n    embedding_dim: 8\n    params: 1M\n    pooling: max\n";
   assert.throws(() => parseYamlText("models.yaml", text, ModelsFile), /models\.m\.pooling: Invalid option: expected one of "mean"\|"cls"\|"last_token"/);
 });
 
@@ -68,18 +70,18 @@ test("a manifest with a bad prepare kind names the field", () => {
 test("a text tower must say which kind it is, and only towers may", () => {
   const base = "models:\n  m:\n    name: m\n    huggingface_id: a/b\n    max_seq_length: 64\n    embedding_dim: 8\n    params: 1M\n    pooling: last_token\n";
   assert.throws(
-    () => parseYamlText("models.yaml", base + "    type: multimodal_text_tower\n", ModelsFile),
+    () => parseYamlText("models.yaml", `${base}    type: multimodal_text_tower\n`, ModelsFile),
     /models\.yaml: models\.m\.text_tower: text_tower is required for type multimodal_text_tower/,
   );
   assert.throws(
-    () => parseYamlText("models.yaml", base + "    type: text_embedding\n    text_tower: clip\n", ModelsFile),
+    () => parseYamlText("models.yaml", `${base}    type: text_embedding\n    text_tower: clip\n`, ModelsFile),
     /models\.m\.text_tower: .*only allowed there/,
   );
   assert.throws(
-    () => parseYamlText("models.yaml", base + "    type: multimodal_text_tower\n    text_tower: blip\n", ModelsFile),
+    () => parseYamlText("models.yaml", `${base}    type: multimodal_text_tower\n    text_tower: blip\n`, ModelsFile),
     /models\.m\.text_tower: Invalid option: expected one of "clip"\|"siglip"/,
   );
-  const ok = parseYamlText("models.yaml", base + "    type: multimodal_text_tower\n    text_tower: siglip\n", ModelsFile);
+  const ok = parseYamlText("models.yaml", `${base}    type: multimodal_text_tower\n    text_tower: siglip\n`, ModelsFile);
   assert.equal(ok.models["m"]!.text_tower, "siglip");
 });
 
@@ -135,7 +137,10 @@ test("profile names are checked like other keys, and there must be at least one 
 test("unknown models and frameworks list what exists and suggest the closest", () => {
   const config = loadSuiteConfig(ROOT);
   const models = Object.keys(config.models.models).join(", ");
-  refused(() => getModel(config, "all-minilm-l6-v2"), `unknown model 'all-minilm-l6-v2'; config/models.yaml defines: ${models} (did you mean all-MiniLM-L6-v2?)`);
+  refused(
+    () => getModel(config, "all-minilm-l6-v2"),
+    `unknown model 'all-minilm-l6-v2'; config/models.yaml defines: ${models} (did you mean all-MiniLM-L6-v2?)`,
+  );
   refused(() => catalogueModel(config.models, "nope"), `unknown model 'nope'; config/models.yaml defines: ${models}`);
   const frameworks = config.servers.map((s) => s.manifest.name).join(", ");
   refused(
@@ -156,7 +161,10 @@ test("--layout auto's probe settings: the repository's, defaults when absent, bo
   const partial = parseYamlText("b.yaml", `${minimal}layout_probe: { duration_s: 3 }\n`, BenchmarkFile);
   assert.deepEqual(partial.layout_probe, { max_concurrency: 16, duration_s: 3, tie_tolerance: 0.02 });
   assert.throws(() => parseYamlText("b.yaml", `${minimal}layout_probe: { tie_tolerance: 1.5 }\n`, BenchmarkFile), /b\.yaml: layout_probe\.tie_tolerance: /);
-  assert.throws(() => parseYamlText("b.yaml", `${minimal}layout_probe: { duration: 3 }\n`, BenchmarkFile), /b\.yaml: layout_probe: Unrecognized key: "duration"/);
+  assert.throws(
+    () => parseYamlText("b.yaml", `${minimal}layout_probe: { duration: 3 }\n`, BenchmarkFile),
+    /b\.yaml: layout_probe: Unrecognized key: "duration"/,
+  );
 });
 
 test("an open-loop profile needs its rates; the open-loop settings have defaults", () => {

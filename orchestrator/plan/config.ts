@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import type { z } from "zod";
 import { BenchmarkFile, ModelsFile, ServerManifest, type ModelConfig, type Profile } from "./config-schema.ts";
 import { pickNamed } from "../platform/suggest.ts";
 import { formatZodIssues, UserError } from "../platform/errors.ts";

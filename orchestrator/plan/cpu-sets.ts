@@ -39,5 +39,7 @@ export function cpuSetsFromOption(values: readonly string[] | undefined, availab
 }
 
 export function describeCpuSets(s: CpuSets): string {
-  return s.mode === "shared" ? "server and load engine share every CPU" : `server on CPU ${formatCpuList(s.server!)}, load engine on CPU ${formatCpuList(s.client!)}`;
+  return s.mode === "shared"
+    ? "server and load engine share every CPU"
+    : `server on CPU ${formatCpuList(s.server!)}, load engine on CPU ${formatCpuList(s.client!)}`;
 }

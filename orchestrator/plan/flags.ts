@@ -65,15 +65,15 @@ function specOf(key: string, prop: JsonProp): FlagSpec {
     ...(prop.default !== undefined ? { default: prop.default } : {}),
   };
   if (prop.type === "boolean") return { ...base, arity: "switch", valueType: "string" };
-  if (prop.type === "array" && prop.items) return { ...base, arity: "values", ...valueOf(key, prop.items) };
+  if (prop.type === "array" && prop.items) return { ...base, arity: "values", ...valueTypeOf(key, prop.items) };
   // `true | value`: the flag alone means "yes, with the default value" (e.g. --csv).
   const valued = prop.anyOf?.filter((p) => p.const !== true) ?? [];
-  if (prop.anyOf && valued.length === 1 && valued.length < prop.anyOf.length) return { ...base, arity: "optional-value", ...valueOf(key, valued[0]!) };
-  return { ...base, arity: "value", ...valueOf(key, prop) };
+  if (prop.anyOf && valued.length === 1 && valued.length < prop.anyOf.length) return { ...base, arity: "optional-value", ...valueTypeOf(key, valued[0]!) };
+  return { ...base, arity: "value", ...valueTypeOf(key, prop) };
 }
 
 /** A value's type, from the property or, for a union (e.g. `"auto" | TxW`), from its members, which must agree. */
-function valueOf(key: string, prop: JsonProp): Pick<FlagSpec, "valueType" | "choices"> {
+function valueTypeOf(key: string, prop: JsonProp): Pick<FlagSpec, "valueType" | "choices"> {
   const types = new Set((prop.anyOf ?? [prop]).map((p) => p.type));
   const type = types.size === 1 ? [...types][0] : undefined;
   if (type !== "string" && type !== "number" && type !== "integer") {
@@ -153,7 +153,10 @@ function leftovers(args: readonly string[], specs: readonly FlagSpec[], helpHint
   const name = unknown.split("=", 1)[0]!;
   const spec = specs.find((s) => s.flag === name);
   if (spec?.arity === "switch") throw new UserError(`${spec.flag} takes no value`);
-  const hint = didYouMean(name, specs.map((s) => s.flag));
+  const hint = didYouMean(
+    name,
+    specs.map((s) => s.flag),
+  );
   throw new UserError(`unknown option ${name}; ${hint || helpHint}`);
 }
 
@@ -200,7 +203,9 @@ function checkRules<K extends string>(given: readonly string[], rules: readonly 
       if (!given.includes(rule.requires)) throw new UserError(`${toFlag(rule.flag)} needs ${toFlag(rule.requires)}: ${rule.why}`);
       continue;
     }
-    const clash = given.find((k) => k !== rule.flag && k !== "help" && ("allowsOnly" in rule ? !rule.allowsOnly.includes(k as K) : rule.excludes.includes(k as K)));
+    const clash = given.find(
+      (k) => k !== rule.flag && k !== "help" && ("allowsOnly" in rule ? !rule.allowsOnly.includes(k as K) : rule.excludes.includes(k as K)),
+    );
     if (clash !== undefined) throw new UserError(`${toFlag(clash)} cannot be used with ${toFlag(rule.flag)}: ${rule.why}`);
   }
 }
@@ -214,7 +219,10 @@ export function flagsHelp(specs: readonly FlagSpec[], choices: Readonly<Record<s
     const p = spec.placeholder;
     const value = { switch: "", value: ` <${p}>`, "optional-value": ` [${p}]`, values: ` <${p}> [<${p}> …]` }[spec.arity];
     const allowed = choices[spec.key] ?? spec.choices;
-    const facts = [allowed ? `one of: ${allowed.join(" | ")}` : "", spec.default !== undefined && spec.default !== false ? `default: ${String(spec.default)}` : ""];
+    const facts = [
+      allowed ? `one of: ${allowed.join(" | ")}` : "",
+      spec.default !== undefined && spec.default !== false ? `default: ${String(spec.default)}` : "",
+    ];
     const extra = facts.filter(Boolean).join("; ");
     return [`  ${spec.flag}${spec.key === "help" ? ", -h" : ""}${value}`, `      ${spec.description}`, ...(extra ? [`      ${extra}`] : [])];
   });

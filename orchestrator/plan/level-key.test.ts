@@ -46,7 +46,11 @@ test("an ad hoc k6 run gets the defaults, and a bad variable is one clear error"
   assert.equal(v.url, "http://h:1", "trailing slashes dropped");
   assert.deepEqual([v.load, v.durationS, v.batchSize, v.maxErrorRate, v.requestTimeoutS, v.api], [{ mode: "closed", vus: 1 }, 10, 1, 0.01, 60, "embed"]);
   const sized = fromVariables({ BASE_URL: "http://h:1", MODE: "open", RATE: "20" });
-  assert.deepEqual(sized.load, { mode: "open", rateRps: 20, arrivals: "constant", seed: 1, maxInFlight: 9, preAllocated: 3 }, "Little's law with the default 100 ms and 4x headroom");
+  assert.deepEqual(
+    sized.load,
+    { mode: "open", rateRps: 20, arrivals: "constant", seed: 1, maxInFlight: 9, preAllocated: 3 },
+    "Little's law with the default 100 ms and 4x headroom",
+  );
   assert.throws(() => fromVariables({}), /BASE_URL/);
   assert.throws(() => fromVariables({ BASE_URL: "http://h", MAX_ERROR_RATE: "abc" }), /MAX_ERROR_RATE must be a number from 0 to 1, got 'abc'/);
   assert.throws(() => fromVariables({ BASE_URL: "http://h", WINDOW_S: "2.5" }), /WINDOW_S must be an integer/);

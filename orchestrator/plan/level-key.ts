@@ -41,7 +41,14 @@ export function toVariables(spec: LevelSpec): Record<string, string> {
   const { load } = spec;
   const open: Record<string, string> =
     load.mode === "open"
-      ? { MODE: "open", RATE: String(load.rateRps), ARRIVALS: load.arrivals, ARRIVAL_SEED: String(load.seed), MAX_VUS: String(load.maxInFlight), PRE_ALLOCATED_VUS: String(load.preAllocated) }
+      ? {
+          MODE: "open",
+          RATE: String(load.rateRps),
+          ARRIVALS: load.arrivals,
+          ARRIVAL_SEED: String(load.seed),
+          MAX_VUS: String(load.maxInFlight),
+          PRE_ALLOCATED_VUS: String(load.preAllocated),
+        }
       : { CONCURRENCY: String(load.vus) };
   return {
     BASE_URL: spec.url,

@@ -9,13 +9,29 @@ const positiveInt = z.number().int().positive();
 
 export const LoadOptions = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:8000" }).optional().describe("the server's base URL (required)"),
-    api: z.enum(API_NAMES).default("embed").describe("the API it speaks: embed (this suite's POST /embed), openai (POST /v1/embeddings), tei (TEI's POST /embed), kserve (KServe v2 / Triton infer)"),
+    url: z
+      .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:8000" })
+      .optional()
+      .describe("the server's base URL (required)"),
+    api: z
+      .enum(API_NAMES)
+      .default("embed")
+      .describe(
+        "the API it speaks: embed (this suite's POST /embed), openai (POST /v1/embeddings), tei (TEI's POST /embed), kserve (KServe v2 / Triton infer)",
+      ),
     served_model: z.string().default("").describe("the model name the API needs (openai's model field, kserve's /v2/models/<name>)"),
     concurrency: positiveInt.max(1024).optional().describe("closed loop: virtual users, each sending its next request when its last is answered (default 1)"),
     rate: positiveInt.max(100_000).optional().describe("open loop instead: requests started per second, whatever the answers"),
-    arrivals: z.enum(["constant", "poisson"]).default("constant").describe("with --rate: constant (one start every 1/rate s) or poisson (seeded exponential gaps)"),
-    max_in_flight: positiveInt.max(4096).optional().describe("with --rate: the most requests outstanding; a constant start beyond it is dropped, a Poisson one waits (default: sized for 100 ms answers with 4x headroom, at most 200)"),
+    arrivals: z
+      .enum(["constant", "poisson"])
+      .default("constant")
+      .describe("with --rate: constant (one start every 1/rate s) or poisson (seeded exponential gaps)"),
+    max_in_flight: positiveInt
+      .max(4096)
+      .optional()
+      .describe(
+        "with --rate: the most requests outstanding; a constant start beyond it is dropped, a Poisson one waits (default: sized for 100 ms answers with 4x headroom, at most 200)",
+      ),
     seed: positiveInt.default(1).describe("with --arrivals poisson: the schedule's seed"),
     duration: z.string().default("10s").meta({ placeholder: "10s" }).describe("how long to start requests: 10s, 2m, 1h, or seconds"),
     batch_size: positiveInt.max(256).default(1).describe("texts per request (the contract allows 256)"),

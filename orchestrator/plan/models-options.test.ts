@@ -18,7 +18,11 @@ test("commands and model keys are positional, options are flags", () => {
 });
 
 test("bad input is a usage error that says what to do", () => {
-  const usage = (argv: string[], re: RegExp) => assert.throws(() => parseModelsArgs(argv), (e: Error) => e instanceof UserError && re.test(e.message));
+  const usage = (argv: string[], re: RegExp) =>
+    assert.throws(
+      () => parseModelsArgs(argv),
+      (e: Error) => e instanceof UserError && re.test(e.message),
+    );
   usage([], /command must be one of list \| prepare \| verify \| dataset/);
   usage(["frobnicate"], /command must be one of/);
   usage(["prepare"], /prepare needs a model key/);
@@ -34,7 +38,18 @@ test("bad input is a usage error that says what to do", () => {
 
 test("--help lists every option of the schema with its description", () => {
   const help = modelsHelpText();
-  for (const flag of ["--from <v>", "--synthetic", "--layers <v>", "--seed <v>", "--force", "--no-torch", "--corpus <v>", "--tokens <v>", "--out <v>", "--json"]) {
+  for (const flag of [
+    "--from <v>",
+    "--synthetic",
+    "--layers <v>",
+    "--seed <v>",
+    "--force",
+    "--no-torch",
+    "--corpus <v>",
+    "--tokens <v>",
+    "--out <v>",
+    "--json",
+  ]) {
     assert.ok(help.includes(flag), flag);
   }
   assert.match(help, /seeded random weights/);

@@ -24,7 +24,9 @@ export const ModelsOptions = z
     seed: z.number().int().nonnegative().default(0).describe("seed of the random weights of --synthetic"),
     layers: positiveInt
       .optional()
-      .describe("keep only the first N transformer layers of --synthetic, a smaller variant for quick tests (recorded in serving.json's name and the manifest)"),
+      .describe(
+        "keep only the first N transformer layers of --synthetic, a smaller variant for quick tests (recorded in serving.json's name and the manifest)",
+      ),
     force: z.boolean().default(false).describe("prepare again even if models/<model>/ is complete"),
     no_torch: z.boolean().default(false).describe("skip re-running the sentence-transformers model (checks hashes, ONNX and OpenVINO only)"),
     corpus: z.string().min(1).optional().describe("your corpus, MS MARCO-style TSV (id<TAB>text) or JSONL with a 'text' field"),
@@ -58,7 +60,8 @@ const APPLIES_TO: Readonly<Record<Exclude<keyof ModelsOptions, "help">, readonly
   json: ["list", "verify"],
 };
 
-const appliesTo = (key: string): readonly ModelsCommand[] | undefined => (Object.hasOwn(APPLIES_TO, key) ? APPLIES_TO[key as keyof typeof APPLIES_TO] : undefined);
+const appliesTo = (key: string): readonly ModelsCommand[] | undefined =>
+  Object.hasOwn(APPLIES_TO, key) ? APPLIES_TO[key as keyof typeof APPLIES_TO] : undefined;
 
 const HELP_HINT = "see npm run models -- --help";
 

@@ -6,15 +6,31 @@ import { UserError } from "../platform/errors.ts";
 /** The profile's levels, duration, batch, warmup, trials, window and load mode, each replaced by its CLI override when given. */
 export function applyOverrides(
   base: Profile,
-  o: { levels?: number[]; duration_s?: number; batch_size?: number; warmup_requests?: number; trials?: number; window_s?: number; mode?: Profile["mode"]; rates?: number[]; arrivals?: Profile["arrivals"]; slo?: string; slo_steps?: number },
+  o: {
+    levels?: number[];
+    duration_s?: number;
+    batch_size?: number;
+    warmup_requests?: number;
+    trials?: number;
+    window_s?: number;
+    mode?: Profile["mode"];
+    rates?: number[];
+    arrivals?: Profile["arrivals"];
+    slo?: string;
+    slo_steps?: number;
+  },
 ): Profile {
   const mode = o.mode ?? base.mode;
   const rates = o.rates ?? base.rates_rps;
   if (mode === "open" && rates === undefined) throw new UserError("--mode open needs --rates (requests per second per level), or a profile with rates_rps");
-  if (mode === "closed" && o.rates !== undefined) throw new UserError("--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
-  if (mode === "open" && o.levels !== undefined) throw new UserError("--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
-  if (o.arrivals !== undefined && mode !== "open" && o.slo === undefined) throw new UserError("--arrivals applies to open-loop levels: give --mode open --rates (or --slo)");
-  if (mode === "open" && o.window_s !== undefined) throw new UserError("--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
+  if (mode === "closed" && o.rates !== undefined)
+    throw new UserError("--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
+  if (mode === "open" && o.levels !== undefined)
+    throw new UserError("--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
+  if (o.arrivals !== undefined && mode !== "open" && o.slo === undefined)
+    throw new UserError("--arrivals applies to open-loop levels: give --mode open --rates (or --slo)");
+  if (mode === "open" && o.window_s !== undefined)
+    throw new UserError("--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
   return {
     ...base,
     concurrency_levels: (o.levels ?? base.concurrency_levels) as [number, ...number[]],

@@ -14,7 +14,11 @@ test("parseSlo reads latency bounds in ms and an optional error-rate bound", () 
     maxErrorRate: 0.01,
   });
   for (const bad of ["p99<50", "p90<50ms", "p99>50ms", "errors<1%", "p99<0ms", "p99<50ms,errors<150%", ""]) {
-    assert.throws(() => parseSlo(bad), (e: Error) => e instanceof UserError && e.message.startsWith("--slo: "), bad);
+    assert.throws(
+      () => parseSlo(bad),
+      (e: Error) => e instanceof UserError && e.message.startsWith("--slo: "),
+      bad,
+    );
   }
 });
 
@@ -32,7 +36,10 @@ test("a level passes when every bound holds strictly, and says which failed othe
 const CURVE = (rate: number) => (rate <= 60 ? 20 + rate / 2 : 50 + (rate - 60) * 10);
 const recorded = (slo = parseSlo("p99<55ms")) => {
   const calls: number[] = [];
-  const tryRate = async (rate: number) => (calls.push(rate), sloVerdict(slo, { ...figures, p99: CURVE(rate) }));
+  const tryRate = async (rate: number) => {
+    calls.push(rate);
+    return sloVerdict(slo, { ...figures, p99: CURVE(rate) });
+  };
   return { calls, tryRate };
 };
 

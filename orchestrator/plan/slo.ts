@@ -25,7 +25,10 @@ export function parseSlo(text: string): Slo {
     const errors = ERROR_TERM.exec(term);
     if (latency && Number(latency[2]) > 0) slo.latency.push({ percentile: latency[1] as SloPercentile, maxMs: Number(latency[2]) });
     else if (errors && Number(errors[1]) <= 100) slo.maxErrorRate = Number(errors[1]) / 100;
-    else throw new UserError(`--slo: cannot read '${term}' in '${text}'; expected terms like p99<50ms (p50, p95 or p99, in ms) and optionally errors<1%, joined by commas`);
+    else
+      throw new UserError(
+        `--slo: cannot read '${term}' in '${text}'; expected terms like p99<50ms (p50, p95 or p99, in ms) and optionally errors<1%, joined by commas`,
+      );
   }
   if (slo.latency.length === 0) throw new UserError(`--slo: '${text}' has no latency bound; give at least one of p50, p95, p99, e.g. p99<50ms`);
   return slo;
@@ -46,7 +49,9 @@ export function sloVerdict(slo: Slo, f: LevelFigures): { passed: boolean; reason
   const misses = [
     ...(f.saturated ? [`saturated (achieved ${f.achievedRps.toFixed(1)} req/s)`] : []),
     ...slo.latency.filter((b) => !(f[b.percentile] < b.maxMs)).map((b) => `${b.percentile} ${f[b.percentile].toFixed(1)} ms ≥ ${b.maxMs} ms`),
-    ...(slo.maxErrorRate !== undefined && !(f.errorRate < slo.maxErrorRate) ? [`errors ${(f.errorRate * 100).toFixed(2)} % ≥ ${slo.maxErrorRate * 100} %`] : []),
+    ...(slo.maxErrorRate !== undefined && !(f.errorRate < slo.maxErrorRate)
+      ? [`errors ${(f.errorRate * 100).toFixed(2)} % ≥ ${slo.maxErrorRate * 100} %`]
+      : []),
   ];
   if (misses.length > 0) return { passed: false, reason: misses.join("; ") };
   const held = slo.latency.map((b) => `${b.percentile} ${f[b.percentile].toFixed(1)} ms < ${b.maxMs} ms`);
@@ -73,7 +78,11 @@ export interface SearchOutcome {
  * lowest failing rate. Stops after `maxSteps` levels, when the bracket is one req/s wide, or when
  * a failure at 1 req/s leaves nothing below.
  */
-export async function searchCapacity(start: number, maxSteps: number, tryRate: (rate: number) => Promise<{ passed: boolean; reason: string }>): Promise<SearchOutcome> {
+export async function searchCapacity(
+  start: number,
+  maxSteps: number,
+  tryRate: (rate: number) => Promise<{ passed: boolean; reason: string }>,
+): Promise<SearchOutcome> {
   const tried: SearchStep[] = [];
   let pass: number | null = null;
   let fail: number | null = null;

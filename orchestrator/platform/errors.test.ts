@@ -14,7 +14,10 @@ test("formatZodIssues: one line per issue, naming where and which field", () => 
   assert.match(lines[0]!, /^config\/x\.yaml: a\.b: .*number/);
   assert.match(lines[1]!, /^config\/x\.yaml: c: .*string/);
   assert.match(lines[2]!, /^config\/x\.yaml: \(top level\): .*"d"/);
-  assert.match(formatZodIssues(undefined, r.error, (p) => `--${String(p[0])}`), /^--a: /);
+  assert.match(
+    formatZodIssues(undefined, r.error, (p) => `--${String(p[0])}`),
+    /^--a: /,
+  );
 });
 
 test("exitCodeOf: a user error is 2, a bug is 1, anything after an abort is 130", () => {

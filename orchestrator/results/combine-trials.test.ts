@@ -3,13 +3,14 @@ import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import type { FrameworkResult } from "./schema.ts";
 import { combineTrials, levelVerdicts } from "./combine-trials.ts";
+import { levelKey, closedLevel, openLevel } from "../plan/level-key.ts";
 
 /** A trial of `framework` whose concurrency-1 level ran at `qps` with p50 `p50`. */
 function trial(framework: string, qps: number, p50 = 6): FrameworkResult {
   const r = sampleResult();
   r.framework = framework;
-  const s = r.scenarios["concurrency_1"]!;
-  r.scenarios = { concurrency_1: { ...s, throughput_qps: qps, latency_ms: { ...s.latency_ms, median: p50 } } };
+  const s = r.scenarios[levelKey(closedLevel(1))]!;
+  r.scenarios = { [levelKey(closedLevel(1))]: { ...s, throughput_qps: qps, latency_ms: { ...s.latency_ms, median: p50 } } };
   return r;
 }
 
@@ -20,14 +21,14 @@ test("a single trial is returned as it is", () => {
 
 test("trials combine into the means, with every value and its 95 % interval", () => {
   const c = combineTrials([trial("a", 100, 5), trial("a", 110, 6), trial("a", 120, 7)]);
-  const s = c.scenarios["concurrency_1"]!;
+  const s = c.scenarios[levelKey(closedLevel(1))]!;
   assert.equal(s.throughput_qps, 110);
   assert.equal(s.latency_ms.median, 6);
   assert.deepEqual(s.trials?.throughput_qps.values, [100, 110, 120]);
   assert.equal(s.trials?.n, 3);
   // s = 10, n = 3: 4.3027 × 10 / √3 = 24.84
   assert.ok(Math.abs(s.trials!.throughput_qps.ci95! - 24.84) < 0.01, String(s.trials!.throughput_qps.ci95));
-  assert.equal(s.num_requests, 3 * trial("a", 1).scenarios["concurrency_1"]!.num_requests);
+  assert.equal(s.num_requests, 3 * trial("a", 1).scenarios[levelKey(closedLevel(1))]!.num_requests);
   assert.equal(c.status, "completed");
 });
 
@@ -48,30 +49,48 @@ test("levelVerdicts: the leader, who it is significantly ahead of, and who it ca
   const slow = combineTrials([trial("slow", 120), trial("slow", 118), trial("slow", 125)]);
   const [v] = levelVerdicts([slow, close, fast]);
   assert.equal(v!.leader, "fast");
-  assert.deepEqual(v!.behind.map((b) => b.framework), ["slow"]);
-  assert.deepEqual(v!.inseparable.map((b) => b.framework), ["close"]);
+  assert.deepEqual(
+    v!.behind.map((b) => b.framework),
+    ["slow"],
+  );
+  assert.deepEqual(
+    v!.inseparable.map((b) => b.framework),
+    ["close"],
+  );
   assert.ok(v!.behind[0]!.p < 0.05 && v!.inseparable[0]!.p >= 0.05);
   assert.deepEqual(levelVerdicts([trial("a", 1), trial("b", 2)]), [], "no trials, no verdict");
 });
 
 test("a resource a trial did not measure stays not measured in the combination", () => {
   const unmeasured = trial("a", 110);
-  const s = unmeasured.scenarios["concurrency_1"]!;
-  unmeasured.scenarios["concurrency_1"] = { ...s, server_cpu_percent: null, server_memory_mb: null, server_memory_peak_mb: null };
-  const c = combineTrials([trial("a", 100), unmeasured]).scenarios["concurrency_1"]!;
+  const s = unmeasured.scenarios[levelKey(closedLevel(1))]!;
+  unmeasured.scenarios[levelKey(closedLevel(1))] = { ...s, server_cpu_percent: null, server_memory_mb: null, server_memory_peak_mb: null };
+  const c = combineTrials([trial("a", 100), unmeasured]).scenarios[levelKey(closedLevel(1))]!;
   assert.deepEqual([c.server_cpu_percent, c.server_memory_mb, c.server_memory_peak_mb], [null, null, null]);
-  assert.equal(combineTrials([trial("a", 100), trial("a", 110)]).scenarios["concurrency_1"]!.server_memory_peak_mb, 212);
+  assert.equal(combineTrials([trial("a", 100), trial("a", 110)]).scenarios[levelKey(closedLevel(1))]!.server_memory_peak_mb, 212);
 });
 
 test("open-loop levels combine their rates and drops over trials, and get no throughput verdict", () => {
   const open = (framework: string, achieved: number, dropped: number, saturated: boolean): FrameworkResult => {
     const r = trial(framework, achieved);
-    const s = r.scenarios["concurrency_1"]!;
-    r.scenarios = { rate_50: { ...s, scenario_name: "rate_50", mode: "open", concurrency: 21, target_rps: 50, achieved_rps: achieved, dropped_iterations: dropped, vus_max: 9, validity: { ...s.validity!, saturated } } };
+    const s = r.scenarios[levelKey(closedLevel(1))]!;
+    r.scenarios = {
+      [levelKey(openLevel(50))]: {
+        ...s,
+        scenario_name: levelKey(openLevel(50)),
+        mode: "open",
+        concurrency: 21,
+        target_rps: 50,
+        achieved_rps: achieved,
+        dropped_iterations: dropped,
+        vus_max: 9,
+        validity: { ...s.validity!, saturated },
+      },
+    };
     return r;
   };
   const a = combineTrials([open("a", 50, 0, false), open("a", 46, 30, true)]);
-  const level = a.scenarios["rate_50"]!;
+  const level = a.scenarios[levelKey(openLevel(50))]!;
   assert.deepEqual([level.achieved_rps, level.dropped_iterations, level.vus_max, level.validity?.saturated], [48, 30, 9, true]);
   const b = combineTrials([open("b", 40, 90, true), open("b", 41, 80, true)]);
   assert.deepEqual(levelVerdicts([a, b]), []);
@@ -80,13 +99,25 @@ test("open-loop levels combine their rates and drops over trials, and get no thr
 test("Poisson levels sum their late starts and average their latency from the scheduled start over trials", () => {
   const poisson = (late: number, p99: number): FrameworkResult => {
     const r = trial("a", 50);
-    const s = r.scenarios["concurrency_1"]!;
+    const s = r.scenarios[levelKey(closedLevel(1))]!;
     r.scenarios = {
-      rate_50: { ...s, scenario_name: "rate_50", mode: "open", concurrency: 21, target_rps: 50, achieved_rps: 50, dropped_iterations: 0, vus_max: 21, arrivals: "poisson", late_starts: late, latency_from_intended_ms: { median: 20, p95: 40, p99, max: p99 * 2 } },
+      [levelKey(openLevel(50))]: {
+        ...s,
+        scenario_name: levelKey(openLevel(50)),
+        mode: "open",
+        concurrency: 21,
+        target_rps: 50,
+        achieved_rps: 50,
+        dropped_iterations: 0,
+        vus_max: 21,
+        arrivals: "poisson",
+        late_starts: late,
+        latency_from_intended_ms: { median: 20, p95: 40, p99, max: p99 * 2 },
+      },
     };
     return r;
   };
-  const level = combineTrials([poisson(3, 100), poisson(5, 200)]).scenarios["rate_50"]!;
+  const level = combineTrials([poisson(3, 100), poisson(5, 200)]).scenarios[levelKey(openLevel(50))]!;
   assert.equal(level.arrivals, "poisson");
   assert.equal(level.late_starts, 8);
   assert.deepEqual(level.latency_from_intended_ms, { median: 20, p95: 40, p99: 150, max: 400 });

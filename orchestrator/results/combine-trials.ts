@@ -38,11 +38,20 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
     total_duration_sec: r3(sum((s) => s.total_duration_sec)),
     server_cpu_percent: measured((s) => s.server_cpu_percent, mean),
     server_memory_mb: measured((s) => s.server_memory_mb, mean),
-    server_memory_peak_mb: measured((s) => s.server_memory_peak_mb, (f) => Math.max(...levels.map(f))),
+    server_memory_peak_mb: measured(
+      (s) => s.server_memory_peak_mb,
+      (f) => Math.max(...levels.map(f)),
+    ),
     client_cpu_percent: mean((s) => s.client_cpu_percent),
     client_memory_mb: mean((s) => s.client_memory_mb),
     errors: sum((s) => s.errors),
-    error_rate: r3(sum((s) => s.errors) / Math.max(1, sum((s) => s.num_requests))),
+    error_rate: r3(
+      sum((s) => s.errors) /
+        Math.max(
+          1,
+          sum((s) => s.num_requests),
+        ),
+    ),
     thresholds_ok: levels.every((s) => s.thresholds_ok),
     stalls: levels.flatMap((s) => s.stalls),
     ended_early: levels.map((s) => s.ended_early).find((e) => e !== null) ?? null,
@@ -117,7 +126,10 @@ export function levelVerdicts(results: readonly FrameworkResult[]): LevelVerdict
     for (const s of Object.values(r.scenarios)) {
       // Open-loop levels all aim at their target rate: their throughput says nothing to rank.
       if (!s.trials || s.mode !== "closed") continue;
-      byLevel.set(s.concurrency, [...(byLevel.get(s.concurrency) ?? []), { framework: r.framework, values: s.trials.throughput_qps.values, mean: s.trials.throughput_qps.mean }]);
+      byLevel.set(s.concurrency, [
+        ...(byLevel.get(s.concurrency) ?? []),
+        { framework: r.framework, values: s.trials.throughput_qps.values, mean: s.trials.throughput_qps.mean },
+      ]);
     }
   }
   return [...byLevel.entries()]

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import { candidateLayouts, chooseLayout, describeTried, layoutName, probeConcurrency, triedOf } from "./layout-choice.ts";
 import type { LayoutTried } from "./schema.ts";
+import { levelKey, closedLevel } from "../plan/level-key.ts";
 
 const names = (cpus: number) => candidateLayouts(cpus).map(layoutName);
 
@@ -59,9 +60,18 @@ test("probes that did not complete are never chosen; none completed gives null",
 
 test("a probe's figures come from its one level; a probe that did not complete has none", () => {
   const probe = sampleResult();
-  const level = probe.scenarios["concurrency_4"]!;
-  level.validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: true, other_cpu_percent: 30, stalled: false, unstable: false, saturated: false };
-  probe.scenarios = { concurrency_4: level };
+  const level = probe.scenarios[levelKey(closedLevel(4))]!;
+  level.validity = {
+    p99_enough_samples: true,
+    p999_enough_samples: false,
+    client_bound: false,
+    noisy: true,
+    other_cpu_percent: 30,
+    stalled: false,
+    unstable: false,
+    saturated: false,
+  };
+  probe.scenarios = { [levelKey(closedLevel(4))]: level };
   assert.deepEqual(triedOf({ threads: 2, workers: 1 }, probe), {
     threads: 2,
     workers: 1,

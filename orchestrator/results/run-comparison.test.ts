@@ -6,20 +6,27 @@ import { compareMetric, compareRuns, pairFrameworks, RunComparison } from "./run
 import { renderComparison } from "../outputs/comparison-text.ts";
 import type { FrameworkResult, ScenarioResult } from "./schema.ts";
 import { combineTrials } from "./combine-trials.ts";
+import { levelKey, closedLevel } from "../plan/level-key.ts";
 
 /** A result of `framework` at concurrency 1 (and 4 unless `only1`) with the given throughput and p50. */
 function run(framework: string, qps: number, p50: number, only1 = false): FrameworkResult {
   const r = sampleResult();
   r.framework = framework;
-  const level = (s: ScenarioResult): ScenarioResult => ({ ...s, throughput_qps: qps, latency_ms: { ...s.latency_ms, median: p50, p95: p50 * 1.5, p99: p50 * 2 } });
-  r.scenarios = only1 ? { concurrency_1: level(r.scenarios["concurrency_1"]!) } : Object.fromEntries(Object.entries(r.scenarios).map(([k, s]) => [k, level(s)]));
+  const level = (s: ScenarioResult): ScenarioResult => ({
+    ...s,
+    throughput_qps: qps,
+    latency_ms: { ...s.latency_ms, median: p50, p95: p50 * 1.5, p99: p50 * 2 },
+  });
+  r.scenarios = only1
+    ? { [levelKey(closedLevel(1))]: level(r.scenarios[levelKey(closedLevel(1))]!) }
+    : Object.fromEntries(Object.entries(r.scenarios).map(([k, s]) => [k, level(s)]));
   return r;
 }
 
 /** The combination of trials with these throughputs and p50s, as bench:k6 --trials writes it. */
 const trials = (framework: string, qps: number[], p50: number[]) => combineTrials(qps.map((q, i) => run(framework, q, p50[i]!, true)));
 
-const level1 = (r: FrameworkResult) => r.scenarios["concurrency_1"]!;
+const level1 = (r: FrameworkResult) => r.scenarios[levelKey(closedLevel(1))]!;
 
 test("the change is (B − A) ÷ A; worse is the drop for throughput and the rise for latency", () => {
   const c = compareMetric(level1(run("a", 200, 10)), level1(run("a", 150, 12)), "throughput_qps", null);
@@ -67,7 +74,16 @@ test("one side with trials and the other without is untested", () => {
 
 test("p99 of a level with too few requests for it is shown but not gated", () => {
   const [a, b] = [level1(run("a", 200, 10)), level1(run("a", 200, 20))];
-  const validity = { p99_enough_samples: false, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 0, stalled: false, unstable: false, saturated: false };
+  const validity = {
+    p99_enough_samples: false,
+    p999_enough_samples: false,
+    client_bound: false,
+    noisy: false,
+    other_cpu_percent: 0,
+    stalled: false,
+    unstable: false,
+    saturated: false,
+  };
   const c = compareMetric({ ...a, validity }, b, "p99_ms", 5);
   assert.equal(c.significance, "too_few_samples");
   assert.equal(c.change_pct, 100);
@@ -76,9 +92,15 @@ test("p99 of a level with too few requests for it is shown but not gated", () =>
 
 test("frameworks pair by name, or as --pair says; a pair naming an absent framework is a UserError", () => {
   assert.deepEqual(pairFrameworks(["x", "y"], ["y", "z"], []), [["y", "y"]]);
-  assert.deepEqual(pairFrameworks(["x", "y"], ["y", "z"], ["x=z"]), [["x", "z"], ["y", "y"]]);
+  assert.deepEqual(pairFrameworks(["x", "y"], ["y", "z"], ["x=z"]), [
+    ["x", "z"],
+    ["y", "y"],
+  ]);
   assert.deepEqual(pairFrameworks(["x", "y"], ["x", "y"], ["x=y"]), [["x", "y"]], "y of B is taken by the pair");
-  assert.throws(() => pairFrameworks(["x"], ["y"], ["q=y"]), (e: Error) => e instanceof UserError && e.message === "--pair q=y: run A has no q; it holds x");
+  assert.throws(
+    () => pairFrameworks(["x"], ["y"], ["q=y"]),
+    (e: Error) => e instanceof UserError && e.message === "--pair q=y: run A has no q; it holds x",
+  );
   assert.throws(() => pairFrameworks(["x"], ["y"], ["x"]), /expected <framework of A>=<framework of B>, got 'x'/);
 });
 
@@ -87,7 +109,10 @@ test("two runs compare level by level; levels in one run only are listed; the ga
   const b = { id: "B", results: [run("onnx-python", 150, 10, true), run("candle", 100, 20)] };
   const cmp = compareRuns(a, b, { thresholdPct: 5, pairs: [] });
   RunComparison.parse(cmp);
-  assert.deepEqual(cmp.levels.map((l) => `${l.framework_a} c=${l.concurrency}`), ["onnx-python c=1"]);
+  assert.deepEqual(
+    cmp.levels.map((l) => `${l.framework_a} c=${l.concurrency}`),
+    ["onnx-python c=1"],
+  );
   assert.deepEqual(cmp.unmatched, ["A only: onnx-rust", "B only: candle", "A only: onnx-python c=4"]);
   assert.deepEqual(cmp.regressions, ["onnx-python c=1: throughput 200 → 150 (-25.0 %, untested: no trials, the threshold alone decides)"]);
   const text = renderComparison(cmp);
@@ -100,5 +125,8 @@ test("two runs compare level by level; levels in one run only are listed; the ga
   assert.match(renderComparison(paired), /^onnx-rust → candle\s+1\s/m);
   assert.doesNotMatch(renderComparison(paired), /Regressions|No regression/, "no threshold, no verdict");
 
-  assert.throws(() => compareRuns(a, { id: "C", results: [run("candle", 1, 1)] }, { thresholdPct: null, pairs: [] }), /share no framework \(A: onnx-python, onnx-rust; B: candle\); pair two with --pair/);
+  assert.throws(
+    () => compareRuns(a, { id: "C", results: [run("candle", 1, 1)] }, { thresholdPct: null, pairs: [] }),
+    /share no framework \(A: onnx-python, onnx-rust; B: candle\); pair two with --pair/,
+  );
 });

@@ -126,12 +126,18 @@ export function compareRuns(a: ComparedRun, b: ComparedRun, opts: { thresholdPct
   const names = (r: ComparedRun) => [...new Set(r.results.map((x) => x.framework))];
   const pairs = pairFrameworks(names(a), names(b), opts.pairs);
   if (pairs.length === 0) {
-    throw new UserError(`runs ${a.id} and ${b.id} share no framework (A: ${names(a).join(", ") || "none"}; B: ${names(b).join(", ") || "none"}); pair two with --pair <A's>=<B's>`);
+    throw new UserError(
+      `runs ${a.id} and ${b.id} share no framework (A: ${names(a).join(", ") || "none"}; B: ${names(b).join(", ") || "none"}); pair two with --pair <A's>=<B's>`,
+    );
   }
   const levels: LevelComparison[] = [];
   const unmatched = [
-    ...names(a).filter((f) => !pairs.some(([fa]) => fa === f)).map((f) => `A only: ${f}`),
-    ...names(b).filter((f) => !pairs.some(([, fb]) => fb === f)).map((f) => `B only: ${f}`),
+    ...names(a)
+      .filter((f) => !pairs.some(([fa]) => fa === f))
+      .map((f) => `A only: ${f}`),
+    ...names(b)
+      .filter((f) => !pairs.some(([, fb]) => fb === f))
+      .map((f) => `B only: ${f}`),
   ];
   for (const [fa, fb] of pairs) {
     for (const ra of a.results.filter((r) => r.framework === fa)) {
@@ -148,7 +154,15 @@ export function compareRuns(a: ComparedRun, b: ComparedRun, opts: { thresholdPct
           continue;
         }
         const metrics = Object.fromEntries(METRICS.map((m) => [m, compareMetric(sa, sb, m, opts.thresholdPct)])) as Record<Metric, MetricChange>;
-        levels.push({ model: ra.model_name, framework_a: fa, framework_b: fb, concurrency: c, trials_a: sa.trials?.n ?? 1, trials_b: sb.trials?.n ?? 1, ...metrics });
+        levels.push({
+          model: ra.model_name,
+          framework_a: fa,
+          framework_b: fb,
+          concurrency: c,
+          trials_a: sa.trials?.n ?? 1,
+          trials_b: sb.trials?.n ?? 1,
+          ...metrics,
+        });
       }
     }
   }

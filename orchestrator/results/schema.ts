@@ -58,7 +58,11 @@ export const ScenarioResult = z
       .literal(LOAD_MODES)
       .default("closed")
       .describe("closed: constant VUs, each sends its next request when the last one returns; open: requests start at a constant rate whatever the latency"),
-    concurrency: z.number().int().positive().describe("closed loop: virtual users (each sends its next request when its last is answered); open loop: the cap on requests in flight (k6 maxVUs)"),
+    concurrency: z
+      .number()
+      .int()
+      .positive()
+      .describe("closed loop: virtual users (each sends its next request when its last is answered); open loop: the cap on requests in flight (k6 maxVUs)"),
     target_rps: z.number().positive().optional().describe("open loop: requests per second the engine was asked to start (absent in closed loop)"),
     achieved_rps: z
       .number()
@@ -70,23 +74,36 @@ export const ScenarioResult = z
       .int()
       .nonnegative()
       .optional()
-      .describe("open loop, constant arrivals: scheduled starts skipped because the cap on requests in flight was reached (k6 dropped_iterations); their latency is in no percentile"),
-    vus_max: z.number().int().nonnegative().optional().describe("open loop: the most requests in flight at once (embedded engine), or the VUs k6 had allocated (k6 vus_max)"),
+      .describe(
+        "open loop, constant arrivals: scheduled starts skipped because the cap on requests in flight was reached (k6 dropped_iterations); their latency is in no percentile",
+      ),
+    vus_max: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("open loop: the most requests in flight at once (embedded engine), or the VUs k6 had allocated (k6 vus_max)"),
     arrivals: z
       .enum(["constant", "poisson"])
       .optional()
-      .describe("open loop: poisson = exponential inter-arrival times at target_rps on average (scenario/arrivals.ts); absent = constant (one start every 1/rate s)"),
+      .describe(
+        "open loop: poisson = exponential inter-arrival times at target_rps on average (scenario/arrivals.ts); absent = constant (one start every 1/rate s)",
+      ),
     late_starts: z
       .number()
       .int()
       .nonnegative()
       .optional()
-      .describe("open loop: requests that started more than 10 ms after their scheduled time (with poisson arrivals, delayed while the cap on requests in flight was reached, not dropped)"),
+      .describe(
+        "open loop: requests that started more than 10 ms after their scheduled time (with poisson arrivals, delayed while the cap on requests in flight was reached, not dropped)",
+      ),
     latency_from_intended_ms: z
       .object({ median: z.number(), p95: z.number(), p99: z.number(), max: z.number() })
       .strict()
       .optional()
-      .describe("open loop: latency from each request's scheduled start (lateness + its own duration), ms, every completed request: free of coordinated omission"),
+      .describe(
+        "open loop: latency from each request's scheduled start (lateness + its own duration), ms, every completed request: free of coordinated omission",
+      ),
     num_requests: z.number().int().nonnegative().describe("requests completed in the level, successful or not"),
     batch_size: z.number().int().positive().describe("texts per request"),
     latency_ms: LatencyStats,
@@ -122,8 +139,14 @@ export const ScenarioResult = z
     errors_by_kind: z
       .record(z.string(), z.number().int().nonnegative())
       .default({})
-      .describe("failed requests by what went wrong (status 503, timeout, connection refused, wrong count, wrong dimension, invalid JSON); empty when k6 ran, which gives no breakdown"),
-    thresholds_ok: z.boolean().describe("error_rate was under the maximum (benchmark.yaml max_error_rate; none allowed when it is 0), the level did not stall, some request succeeded, and it was not interrupted; the same rule for every engine (orchestrator/level/end.ts)"),
+      .describe(
+        "failed requests by what went wrong (status 503, timeout, connection refused, wrong count, wrong dimension, invalid JSON); empty when k6 ran, which gives no breakdown",
+      ),
+    thresholds_ok: z
+      .boolean()
+      .describe(
+        "error_rate was under the maximum (benchmark.yaml max_error_rate; none allowed when it is 0), the level did not stall, some request succeeded, and it was not interrupted; the same rule for every engine (orchestrator/level/end.ts)",
+      ),
     started_at: z.string().describe("ISO-8601 time the level started"),
     stalls: z
       .array(
@@ -159,7 +182,11 @@ export const ScenarioResult = z
         window_s: z.number().int().positive(),
         windows: z.number().int().min(2).describe("consecutive windows that had to agree"),
         tolerance: z.number().positive().describe("allowed relative deviation on throughput and p95"),
-        stable: z.boolean().describe("the last windows agreed: the level's throughput and latency percentiles are those windows' means (mean, min, max and stddev stay whole-level)"),
+        stable: z
+          .boolean()
+          .describe(
+            "the last windows agreed: the level's throughput and latency percentiles are those windows' means (mean, min, max and stddev stay whole-level)",
+          ),
         stable_windows: z.array(z.number().int().nonnegative()).describe("indices of the windows the figures come from; empty when unstable"),
       })
       .strict()
@@ -180,7 +207,9 @@ export const ScenarioResult = z
       .object({
         p99_enough_samples: z.boolean().describe("at least 1,000 successful requests: p99 rests on 10 or more requests beyond it"),
         p999_enough_samples: z.boolean().describe("at least 10,000 successful requests, the same for p99.9"),
-        client_bound: z.boolean().describe("the CPUs the load engine may use were 90 % or more busy (the engine or anything else): the load generator had no headroom"),
+        client_bound: z
+          .boolean()
+          .describe("the CPUs the load engine may use were 90 % or more busy (the engine or anything else): the load generator had no headroom"),
         noisy: z.boolean().describe("processes other than the server and the load engine used more than 20 % of one CPU"),
         other_cpu_percent: z.number().nonnegative().describe("that other processes' CPU over the level, from /proc/stat; 100 = one core"),
         stalled: z.boolean().describe("the level has a stall (see stalls)"),
@@ -188,7 +217,9 @@ export const ScenarioResult = z
         saturated: z
           .boolean()
           .default(false)
-          .describe("open loop: achieved_rps fell short of target_rps by more than the profile's saturation_tolerance: the level did not run at its target rate"),
+          .describe(
+            "open loop: achieved_rps fell short of target_rps by more than the profile's saturation_tolerance: the level did not run at its target rate",
+          ),
       })
       .strict()
       .optional()
@@ -212,7 +243,9 @@ export const EnvironmentInfo = z
       .object({ name: z.enum(["embedded", "k6"]), version: z.string() })
       .strict()
       .optional()
-      .describe("the engine that drove the load (absent in schema 3 to 8 files, where k6 did): embedded (the suite's own, in Node) or k6 (a k6 the user installed)"),
+      .describe(
+        "the engine that drove the load (absent in schema 3 to 8 files, where k6 did): embedded (the suite's own, in Node) or k6 (a k6 the user installed)",
+      ),
     node_version: z.string(),
     cpu_sets: z
       .object({
@@ -241,7 +274,10 @@ export const Verification = z
     passed: z.boolean().describe("every probe embedding reached min_cosine_required against the reference, and had unit norm"),
     min_cosine_required: z.number().describe("threshold used: config/benchmark.yaml verify_min_cosine for the framework's precision"),
     precision: Precision.optional().describe("the framework's declared precision, which chose the threshold (absent in schema 3 files)"),
-    min_cosine: z.number().nullable().describe("lowest cosine(server, reference) over every probe, sent one at a time and as one batch; null if no vector came back"),
+    min_cosine: z
+      .number()
+      .nullable()
+      .describe("lowest cosine(server, reference) over every probe, sent one at a time and as one batch; null if no vector came back"),
     max_norm_error: z.number().nullable().describe("largest |‖v‖ − 1| of the returned (normalize: true) vectors; null if no vector came back"),
     probes: z.number().int().nonnegative().describe("probe texts compared"),
     reference_source: z.string().describe("what produced the reference vectors, from reference/probes.json"),
@@ -284,7 +320,11 @@ export type LayoutTried = z.infer<typeof LayoutTried>;
 export const LayoutProbe = z
   .object({
     server_cpus: z.number().int().positive().describe("CPUs the server may use (N): the candidates are 1xN, Nx1 and ceil(sqrt N) x floor(N / ceil(sqrt N))"),
-    probe_concurrency: z.number().int().positive().describe("virtual users of the probe level: the profile's highest level, capped at layout_probe.max_concurrency"),
+    probe_concurrency: z
+      .number()
+      .int()
+      .positive()
+      .describe("virtual users of the probe level: the profile's highest level, capped at layout_probe.max_concurrency"),
     probe_duration_s: z.number().int().positive().describe("seconds of load on each layout, one window"),
     tie_tolerance: z.number().min(0).max(1).describe("throughputs within this fraction of the best are a tie, broken by the lower p95"),
     tried: z.array(LayoutTried).describe("every layout probed, in the order probed; empty when there was one candidate"),
@@ -302,7 +342,12 @@ export const CapacityAtSlo = z
   .object({
     slo: z.string().describe("the objective as given to --slo, e.g. p99<50ms"),
     capacity_rps: z.number().int().positive().nullable().describe("highest open-loop rate tried that met the objective, req/s; null when none did"),
-    lowest_failing_rps: z.number().int().positive().nullable().describe("lowest rate tried that failed it, req/s; null when none did (the capacity may be higher)"),
+    lowest_failing_rps: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .describe("lowest rate tried that failed it, req/s; null when none did (the capacity may be higher)"),
     start_rps: z.number().int().positive().describe("first rate tried, req/s"),
     start_from: z.enum(["closed_loop_qps", "slo_start_rps"]).describe("closed_loop_qps: the sweep's best closed-loop throughput; slo_start_rps: the profile's"),
     max_steps: z.number().int().positive().describe("most levels the search could run"),
@@ -331,7 +376,12 @@ export const FrameworkResult = z
     api: z.enum(API_NAMES).default("embed").describe("the HTTP API the requests were sent in (scenario/apis/): embed is this project's contract"),
     external: z
       .object({
-        server_pid: z.number().int().positive().nullable().describe("--server-pid: root of the process tree whose CPU and memory were measured; null: not measured"),
+        server_pid: z
+          .number()
+          .int()
+          .positive()
+          .nullable()
+          .describe("--server-pid: root of the process tree whose CPU and memory were measured; null: not measured"),
         served_model: z.string().describe("the model name sent to the server (OpenAI's model field, KServe's model path); empty when none was sent"),
       })
       .strict()
@@ -344,14 +394,20 @@ export const FrameworkResult = z
     status: FrameworkStatus,
     failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
     profile: z.string(),
-    dataset: z
-      .string()
-      .describe("texts the load engine sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset)"),
+    dataset: z.string().describe("texts the load engine sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset)"),
     first_inference_ms: z.number().nullable().describe("client-side latency of the first embedding request (after /health for a server the suite started), ms"),
-    cold_start_ms: z.number().nullable().describe("process start → first correct embedding (right shape, matching the reference), ms; null for a server given by --url"),
+    cold_start_ms: z
+      .number()
+      .nullable()
+      .describe("process start → first correct embedding (right shape, matching the reference), ms; null for a server given by --url"),
     model_load_time_ms: z.number().nullable().describe("the server's own model load time (GET /info model_load_time_ms), ms; null if not reported"),
     verification: Verification.nullable().describe("embeddings of the model's probe set vs the fp32 reference; null if the server never got that far"),
-    server_info: z.record(z.string(), z.unknown()).nullable().describe("the server's description after start: GET /info (embed, tei APIs), /v1/models (openai), /v2/models/<model>/config (kserve: Triton's batcher and instances)"),
+    server_info: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe(
+        "the server's description after start: GET /info (embed, tei APIs), /v1/models (openai), /v2/models/<model>/config (kserve: Triton's batcher and instances)",
+      ),
     final_server_info: z.record(z.string(), z.unknown()).nullable().describe("the same description after the last level"),
     environment: EnvironmentInfo,
     layout: z
@@ -366,9 +422,13 @@ export const FrameworkResult = z
       .strict()
       .optional()
       .describe("the server's effective layout (absent in schema 3 files, and before the server answered /info)"),
-    layout_probe: LayoutProbe.optional().describe("--layout auto: every layout tried at the probe level, with its figures, and the one chosen (absent otherwise)"),
+    layout_probe: LayoutProbe.optional().describe(
+      "--layout auto: every layout tried at the probe level, with its figures, and the one chosen (absent otherwise)",
+    ),
     scenarios: z.record(z.string(), ScenarioResult),
-    capacity_at_slo: CapacityAtSlo.optional().describe("--slo: the highest arrival rate meeting the objective and the search that found it (absent without --slo)"),
+    capacity_at_slo: CapacityAtSlo.optional().describe(
+      "--slo: the highest arrival rate meeting the objective and the search that found it (absent without --slo)",
+    ),
     started_at: z.string(),
     finished_at: z.string().nullable(),
   })

@@ -2,7 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { flagWords, levelValidity, VALIDITY_RULES } from "./validity.ts";
 
-const base = { okRequests: 5000, clientCpuPercent: 20, clientCpus: 1, clientCpusBusyPercent: 25, serverCpuPercent: 95, machineCpuPercent: 120, stalled: false, unstable: false, saturated: false };
+const base = {
+  okRequests: 5000,
+  clientCpuPercent: 20,
+  clientCpus: 1,
+  clientCpusBusyPercent: 25,
+  serverCpuPercent: 95,
+  machineCpuPercent: 120,
+  stalled: false,
+  unstable: false,
+  saturated: false,
+};
 
 test("percentiles need enough successful requests: 1,000 for p99, 10,000 for p99.9 (boundaries included)", () => {
   assert.equal(levelValidity({ ...base, okRequests: 999 }).p99_enough_samples, false);
@@ -31,5 +41,11 @@ test("noisy when processes other than the server and the load engine used more t
 
 test("flagWords lists what is wrong with a level, nothing for a clean one", () => {
   assert.deepEqual(flagWords(levelValidity(base)), []);
-  assert.deepEqual(flagWords(levelValidity({ ...base, stalled: true, unstable: true, saturated: true, clientCpusBusyPercent: 95, machineCpuPercent: 400 })), ["saturated", "stalled", "unstable", "client-bound", "noisy"]);
+  assert.deepEqual(flagWords(levelValidity({ ...base, stalled: true, unstable: true, saturated: true, clientCpusBusyPercent: 95, machineCpuPercent: 400 })), [
+    "saturated",
+    "stalled",
+    "unstable",
+    "client-bound",
+    "noisy",
+  ]);
 });

@@ -60,5 +60,11 @@ export function levelValidity(i: ValidityInputs): Validity {
 
 /** The flags of a level as short words for the summary ("client-bound", "noisy", …); none when clean. */
 export function flagWords(v: Validity): string[] {
-  return [v.saturated ? "saturated" : "", v.stalled ? "stalled" : "", v.unstable ? "unstable" : "", v.client_bound ? "client-bound" : "", v.noisy ? "noisy" : ""].filter(Boolean);
+  return [
+    v.saturated ? "saturated" : "",
+    v.stalled ? "stalled" : "",
+    v.unstable ? "unstable" : "",
+    v.client_bound ? "client-bound" : "",
+    v.noisy ? "noisy" : "",
+  ].filter(Boolean);
 }

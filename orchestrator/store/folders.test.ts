@@ -19,10 +19,18 @@ test("every path of a run is under the results root, named after model, framewor
   });
   assert.equal(layout.serverLog("m", "onnx-rust", 2), path.join(root, "m", "logs", "onnx-rust.trial-2.log"), "each trial keeps its log");
   assert.equal(layout.levelFiles("m", "onnx-rust", "c4", 2).summary, path.join(root, "m", "levels", "onnx-rust-c4.trial-2.summary.json"));
-  assert.equal(layout.levelFiles("m", "onnx-rust", "r20").summary, path.join(root, "m", "levels", "onnx-rust-r20.summary.json"), "an open-loop level is named by its rate");
+  assert.equal(
+    layout.levelFiles("m", "onnx-rust", "r20").summary,
+    path.join(root, "m", "levels", "onnx-rust-r20.summary.json"),
+    "an open-loop level is named by its rate",
+  );
   assert.equal(layout.trialFile("m", "onnx-rust", 2), path.join(root, "m", "trials", "onnx-rust.trial-2.json"));
   assert.equal(layout.csvFile(new Date("2026-11-30T09:05:07.123Z")), path.join(root, "benchmark_results_20261130_090507.csv"));
-  assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").serverLog, path.join(root, "m", "layout-probe", "onnx-rust-1x2.server.log"), "a layout probe's files are apart");
+  assert.equal(
+    layout.probeFiles("m", "onnx-rust", "1x2").serverLog,
+    path.join(root, "m", "layout-probe", "onnx-rust-1x2.server.log"),
+    "a layout probe's files are apart",
+  );
   assert.equal(layout.probeFiles("m", "onnx-rust", "1x2").level.summary, path.join(root, "m", "layout-probe", "onnx-rust-1x2.summary.json"));
   assert.equal(layout.reportFile(), path.join(root, "report.html"));
   assert.equal(layout.runId, "results");

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { formatZodIssues } from "../platform/errors.ts";
 import { FrameworkResult } from "../results/schema.ts";
@@ -141,7 +141,7 @@ export class RunFolder {
 
   saveResult(result: FrameworkResult, trial?: number): string {
     const file = trial === undefined ? this.resultFile(result.model_name, result.framework) : this.trialFile(result.model_name, result.framework, trial);
-    writeFileAtomic(file, JSON.stringify(FrameworkResult.parse(result), null, 2) + "\n");
+    writeFileAtomic(file, `${JSON.stringify(FrameworkResult.parse(result), null, 2)}\n`);
     return file;
   }
 

@@ -32,7 +32,11 @@ test("a run gets a folder of its own, latest points at it, and a folder is never
   assert.equal(latestRunId(store), "20261130-110000-bbbb");
   assert.throws(() => createRun(store, "20261130-100000-aaaa"), /exists already: a run never writes into another's folder/);
   assert.equal(latestRunId(store), "20261130-110000-bbbb", "a refused run does not move latest");
-  assert.deepEqual(loadRun(first).results.map((r) => r.framework), ["onnx-python"], "the first run's files are untouched");
+  assert.deepEqual(
+    loadRun(first).results.map((r) => r.framework),
+    ["onnx-python"],
+    "the first run's files are untouched",
+  );
 });
 
 test("a latest file (no symlink support) names the run by its content", () => {
@@ -48,7 +52,10 @@ test("a latest file (no symlink support) names the run by its content", () => {
 
 test("an unknown run id is a UserError naming the runs there are, with the closest", () => {
   const store = tempStore();
-  assert.throws(() => resolveRun(store, "latest"), (err: Error) => err instanceof UserError && /no runs in .*runs yet/.test(err.message));
+  assert.throws(
+    () => resolveRun(store, "latest"),
+    (err: Error) => err instanceof UserError && /no runs in .*runs yet/.test(err.message),
+  );
   createRun(store, "20261130-100000-aaaa");
   createRun(store, "20261130-110000-bbbb");
   assert.throws(
@@ -68,7 +75,11 @@ test("--runs lists each run with date, model, frameworks, profile, commit and ma
   createRun(store, "20261130-100000-aaaa").saveResult(result("onnx-python", "2026-11-30T10:00:00.000Z"));
   createRun(store, "20261130-120000-cccc");
   const runs = listRuns(store);
-  assert.deepEqual(runs.map((r) => r.id), ["20261130-120000-cccc", "20261130-100000-aaaa", "20261130-110000-bbbb"], "a run without results first, then by start");
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    ["20261130-120000-cccc", "20261130-100000-aaaa", "20261130-110000-bbbb"],
+    "a run without results first, then by start",
+  );
   const b = runs[2]!;
   assert.equal(b.started_at, "2026-11-30T11:00:00.000Z");
   assert.deepEqual(b.models, [MODEL]);
@@ -99,7 +110,10 @@ test("results of an older version are moved, as they are, into runs/legacy-<date
   const id = migrateLegacy(store, (m) => messages.push(m));
   assert.equal(id, "legacy-20261123-114705");
   const run = store.run(id!);
-  assert.deepEqual(loadRun(run).results.map((r) => r.framework), ["onnx-python"]);
+  assert.deepEqual(
+    loadRun(run).results.map((r) => r.framework),
+    ["onnx-python"],
+  );
   assert.ok(existsSync(run.trialFile(MODEL, "onnx-python", 1)), "trials moved");
   assert.equal(readFileSync(run.serverLog(MODEL, "onnx-python"), "utf8"), "server log\n", "logs moved");
   assert.ok(existsSync(path.join(run.modelDir(MODEL), "broken.json")), "a broken file moves too: nothing is lost");
@@ -107,9 +121,16 @@ test("results of an older version are moved, as they are, into runs/legacy-<date
   assert.ok(!existsSync(old.modelDir(MODEL)));
   assert.ok(existsSync(path.join(store.root, "notes", "todo.json")) && existsSync(path.join(store.root, "README.txt")));
   assert.equal(messages.length, 1);
-  assert.match(messages[0]!, /results of an earlier version \(all-MiniLM-L6-v2, benchmark_results_20261123_114800\.csv\) moved from .* to .*runs\/legacy-20261123-114705; read them with --summary-only --run legacy-20261123-114705/);
+  assert.match(
+    messages[0]!,
+    /results of an earlier version \(all-MiniLM-L6-v2, benchmark_results_20261123_114800\.csv\) moved from .* to .*runs\/legacy-20261123-114705; read them with --summary-only --run legacy-20261123-114705/,
+  );
   assert.equal(latestRunId(store), id, "with no other run, latest is the legacy one: --summary-only reads it as before");
-  assert.equal(migrateLegacy(store, (m) => messages.push(m)), null, "once moved, nothing more to do");
+  assert.equal(
+    migrateLegacy(store, (m) => messages.push(m)),
+    null,
+    "once moved, nothing more to do",
+  );
   assert.equal(messages.length, 1);
 });
 
@@ -132,7 +153,9 @@ test("a run's own folder given as the results folder is refused, not taken for a
   for (const dir of [store.runDir("20261130-100000-aaaa"), store.latest]) {
     assert.throws(
       () => openStore(dir, () => assert.fail("nothing may move")),
-      (err: Error) => err instanceof UserError && err.message.endsWith(`one run's folder; give the results folder and the run: --results-dir ${realpathSync(store.root)} --run 20261130-100000-aaaa`),
+      (err: Error) =>
+        err instanceof UserError &&
+        err.message.endsWith(`one run's folder; give the results folder and the run: --results-dir ${realpathSync(store.root)} --run 20261130-100000-aaaa`),
     );
   }
   assert.ok(existsSync(store.run("20261130-100000-aaaa").resultFile(MODEL, "onnx-python")));

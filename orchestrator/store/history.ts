@@ -33,7 +33,8 @@ export interface RunInfo {
 }
 
 const unique = (xs: readonly string[]) => [...new Set(xs)];
-const commitOf = (r: FrameworkResult) => (r.environment.git_commit ? `${r.environment.git_commit.slice(0, 10)}${r.environment.git_dirty ? " (dirty)" : ""}` : "unknown");
+const commitOf = (r: FrameworkResult) =>
+  r.environment.git_commit ? `${r.environment.git_commit.slice(0, 10)}${r.environment.git_dirty ? " (dirty)" : ""}` : "unknown";
 const cpuSetsOf = (r: FrameworkResult) => {
   const c = r.environment.cpu_sets;
   return c ? (c.mode === "shared" ? "shared" : `server ${c.server}, client ${c.client}`) : "not recorded";
@@ -129,7 +130,8 @@ export function createRun(store: ResultsStore, runId: string): RunFolder {
   try {
     mkdirSync(store.runDir(runId));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`run folder ${store.runDir(runId)} exists already: a run never writes into another's folder`);
+    if ((err as NodeJS.ErrnoException).code === "EEXIST")
+      throw new Error(`run folder ${store.runDir(runId)} exists already: a run never writes into another's folder`);
     throw err;
   }
   pointLatest(store, runId);
@@ -161,7 +163,11 @@ export function migrateLegacy(store: ResultsStore, notify: (message: string) => 
     .filter((m) => m.results.some((r) => r.model_name === path.basename(m.dir)));
   if (models.length === 0 && csvFiles.length === 0) return null;
   const oldestFile = [...models.map((m) => m.dir), ...csvFiles].map((f) => statSync(f).mtime).sort((a, b) => a.getTime() - b.getTime())[0]!;
-  const runId = legacyRunId(store, models.flatMap((m) => m.results), oldestFile);
+  const runId = legacyRunId(
+    store,
+    models.flatMap((m) => m.results),
+    oldestFile,
+  );
   const hadRuns = latestRunId(store) !== null;
   const run = store.run(runId);
   mkdirSync(run.root, { recursive: true });
@@ -184,7 +190,9 @@ export function openStore(resultsDir: string, notify: (message: string) => void)
   const real = existsSync(store.root) ? realpathSync(store.root) : store.root;
   if (path.basename(path.dirname(real)) === "runs" && existsSync(path.join(real, "..", "..", "latest"))) {
     const top = path.dirname(path.dirname(real));
-    throw new UserError(`--results-dir ${resultsDir} is one run's folder; give the results folder and the run: --results-dir ${top} --run ${path.basename(real)}`);
+    throw new UserError(
+      `--results-dir ${resultsDir} is one run's folder; give the results folder and the run: --results-dir ${top} --run ${path.basename(real)}`,
+    );
   }
   migrateLegacy(store, notify);
   return store;

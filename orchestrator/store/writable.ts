@@ -6,7 +6,14 @@ import path from "node:path";
 import { UserError } from "../platform/errors.ts";
 
 /** statfs magic numbers of kernel pseudo-filesystems, where no result file can live. */
-const PSEUDO_FILESYSTEMS: Record<number, string> = { 0x9fa0: "procfs", 0x62656572: "sysfs", 0x64626720: "debugfs", 0x74726163: "tracefs", 0x27e0eb: "cgroupfs", 0x63677270: "cgroup2fs" };
+const PSEUDO_FILESYSTEMS: Record<number, string> = {
+  40864: "procfs",
+  1650812274: "sysfs",
+  1684170528: "debugfs",
+  1953653091: "tracefs",
+  2613483: "cgroupfs",
+  1667723888: "cgroup2fs",
+};
 
 const reason = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 

@@ -30,7 +30,11 @@ test("a manifest's api: this suite's contract by default, a peer's API with its 
   assert.equal(base.api.name, "embed");
   assert.equal(base.health_path, "/health");
   assert.equal(manifestApi(base.api).adapter.name, "embed");
-  const triton = ServerManifest.parse({ ...ROOT_MANIFEST, api: { name: "kserve", served_model: "embedding", kserve_output: "VECTORS" }, health_path: "/v2/health/ready" });
+  const triton = ServerManifest.parse({
+    ...ROOT_MANIFEST,
+    api: { name: "kserve", served_model: "embedding", kserve_output: "VECTORS" },
+    health_path: "/v2/health/ready",
+  });
   const target = manifestApi(triton.api);
   assert.equal(target.adapter.name, "kserve");
   assert.deepEqual(target.settings, { model: "embedding", kserveInput: "TEXT", kserveOutput: "VECTORS" });

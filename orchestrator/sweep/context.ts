@@ -1,6 +1,5 @@
-
 import type { BenchmarkFile, LayoutProbeConfig, ModelConfig, Profile, VerifyTolerances } from "../plan/config-schema.ts";
-import { type CpuSets } from "../platform/affinity.ts";
+import type { CpuSets } from "../platform/affinity.ts";
 import type { LauncherSettings } from "../plan/bench-options.ts";
 import { probeConcurrency, type Layout } from "../results/layout-choice.ts";
 import type { PreparedModel } from "../models/prepare-model.ts";
@@ -10,7 +9,7 @@ import type { RunFolder } from "../store/folders.ts";
 import type { EnvironmentInfo, FrameworkResult, LayoutProbe, Precision } from "../results/schema.ts";
 import type { LevelId } from "../plan/level-key.ts";
 import type { LoadEngine } from "../level/load-engine.ts";
-import { type Slo } from "../plan/slo.ts";
+import type { Slo } from "../plan/slo.ts";
 import type { RunObserver } from "../outputs/observer.ts";
 
 /** Limits and tolerances of every run, from config/benchmark.yaml. */
@@ -34,7 +33,6 @@ export function limitsFromBenchmark(b: BenchmarkFile): RunLimits {
     verifyMinCosine: b.verify_min_cosine,
   };
 }
-
 
 /** What every framework of one run shares. */
 export interface RunContext {
@@ -84,7 +82,6 @@ export interface LayoutProbePlan {
   tieTolerance: number;
   chosen: Map<string, LayoutProbe>;
 }
-
 
 type RunParts = Omit<RunContext, "environment" | "limits" | "layoutProbe" | "probing"> & {
   benchmark: BenchmarkFile;

@@ -89,28 +89,56 @@ export function dryRunPlan(opts: CliOptions, config: SuiteConfig): string[] {
     profile.mode === "open"
       ? `open loop at ${levels.join(", ")} req/s (${profile.arrivals} arrivals), ${profile.duration_s} s each`
       : `closed loop at ${levels.join(", ")} VUs, up to ${profile.duration_s} s each${windowS > 0 ? ` (windows of ${windowS} s; ends once ${profile.stable_windows} agree within ±${Math.round(profile.stability_tolerance * 100)} %)` : " (one window, no stability stop)"}`;
-  const texts = opts.dataset !== undefined ? path.resolve(opts.dataset) : opts.seq_len !== undefined ? `${tokenDatasetPath(dir, opts.seq_len)} (prepared with the model)` : "built-in deterministic 24-word texts";
+  const texts =
+    opts.dataset !== undefined
+      ? path.resolve(opts.dataset)
+      : opts.seq_len !== undefined
+        ? `${tokenDatasetPath(dir, opts.seq_len)} (prepared with the model)`
+        : "built-in deterministic 24-word texts";
   const runFolder = `${results.abs}/runs/<new run id>`;
   const lines = [
     head,
-    row("model", `${modelKey} (${modelSpec.huggingface_id}): ${prepared ? `prepared in ${dir}${prepared.synthetic ? ", SYNTHETIC weights" : ""}` : `not prepared; the run would prepare it into ${dir}`}`),
+    row(
+      "model",
+      `${modelKey} (${modelSpec.huggingface_id}): ${prepared ? `prepared in ${dir}${prepared.synthetic ? ", SYNTHETIC weights" : ""}` : `not prepared; the run would prepare it into ${dir}`}`,
+    ),
     ...(external
       ? [
-          row("server", `${external.url}, ${external.api.adapter.name} API${external.api.settings.model ? `, served model ${external.api.settings.model}` : ""}, as '${external.name}', precision ${external.precision}`),
+          row(
+            "server",
+            `${external.url}, ${external.api.adapter.name} API${external.api.settings.model ? `, served model ${external.api.settings.model}` : ""}, as '${external.name}', precision ${external.precision}`,
+          ),
           row("resources", external.pid === null ? "not measured (no --server-pid)" : `process tree of pid ${external.pid}`),
         ]
       : [
           row("frameworks", servers.map((s) => s.manifest.name).join(", ")),
           ...servers.map((s) => `${"".padEnd(16)}${s.manifest.name}: ${frameworkNeeds(s)}`),
-          row("launcher", opts.launcher === "docker" ? `docker at ${engineAddress()} (not contacted), ${opts.container_memory_mb} MiB per container` : "process"),
+          row(
+            "launcher",
+            opts.launcher === "docker" ? `docker at ${engineAddress()} (not contacted), ${opts.container_memory_mb} MiB per container` : "process",
+          ),
         ]),
-    row("profile", `${profileName}: ${loop}; batch ${profile.batch_size}; warmup ${profile.warmup_requests} requests; ${profile.trials} trial${profile.trials > 1 ? "s, interleaved" : ""}`),
-    ...(opts.slo !== undefined ? [row("SLO search", `${parseSlo(opts.slo).text}, at most ${profile.slo_max_steps} levels per framework (${profile.arrivals} arrivals)`)] : []),
-    ...(opts.layout !== undefined || opts.threads !== undefined ? [row("layout", opts.layout === "auto" ? "auto: probe each framework's candidate layouts, then benchmark the best" : (opts.layout ?? `THREADS=${opts.threads}`))] : []),
+    row(
+      "profile",
+      `${profileName}: ${loop}; batch ${profile.batch_size}; warmup ${profile.warmup_requests} requests; ${profile.trials} trial${profile.trials > 1 ? "s, interleaved" : ""}`,
+    ),
+    ...(opts.slo !== undefined
+      ? [row("SLO search", `${parseSlo(opts.slo).text}, at most ${profile.slo_max_steps} levels per framework (${profile.arrivals} arrivals)`)]
+      : []),
+    ...(opts.layout !== undefined || opts.threads !== undefined
+      ? [
+          row(
+            "layout",
+            opts.layout === "auto" ? "auto: probe each framework's candidate layouts, then benchmark the best" : (opts.layout ?? `THREADS=${opts.threads}`),
+          ),
+        ]
+      : []),
     row("texts", texts),
     row("CPUs", describeCpuSets(cpuSets)),
     row("load engine", `${engine.name} ${engine.version} (${why})${opts.k6_report ? "; k6 web-dashboard report per level" : ""}`),
-    ...(influx ? [row("InfluxDB", `${influx.origin}, database ${influx.database} (from ${influxSource}; not contacted; --influx-on-error ${opts.influx_on_error})`)] : []),
+    ...(influx
+      ? [row("InfluxDB", `${influx.origin}, database ${influx.database} (from ${influxSource}; not contacted; --influx-on-error ${opts.influx_on_error})`)]
+      : []),
     row("results", `${runFolder}/${modelKey}/${results.exists ? "" : ` (${results.abs} would be created)`}`),
     ...outputLines(opts, runFolder),
   ];

@@ -29,6 +29,12 @@ test("the served model defaults to what each API's servers expect, and --served-
 
 test("--server-pid of this process is measured; a framework's name is refused", () => {
   assert.equal(ext("--url", "http://h:1", "--server-pid", String(process.pid))!.pid, process.pid);
-  assert.throws(() => ext("--url", "http://h:1", "--name", "onnx-python"), (e: Error) => e instanceof UserError && /a framework of this suite has that name/.test(e.message));
-  assert.throws(() => ext("--url", "http://h:1", "--server-pid", String(2 ** 30)), (e: Error) => e instanceof UserError && /no such process on this machine/.test(e.message));
+  assert.throws(
+    () => ext("--url", "http://h:1", "--name", "onnx-python"),
+    (e: Error) => e instanceof UserError && /a framework of this suite has that name/.test(e.message),
+  );
+  assert.throws(
+    () => ext("--url", "http://h:1", "--server-pid", String(2 ** 30)),
+    (e: Error) => e instanceof UserError && /no such process on this machine/.test(e.message),
+  );
 });

@@ -13,9 +13,9 @@ import { UserError } from "../platform/errors.ts";
 import { log } from "../platform/log.ts";
 import type { FrameworkResult } from "../results/schema.ts";
 import { filesOf, newResult, runPhases } from "./phases.ts";
-import { type FrameworkRun } from "./context.ts";
-import { type RunContext } from "./context.ts";
-import { type Target } from "./target.ts";
+import type { FrameworkRun } from "./context.ts";
+import type { RunContext } from "./context.ts";
+import type { Target } from "./target.ts";
 
 export interface ExternalServer {
   url: string;
@@ -90,7 +90,9 @@ export async function runExternal(ext: ExternalServer, run: RunContext): Promise
     fw,
     async () => {
       await reachable(ext.url, run.signal);
-      log.step(`${ext.name}: ${ext.url} answers; ${ext.api.adapter.name} API; resources ${ext.pid === null ? "not measured (no --server-pid)" : `of process ${ext.pid} and its children`}`);
+      log.step(
+        `${ext.name}: ${ext.url} answers; ${ext.api.adapter.name} API; resources ${ext.pid === null ? "not measured (no --server-pid)" : `of process ${ext.pid} and its children`}`,
+      );
       return targetOf(ext);
     },
     async () => {},

@@ -1,15 +1,14 @@
-
 import path from "node:path";
 import type { DiscoveredServer } from "../plan/config.ts";
-import { manifestApi, } from "./api-client.ts";
+import { manifestApi } from "./api-client.ts";
 import { startHealthyServer, type LaunchedServer } from "../launch/launcher.ts";
 import { log } from "../platform/log.ts";
-import type { FrameworkResult, } from "../results/schema.ts";
-import { type RunContext, } from "./context.ts";
+import type { FrameworkResult } from "../results/schema.ts";
+import type { RunContext } from "./context.ts";
 import { filesOf, newResult, runPhases } from "./phases.ts";
-import { type FrameworkRun } from "./context.ts";
+import type { FrameworkRun } from "./context.ts";
 import { layoutPhase } from "./layout-probe.ts";
-import { type Target } from "./target.ts";
+import type { Target } from "./target.ts";
 
 async function startPhase(fw: FrameworkRun, server: DiscoveredServer): Promise<LaunchedServer> {
   const { run } = fw;
@@ -36,9 +35,15 @@ async function startPhase(fw: FrameworkRun, server: DiscoveredServer): Promise<L
 
 /** A server the suite started, as the phases see it. */
 function launchedTarget(s: LaunchedServer, server: DiscoveredServer): Target {
-  return { url: s.url, api: manifestApi(server.manifest.api), usage: s.usage, startedAt: s.startedAt, hasExited: () => s.hasExited(), logTail: () => s.logTail() };
+  return {
+    url: s.url,
+    api: manifestApi(server.manifest.api),
+    usage: s.usage,
+    startedAt: s.startedAt,
+    hasExited: () => s.hasExited(),
+    logTail: () => s.logTail(),
+  };
 }
-
 
 export async function runFramework(server: DiscoveredServer, run: RunContext): Promise<FrameworkResult> {
   const m = server.manifest;
@@ -50,7 +55,8 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
     fw,
     async () => {
       if (run.layoutProbe) await layoutPhase(fw, server, run.layoutProbe, runFramework);
-      return launchedTarget((launched = await startPhase(fw, server)), server);
+      launched = await startPhase(fw, server);
+      return launchedTarget(launched, server);
     },
     async () => launched?.stop(run.limits.stopTimeoutS),
   );

@@ -1,11 +1,10 @@
-
 import type { DiscoveredServer } from "../plan/config.ts";
-import { allowedCpus, } from "../platform/affinity.ts";
+import { allowedCpus } from "../platform/affinity.ts";
 import { candidateLayouts, chooseLayout, describeTried, layoutName, triedOf, type Layout } from "../results/layout-choice.ts";
 import { log } from "../platform/log.ts";
-import type { FrameworkResult, LayoutProbe, LayoutTried, } from "../results/schema.ts";
-import { type LayoutProbePlan, type RunContext, } from "./context.ts";
-import { type FrameworkRun } from "./context.ts";
+import type { FrameworkResult, LayoutProbe, LayoutTried } from "../results/schema.ts";
+import type { LayoutProbePlan, RunContext } from "./context.ts";
+import type { FrameworkRun } from "./context.ts";
 
 /** The run a probe of `layout` is: one short level in one window, no exporter, its own files. */
 export function probeContext(run: RunContext, plan: LayoutProbePlan, layout: Layout): RunContext {
@@ -45,6 +44,6 @@ export async function layoutPhase(fw: FrameworkRun, server: DiscoveredServer, pl
   if (!probe.chosen) throw new Error(`--layout auto: no layout completed its probe (${probe.tried.map((t) => `${layoutName(t)}: ${t.failure}`).join("; ")})`);
   plan.chosen.set(name, probe);
   fw.run = { ...fw.run, threads: probe.chosen.threads, workers: probe.chosen.workers };
-  const why = earlier ? "as probed before the first trial" : probe.note ?? `tried ${probe.tried.map(describeTried).join("; ")}`;
+  const why = earlier ? "as probed before the first trial" : (probe.note ?? `tried ${probe.tried.map(describeTried).join("; ")}`);
   log.step(`${name}: layout ${layoutName(probe.chosen)} chosen (${why})`);
 }

@@ -1,16 +1,16 @@
-
-import { allowedCpus, } from "../platform/affinity.ts";
+import { allowedCpus } from "../platform/affinity.ts";
 import { log } from "../platform/log.ts";
 import { ResourceMonitor } from "../level/monitor.ts";
 import { flagWords } from "../results/validity.ts";
 import { vuSizing } from "../../scenario/openloop.ts";
-import { type LevelId } from "../plan/level-key.ts";
-import { driveLevel } from "../level/drive.ts";
-import type { LevelSpec, } from "../plan/level-spec.ts";
+import type { LevelId } from "../plan/level-key.ts";
+import type { ResourceSummary } from "../platform/procfs.ts";
+import { driveLevel, type DrivenLevel } from "../level/drive.ts";
+import type { LevelSpec } from "../plan/level-spec.ts";
 import { scenarioFromLevel } from "../level/result.ts";
 import { longestQuiet, scheduledArrivals } from "../../scenario/arrivals.ts";
-import { type FrameworkRun } from "./context.ts";
-import { type Target } from "./target.ts";
+import type { FrameworkRun } from "./context.ts";
+import type { Target } from "./target.ts";
 import { windowSOf } from "../plan/profile.ts";
 
 export const describeLevel = (l: LevelId) => (l.mode === "open" ? `${l.value} req/s` : `concurrency ${l.value}`);
@@ -55,8 +55,8 @@ export async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): P
   const open = spec.load.mode === "open";
   const stability = spec.windowS > 0 ? { windowS: spec.windowS, windows: p.stable_windows, tolerance: p.stability_tolerance } : undefined;
   const concurrency = spec.load.mode === "open" ? spec.load.maxInFlight : spec.load.vus;
-  let driven;
-  let resources;
+  let driven: DrivenLevel;
+  let resources: Record<string, ResourceSummary>;
   try {
     driven = await driveLevel(run.engine, spec, {
       signal: run.signal,
@@ -84,7 +84,15 @@ export async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): P
     clientCpusBusyPercent: monitor.busyPercent(run.cpuSets.client ?? allowedCpus()),
     machineCpuPercent: monitor.busyPercent(),
     ...(open
-      ? { open: { targetRps: level.value, saturationTolerance: p.saturation_tolerance, arrivals: p.arrivals, durationS: p.duration_s, scheduled: p.arrivals === "poisson" ? scheduledArrivals(level.value, p.arrival_seed, p.duration_s) : null } }
+      ? {
+          open: {
+            targetRps: level.value,
+            saturationTolerance: p.saturation_tolerance,
+            arrivals: p.arrivals,
+            durationS: p.duration_s,
+            scheduled: p.arrivals === "poisson" ? scheduledArrivals(level.value, p.arrival_seed, p.duration_s) : null,
+          },
+        }
       : {}),
     ...(stability ? { stability: { rule: stability, durationS: p.duration_s } } : {}),
   });
@@ -95,7 +103,10 @@ export async function levelPhase(fw: FrameworkRun, s: Target, level: LevelId): P
   const longest = Math.max(0, ...scenario.stalls.map((st) => st.duration_s));
   if (longest > 0) throw new Error(`server stopped answering for ${longest} s at ${describeLevel(level)} (level saved, marked with its stalls)`);
   if (scenario.ended_early) throw new Error(`level ended early: ${scenario.ended_early}`);
-  if (!scenario.thresholds_ok) log.warn(`${name}: ${describeLevel(level)}: error rate ${(scenario.error_rate * 100).toFixed(2)} % is not under the maximum ${run.limits.maxErrorRate * 100} %${describeErrors(scenario.errors_by_kind)}`);
+  if (!scenario.thresholds_ok)
+    log.warn(
+      `${name}: ${describeLevel(level)}: error rate ${(scenario.error_rate * 100).toFixed(2)} % is not under the maximum ${run.limits.maxErrorRate * 100} %${describeErrors(scenario.errors_by_kind)}`,
+    );
   const flags = scenario.validity ? flagWords(scenario.validity) : [];
   const head = open
     ? `${level.value} req/s${scenario.arrivals === "poisson" ? " (Poisson)" : ""}: achieved ${scenario.achieved_rps?.toFixed(1)} req/s, ${scenario.arrivals === "poisson" ? `late starts ${scenario.late_starts}` : `dropped ${scenario.dropped_iterations}`}, in flight at most ${scenario.vus_max}/${concurrency}`

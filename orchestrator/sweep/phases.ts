@@ -1,13 +1,12 @@
-
-import { embedVia, shapeProblem, } from "./api-client.ts";
+import { embedVia, shapeProblem } from "./api-client.ts";
 import { FrameworkSkipped } from "../launch/system.ts";
-import { layoutName, } from "../results/layout-choice.ts";
+import { layoutName } from "../results/layout-choice.ts";
 import { log } from "../platform/log.ts";
-import { atFinish, } from "../results/environment.ts";
-import type { FrameworkResult, } from "../results/schema.ts";
+import { atFinish } from "../results/environment.ts";
+import type { FrameworkResult } from "../results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "../results/schema.ts";
 import { generateTexts } from "../../scenario/texts.ts";
-import { levelStem, } from "../plan/level-key.ts";
+import { levelStem } from "../plan/level-key.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
 import type { FrameworkFiles, FrameworkRun, RunContext } from "./context.ts";
 import { levelPhase } from "./levels.ts";
@@ -55,7 +54,6 @@ export function newResult(who: Pick<FrameworkResult, "framework" | "runtime" | "
   };
 }
 
-
 export const msOrWhy = (ms: number | null, why: string) => (ms === null ? why : `${ms} ms`);
 
 /** The first request is a probe, so "first correct embedding" is checked against the reference. */
@@ -82,7 +80,13 @@ export async function firstInferencePhase(fw: FrameworkRun, s: Target): Promise<
 export async function verifyPhase(fw: FrameworkRun, s: Target, coldStartMs: number | null): Promise<void> {
   const { run, result, precision } = fw;
   const probes = loadProbes(run.model.dir);
-  result.verification = await verifyServer(s.url, probes, { minCosine: run.limits.verifyMinCosine[precision], precision, timeoutMs: run.limits.requestTimeoutS * 1000, api: s.api, signal: run.signal });
+  result.verification = await verifyServer(s.url, probes, {
+    minCosine: run.limits.verifyMinCosine[precision],
+    precision,
+    timeoutMs: run.limits.requestTimeoutS * 1000,
+    api: s.api,
+    signal: run.signal,
+  });
   fw.save();
   if (!result.verification.passed) throw new Error(`verification failed, not benchmarked: ${result.verification.reason}`);
   // Only now is the first embedding known to be correct.
@@ -106,7 +110,6 @@ export async function warmupPhase(fw: FrameworkRun, s: Target): Promise<void> {
   log.step(`${fw.name}: warmup done (${profile.warmup_requests} requests, discarded)`);
 }
 
-
 export async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
   const { profile, signal } = fw.run;
   const levels = levelsOf(profile);
@@ -124,13 +127,11 @@ export async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
   fw.result.final_server_info = await serverInfo(s, fw.run.signal);
 }
 
-
 export function outcomeOf(err: unknown, signal: AbortSignal): Pick<FrameworkResult, "status" | "failure"> {
   const message = err instanceof Error ? err.message : String(err);
   if (signal.aborted) return { status: "interrupted", failure: message };
   return { status: err instanceof FrameworkSkipped ? "skipped" : "failed", failure: message };
 }
-
 
 /**
  * Every phase from the first inference on, between `start` (which gives the target) and `stop`

@@ -1,10 +1,9 @@
-
 import { log } from "../platform/log.ts";
-import { levelKey, openLevel, } from "../plan/level-key.ts";
+import { levelKey, openLevel } from "../plan/level-key.ts";
 import { searchCapacity, sloVerdict, type Slo } from "../plan/slo.ts";
-import { type FrameworkRun } from "./context.ts";
+import type { FrameworkRun } from "./context.ts";
 import { levelPhase } from "./levels.ts";
-import { type Target } from "./target.ts";
+import type { Target } from "./target.ts";
 import { sleep } from "../platform/sleep.ts";
 
 /**

@@ -1,7 +1,6 @@
-
-import { type ApiTarget } from "./api-client.ts";
+import type { ApiTarget } from "./api-client.ts";
 import { requestJson } from "../platform/http.ts";
-import { type UsageSource } from "../platform/procfs.ts";
+import type { UsageSource } from "../platform/procfs.ts";
 
 /** A server that answers, as the phases after start see it: the suite's own or one given by --url. */
 export interface Target {
@@ -17,9 +16,10 @@ export interface Target {
   logTail(): string;
 }
 
-
 /** The server's description in its API (GET /info for ours) as a JSON object; null when it has none. */
 export async function serverInfo(s: Target, signal: AbortSignal): Promise<Record<string, unknown> | null> {
   const info = await requestJson(`${s.url}${s.api.adapter.infoPath(s.api.settings)}`, { signal }).catch(() => null);
-  return info?.status === 200 && typeof info.body === "object" && info.body !== null && !Array.isArray(info.body) ? (info.body as Record<string, unknown>) : null;
+  return info?.status === 200 && typeof info.body === "object" && info.body !== null && !Array.isArray(info.body)
+    ? (info.body as Record<string, unknown>)
+    : null;
 }

@@ -82,19 +82,38 @@ test("openai: data is put in index order; bad indices and base64 strings are ref
 
 test("kserve: the named output, flat or nested, of the declared shape", () => {
   const kserve = adapterFor("kserve");
-  const out = (o: Record<string, unknown>) => ({ outputs: [{ name: "OTHER", datatype: "INT64", shape: [1], data: [7] }, { name: "EMBEDDINGS", datatype: "FP32", shape: [2, 2], data: [1, 0, 0, 1], ...o }] });
+  const out = (o: Record<string, unknown>) => ({
+    outputs: [
+      { name: "OTHER", datatype: "INT64", shape: [1], data: [7] },
+      { name: "EMBEDDINGS", datatype: "FP32", shape: [2, 2], data: [1, 0, 0, 1], ...o },
+    ],
+  });
   assert.deepEqual(kserve.vectors(out({}), kserveSettings), [
     [1, 0],
     [0, 1],
   ]);
-  assert.deepEqual(kserve.vectors(out({ data: [[1, 0], [0, 1]] }), kserveSettings), [
-    [1, 0],
-    [0, 1],
-  ]);
+  assert.deepEqual(
+    kserve.vectors(
+      out({
+        data: [
+          [1, 0],
+          [0, 1],
+        ],
+      }),
+      kserveSettings,
+    ),
+    [
+      [1, 0],
+      [0, 1],
+    ],
+  );
   assert.match(String(kserve.vectors(out({ data: [1, 0, 0] }), kserveSettings)), /3 values, shape 2x2 needs 4/);
   assert.match(String(kserve.vectors(out({ shape: [4] }), kserveSettings)), /expected \[texts, dim\]/);
   assert.match(String(kserve.vectors(out({ datatype: "BYTES" }), kserveSettings)), /datatype "BYTES"/);
-  assert.match(String(kserve.vectors(out({}), { ...kserveSettings, kserveOutput: "sentence_embedding" })), /no output tensor 'sentence_embedding' \(outputs: \["OTHER","EMBEDDINGS"\]\)/);
+  assert.match(
+    String(kserve.vectors(out({}), { ...kserveSettings, kserveOutput: "sentence_embedding" })),
+    /no output tensor 'sentence_embedding' \(outputs: \["OTHER","EMBEDDINGS"\]\)/,
+  );
 });
 
 test("embed and tei: a missing array or a non-numeric vector is named", () => {

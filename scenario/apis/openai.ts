@@ -28,7 +28,7 @@ export const openaiApi: ApiAdapter = {
     const ordered = [...indices].sort((a, b) => Number(a) - Number(b));
     if (!ordered.every((x, i) => x === i)) return `data[].index must be 0..${items.length - 1} once each, got ${preview(indices)}`;
     const byIndex = items.slice().sort((a, b) => Number(a.index) - Number(b.index));
-    if (typeof byIndex[0]?.embedding === "string") return "embedding is a base64 string: the server ignored encoding_format \"float\"";
+    if (typeof byIndex[0]?.embedding === "string") return 'embedding is a base64 string: the server ignored encoding_format "float"';
     return vectorList(
       byIndex.map((d) => d.embedding),
       (i) => `data[index ${i}].embedding`,

@@ -90,7 +90,10 @@ export interface NullServer {
 /** Starts nginx on `cpus` in a fresh folder (its config, answer, logs) and waits until it answers. */
 export async function startNullServer(cpus: readonly number[] | null, dir = mkdtempSync(path.join(os.tmpdir(), "eb-nginx-"))): Promise<NullServer> {
   const bin = nginxPath();
-  if (bin === null) throw new Error("nginx not found: install the Debian package nginx-light (apt-get install nginx-light; it is listed in tests/apt-packages.txt, and npm run bench:engine installs it when run as root)");
+  if (bin === null)
+    throw new Error(
+      "nginx not found: install the Debian package nginx-light (apt-get install nginx-light; it is listed in tests/apt-packages.txt, and npm run bench:engine installs it when run as root)",
+    );
   // Workers run as nobody when the master is root: they must read the folder.
   chmodSync(dir, 0o755);
   mkdirSync(path.join(dir, "tmp"), { recursive: true });
@@ -104,7 +107,8 @@ export async function startNullServer(cpus: readonly number[] | null, dir = mkdt
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (proc.hasExited()) throw new Error(`nginx exited at start${cpus ? ` (CPU ${formatCpuList(cpus)})` : ""}:\n${proc.logTail()}\n${readTail(path.join(dir, "error.log"))}`);
+    if (proc.hasExited())
+      throw new Error(`nginx exited at start${cpus ? ` (CPU ${formatCpuList(cpus)})` : ""}:\n${proc.logTail()}\n${readTail(path.join(dir, "error.log"))}`);
     const ok = await fetch(`${url}/embed`, { method: "POST", body: '{"texts":["a"],"normalize":true}', headers: { "content-type": "application/json" } })
       .then(async (r) => r.status === 200 && (await r.text()) === answer)
       .catch(() => false);

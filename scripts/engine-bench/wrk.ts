@@ -34,11 +34,7 @@ export function wrkScript(path: string, bodies: readonly string[]): string {
     while (s.includes(`]${eq}]`)) eq += "=";
     return `[${eq}[${s}]${eq}]`;
   };
-  const lines = [
-    "-- written by scripts/engine-bench/wrk.ts",
-    'wrk.method = "POST"',
-    'wrk.headers["Content-Type"] = "application/json"',
-  ];
+  const lines = ["-- written by scripts/engine-bench/wrk.ts", 'wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"'];
   if (bodies.length === 1) {
     // One body: wrk's static request, its fastest mode (no Lua per request).
     lines.push(`wrk.path = ${long(path)}`, `wrk.body = ${long(bodies[0]!)}`);
@@ -104,7 +100,12 @@ export function wrkVersion(bin: string): string {
   } catch (err) {
     out = String((err as { stdout?: string }).stdout ?? "");
   }
-  return out.split("\n")[0]!.replace(/\s*Copyright.*$/, "").trim() || "wrk (version unknown)";
+  return (
+    out
+      .split("\n")[0]!
+      .replace(/\s*Copyright.*$/, "")
+      .trim() || "wrk (version unknown)"
+  );
 }
 
 export const wrkPath = () => onPath("wrk");

@@ -9,7 +9,8 @@ const contract = loadContract();
 
 test("the contract document defines every path and schema the suite relies on", () => {
   assert.deepEqual(Object.keys(contract.paths).sort(), ["/embed", "/health", "/info", "/metrics", "/v1/embeddings"]);
-  for (const name of ["EmbedRequest", "EmbedResponse", "Health", "Info", "Error", "OpenAIEmbeddingRequest", "OpenAIEmbeddingResponse", "OpenAIError"]) assert.ok(contract.components.schemas[name], name);
+  for (const name of ["EmbedRequest", "EmbedResponse", "Health", "Info", "Error", "OpenAIEmbeddingRequest", "OpenAIEmbeddingResponse", "OpenAIError"])
+    assert.ok(contract.components.schemas[name], name);
   assert.deepEqual(contract.components.schemas["EmbedResponse"]!.required, ["embeddings", "inference_time_ms", "model", "dim", "num_embeddings"]);
 });
 
@@ -29,7 +30,9 @@ test("OpenAI's answer and error object: the shapes its clients read", () => {
   assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", ok), []);
   assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", { ...ok, data: [{ ...ok.data[0], embedding: "mpmZPs3MTD8=" }] }), [], "base64");
   assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", { ...ok, object: "embedding" }), ["$/object: must be equal to constant"]);
-  assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", { ...ok, usage: { prompt_tokens: 4 } }), ["$/usage: must have required property 'total_tokens'"]);
+  assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", { ...ok, usage: { prompt_tokens: 4 } }), [
+    "$/usage: must have required property 'total_tokens'",
+  ]);
   assert.deepEqual(conforms(contract, "OpenAIError", { error: { message: "bad", type: "invalid_request_error", param: null, code: null } }), []);
   assert.deepEqual(conforms(contract, "OpenAIError", { error: "bad" }), ["$/error: must be object"]);
   assert.deepEqual(conforms(contract, "OpenAIEmbeddingRequest", { input: "one text" }), []);
@@ -41,11 +44,23 @@ test("enums, minimums and string lengths are checked", () => {
   assert.deepEqual(conforms(contract, "Health", { status: "fine" }), ['$/status: must be equal to one of the allowed values ["healthy","loading","failed"]']);
   assert.deepEqual(conforms(contract, "Error", { error: "" }), ["$/error: must NOT have fewer than 1 characters"]);
   const info = {
-    framework: "f", framework_version: "1", language: "Python", model_name: "m", model_load_time_ms: 10, embedding_dim: 384,
-    max_seq_length: 256, threads: 0, workers: 2, cpu_count: 2, memory_rss_mb: 100, pid: 7,
+    framework: "f",
+    framework_version: "1",
+    language: "Python",
+    model_name: "m",
+    model_load_time_ms: 10,
+    embedding_dim: 384,
+    max_seq_length: 256,
+    threads: 0,
+    workers: 2,
+    cpu_count: 2,
+    memory_rss_mb: 100,
+    pid: 7,
   };
   assert.deepEqual(conforms(contract, "Info", info), ["$/threads: must be >= 1"]);
-  assert.deepEqual(conforms(contract, "Info", { ...info, threads: 1, language: "Go" }), ['$/language: must be equal to one of the allowed values ["Python","Rust","C++"]']);
+  assert.deepEqual(conforms(contract, "Info", { ...info, threads: 1, language: "Go" }), [
+    '$/language: must be equal to one of the allowed values ["Python","Rust","C++"]',
+  ]);
 });
 
 test("$ref between components.schemas resolves as written in the document", () => {

@@ -57,7 +57,7 @@ test("sample values, summed over series", () => {
 
 test("escapes in help and label values; timestamps and comments", () => {
   const families = parseExposition(
-    ['# HELP x A \\\\ and a\\nnewline.', "# TYPE x gauge", "# a comment", 'x{path="C:\\\\dir",quote="say \\"hi\\"",sp="a, b}"} 1.5e3 1700000000000'].join("\n"),
+    ["# HELP x A \\\\ and a\\nnewline.", "# TYPE x gauge", "# a comment", 'x{path="C:\\\\dir",quote="say \\"hi\\"",sp="a, b}"} 1.5e3 1700000000000'].join("\n"),
   );
   const x = families.get("x")!;
   assert.equal(x.help, "A \\ and a\nnewline.");

@@ -35,7 +35,7 @@ const SUFFIXES: Record<string, string[]> = {
   summary: ["_sum", "_count", ""],
 };
 
-function unescape(text: string, quoted: boolean): string {
+function unescapeLabel(text: string, quoted: boolean): string {
   return text.replace(/\\(.)/g, (all, c: string) => (c === "n" ? "\n" : c === "\\" ? "\\" : quoted && c === '"' ? '"' : all));
 }
 
@@ -67,7 +67,7 @@ function parseSample(line: string): Sample {
       while (j < line.length && line[j] !== '"') j += line[j] === "\\" ? 2 : 1;
       if (j >= line.length) throw new Error(`unterminated label value in ${JSON.stringify(line)}`);
       if (!NAME.test(label) || label in labels) throw new Error(`bad or repeated label ${JSON.stringify(label)} in ${JSON.stringify(line)}`);
-      labels[label] = unescape(line.slice(eq + 2, j), true);
+      labels[label] = unescapeLabel(line.slice(eq + 2, j), true);
       i = j + 1;
     }
     rest = line.slice(i + 1).trim();
@@ -85,7 +85,10 @@ export function parseExposition(text: string): Map<string, Family> {
   const families = new Map<string, Family>();
   const family = (name: string): Family => {
     let f = families.get(name);
-    if (!f) families.set(name, (f = { name, type: "untyped", help: "", samples: [] }));
+    if (!f) {
+      f = { name, type: "untyped", help: "", samples: [] };
+      families.set(name, f);
+    }
     return f;
   };
   let current: Family | undefined;
@@ -97,7 +100,7 @@ export function parseExposition(text: string): Map<string, Family> {
       const [, kind, name, rest = ""] = meta;
       if (!NAME.test(name!)) throw new Error(`bad metric name in ${JSON.stringify(line)}`);
       current = family(name!);
-      if (kind === "HELP") current.help = unescape(rest, false);
+      if (kind === "HELP") current.help = unescapeLabel(rest, false);
       else if (rest.trim() in SUFFIXES) current.type = rest.trim();
       else throw new Error(`unknown metric type in ${JSON.stringify(line)}`);
       continue;

@@ -79,7 +79,10 @@ after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 /** `npm run load -- --url <stub> --duration 1s --batch-size 2 --dim 384 --json …`; never throws on a non-zero exit. */
 const load = (args: string[]) =>
-  run("npm", ["run", "-s", "load", "--", "--url", base, "--duration", "1s", "--batch-size", "2", "--dim", "384", "--json", ...args], { cwd: ROOT, maxBuffer: 16 << 20 }).then(
+  run("npm", ["run", "-s", "load", "--", "--url", base, "--duration", "1s", "--batch-size", "2", "--dim", "384", "--json", ...args], {
+    cwd: ROOT,
+    maxBuffer: 16 << 20,
+  }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );

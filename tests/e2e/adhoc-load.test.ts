@@ -106,7 +106,10 @@ test("npm run load works ad hoc against a running onnx-python server, and counts
 
 test("npm run k6 without a k6 installed exits 2 and says how to install k6", { timeout: 120_000 }, async () => {
   // PATH without any directory holding a k6, and no K6_BIN.
-  const PATH = (process.env["PATH"] ?? "").split(path.delimiter).filter((d) => d && !existsSync(path.join(d, "k6"))).join(path.delimiter);
+  const PATH = (process.env["PATH"] ?? "")
+    .split(path.delimiter)
+    .filter((d) => d && !existsSync(path.join(d, "k6")))
+    .join(path.delimiter);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH };
   delete env["K6_BIN"];
   const r = await npm("k6", ["version"], env);

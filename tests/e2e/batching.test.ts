@@ -85,7 +85,7 @@ test("beyond MAX_QUEUE waiting requests: 503 JSON with Retry-After, the rest ans
 test("WORKERS batches run at once: two requests that each fill a batch overlap", async (t) => {
   // More texts than MAX_BATCH_SIZE: each request is a batch of its own, so two can only overlap by
   // running on two workers. Long texts keep a single-threaded call busy for a while.
-  const texts = Array.from({ length: MAX_BATCH + 1 }, (_, i) => `text ${i}: ` + "vectors are compared by cosine similarity ".repeat(20));
+  const texts = Array.from({ length: MAX_BATCH + 1 }, (_, i) => `text ${i}: ${"vectors are compared by cosine similarity ".repeat(20)}`);
   let modelMs = 0;
   const started = performance.now();
   for (let round = 0; round < 3; round++) {

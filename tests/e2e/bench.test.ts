@@ -6,13 +6,27 @@ import { test } from "node:test";
 import { SEED_CSV_HEADER } from "../../orchestrator/outputs/csv.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
 test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and CSV", { timeout: 1_800_000 }, async () => {
   const dir = tempDir("bench");
   const csvFile = path.join(dir, "out.csv");
-  const run = await runCli(["--frameworks", "onnx-python", "--levels", "2", "--duration-s", "4", "--warmup-requests", "10", "--results-dir", dir, "--csv", csvFile]);
+  const run = await runCli([
+    "--frameworks",
+    "onnx-python",
+    "--levels",
+    "2",
+    "--duration-s",
+    "4",
+    "--warmup-requests",
+    "10",
+    "--results-dir",
+    dir,
+    "--csv",
+    csvFile,
+  ]);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
 
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
@@ -27,8 +41,8 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.equal(result.server_info?.["framework"], "onnx-python");
   assert.equal(result.server_info?.["embedding_dim"], 384);
   assert.ok(typeof result.server_info?.["model_load_time_ms"] === "number");
-  assert.deepEqual(Object.keys(result.scenarios), ["concurrency_2"]);
-  const s = result.scenarios["concurrency_2"]!;
+  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(2))]);
+  const s = result.scenarios[levelKey(closedLevel(2))]!;
   assert.equal(s.concurrency, 2);
   assert.equal(s.errors, 0);
   assert.equal(s.error_rate, 0);
@@ -50,8 +64,24 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2.summary.json")), "the engine's figures of the level");
   assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2.log")), "and its log");
   // Every standard key of FrameworkResult and ScenarioResult (orchestrator/results/schema.ts).
-  for (const key of ["framework", "model_name", "server_url", "first_inference_ms", "server_info", "final_server_info", "scenarios"]) assert.ok(key in result, key);
-  for (const key of ["scenario_name", "concurrency", "num_requests", "batch_size", "latency_ms", "throughput_qps", "total_duration_sec", "server_cpu_percent", "server_memory_mb", "client_cpu_percent", "client_memory_mb", "errors", "error_rate"]) assert.ok(key in s, key);
+  for (const key of ["framework", "model_name", "server_url", "first_inference_ms", "server_info", "final_server_info", "scenarios"])
+    assert.ok(key in result, key);
+  for (const key of [
+    "scenario_name",
+    "concurrency",
+    "num_requests",
+    "batch_size",
+    "latency_ms",
+    "throughput_qps",
+    "total_duration_sec",
+    "server_cpu_percent",
+    "server_memory_mb",
+    "client_cpu_percent",
+    "client_memory_mb",
+    "errors",
+    "error_rate",
+  ])
+    assert.ok(key in s, key);
   for (const key of ["mean", "median", "p95", "p99", "p999", "min", "max", "stddev"]) assert.ok(key in l, key);
 
   const csv = readFileSync(csvFile, "utf8").trim().split("\n");
@@ -126,7 +156,7 @@ test("Ctrl-C during a level keeps finished levels, marks the result interrupted 
   assert.equal(run.code, 130, run.stderr.slice(-2000));
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.equal(result.status, "interrupted");
-  assert.deepEqual(Object.keys(result.scenarios), ["concurrency_1"], "the finished level is on disk");
+  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(1))], "the finished level is on disk");
   const pid = Number(result.server_info?.["pid"]);
   assert.ok(pid > 0);
   assert.equal(isAlive(pid), false, `server pid ${pid} is gone`);

@@ -51,7 +51,10 @@ test("docker-compose.yml passes docker-compose config", { timeout: 120_000 }, as
 
 test("the validator is real: a broken copy of the file is rejected", { timeout: 120_000 }, async () => {
   const broken = path.join(tempDir("compose"), "docker-compose.yml");
-  writeFileSync(broken, readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8").replace("    profiles: [onnx-python, python, servers]", "    profile: [onnx-python]"));
+  writeFileSync(
+    broken,
+    readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8").replace("    profiles: [onnx-python, python, servers]", "    profile: [onnx-python]"),
+  );
   await assert.rejects(compose(["config", "-q"], {}, broken), /Unsupported config option for services\.onnx-python: 'profile'/);
 });
 
@@ -64,7 +67,10 @@ test("a service per framework: limits, /health check, read-only model and config
     assert.equal(s.build?.dockerfile, `servers/${name}/Dockerfile`, name);
     assert.equal(s.build?.context, ROOT, name);
     assert.deepEqual(s.deploy?.resources?.limits, { cpus: 16, memory: "32G" }, name);
-    assert.ok(s.healthcheck?.test.some((t) => t === "http://127.0.0.1:8000/health" || t.includes("'http://127.0.0.1:8000/health'")), `${name}: ${JSON.stringify(s.healthcheck)}`);
+    assert.ok(
+      s.healthcheck?.test.some((t) => t === "http://127.0.0.1:8000/health" || t.includes("'http://127.0.0.1:8000/health'")),
+      `${name}: ${JSON.stringify(s.healthcheck)}`,
+    );
     assert.ok(s.volumes?.includes(`${path.join(ROOT, "models")}:/models:ro`), `${name}: ${JSON.stringify(s.volumes)}`);
     assert.ok(s.volumes?.includes(`${path.join(ROOT, "config")}:/config:ro`), name);
     assert.equal(s.environment?.["MODEL_DIR"], "/models/all-MiniLM-L6-v2");

@@ -40,7 +40,9 @@ async function embed(base: string, texts: string[], normalize?: boolean): Promis
 /** Deterministic texts of different lengths, so a batch needs padding. */
 function texts(n: number, seed: number): string[] {
   const words = ["vector", "search", "latency", "tokenizer", "batch", "server", "model", "cosine", "throughput", "queue", "thread", "worker"];
-  return Array.from({ length: n }, (_, i) => Array.from({ length: 3 + ((i * 7 + seed) % 29) }, (_, j) => words[(i * 5 + j * 3 + seed) % words.length]).join(" "));
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: 3 + ((i * 7 + seed) % 29) }, (_, j) => words[(i * 5 + j * 3 + seed) % words.length]).join(" "),
+  );
 }
 
 /** Each server's metric families (name → type, help, label names, buckets), for the comparison after the last server. */
@@ -151,7 +153,10 @@ for (const server of servers) {
         assert.ok(cosine(alone!, many[i]!) > 0.9999, `text ${i}: cosine ${cosine(alone!, many[i]!)}`);
       }
       const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;
-      const full = await embed(base, Array.from({ length: maxTexts }, (_, i) => `text number ${i}`));
+      const full = await embed(
+        base,
+        Array.from({ length: maxTexts }, (_, i) => `text number ${i}`),
+      );
       assert.equal(full.length, maxTexts, "exactly MAX_TEXTS texts are accepted");
     });
 
@@ -197,7 +202,9 @@ for (const server of servers) {
       const expected: number[][] = [];
       for (const t of inputs) expected.push((await embed(base, [t]))[0]!);
       const answers = await Promise.all(inputs.map((t, i) => embed(base, i % 3 === 0 ? [t, "padding partner text"] : [t])));
-      answers.forEach((a, i) => assert.ok(cosine(a[0]!, expected[i]!) > 0.9999, `request ${i} got another request's vector (cosine ${cosine(a[0]!, expected[i]!)})`));
+      answers.forEach((a, i) =>
+        assert.ok(cosine(a[0]!, expected[i]!) > 0.9999, `request ${i} got another request's vector (cosine ${cosine(a[0]!, expected[i]!)})`),
+      );
       await assertHealthy();
     });
 
@@ -208,7 +215,10 @@ for (const server of servers) {
       assert.deepEqual(conforms(contract, "OpenAIEmbeddingResponse", r.json), []);
       assert.ok(Number(r.headers.get("x-inference-time")) > 0);
       const body = r.json as { data: { index: number; embedding: number[] }[]; model: string; usage: { prompt_tokens: number; total_tokens: number } };
-      assert.deepEqual(body.data.map((d) => d.index), [0, 1]);
+      assert.deepEqual(
+        body.data.map((d) => d.index),
+        [0, 1],
+      );
       assert.equal(body.model, MODEL);
       const viaEmbed = await embed(base, batch);
       body.data.forEach((d, i) => assert.ok(cosine(d.embedding, viaEmbed[i]!) > 0.99999, `item ${i}`));
@@ -219,7 +229,11 @@ for (const server of servers) {
       const b64 = await call(`${base}/v1/embeddings`, { method: "POST", body: JSON.stringify({ input: ["hello world"], encoding_format: "base64" }) });
       const encoded = (b64.json as { data: { embedding: string }[] }).data[0]!.embedding;
       const decoded = [...new Float32Array(new Uint8Array(Buffer.from(encoded, "base64")).buffer)];
-      assert.deepEqual(decoded, (one.json as typeof body).data[0]!.embedding.map((x) => Math.fround(x)), "base64 holds the same float32 values");
+      assert.deepEqual(
+        decoded,
+        (one.json as typeof body).data[0]!.embedding.map((x) => Math.fround(x)),
+        "base64 holds the same float32 values",
+      );
       const verification = await verifyServer(base, loadProbes(model.dir), {
         minCosine: config.benchmark.verify_min_cosine[m.precision],
         timeoutMs: 60_000,
@@ -244,7 +258,11 @@ for (const server of servers) {
       await openaiError(await post({ input: ["x"], encoding_format: "int8" }), 400, /^'encoding_format' must be 'float' or 'base64'$/);
       await openaiError(await post({ input: ["x"], dimensions: 8 }), 400, new RegExp(`^'dimensions' must be ${spec.embedding_dim} `));
       const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;
-      await openaiError(await post({ input: Array.from({ length: maxTexts + 1 }, () => "x") }), 413, new RegExp(`^too many texts: ${maxTexts + 1} > ${maxTexts}$`));
+      await openaiError(
+        await post({ input: Array.from({ length: maxTexts + 1 }, () => "x") }),
+        413,
+        new RegExp(`^too many texts: ${maxTexts + 1} > ${maxTexts}$`),
+      );
       await assertError(await call(`${base}/v1/embeddings`), 405);
     });
 
@@ -290,7 +308,8 @@ describe("metric families", () => {
     const missing = servers.map((sv) => sv.manifest.name).filter((name) => !metricShapes.has(name));
     assert.deepEqual(missing, [], "servers whose /metrics was not read (their /metrics test failed or did not run)");
     // The reference is servers/pycommon/embedserver/metrics.py, i.e. the first Python server.
-    const [refName, ref] = [...metricShapes].find(([name]) => servers.find((sv) => sv.manifest.name === name)?.manifest.language === "Python") ?? [...metricShapes][0]!;
+    const [refName, ref] =
+      [...metricShapes].find(([name]) => servers.find((sv) => sv.manifest.name === name)?.manifest.language === "Python") ?? [...metricShapes][0]!;
     for (const [name, shape] of metricShapes) assert.deepEqual(shape, ref, `${name}'s metric families differ from ${refName}'s`);
   });
 });

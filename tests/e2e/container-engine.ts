@@ -33,14 +33,19 @@ async function startPodmanService(): Promise<() => Promise<void>> {
   const socket = path.join(dir, "podman.sock");
   const logFile = path.join(dir, "podman.log");
   const out = openSync(logFile, "a");
-  const child = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], { stdio: ["ignore", out, out], env: { ...process.env, CONTAINERS_CONF: conf } });
+  const child = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], {
+    stdio: ["ignore", out, out],
+    env: { ...process.env, CONTAINERS_CONF: conf },
+  });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   child.on("error", () => {});
   const deadline = Date.now() + 30_000;
   while (!existsSync(socket)) {
     if (child.exitCode !== null || child.pid === undefined || Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`podman system service did not create ${socket} (is podman installed? it is in tests/apt-packages.txt):\n${readFileSync(logFile, "utf8").slice(-2000)}`);
+      throw new Error(
+        `podman system service did not create ${socket} (is podman installed? it is in tests/apt-packages.txt):\n${readFileSync(logFile, "utf8").slice(-2000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -16,6 +16,7 @@ import { cacheDir, ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { BASE_IMAGE, buildImage, engine, ensureDebianBase, ensurePythonBase, suiteContainers } from "./container-engine.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const config = loadSuiteConfig(ROOT);
@@ -48,7 +49,8 @@ before(async () => {
   });
 });
 
-const resultOf = (dir: string, framework = "onnx-rust") => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${framework}.json`), "utf8")));
+const resultOf = (dir: string, framework = "onnx-rust") =>
+  FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${framework}.json`), "utf8")));
 
 after(() => stopEngine());
 
@@ -74,7 +76,9 @@ test("bench:k6 --launcher docker runs onnx-rust in a container with its CPU set 
   assert.equal(info.HostConfig.CpusetCpus, "0");
   assert.equal(info.HostConfig.Memory, MEMORY_MB * 1048576);
   assert.deepEqual(
-    Object.values(info.HostConfig.PortBindings as Record<string, { HostIp: string }[]>).flat().map((b) => b.HostIp),
+    Object.values(info.HostConfig.PortBindings as Record<string, { HostIp: string }[]>)
+      .flat()
+      .map((b) => b.HostIp),
     ["127.0.0.1"],
   );
   assert.deepEqual(
@@ -86,11 +90,17 @@ test("bench:k6 --launcher docker runs onnx-rust in a container with its CPU set 
   const result = resultOf(dir);
   assert.equal(result.status, "completed", result.failure ?? "");
   assert.equal(result.verification?.passed, true);
-  assert.deepEqual(result.launch, { launcher: "docker", image: imageSource(server).ref, image_id: imageId.replace(/^(?!sha256:)/, "sha256:"), cpuset: "0", memory_limit_mb: MEMORY_MB });
+  assert.deepEqual(result.launch, {
+    launcher: "docker",
+    image: imageSource(server).ref,
+    image_id: imageId.replace(/^(?!sha256:)/, "sha256:"),
+    cpuset: "0",
+    memory_limit_mb: MEMORY_MB,
+  });
   // The server saw only its CPU set, and so sized itself for one CPU.
   assert.equal(result.server_info?.["cpu_count"], 1);
   assert.equal(result.layout?.workers, 1);
-  const level = result.scenarios["concurrency_1"]!;
+  const level = result.scenarios[levelKey(closedLevel(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level).slice(0, 400));
   const [cpu, memory, peak] = [level.server_cpu_percent, level.server_memory_mb, level.server_memory_peak_mb];
   assert.ok(cpu !== null && cpu > 0, `server CPU ${cpu}`);
@@ -124,7 +134,9 @@ test("Ctrl-C during a level stops and removes the container", { timeout: 600_000
 // built by the launcher from servers/onnx-python/Dockerfile (FROM python:3.12-slim, pip install,
 // USER nobody) when the engine lacks it. Without a registry, python:3.12-slim is the engine's own
 // or the stand-in of tests/e2e/engine.ts (Debian 12's Python 3.11 standing in for it).
-test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container killed mid-level fails like a crashed server, and onnx-python, built from its Dockerfile, completes as nobody", { timeout: 900_000 }, async (t) => {
+test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container killed mid-level fails like a crashed server, and onnx-python, built from its Dockerfile, completes as nobody", {
+  timeout: 900_000,
+}, async (t) => {
   const python = config.servers.find((s) => s.manifest.name === "onnx-python")!;
   const pythonRef = imageSource(python).ref;
   t.diagnostic(`python:3.12-slim: ${(await ensurePythonBase(docker)).standIn ? "the stand-in (Debian 12's Python 3.11)" : "the engine's own"}`);
@@ -147,7 +159,11 @@ test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container
     onStderr: (text, child) => {
       owner = child.pid!;
       for (const name of ["onnx-rust", "onnx-python"]) {
-        if (!inspected.has(name) && text.includes(`${name}: started on`)) inspected.set(name, containerOf(name).then((c) => c.inspect()));
+        if (!inspected.has(name) && text.includes(`${name}: started on`))
+          inspected.set(
+            name,
+            containerOf(name).then((c) => c.inspect()),
+          );
       }
       if (killed || !text.includes("onnx-rust: level 2/2")) return;
       killed = new Promise((r) => setTimeout(r, 1500)).then(() => containerOf("onnx-rust").then((c) => c.kill()));
@@ -177,15 +193,21 @@ test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container
   const rust = resultOf(dir);
   assert.equal(rust.status, "failed");
   assert.match(rust.failure ?? "", /server died during concurrency 2|server stopped answering/);
-  assert.ok(rust.scenarios["concurrency_1"]!.num_requests > 0, "level 1 is kept");
+  assert.ok(rust.scenarios[levelKey(closedLevel(1))]!.num_requests > 0, "level 1 is kept");
 
   // The run went on: onnx-python complete, with CPU and memory from the engine's stats.
   const py = resultOf(dir, "onnx-python");
   assert.equal(py.status, "completed", py.failure ?? "");
   assert.equal(py.verification?.passed, true);
-  assert.deepEqual(py.launch, { launcher: "docker", image: pythonRef, image_id: image.Id.replace(/^(?!sha256:)/, "sha256:"), cpuset: "0", memory_limit_mb: MEMORY_MB });
+  assert.deepEqual(py.launch, {
+    launcher: "docker",
+    image: pythonRef,
+    image_id: image.Id.replace(/^(?!sha256:)/, "sha256:"),
+    cpuset: "0",
+    memory_limit_mb: MEMORY_MB,
+  });
   assert.equal(py.server_info?.["cpu_count"], 1);
-  for (const key of ["concurrency_1", "concurrency_2"]) {
+  for (const key of [levelKey(closedLevel(1)), levelKey(closedLevel(2))]) {
     const level = py.scenarios[key]!;
     assert.ok(level.num_requests > 0 && level.errors === 0, `${key}: ${JSON.stringify(level).slice(0, 400)}`);
     const [cpu, memory, peak] = [level.server_cpu_percent, level.server_memory_mb, level.server_memory_peak_mb];
@@ -203,7 +225,10 @@ test("an image the engine lacks is built from the manifest's Dockerfile, with on
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(root, "shared", "a.txt"), "shared\n");
   writeFileSync(path.join(root, "left-out.txt"), "not sent\n");
-  writeFileSync(path.join(dir, "Dockerfile"), `FROM ${BASE_IMAGE.repo}:${BASE_IMAGE.tag}\nCOPY shared /srv/shared\nCOPY servers/tiny /srv/tiny\nRUN test -f /srv/shared/a.txt && test -f /srv/tiny/Dockerfile\n`);
+  writeFileSync(
+    path.join(dir, "Dockerfile"),
+    `FROM ${BASE_IMAGE.repo}:${BASE_IMAGE.tag}\nCOPY shared /srv/shared\nCOPY servers/tiny /srv/tiny\nRUN test -f /srv/shared/a.txt && test -f /srv/tiny/Dockerfile\n`,
+  );
   const manifest = ServerManifest.parse({
     ...server.manifest,
     name: "tiny",

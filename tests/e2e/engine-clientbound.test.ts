@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startNullServer, type NullServer } from "../../scripts/engine-bench/nullserver.ts";
 import { allowedCpus } from "../../orchestrator/platform/affinity.ts";
-import { driveLevel } from "../../orchestrator/level/drive.ts";
+import type { ResourceSummary } from "../../orchestrator/platform/procfs.ts";
+import { driveLevel, type DrivenLevel } from "../../orchestrator/level/drive.ts";
 import { EmbeddedEngine } from "../../orchestrator/level/embedded/embedded-engine.ts";
 import type { LevelSpec } from "../../orchestrator/plan/level-spec.ts";
 import { scenarioFromLevel } from "../../orchestrator/level/result.ts";
@@ -54,8 +55,8 @@ async function level(name: string, load: LevelSpec["load"]): Promise<{ s: Scenar
   monitor.watch("server", nginx.proc.usage);
   monitor.start();
   const startedAt = new Date();
-  let driven;
-  let resources;
+  let driven: DrivenLevel;
+  let resources: Record<string, ResourceSummary>;
   try {
     driven = await driveLevel(new EmbeddedEngine(), spec, { signal: new AbortController().signal, onStart: (pid) => monitor.watch("client", pid) });
   } finally {

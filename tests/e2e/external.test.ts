@@ -11,6 +11,7 @@ import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 import { call, startServer, type RunningServer } from "./servers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const config = loadSuiteConfig(ROOT);
 const MODEL = config.benchmark.default_model;
@@ -46,7 +47,7 @@ test("--url --server-pid: verified through the adapter, benchmarked, resources o
   assert.equal(r.cold_start_ms, null, "the suite did not start it");
   assert.ok(r.first_inference_ms !== null && r.first_inference_ms > 0);
   assert.equal(r.server_info?.["framework"], "onnx-python", "its /info is recorded");
-  const level = r.scenarios["concurrency_1"]!;
+  const level = r.scenarios[levelKey(closedLevel(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level));
   assert.ok(level.server_cpu_percent !== null && level.server_cpu_percent > 5, `server CPU ${level.server_cpu_percent}`);
   assert.ok(level.server_memory_mb !== null && level.server_memory_mb > 50, `server RSS ${level.server_memory_mb}`);
@@ -55,14 +56,26 @@ test("--url --server-pid: verified through the adapter, benchmarked, resources o
 
 test("--url --api openai without --server-pid: resources recorded as not measured, shown n/m", { timeout: 600_000 }, async () => {
   const dir = tempDir("external-openai");
-  const run = await runCli(["--url", server.base, "--api", "openai", "--name", "ext-openai", ...TINY, "--results-dir", dir, "--csv", path.join(dir, "out.csv")]);
+  const run = await runCli([
+    "--url",
+    server.base,
+    "--api",
+    "openai",
+    "--name",
+    "ext-openai",
+    ...TINY,
+    "--results-dir",
+    dir,
+    "--csv",
+    path.join(dir, "out.csv"),
+  ]);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
   const r = readResult(dir, "ext-openai");
   assert.equal(r.status, "completed");
   assert.equal(r.api, "openai");
   assert.deepEqual(r.external, { server_pid: null, served_model: getModel(config, MODEL).huggingface_id });
   assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
-  const level = r.scenarios["concurrency_1"]!;
+  const level = r.scenarios[levelKey(closedLevel(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level));
   assert.equal(level.server_cpu_percent, null);
   assert.equal(level.server_memory_mb, null);
@@ -98,7 +111,7 @@ test("--url --api tei: TEI's /embed body and bare-array answer, verified and ben
   assert.equal(r.api, "tei");
   assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
   assert.ok(r.verification!.min_cosine! >= 0.9999);
-  const level = r.scenarios["concurrency_1"]!;
+  const level = r.scenarios[levelKey(closedLevel(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level));
 });
 

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const readResult = (dir: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
@@ -46,13 +47,13 @@ test("a server stopped (SIGSTOP) for 6 s mid-level is recorded as a stall and fa
   const result = readResult(dir);
   assert.equal(result.status, "failed");
   assert.match(result.failure ?? "", /^server stopped answering for \d+(\.\d)? s at concurrency 1/);
-  const level = result.scenarios["concurrency_1"];
+  const level = result.scenarios[levelKey(closedLevel(1))];
   assert.ok(level, "the stalled level is on disk");
   assert.equal(level.stalls.length, 1, JSON.stringify(level.stalls));
   const stall = level.stalls[0]!;
   assert.ok(stall.duration_s >= 4.5 && stall.duration_s <= 9, `stall of ${stall.duration_s} s`);
   assert.ok(stall.start_s >= 1 && stall.start_s <= 5, `stall from ${stall.start_s} s`);
-  assert.deepEqual(Object.keys(result.scenarios), ["concurrency_1"], "no level after the stall");
+  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(1))], "no level after the stall");
   assert.equal(isAlive(pid), false, `server pid ${pid} is gone`);
 });
 
@@ -78,11 +79,18 @@ test("a server killed mid-level ends the level early, with one line per kind of 
   assert.equal(new Set(kinds).size, kinds.length, `one line per kind:\n${firsts.join("\n")}`);
   // The level's figures keep every failure, by kind: its outcome file and the last line of its log.
   const levelDir = path.join(latestRun(dir), MODEL, "levels");
-  const outcome = JSON.parse(readFileSync(path.join(levelDir, "onnx-python-c2.summary.json"), "utf8")) as { requests: number; errors: number; errorsByKind: Record<string, number> };
+  const outcome = JSON.parse(readFileSync(path.join(levelDir, "onnx-python-c2.summary.json"), "utf8")) as {
+    requests: number;
+    errors: number;
+    errorsByKind: Record<string, number>;
+  };
   const refused = outcome.errorsByKind["connection refused"] ?? 0;
   assert.ok(refused > 1, `more refused connections counted than printed: ${JSON.stringify(outcome.errorsByKind)}`);
   assert.deepEqual(Object.keys(outcome.errorsByKind).sort(), [...kinds].sort(), "every kind counted was printed once");
-  assert.equal(Object.values(outcome.errorsByKind).reduce((a, n) => a + n, 0), outcome.errors);
+  assert.equal(
+    Object.values(outcome.errorsByKind).reduce((a, n) => a + n, 0),
+    outcome.errors,
+  );
   const log = readFileSync(path.join(levelDir, "onnx-python-c2.log"), "utf8");
   assert.match(log, new RegExp(`errors ${outcome.errors} \\(.*${refused} connection refused`), "the engine log ends with the errors by kind");
   const result = readResult(dir);

@@ -55,7 +55,26 @@ describe("framework comparison: open-loop panels on a real --slo run", { timeout
     client = new InfluxClient(parseInfluxUrl(influxd.urlFor(DB)));
     const dir = tempDir("grafana-openloop");
     // One closed-loop level, then the search's open-loop levels (from its throughput, doubling or halving, then bisecting).
-    const run = await runCli(["--frameworks", FRAMEWORK, "--levels", "1", "--duration-s", "3", "--warmup-requests", "5", "--slo", SLO, "--slo-steps", "3", "--results-dir", dir, "--influx", influxd.urlFor(DB), "--engine", "embedded"]);
+    const run = await runCli([
+      "--frameworks",
+      FRAMEWORK,
+      "--levels",
+      "1",
+      "--duration-s",
+      "3",
+      "--warmup-requests",
+      "5",
+      "--slo",
+      SLO,
+      "--slo-steps",
+      "3",
+      "--results-dir",
+      dir,
+      "--influx",
+      influxd.urlFor(DB),
+      "--engine",
+      "embedded",
+    ]);
     assert.equal(run.code, 0, run.stderr.slice(-4000));
     const real = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${FRAMEWORK}.json`), "utf8")));
     assert.equal(real.environment.load_engine?.name, "embedded");
@@ -106,7 +125,11 @@ describe("framework comparison: open-loop panels on a real --slo run", { timeout
       assert.equal(s.tags!["run_id"], results.get(framework)!.run_id);
       assert.deepEqual(s.columns, ["time", "achieved_rps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms"]);
       const expected = openLevels(results.get(framework)!).map((l: Scenario) => [l.achieved_rps, l.latency_ms.median, l.latency_ms.p95, l.latency_ms.p99]);
-      assert.deepEqual(s.values.map((v) => v.slice(1)).sort(byFirst), expected.sort(byFirst), `${framework}: one point per open-loop level, no closed-loop level`);
+      assert.deepEqual(
+        s.values.map((v) => v.slice(1)).sort(byFirst),
+        expected.sort(byFirst),
+        `${framework}: one point per open-loop level, no closed-loop level`,
+      );
     }
   });
 
@@ -153,7 +176,11 @@ describe("framework comparison: open-loop panels on a real --slo run", { timeout
       const series = await run(q);
       for (const [framework, s] of perFramework(series, q.panel)) {
         const vus = rows(s).map((r) => r["concurrency_vus"]);
-        assert.deepEqual(vus, closedLevels(results.get(framework)!).map((l) => l.concurrency), `${q.panel} ${framework}: closed-loop levels only`);
+        assert.deepEqual(
+          vus,
+          closedLevels(results.get(framework)!).map((l) => l.concurrency),
+          `${q.panel} ${framework}: closed-loop levels only`,
+        );
       }
     }
   });

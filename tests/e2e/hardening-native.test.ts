@@ -44,7 +44,11 @@ async function start(name: string, env: Record<string, string> = {}, layout: { t
 }
 
 const post = (url: string, body: string | Uint8Array<ArrayBuffer> | object) =>
-  fetch(`${url}/embed`, { method: "POST", body: typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
+  fetch(`${url}/embed`, {
+    method: "POST",
+    body: typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
 
 async function errorOf(r: Response): Promise<string> {
   assert.match(r.headers.get("content-type") ?? "", /application\/json/);
@@ -79,7 +83,9 @@ function partialBody(url: string, declared: number, sent: string, giveUpMs: numb
     socket.on("close", () => {
       if (!finish()) {
         clearTimeout(timer);
-        reject(new Error(`connection closed without a whole answer after ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(raw.toString())}`));
+        reject(
+          new Error(`connection closed without a whole answer after ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(raw.toString())}`),
+        );
       }
     });
     socket.on("error", reject);
@@ -136,7 +142,9 @@ for (const name of ["onnx-rust", "candle", "onnx-cpp"] as const) {
 // glibc's per-thread malloc arenas kept 2.9 GB of freed tensors after 20 requests of 16384 tokens.
 const RSS_BOUND_MB: Record<string, number> = { "onnx-rust": 640, candle: 640, "onnx-cpp": 640 };
 for (const [name, bound] of Object.entries(RSS_BOUND_MB)) {
-  test(`${name}: RSS stays under ${bound} MB after 20 of the largest allowed requests, and 256 long texts are 413`, { timeout: BUILD_TIMEOUT_MS }, async (t) => {
+  test(`${name}: RSS stays under ${bound} MB after 20 of the largest allowed requests, and 256 long texts are 413`, {
+    timeout: BUILD_TIMEOUT_MS,
+  }, async (t) => {
     const proc = await start(name, {}, {});
     try {
       const refused = await post(proc.url, { texts: longTexts(256) });

@@ -61,6 +61,9 @@ test("each run keeps its own folder, --runs lists them, compare tells noise from
   cpSync(path.join(dir, "runs", idA, MODEL), path.join(dir, MODEL), { recursive: true });
   const migrated = await runCli(["--runs", "--results-dir", dir]);
   assert.equal(migrated.code, 0, migrated.stderr);
-  assert.match(migrated.stderr, /results of an earlier version \(all-MiniLM-L6-v2\) moved from .* to .*runs\/legacy-\d{8}-\d{6}; read them with --summary-only --run legacy-/);
+  assert.match(
+    migrated.stderr,
+    /results of an earlier version \(all-MiniLM-L6-v2\) moved from .* to .*runs\/legacy-\d{8}-\d{6}; read them with --summary-only --run legacy-/,
+  );
   assert.match(migrated.stdout, /^legacy-\d{8}-\d{6}\s+.*onnx-python/m);
 });

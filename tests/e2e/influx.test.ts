@@ -14,6 +14,7 @@ import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir, type CliRun } from "./helpers.ts";
 import { startInfluxd, type Influxd } from "./influxd.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const FRAMEWORK = "onnx-python";
@@ -45,7 +46,10 @@ const SEMANTIC_CHECKS: Record<string, (s: InfluxSeries, level: Scenario | undefi
   // No 500 ms sample's tail beyond the level's slowest request (HDR: 0.1 % resolution).
   [`${LATENCY} C`]: (s, level, where) => {
     const p99 = Math.max(...numbers(s));
-    assert.ok(level && p99 >= level.latency_ms.median && p99 <= level.latency_ms.max * 1.01, `${where}: highest p99 ${p99} ms vs level median ${level?.latency_ms.median}, max ${level?.latency_ms.max}`);
+    assert.ok(
+      level && p99 >= level.latency_ms.median && p99 <= level.latency_ms.max * 1.01,
+      `${where}: highest p99 ${p99} ms vs level median ${level?.latency_ms.median}, max ${level?.latency_ms.max}`,
+    );
   },
   // The finished level's figures, exactly as the result file has them.
   "Server-reported inference time A": (s, level, where) => {
@@ -76,7 +80,22 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
     client = new InfluxClient(parseInfluxUrl(influxd.urlFor(DB)));
     dir = tempDir("influx");
     // 4 s levels: several 500 ms live samples per level, and per display interval of 1 s.
-    run = await runCli(["--frameworks", FRAMEWORK, "--levels", ...LEVELS, "--duration-s", "4", "--warmup-requests", "10", "--results-dir", dir, "--influx", influxd.urlFor(DB), "--engine", "embedded"]);
+    run = await runCli([
+      "--frameworks",
+      FRAMEWORK,
+      "--levels",
+      ...LEVELS,
+      "--duration-s",
+      "4",
+      "--warmup-requests",
+      "10",
+      "--results-dir",
+      dir,
+      "--influx",
+      influxd.urlFor(DB),
+      "--engine",
+      "embedded",
+    ]);
     assert.equal(run.code, 0, run.stderr.slice(-4000));
     result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${FRAMEWORK}.json`), "utf8")));
     assert.equal(result.environment.load_engine?.name, "embedded");
@@ -90,7 +109,12 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
     const [r] = await client.query(q);
     return r?.series ?? [];
   };
-  const sub = (variables: Substitution["variables"]): Substitution => ({ variables, fromMs: Date.parse(result.started_at) - 60_000, toMs: Date.now() + 60_000, intervalS: 1 });
+  const sub = (variables: Substitution["variables"]): Substitution => ({
+    variables,
+    fromMs: Date.parse(result.started_at) - 60_000,
+    toMs: Date.now() + 60_000,
+    intervalS: 1,
+  });
 
   test("the run says where it exports", () => {
     assert.match(run.stderr, new RegExp(`InfluxDB export: ${influxd.origin}, database ${DB}`));
@@ -98,10 +122,10 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
 
   test("the engine's live samples went to eb_live every 500 ms with the run's tags", async () => {
     for (const level of LEVELS) {
-      const sc = result.scenarios[`concurrency_${level}`]!;
+      const sc = result.scenarios[levelKey(closedLevel(Number(level)))]!;
       const [series] = await one(
         `SELECT count("requests_per_s") AS "samples", max("requests_per_s") AS "rps", sum("errors_per_s") AS "errors", max("in_flight") AS "in_flight", count("latency_p50_ms") AS "latency", max("latency_p99_ms") AS "p99" FROM "eb_live" ` +
-          `WHERE "run_id" = '${result.run_id}' AND "framework" = '${FRAMEWORK}' AND "model" = '${MODEL}' AND "concurrency" = '${level}' AND "scenario" = 'concurrency_${level}'`,
+          `WHERE "run_id" = '${result.run_id}' AND "framework" = '${FRAMEWORK}' AND "model" = '${MODEL}' AND "concurrency" = '${level}' AND "scenario" = '${levelKey(closedLevel(Number(level)))}'`,
       );
       assert.ok(series, `no eb_live for concurrency ${level}`);
       const r = rows(series)[0]!;
@@ -128,9 +152,9 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
     const byLevel = new Map(rows(levels!).map((r) => [String(r["concurrency"]), r]));
     assert.deepEqual([...byLevel.keys()].sort(), LEVELS);
     for (const level of LEVELS) {
-      const sc = result.scenarios[`concurrency_${level}`]!;
+      const sc = result.scenarios[levelKey(closedLevel(Number(level)))]!;
       const r = byLevel.get(level)!;
-      assert.equal(r["scenario"], `concurrency_${level}`);
+      assert.equal(r["scenario"], levelKey(closedLevel(Number(level))));
       assert.equal(r["throughput_qps"], sc.throughput_qps);
       assert.equal(r["latency_p95_ms"], sc.latency_ms.p95);
       assert.equal(r["latency_p99_ms"], sc.latency_ms.p99);
@@ -140,7 +164,9 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
     }
 
     for (const proc of ["server", "client"]) {
-      const series = await one(`SELECT count("cpu_percent"), max("rss_mb") FROM "eb_resource" WHERE "run_id" = '${result.run_id}' AND "process" = '${proc}' GROUP BY "concurrency"`);
+      const series = await one(
+        `SELECT count("cpu_percent"), max("rss_mb") FROM "eb_resource" WHERE "run_id" = '${result.run_id}' AND "process" = '${proc}' GROUP BY "concurrency"`,
+      );
       assert.deepEqual(series.map((x) => x.tags?.["concurrency"]).sort(), LEVELS, `${proc} samples per level`);
       for (const x of series) {
         const r = rows(x)[0]!;
@@ -149,7 +175,10 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
       }
     }
     const [status] = await one(`SELECT "status", "levels_completed" FROM "eb_run" WHERE "run_id" = '${result.run_id}'`);
-    assert.deepEqual(rows(status!).map((r) => [r["status"], r["levels_completed"]]), [["completed", 2]]);
+    assert.deepEqual(
+      rows(status!).map((r) => [r["status"], r["levels_completed"]]),
+      [["completed", 2]],
+    );
   });
 
   test("every dashboard variable query lists this run, model and framework", async () => {
@@ -207,7 +236,7 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
         }
         const key = [`${q.panel} ${q.refId}`, q.panel].find((k) => SEMANTIC_CHECKS[k]);
         if (key) {
-          for (const s of series) SEMANTIC_CHECKS[key]!(s, result.scenarios[`concurrency_${s.tags?.["concurrency"] ?? ""}`], where);
+          for (const s of series) SEMANTIC_CHECKS[key]!(s, result.scenarios[levelKey(closedLevel(Number(s.tags?.["concurrency"] ?? "")))], where);
           semanticChecked.add(key);
         }
         // Panels split by level show both levels of the run.
@@ -233,7 +262,11 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
 
   test("live latency: p50 <= p95 <= p99 in every display interval of every level", async () => {
     const live = loadDashboards(path.join(ROOT, "grafana", "dashboards")).find((d) => path.basename(d.file) === "live-run.json")!.dashboard;
-    const byRef = new Map(panelQueries(live).filter((q) => q.panel === LATENCY && queryEngine(q.query) === "embedded").map((q) => [q.refId, q]));
+    const byRef = new Map(
+      panelQueries(live)
+        .filter((q) => q.panel === LATENCY && queryEngine(q.query) === "embedded")
+        .map((q) => [q.refId, q]),
+    );
     const points = new Map<string, number[]>();
     for (const [i, refId] of ["A", "B", "C"].entries()) {
       const series = await one(substitute(byRef.get(refId)!.query, sub({ run_id: [result.run_id], model: [MODEL], framework: [FRAMEWORK] })));
@@ -251,7 +284,6 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
       assert.ok(p50 <= p95 && p95 <= p99, `${key}: p50 ${p50}, p95 ${p95}, p99 ${p99}`);
     }
   });
-
 });
 
 // k6's web-dashboard report itself needs a k6 (unit level: webDashboardEnv in orchestrator/level/k6/k6-engine.test.ts).
@@ -270,7 +302,9 @@ test("--k6-report with the embedded engine exits 2 with one line before anything
 test("unreachable InfluxDB stops the run at the start by default (URL from the environment)", { timeout: 120_000 }, async () => {
   const port = await freePort();
   const started = Date.now();
-  const run = await runCli(["--frameworks", FRAMEWORK, "--results-dir", tempDir("influx-down")], { env: { EMBEDDING_BENCH_INFLUX: `http://127.0.0.1:${port}/bench` } });
+  const run = await runCli(["--frameworks", FRAMEWORK, "--results-dir", tempDir("influx-down")], {
+    env: { EMBEDDING_BENCH_INFLUX: `http://127.0.0.1:${port}/bench` },
+  });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, new RegExp(`InfluxDB at http://127.0.0.1:${port} \\(from EMBEDDING_BENCH_INFLUX\\) is not usable: .*ECONNREFUSED`));
   assert.match(run.stderr, /--influx-on-error continue/);
@@ -281,7 +315,22 @@ test("unreachable InfluxDB stops the run at the start by default (URL from the e
 test("--influx-on-error continue runs without export and says so", { timeout: 1_800_000 }, async () => {
   const port = await freePort();
   const dir = tempDir("influx-continue");
-  const run = await runCli(["--frameworks", FRAMEWORK, "--levels", "1", "--duration-s", "1", "--warmup-requests", "1", "--results-dir", dir, "--influx", `http://127.0.0.1:${port}/bench`, "--influx-on-error", "continue"]);
+  const run = await runCli([
+    "--frameworks",
+    FRAMEWORK,
+    "--levels",
+    "1",
+    "--duration-s",
+    "1",
+    "--warmup-requests",
+    "1",
+    "--results-dir",
+    dir,
+    "--influx",
+    `http://127.0.0.1:${port}/bench`,
+    "--influx-on-error",
+    "continue",
+  ]);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   assert.match(run.stderr, /WARNING: InfluxDB at .* is not usable: .*\nContinuing WITHOUT InfluxDB export/);
   // Nothing wrote to the dead port: the exporter would log failed writes, k6 (when it drives the load) its output's errors.

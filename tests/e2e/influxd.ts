@@ -18,7 +18,9 @@ function findInfluxd(): string {
   for (const dir of [...(process.env["PATH"] ?? "").split(path.delimiter), "/usr/bin", "/usr/sbin"]) {
     if (dir && existsSync(path.join(dir, "influxd"))) return path.join(dir, "influxd");
   }
-  throw new Error("influxd not found: these tests need a real InfluxDB 1.x. Install the Debian package: apt-get install influxdb (it is listed in tests/apt-packages.txt)");
+  throw new Error(
+    "influxd not found: these tests need a real InfluxDB 1.x. Install the Debian package: apt-get install influxdb (it is listed in tests/apt-packages.txt)",
+  );
 }
 
 /** `influxd config` with every /var/lib/influxdb path moved to `dir` and both listeners on loopback ports. */
@@ -48,7 +50,10 @@ export async function startInfluxd(): Promise<Influxd> {
   const origin = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const up = await fetch(`${origin}/ping`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 204, () => false);
+    const up = await fetch(`${origin}/ping`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status === 204,
+      () => false,
+    );
     if (up) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");

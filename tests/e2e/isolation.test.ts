@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { allowedCpus } from "../../orchestrator/platform/affinity.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -23,7 +24,22 @@ test("a burner on the server's CPU makes the level noisy; one on the load engine
   const dir = tempDir("isolation");
   const burners: ChildProcess[] = [];
   const run = await runCli(
-    ["--frameworks", "onnx-python", "--levels", "1", "2", "--duration-s", "8", "--warmup-requests", "5", "--cpus", `server=${server}`, `client=${client}`, "--results-dir", dir],
+    [
+      "--frameworks",
+      "onnx-python",
+      "--levels",
+      "1",
+      "2",
+      "--duration-s",
+      "8",
+      "--warmup-requests",
+      "5",
+      "--cpus",
+      `server=${server}`,
+      `client=${client}`,
+      "--results-dir",
+      dir,
+    ],
     {
       onStderr: (text) => {
         if (burners.length === 0 && text.includes("level 1/2")) burners.push(burner(server));
@@ -39,7 +55,7 @@ test("a burner on the server's CPU makes the level noisy; one on the load engine
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.deepEqual(result.environment.cpu_sets, { mode: "split", server: String(server), client: String(client) });
   assert.equal(result.server_info?.["cpu_count"], 1, "the server sized itself from its affinity");
-  const [burnedServer, burnedClient] = [result.scenarios["concurrency_1"]!.validity!, result.scenarios["concurrency_2"]!.validity!];
+  const [burnedServer, burnedClient] = [result.scenarios[levelKey(closedLevel(1))]!.validity!, result.scenarios[levelKey(closedLevel(2))]!.validity!];
   assert.equal(burnedServer.noisy, true, JSON.stringify(burnedServer));
   assert.ok(burnedServer.other_cpu_percent > 50, `other processes' CPU ${burnedServer.other_cpu_percent}`);
   assert.equal(burnedClient.client_bound, true, JSON.stringify(burnedClient));

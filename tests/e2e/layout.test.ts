@@ -10,6 +10,7 @@ import { allowedCpus, parseCpuList } from "../../orchestrator/platform/affinity.
 import { candidateLayouts, chooseLayout, layoutName } from "../../orchestrator/results/layout-choice.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -19,7 +20,20 @@ const readTrial = (dir: string, trial: number) => readJson(path.join(latestRun(d
 
 async function run(extra: string[]): Promise<{ result: FrameworkResult; csv: string }> {
   const dir = tempDir("layout-run");
-  const cli = await runCli(["--frameworks", "onnx-rust", ...extra, "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir, "--csv"]);
+  const cli = await runCli([
+    "--frameworks",
+    "onnx-rust",
+    ...extra,
+    "--levels",
+    "1",
+    "--duration-s",
+    "2",
+    "--warmup-requests",
+    "2",
+    "--results-dir",
+    dir,
+    "--csv",
+  ]);
   assert.equal(cli.code, 0, cli.stderr.slice(-3000));
   const result = readResult(dir, "onnx-rust");
   const runDir = latestRun(dir);
@@ -51,11 +65,30 @@ test("without --layout the result records the server's default: one single-threa
   assert.equal(csvLayout(csv), `1x${cpus}`);
 });
 
-test("bench:k6 --layout auto probes every candidate layout once, records their figures and benchmarks every trial with the best", { timeout: 900_000 }, async () => {
+test("bench:k6 --layout auto probes every candidate layout once, records their figures and benchmarks every trial with the best", {
+  timeout: 900_000,
+}, async () => {
   const dir = tempDir("layout-auto");
   // --cpus shared: the server may use every CPU (2 on the development VM), so there are at least two candidates.
   const cpus = allowedCpus().length;
-  const args = ["--frameworks", "onnx-python", "--layout", "auto", "--cpus", "shared", "--levels", "2", "--duration-s", "2", "--window-s", "0", "--warmup-requests", "2", "--trials", "2"];
+  const args = [
+    "--frameworks",
+    "onnx-python",
+    "--layout",
+    "auto",
+    "--cpus",
+    "shared",
+    "--levels",
+    "2",
+    "--duration-s",
+    "2",
+    "--window-s",
+    "0",
+    "--warmup-requests",
+    "2",
+    "--trials",
+    "2",
+  ];
   const run = await runCli([...args, "--results-dir", dir]);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
   const result = readResult(dir, "onnx-python");
@@ -75,9 +108,14 @@ test("bench:k6 --layout auto probes every candidate layout once, records their f
   assert.deepEqual(chosen, chooseLayout(probe.tried, probe.tie_tolerance));
   // The sweep ran with that layout, and the server said so in /info.
   assert.deepEqual(result.layout, { requested: layoutName(chosen), threads: chosen.threads, workers: chosen.workers });
-  assert.deepEqual(Object.keys(result.scenarios), ["concurrency_2"]);
-  for (const t of probe.tried) assert.ok(existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)), "each probe keeps the engine's figures");
-  for (const t of probe.tried) assert.ok(existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.engine.log`)), "and the engine's log");
+  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(2))]);
+  for (const t of probe.tried)
+    assert.ok(
+      existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)),
+      "each probe keeps the engine's figures",
+    );
+  for (const t of probe.tried)
+    assert.ok(existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.engine.log`)), "and the engine's log");
   // The probe ran once, before the first trial; the second trial reused its choice.
   assert.equal([...run.stderr.matchAll(/layout probe 1\//g)].length, 1, "one probe for two trials");
   for (const t of [1, 2]) assert.deepEqual(readTrial(dir, t).layout_probe, probe, `trial ${t} records the probe`);

@@ -72,5 +72,10 @@ export async function rssAfterMaximalRequests(url: string, requests = 20, concur
   }
   const wallS = (performance.now() - started) / 1000;
   const afterwards = await info(url);
-  return { idle_mb: before.memory_rss_mb, after_mb: afterwards.memory_rss_mb, peak_mb: Math.round(peakMb(afterwards.pid) * 10) / 10, wall_s: Math.round(wallS * 10) / 10 };
+  return {
+    idle_mb: before.memory_rss_mb,
+    after_mb: afterwards.memory_rss_mb,
+    peak_mb: Math.round(peakMb(afterwards.pid) * 10) / 10,
+    wall_s: Math.round(wallS * 10) / 10,
+  };
 }

@@ -158,7 +158,10 @@ test("verify fails on a tampered file and on a wrong reference", { timeout: 600_
   assert.equal(run.code, 1, run.stderr.slice(-2000));
   const report = verifyJson(run);
   assert.equal(report.ok, false);
-  assert.ok(report.problems.some((p) => p === "reference/probes.json: sha256 differs from manifest.json"), report.problems.join("\n"));
+  assert.ok(
+    report.problems.some((p) => p === "reference/probes.json: sha256 differs from manifest.json"),
+    report.problems.join("\n"),
+  );
   assert.ok(report.min_cosine["onnx"]! < 0 && report.min_cosine["openvino"]! < 0);
   assert.ok(report.problems.some((p) => /^onnx: min cosine -?[\d.]+ < 0.9999/.test(p)));
   rmSync(models, { recursive: true, force: true });
@@ -226,7 +229,10 @@ test("a model that only the hub has fails offline with a message that says what 
 
   const noConfig = await runModels(["prepare", "all-mpnet-base-v2", "--synthetic"], env);
   assert.equal(noConfig.code, 2);
-  assert.match(noConfig.stderr, /has no architecture config for synthetic weights .* models that have one: bge-m3, embeddinggemma-300m, qwen3-embedding-0.6b, ModernBERT-base, clip-vit-b-16-text, siglip-base-text/);
+  assert.match(
+    noConfig.stderr,
+    /has no architecture config for synthetic weights .* models that have one: bge-m3, embeddinggemma-300m, qwen3-embedding-0.6b, ModernBERT-base, clip-vit-b-16-text, siglip-base-text/,
+  );
 });
 
 test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and is benchmarked labelled SYNTHETIC", { timeout: 2_400_000 }, async () => {
@@ -258,7 +264,22 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   // bench:k6 on it, with its 128-token texts: the result and the summary say SYNTHETIC.
   const results = tempDir("results-synthetic");
   const bench = await runCli(
-    ["--model", SYNTHETIC, "--frameworks", "onnx-python", "--levels", "1", "--duration-s", "2", "--warmup-requests", "3", "--seq-len", "128", "--results-dir", results],
+    [
+      "--model",
+      SYNTHETIC,
+      "--frameworks",
+      "onnx-python",
+      "--levels",
+      "1",
+      "--duration-s",
+      "2",
+      "--warmup-requests",
+      "3",
+      "--seq-len",
+      "128",
+      "--results-dir",
+      results,
+    ],
     { env },
   );
   assert.equal(bench.code, 0, bench.stderr.slice(-4000));
@@ -271,7 +292,9 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   assert.equal(result.server_info?.["embedding_dim"], 1024);
   assert.match(bench.stdout, /SYNTHETIC/);
   // The engine really sent the 128-token texts: request bytes per request far above the built-in 24-word texts.
-  const outcome = readJson<{ engine: { name: string }; bytesSent: number; requests: number }>(path.join(latestRun(results), SYNTHETIC, "levels", "onnx-python-c1.summary.json"));
+  const outcome = readJson<{ engine: { name: string }; bytesSent: number; requests: number }>(
+    path.join(latestRun(results), SYNTHETIC, "levels", "onnx-python-c1.summary.json"),
+  );
   assert.equal(outcome.engine.name, "embedded");
   assert.ok(outcome.requests > 0);
   const bytesPerRequest = outcome.bytesSent / outcome.requests;
@@ -282,7 +305,7 @@ test("dataset turns the user's MS MARCO-style TSV or JSONL corpus into texts of 
   const dir = tempDir("corpus");
   const passages = Array.from({ length: 40 }, (_, i) => `Passage ${i} explains how embeddings of passage number ${i} are computed, stored and searched.`);
   const tsv = path.join(dir, "collection.tsv");
-  writeFileSync(tsv, passages.map((p, i) => `${i}\t${p}`).join("\n") + "\n");
+  writeFileSync(tsv, `${passages.map((p, i) => `${i}\t${p}`).join("\n")}\n`);
   const out = path.join(dir, "tsv-32.json");
   const run = await runModels(["dataset", MODEL, "--corpus", tsv, "--tokens", "32", "--count", "10", "--out", out]);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
@@ -294,13 +317,15 @@ test("dataset turns the user's MS MARCO-style TSV or JSONL corpus into texts of 
   assert.deepEqual([...new Set(await tokenCounts(path.join(ROOT, "models", MODEL, "tokenizer.json"), out))], [32]);
 
   const jsonl = path.join(dir, "queries.jsonl");
-  writeFileSync(jsonl, passages.map((p) => JSON.stringify({ id: 1, text: p })).join("\n") + "\n{\"id\": 2}\n");
+  writeFileSync(jsonl, `${passages.map((p) => JSON.stringify({ id: 1, text: p })).join("\n")}\n{"id": 2}\n`);
   const bad = await runModels(["dataset", MODEL, "--corpus", jsonl, "--tokens", "32", "--count", "100", "--out", path.join(dir, "j.json")]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /queries\.jsonl:41: no string field 'text'/);
 });
 
-test("a synthetic CLIP text tower prepares with its projection in the graph, and every framework that can serve it is verified", { timeout: 1_800_000 }, async () => {
+test("a synthetic CLIP text tower prepares with its projection in the graph, and every framework that can serve it is verified", {
+  timeout: 1_800_000,
+}, async () => {
   const key = "clip-vit-b-16-text";
   const env = { EMBEDDING_BENCH_MODELS: TEST_MODELS };
   const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);

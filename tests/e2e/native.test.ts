@@ -20,6 +20,7 @@ import { cosine } from "../../orchestrator/sweep/verify.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
@@ -59,8 +60,11 @@ async function waitHealth(url: string, proc: LaunchedServer, want: number): Prom
 }
 
 const post = (url: string, body: string | object, headers: Record<string, string> = {}) =>
-  fetch(`${url}/embed`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
-
+  fetch(`${url}/embed`, {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { "content-type": "application/json", ...headers },
+  });
 
 before(async () => {
   model = await ensureModel(MODEL, getModel(config, MODEL));
@@ -100,7 +104,7 @@ for (const name of NATIVE) {
     });
 
     test("WORKERS=1: concurrent requests take turns at the model, and the wait is queue time", async (t) => {
-      const texts = Array.from({ length: 8 }, (_, i) => `request text ${i} ` + "vectors are compared by cosine similarity ".repeat(20));
+      const texts = Array.from({ length: 8 }, (_, i) => `request text ${i} ${"vectors are compared by cosine similarity ".repeat(20)}`);
       const started = performance.now();
       const replies = await Promise.all(Array.from({ length: 4 }, () => post(url, { texts })));
       const wallMs = performance.now() - started;
@@ -219,8 +223,8 @@ test("the C++ tokenizer gives exactly the reference tokenizer's ids", { timeout:
     "emoji 🙂👍🏽 and symbols $100 + 5% ^_^ ~tilde~ `code` |pipe|",
     "tabs\tand\nnewlines\r\nand\u00a0nbsp\u2003em-space\u200bzero-width\u0000nul\u0007bell",
     "[CLS] special [SEP] tokens [MASK] inside [UNK] text[PAD]",
-    "a".repeat(101) + " " + "b".repeat(100) + " supercalifragilisticexpialidocious",
-    "x" + "\u0301".repeat(5) + " combining ̀marks",
+    `${"a".repeat(101)} ${"b".repeat(100)} supercalifragilisticexpialidocious`,
+    `x${"\u0301".repeat(5)} combining ̀marks`,
     "",
     "   ",
     generateTexts(1, 400, 5)[0]!,
@@ -240,23 +244,30 @@ test("the C++ tokenizer gives exactly the reference tokenizer's ids", { timeout:
     "t=Tokenizer.from_file(sys.argv[1]); t.no_padding(); t.enable_truncation(max_length=int(sys.argv[3]))\n" +
     "texts=json.load(open(sys.argv[2]))['texts']\nprint(json.dumps({'ids':[e.ids for e in t.encode_batch(texts)]}))";
   const serving = JSON.parse(readFileSync(path.join(model.dir, "serving.json"), "utf8")) as { max_seq_length: number };
-  const py = JSON.parse((await run(venv.python, ["-c", script, path.join(model.dir, "tokenizer.json"), file, String(serving.max_seq_length)], opts)).stdout) as {
+  const py = JSON.parse(
+    (await run(venv.python, ["-c", script, path.join(model.dir, "tokenizer.json"), file, String(serving.max_seq_length)], opts)).stdout,
+  ) as {
     ids: number[][];
   };
   assert.equal(cpp.ids.length, texts.length);
   texts.forEach((t, i) => assert.deepEqual(cpp.ids[i], py.ids[i], `text ${i}: ${JSON.stringify(t.slice(0, 80))}`));
-  assert.ok(py.ids.some((ids) => ids.length === serving.max_seq_length), "the long texts exercise truncation");
+  assert.ok(
+    py.ids.some((ids) => ids.length === serving.max_seq_length),
+    "the long texts exercise truncation",
+  );
 });
 
 test("bench:k6 builds, verifies and benchmarks the three native servers", { timeout: BUILD_TIMEOUT_MS }, async () => {
   const dir = tempDir("native-bench");
-  const run = await runCli(["--frameworks", ...NATIVE, "--levels", "2", "--duration-s", "2", "--warmup-requests", "5", "--results-dir", dir], { timeoutMs: BUILD_TIMEOUT_MS });
+  const run = await runCli(["--frameworks", ...NATIVE, "--levels", "2", "--duration-s", "2", "--warmup-requests", "5", "--results-dir", dir], {
+    timeoutMs: BUILD_TIMEOUT_MS,
+  });
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   for (const name of NATIVE) {
     const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
     assert.equal(result.status, "completed", `${name}: ${result.failure}`);
     assert.equal(result.server_info?.["framework"], name);
-    const s = result.scenarios["concurrency_2"]!;
+    const s = result.scenarios[levelKey(closedLevel(2))]!;
     assert.equal(s.errors, 0);
     assert.ok(s.num_requests > 0 && s.throughput_qps > 0, `${name}: ${s.num_requests} requests`);
   }

@@ -74,7 +74,10 @@ for (const name of ["onnx-python", "onnx-rust"]) {
         assert.deepEqual(conforms(contract, "OpenAIError", r.json), [], r.text);
         assert.match((r.json as { error: { message: string } }).error.message, message);
       }
-      await assert.rejects(client.embeddings.create({ model: "m", input: [] }), (e: Error) => e instanceof OpenAI.BadRequestError && /'input' must be a non-empty list/.test(e.message));
+      await assert.rejects(
+        client.embeddings.create({ model: "m", input: [] }),
+        (e: Error) => e instanceof OpenAI.BadRequestError && /'input' must be a non-empty list/.test(e.message),
+      );
       assert.equal((await call(`${server.base}/health`)).status, 200);
     });
   });

@@ -6,21 +6,40 @@ import path from "node:path";
 import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel, openLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
-test("--mode open --rates writes rate_<N> levels with target and achieved rates, and flags the one beyond capacity saturated", { timeout: 300_000 }, async () => {
+test("--mode open --rates writes rate_<N> levels with target and achieved rates, and flags the one beyond capacity saturated", {
+  timeout: 300_000,
+}, async () => {
   const dir = tempDir("openloop");
   const csvFile = path.join(dir, "out.csv");
-  const args = ["--frameworks", "onnx-python", "--mode", "open", "--rates", "5", "500", "--duration-s", "5", "--warmup-requests", "5", "--results-dir", dir, "--csv", csvFile];
+  const args = [
+    "--frameworks",
+    "onnx-python",
+    "--mode",
+    "open",
+    "--rates",
+    "5",
+    "500",
+    "--duration-s",
+    "5",
+    "--warmup-requests",
+    "5",
+    "--results-dir",
+    dir,
+    "--csv",
+    csvFile,
+  ];
   const run = await runCli(args);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
 
   const modelDir = path.join(latestRun(dir), MODEL);
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(modelDir, "onnx-python.json"), "utf8")));
   assert.equal(result.status, "completed");
-  assert.deepEqual(Object.keys(result.scenarios), ["rate_5", "rate_500"]);
-  const [low, high] = [result.scenarios["rate_5"]!, result.scenarios["rate_500"]!];
+  assert.deepEqual(Object.keys(result.scenarios), [levelKey(openLevel(5)), levelKey(openLevel(500))]);
+  const [low, high] = [result.scenarios[levelKey(openLevel(5))]!, result.scenarios[levelKey(openLevel(500))]!];
   for (const s of [low, high]) {
     assert.equal(s.mode, "open");
     assert.ok(s.vus_max !== undefined && s.vus_max >= 1 && s.vus_max <= s.concurrency, `VUs ${s.vus_max} of ${s.concurrency}`);
@@ -42,13 +61,34 @@ test("--mode open --rates writes rate_<N> levels with target and achieved rates,
   const csv = readFileSync(csvFile, "utf8").trim().split("\n");
   const header = csv[0]!.split(",");
   const col = (line: string, name: string) => line.split(",")[header.indexOf(name)];
-  assert.deepEqual(csv.slice(1).map((l) => [col(l, "mode"), col(l, "target_rps"), col(l, "saturated")]), [["open", "5", "false"], ["open", "500", "true"]]);
+  assert.deepEqual(
+    csv.slice(1).map((l) => [col(l, "mode"), col(l, "target_rps"), col(l, "saturated")]),
+    [
+      ["open", "5", "false"],
+      ["open", "500", "true"],
+    ],
+  );
 });
 
 test("--slo searches open-loop rates from the closed-loop throughput and records every rate tried", { timeout: 300_000 }, async () => {
   const dir = tempDir("slo");
   const steps = 3;
-  const args = ["--frameworks", "onnx-python", "--levels", "1", "--duration-s", "3", "--warmup-requests", "5", "--slo", "p99<200ms", "--slo-steps", String(steps), "--results-dir", dir];
+  const args = [
+    "--frameworks",
+    "onnx-python",
+    "--levels",
+    "1",
+    "--duration-s",
+    "3",
+    "--warmup-requests",
+    "5",
+    "--slo",
+    "p99<200ms",
+    "--slo-steps",
+    String(steps),
+    "--results-dir",
+    dir,
+  ];
   const run = await runCli(args);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
 
@@ -57,7 +97,7 @@ test("--slo searches open-loop rates from the closed-loop throughput and records
   assert.ok(c, "capacity_at_slo is written");
   assert.equal(c.slo, "p99<200ms");
   assert.equal(c.start_from, "closed_loop_qps");
-  assert.equal(c.start_rps, Math.round(result.scenarios["concurrency_1"]!.throughput_qps));
+  assert.equal(c.start_rps, Math.round(result.scenarios[levelKey(closedLevel(1))]!.throughput_qps));
   assert.equal(c.tried[0]!.rate_rps, c.start_rps);
   assert.ok(c.tried.length >= 2 && c.tried.length <= steps, `${c.tried.length} levels`);
   const passed = c.tried.filter((t) => t.passed).map((t) => t.rate_rps);
@@ -68,20 +108,37 @@ test("--slo searches open-loop rates from the closed-loop throughput and records
   assert.equal(c.lowest_failing_rps, Math.min(...failed));
   assert.ok(c.capacity_rps! < c.lowest_failing_rps!);
   for (const t of c.tried) {
-    const level = result.scenarios[`rate_${t.rate_rps}`];
-    assert.ok(level && level.mode === "open" && level.target_rps === t.rate_rps, `level rate_${t.rate_rps}`);
+    const level = result.scenarios[levelKey(openLevel(t.rate_rps))];
+    assert.ok(level && level.mode === "open" && level.target_rps === t.rate_rps, `level ${levelKey(openLevel(t.rate_rps))}`);
     assert.equal(level.stability, undefined, "open-loop levels run their whole duration");
     assert.match(t.reason, t.passed ? /p99 [\d.]+ ms < 200 ms/ : /saturated|p99 [\d.]+ ms ≥ 200 ms/);
   }
   assert.match(run.stdout, new RegExp(`Capacity at SLO[^\\n]*\\n  onnx-python: p99<200ms: ${c.capacity_rps} req/s`));
 });
 
-test("--arrivals poisson: an open-loop level with Poisson arrivals records late starts and latency from the scheduled start", { timeout: 300_000 }, async () => {
+test("--arrivals poisson: an open-loop level with Poisson arrivals records late starts and latency from the scheduled start", {
+  timeout: 300_000,
+}, async () => {
   const dir = tempDir("poisson-cli");
-  const run = await runCli(["--frameworks", "onnx-python", "--mode", "open", "--rates", "10", "--arrivals", "poisson", "--duration-s", "10", "--warmup-requests", "5", "--results-dir", dir]);
+  const run = await runCli([
+    "--frameworks",
+    "onnx-python",
+    "--mode",
+    "open",
+    "--rates",
+    "10",
+    "--arrivals",
+    "poisson",
+    "--duration-s",
+    "10",
+    "--warmup-requests",
+    "5",
+    "--results-dir",
+    dir,
+  ]);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
-  const level = result.scenarios["rate_10"]!;
+  const level = result.scenarios[levelKey(openLevel(10))]!;
   assert.equal(level.mode, "open");
   assert.equal(level.arrivals, "poisson");
   assert.equal(level.target_rps, 10);

@@ -18,7 +18,21 @@ test("bench:overhead measures every framework that has a ceiling command", { tim
   const dir = tempDir("overhead");
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(ROOT, "orchestrator", "bench", "overhead.ts"), "--levels", "1", "--duration-s", "2", "--warmup-requests", "5", "--threads", "1", "--results-dir", dir],
+    [
+      "--import",
+      "tsx",
+      path.join(ROOT, "orchestrator", "bench", "overhead.ts"),
+      "--levels",
+      "1",
+      "--duration-s",
+      "2",
+      "--warmup-requests",
+      "5",
+      "--threads",
+      "1",
+      "--results-dir",
+      dir,
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";

@@ -91,7 +91,10 @@ test("Triton runs with the batcher and instances it was given", async () => {
   assert.equal(cfg["max_batch_size"], MAX_BATCH);
   assert.equal((cfg["dynamic_batching"] as { max_queue_delay_microseconds: number }).max_queue_delay_microseconds, DELAY_US);
   assert.equal((cfg["instance_group"] as { count: number }[])[0]!.count, WORKERS);
-  assert.deepEqual((cfg["output"] as { name: string; dims: number[] }[]).map((o) => [o.name, o.dims]), [["EMBEDDINGS", [getModel(config, MODEL).embedding_dim]]]);
+  assert.deepEqual(
+    (cfg["output"] as { name: string; dims: number[] }[]).map((o) => [o.name, o.dims]),
+    [["EMBEDDINGS", [getModel(config, MODEL).embedding_dim]]],
+  );
 });
 
 test("requests merged by the batcher each get their own rows, in order", { timeout: 120_000 }, async () => {
@@ -99,7 +102,16 @@ test("requests merged by the batcher each get their own rows, in order", { timeo
   const statsBefore = await executions();
   // Requests of one to three texts, sent at once: the batcher packs them into batches of up to MAX_BATCH rows.
   const groups = [[0], [1, 2], [3], [4, 5, 6], [7], [8, 9], [10], [11, 12, 13], [14], [15, 16, 17]];
-  const answers = await Promise.all(groups.map((g) => embedVia(api, running.base, g.map((i) => texts[i]!), TIMEOUT_MS)));
+  const answers = await Promise.all(
+    groups.map((g) =>
+      embedVia(
+        api,
+        running.base,
+        g.map((i) => texts[i]!),
+        TIMEOUT_MS,
+      ),
+    ),
+  );
   answers.forEach((a, k) => {
     assert.equal(a.problem, null, `request ${k}: ${a.problem}`);
     groups[k]!.forEach((i, row) => assert.ok(cosine(a.vectors![row]!, embeddings[i]!) >= 0.9999, `request ${k} row ${row} is probe ${i}`));
@@ -124,8 +136,14 @@ test("stopped with SIGTERM, it exits by itself and leaves no tritonserver or stu
   const triton = processesWith(`--http-port ${port}`);
   assert.equal(triton.length, 1, "one tritonserver serves this port");
   const members = groupMembers(running.proc.pid);
-  assert.ok(members.some((m) => m.comm === "tritonserver"), JSON.stringify(members));
-  assert.ok(members.some((m) => m.comm.startsWith("triton_python")), `a Python backend stub per instance: ${JSON.stringify(members)}`);
+  assert.ok(
+    members.some((m) => m.comm === "tritonserver"),
+    JSON.stringify(members),
+  );
+  assert.ok(
+    members.some((m) => m.comm.startsWith("triton_python")),
+    `a Python backend stub per instance: ${JSON.stringify(members)}`,
+  );
   const started = performance.now();
   await running.proc.stop(config.benchmark.stop_timeout_s);
   const { code, signal } = await running.proc.exited;

@@ -12,6 +12,7 @@ import { ensureModel } from "../../orchestrator/models/prepare-model.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const config = loadSuiteConfig(ROOT);
 const MODEL = config.benchmark.default_model;
@@ -24,7 +25,20 @@ test("the peers this machine can run are found by manifest: triton and both infi
 test("bench:k6 --frameworks <every peer> onnx-python: each verified and benchmarked through its own API", { timeout: 1_800_000 }, async () => {
   const dir = tempDir("peers");
   const frameworks = [...PEERS, "onnx-python"];
-  const run = await runCli(["--frameworks", ...frameworks, "--levels", "1", "--duration-s", "2", "--warmup-requests", "5", "--window-s", "0", "--results-dir", dir]);
+  const run = await runCli([
+    "--frameworks",
+    ...frameworks,
+    "--levels",
+    "1",
+    "--duration-s",
+    "2",
+    "--warmup-requests",
+    "5",
+    "--window-s",
+    "0",
+    "--results-dir",
+    dir,
+  ]);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   for (const name of frameworks) {
     const r = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
@@ -34,14 +48,18 @@ test("bench:k6 --frameworks <every peer> onnx-python: each verified and benchmar
     assert.equal(r.verification?.passed, true, `${name}: ${r.verification?.reason}`);
     assert.ok(r.verification!.min_cosine! >= 0.9999, `${name}: min cosine ${r.verification!.min_cosine}`);
     assert.ok(r.cold_start_ms !== null && r.cold_start_ms > 0, `${name}: the suite started it, so its cold start is known`);
-    const level = r.scenarios["concurrency_1"]!;
+    const level = r.scenarios[levelKey(closedLevel(1))]!;
     assert.ok(level.num_requests > 0 && level.errors === 0, `${name}: ${JSON.stringify(level)}`);
     assert.ok(level.server_memory_mb !== null && level.server_memory_mb > 50, `${name}: server RSS ${level.server_memory_mb}`);
     assert.ok(r.launch?.launcher === "process" && r.server_url.startsWith("http://127.0.0.1:"), name);
   }
   // How each peer ran is recorded from its own API's description of itself.
   const info = (name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8"))).server_info;
-  const triton = info("triton") as { max_batch_size?: number; dynamic_batching?: { max_queue_delay_microseconds?: number }; instance_group?: { count?: number }[] } | null;
+  const triton = info("triton") as {
+    max_batch_size?: number;
+    dynamic_batching?: { max_queue_delay_microseconds?: number };
+    instance_group?: { count?: number }[];
+  } | null;
   assert.equal(triton?.max_batch_size, 32, JSON.stringify(triton));
   assert.equal(Number(triton?.dynamic_batching?.max_queue_delay_microseconds), 5000);
   assert.ok((triton?.instance_group?.[0]?.count ?? 0) >= 1);
@@ -61,13 +79,15 @@ test("tei runs the text-embeddings-router that TEI_BIN names, with TEI's argumen
   const argsFile = path.join(dir, "args.txt");
   const router = path.join(dir, "text-embeddings-router");
   writeFileSync(router, `#!/bin/sh\necho "$@" > ${argsFile}\nexec ${python} ${path.join(onnx.dir, "server.py")}\n`, { mode: 0o755 });
-  const run = await runCli(["--frameworks", "tei", "--levels", "1", "--duration-s", "2", "--warmup-requests", "5", "--window-s", "0", "--results-dir", dir], { env: { TEI_BIN: router } });
+  const run = await runCli(["--frameworks", "tei", "--levels", "1", "--duration-s", "2", "--warmup-requests", "5", "--window-s", "0", "--results-dir", dir], {
+    env: { TEI_BIN: router },
+  });
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   const r = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "tei.json"), "utf8")));
   assert.equal(r.status, "completed", r.failure ?? "");
   assert.equal(r.api, "tei");
   assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
-  assert.ok(r.scenarios["concurrency_1"]!.num_requests > 0 && r.scenarios["concurrency_1"]!.errors === 0);
+  assert.ok(r.scenarios[levelKey(closedLevel(1))]!.num_requests > 0 && r.scenarios[levelKey(closedLevel(1))]!.errors === 0);
   const port = new URL(r.server_url).port;
   assert.equal(readFileSync(argsFile, "utf8").trim(), `--model-id ${model.dir}/sentence-transformers --hostname 127.0.0.1 --port ${port}`);
 

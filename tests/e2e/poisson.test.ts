@@ -19,7 +19,11 @@ const SEED = 7;
 const DURATION_S = 30;
 
 /** Runs one open-loop level against the stub; returns the engine's figures and the arrival times (s) the stub saw. */
-async function level(arrivals: "poisson" | "constant", url: string, seen: number[]): Promise<{ outcome: LevelOutcome & { thresholds_ok: boolean }; arrivals: number[] }> {
+async function level(
+  arrivals: "poisson" | "constant",
+  url: string,
+  seen: number[],
+): Promise<{ outcome: LevelOutcome & { thresholds_ok: boolean }; arrivals: number[] }> {
   seen.length = 0;
   const args = ["--url", url, "--rate", String(RATE), "--arrivals", arrivals, "--duration", `${DURATION_S}s`, "--dim", "0", "--json"];
   if (arrivals === "poisson") args.push("--seed", String(SEED));
@@ -30,14 +34,18 @@ async function level(arrivals: "poisson" | "constant", url: string, seen: number
 const gapsOf = (times: readonly number[]) => times.slice(1).map((t, i) => t - times[i]!);
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-test("the embedded engine sends Poisson arrivals: exponential gaps at the requested rate at the server; constant arrivals are not", { timeout: 240_000 }, async (t) => {
+test("the embedded engine sends Poisson arrivals: exponential gaps at the requested rate at the server; constant arrivals are not", {
+  timeout: 240_000,
+}, async (t) => {
   // Answers like a small embedding server (one vector for the batch of one), 5–25 ms later; notes
   // when each request arrived.
   const seen: number[] = [];
   const server = http.createServer((req, res) => {
     seen.push(performance.now() / 1000);
     req.resume();
-    req.on("end", () => setTimeout(() => res.writeHead(200, { "Content-Type": "application/json" }).end('{"embeddings":[[0.1,0.2,0.3]]}'), 5 + Math.random() * 20));
+    req.on("end", () =>
+      setTimeout(() => res.writeHead(200, { "Content-Type": "application/json" }).end('{"embeddings":[[0.1,0.2,0.3]]}'), 5 + Math.random() * 20),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -64,7 +72,9 @@ test("the embedded engine sends Poisson arrivals: exponential gaps at the reques
     // (a loose bound: this machine is shared).
     const offset = median(poisson.arrivals.map((t, i) => t - schedule[i]!));
     const drift = poisson.arrivals.map((t, i) => Math.abs(t - schedule[i]! - offset));
-    t.diagnostic(`poisson: KS ${d.toFixed(4)} (critical ${critical.toFixed(4)}), CV ${(sd / mean).toFixed(3)}, median drift ${(median(drift) * 1000).toFixed(2)} ms, late starts ${poisson.outcome.open!.lateStarts}`);
+    t.diagnostic(
+      `poisson: KS ${d.toFixed(4)} (critical ${critical.toFixed(4)}), CV ${(sd / mean).toFixed(3)}, median drift ${(median(drift) * 1000).toFixed(2)} ms, late starts ${poisson.outcome.open!.lateStarts}`,
+    );
     assert.ok(median(drift) < 0.5 / RATE, `median distance of an arrival from its scheduled time: ${(median(drift) * 1000).toFixed(1)} ms`);
     // Requests start on time: the pool keeps up with a fast server, so few starts are late.
     assert.ok(poisson.outcome.open!.lateStarts < 0.2 * schedule.length, `${poisson.outcome.open!.lateStarts} late starts of ${schedule.length}`);

@@ -16,7 +16,7 @@ const MODEL = config.benchmark.default_model;
 const CLIENTS = 4;
 const ROUNDS = 3;
 // Long enough that a model call takes tens of milliseconds on one thread.
-const TEXTS = Array.from({ length: 8 }, (_, i) => `request text ${i} ` + "vectors are compared by cosine similarity in a search index ".repeat(20));
+const TEXTS = Array.from({ length: 8 }, (_, i) => `request text ${i} ${"vectors are compared by cosine similarity in a search index ".repeat(20)}`);
 
 let model: PreparedModel;
 before(async () => {
@@ -60,7 +60,11 @@ for (const name of ["onnx-python", "openvino", "pytorch"]) {
         const overlap = modelMs / wallMs;
         t.diagnostic(`model ${modelMs.toFixed(0)} ms over wall ${wallMs.toFixed(0)} ms: overlap ${overlap.toFixed(2)}`);
         if (workers === 1) assert.ok(overlap <= 1.02, `overlap ${overlap.toFixed(2)} with one worker`);
-        else assert.ok(overlap >= 1.3, `overlap ${overlap.toFixed(2)}: two workers did not run at once (model ${modelMs.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms)`);
+        else
+          assert.ok(
+            overlap >= 1.3,
+            `overlap ${overlap.toFixed(2)}: two workers did not run at once (model ${modelMs.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms)`,
+          );
       });
     });
   }
@@ -94,7 +98,10 @@ describe("onnx-python PROCESSES=2: /metrics answers for every process", { timeou
   test("both processes answer, and each scrape counts the requests of both", async () => {
     const requests = 16;
     const answers = await Promise.all(Array.from({ length: requests }, (_, i) => fresh(`${base}/embed`, JSON.stringify({ texts: [`text ${i}`] }))));
-    assert.deepEqual(answers.map((a) => a.status), Array(requests).fill(200));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(requests).fill(200),
+    );
     const pids = new Set<unknown>();
     for (let i = 0; i < 16; i++) {
       pids.add((JSON.parse((await fresh(`${base}/info`)).text) as Record<string, unknown>)["pid"]);

@@ -13,6 +13,7 @@ import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { levelFlags, levelsOf } from "../../orchestrator/outputs/report/data.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const MODEL = "all-MiniLM-L6-v2";
@@ -74,13 +75,15 @@ test("the report of two real runs opens from file:// with every chart drawn, a s
         canvasWidth: f.querySelector("canvas")?.width ?? 0,
       })),
     );
-    const windowed = [1, 2].filter((c) => results.some((r) => (r.scenarios[`concurrency_${c}`]?.windows.length ?? 0) > 0)).map((c) => `windows-c${c}`);
+    const windowed = [1, 2].filter((c) => results.some((r) => (r.scenarios[levelKey(closedLevel(c))]?.windows.length ?? 0) > 0)).map((c) => `windows-c${c}`);
     assert.deepEqual(
       figures.map((f) => f.id),
       ["throughput", "latency-p50", "latency-p95", "latency-p99", "efficiency", "memory", "startup", ...windowed],
     );
     for (const f of figures) {
-      const perLevel: number = f.id.startsWith("windows-c") ? results.filter((r) => (r.scenarios[`concurrency_${f.id.slice(9)}`]?.windows.length ?? 0) > 0).length : RUNS.length;
+      const perLevel: number = f.id.startsWith("windows-c")
+        ? results.filter((r) => (r.scenarios[levelKey(closedLevel(Number(f.id.slice(9))))]?.windows.length ?? 0) > 0).length
+        : RUNS.length;
       assert.equal(f.expected, String(perLevel), `${f.id}: one series per run`);
       assert.equal(f.rendered, f.expected, `${f.id}: Chart.js drew every series`);
       assert.ok(f.canvasWidth > 0, `${f.id}: canvas laid out`);
@@ -92,8 +95,13 @@ test("the report of two real runs opens from file:// with every chart drawn, a s
     const flagCells = await page.$$eval('table[data-table="levels"] tbody tr td:last-child', (tds) => tds.map((td) => td.textContent ?? ""));
     assert.equal(flagCells.filter((t) => t.includes("too few samples")).length, flaggedLevels.filter((s) => levelFlags(s).includes("too few samples")).length);
 
-    const verified = await page.$$eval('table[data-table="verification"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
-    assert.deepEqual(verified.map((row) => [row[0], row[1]]), RUNS.map((id) => [`onnx-python · ${id}`, "pass"]));
+    const verified = await page.$$eval('table[data-table="verification"] tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+    );
+    assert.deepEqual(
+      verified.map((row) => [row[0], row[1]]),
+      RUNS.map((id) => [`onnx-python · ${id}`, "pass"]),
+    );
 
     const shot = path.join(root, "report.png");
     await page.screenshot({ path: shot, fullPage: true });

@@ -38,11 +38,19 @@ export interface RunningServer {
 }
 
 /** Prepares and starts `server` through the suite's launcher and waits until /health answers 200. */
-export async function startServer(server: DiscoveredServer, model: PreparedModel, healthTimeoutMs: number, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  server: DiscoveredServer,
+  model: PreparedModel,
+  healthTimeoutMs: number,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningServer> {
   const preHealth: Reply[] = [];
   const proc = await startHealthyServer(
     { server, modelDir: model.dir, logFile: path.join(tempDir(`server-${server.manifest.name}`), "server.log"), env: extraEnv },
-    { timeoutS: healthTimeoutMs / 1000, onAnswer: (r) => preHealth.push({ status: r.status, headers: new Headers(), text: JSON.stringify(r.body), json: r.body }) },
+    {
+      timeoutS: healthTimeoutMs / 1000,
+      onAnswer: (r) => preHealth.push({ status: r.status, headers: new Headers(), text: JSON.stringify(r.body), json: r.body }),
+    },
   );
   return { base: proc.url, proc, preHealth };
 }

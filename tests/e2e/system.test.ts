@@ -40,9 +40,12 @@ test("a missing Debian package is installed by the suite as root, else named wit
 
 test("bench:k6 skips a framework whose tool is missing, says why, and the run goes on", { timeout: 900_000 }, async () => {
   const dir = tempDir("skip");
-  const run = await runCli(["--frameworks", "needs-tool", "onnx-python", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir], {
-    env: { EMBEDDING_BENCH_EXTRA_SERVERS: FIXTURES },
-  });
+  const run = await runCli(
+    ["--frameworks", "needs-tool", "onnx-python", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir],
+    {
+      env: { EMBEDDING_BENCH_EXTRA_SERVERS: FIXTURES },
+    },
+  );
   assert.equal(run.code, 1, "not everything asked for ran");
   assert.match(run.stderr, /WARNING: needs-tool: needs-tool needs 'no-such-tool-eb' on PATH \(it exists nowhere/);
   const read = (name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), "all-MiniLM-L6-v2", `${name}.json`), "utf8")));

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { modelsDir, ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -36,7 +37,7 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   assert.equal(v.probes, probes.texts.length);
   assert.ok(typeof wrong.model_load_time_ms === "number" && wrong.model_load_time_ms > 0);
   assert.match(run.stdout, /wrong-pooling\s+failed/);
-  assert.match(run.stdout, /Failures:\n  wrong-pooling: verification failed/);
+  assert.match(run.stdout, /Failures:\n {2}wrong-pooling: verification failed/);
 
   const good = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.equal(good.status, "completed");
@@ -45,7 +46,7 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   assert.equal(good.verification!.reason, null);
   assert.ok(good.cold_start_ms !== null && good.model_load_time_ms !== null && good.cold_start_ms > good.model_load_time_ms);
   assert.ok(good.first_inference_ms !== null && good.first_inference_ms > 0);
-  assert.deepEqual(Object.keys(good.scenarios), ["concurrency_1"]);
+  assert.deepEqual(Object.keys(good.scenarios), [levelKey(closedLevel(1))]);
 });
 
 test("an fp32 server that adds 2 % noise to every vector is refused by the fp32 tolerance", { timeout: 1_800_000 }, async () => {

@@ -25,13 +25,20 @@ import {
   regexEscape,
   substitute,
 } from "./grafana.ts";
+import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
 
 const GRAFANA = path.join(ROOT, "grafana");
 const dashboards = loadDashboards(path.join(GRAFANA, "dashboards"));
-const sub = { variables: { run_id: ["20261123-114705-5d9f"], model: ["all-MiniLM-L6-v2"], framework: ["onnx-python", "candle"] }, fromMs: 1000, toMs: 2000, intervalS: 5 };
+const sub = {
+  variables: { run_id: ["20261123-114705-5d9f"], model: ["all-MiniLM-L6-v2"], framework: ["onnx-python", "candle"] },
+  fromMs: 1000,
+  toMs: 2000,
+  intervalS: 5,
+};
 
 test("substitution follows Grafana's InfluxQL interpolation", () => {
-  const q = 'SELECT mean("v") FROM "m" WHERE $timeFilter AND "framework" =~ /^$framework$/ AND "run_id" =~ /^${run_id}$/ AND "model" =~ /^[[model]]$/ GROUP BY time($__interval)';
+  const q =
+    'SELECT mean("v") FROM "m" WHERE $timeFilter AND "framework" =~ /^$framework$/ AND "run_id" =~ /^${run_id}$/ AND "model" =~ /^[[model]]$/ GROUP BY time($__interval)';
   assert.equal(
     substitute(q, sub),
     'SELECT mean("v") FROM "m" WHERE time >= 1000ms and time <= 2000ms AND "framework" =~ /^(onnx-python|candle)$/ AND "run_id" =~ /^20261123-114705-5d9f$/ AND "model" =~ /^all-MiniLM-L6-v2$/ GROUP BY time(5s)',
@@ -41,14 +48,25 @@ test("substitution follows Grafana's InfluxQL interpolation", () => {
 });
 
 test("referenced variables and the outer GROUP BY's tags are read off a query", () => {
-  assert.deepEqual(referencedVariables('WHERE $timeFilter AND a =~ /^${run_id:regex}$/ AND b =~ /^[[model]]$/ GROUP BY time($__interval)'), ["timeFilter", "run_id", "model", "__interval"]);
-  assert.deepEqual(groupByTags('SELECT mean(x) FROM (SELECT sum(v) FROM m GROUP BY time(1s), "a", "b" fill(none)) GROUP BY time($__interval), "framework", "concurrency" fill(none)'), ["framework", "concurrency"]);
+  assert.deepEqual(referencedVariables("WHERE $timeFilter AND a =~ /^${run_id:regex}$/ AND b =~ /^[[model]]$/ GROUP BY time($__interval)"), [
+    "timeFilter",
+    "run_id",
+    "model",
+    "__interval",
+  ]);
+  assert.deepEqual(
+    groupByTags(
+      'SELECT mean(x) FROM (SELECT sum(v) FROM m GROUP BY time(1s), "a", "b" fill(none)) GROUP BY time($__interval), "framework", "concurrency" fill(none)',
+    ),
+    ["framework", "concurrency"],
+  );
   assert.deepEqual(groupByTags('SELECT last(x) FROM m GROUP BY "framework"'), ["framework"]);
   assert.deepEqual(groupByTags("SELECT x FROM m"), []);
 });
 
 test("a query's measurements, fields, filtered tags and engine are read off it", () => {
-  const sub = 'SELECT mean("rps") FROM (SELECT sum("value") AS "rps" FROM "http_reqs" WHERE "run_id" =~ /^x$/ AND "expected_response" = \'true\' GROUP BY time(1s)) WHERE $timeFilter';
+  const sub =
+    'SELECT mean("rps") FROM (SELECT sum("value") AS "rps" FROM "http_reqs" WHERE "run_id" =~ /^x$/ AND "expected_response" = \'true\' GROUP BY time(1s)) WHERE $timeFilter';
   assert.deepEqual(queryMeasurements(sub), ["http_reqs"]);
   assert.deepEqual(aggregatedFields(sub), ["rps", "value"]);
   assert.deepEqual(filteredTags(sub), ["run_id", "expected_response"]);
@@ -60,7 +78,10 @@ test("a query's measurements, fields, filtered tags and engine are read off it",
 });
 
 test("the three dashboards exist: live run, framework comparison, server resources", () => {
-  assert.deepEqual(dashboards.map((d) => path.basename(d.file)), ["framework-comparison.json", "live-run.json", "server-resources.json"]);
+  assert.deepEqual(
+    dashboards.map((d) => path.basename(d.file)),
+    ["framework-comparison.json", "live-run.json", "server-resources.json"],
+  );
   assert.equal(new Set(dashboards.map((d) => d.dashboard.uid)).size, 3);
 });
 
@@ -81,7 +102,11 @@ test("every panel has a query, ids are unique, every variable used is defined", 
   for (const { file, dashboard } of dashboards) {
     const panels = allPanels(dashboard).filter((p) => p.type !== "row");
     assert.equal(new Set(panels.map((p) => p.id)).size, panels.length, `${file}: duplicate panel id`);
-    for (const p of panels) assert.ok((p.targets ?? []).some((t) => t.query.trim() !== ""), `${file}: panel '${p.title}' has no query`);
+    for (const p of panels)
+      assert.ok(
+        (p.targets ?? []).some((t) => t.query.trim() !== ""),
+        `${file}: panel '${p.title}' has no query`,
+      );
     const defined = new Set(dashboard.templating.list.map((v) => v.name));
     assert.deepEqual([...defined].sort(), ["framework", "model", "run_id"], file);
     const queries = [...panelQueries(dashboard).map((q) => q.query), ...dashboard.templating.list.map((v) => v.query)];
@@ -109,28 +134,44 @@ test("every panel query is time-bounded and filtered by run, model and framework
 
 test("every panel works with either engine, and reads k6's own series only where eb_live lacks the figure, never twice", () => {
   // What livePoint writes (nulls are left out of a point, not its field list).
-  const liveFields = new Set(Object.keys(livePoint(sampleResult(), { scenario_name: "concurrency_1", mode: "closed", concurrency: 1, target_rps: undefined }, { t_ms: 500, requests: 9, ok: 9, vus: 1, median_ms: 5, interval: { p50_ms: 5, p95_ms: 6, p99_ms: 7 } }, undefined, 0).fields));
+  const liveFields = new Set(
+    Object.keys(
+      livePoint(
+        sampleResult(),
+        { scenario_name: levelKey(closedLevel(1)), mode: "closed", concurrency: 1, target_rps: undefined },
+        { t_ms: 500, requests: 9, ok: 9, vus: 1, median_ms: 5, interval: { p50_ms: 5, p95_ms: 6, p99_ms: 7 } },
+        undefined,
+        0,
+      ).fields,
+    ),
+  );
   let k6Queries = 0;
   for (const { file, dashboard } of dashboards) {
     for (const p of allPanels(dashboard).filter((x) => x.type !== "row")) {
       const where = `${path.basename(file)} '${p.title}'`;
       const targets = (p.targets ?? []).map((t) => ({ ...t, engine: queryEngine(t.query) }));
       const engines = new Set(targets.map((t) => t.engine));
-      assert.ok(engines.has("either") || (engines.has("embedded") && engines.has("k6")), `${where}: no data for one of the engines (${[...engines].join(", ")})`);
+      assert.ok(
+        engines.has("either") || (engines.has("embedded") && engines.has("k6")),
+        `${where}: no data for one of the engines (${[...engines].join(", ")})`,
+      );
       for (const t of targets) {
-        for (const m of queryMeasurements(t.query).filter((x) => x === "eb_live")) {
+        for (const _m of queryMeasurements(t.query).filter((x) => x === "eb_live")) {
           for (const f of aggregatedFields(t.query)) assert.ok(liveFields.has(f), `${where} ${t.refId}: eb_live has no field ${f}`);
         }
         if (t.engine !== "k6") continue;
         k6Queries++;
-        for (const m of queryMeasurements(t.query)) assert.ok(K6_SERIES_ALLOWED.has(m), `${where} ${t.refId}: reads k6's ${m}; eb_live holds that figure for both engines`);
+        for (const m of queryMeasurements(t.query))
+          assert.ok(K6_SERIES_ALLOWED.has(m), `${where} ${t.refId}: reads k6's ${m}; eb_live holds that figure for both engines`);
         assert.deepEqual(aggregatedFields(t.query), ["value"], `${where} ${t.refId}: k6 writes its samples in the field "value"`);
-        for (const tag of [...filteredTags(t.query), ...groupByTags(t.query)]) assert.ok(K6_TAGS.has(tag), `${where} ${t.refId}: k6's samples have no tag ${tag}`);
+        for (const tag of [...filteredTags(t.query), ...groupByTags(t.query)])
+          assert.ok(K6_TAGS.has(tag), `${where} ${t.refId}: k6's samples have no tag ${tag}`);
       }
       // One line per legend entry whichever engine ran: queries that share one are the embedded engine's and k6's.
       for (const alias of new Set(targets.map((t) => t.alias).filter((a) => a !== undefined))) {
         const same = targets.filter((t) => t.alias === alias);
-        if (same.length > 1) assert.deepEqual(same.map((t) => t.engine).sort(), ["embedded", "k6"], `${where}: '${alias}' is drawn by ${same.map((t) => t.refId).join(", ")}`);
+        if (same.length > 1)
+          assert.deepEqual(same.map((t) => t.engine).sort(), ["embedded", "k6"], `${where}: '${alias}' is drawn by ${same.map((t) => t.refId).join(", ")}`);
       }
     }
   }
@@ -159,7 +200,8 @@ test("live run: requests, errors and in flight from eb_live; latency from eb_liv
     "http_req_duration value p95",
     "http_req_duration value p99",
   ]);
-  for (const t of latency.filter((x) => queryMeasurements(x.query)[0] === "http_req_duration")) assert.match(t.query, /"expected_response" = 'true'/, "k6: successful requests only");
+  for (const t of latency.filter((x) => queryMeasurements(x.query)[0] === "http_req_duration"))
+    assert.match(t.query, /"expected_response" = 'true'/, "k6: successful requests only");
 });
 
 test("framework comparison: every per-level panel shows one loop mode; open loop has latency vs achieved rate and capacity at SLO", () => {
@@ -181,7 +223,9 @@ test("framework comparison: every per-level panel shows one loop mode; open loop
 });
 
 test("the dashboard provider's path is where docker-compose mounts grafana/dashboards", () => {
-  const provider = parseYaml(readFileSync(path.join(GRAFANA, "provisioning", "dashboards", "embedding-bench.yaml"), "utf8")) as { providers: { options: { path: string } }[] };
+  const provider = parseYaml(readFileSync(path.join(GRAFANA, "provisioning", "dashboards", "embedding-bench.yaml"), "utf8")) as {
+    providers: { options: { path: string } }[];
+  };
   const compose = readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8");
   assert.ok(compose.includes(`./grafana/dashboards:${provider.providers[0]!.options.path}:ro`));
   assert.ok(compose.includes("./grafana/provisioning:/etc/grafana/provisioning:ro"));

@@ -114,7 +114,14 @@ export function panelQueries(d: Dashboard): PanelQuery[] {
   return allPanels(d)
     .filter((p) => p.type !== "row")
     .flatMap((p) =>
-      (p.targets ?? []).map((t) => ({ panel: p.title, panelType: p.type, refId: t.refId, query: t.query, resultFormat: t.resultFormat, datasource: t.datasource })),
+      (p.targets ?? []).map((t) => ({
+        panel: p.title,
+        panelType: p.type,
+        refId: t.refId,
+        query: t.query,
+        resultFormat: t.resultFormat,
+        datasource: t.datasource,
+      })),
     );
 }
 

@@ -31,7 +31,9 @@ export class EmbeddedEngine implements LoadEngine {
   runLevel(spec: LevelSpec, hooks: EngineHooks, stop: AbortSignal): Promise<LevelOutcome> {
     mkdirSync(path.dirname(spec.files.log), { recursive: true });
     const log = createWriteStream(spec.files.log, { flags: "w" });
-    log.write(`embedded engine ${this.version}: ${spec.tags.framework} ${spec.load.mode === "closed" ? `${spec.load.vus} VUs` : `${spec.load.rateRps} req/s (${spec.load.arrivals})`} for ${spec.durationS}s against ${spec.url}\n`);
+    log.write(
+      `embedded engine ${this.version}: ${spec.tags.framework} ${spec.load.mode === "closed" ? `${spec.load.vus} VUs` : `${spec.load.rateRps} req/s (${spec.load.arrivals})`} for ${spec.durationS}s against ${spec.url}\n`,
+    );
     const [command, args] = withAffinity(process.execPath, ["--import", "tsx", CHILD], spec.cpus);
     const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe", "ipc"] });
     let tail = "";
@@ -54,8 +56,7 @@ export class EmbeddedEngine implements LoadEngine {
           log.write(`${line}\n`);
           terminal.plain(`    [engine] ${line}`);
           hooks.onFirstError?.(m.kind, m.detail, m.t_ms);
-        }
-        else if (m.type === "outcome") outcome = m.outcome;
+        } else if (m.type === "outcome") outcome = m.outcome;
         else failure = m.message;
       });
       child.on("spawn", () => {

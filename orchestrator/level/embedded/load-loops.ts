@@ -29,17 +29,19 @@ export interface LoadCallbacks {
 export function levelTexts(datasetFile: string | undefined): string[] {
   if (datasetFile === undefined) return generateTexts(1000, 24);
   const texts = (JSON.parse(readFileSync(datasetFile, "utf8")) as { texts?: unknown }).texts;
-  if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string")) throw new Error(`${datasetFile}: expected {"texts": [non-empty list of strings]}`);
+  if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string"))
+    throw new Error(`${datasetFile}: expected {"texts": [non-empty list of strings]}`);
   return texts as string[];
 }
 
 /** What a failed request is counted as. */
 export function errorKind(err: unknown): string {
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) return "timeout";
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError)
+    return "timeout";
   const code = (err as { code?: unknown }).code;
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ECONNRESET" || err instanceof undiciErrors.SocketError) return "connection reset";
-  return typeof code === "string" ? code : (err as Error).message ?? String(err);
+  return typeof code === "string" ? code : ((err as Error).message ?? String(err));
 }
 
 type CheckedSpec = Pick<LevelSpec, "api" | "apiSettings" | "batchSize" | "expectedDim">;
@@ -155,7 +157,14 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
   const requestPath = `${prefix}${bodies.path}`;
   const connections = spec.load.mode === "closed" ? spec.load.vus : spec.load.maxInFlight;
   const timeoutMs = spec.requestTimeoutS * 1000;
-  const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs }, keepAliveTimeout: 60_000 });
+  const pool = new Pool(url.origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: timeoutMs },
+    keepAliveTimeout: 60_000,
+  });
   const rec = new Recorder(spec.windowS);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

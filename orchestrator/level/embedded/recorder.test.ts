@@ -18,7 +18,13 @@ test("1…1000 ms: exact mean, min, max and stddev; percentiles within 0.1 %", (
   assert.equal(s.min, 1);
   assert.equal(s.max, 1000);
   assert.equal(s.stddev, Number(Math.sqrt((1000 * 1000 - 1) / 12).toFixed(3)));
-  for (const [got, want] of [[s.median, 500], [s.p90, 900], [s.p95, 950], [s.p99, 990], [s.p999, 999]] as const) {
+  for (const [got, want] of [
+    [s.median, 500],
+    [s.p90, 900],
+    [s.p95, 950],
+    [s.p99, 990],
+    [s.p999, 999],
+  ] as const) {
     assert.ok(Math.abs(got - want) <= want * 0.001 + 0.001, `${got} vs ${want}`);
   }
   const h = decodeHistogram(r.latencyHistogram()!);
@@ -69,10 +75,20 @@ test("windows: by start time, complete once over and drained, in order, with the
   assert.deepEqual(r.completeWindows(1200), [], "window 0 still has a request in flight");
   r.finished({ startMs: 950, endMs: 1300, error: null });
   const done = r.completeWindows(1300);
-  assert.deepEqual(done.map((w) => [w.index, w.ok_requests, w.throughput_qps]), [[0, 3, 3]]);
+  assert.deepEqual(
+    done.map((w) => [w.index, w.ok_requests, w.throughput_qps]),
+    [[0, 3, 3]],
+  );
   assert.equal(decodeHistogram(done[0]!.histogram!).totalCount, 3);
   assert.deepEqual(r.completeWindows(1900), [], "window 1 is not over");
-  assert.deepEqual(r.completeWindows(3000).map((w) => [w.index, w.ok_requests]), [[1, 1], [2, 0]], "an empty window is reported as empty");
+  assert.deepEqual(
+    r.completeWindows(3000).map((w) => [w.index, w.ok_requests]),
+    [
+      [1, 1],
+      [2, 0],
+    ],
+    "an empty window is reported as empty",
+  );
   assert.equal(r.windowReports.length, 3);
 });
 

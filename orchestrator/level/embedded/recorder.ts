@@ -11,7 +11,14 @@ type Histogram = ReturnType<typeof hdr.build>;
 
 /** 1 µs to 60 s before it grows (autoResize), 3 significant digits: 0.1 % resolution at any value. */
 export function newHistogram(): Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
 }
 
 const toUs = (ms: number) => Math.max(1, Math.round(ms * 1000));
@@ -70,7 +77,10 @@ export class Recorder {
     if (this.windowS <= 0) return null;
     const index = Math.floor(startMs / 1000 / this.windowS);
     let w = this.windows.get(index);
-    if (!w) this.windows.set(index, (w = { ok: 0, inFlight: 0, histogram: newHistogram() }));
+    if (!w) {
+      w = { ok: 0, inFlight: 0, histogram: newHistogram() };
+      this.windows.set(index, w);
+    }
     return w;
   }
 
@@ -200,7 +210,8 @@ export class Recorder {
     return {
       dropped: this.dropped,
       lateStarts: this.lateStarts,
-      latencyFromIntendedMs: h.totalCount === 0 ? null : { median: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: round(h.maxValue / 1000) },
+      latencyFromIntendedMs:
+        h.totalCount === 0 ? null : { median: percentileMs(h, 50), p95: percentileMs(h, 95), p99: percentileMs(h, 99), max: round(h.maxValue / 1000) },
       maxInFlight: this.peakInFlight,
     };
   }

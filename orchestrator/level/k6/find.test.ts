@@ -29,7 +29,11 @@ test("K6_BIN, then PATH; a placeholder 'k6' on PATH (npm's dummy) is not k6", ()
   assert.equal(k6Version(placeholder), null);
   assert.equal(findK6({ PATH: path.dirname(placeholder) }), null);
   const real = script(dir(), "k6 v1.8.1 (go1.26.8, linux/amd64)");
-  assert.deepEqual(findK6({ PATH: `${path.dirname(placeholder)}${path.delimiter}${path.dirname(real)}` })?.path, real, "a placeholder earlier on PATH is passed over");
+  assert.deepEqual(
+    findK6({ PATH: `${path.dirname(placeholder)}${path.delimiter}${path.dirname(real)}` })?.path,
+    real,
+    "a placeholder earlier on PATH is passed over",
+  );
   assert.deepEqual(findK6({ PATH: path.dirname(real) }), { path: real, version: "v1.8.1", source: "PATH" });
   assert.deepEqual(findK6({ K6_BIN: real, PATH: "" }), { path: real, version: "v1.8.1", source: "K6_BIN" });
 });
@@ -52,7 +56,10 @@ test("requireK6 without a k6 says what needed it and how to install k6", () => {
   delete process.env["K6_BIN"];
   process.env["PATH"] = dir();
   try {
-    assert.throws(() => requireK6("--engine k6"), (e: Error) => e instanceof UserError && /^--engine k6 needs k6, and none was found/.test(e.message) && /Homebrew/.test(e.message));
+    assert.throws(
+      () => requireK6("--engine k6"),
+      (e: Error) => e instanceof UserError && /^--engine k6 needs k6, and none was found/.test(e.message) && /Homebrew/.test(e.message),
+    );
   } finally {
     process.env["PATH"] = saved.PATH;
     if (saved.K6_BIN !== undefined) process.env["K6_BIN"] = saved.K6_BIN;

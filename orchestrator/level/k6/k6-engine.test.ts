@@ -18,12 +18,12 @@ test("K6Console shows each kind of k6 warning once, then its count with the log 
   const out: string[] = [];
   const c = new K6Console((l) => out.push(l));
   const failed = (n: number) => `time="2026-11-30T12:04:2${n}Z" level=warning msg="Request Failed" error="dial tcp 127.0.0.1:9: connect: connection refused"`;
-  c.line("embedding-bench onnx-cpp concurrency_1 batch 1");
+  c.line("embedding-bench onnx-cpp c=1 batch 1");
   for (let i = 0; i < 5; i++) c.line(failed(i));
   c.line(`time="x" level=warning msg="The test has generated metrics with 100 unique time series"`);
   c.flush("/r/k6/x-c1.log");
   assert.deepEqual(out, [
-    "embedding-bench onnx-cpp concurrency_1 batch 1",
+    "embedding-bench onnx-cpp c=1 batch 1",
     `${failed(0)}  (repeats are counted, not shown)`,
     `time="x" level=warning msg="The test has generated metrics with 100 unique time series"  (repeats are counted, not shown)`,
     `"Request Failed" ×5 (every one in /r/k6/x-c1.log)`,

@@ -69,7 +69,10 @@ export class K6Console {
   line(text: string): void {
     if (this.stoppedByUs && /test run was aborted because k6 received a 'interrupt' signal/.test(text)) return;
     const kind = warningKind(text);
-    if (kind === null) return this.write(text);
+    if (kind === null) {
+      this.write(text);
+      return;
+    }
     const n = (this.seen.get(kind) ?? 0) + 1;
     this.seen.set(kind, n);
     if (n === 1) this.write(`${text}  (repeats are counted, not shown)`);
@@ -93,18 +96,31 @@ async function getJson(url: string): Promise<Record<string, unknown> | null> {
 /** One window's figures from k6's REST API, or null while k6 has none for it. */
 async function liveWindow(api: string, index: number, windowS: number): Promise<WindowReport | null> {
   const sample = async (metric: string) =>
-    ((await getJson(`${api}/v1/metrics/${encodeURIComponent(metric)}`))?.["data"] as { attributes?: { sample?: Record<string, number> } } | undefined)?.attributes?.sample;
+    ((await getJson(`${api}/v1/metrics/${encodeURIComponent(metric)}`))?.["data"] as { attributes?: { sample?: Record<string, number> } } | undefined)
+      ?.attributes?.sample;
   const [ok, latency] = await Promise.all([sample(windowOkMetric(index)), sample(windowLatencyMetric(index))]);
   const count = ok?.["count"];
   if (count === undefined || latency === undefined) return null;
-  return { index, ok_requests: count, throughput_qps: count / windowS, p50_ms: latency["med"] ?? 0, p90_ms: latency["p(90)"] ?? 0, p95_ms: latency["p(95)"] ?? 0, p99_ms: 0, p999_ms: 0, histogram: null };
+  return {
+    index,
+    ok_requests: count,
+    throughput_qps: count / windowS,
+    p50_ms: latency["med"] ?? 0,
+    p90_ms: latency["p(90)"] ?? 0,
+    p95_ms: latency["p(95)"] ?? 0,
+    p99_ms: 0,
+    p999_ms: 0,
+    histogram: null,
+  };
 }
 
 /** One LiveSample from k6's REST API, or null while it is not up (or already gone). */
 async function liveSample(api: string, t_ms: number): Promise<LiveSample | null> {
   const attrs = (doc: Record<string, unknown> | null | undefined) => (doc?.["data"] as { attributes?: Record<string, unknown> } | undefined)?.attributes;
   const sample = (doc: Record<string, unknown> | null | undefined) => (attrs(doc)?.["sample"] ?? {}) as Record<string, number>;
-  const [reqs, ok, dur, status] = await Promise.all(["metrics/http_reqs", "metrics/ok_requests", "metrics/http_req_duration", "status"].map((p) => getJson(`${api}/v1/${p}`)));
+  const [reqs, ok, dur, status] = await Promise.all(
+    ["metrics/http_reqs", "metrics/ok_requests", "metrics/http_req_duration", "status"].map((p) => getJson(`${api}/v1/${p}`)),
+  );
   const vus = attrs(status)?.["vus"];
   if (typeof vus !== "number") return null;
   return { t_ms, requests: sample(reqs)["count"] ?? 0, ok: sample(ok)["count"] ?? 0, vus, median_ms: sample(dur)["med"] ?? 0 };
@@ -188,7 +204,9 @@ export class K6Engine implements LoadEngine {
         // A level ended on purpose still has k6's summary of what it measured.
         const usable = (USABLE_EXIT.has(exitCode) || stop.aborted) && existsSync(files.summary);
         if (!usable) {
-          const meaning = USABLE_EXIT.has(exitCode) ? `no summary at ${files.summary}` : (K6_EXIT_MEANING[exitCode] ?? (signal ? `killed by ${signal}` : "failed"));
+          const meaning = USABLE_EXIT.has(exitCode)
+            ? `no summary at ${files.summary}`
+            : (K6_EXIT_MEANING[exitCode] ?? (signal ? `killed by ${signal}` : "failed"));
           reject(new Error(`k6 exited with ${exitCode} (${meaning})\n${tail.trim().split("\n").slice(-15).join("\n")}`));
           return;
         }

@@ -48,7 +48,17 @@ export function windowsFromSummary(raw: unknown, windowS: number, count: number)
     const ok = metrics[windowOkMetric(i)]?.values?.["count"] ?? 0;
     const d = metrics[windowLatencyMetric(i)]?.values ?? {};
     const p = (k: string) => round(d[k] ?? 0);
-    out.push({ index: i, ok_requests: ok, throughput_qps: round(ok / windowS), p50_ms: p("med"), p90_ms: p("p(90)"), p95_ms: p("p(95)"), p99_ms: p("p(99)"), p999_ms: p("p(99.9)"), histogram: null });
+    out.push({
+      index: i,
+      ok_requests: ok,
+      throughput_qps: round(ok / windowS),
+      p50_ms: p("med"),
+      p90_ms: p("p(90)"),
+      p95_ms: p("p(95)"),
+      p99_ms: p("p(99)"),
+      p999_ms: p("p(99.9)"),
+      histogram: null,
+    });
   }
   return out;
 }
@@ -64,7 +74,17 @@ function latency(m: K6Summary["metrics"], ok: number): LatencySummary | null {
   const v = (k: string) => round(d[k] ?? 0);
   const mean = (m.ok_duration_sum_ms?.values.count ?? 0) / ok;
   const sumSq = m.ok_duration_sumsq_ms2?.values.count ?? 0;
-  return { mean: v("avg"), median: v("med"), p90: v("p(90)"), p95: v("p(95)"), p99: v("p(99)"), p999: v("p(99.9)"), min: v("min"), max: v("max"), stddev: round(Math.sqrt(Math.max(0, sumSq / ok - mean * mean))) };
+  return {
+    mean: v("avg"),
+    median: v("med"),
+    p90: v("p(90)"),
+    p95: v("p(95)"),
+    p99: v("p(99)"),
+    p999: v("p(99.9)"),
+    min: v("min"),
+    max: v("max"),
+    stddev: round(Math.sqrt(Math.max(0, sumSq / ok - mean * mean))),
+  };
 }
 
 /** `windowS` 0: the level ran without windows. `open`: it was an open-loop level. */
@@ -94,7 +114,12 @@ export function outcomeFromK6Summary(raw: unknown, o: { version: string; windowS
           lateStarts: m.late_starts?.values.count ?? 0,
           latencyFromIntendedMs:
             fromIntended && (fromIntended["count"] ?? 0) > 0
-              ? { median: round(fromIntended["med"] ?? 0), p95: round(fromIntended["p(95)"] ?? 0), p99: round(fromIntended["p(99)"] ?? 0), max: round(fromIntended["max"] ?? 0) }
+              ? {
+                  median: round(fromIntended["med"] ?? 0),
+                  p95: round(fromIntended["p(95)"] ?? 0),
+                  p99: round(fromIntended["p(99)"] ?? 0),
+                  max: round(fromIntended["max"] ?? 0),
+                }
               : null,
           maxInFlight: m.vus_max?.values.max ?? 0,
         }

@@ -23,9 +23,7 @@ export function parseInfluxUrl(raw: string): InfluxTarget {
   const database = decodeURIComponent(u.pathname.replace(/^\/+|\/+$/g, ""));
   if (database === "" || database.includes("/")) throw new Error(`'${raw}': the path must name the database, e.g. http://127.0.0.1:8086/embedding_bench`);
   if (u.search || u.hash) throw new Error(`'${raw}': no query string or fragment expected`);
-  const authorization = u.username
-    ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`
-    : null;
+  const authorization = u.username ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}` : null;
   return { url: raw, origin: u.origin, database, authorization };
 }
 

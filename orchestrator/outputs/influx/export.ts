@@ -17,8 +17,6 @@ import { UserError } from "../../platform/errors.ts";
 /** Live samples are written in batches: 4 samples of 500 ms, so the dashboard lags by about 2 s. */
 const LIVE_BATCH = 4;
 
-
-
 export class InfluxExporter implements RunObserver {
   private failedWrites = 0;
   private live: Point[] = [];
@@ -60,7 +58,12 @@ export class InfluxExporter implements RunObserver {
   }
 
   sample(result: FrameworkResult, level: LevelId, sample: LiveSample): void {
-    const key: LevelKey = { mode: level.mode, scenario_name: levelKey(level), concurrency: level.mode === "closed" ? level.value : 1, target_rps: level.mode === "open" ? level.value : undefined };
+    const key: LevelKey = {
+      mode: level.mode,
+      scenario_name: levelKey(level),
+      concurrency: level.mode === "closed" ? level.value : 1,
+      target_rps: level.mode === "open" ? level.value : undefined,
+    };
     const id = `${result.framework}/${key.scenario_name}`;
     const prev = this.previous.get(id);
     // A new level starts again from 0.
@@ -91,10 +94,7 @@ export class InfluxExporter implements RunObserver {
   async level(result: FrameworkResult, scenario: ScenarioResult, resources: Record<string, ResourceSummary>): Promise<void> {
     await this.flushLive();
     this.previous.clear();
-    await this.write(`${result.framework} ${scenario.scenario_name}`, [
-      ...resourcePoints(result, scenario, resources),
-      levelPoint(result, scenario),
-    ]);
+    await this.write(`${result.framework} ${scenario.scenario_name}`, [...resourcePoints(result, scenario, resources), levelPoint(result, scenario)]);
   }
 
   async finished(result: FrameworkResult): Promise<void> {

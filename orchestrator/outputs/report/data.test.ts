@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { sampleResult } from "../../../tests/fixtures/results.ts";
 import type { FrameworkResult, ScenarioResult } from "../../results/schema.ts";
 import { buildReport, embeddingsPerCore, levelFlags, type LoadedRun } from "./data.ts";
+import { levelKey, closedLevel, openLevel } from "../../plan/level-key.ts";
 
 const AT = new Date("2026-11-30T15:00:00.000Z");
 
@@ -14,7 +15,16 @@ function result(framework: string, edit: (s: ScenarioResult) => ScenarioResult =
 const run = (id: string, ...results: FrameworkResult[]): LoadedRun => ({ id, results, problems: [] });
 const chart = (runs: LoadedRun[], id: string) => buildReport(runs, AT).charts.find((c) => c.id === id)!;
 const table = (runs: LoadedRun[], id: string) => buildReport(runs, AT).tables.find((t) => t.id === id);
-const validity = { p99_enough_samples: true, p999_enough_samples: false, client_bound: false, noisy: false, other_cpu_percent: 1, stalled: false, unstable: false, saturated: false };
+const validity = {
+  p99_enough_samples: true,
+  p999_enough_samples: false,
+  client_bound: false,
+  noisy: false,
+  other_cpu_percent: 1,
+  stalled: false,
+  unstable: false,
+  saturated: false,
+};
 
 test("a line per framework on every level chart, levels in numeric order, in one run labelled by framework alone", () => {
   const runs = [run("r1", result("onnx-python"), result("onnx-rust"))];
@@ -24,7 +34,12 @@ test("a line per framework on every level chart, levels in numeric order, in one
     ["throughput", "latency-p50", "latency-p95", "latency-p99", "efficiency", "memory", "startup"],
     "no windows stored: no time-series chart",
   );
-  for (const c of report.charts) assert.deepEqual(c.series.map((s) => s.label), ["onnx-python", "onnx-rust"], c.id);
+  for (const c of report.charts)
+    assert.deepEqual(
+      c.series.map((s) => s.label),
+      ["onnx-python", "onnx-rust"],
+      c.id,
+    );
   const throughput = chart(runs, "throughput");
   assert.deepEqual(throughput.labels, ["1", "4"], "sorted by concurrency, not by key order");
   assert.deepEqual(throughput.series[0]!.values, [145, 163.8]);
@@ -35,12 +50,20 @@ test("a line per framework on every level chart, levels in numeric order, in one
 
 test("several runs overlay: a series per framework and run, a missing level is a gap, and a run is told apart by its dash", () => {
   const second = result("onnx-python");
-  delete second.scenarios["concurrency_4"];
-  second.scenarios["concurrency_2"] = { ...second.scenarios["concurrency_1"]!, concurrency: 2, scenario_name: "concurrency_2", throughput_qps: 150 };
+  delete second.scenarios[levelKey(closedLevel(4))];
+  second.scenarios[levelKey(closedLevel(2))] = {
+    ...second.scenarios[levelKey(closedLevel(1))]!,
+    concurrency: 2,
+    scenario_name: levelKey(closedLevel(2)),
+    throughput_qps: 150,
+  };
   const runs = [run("a", result("onnx-python"), result("onnx-rust")), run("b", second, result("onnx-rust"))];
   const c = chart(runs, "throughput");
   assert.deepEqual(c.labels, ["1", "2", "4"]);
-  assert.deepEqual(c.series.map((s) => s.label), ["onnx-python · a", "onnx-rust · a", "onnx-python · b", "onnx-rust · b"]);
+  assert.deepEqual(
+    c.series.map((s) => s.label),
+    ["onnx-python · a", "onnx-rust · a", "onnx-python · b", "onnx-rust · b"],
+  );
   assert.deepEqual(c.series[0]!.values, [145, null, 163.8]);
   assert.deepEqual(c.series[2]!.values, [145, 150, null]);
   assert.equal(c.series[0]!.style.color, c.series[2]!.style.color, "one colour per framework across runs");
@@ -49,14 +72,20 @@ test("several runs overlay: a series per framework and run, a missing level is a
 
 test("one framework in two runs: the colours go to the runs", () => {
   const c = chart([run("a", result("onnx-python")), run("b", result("onnx-python"))], "throughput");
-  assert.deepEqual(c.series.map((s) => s.label), ["onnx-python · a", "onnx-python · b"]);
+  assert.deepEqual(
+    c.series.map((s) => s.label),
+    ["onnx-python · a", "onnx-python · b"],
+  );
   assert.notEqual(c.series[0]!.style.color, c.series[1]!.style.color);
 });
 
 test("with trials, a throughput and latency band of mean ± the 95 % half-width", () => {
   const trials = (s: ScenarioResult): ScenarioResult => {
     const e = (mean: number) => ({ mean, ci95: 2, values: [mean - 1, mean + 1] });
-    return { ...s, trials: { n: 2, throughput_qps: e(s.throughput_qps), p50_ms: e(s.latency_ms.median), p95_ms: e(s.latency_ms.p95), p99_ms: e(s.latency_ms.p99) } };
+    return {
+      ...s,
+      trials: { n: 2, throughput_qps: e(s.throughput_qps), p50_ms: e(s.latency_ms.median), p95_ms: e(s.latency_ms.p95), p99_ms: e(s.latency_ms.p99) },
+    };
   };
   const runs = [run("r", result("onnx-python", trials))];
   assert.deepEqual(chart(runs, "throughput").series[0]!.band, { lo: [143, 161.8], hi: [147, 165.8] });
@@ -67,18 +96,24 @@ test("with trials, a throughput and latency band of mean ± the 95 % half-width"
 
 test("every validity flag of a level is on its chart point and in the levels table", () => {
   const flagged = (s: ScenarioResult): ScenarioResult =>
-    s.concurrency === 4 ? { ...s, validity: { ...validity, p99_enough_samples: false, client_bound: true, noisy: true, stalled: true, unstable: true }, ended_early: "every request failing" } : { ...s, validity };
+    s.concurrency === 4
+      ? {
+          ...s,
+          validity: { ...validity, p99_enough_samples: false, client_bound: true, noisy: true, stalled: true, unstable: true },
+          ended_early: "every request failing",
+        }
+      : { ...s, validity };
   const runs = [run("r", result("onnx-python", flagged))];
   const expected = ["stalled", "unstable", "client-bound", "noisy", "too few samples", "ended early"];
   for (const id of ["throughput", "latency-p99", "efficiency", "memory"]) assert.deepEqual(chart(runs, id).series[0]!.flags, [[], expected], id);
   const rows = table(runs, "levels")!.rows;
   assert.deepEqual(rows[0]!.at(-1), { text: "ok", tone: "ok" });
   assert.deepEqual(rows[1]!.at(-1), { text: expected.join(", "), tone: "warn" });
-  assert.deepEqual(levelFlags({ ...sampleResult().scenarios["concurrency_1"]!, validity: undefined }), [], "a schema 3 level has no flags to show");
+  assert.deepEqual(levelFlags({ ...sampleResult().scenarios[levelKey(closedLevel(1))]!, validity: undefined }), [], "a schema 3 level has no flags to show");
 });
 
 test("efficiency is embeddings per second per core the server used", () => {
-  const s = sampleResult().scenarios["concurrency_1"]!;
+  const s = sampleResult().scenarios[levelKey(closedLevel(1))]!;
   assert.equal(embeddingsPerCore(s), 145 / (183.2 / 100));
   assert.equal(embeddingsPerCore({ ...s, server_cpu_percent: 0 }), null, "no CPU figure, no ratio");
   assert.equal(embeddingsPerCore({ ...s, server_cpu_percent: null }), null, "not measured (--url without --server-pid), no ratio");
@@ -87,25 +122,48 @@ test("efficiency is embeddings per second per core the server used", () => {
 
 test("start-up bars: cold start, model load and first inference per framework; a framework without any is left out", () => {
   const none = { cold_start_ms: null, model_load_time_ms: null, first_inference_ms: null };
-  const c = chart([run("r", result("onnx-python"), result("never-started", (s) => s, none))], "startup");
+  const c = chart(
+    [
+      run(
+        "r",
+        result("onnx-python"),
+        result("never-started", (s) => s, none),
+      ),
+    ],
+    "startup",
+  );
   assert.equal(c.kind, "bar");
   assert.deepEqual(c.labels, ["cold start", "model load", "first inference"]);
-  assert.deepEqual(c.series.map((s) => [s.label, s.values]), [["onnx-python", [1357.6, 812.4, 50.97]]]);
+  assert.deepEqual(
+    c.series.map((s) => [s.label, s.values]),
+    [["onnx-python", [1357.6, 812.4, 50.97]]],
+  );
 });
 
 test("a time-series chart per level with stored windows, one series per framework and run, stable windows named", () => {
   const win = (index: number, qps: number) => ({ index, ok_requests: qps * 2, throughput_qps: qps, p50_ms: 6, p90_ms: 7, p95_ms: 8, p99_ms: 9, p999_ms: 10 });
   const windowed = (s: ScenarioResult): ScenarioResult =>
     s.concurrency === 1
-      ? { ...s, windows: [win(0, 140), win(1, 146), win(2, 145)], stability: { window_s: 2, windows: 2, tolerance: 0.05, stable: true, stable_windows: [1, 2] } }
+      ? {
+          ...s,
+          windows: [win(0, 140), win(1, 146), win(2, 145)],
+          stability: { window_s: 2, windows: 2, tolerance: 0.05, stable: true, stable_windows: [1, 2] },
+        }
       : s;
   const runs = [run("a", result("onnx-python", windowed)), run("b", result("onnx-python", windowed), result("onnx-rust"))];
   const report = buildReport(runs, AT);
-  assert.deepEqual(report.charts.filter((c) => c.id.startsWith("windows-")).map((c) => c.id), ["windows-c1"], "level 4 has no windows");
+  assert.deepEqual(
+    report.charts.filter((c) => c.id.startsWith("windows-")).map((c) => c.id),
+    ["windows-c1"],
+    "level 4 has no windows",
+  );
   const c = chart(runs, "windows-c1");
   assert.deepEqual(c.labels, ["1", "2", "3"]);
   assert.equal(c.xTitle, "window (2 s each)");
-  assert.deepEqual(c.series.map((s) => s.label), ["onnx-python · a", "onnx-python · b"]);
+  assert.deepEqual(
+    c.series.map((s) => s.label),
+    ["onnx-python · a", "onnx-python · b"],
+  );
   assert.deepEqual(c.series[0]!.values, [140, 146, 145]);
   assert.deepEqual(c.series[0]!.notes[0], ["p95 8.00 ms", "280 requests"]);
   assert.match(c.series[0]!.notes[1]!.at(-1)!, /^stable/);
@@ -125,32 +183,61 @@ test("the verification table: pass, fail with its reason, and a server that neve
     ["bad-server", "fail", "0.910000", "probe 3: cosine 0.91 < 0.9999"],
     ["dead-server", "not reached", "-", "exited with code 1 before /health"],
   ]);
-  assert.deepEqual(table(runs, "failures")!.rows.map((r) => r.map((c) => c.text)), [
-    ["bad-server", "failed", "verification failed"],
-    ["dead-server", "failed", "exited with code 1 before /health"],
-  ]);
+  assert.deepEqual(
+    table(runs, "failures")!.rows.map((r) => r.map((c) => c.text)),
+    [
+      ["bad-server", "failed", "verification failed"],
+      ["dead-server", "failed", "exited with code 1 before /health"],
+    ],
+  );
   assert.equal(table([run("r", result("onnx-python"))], "failures"), undefined, "no failures, no table");
 });
 
 test("a run whose frameworks all failed before any level has no charts, only its tables", () => {
-  const dead = result("dead-server", (s) => s, { verification: null, cold_start_ms: null, model_load_time_ms: null, first_inference_ms: null, status: "failed", failure: "no /health" });
+  const dead = result("dead-server", (s) => s, {
+    verification: null,
+    cold_start_ms: null,
+    model_load_time_ms: null,
+    first_inference_ms: null,
+    status: "failed",
+    failure: "no /health",
+  });
   const report = buildReport([run("r", { ...dead, scenarios: {} })], AT);
   assert.deepEqual(report.charts, []);
-  assert.deepEqual(report.tables.map((t) => t.id), ["runs", "verification", "failures", "levels", "environment"]);
+  assert.deepEqual(
+    report.tables.map((t) => t.id),
+    ["runs", "verification", "failures", "levels", "environment"],
+  );
 });
 
 test("the environment stamp: a column per run, and frameworks of one run measured on different commits are noted", () => {
   const env = (commit: string) => ({ environment: { ...sampleResult().environment, git_commit: commit, git_dirty: false } });
-  const runs = [run("a", result("onnx-python", (s) => s, env("abc")), result("onnx-rust", (s) => s, env("def"))), run("b", result("onnx-python", (s) => s, env("abc")))];
+  const runs = [
+    run(
+      "a",
+      result("onnx-python", (s) => s, env("abc")),
+      result("onnx-rust", (s) => s, env("def")),
+    ),
+    run(
+      "b",
+      result("onnx-python", (s) => s, env("abc")),
+    ),
+  ];
   const t = table(runs, "environment")!;
   assert.deepEqual(t.header, ["", "a", "b"]);
-  assert.deepEqual(t.rows.find((r) => r[0]!.text === "commit")!.map((c) => c.text), ["commit", "abc", "abc"]);
+  assert.deepEqual(
+    t.rows.find((r) => r[0]!.text === "commit")!.map((c) => c.text),
+    ["commit", "abc", "abc"],
+  );
   assert.equal(t.notes.length, 1);
   assert.match(t.notes[0]!, /^a: these results come from different commits/);
 });
 
 test("the report's title names the runs; synthetic weights and unreadable files are carried to the page", () => {
-  const report = buildReport([{ id: "a", results: [result("onnx-python", (s) => s, { synthetic_weights: true })], problems: ["x.json: not JSON"] }, run("b", result("onnx-python"))], AT);
+  const report = buildReport(
+    [{ id: "a", results: [result("onnx-python", (s) => s, { synthetic_weights: true })], problems: ["x.json: not JSON"] }, run("b", result("onnx-python"))],
+    AT,
+  );
   assert.equal(report.title, "embedding-bench report: a vs b");
   assert.equal(report.generatedAt, "2026-11-30T15:00:00.000Z");
   assert.equal(report.synthetic, true);
@@ -159,15 +246,39 @@ test("the report's title names the runs; synthetic weights and unreadable files 
 
 test("open-loop levels stay off the concurrency charts, are rows of the levels table, and --slo adds a capacity table", () => {
   const r = result("onnx-python");
-  const c1 = r.scenarios["concurrency_1"]!;
-  r.scenarios["rate_40"] = { ...c1, scenario_name: "rate_40", mode: "open", concurrency: 17, target_rps: 40, achieved_rps: 31.5, dropped_iterations: 85, vus_max: 17, validity: { ...validity, saturated: true } };
+  const c1 = r.scenarios[levelKey(closedLevel(1))]!;
+  r.scenarios[levelKey(openLevel(40))] = {
+    ...c1,
+    scenario_name: levelKey(openLevel(40)),
+    mode: "open",
+    concurrency: 17,
+    target_rps: 40,
+    achieved_rps: 31.5,
+    dropped_iterations: 85,
+    vus_max: 17,
+    validity: { ...validity, saturated: true },
+  };
   const runs = [run("r1", r)];
   assert.equal(table(runs, "capacity"), undefined, "no --slo, no capacity table");
   assert.deepEqual(chart(runs, "throughput").labels, ["1", "4"], "the x axis is VUs");
   const row = table(runs, "levels")!.rows.find((cells) => cells[1]!.text.startsWith("40 req/s"))!;
   assert.equal(row[1]!.text, "40 req/s open loop (achieved 31.5, dropped 85)");
   assert.match(row.at(-1)!.text, /saturated/);
-  r.capacity_at_slo = { slo: "p99<50ms", capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, start_from: "closed_loop_qps", max_steps: 3, tried: [{ rate_rps: 40, passed: false, reason: "saturated (achieved 31.5 req/s)" }, { rate_rps: 30, passed: true, reason: "p99 20.0 ms < 50 ms" }] };
+  r.capacity_at_slo = {
+    slo: "p99<50ms",
+    capacity_rps: 30,
+    lowest_failing_rps: 40,
+    start_rps: 40,
+    start_from: "closed_loop_qps",
+    max_steps: 3,
+    tried: [
+      { rate_rps: 40, passed: false, reason: "saturated (achieved 31.5 req/s)" },
+      { rate_rps: 30, passed: true, reason: "p99 20.0 ms < 50 ms" },
+    ],
+  };
   const capacity = table(runs, "capacity")!;
-  assert.deepEqual(capacity.rows[0]!.map((c) => c.text), ["onnx-python", "p99<50ms", "30 req/s", "40 req/s", "40 fail (saturated (achieved 31.5 req/s)); 30 pass (p99 20.0 ms < 50 ms)"]);
+  assert.deepEqual(
+    capacity.rows[0]!.map((c) => c.text),
+    ["onnx-python", "p99<50ms", "30 req/s", "40 req/s", "40 fail (saturated (achieved 31.5 req/s)); 30 pass (p99 20.0 ms < 50 ms)"],
+  );
 });

@@ -130,7 +130,13 @@ function levelSeries(e: Entry, levels: readonly number[], pick: LevelPick): Seri
 function levelChart(entries: readonly Entry[], spec: Omit<ChartSpec, "kind" | "xTitle" | "labels" | "series">, pick: LevelPick): ChartSpec {
   const measured = entries.filter((e) => levelsOf(e.result).length > 0);
   const levels = unique(measured.flatMap((e) => levelsOf(e.result).map((s) => s.concurrency))).sort((a, b) => a - b);
-  return { ...spec, kind: "line", xTitle: "concurrency (virtual users)", labels: levels.map(String), series: measured.map((e) => levelSeries(e, levels, pick)) };
+  return {
+    ...spec,
+    kind: "line",
+    xTitle: "concurrency (virtual users)",
+    labels: levels.map(String),
+    series: measured.map((e) => levelSeries(e, levels, pick)),
+  };
 }
 
 function startupChart(entries: readonly Entry[]): ChartSpec {
@@ -152,7 +158,11 @@ function startupChart(entries: readonly Entry[]): ChartSpec {
 
 /** One chart per level that has stored windows: each window's throughput, one series per framework and run. */
 function windowCharts(entries: readonly Entry[]): ChartSpec[] {
-  const windowed = entries.flatMap((e) => levelsOf(e.result).filter((s) => s.windows.length > 0).map((s) => ({ e, s })));
+  const windowed = entries.flatMap((e) =>
+    levelsOf(e.result)
+      .filter((s) => s.windows.length > 0)
+      .map((s) => ({ e, s })),
+  );
   const levels = unique(windowed.map((w) => w.s.concurrency)).sort((a, b) => a - b);
   return levels.map((c) => {
     const at = windowed.filter((w) => w.s.concurrency === c);
@@ -166,7 +176,13 @@ function windowCharts(entries: readonly Entry[]): ChartSpec[] {
         values: byIndex.map((win) => win?.throughput_qps ?? null),
         flags: byIndex.map(() => []),
         notes: byIndex.map((win, i) =>
-          win ? [`p95 ${fmt(win.p95_ms, 2)} ms`, `${win.ok_requests} requests`, ...(s.stability?.stable_windows.includes(i) ? ["stable: the level's figures come from this window"] : [])] : [],
+          win
+            ? [
+                `p95 ${fmt(win.p95_ms, 2)} ms`,
+                `${win.ok_requests} requests`,
+                ...(s.stability?.stable_windows.includes(i) ? ["stable: the level's figures come from this window"] : []),
+              ]
+            : [],
         ),
       };
     });
@@ -187,7 +203,12 @@ function charts(entries: readonly Entry[]): ChartSpec[] {
   const percentile = (key: "p50" | "p95" | "p99", value: (s: ScenarioResult) => number, trials: (s: ScenarioResult) => TrialFigure | undefined) =>
     levelChart(
       entries,
-      { id: `latency-${key}`, title: `${key} latency vs concurrency`, yTitle: "ms", caption: `${key} of the successful requests' durations (sent → whole answer received); with trials, their mean and 95 % confidence band.` },
+      {
+        id: `latency-${key}`,
+        title: `${key} latency vs concurrency`,
+        yTitle: "ms",
+        caption: `${key} of the successful requests' durations (sent → whole answer received); with trials, their mean and 95 % confidence band.`,
+      },
       { value, trials },
     );
   return [
@@ -201,9 +222,21 @@ function charts(entries: readonly Entry[]): ChartSpec[] {
       },
       { value: (s) => s.throughput_qps, trials: (s) => s.trials?.throughput_qps, notes: (s) => [`${fmt(s.embeddings_per_sec)} embeddings/s`] },
     ),
-    percentile("p50", (s) => s.latency_ms.median, (s) => s.trials?.p50_ms),
-    percentile("p95", (s) => s.latency_ms.p95, (s) => s.trials?.p95_ms),
-    percentile("p99", (s) => s.latency_ms.p99, (s) => s.trials?.p99_ms),
+    percentile(
+      "p50",
+      (s) => s.latency_ms.median,
+      (s) => s.trials?.p50_ms,
+    ),
+    percentile(
+      "p95",
+      (s) => s.latency_ms.p95,
+      (s) => s.trials?.p95_ms,
+    ),
+    percentile(
+      "p99",
+      (s) => s.latency_ms.p99,
+      (s) => s.trials?.p99_ms,
+    ),
     levelChart(
       entries,
       {
@@ -216,7 +249,12 @@ function charts(entries: readonly Entry[]): ChartSpec[] {
     ),
     levelChart(
       entries,
-      { id: "memory", title: "Server memory vs concurrency", yTitle: "MiB", caption: "Mean resident memory (RSS) of the server's process tree over the level; the tooltip gives the peak." },
+      {
+        id: "memory",
+        title: "Server memory vs concurrency",
+        yTitle: "MiB",
+        caption: "Mean resident memory (RSS) of the server's process tree over the level; the tooltip gives the peak.",
+      },
       { value: (s) => s.server_memory_mb, notes: (s) => [`peak ${fmt(s.server_memory_peak_mb, 0)} MiB`] },
     ),
     startupChart(entries),
@@ -245,7 +283,13 @@ function runsTable(runs: readonly LoadedRun[]): Table {
 function verificationTable(entries: readonly Entry[]): Table {
   const rows = entries.map(({ label, result: r }) => {
     const v = r.verification;
-    if (!v) return [text(label), text("not reached", "bad"), ...["-", "-", "-", "-", "-"].map((t) => text(t)), text(r.failure ?? "the server never answered a probe")];
+    if (!v)
+      return [
+        text(label),
+        text("not reached", "bad"),
+        ...["-", "-", "-", "-", "-"].map((t) => text(t)),
+        text(r.failure ?? "the server never answered a probe"),
+      ];
     return [
       text(label),
       v.passed ? text("pass", "ok") : text("fail", "bad"),
@@ -277,7 +321,9 @@ function levelsTable(entries: readonly Entry[]): Table {
       const qps = s.trials ? `${fmt(s.trials.throughput_qps.mean)} ± ${fmt(s.trials.throughput_qps.ci95)}` : fmt(s.throughput_qps);
       return [
         text(label),
-        text(s.mode === "open" ? `${s.target_rps} req/s open loop (achieved ${fmt(s.achieved_rps)}, dropped ${s.dropped_iterations ?? 0})` : String(s.concurrency)),
+        text(
+          s.mode === "open" ? `${s.target_rps} req/s open loop (achieved ${fmt(s.achieved_rps)}, dropped ${s.dropped_iterations ?? 0})` : String(s.concurrency),
+        ),
         text(qps),
         text(fmt(s.latency_ms.median, 2)),
         text(fmt(s.latency_ms.p95, 2)),
@@ -293,7 +339,19 @@ function levelsTable(entries: readonly Entry[]): Table {
   return {
     id: "levels",
     title: "Levels and their validity flags",
-    header: ["framework", "level (VUs or rate)", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "server CPU %", "server MiB", "embeddings/s per core", "flags"],
+    header: [
+      "framework",
+      "level (VUs or rate)",
+      "requests/s",
+      "p50 ms",
+      "p95 ms",
+      "p99 ms",
+      "errors",
+      "server CPU %",
+      "server MiB",
+      "embeddings/s per core",
+      "flags",
+    ],
     rows,
     notes: [
       "Flags: saturated = an open-loop level's achieved rate fell short of its target by more than the profile's tolerance; stalled = the server completed no request for a while; unstable = the windows never agreed; client-bound = the load engine's CPUs were 90 % or more busy; " +
@@ -355,7 +413,9 @@ function capacityTable(entries: readonly Entry[]): Table[] {
       title: "Capacity at SLO",
       header: ["framework", "objective", "capacity", "lowest failing", "rates tried"],
       rows,
-      notes: ["The highest open-loop arrival rate tried whose level met the objective; a saturated level fails whatever its latency. The search doubles or halves from its start, then bisects, within a step budget."],
+      notes: [
+        "The highest open-loop arrival rate tried whose level met the objective; a saturated level fails whatever its latency. The search doubles or halves from its start, then bisects, within a step budget.",
+      ],
     },
   ];
 }

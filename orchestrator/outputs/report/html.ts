@@ -91,13 +91,19 @@ export function renderReportHtml(report: Report, pageScript: string): string {
 <p class="meta">Written ${escapeHtml(report.generatedAt)} by <code>npm run report</code>. Hover a point for its figures and flags.</p>
 ${report.synthetic ? '<p class="synthetic">SYNTHETIC weights in these runs: the figures are for performance only, never for quality.</p>' : ""}
 ${report.problems.length ? `<div class="problems"><strong>Result files that could not be read:</strong><ul>${report.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("")}</ul></div>` : ""}
-${report.tables.filter((t) => t.id === "runs").map(table).join("\n")}
+${report.tables
+  .filter((t) => t.id === "runs")
+  .map(table)
+  .join("\n")}
 <h2>Charts</h2>
 <p class="notes">A hollow triangle marks a level with a validity flag (hover for which; every flag is in the levels table below). A shaded band is a 95 % confidence interval over trials.</p>
 <div class="charts">
 ${report.charts.map(figure).join("\n")}
 </div>
-${report.tables.filter((t) => t.id !== "runs").map(table).join("\n")}
+${report.tables
+  .filter((t) => t.id !== "runs")
+  .map(table)
+  .join("\n")}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>${inlineScript(pageScript)}</script>
 </body>

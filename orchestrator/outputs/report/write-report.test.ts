@@ -35,7 +35,10 @@ test("an unknown run, a path for an id, or no runs at all: one clear error", () 
   const store = new ResultsStore(resultsDir("20261130-101500-ab12"));
   assert.throws(() => resolveRuns(store, ["20261130-101500-ab13"]), userError(/unknown run '20261130-101500-ab13'.*did you mean 20261130-101500-ab12\?/));
   assert.throws(() => resolveRuns(store, ["../x"]), userError(/unknown run '\.\.\/x'/));
-  assert.throws(() => resolveRuns(new ResultsStore(mkdtempSync(path.join(os.tmpdir(), "eb-report-"))), []), userError(/no runs in .*runs yet: run npm run bench:k6 first/));
+  assert.throws(
+    () => resolveRuns(new ResultsStore(mkdtempSync(path.join(os.tmpdir(), "eb-report-"))), []),
+    userError(/no runs in .*runs yet: run npm run bench:k6 first/),
+  );
 });
 
 test("loadReportRun reads every model's results; an unreadable file is a problem, an empty run an error", () => {

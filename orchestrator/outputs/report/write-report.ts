@@ -7,7 +7,7 @@ import { log } from "../../platform/log.ts";
 import { ROOT } from "../../platform/paths.ts";
 import { runCommand } from "../../platform/proc.ts";
 import { loadRun, resolveRun } from "../../store/history.ts";
-import { RunFolder, ResultsStore } from "../../store/folders.ts";
+import { RunFolder, type ResultsStore } from "../../store/folders.ts";
 import { writeFileAtomic } from "../../store/atomic.ts";
 import { buildReport, type LoadedRun } from "./data.ts";
 import { renderReportHtml } from "./html.ts";

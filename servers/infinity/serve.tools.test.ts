@@ -69,7 +69,9 @@ function fakeModel(pooling = "mean", textTower: string | null = null): string {
 }
 
 function stage(model: string, root: string): { out: string; err: string; code: number | null } {
-  return py(`from pathlib import Path; from embedserver.settings import ServingConfig; m = Path(${JSON.stringify(model)}); print(serve.stage_onnx(m, ServingConfig.load(m), Path(${JSON.stringify(root)})))`);
+  return py(
+    `from pathlib import Path; from embedserver.settings import ServingConfig; m = Path(${JSON.stringify(model)}); print(serve.stage_onnx(m, ServingConfig.load(m), Path(${JSON.stringify(root)})))`,
+  );
 }
 
 test("optimum's staged folder: model.onnx linked at its top, small files copied, max_position_embeddings = max_seq_length", () => {
@@ -82,7 +84,11 @@ test("optimum's staged folder: model.onnx linked at its top, small files copied,
   assert.ok(lstatSync(path.join(dir, "model.onnx")).isSymbolicLink());
   assert.ok(!lstatSync(path.join(dir, "tokenizer.json")).isSymbolicLink(), "a copy: a tokenizer saved there cannot reach the model folder");
   assert.equal(JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8")).max_position_embeddings, 256);
-  assert.equal(JSON.parse(readFileSync(path.join(model, "sentence-transformers", "config.json"), "utf8")).max_position_embeddings, 512, "the model's own is untouched");
+  assert.equal(
+    JSON.parse(readFileSync(path.join(model, "sentence-transformers", "config.json"), "utf8")).max_position_embeddings,
+    512,
+    "the model's own is untouched",
+  );
   assert.equal(stage(model, root).out, dir, "same content, same folder");
   writeFileSync(path.join(model, "onnx", "model.onnx"), "another export");
   const again = stage(model, root).out;

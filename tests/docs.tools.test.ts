@@ -23,7 +23,9 @@ test("every npm command of README.md and docs/ passes the docs check (bench:k6 -
   assert.ok(outcomes.some((o) => o.command.file === "README.md"));
 });
 
-test("the docs check fails a refused example: a --name of the suite's, a misspelt framework or flag, an unknown script, k6 unmarked", { timeout: 300_000 }, async () => {
+test("the docs check fails a refused example: a --name of the suite's, a misspelt framework or flag, an unknown script, k6 unmarked", {
+  timeout: 300_000,
+}, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "eb-docs-"));
   const file = path.join(dir, "bad.md");
   writeFileSync(
@@ -60,9 +62,14 @@ test("commands are read as the shell reads them: continuations, quotes, comments
     ["npm", "install"],
     ["npm", "run", "bench:k6", "--", "--slo", "p99<50ms"],
   ]);
-  assert.deepEqual(shellCommands(`X=1 npm run k6 -- --server-pid "$(pgrep -f 'a b')"`), [["X=1", "npm", "run", "k6", "--", "--server-pid", "$(pgrep -f 'a b')"]]);
+  assert.deepEqual(shellCommands(`X=1 npm run k6 -- --server-pid "$(pgrep -f 'a b')"`), [
+    ["X=1", "npm", "run", "k6", "--", "--server-pid", "$(pgrep -f 'a b')"],
+  ]);
   const cmds = npmCommands(codeBlocks("x.md", "```bash\nnpm run -s bench:k6 -- --url http://h:1 \\\n  --name n\n```"));
-  assert.deepEqual(cmds.map((c) => [c.script, c.args, c.line]), [["bench:k6", ["--url", "http://h:1", "--name", "n"], 2]]);
+  assert.deepEqual(
+    cmds.map((c) => [c.script, c.args, c.line]),
+    [["bench:k6", ["--url", "http://h:1", "--name", "n"], 2]],
+  );
 });
 
 test("the manifests of docs/adding-a-framework.md validate against ServerManifest, and the full one uses every field", () => {

@@ -10,7 +10,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env["EMBEDDING_BENCH_PYTHON"] ?? "python3";
 
 function py(code: string, env: Record<string, string> = {}): { out: string; err: string; code: number | null } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["THREADS", "WORKERS", "PROCESSES", "MAX_BATCH_SIZE", "MAX_WAIT_MS", "MAX_QUEUE"].includes(k)));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !["THREADS", "WORKERS", "PROCESSES", "MAX_BATCH_SIZE", "MAX_WAIT_MS", "MAX_QUEUE"].includes(k)),
+  );
   const r = spawnSync(PYTHON, ["-c", code], { env: { ...clean, PYTHONPATH: HERE, ...env }, encoding: "utf8" });
   return { out: r.stdout.trim(), err: r.stderr, code: r.status };
 }
@@ -37,7 +39,11 @@ test("setting one of THREADS / WORKERS derives the other so that threads × work
 });
 
 test("bad values name the variable", () => {
-  for (const [name, value] of [["THREADS", "0"], ["WORKERS", "two"], ["THREADS", "-1"]] as const) {
+  for (const [name, value] of [
+    ["THREADS", "0"],
+    ["WORKERS", "two"],
+    ["THREADS", "-1"],
+  ] as const) {
     const r = py(`from embedserver.settings import layout; layout(2)`, { [name]: value });
     assert.notEqual(r.code, 0);
     assert.match(r.err, new RegExp(`ValueError: ${name} must be a positive integer, got '${value}'`));
