@@ -5,25 +5,12 @@ import { runMain } from "../platform/errors.ts";
 import { log } from "../platform/log.ts";
 import { renderComparison } from "../outputs/comparison-text.ts";
 import { compareRuns, RunComparison } from "../results/run-comparison.ts";
-import { describeRun, openStore, resolveRun, type RunInfo } from "../store/history.ts";
+import { describeRun, runDifferences, openStore, resolveRun, type RunInfo } from "../store/history.ts";
 import type { RunFolder } from "../store/folders.ts";
 import type { FrameworkResult } from "../results/schema.ts";
 
 const runLine = (label: string, r: RunInfo) =>
   `Run ${label}: ${r.id}  ${r.started_at?.slice(0, 16).replace("T", " ") ?? "-"} UTC  profile ${r.profiles.join(", ") || "-"}  commit ${r.commits.join(", ") || "-"}  on ${r.machines.join(", ") || "-"}`;
-
-/** A comparison across machines, profiles, engines or CPU sets is allowed, but said. */
-function differences(a: RunInfo, b: RunInfo): string[] {
-  const props: [string, (r: RunInfo) => string[]][] = [
-    ["machines", (r) => r.machines],
-    ["profiles", (r) => r.profiles],
-    ["load engines", (r) => r.engines],
-    ["CPU sets", (r) => r.cpuSets],
-  ];
-  return props
-    .filter(([, of]) => of(a).join() !== of(b).join())
-    .map(([what, of]) => `the runs come from different ${what} (A: ${of(a).join(", ")}; B: ${of(b).join(", ")}): read the changes with that in mind`);
-}
 
 /** A run's results (of `model`, or of every model in it), with its description; unreadable files are warned about. */
 function resultsOf(layout: RunFolder, model: string | undefined): { info: RunInfo; results: FrameworkResult[] } {
@@ -41,7 +28,7 @@ runMain(async (argv) => {
   }
   const store = openStore(options.results_dir, log.warn);
   const [a, b] = [resultsOf(resolveRun(store, runs[0]), options.model), resultsOf(resolveRun(store, runs[1]), options.model)];
-  for (const d of differences(a.info, b.info)) log.warn(d);
+  for (const d of runDifferences(a.info, b.info)) log.warn(d);
   const cmp = compareRuns(
     { id: a.info.id, results: a.results },
     { id: b.info.id, results: b.results },

@@ -5,7 +5,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import { UserError } from "../platform/errors.ts";
-import { createRun, latestRunId, listRuns, loadRun, migrateLegacy, openStore, resolveRun } from "./history.ts";
+import { createRun, describeRun, latestRunId, listRuns, loadRun, migrateLegacy, openStore, resolveRun, runDifferences } from "./history.ts";
 import { renderRuns } from "../outputs/runs-table.ts";
 import { RunFolder, ResultsStore } from "./folders.ts";
 import type { FrameworkResult } from "../results/schema.ts";
@@ -159,4 +159,27 @@ test("a run's own folder given as the results folder is refused, not taken for a
     );
   }
   assert.ok(existsSync(store.run("20261130-100000-aaaa").resultFile(MODEL, "onnx-python")));
+});
+
+test("compare says when two runs come from different CPU sets, engines, machines or profiles", () => {
+  const store = new ResultsStore(mkdtempSync(path.join(os.tmpdir(), "eb-diff-")));
+  const run = (id: string, edit: (r: FrameworkResult) => void) => {
+    const r = sampleResult();
+    r.run_id = id;
+    edit(r);
+    const folder = createRun(store, id);
+    folder.saveResult(r);
+    return describeRun(folder);
+  };
+  const a = run("20261206-100000-aaaa", (r) => (r.environment.cpu_sets = { mode: "split", server: "0", client: "1" }));
+  const same = run("20261206-100001-bbbb", (r) => (r.environment.cpu_sets = { mode: "split", server: "0", client: "1" }));
+  const swapped = run("20261206-100002-cccc", (r) => {
+    r.environment.cpu_sets = { mode: "split", server: "1", client: "0" };
+    r.environment.load_engine = { name: "embedded", version: "0.1.0" };
+  });
+  assert.deepEqual(runDifferences(a, same), []);
+  const said = runDifferences(a, swapped);
+  assert.equal(said.length, 2, said.join("\n"));
+  assert.match(said.join("\n"), /different load engines \(A: k6 v1\.8\.1; B: embedded 0\.1\.0\)/);
+  assert.match(said.join("\n"), /different CPU sets \(A: server 0, client 1; B: server 1, client 0\)/);
 });

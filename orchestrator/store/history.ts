@@ -197,3 +197,16 @@ export function openStore(resultsDir: string, notify: (message: string) => void)
   migrateLegacy(store, notify);
   return store;
 }
+
+/** A comparison across machines, profiles, engines or CPU sets is allowed, but said. */
+export function runDifferences(a: RunInfo, b: RunInfo): string[] {
+  const props: [string, (r: RunInfo) => string[]][] = [
+    ["machines", (r) => r.machines],
+    ["profiles", (r) => r.profiles],
+    ["load engines", (r) => r.engines],
+    ["CPU sets", (r) => r.cpuSets],
+  ];
+  return props
+    .filter(([, of]) => of(a).join() !== of(b).join())
+    .map(([what, of]) => `the runs come from different ${what} (A: ${of(a).join(", ")}; B: ${of(b).join(", ")}): read the changes with that in mind`);
+}
