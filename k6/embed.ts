@@ -14,7 +14,7 @@ import { adapterFor, type ApiSettings } from "../scenario/apis/index.ts";
 import { generateTexts, pickBatch } from "../scenario/texts.ts";
 import { SUMMARY_TREND_STATS, textSummary, type SummaryLike } from "../scenario/summary.ts";
 import { windowThresholds } from "../scenario/windows.ts";
-import { fromVariables, levelKey, levelOf } from "../orchestrator/plan/level-key.ts";
+import { fromVariables, pointKey, pointOf } from "../orchestrator/plan/level-key.ts";
 import { LATE_START_MS, PoissonSchedule } from "../scenario/arrivals.ts";
 
 // Every variable is read by the level codec (orchestrator/plan/level-key.ts), which also writes
@@ -30,7 +30,7 @@ const MAX_ERROR_RATE = LEVEL.maxErrorRate;
 const NORMALIZE = LEVEL.normalize;
 const DURATION_S = LEVEL.durationS;
 const DURATION = `${DURATION_S}s`;
-const SCENARIO = levelKey(levelOf(LEVEL));
+const SCENARIO = pointKey(pointOf(LEVEL));
 const POISSON = LEVEL.load.mode === "open" && LEVEL.load.arrivals === "poisson";
 const API = adapterFor(LEVEL.api);
 const API_SETTINGS: ApiSettings = LEVEL.apiSettings;
@@ -105,6 +105,8 @@ export const options: Options = {
     api: API.name,
     model: LEVEL.tags.model,
     ...(OPEN ? { rate: String(RATE) } : { concurrency: String(CONCURRENCY) }),
+    batch_size: String(BATCH_SIZE),
+    ...(LEVEL.seqLen !== null ? { seq_len: String(LEVEL.seqLen) } : {}),
     run_id: LEVEL.tags.run_id,
   },
   thresholds: {

@@ -4,8 +4,8 @@
 //
 // Method: each repeat is two runs of the real CLI (orchestrator/main/bench.ts, results read back through the
 // run history), one after the other, on a fresh server each:
-//   closed   --levels V (constant VUs), --window-s 0 so the level runs its whole --duration-s;
-//   open     --mode open --rates R, the same duration, once per --arrivals kind: constant (k6
+//   closed   --concurrency-levels V (constant VUs), --window-s 0 so the level runs its whole --duration-s;
+//   open     --mode open --rates-rps R, the same duration, once per --arrivals kind: constant (k6
 //            constant-arrival-rate, a start every 1/R s) and poisson (exponential gaps, mean 1/R).
 // R is --rate, or --fraction (default 0.9) of the throughput the repeat's closed-loop level just
 // measured, rounded: a rate the server can just sustain at that moment. Recalibrating every repeat
@@ -21,7 +21,7 @@ import type { FrameworkResult, ScenarioResult } from "../orchestrator/results/sc
 import { estimate } from "../orchestrator/results/stats.ts";
 import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
 import { flagWords } from "../orchestrator/results/validity.ts";
-import { closedLevel, levelKey, openLevel } from "../orchestrator/plan/level-key.ts";
+import { closedPoint, openPoint, pointKey } from "../orchestrator/plan/level-key.ts";
 
 interface Measured {
   repeat: number;
@@ -70,13 +70,15 @@ runMain(async (argv, { signal }) => {
   const measured: Measured[] = [];
   const measure = async (repeat: number, mode: Measured["mode"]) => {
     const args =
-      mode === "closed" ? [...common, "--levels", String(vus), "--window-s", "0"] : [...common, "--mode", "open", "--rates", String(rate), "--arrivals", mode];
+      mode === "closed"
+        ? [...common, "--concurrency-levels", String(vus), "--window-s", "0"]
+        : [...common, "--mode", "open", "--rates-rps", String(rate), "--arrivals", mode];
     log.step(`repeat ${repeat}/${repeats}, ${label(mode)}: bench:k6 ${args.join(" ")}`);
     const code = await runBench(args, dir, signal);
     if (code !== 0) throw new UserError(`bench:k6 exited ${code} (${label(mode)}, repeat ${repeat}); results in ${dir}`);
     const run = latestRunIn(dir);
     const result = readResult(run.resultFile(model, framework));
-    const level = result.scenarios[levelKey(mode === "closed" ? closedLevel(vus) : openLevel(rate))];
+    const level = result.scenarios[pointKey(mode === "closed" ? closedPoint(vus) : openPoint(rate))];
     if (!level) throw new UserError(`${run.resultFile(model, framework)} has no ${label(mode)} level`);
     measured.push({ repeat, mode, level, result });
     return level;

@@ -376,6 +376,7 @@ async function measureEngine(ctx: Context, engine: LoadEngine, t: Target, connec
     api: "embed",
     apiSettings: DEFAULT_API_SETTINGS,
     batchSize: 1,
+    seqLen: null,
     normalize: true,
     expectedDim: t.expectedDim,
     load: { mode: "closed", vus: connections },

@@ -13,7 +13,7 @@ import { runMain } from "../orchestrator/platform/errors.ts";
 import { log } from "../orchestrator/platform/log.ts";
 import { estimate } from "../orchestrator/results/stats.ts";
 import { latestRunIn, readResult, runBench, scriptArgs } from "./benchrun.ts";
-import { closedLevel, levelKey } from "../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../orchestrator/plan/level-key.ts";
 
 const MODES = {
   method: [],
@@ -40,7 +40,7 @@ runMain(async (argv, { signal }) => {
     args: argv,
     options: {
       frameworks: { type: "string", multiple: true, default: ["onnx-python", "onnx-rust"] },
-      levels: { type: "string", multiple: true, default: ["1", "4"] },
+      "concurrency-levels": { type: "string", multiple: true, default: ["1", "4"] },
       repeats: { type: "string", default: "5" },
       "duration-s": { type: "string", default: "10" },
     },
@@ -49,14 +49,16 @@ runMain(async (argv, { signal }) => {
   const rows: Row[] = [];
   for (const [mode, extra] of Object.entries(MODES) as [keyof typeof MODES, readonly string[]][]) {
     const dir = mkdtempSync(path.join(os.tmpdir(), `eb-repeatability-${mode}-`));
-    log.step(`${mode}: ${values.repeats} interleaved repeats of ${values.frameworks.join(", ")} at ${values.levels.join(", ")} VUs (results in ${dir})`);
+    log.step(
+      `${mode}: ${values.repeats} interleaved repeats of ${values.frameworks.join(", ")} at ${values["concurrency-levels"].join(", ")} VUs (results in ${dir})`,
+    );
     const args = [
       "--model",
       model,
       "--frameworks",
       ...values.frameworks,
-      "--levels",
-      ...values.levels,
+      "--concurrency-levels",
+      ...values["concurrency-levels"],
       "--duration-s",
       values["duration-s"],
       "--trials",
@@ -69,8 +71,8 @@ runMain(async (argv, { signal }) => {
       const run = latestRunIn(dir);
       const files = Array.from({ length: Number(values.repeats) }, (_, i) => run.trialFile(model, framework, i + 1));
       const results = files.map((f) => readResult(f));
-      for (const c of values.levels.map(Number)) {
-        const levels = results.map((r) => r.scenarios[levelKey(closedLevel(c))]).filter((s) => s !== undefined);
+      for (const c of values["concurrency-levels"].map(Number)) {
+        const levels = results.map((r) => r.scenarios[pointKey(closedPoint(c))]).filter((s) => s !== undefined);
         rows.push({
           framework,
           concurrency: c,

@@ -20,7 +20,7 @@ const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").
 const codeCell = (text: string) => `\`${text.replace(/\|/g, "\\|")}\``;
 const code = (text: string) => `\`${text}\``;
 
-/** `--levels <n> [<n> …]`, `--csv [file]`, `--list`, as --help writes them. */
+/** `--concurrency-levels <n> [<n> …]`, `--csv [file]`, `--list`, as --help writes them. */
 function flagUsage(spec: FlagSpec): string {
   // An option with a finite set of values shows them, as in `--mode closed|open`.
   const p = spec.placeholder === "v" && spec.choices ? spec.choices.join("|") : spec.placeholder;
@@ -54,14 +54,24 @@ const COMMANDS: Command[] = [
       "model's reference, warms up and drives load at each level, sampling the server's and the load engine's CPU and memory; or,",
       "with `--url`, does the same to a server that is already running. Results: `<results-dir>/runs/<run_id>/` (see",
       "[results.md](results.md)). `--dry-run` runs every check a run makes before its first slow step and prints the plan.",
+      "",
+      "Every key of a profile (`config/benchmark.yaml`) but its description is also a flag of the same name, which overrides the",
+      "profile's value for this run: `concurrency_levels` is `--concurrency-levels`, `rates_rps` `--rates-rps`, `slo_max_steps`",
+      "`--slo-max-steps`. `--model`, `--batch-size` and `--seq-len` take several values: a run is their cross product with the",
+      "levels (a sweep of operating points, [methodology.md](methodology.md#sweeps)); it prints how many points and their ETA",
+      "before it starts, and refuses more than the profile's `max_points` without `--confirm-points`.",
     ],
     specs: flagSpecs(CliOptions),
     after: [
       "Rules between flags (each refused with the reason, exit 2): `--list`, `--runs`, `--summary-only` and `--run` take only the",
-      "flags that make sense with them (and `--dry-run`); `--layout` excludes `--threads`; `--rates` excludes `--levels`; `--dataset`",
-      "excludes `--seq-len`; `--url` excludes `--frameworks`, `--threads`, `--layout`, `--launcher` and `--container-memory-mb`;",
-      "`--api`, `--name`, `--server-pid`, `--served-model` and `--precision` need `--url`; `--slo-steps` needs `--slo`;",
-      "`--container-memory-mb` needs `--launcher docker`; `--k6-report` needs the k6 engine.",
+      "flags that make sense with them (and `--dry-run`); `--layout` excludes `--threads`; `--rates-rps` excludes",
+      "`--concurrency-levels` and needs `--mode open` (or an open profile), which `--concurrency-levels` excludes; `--dataset`",
+      "excludes `--seq-len` (and a profile with `seq_len`); `--url` excludes `--frameworks`, `--threads`, `--layout`, `--launcher`",
+      "and `--container-memory-mb`, and takes one `--model`; `--api`, `--name`, `--server-pid`, `--served-model` and `--precision`",
+      "need `--url`; `--slo-max-steps` and `--slo-start-rps` need `--slo`; the open-loop keys (`--arrivals`, `--arrival-seed`,",
+      "`--expected-latency-ms`, `--vu-headroom`, `--max-vus`, `--saturation-tolerance`) need open mode or `--slo`; the window keys",
+      "(`--window-s`, `--stable-windows`, `--stability-tolerance`) refuse open mode; `--container-memory-mb` needs",
+      "`--launcher docker`; `--k6-report` needs the k6 engine.",
       "",
       "Exit status: 0 every framework completed (or `--skip-on-error` and one did); 1 a framework failed; 2 bad flags,",
       "configuration, names or toolchain (the message names the file and field); 130 interrupted (Ctrl-C).",
@@ -153,7 +163,7 @@ export function renderCliReference(): string {
     "     scripts/cli-reference.test.ts fails when this file and the schemas disagree. -->",
     "",
     "Every command parses its flags with one zod schema, which also gives `--help`. Flags take their values after a space",
-    "(`--levels 1 4 8`) or `=` (`--model=all-MiniLM-L6-v2`); a flag that takes several values takes them one after the other.",
+    "(`--concurrency-levels 1 4 8`) or `=` (`--model=all-MiniLM-L6-v2`); a flag that takes several values takes them one after the other.",
     "A mistyped flag, value or name is one line and exit 2, with the closest match.",
     "",
     ...COMMANDS.map((c) => `- [${c.title}](#${anchor(c.title)})`),

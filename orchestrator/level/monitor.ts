@@ -92,3 +92,9 @@ export class ResourceMonitor {
     return out;
   }
 }
+
+/** The resident memory of a process tree (or a container, through its probe) right now, MiB; null when it cannot be read. */
+export function sampleRssMb(source: UsageSource): number | null {
+  const reading = typeof source === "number" ? treeReading(source, readAllStats(), Date.now()) : source.latest();
+  return reading ? reading.rss / 1048576 : null;
+}

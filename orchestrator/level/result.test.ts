@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { DrivenLevel } from "./drive.ts";
 import { completedRequests, outcomeFromK6Summary } from "./k6/k6-summary.ts";
 import { scenarioFromLevel, type LevelContext } from "./result.ts";
-import { levelKey, closedLevel, openLevel } from "../plan/level-key.ts";
+import { closedPoint, openPoint, pointKey } from "../plan/level-key.ts";
 
 /** A recorded k6 summary through the k6 engine's mapping, then the one result mapping every engine shares. */
 function scenarioFromSummary(raw: unknown, c: LevelContext, driven: Partial<DrivenLevel> = {}) {
@@ -24,8 +24,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const summary = JSON.parse(readFileSync(path.join(here, "../../tests/fixtures/k6-summary-c1.json"), "utf8"));
 const resources = { cpu_percent: 183.24, memory_mb: 205.44, memory_peak_mb: 207.1, samples: [] };
 const ctx: LevelContext = {
+  point: closedPoint(1),
   concurrency: 1,
-  batchSize: 1,
+  tokensPerText: null,
+  serverIdleMb: null,
   maxErrorRate: 0.01,
   startedAt: new Date("2026-11-23T11:47:07.123Z"),
   server: resources,
@@ -57,7 +59,9 @@ test("QPS is successful requests over the k6 test-run duration", () => {
   assert.equal(s.num_requests, summary.metrics.http_reqs.values.count);
   assert.equal(s.errors, 0);
   assert.equal(s.error_rate, 0);
-  assert.equal(s.scenario_name, levelKey(closedLevel(1)));
+  assert.equal(s.scenario_name, pointKey(closedPoint(1)));
+  assert.deepEqual([s.seq_len, s.tokens_per_text, s.input_tokens_per_sec], [null, null, null], "built-in texts: tokens not counted");
+  assert.deepEqual([s.server_idle_memory_mb, s.memory_per_1k_embeddings_mb], [null, null], "no idle sample, no memory per 1k");
   assert.equal(s.server_cpu_percent, 183.2);
   assert.equal(s.started_at, "2026-11-23T11:47:07.123Z");
 });
@@ -78,7 +82,7 @@ test("errors and error rate come from failed checks; QPS excludes failures", () 
   fake.metrics.ok_requests.values.count = 75;
   fake.metrics.embed_errors = { type: "counter", contains: "default", values: { count: 25, rate: 2.5 } };
   fake.state.testRunDurationMs = 10000;
-  const s = scenarioFromSummary(fake, { ...ctx, batchSize: 8 });
+  const s = scenarioFromSummary(fake, { ...ctx, point: closedPoint(1, 8) });
   assert.equal(s.errors, 25);
   assert.equal(s.error_rate, 0.25);
   assert.equal(s.throughput_qps, 7.5);
@@ -168,8 +172,13 @@ test("an open-loop level is named by its rate, records drops and VUs, and is sat
     },
   };
   const achieved = summary.metrics.http_reqs.values.count / (summary.state.testRunDurationMs / 1000);
-  const met = scenarioFromSummary(open, { ...ctx, concurrency: 9, open: { targetRps: Math.floor(achieved), saturationTolerance: 0.05 } });
-  assert.equal(met.scenario_name, levelKey(openLevel(Math.floor(achieved))));
+  const met = scenarioFromSummary(open, {
+    ...ctx,
+    point: openPoint(Math.floor(achieved)),
+    concurrency: 9,
+    open: { targetRps: Math.floor(achieved), saturationTolerance: 0.05 },
+  });
+  assert.equal(met.scenario_name, pointKey(openPoint(Math.floor(achieved))));
   assert.equal(met.mode, "open");
   assert.equal(met.target_rps, Math.floor(achieved));
   assert.ok(Math.abs(met.achieved_rps! - achieved) < 0.001);
@@ -222,3 +231,16 @@ function closedOf(_open: unknown) {
   const closed = scenarioFromSummary(summary, ctx);
   return { late_starts: closed.late_starts, latency_from_intended_ms: closed.latency_from_intended_ms };
 }
+
+test("a sweep's point: its key, text length, input tokens per second from the dataset's count, memory per 1k embeddings in flight", () => {
+  const point = closedPoint(4, 8, 128);
+  const s = scenarioFromSummary(summary, { ...ctx, point, concurrency: 4, tokensPerText: 128, serverIdleMb: 157.12 });
+  assert.equal(s.scenario_name, "concurrency_4_batch_8_seq_128");
+  assert.deepEqual([s.batch_size, s.seq_len, s.tokens_per_text], [8, 128, 128]);
+  assert.ok(Math.abs(s.embeddings_per_sec - s.throughput_qps * 8) < 0.01);
+  assert.ok(Math.abs(s.input_tokens_per_sec! - s.embeddings_per_sec * 128) < 0.5, "embeddings/s × the dataset's 128 tokens per text");
+  // (peak 207.1 − idle 157.1) MiB × 1000 ÷ (4 VUs × batch 8) = 1562.5 MiB per 1k embeddings in flight
+  assert.equal(s.server_idle_memory_mb, 157.1);
+  assert.equal(s.memory_per_1k_embeddings_mb, 1562.5);
+  assert.equal(scenarioFromSummary(summary, { ...ctx, point, server: null, serverIdleMb: 150 }).memory_per_1k_embeddings_mb, null, "not measured");
+});

@@ -1,7 +1,8 @@
 // One level's result in the standard schema, from what the engine measured (LevelOutcome), how the
 // level ended, and the resources the monitor sampled. The same mapping for every engine.
 import { isSaturated } from "../../scenario/openloop.ts";
-import { closedLevel, levelKey, openLevel } from "../plan/level-key.ts";
+import { pointKey, type SweepPoint } from "../plan/level-key.ts";
+import { inputTokensPerSec, memoryPer1kEmbeddings } from "../results/point-figures.ts";
 import type { ResourceSummary } from "../platform/procfs.ts";
 import { ScenarioResult } from "../results/schema.ts";
 import { levelValidity } from "../results/validity.ts";
@@ -11,8 +12,14 @@ import { stableTail, type StabilityRule } from "./stability.ts";
 import type { WindowFigures } from "../plan/level-spec.ts";
 
 export interface LevelContext {
+  /** The operating point: its level, batch size and text length. */
+  point: SweepPoint;
+  /** Closed loop: the VUs; open loop: the cap on requests in flight. */
   concurrency: number;
-  batchSize: number;
+  /** Input tokens of every text as the model sees it (the dataset's effective_tokens); null: not counted. */
+  tokensPerText: number | null;
+  /** The server's RSS sampled once after warm-up, MiB; null: not measured. */
+  serverIdleMb: number | null;
   maxErrorRate: number;
   startedAt: Date;
   /** null: the server's process was not measured (--url without --server-pid). */
@@ -67,8 +74,12 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
   const qps = tail ? fromTail((w) => w.throughput_qps) : seconds > 0 ? o.ok / seconds : 0;
   const lat = o.latencyMs ?? NO_LATENCY;
   const open = ctx.open;
+  const batchSize = ctx.point.batchSize;
+  const peakMb = ctx.server ? round(ctx.server.memory_peak_mb, 1) : null;
+  const idleMb = ctx.server && ctx.serverIdleMb !== null ? round(ctx.serverIdleMb, 1) : null;
+  const vusMax = open && o.open ? o.open.maxInFlight : undefined;
   return ScenarioResult.parse({
-    scenario_name: levelKey(open ? openLevel(open.targetRps) : closedLevel(ctx.concurrency)),
+    scenario_name: pointKey(ctx.point),
     mode: open ? "open" : "closed",
     concurrency: ctx.concurrency,
     ...(open && o.open
@@ -83,7 +94,9 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
         }
       : {}),
     num_requests: o.requests,
-    batch_size: ctx.batchSize,
+    batch_size: batchSize,
+    seq_len: ctx.point.seqLen,
+    tokens_per_text: ctx.tokensPerText,
     latency_ms: {
       ...lat,
       ...(tail
@@ -97,11 +110,21 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
         : {}),
     },
     throughput_qps: round(qps),
-    embeddings_per_sec: round(qps * ctx.batchSize),
+    embeddings_per_sec: round(qps * batchSize),
+    input_tokens_per_sec: inputTokensPerSec(qps * batchSize, ctx.tokensPerText),
     total_duration_sec: round(seconds),
     server_cpu_percent: ctx.server ? round(ctx.server.cpu_percent, 1) : null,
     server_memory_mb: ctx.server ? round(ctx.server.memory_mb, 1) : null,
-    server_memory_peak_mb: ctx.server ? round(ctx.server.memory_peak_mb, 1) : null,
+    server_memory_peak_mb: peakMb,
+    server_idle_memory_mb: idleMb,
+    memory_per_1k_embeddings_mb: memoryPer1kEmbeddings({
+      mode: open ? "open" : "closed",
+      concurrency: ctx.concurrency,
+      vus_max: vusMax,
+      batch_size: batchSize,
+      server_memory_peak_mb: peakMb,
+      server_idle_memory_mb: idleMb,
+    }),
     client_cpu_percent: round(ctx.client.cpu_percent, 1),
     client_memory_mb: round(ctx.client.memory_mb, 1),
     errors: o.errors,

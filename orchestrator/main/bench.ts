@@ -2,13 +2,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type SuiteConfig } from "../plan/config.ts";
-import { helpText, launcherOf, layoutOf, parseArgs, profileLines } from "../plan/bench-options.ts";
-import { dryRunPlan, frameworkNeeds } from "../sweep/dry-run.ts";
+import { helpText, launcherOf, layoutOf, parseArgs, profileLines, profileOverrides } from "../plan/bench-options.ts";
+import { checkTexts, dryRunPlan, frameworkNeeds } from "../sweep/dry-run.ts";
+import { checkMaxPoints, describeSweep, sweepSize } from "../sweep/sweep-size.ts";
+import type { RunContext } from "../sweep/context.ts";
 import { exitCode } from "../sweep/exit-status.ts";
 import { printRuns, summaryOnly } from "./runs.ts";
 import { runTrials, type Subject } from "../sweep/trials.ts";
 import { writeCsv } from "../outputs/csv.ts";
-import { progressPlan } from "../outputs/progress.ts";
 import { runMain, UserError, type MainContext } from "../platform/errors.ts";
 import { externalServer, runExternal } from "../sweep/external.ts";
 import { writeRunReport } from "../outputs/report/write-report.ts";
@@ -18,14 +19,14 @@ import { cpuSetsFromOption, describeCpuSets } from "../plan/cpu-sets.ts";
 import { allowedCpus } from "../platform/affinity.ts";
 import { connectEngine } from "../launch/docker.ts";
 import { log } from "../platform/log.ts";
-import { checkDatasetFile, resolveDataset } from "../models/datasets.ts";
-import { ensureModel, modelDir, readPrepared } from "../models/prepare-model.ts";
+import { checkDatasetFile, resolveTextSets, type TextSet } from "../models/datasets.ts";
+import { ensureModel, modelDir, readPrepared, type PreparedModel } from "../models/prepare-model.ts";
 import { ROOT } from "../platform/paths.ts";
 import { runCommand } from "../platform/proc.ts";
 import { createRun, openStore } from "../store/history.ts";
 import { ensureWritableDir } from "../store/writable.ts";
 import { renderSummary } from "../outputs/summary.ts";
-import { Progress } from "../outputs/progress.ts";
+import { Progress, progressPlan } from "../outputs/progress.ts";
 import { applyOverrides, levelsOf } from "../plan/profile.ts";
 import { newRunContext } from "../sweep/context.ts";
 import { newRunId } from "../store/run-id.ts";
@@ -74,21 +75,25 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   // Every output path is proven writable before the engine, the model or any server is touched.
   if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
   if (opts.summary_only || opts.run !== undefined) return summaryOnly(opts, openStore(opts.results_dir, log.warn));
-  const modelKey = opts.model ?? config.benchmark.default_model;
-  const modelSpec = getModel(config, modelKey);
+  const modelKeys = opts.model ?? [config.benchmark.default_model];
+  const modelSpecs = new Map(modelKeys.map((key) => [key, getModel(config, key)]));
   ensureWritableDir(opts.results_dir, "--results-dir");
   const store = openStore(opts.results_dir, log.warn);
   const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
-  // A user's dataset file is read now, not minutes into a fresh run; --seq-len's comes with the model.
+  // A user's dataset file is read now, not minutes into a fresh run; --seq-len's come with the model.
   if (opts.dataset !== undefined) checkDatasetFile(opts.dataset, "--dataset");
 
-  const external = externalServer(opts, config, modelKey, modelSpec);
-  const subjects: Subject[] = external
-    ? [{ name: external.name, run: (ctx) => runExternal(external, ctx) }]
-    : selectFrameworks(config.servers, opts.frameworks).map((server) => ({ name: server.manifest.name, run: (ctx) => runFramework(server, ctx) }));
-  if (subjects.length === 0) throw new UserError("no frameworks found under servers/");
+  const external = externalServer(opts, config, modelKeys, modelSpecs.get(modelKeys[0]!)!);
+  const frameworks = external ? [] : selectFrameworks(config.servers, opts.frameworks);
+  const names = external ? [external.name] : frameworks.map((s) => s.manifest.name);
+  if (names.length === 0) throw new UserError("no frameworks found under servers/");
   const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
-  const profile = applyOverrides(base, opts);
+  const profile = applyOverrides(base, profileOverrides(opts), opts.slo !== undefined ? { slo: opts.slo } : {});
+  checkTexts(profile, opts.dataset);
+  // The size of the sweep, and its refusal above max_points, before anything slow starts.
+  const size = sweepSize(modelKeys, names, profile);
+  checkMaxPoints(size, profile, opts.confirm_points);
+  log.step(`sweep: ${describeSweep(size)}`);
 
   // Checked before any slow step, so an unreachable database is known at once.
   checkK6Report(opts.engine, opts.k6_report);
@@ -100,56 +105,61 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   const { engine, why } = chooseEngine(opts.engine, observer?.k6Args() ?? []);
   log.step(`load engine: ${engine.name} ${engine.version} (${why})`);
   if (engine.name === "k6" && !existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
-  const model = await ensureModel(modelKey, modelSpec);
-  log.step(`model ${modelKey} ready at ${model.dir}${model.synthetic ? " (SYNTHETIC weights)" : ""}`);
-  const datasetFile = resolveDataset(model.dir, opts.seq_len, opts.dataset);
+  const prepared: { key: string; model: PreparedModel; texts: TextSet[] }[] = [];
+  for (const key of modelKeys) {
+    const model = await ensureModel(key, modelSpecs.get(key)!);
+    log.step(`model ${key} ready at ${model.dir}${model.synthetic ? " (SYNTHETIC weights)" : ""}`);
+    prepared.push({ key, model, texts: resolveTextSets(model.dir, profile.seq_len, opts.dataset) });
+  }
 
   const runId = newRunId();
   const folder = createRun(store, runId);
-  const progress = new Progress(
-    progressPlan(
-      subjects.map((s) => s.name),
+  const progress = new Progress(progressPlan(names, profile, modelKeys), { tty: process.stderr.isTTY === true, status: log.status, line: log.step });
+  const subjects: Subject[] = prepared.flatMap(({ key, model, texts }) => {
+    const context = newRunContext({
+      runId,
+      progress,
+      profileName,
       profile,
-    ),
-    { tty: process.stderr.isTTY === true, status: log.status, line: log.step },
-  );
-  const run = newRunContext({
-    runId,
-    progress,
-    profileName,
-    profile,
-    model,
-    modelSpec,
-    folder,
-    engine,
-    benchmark: config.benchmark,
-    argv,
-    cpuSets,
-    launcher: launcherOf(opts),
-    k6Report: opts.k6_report,
-    signal,
-    ...(opts.slo ? { slo: parseSlo(opts.slo) } : {}),
-    ...layoutOf(opts),
-    ...(observer ? { observer } : {}),
-    ...(datasetFile ? { datasetFile } : {}),
+      model,
+      modelSpec: modelSpecs.get(key)!,
+      texts,
+      folder,
+      engine,
+      benchmark: config.benchmark,
+      argv,
+      cpuSets,
+      launcher: launcherOf(opts),
+      k6Report: opts.k6_report,
+      signal,
+      ...(opts.slo ? { slo: parseSlo(opts.slo) } : {}),
+      ...layoutOf(opts),
+      ...(observer ? { observer } : {}),
+    });
+    return external
+      ? [{ name: external.name, context, run: (ctx: RunContext) => runExternal(external, ctx) }]
+      : frameworks.map((server) => ({ name: server.manifest.name, context, run: (ctx: RunContext) => runFramework(server, ctx) }));
   });
   log.step(
-    `run ${run.runId}: ${subjects.map((f) => f.name).join(", ")}; profile ${profileName} ` +
+    `run ${runId}: ${names.join(", ")}${modelKeys.length > 1 ? ` × models ${modelKeys.join(", ")}` : ""}; profile ${profileName} ` +
       `(${
         profile.mode === "open"
           ? `open loop at ${levelsOf(profile)
               .map((l) => l.value)
               .join(",")} req/s`
           : `levels ${profile.concurrency_levels.join(",")}`
-      }, ${profile.duration_s}s each, batch ${profile.batch_size}` +
+      }, ${profile.duration_s}s each, batch ${profile.batch_size.join(",")}${profile.seq_len ? `, ${profile.seq_len.join(",")} tokens` : ""}` +
       `${profile.trials > 1 ? `, ${profile.trials} trials interleaved` : ""}); ${describeCpuSets(cpuSets)}` +
       `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
   );
   progress.start();
-  const results = await runTrials(subjects, run, progress).finally(() => progress.stop());
-  console.log(renderSummary(modelKey, results));
+  const results = await runTrials(subjects, profile.trials, progress).finally(() => progress.stop());
+  for (const key of modelKeys) {
+    const ofModel = results.filter((r) => r.model_name === key);
+    if (ofModel.length > 0) console.log(renderSummary(key, ofModel));
+  }
   writeCsv(opts.csv, folder, results);
-  log.step(`results: ${folder.modelDir(modelKey)} (run ${runId}; ${store.latest} points at it)`);
+  log.step(`results: ${modelKeys.map((k) => folder.modelDir(k)).join(", ")} (run ${runId}; ${store.latest} points at it)`);
   // The figures are on disk already: a report that cannot be drawn is a warning, not a failed run.
   await writeRunReport(folder, runId).catch((err: unknown) => log.warn(`report not written: ${(err as Error).message}`));
   return exitCode(opts, results);

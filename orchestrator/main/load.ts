@@ -46,6 +46,7 @@ export function loadSpec(o: LoadOptions, logDir: string): LevelSpec {
     apiSettings: api.settings,
     ...(o.dataset !== undefined ? { datasetFile: path.resolve(o.dataset) } : {}),
     batchSize: o.batch_size,
+    seqLen: null,
     normalize: true,
     expectedDim: o.dim,
     load:

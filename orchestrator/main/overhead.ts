@@ -1,4 +1,4 @@
-// `npm run bench:overhead -- [--frameworks a b] [--levels 1 4] [--duration-s 10] [--threads N]`:
+// `npm run bench:overhead -- [--frameworks a b] [--concurrency-levels 1 4] [--duration-s 10] [--threads N]`:
 // for every framework present (default: all with a manifest `ceiling`), the normal run lifecycle
 // (runFramework: start, verify, warmup, one level at a time) and, in the same run with the
 // server stopped, the in-process ceiling of the same runtime at the same concurrency, thread count
@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateTexts } from "../../scenario/texts.ts";
 import { getModel, loadSuiteConfig, selectFrameworks, selectProfile, type DiscoveredServer } from "../plan/config.ts";
-import { layoutOf, overheadHelpText, parseOverheadArgs } from "../plan/bench-options.ts";
+import { layoutOf, overheadHelpText, parseOverheadArgs, profileOverrides } from "../plan/bench-options.ts";
+import { BUILTIN_TEXTS } from "../models/datasets.ts";
 import { runMain, type MainContext } from "../platform/errors.ts";
 import { cpuSetsFromOption } from "../plan/cpu-sets.ts";
 import { allowedCpus } from "../platform/affinity.ts";
@@ -25,7 +26,7 @@ import { newRunId } from "../store/run-id.ts";
 import { runFramework } from "../sweep/framework.ts";
 import { chooseEngine } from "../level/choose.ts";
 import { parseCeilingOutput, renderOverheadTable, type OverheadRow } from "../sweep/ceiling.ts";
-import { closedLevel, levelKey } from "../plan/level-key.ts";
+import { closedPoint, pointKey } from "../plan/level-key.ts";
 
 /** Same texts as the load engines' built-in pool (scenario/texts.ts: 1000 texts of 24 words, default seed). */
 const TEXT_POOL = { count: 1000, words: 24 } as const;
@@ -43,7 +44,7 @@ interface CeilingPlan {
 
 async function overheadRow(server: DiscoveredServer, result: FrameworkResult, concurrency: number, plan: CeilingPlan): Promise<OverheadRow> {
   const name = server.manifest.name;
-  const scenario = result.scenarios[levelKey(closedLevel(concurrency))];
+  const scenario = result.scenarios[pointKey(closedPoint(concurrency))];
   const notes: string[] = result.status !== "completed" ? [`server ${result.status}`] : [];
   const row: OverheadRow = {
     framework: name,
@@ -87,11 +88,11 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     return 0;
   }
   const servers = opts.frameworks ? selectFrameworks(config.servers, opts.frameworks) : config.servers.filter((s) => s.manifest.ceiling);
-  const modelKey = opts.model ?? config.benchmark.default_model;
+  const modelKey = opts.model?.[0] ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
   const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
   // Batch 1 on both sides: the ceiling measures one text per call.
-  const profile = applyOverrides(base, { ...opts, batch_size: 1 });
+  const profile = applyOverrides(base, { ...profileOverrides(opts), batch_size: [1] });
   ensureWritableDir(opts.results_dir, "--results-dir");
   const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
   const { engine, why } = chooseEngine(opts.engine);
@@ -107,6 +108,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
     model,
     modelSpec,
     folder,
+    texts: [BUILTIN_TEXTS],
     // The in-process ceiling runs on the host, so the server it is compared with does too.
     launcher: { kind: "process" },
     engine,

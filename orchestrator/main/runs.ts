@@ -20,11 +20,11 @@ export function printRuns(store: ResultsStore): number {
   return 0;
 }
 
-/** The summary of a stored run (latest unless --run says which), of --model or of every model in it. */
+/** The summary of a stored run (latest unless --run says which), of the --model keys or of every model in it. */
 export function summaryOnly(opts: CliOptions, store: ResultsStore): number {
   const layout = resolveRun(store, opts.run ?? "latest");
   log.step(`run ${layout.runId}: ${layout.root}`);
-  const models = opts.model !== undefined ? [opts.model] : layout.models();
+  const models = opts.model ?? layout.models();
   const all: FrameworkResult[] = [];
   for (const model of models) {
     const { results, problems } = layout.loadResults(model);
@@ -33,7 +33,7 @@ export function summaryOnly(opts: CliOptions, store: ResultsStore): number {
     all.push(...results);
   }
   if (all.length === 0) {
-    log.error(`no results${opts.model !== undefined ? ` for ${opts.model}` : ""} in run ${layout.runId} (${layout.root})`);
+    log.error(`no results${opts.model !== undefined ? ` for ${opts.model.join(", ")}` : ""} in run ${layout.runId} (${layout.root})`);
     return 1;
   }
   writeCsv(opts.csv, layout, all);

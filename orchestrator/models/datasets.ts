@@ -31,16 +31,37 @@ export function checkDatasetFile(file: string, flag: string): { file: string; te
   return { file: abs, texts: texts as string[], ...(tokens !== undefined ? { tokens } : {}), ...(effective_tokens !== undefined ? { effective_tokens } : {}) };
 }
 
-/** The dataset file of the levels, checked to hold {"texts": [non-empty strings]}; undefined = the built-in texts. */
-export function resolveDataset(modelDir: string, seqLen: number | undefined, dataset: string | undefined): string | undefined {
-  if (seqLen === undefined && dataset === undefined) return undefined;
-  const flag = dataset !== undefined ? "--dataset" : "--seq-len";
-  const file = dataset ?? tokenDatasetPath(modelDir, seqLen!);
-  if (dataset === undefined && !existsSync(file))
-    throw new UserError(`--seq-len: ${file} not found (prepare the model again: npm run models -- prepare <model> --force)`);
-  const d = checkDatasetFile(file, flag);
+/** The texts of one text length of a sweep, as the load engine sends them. */
+export interface TextSet {
+  /** Tokens every text was cut to (--seq-len); null: not cut to a count (the built-in texts, a --dataset file). */
+  seqLen: number | null;
+  /** JSON {"texts": [...]} the engine sends; null: its built-in deterministic texts. */
+  file: string | null;
+  /** Input tokens of every text as the model sees it: the file's effective_tokens; null: not counted. */
+  tokensPerText: number | null;
+  /** The texts themselves (warm-up sends them too); null: the built-in texts. */
+  texts: string[] | null;
+}
+
+export const BUILTIN_TEXTS: TextSet = { seqLen: null, file: null, tokensPerText: null, texts: null };
+
+/**
+ * The text sets of a run: one per --seq-len (the model's prepared tokens-<N>.json), or the --dataset
+ * file, or the built-in texts; each file checked to hold {"texts": [non-empty strings]}.
+ */
+export function resolveTextSets(modelDir: string, seqLens: readonly number[] | undefined, dataset: string | undefined): TextSet[] {
+  if (dataset !== undefined) return [textSetOf(checkDatasetFile(dataset, "--dataset"), null)];
+  if (seqLens === undefined) return [BUILTIN_TEXTS];
+  return seqLens.map((n) => {
+    const file = tokenDatasetPath(modelDir, n);
+    if (!existsSync(file)) throw new UserError(`--seq-len ${n}: ${file} not found (prepare the model again: npm run models -- prepare <model> --force)`);
+    return textSetOf(checkDatasetFile(file, "--seq-len"), n);
+  });
+}
+
+function textSetOf(d: ReturnType<typeof checkDatasetFile>, seqLen: number | null): TextSet {
   const tokens =
     d.tokens !== undefined ? `, ${d.tokens} tokens each${d.effective_tokens !== d.tokens ? ` (truncated to ${d.effective_tokens} by the model)` : ""}` : "";
   log.step(`texts sent: ${d.texts.length} from ${d.file}${tokens}`);
-  return d.file;
+  return { seqLen, file: d.file, tokensPerText: d.effective_tokens ?? null, texts: d.texts };
 }

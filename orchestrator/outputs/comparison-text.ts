@@ -1,4 +1,4 @@
-// A run comparison (results/run-comparison.ts) as text: one row per framework and level, the
+// A run comparison (results/run-comparison.ts) as text: one row per framework and operating point, the
 // changes with their significance marks, and the regressions beyond the threshold.
 import { METRICS, pairName, signed, type MetricChange, type RunComparison, type Significance } from "../results/run-comparison.ts";
 import { table } from "./table.ts";
@@ -16,7 +16,7 @@ export const CHANGE_LEGEND =
 export function renderComparison(cmp: RunComparison): string {
   const rows = cmp.levels.map((l) => [
     pairName(l),
-    String(l.concurrency),
+    l.point,
     `${l.trials_a}/${l.trials_b}`,
     l.throughput_qps.a.toFixed(1),
     l.throughput_qps.b.toFixed(1),
@@ -29,7 +29,7 @@ export function renderComparison(cmp: RunComparison): string {
         ? ["", `Regressions beyond ${cmp.threshold_pct} %:`, ...cmp.regressions.map((r) => `  ${r}`)]
         : ["", `No regression beyond ${cmp.threshold_pct} %.`];
   return [
-    table(["Framework", "Conc", "Trials A/B", "QPS A", "QPS B", "QPS", "p50", "p95", "p99"], rows),
+    table(["Framework", "Point", "Trials A/B", "QPS A", "QPS B", "QPS", "p50", "p95", "p99"], rows),
     "",
     CHANGE_LEGEND,
     ...(cmp.unmatched.length ? ["", "In one run only (not compared):", ...cmp.unmatched.map((u) => `  ${u}`)] : []),

@@ -7,6 +7,7 @@ import { writeFileAtomic } from "../store/atomic.ts";
 import type { RunFolder } from "../store/folders.ts";
 import { engineOf } from "../results/environment.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
+import { embeddingsPerCore, pointsOf } from "../results/point-figures.ts";
 
 type Cell = string | number | boolean;
 type Column = readonly [name: string, value: (r: FrameworkResult, s: ScenarioResult) => Cell | null | undefined];
@@ -64,7 +65,19 @@ const EXTRA_COLUMNS: readonly Column[] = [
   ["latency_from_intended_p99_ms", (_r, s) => s.latency_from_intended_ms?.p99],
   ["load_engine", (r) => engineOf(r)],
   ["thresholds_ok", (_r, s) => s.thresholds_ok],
+  // The operating point (model, batch_size and concurrency or target_rps are above) and its figures; docs/results.md defines each.
+  ["seq_len", (_r, s) => s.seq_len],
+  ["point", (_r, s) => s.scenario_name],
+  ["tokens_per_text", (_r, s) => s.tokens_per_text],
+  ["input_tokens_per_sec", (_r, s) => s.input_tokens_per_sec],
+  ["embeddings_per_sec_per_core", (_r, s) => roundOrNull(embeddingsPerCore(s))],
+  ["batching_speedup", (_r, s) => s.batching_speedup],
+  ["server_memory_peak_mb", (_r, s) => s.server_memory_peak_mb],
+  ["server_idle_memory_mb", (_r, s) => s.server_idle_memory_mb],
+  ["memory_per_1k_embeddings_mb", (_r, s) => s.memory_per_1k_embeddings_mb],
 ];
+
+const roundOrNull = (n: number | null) => (n === null ? null : Number(n.toFixed(3)));
 
 const COLUMNS = [...SEED_COLUMNS, ...EXTRA_COLUMNS];
 export const SEED_CSV_HEADER = SEED_COLUMNS.map(([name]) => name);
@@ -78,10 +91,8 @@ export function csvTimestamp(iso: string): string {
 export function resultsToCsv(results: readonly FrameworkResult[]): string {
   const rows: Cell[][] = [];
   for (const r of results) {
-    // Closed-loop levels by VUs, then open-loop levels by rate.
-    const order = (x: ScenarioResult) => (x.mode === "open" ? [1, x.target_rps ?? 0] : [0, x.concurrency]);
-    const levels = Object.values(r.scenarios).sort((a, b) => order(a)[0]! - order(b)[0]! || order(a)[1]! - order(b)[1]!);
-    for (const s of levels) rows.push(COLUMNS.map(([, value]) => value(r, s) ?? ""));
+    // In sweep order: text length, batch size, closed-loop levels by VUs, then open-loop levels by rate.
+    for (const s of pointsOf(r)) rows.push(COLUMNS.map(([, value]) => value(r, s) ?? ""));
   }
   return stringify(rows, {
     header: true,

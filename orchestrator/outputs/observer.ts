@@ -1,6 +1,6 @@
 // The one interface of the exporters a run tells about each step (InfluxDB today): outputs report
 // their own failures and never throw, so an unreachable database never stops a benchmark.
-import type { LevelId } from "../plan/level-key.ts";
+import type { SweepPoint } from "../plan/level-key.ts";
 import type { LiveSample } from "../plan/level-spec.ts";
 import type { ResourceSummary } from "../platform/procfs.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
@@ -10,7 +10,7 @@ export interface RunObserver {
   /** Extra `k6 run` arguments when k6 drives the levels, e.g. `--out influxdb=…`. */
   k6Args(): string[];
   /** Each live sample of a level (every 500 ms), for the live dashboard. */
-  sample(result: FrameworkResult, level: LevelId, sample: LiveSample): void;
+  sample(result: FrameworkResult, point: SweepPoint, sample: LiveSample): void;
   /** After the first inference and /info (cold start known). */
   started(result: FrameworkResult): Promise<void>;
   /** After each level, with the monitor's samples of that level. */

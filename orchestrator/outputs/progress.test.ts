@@ -8,7 +8,7 @@ function setup(plan: Partial<ProgressPlan> = {}, tty = false) {
   const lines: string[] = [];
   const statuses: string[] = [];
   const sink: ProgressSink = { tty, status: (t) => statuses.push(t), line: (t) => lines.push(t) };
-  const full: ProgressPlan = { frameworks: ["onnx-python", "onnx-rust"], trials: 1, levels: [1, 4], durationS: 30, windowS: 0, pauseS: 0, ...plan };
+  const full: ProgressPlan = { frameworks: ["onnx-python", "onnx-rust"], trials: 1, levels: ["1 VUs", "4 VUs"], durationS: 30, windowS: 0, pauseS: 0, ...plan };
   const progress = new Progress(full, sink, () => now);
   return { progress, lines, statuses, advance: (s: number) => (now += s * 1000) };
 }
@@ -79,4 +79,45 @@ test("off a terminal every event is one plain line and nothing redraws; in a ter
   assert.deepEqual(tty.lines, []);
   assert.match(tty.statuses[0]!, /^progress: onnx-python: starting/);
   assert.equal(tty.statuses.at(-1), "", "stop() removes the status line");
+});
+
+test("a sweep counts every model × framework × trial × point, and names the point and the model", async () => {
+  const { progressPlan } = await import("./progress.ts");
+  const profile = {
+    concurrency_levels: [1, 4],
+    duration_s: 5,
+    batch_size: [1, 8, 32],
+    seq_len: [32, 128],
+    max_points: 100,
+    warmup_requests: 10,
+    pause_between_levels_s: 1,
+    trials: 3,
+    window_s: 2,
+    stable_windows: 3,
+    stability_tolerance: 0.1,
+    mode: "closed",
+    arrivals: "constant",
+    arrival_seed: 1,
+    expected_latency_ms: 100,
+    vu_headroom: 4,
+    max_vus: 200,
+    saturation_tolerance: 0.05,
+    slo_start_rps: 10,
+    slo_max_steps: 6,
+  } as const;
+  const plan = progressPlan(["onnx-python", "openvino", "onnx-cpp"], { ...profile, batch_size: [1, 8, 32], seq_len: [32, 128], concurrency_levels: [1, 4] }, [
+    "m1",
+    "m2",
+  ]);
+  assert.equal(plan.levels.length, 12, "3 batch sizes × 2 text lengths × 2 levels per server");
+  assert.equal(plan.levels[0], "batch 1 · 32 tokens · 1 VUs");
+  assert.equal(plan.levels[11], "batch 32 · 128 tokens · 4 VUs");
+  const { progress, advance } = setup(plan);
+  // 2 models × 3 frameworks × 3 trials = 18 servers, each 12 points of 5 s and 11 pauses of 1 s.
+  assert.equal(progress.etaMs(), 18 * (12 * 5_000 + 11 * 1_000));
+  progress.frameworkStarted("openvino", 1, "m2");
+  progress.serverReady("openvino");
+  progress.levelStarted("openvino", 4);
+  advance(1);
+  assert.match(progress.render(), /^progress: openvino · m2 \(trial 1\/3\): point 5\/12, batch 32 · 32 tokens · 1 VUs, window 1\/3;/);
 });

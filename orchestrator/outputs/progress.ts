@@ -1,22 +1,27 @@
-// The run's progress: which framework, trial, level and window is running, the time since the run
-// started, and an estimate of the time left for the whole run. It is told what happens (events) and
-// writes through a sink: in a terminal one status line redrawn every second, elsewhere (CI, a pipe)
-// one plain log line when a framework (or trial) starts and when a level starts.
+// The run's progress: which framework (and model), trial, operating point and window is running,
+// the time since the run started, and an estimate of the time left for the whole run, the whole
+// product of models × frameworks × trials × points. It is told what happens (events) and writes
+// through a sink: in a terminal one status line redrawn every second, elsewhere (CI, a pipe) one
+// plain log line when a framework (or trial) starts and when a level starts.
 //
-// The estimate: every framework × trial still to run costs the start-up time observed so far (the
-// mean from process start to warmed up; nothing is assumed before the first one is known, and the
-// line says so) plus each level at the profile's maximum duration and the pauses between levels.
-// A level with windows can end sooner, at stability, so the estimate errs long there.
+// The estimate: every model × framework × trial still to run costs the start-up time observed so far
+// (the mean from process start to warmed up; nothing is assumed before the first one is known, and
+// the line says so) plus each of its points at the profile's maximum duration and the pauses between
+// them. A level with windows can end sooner, at stability, so the estimate errs long there; an --slo
+// search adds levels it does not count.
 import type { Profile } from "../plan/config-schema.ts";
-import { levelsOf, windowSOf } from "../plan/profile.ts";
+import { pointsOf, windowSOf } from "../plan/profile.ts";
+import { describePoint } from "../results/point-figures.ts";
 
 export interface ProgressPlan {
   frameworks: readonly string[];
+  /** The models, outermost after trials (named in the line when there are several); absent: one unnamed model. */
+  models?: readonly string[];
   trials: number;
-  /** Concurrency (closed loop) or rate (open loop) of each level, in order. */
-  levels: readonly number[];
-  /** What a level's number counts: "VUs" (default) or "req/s". */
-  levelUnit?: string;
+  /** Each level (operating point) a server runs, as the line names it: `4 VUs`, or `batch 8 · 128 tokens · 4 VUs` in a sweep. */
+  levels: readonly string[];
+  /** "point" in a sweep of several batch sizes or text lengths; "level" otherwise (the default). */
+  levelWord?: string;
   /** Seconds of load per level (the maximum when levels run in windows). */
   durationS: number;
   /** Measurement window in seconds; 0 = one window of the whole level. */
@@ -33,6 +38,7 @@ export interface ProgressSink {
 
 interface Unit {
   framework: string;
+  model: string;
   trial: number;
 }
 
@@ -54,7 +60,7 @@ export function formatDuration(ms: number): string {
 
 export class Progress {
   private readonly startedMs: number;
-  /** Framework × trial not started yet, in the order runTrials runs them (interleaved trials). */
+  /** Model × framework × trial not started yet, in the order runTrials runs them (interleaved trials). */
   private pending: Unit[];
   private current: Current | undefined;
   private readonly startups: number[] = [];
@@ -66,7 +72,10 @@ export class Progress {
     private readonly now: () => number = Date.now,
   ) {
     this.startedMs = now();
-    this.pending = Array.from({ length: plan.trials }, (_, t) => plan.frameworks.map((framework) => ({ framework, trial: t + 1 }))).flat();
+    const models = plan.models ?? [""];
+    this.pending = Array.from({ length: plan.trials }, (_, t) =>
+      models.flatMap((model) => plan.frameworks.map((framework) => ({ framework, model, trial: t + 1 }))),
+    ).flat();
   }
 
   /** In a terminal, redraws the line every second until stop(). */
@@ -79,9 +88,9 @@ export class Progress {
     if (this.sink.tty) this.sink.status("");
   }
 
-  frameworkStarted(framework: string, trial: number): void {
-    this.pending = this.pending.filter((u) => !(u.framework === framework && u.trial === trial));
-    this.current = { framework, trial, startedMs: this.now() };
+  frameworkStarted(framework: string, trial: number, model = ""): void {
+    this.pending = this.pending.filter((u) => !(u.framework === framework && u.model === model && u.trial === trial));
+    this.current = { framework, model, trial, startedMs: this.now() };
     this.emit();
   }
 
@@ -98,9 +107,9 @@ export class Progress {
     this.emit();
   }
 
-  /** A framework that did not complete is not run again in later trials (runTrials skips it). */
-  frameworkFinished(framework: string, completed: boolean): void {
-    if (!completed) this.pending = this.pending.filter((u) => u.framework !== framework);
+  /** A framework that did not complete is not run again in later trials, for that model (runTrials skips it). */
+  frameworkFinished(framework: string, completed: boolean, model = ""): void {
+    if (!completed) this.pending = this.pending.filter((u) => !(u.framework === framework && u.model === model));
     this.current = undefined;
   }
 
@@ -143,7 +152,9 @@ export class Progress {
   render(): string {
     const c = this.current;
     const { trials, levels, windowS, durationS } = this.plan;
-    const who = c ? `${c.framework}${trials > 1 ? ` (trial ${c.trial}/${trials})` : ""}` : "preparing";
+    const who = c
+      ? `${c.framework}${(this.plan.models?.length ?? 0) > 1 ? ` · ${c.model}` : ""}${trials > 1 ? ` (trial ${c.trial}/${trials})` : ""}`
+      : "preparing";
     let what = "";
     if (c?.level) {
       const inLevelS = (this.now() - c.level.startedMs) / 1000;
@@ -152,7 +163,7 @@ export class Progress {
         windows > 0
           ? `window ${Math.min(windows, Math.floor(inLevelS / windowS) + 1)}/${windows}`
           : `${Math.min(durationS, Math.floor(inLevelS))}s/${durationS}s`;
-      what = `: level ${c.level.index + 1}/${levels.length}, ${levels[c.level.index]} ${this.plan.levelUnit ?? "VUs"}, ${where}`;
+      what = `: ${this.plan.levelWord ?? "level"} ${c.level.index + 1}/${levels.length}, ${levels[c.level.index]}, ${where}`;
     } else if (c) {
       what = c.readyMs === undefined ? ": starting, verifying, warming up" : ": ready";
     }
@@ -161,13 +172,26 @@ export class Progress {
   }
 }
 
-/** The plan the progress line counts down: frameworks, trials, levels and their durations. */
-export function progressPlan(frameworks: readonly string[], p: Profile): ProgressPlan {
+/** The plan the progress line counts down: models, frameworks, trials, each server's points and their durations. */
+export function progressPlan(frameworks: readonly string[], p: Profile, models: readonly string[] = []): ProgressPlan {
+  const points = pointsOf(p);
+  const swept = p.batch_size.length > 1 || (p.seq_len?.length ?? 0) > 1;
+  const label = (pt: (typeof points)[number]) =>
+    swept
+      ? describePoint({
+          mode: pt.level.mode,
+          concurrency: pt.level.value,
+          target_rps: pt.level.value,
+          batch_size: pt.batchSize,
+          seq_len: pt.seqLen,
+        })
+      : `${pt.level.value} ${pt.level.mode === "open" ? "req/s" : "VUs"}`;
   return {
     frameworks: [...frameworks],
+    ...(models.length > 0 ? { models: [...models] } : {}),
     trials: p.trials,
-    levels: levelsOf(p).map((l) => l.value),
-    levelUnit: p.mode === "open" ? "req/s" : "VUs",
+    levels: points.map(label),
+    ...(swept ? { levelWord: "point" } : {}),
     durationS: p.duration_s,
     windowS: windowSOf(p),
     pauseS: p.pause_between_levels_s,

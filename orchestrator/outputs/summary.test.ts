@@ -84,7 +84,12 @@ test("with trials, QPS is mean ± 95 % CI and the leader's significance is state
   const slow = combineTrials([trial("slow", 50), trial("slow", 52), trial("slow", 51)]);
   const text = renderSummary("m", [slow, fast]);
   assert.match(text, /^fast\s+1\s+110\.0 ± 24\.8\s/m);
-  assert.match(text, /c=1: fast leads; significantly ahead of slow \(p=0\.\d{3}\)$/m);
+  assert.match(text, /^Verdict per operating point/m);
+  assert.match(
+    text,
+    /batch 1 · 1 VUs: fast leads \(110\.0 emb\/s, 3 trials\); significantly ahead of slow \(p=0\.\d{3}\)\n\n=+$/,
+    "the summary ends with the verdict",
+  );
 });
 
 test("resources not measured are shown n/m, with a legend", () => {
@@ -169,18 +174,22 @@ test("open-loop levels get their own table with target, achieved, drops and the 
     vus_max: 200,
     validity: { ...validity, saturated: true },
   };
-  r.capacity_at_slo = {
-    slo: "p99<50ms",
-    capacity_rps: 20,
-    lowest_failing_rps: 400,
-    start_rps: 20,
-    start_from: "slo_start_rps",
-    max_steps: 2,
-    tried: [
-      { rate_rps: 20, passed: true, reason: "p99 12.6 ms < 50 ms" },
-      { rate_rps: 400, passed: false, reason: "saturated (achieved 150.5 req/s)" },
-    ],
-  };
+  r.capacity_at_slo = [
+    {
+      slo: "p99<50ms",
+      batch_size: 1,
+      seq_len: null,
+      capacity_rps: 20,
+      lowest_failing_rps: 400,
+      start_rps: 20,
+      start_from: "slo_start_rps",
+      max_steps: 2,
+      tried: [
+        { rate_rps: 20, passed: true, reason: "p99 12.6 ms < 50 ms" },
+        { rate_rps: 400, passed: false, reason: "saturated (achieved 150.5 req/s)" },
+      ],
+    },
+  ];
   const out = renderSummary("m", [r]);
   assert.match(out, /Open loop \(constant arrival rate\):\nFramework\s+Target\/s\s+Achieved\/s\s+Dropped\s+VUs/);
   assert.match(out, /onnx-python\s+20\s+20\.01\s+0\s+3\/9\s+6\.10.*\s+ok/);

@@ -4,7 +4,8 @@ import { engineOf } from "../results/environment.ts";
 import { describeTried, layoutName } from "../results/layout-choice.ts";
 import type { FrameworkResult, LayoutProbe, ScenarioResult } from "../results/schema.ts";
 import { formatEstimate, type Estimate } from "../results/stats.ts";
-import { levelVerdicts } from "../results/combine-trials.ts";
+import { pointVerdicts, VERDICT_HEAD, verdictLine } from "../results/verdict.ts";
+import { comparePoints, embeddingsPerCore } from "../results/point-figures.ts";
 import { flagWords, VALIDITY_RULES } from "../results/validity.ts";
 
 const estimateOf = (e: { mean: number; ci95: number | null; values: number[] }): Estimate => ({ ...e, n: e.values.length });
@@ -14,43 +15,79 @@ const num = (n: number | null | undefined, digits = 2) => (n === null || n === u
 /** A resource figure; "n/m" when it was not measured (a server given by --url without --server-pid). */
 const measured = (n: number | null, digits: number) => (n === null ? "n/m" : n.toFixed(digits));
 
+/** Levels in sweep order: text length, batch size, closed before open loop, VUs or rate. */
 function levels(r: FrameworkResult): ScenarioResult[] {
-  return Object.values(r.scenarios).sort((a, b) => a.concurrency - b.concurrency);
+  return Object.values(r.scenarios).sort(comparePoints);
 }
 
 const closedLevels = (r: FrameworkResult) => levels(r).filter((s) => s.mode === "closed");
-const openLevels = (r: FrameworkResult) =>
-  Object.values(r.scenarios)
-    .filter((s) => s.mode === "open")
-    .sort((a, b) => (a.target_rps ?? 0) - (b.target_rps ?? 0));
+const openLevels = (r: FrameworkResult) => levels(r).filter((s) => s.mode === "open");
+
+/** A sweep: more than one batch size, or texts cut to a token count; its levels then say their batch size and text length. */
+const isSweep = (results: readonly FrameworkResult[]) =>
+  new Set(results.flatMap((r) => levels(r).map((s) => s.batch_size))).size > 1 || results.some((r) => levels(r).some((s) => s.seq_len !== null));
+const tokensCell = (s: ScenarioResult) => (s.seq_len === null ? "-" : String(s.seq_len));
 
 /** Where a figure was measured: the VUs of a closed-loop level, the target rate of an open-loop one. */
 const at = (s: ScenarioResult) => (s.mode === "open" ? `${s.target_rps}/s` : String(s.concurrency));
 const flagsCell = (s: ScenarioResult) => (s.validity ? flagWords(s.validity).join(",") || "ok" : "-");
 const p99Cell = (s: ScenarioResult) => (s.validity?.p99_enough_samples === false ? "few req" : num(s.latency_ms.p99));
 
-/** One line per framework searched with --slo: its capacity and every rate tried with the reason. */
+/** One line per framework (and batch size and text length) searched with --slo: its capacity and every rate tried with the reason. */
 function capacityLines(results: readonly FrameworkResult[]): string[] {
-  const searched = results.filter((r) => r.capacity_at_slo);
+  const searched = results.flatMap((r) => (r.capacity_at_slo ?? []).map((c) => ({ r, c })));
   if (searched.length === 0) return [];
+  const sweep = isSweep(results);
   return [
     "",
     "Capacity at SLO (highest open-loop rate meeting the objective; saturated levels fail):",
-    ...searched.map((r) => {
-      const c = r.capacity_at_slo!;
+    ...searched.map(({ r, c }) => {
       const found = c.capacity_rps === null ? "none of the rates tried" : `${c.capacity_rps} req/s`;
       const below = c.lowest_failing_rps === null ? "" : `, ${c.lowest_failing_rps} req/s fails`;
       const steps = c.tried.map((t) => `${t.rate_rps} ${t.passed ? "pass" : "fail"} (${t.reason})`).join("; ");
-      return `  ${r.framework}: ${c.slo}: ${found}${below}; from ${c.start_rps} req/s (${c.start_from === "closed_loop_qps" ? "best closed-loop QPS" : "slo_start_rps"}): ${steps}`;
+      const where = sweep ? ` (batch ${c.batch_size}${c.seq_len === null ? "" : `, ${c.seq_len} tokens`})` : "";
+      return `  ${r.framework}${where}: ${c.slo}: ${found}${below}; from ${c.start_rps} req/s (${c.start_from === "closed_loop_qps" ? "best closed-loop QPS" : "slo_start_rps"}): ${steps}`;
     }),
+  ];
+}
+
+const optional = (n: number | null, digits: number) => (n === null ? "-" : n.toFixed(digits));
+
+/**
+ * A sweep's figures per closed-loop point (docs/results.md defines each): embeddings per second, per
+ * server core, input tokens per second, the batching speed-up against batch 1, server memory per 1k
+ * embeddings in flight.
+ */
+function sweepTable(results: readonly FrameworkResult[]): string[] {
+  if (!isSweep(results)) return [];
+  const rows = results.flatMap((r) =>
+    closedLevels(r).map((s) => [
+      r.framework,
+      String(s.batch_size),
+      tokensCell(s),
+      String(s.concurrency),
+      num(s.embeddings_per_sec, 1),
+      optional(embeddingsPerCore(s), 1),
+      s.input_tokens_per_sec === null ? "not counted" : num(s.input_tokens_per_sec, 0),
+      s.batching_speedup === null ? "-" : `${s.batching_speedup.toFixed(2)}x`,
+      s.server_memory_peak_mb === null ? "n/m" : optional(s.memory_per_1k_embeddings_mb, 1),
+    ]),
+  );
+  if (rows.length === 0) return [];
+  return [
+    "",
+    "Sweep (docs/results.md defines each figure; speed-up = emb/s ÷ emb/s at batch 1, same text length and concurrency):",
+    table(["Framework", "Batch", "Tokens", "Conc", "Emb/s", "Emb/s/core", "Tokens/s", "Speed-up", "MiB/1k emb"], rows),
   ];
 }
 
 /** Open-loop levels: the rate asked and the rate achieved side by side, so a saturated level cannot pass for its target. */
 function openTable(results: readonly FrameworkResult[]): string[] {
+  const sweep = isSweep(results);
   const rows = results.flatMap((r) =>
     openLevels(r).map((s) => [
       r.framework,
+      ...(sweep ? [String(s.batch_size), tokensCell(s)] : []),
       num(s.target_rps, 0),
       num(s.achieved_rps),
       String(s.dropped_iterations ?? 0),
@@ -67,7 +104,10 @@ function openTable(results: readonly FrameworkResult[]): string[] {
   return [
     "",
     "Open loop (constant arrival rate):",
-    table(["Framework", "Target/s", "Achieved/s", "Dropped", "VUs", "p50", "p95", "p99", "Errors", "Srv CPU%", "Flags"], rows),
+    table(
+      ["Framework", ...(sweep ? ["Batch", "Tokens"] : []), "Target/s", "Achieved/s", "Dropped", "VUs", "p50", "p95", "p99", "Errors", "Srv CPU%", "Flags"],
+      rows,
+    ),
   ];
 }
 
@@ -108,9 +148,11 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
       best ? `${num(best.throughput_qps)} @${at(best)}` : "-",
     ];
   });
+  const sweep = isSweep(results);
   const levelRows = results.flatMap((r) =>
     closedLevels(r).map((s) => [
       r.framework,
+      ...(sweep ? [String(s.batch_size), tokensCell(s)] : []),
       String(s.concurrency),
       s.trials ? formatEstimate(estimateOf(s.trials.throughput_qps), 1) : num(s.throughput_qps),
       num(s.latency_ms.median),
@@ -129,12 +171,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
   const flagged = results.some((r) => levels(r).some((s) => !["ok", "-"].includes(flagsCell(s))));
   const anyFew = results.some((r) => levels(r).some((s) => s.validity && !s.validity.p999_enough_samples));
   const failures = results.filter((r) => r.failure).map((r) => `  ${r.framework}: ${r.failure}`);
-  const verdicts = levelVerdicts(results).map((v) => {
-    const p = (x: { framework: string; p: number }) => `${x.framework} (p=${x.p < 0.001 ? "<0.001" : x.p.toFixed(3)})`;
-    const ahead = v.behind.length ? `significantly ahead of ${v.behind.map(p).join(", ")}` : "";
-    const tied = v.inseparable.length ? `cannot be separated from ${v.inseparable.map(p).join(", ")}` : "";
-    return `  c=${v.concurrency}: ${v.leader} leads; ${[ahead, tied].filter(Boolean).join("; ")}`;
-  });
+  const verdicts = pointVerdicts(results).map((v) => `  ${verdictLine(v)}`);
   return [
     rule,
     `Benchmark Results Summary - ${model}${synthetic ? "  (SYNTHETIC WEIGHTS: performance only)" : ""}`,
@@ -142,17 +179,37 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
     "",
     table(["Framework", "Status", "1st Inf (ms)", "Cold start (ms)", "p50 (ms)", "p95 (ms)", "QPS (best)"], frameworkRows),
     ...(levelRows.length
-      ? ["", table(["Framework", "Conc", "QPS", "p50", "p95", "p99", "p99.9", "Errors", "Srv CPU%", "Srv MB", "Cli CPU%", "Flags"], levelRows)]
+      ? [
+          "",
+          table(
+            [
+              "Framework",
+              ...(sweep ? ["Batch", "Tokens"] : []),
+              "Conc",
+              "QPS",
+              "p50",
+              "p95",
+              "p99",
+              "p99.9",
+              "Errors",
+              "Srv CPU%",
+              "Srv MB",
+              "Cli CPU%",
+              "Flags",
+            ],
+            levelRows,
+          ),
+        ]
       : []),
+    ...sweepTable(results),
     ...open,
     ...capacityLines(results),
     ...(notMeasured ? ["", NOT_MEASURED_LEGEND] : []),
     ...(anyFew || flagged ? ["", FLAGS_LEGEND] : []),
     ...layoutLines(results),
-    ...(verdicts.length
-      ? ["", "Throughput leader per level (QPS shown as mean ± 95 % CI half-width over trials; Welch's t-test, p < 0.05 = significant):", ...verdicts]
-      : []),
     ...(failures.length ? ["", "Failures:", ...failures] : []),
+    // The summary ends with the verdict, as the report begins with it.
+    ...(verdicts.length ? ["", VERDICT_HEAD, ...verdicts] : []),
     "",
     rule,
   ].join("\n");

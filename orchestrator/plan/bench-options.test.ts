@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CliOptions, helpText, launcherOf, layoutOf, overheadHelpText, parseArgs, parseOverheadArgs, profileLines } from "./bench-options.ts";
+import { CliOptions, helpText, launcherOf, layoutOf, overheadHelpText, parseArgs, parseOverheadArgs, profileLines, profileOverrides } from "./bench-options.ts";
 import { flagSpecs } from "./flags.ts";
 import { UserError } from "../platform/errors.ts";
 import type { Profile } from "./config-schema.ts";
@@ -20,7 +20,8 @@ function refused(argv: string[], message: string): void {
 const profile = (levels: [number, ...number[]], description?: string): Profile => ({
   concurrency_levels: levels,
   duration_s: 10,
-  batch_size: 1,
+  batch_size: [1],
+  max_points: 100,
   warmup_requests: 100,
   trials: 1,
   window_s: 5,
@@ -45,7 +46,7 @@ const BENCHMARK = {
 
 test("the seed runner's flags parse", () => {
   const o = parseArgs(["--model", "bge-small-en", "--frameworks", "pytorch", "onnx-python", "--skip-on-error", "--csv"]);
-  assert.equal(o.model, "bge-small-en");
+  assert.deepEqual(o.model, ["bge-small-en"]);
   assert.deepEqual(o.frameworks, ["pytorch", "onnx-python"]);
   assert.equal(o.skip_on_error, true);
   assert.equal(o.csv, true);
@@ -59,12 +60,12 @@ test("--csv takes an optional file name", () => {
 });
 
 test("numbers are converted and validated", () => {
-  const o = parseArgs(["--levels", "1", "4", "--duration-s", "2", "--threads", "2", "--warmup-requests=0"]);
-  assert.deepEqual(o.levels, [1, 4]);
+  const o = parseArgs(["--concurrency-levels", "1", "4", "--duration-s", "2", "--threads", "2", "--warmup-requests=0"]);
+  assert.deepEqual(o.concurrency_levels, [1, 4]);
   assert.equal(o.duration_s, 2);
   assert.equal(o.threads, 2);
   assert.equal(o.warmup_requests, 0);
-  refused(["--levels", "0"], "--levels: must be more than 0, got 0");
+  refused(["--concurrency-levels", "0"], "--concurrency-levels: must be more than 0, got 0");
   refused(["--warmup-requests", "-1"], "--warmup-requests: must be at least 0, got -1");
 });
 
@@ -78,14 +79,16 @@ test("durations are whole seconds of at least 1 (k6 takes no fractions here)", (
 test("a value that is not a whole number is echoed back (not 'expected number, received NaN')", () => {
   refused(["--batch-size=abc"], "--batch-size: expected a whole number, got 'abc'");
   refused(["--batch-size", "1.5"], "--batch-size: expected a whole number, got '1.5'");
-  refused(["--levels", "1", "4x"], "--levels: expected a whole number, got '4x'");
+  refused(["--concurrency-levels", "1", "4x"], "--concurrency-levels: expected a whole number, got '4x'");
+  refused(["--batch-size", "8", "300"], "--batch-size: must be at most 256, got 300");
 });
 
 test("a value outside a finite set names the allowed values (not 'Invalid input')", () => {
   refused(["--seq-len", "64"], "--seq-len: expected one of 32, 128, 512, got '64'");
+  refused(["--seq-len", "32", "64"], "--seq-len: expected one of 32, 128, 512, got '64'");
   refused(["--influx-on-error", "ignore"], "--influx-on-error: expected one of stop, continue, got 'ignore'");
   refused(["--influx-on-error", "stpo"], "--influx-on-error: expected one of stop, continue, got 'stpo' (did you mean stop?)");
-  assert.equal(parseArgs(["--seq-len", "128"]).seq_len, 128);
+  assert.deepEqual(parseArgs(["--seq-len", "128"]).seq_len, [128]);
 });
 
 test("every flag with a finite set of values gets it from the schema", () => {
@@ -161,7 +164,8 @@ test("the profile is any name; it is checked against config/benchmark.yaml when 
 
 test("an unknown option suggests the closest one", () => {
   refused(["--prfile", "quick"], "unknown option --prfile; did you mean --profile?");
-  refused(["--levles=1"], "unknown option --levles; did you mean --levels?");
+  refused(["--concurency-levels=1"], "unknown option --concurency-levels; did you mean --concurrency-levels?");
+  refused(["--levels", "1"], "unknown option --levels; see --help");
   refused(["--frobnicate"], "unknown option --frobnicate; see --help");
   refused(["-x"], "unknown option -x; see --help");
 });
@@ -172,7 +176,8 @@ test("stray arguments and missing values are usage errors", () => {
   refused(["--frameworks", "--csv"], "--frameworks needs at least one value");
   refused(["--summary-only=yes"], "--summary-only takes no value");
   // The next flag is never taken as the value.
-  refused(["--model", "--k6-report"], "--model needs a value");
+  refused(["--model", "--k6-report"], "--model needs at least one value");
+  refused(["--profile", "--k6-report"], "--profile needs a value");
   refused(["--influx"], "--influx needs a value");
 });
 
@@ -180,8 +185,8 @@ test("flags that would be silently ignored together are refused with the reason"
   refused(["--csv", "--list"], "--csv cannot be used with --list: --list only prints the models, frameworks and profiles, then exits");
   refused(["--list", "--model", "m"], "--model cannot be used with --list: --list only prints the models, frameworks and profiles, then exits");
   refused(
-    ["--summary-only", "--levels", "1"],
-    "--levels cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
+    ["--summary-only", "--concurrency-levels", "1"],
+    "--concurrency-levels cannot be used with --summary-only: --summary-only runs nothing, it re-prints the results of a stored run (and --csv exports them)",
   );
   refused(
     ["--summary-only", "--profile", "full"],
@@ -192,8 +197,8 @@ test("flags that would be silently ignored together are refused with the reason"
     "--seq-len cannot be used with --dataset: a level sends one set of texts: either a prepared token length or your file",
   );
   const ok = parseArgs(["--summary-only", "--model", "m", "--results-dir", "r", "--csv", "x.csv"]);
-  assert.deepEqual([ok.summary_only, ok.model, ok.results_dir, ok.csv], [true, "m", "r", "x.csv"]);
-  refused(["--run", "latest", "--levels", "1"], "--levels cannot be used with --run: --run reads a stored run, it runs nothing");
+  assert.deepEqual([ok.summary_only, ok.model, ok.results_dir, ok.csv], [true, ["m"], "r", "x.csv"]);
+  refused(["--run", "latest", "--concurrency-levels", "1"], "--concurrency-levels cannot be used with --run: --run reads a stored run, it runs nothing");
   refused(["--runs", "--model", "m"], "--model cannot be used with --runs: --runs only lists the stored runs, then exits");
   const stored = parseArgs(["--run", "20261130-101500-ab12", "--summary-only", "--csv", "--results-dir", "r"]);
   assert.deepEqual([stored.run, stored.summary_only, stored.csv], ["20261130-101500-ab12", true, true]);
@@ -213,8 +218,10 @@ test("help is derived from the schema: every option, its description, allowed va
     assert.ok(help.includes(spec.description), `help has the description of ${spec.flag}`);
   }
   assert.match(help, /--csv \[file\]\n/);
-  assert.match(help, /--levels <vus> \[<vus> …\]\n/);
-  assert.match(help, /--seq-len <v>\n.*tokens-<N>\.json.*\n {6}one of: 32 \| 128 \| 512\n/);
+  assert.match(help, /--concurrency-levels <vus> \[<vus> …\]\n {6}the profile's concurrency_levels for this run: virtual users/);
+  assert.match(help, /--seq-len <tokens> \[<tokens> …\]\n.*tokens-<N>\.json.*\n {6}one of: 32 \| 128 \| 512\n/);
+  assert.match(help, /--batch-size <n> \[<n> …\]\n/);
+  assert.match(help, /--model <key> \[<key> …\]\n/);
   assert.match(help, /--influx-on-error <v>\n.*\n {6}one of: stop \| continue; default: stop\n/);
   assert.match(help, /--results-dir <dir>\n.*\n {6}default: results\n/);
   assert.match(help, /--influx <url>[\s\S]*EMBEDDING_BENCH_INFLUX/);
@@ -249,8 +256,9 @@ test("--dataset names a file", () => {
 });
 
 test("bench:overhead takes bench:k6's options less those it would ignore, and says so", () => {
-  const o = parseOverheadArgs(["--frameworks", "onnx-python", "--levels", "1", "4", "--duration-s", "10", "--threads", "2", "--profile", "full"]);
-  assert.deepEqual([o.frameworks, o.levels, o.duration_s, o.threads, o.profile], [["onnx-python"], [1, 4], 10, 2, "full"]);
+  const o = parseOverheadArgs(["--frameworks", "onnx-python", "--concurrency-levels", "1", "4", "--duration-s", "10", "--threads", "2", "--profile", "full"]);
+  assert.deepEqual([o.frameworks, o.concurrency_levels, o.duration_s, o.threads, o.profile], [["onnx-python"], [1, 4], 10, 2, "full"]);
+  assert.throws(() => parseOverheadArgs(["--model", "a", "b"]), { message: "bench:overhead measures one model: give one --model" });
   assert.throws(() => parseOverheadArgs(["--batch-size", "8"]), {
     message: "--batch-size does not apply to bench:overhead: it measures local processes at batch 1 on its built-in texts and prints its own table",
   });
@@ -259,9 +267,10 @@ test("bench:overhead takes bench:k6's options less those it would ignore, and sa
   assert.equal(parseOverheadArgs(["-h"]).help, true);
   const help = overheadHelpText(BENCHMARK);
   assert.match(help, /^Usage: npm run bench:overhead/);
-  assert.match(help, /--levels <vus> \[<vus> …\]\n/);
+  assert.match(help, /--concurrency-levels <vus> \[<vus> …\]\n/);
   assert.match(help, /one of: quick \| standard \| full \| soak\n/);
-  for (const absent of ["--batch-size", "--csv", "--seq-len", "--k6-report", "--list"]) assert.ok(!help.includes(absent), `${absent} is not offered`);
+  for (const absent of ["--batch-size", "--csv", "--seq-len", "--k6-report", "--list", "--max-points", "--mode"])
+    assert.ok(!new RegExp(`\\n  ${absent}[ \\n]`).test(help), `${absent} is not offered`);
 });
 
 test("--layout TxW gives every server its threads and workers; --layout auto asks for the probe; it excludes --threads", () => {
@@ -287,11 +296,13 @@ test("--layout TxW gives every server its threads and workers; --layout auto ask
   assert.equal(parseOverheadArgs(["--layout", "1x2"]).layout, "1x2");
 });
 
-test("--mode open --rates sets an open-loop sweep; rates without open mode, or open mode without rates, are refused", async () => {
-  const { applyOverrides, levelsOf, windowSOf } = await import("./profile.ts");
-  const opts = parseArgs(["--mode", "open", "--rates", "20", "40", "80"]);
+test("--mode open --rates-rps sets an open-loop sweep; rates without open mode, or open mode without rates, are refused", async () => {
+  const { applyOverrides: apply, levelsOf, windowSOf } = await import("./profile.ts");
+  const applyOverrides = (p: Profile, o: Parameters<typeof apply>[1]) =>
+    apply(p, profileOverrides(o), "slo" in o && typeof o.slo === "string" ? { slo: o.slo } : {});
+  const opts = parseArgs(["--mode", "open", "--rates-rps", "20", "40", "80"]);
   assert.equal(opts.mode, "open");
-  assert.deepEqual(opts.rates, [20, 40, 80]);
+  assert.deepEqual(opts.rates_rps, [20, 40, 80]);
   const base = profile([1, 4]);
   const open = applyOverrides(base, opts);
   assert.deepEqual(
@@ -305,31 +316,59 @@ test("--mode open --rates sets an open-loop sweep; rates without open mode, or o
   );
   assert.equal(windowSOf(applyOverrides(base, {})), 5);
   const userError = (f: () => unknown, message: string) => assert.throws(f, (e: Error) => e instanceof UserError && e.message === message);
-  userError(() => applyOverrides(base, { mode: "open" }), "--mode open needs --rates (requests per second per level), or a profile with rates_rps");
-  userError(() => applyOverrides(base, { rates: [5] }), "--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
+  userError(() => applyOverrides(base, { mode: "open" }), "--mode open needs --rates-rps (requests per second per level), or a profile with rates_rps");
+  userError(
+    () => applyOverrides(base, { rates_rps: [5] }),
+    "--rates-rps needs --mode open (or a profile with mode: open): closed-loop levels are --concurrency-levels",
+  );
   assert.deepEqual(applyOverrides({ ...base, mode: "open", rates_rps: [7] }, {}).rates_rps, [7], "a profile's own rates");
   userError(
-    () => applyOverrides({ ...base, mode: "open", rates_rps: [7] }, { levels: [4] }),
-    "--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates",
+    () => applyOverrides({ ...base, mode: "open", rates_rps: [7] }, { concurrency_levels: [4] }),
+    "--concurrency-levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates-rps",
   );
   userError(
-    () => applyOverrides(base, { mode: "open", rates: [7], window_s: 2 }),
+    () => applyOverrides(base, { mode: "open", rates_rps: [7], window_s: 2 }),
     "--window-s applies to closed-loop levels; an open-loop level always runs its whole duration",
   );
-  assert.equal(applyOverrides(base, parseArgs(["--mode", "open", "--rates", "20", "--arrivals", "poisson"])).arrivals, "poisson");
+  userError(
+    () => applyOverrides(base, { mode: "open", rates_rps: [7], stability_tolerance: 0.2 }),
+    "--stability-tolerance applies to closed-loop levels; an open-loop level always runs its whole duration",
+  );
+  assert.equal(applyOverrides(base, parseArgs(["--mode", "open", "--rates-rps", "20", "--arrivals", "poisson"])).arrivals, "poisson");
   assert.equal(applyOverrides(base, parseArgs(["--slo", "p99<50ms", "--arrivals", "poisson"])).arrivals, "poisson", "the --slo search's levels are open loop");
   assert.equal(applyOverrides(base, opts).arrivals, "constant", "the profile's default");
-  userError(() => applyOverrides(base, { arrivals: "poisson" }), "--arrivals applies to open-loop levels: give --mode open --rates (or --slo)");
+  userError(() => applyOverrides(base, { arrivals: "poisson" }), "--arrivals applies to open-loop levels: give --mode open --rates-rps (or --slo)");
+  userError(() => applyOverrides(base, { max_vus: 50 }), "--max-vus applies to open-loop levels: give --mode open --rates-rps (or --slo)");
   refused(["--arrivals", "poison"], "--arrivals: expected one of constant, poisson, got 'poison' (did you mean poisson?)");
   refused(["--mode", "opn"], "--mode: expected one of closed, open, got 'opn' (did you mean open?)");
-  refused(["--rates", "0"], "--rates: must be more than 0, got 0");
+  refused(["--rates-rps", "0"], "--rates-rps: must be more than 0, got 0");
+  refused(
+    ["--rates-rps", "5", "--concurrency-levels", "1"],
+    "--concurrency-levels cannot be used with --rates-rps: an open-loop sweep runs at --rates-rps, a closed-loop one at --concurrency-levels",
+  );
 });
 
-test("--slo is read at once: a bad objective or --slo-steps alone is refused", () => {
-  assert.equal(parseArgs(["--slo", "p99<50ms", "--slo-steps", "3"]).slo_steps, 3);
+test("--slo is read at once: a bad objective or --slo-max-steps alone is refused", () => {
+  assert.equal(parseArgs(["--slo", "p99<50ms", "--slo-max-steps", "3"]).slo_max_steps, 3);
   refused(
     ["--slo", "p99<50"],
     "--slo: cannot read 'p99<50' in 'p99<50'; expected terms like p99<50ms (p50, p95 or p99, in ms) and optionally errors<1%, joined by commas",
   );
-  refused(["--slo-steps", "3"], "--slo-steps needs --slo: it bounds the capacity search");
+  refused(["--slo-max-steps", "3"], "--slo-max-steps needs --slo: it bounds the capacity search");
+  refused(["--slo-start-rps", "3"], "--slo-start-rps needs --slo: it bounds the capacity search");
+});
+
+test("the profile overrides are the profile's own keys, one flag each, and nothing else of the profile", async () => {
+  const { ProfileFields } = await import("./config-schema.ts");
+  const flags = new Set(flagSpecs(CliOptions).map((s) => s.key));
+  const keys = Object.keys(ProfileFields.shape).filter((k) => k !== "description");
+  for (const k of keys) assert.ok(flags.has(k), `--${k.replace(/_/g, "-")} overrides the profile's ${k}`);
+  for (const gone of ["levels", "rates", "slo_steps"]) assert.ok(!flags.has(gone), `no second spelling: ${gone}`);
+  const o = parseArgs(["--batch-size", "1", "8", "32", "--seq-len", "32", "128", "--model", "a", "b", "--stable-windows", "4"]);
+  assert.deepEqual(profileOverrides(o), { batch_size: [1, 8, 32], seq_len: [32, 128], stable_windows: 4 }, "--model is not a profile key");
+  assert.deepEqual(o.model, ["a", "b"]);
+  const { applyOverrides } = await import("./profile.ts");
+  const merged = applyOverrides(profile([1, 4]), profileOverrides(o));
+  assert.deepEqual([merged.batch_size, merged.seq_len, merged.stable_windows, merged.concurrency_levels], [[1, 8, 32], [32, 128], 4, [1, 4]]);
+  assert.equal(parseArgs([]).batch_size, undefined, "no override: the profile's value stands");
 });

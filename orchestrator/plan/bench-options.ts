@@ -2,9 +2,8 @@
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
 import { API_NAMES } from "../../scenario/apis/api.ts";
-import type { BenchmarkFile } from "./config-schema.ts";
+import { ProfileFields, type BenchmarkFile, type ProfileKey, type ProfileOverrides } from "./config-schema.ts";
 import { LAUNCHERS, PRECISIONS } from "../results/schema.ts";
-import { TOKEN_SIZES } from "./models-options.ts";
 import { UserError } from "../platform/errors.ts";
 import { parseSlo } from "./slo.ts";
 import { flagSpecs, flagsHelp, parseFlags, toFlag, type FlagRule, type FlagSpec } from "./flags.ts";
@@ -22,9 +21,16 @@ const positiveInt = z.number().int().positive();
 const LAYOUT = /^[1-9]\d*[x×][1-9]\d*$/;
 const LAYOUT_MESSAGE = "expected auto or THREADSxWORKERS, e.g. 1x2 (threads per model call × model calls at once)";
 
-export const CliOptions = z
+const BaseOptions = z
   .object({
-    model: z.string().optional().meta({ placeholder: "key" }).describe("model key from config/models.yaml (default: benchmark.yaml default_model)"),
+    model: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .meta({ placeholder: "key" })
+      .describe(
+        "model keys from config/models.yaml (default: benchmark.yaml default_model); several: each is a dimension of the sweep, with its own result folder <run>/<model>/",
+      ),
     frameworks: z
       .array(z.string())
       .min(1)
@@ -58,62 +64,14 @@ export const CliOptions = z
       .optional()
       .meta({ placeholder: "file" })
       .describe("also write CSV (seed header first); optional file name, default <results-dir>/runs/<run_id>/benchmark_results_<timestamp>.csv"),
-    levels: z.array(positiveInt).min(1).optional().meta({ placeholder: "vus" }).describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
-    mode: z
-      .enum(["closed", "open"])
-      .optional()
-      .describe("override the profile's load mode: closed (constant VUs, --levels) or open (constant arrival rate, --rates)"),
-    rates: z
-      .array(positiveInt)
-      .min(1)
-      .optional()
-      .meta({ placeholder: "rps" })
-      .describe("open loop: override the profile's requests per second per level, e.g. --mode open --rates 20 40 80"),
-    arrivals: z
-      .enum(["constant", "poisson"])
-      .optional()
-      .describe("open loop: override the profile's arrivals: constant (a start every 1/rate s) or poisson (exponential inter-arrival times at that mean rate)"),
     slo: z
       .string()
       .min(1)
       .optional()
       .meta({ placeholder: "objective" })
       .describe(
-        "after the sweep, search each framework's highest open-loop rate meeting this objective, e.g. 'p99<50ms' or 'p95<20ms,errors<1%' " +
-          "(p50/p95/p99 in ms; starts from the sweep's best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
-      ),
-    slo_steps: positiveInt
-      .optional()
-      .meta({ placeholder: "n" })
-      .describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
-    duration_s: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .meta({ placeholder: "s" })
-      .describe("override the profile's seconds of load per level (whole seconds, at least 1)"),
-    batch_size: positiveInt.optional().meta({ placeholder: "n" }).describe("override the profile's texts per request"),
-    warmup_requests: z.number().int().nonnegative().optional().meta({ placeholder: "n" }).describe("override the profile's discarded warmup requests"),
-    window_s: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .meta({ placeholder: "s" })
-      .describe("override the profile's measurement window in seconds; 0 = one window of the level's whole duration, no stability stop"),
-    trials: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .meta({ placeholder: "n" })
-      .describe("override the profile's trials: each framework's sweep repeated N times, interleaved; N >= 2 gives mean ± 95 % CI and significance"),
-    seq_len: z
-      .literal(TOKEN_SIZES)
-      .optional()
-      .describe(
-        "input length in tokens: the load engine sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer); default: built-in 24-word texts",
+        "after each batch size and text length's levels, search each framework's highest open-loop rate meeting this objective there, e.g. 'p99<50ms' or 'p95<20ms,errors<1%' " +
+          "(p50/p95/p99 in ms; starts from those levels' best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
       ),
     dataset: z
       .string()
@@ -230,6 +188,10 @@ export const CliOptions = z
         "where runs are kept: each run in runs/<run_id>/ (<model>/<framework>.json, logs, the engine's level files, CSV), latest pointing at the newest",
       ),
     list: z.boolean().default(false).describe("list the models, frameworks and profiles found, then exit"),
+    confirm_points: z
+      .boolean()
+      .default(false)
+      .describe("run a sweep of more operating points than the profile's max_points (the run prints how many, and its estimated time, before it starts)"),
     dry_run: z
       .boolean()
       .default(false)
@@ -240,7 +202,52 @@ export const CliOptions = z
     help: z.boolean().default(false).describe("show this help"),
   })
   .strict();
+
+/** Every profile key but its description is a flag of the same name: `concurrency_levels` → `--concurrency-levels`. */
+const OVERRIDABLE = Object.keys(ProfileFields.shape).filter((k) => k !== "description") as ProfileKey[];
+
+const PLACEHOLDERS: Partial<Record<ProfileKey, string>> = {
+  concurrency_levels: "vus",
+  rates_rps: "rps",
+  batch_size: "n",
+  seq_len: "tokens",
+  duration_s: "s",
+  window_s: "s",
+  pause_between_levels_s: "s",
+  expected_latency_ms: "ms",
+  slo_start_rps: "rps",
+  max_points: "n",
+  warmup_requests: "n",
+  trials: "n",
+  stable_windows: "n",
+  stability_tolerance: "fraction",
+  arrival_seed: "seed",
+  vu_headroom: "x",
+  max_vus: "n",
+  saturation_tolerance: "fraction",
+  slo_max_steps: "n",
+};
+
+/** A profile field as an optional flag: the profile gives the default, so the flag has none of its own. */
+function overrideOf(key: ProfileKey): z.ZodType {
+  const field = ProfileFields.shape[key] as z.ZodType;
+  let inner: z.ZodType = field;
+  if (inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+  if (inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+  return inner.optional().meta({ placeholder: PLACEHOLDERS[key] ?? "v", description: `the profile's ${key} for this run: ${field.description ?? ""}` });
+}
+
+type OverrideShape = { [K in ProfileKey]: z.ZodOptional<z.ZodType<ProfileFields[K]>> };
+const overrideShape = Object.fromEntries(OVERRIDABLE.map((k) => [k, overrideOf(k)])) as unknown as OverrideShape;
+
+/** bench:k6's flags: its own, then every profile key as an override of the profile's value. */
+export const CliOptions = BaseOptions.extend(overrideShape).strict();
 export type CliOptions = z.infer<typeof CliOptions>;
+
+/** The profile overrides among parsed options: the keys given, under the profile's own names. */
+export function profileOverrides(opts: Partial<CliOptions>): ProfileOverrides {
+  return Object.fromEntries(OVERRIDABLE.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]])) as ProfileOverrides;
+}
 
 /** Flags that would be silently ignored in the company of another are refused, with the reason. */
 const RULES: readonly FlagRule<keyof CliOptions>[] = [
@@ -253,13 +260,14 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   { flag: "run", allowsOnly: ["model", "results_dir", "csv", "summary_only", "dry_run"], why: "--run reads a stored run, it runs nothing" },
   { flag: "runs", allowsOnly: ["results_dir", "dry_run"], why: "--runs only lists the stored runs, then exits" },
   { flag: "layout", excludes: ["threads"], why: "--layout sets every server's threads already (TxW's first number, or the probe's choice with auto)" },
-  { flag: "rates", excludes: ["levels"], why: "an open-loop sweep runs at --rates, a closed-loop one at --levels" },
+  { flag: "rates_rps", excludes: ["concurrency_levels"], why: "an open-loop sweep runs at --rates-rps, a closed-loop one at --concurrency-levels" },
   { flag: "dataset", excludes: ["seq_len"], why: "a level sends one set of texts: either a prepared token length or your file" },
   {
     flag: "url",
     excludes: ["frameworks", "threads", "layout", "launcher", "container_memory_mb"],
     why: "--url benchmarks a server that is already running: the suite starts no framework and sets nothing of it",
   },
+  ...(["slo_max_steps", "slo_start_rps"] as const).map((flag) => ({ flag, requires: "slo" as const, why: "it bounds the capacity search" })),
   ...(["api", "name", "server_pid", "served_model", "precision"] as const).map((flag) => ({
     flag,
     requires: "url" as const,
@@ -270,7 +278,6 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
-  if (given.includes("slo_steps") && !given.includes("slo")) throw new UserError("--slo-steps needs --slo: it bounds the capacity search");
   if (options.slo !== undefined) parseSlo(options.slo);
   if (given.includes("container_memory_mb") && options.launcher !== "docker") {
     throw new UserError("--container-memory-mb needs --launcher docker: a local process has no memory limit");
@@ -285,20 +292,16 @@ export function launcherOf(opts: Pick<CliOptions, "launcher" | "container_memory
   return opts.launcher === "docker" ? { kind: "docker", memoryMb: opts.container_memory_mb } : { kind: "process" };
 }
 
+/** The profile keys bench:overhead uses: its levels, their duration and pauses, and the warmup. */
+const OVERHEAD_PROFILE_KEYS: readonly ProfileKey[] = ["concurrency_levels", "duration_s", "pause_between_levels_s", "warmup_requests"];
+
 /** bench:overhead measures local processes at batch 1 on its built-in texts and prints its own table: these would be ignored. */
 const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = [
-  "mode",
-  "rates",
-  "arrivals",
+  ...OVERRIDABLE.filter((k) => !OVERHEAD_PROFILE_KEYS.includes(k)),
   "slo",
-  "slo_steps",
   "skip_on_error",
   "summary_only",
-  "trials",
-  "window_s",
   "csv",
-  "batch_size",
-  "seq_len",
   "dataset",
   "influx",
   "influx_on_error",
@@ -314,6 +317,7 @@ const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = [
   "server_pid",
   "served_model",
   "precision",
+  "confirm_points",
   "dry_run",
 ];
 
@@ -328,6 +332,7 @@ export function parseOverheadArgs(argv: readonly string[]): CliOptions {
   }
   if (options.layout === "auto")
     throw new UserError("--layout auto does not apply to bench:overhead: its in-process ceiling needs one known layout; give THREADSxWORKERS");
+  if ((options.model?.length ?? 0) > 1) throw new UserError("bench:overhead measures one model: give one --model");
   return options;
 }
 
@@ -393,7 +398,8 @@ function usage(benchmark: Benchmark, intro: readonly string[], specs: readonly F
 export function profileLines(benchmark: Pick<BenchmarkFile, "profiles">): string[] {
   return Object.entries(benchmark.profiles).map(
     ([name, p]) =>
-      `  ${name.padEnd(12)} ${p.mode === "open" ? `open loop at ${(p.rates_rps ?? []).join(", ")} req/s` : `levels ${p.concurrency_levels.join(", ")}`}; ${p.duration_s} s per level${p.description ? `; ${p.description}` : ""}`,
+      `  ${name.padEnd(12)} ${p.mode === "open" ? `open loop at ${(p.rates_rps ?? []).join(", ")} req/s` : `levels ${p.concurrency_levels.join(", ")}`}; ${p.duration_s} s per level` +
+      `${p.batch_size.length > 1 || p.batch_size[0] !== 1 ? `; batch ${p.batch_size.join(", ")}` : ""}${p.seq_len ? `; ${p.seq_len.join(", ")} tokens` : ""}${p.description ? `; ${p.description}` : ""}`,
   );
 }
 

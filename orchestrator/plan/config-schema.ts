@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Language, Precision } from "../results/schema.ts";
 import { didYouMean } from "../platform/suggest.ts";
 import { API_NAMES } from "../../scenario/apis/api.ts";
+import { TOKEN_SIZES } from "./models-options.ts";
 
 // Profiles are open: any name defined under `profiles` in config/benchmark.yaml can be selected.
 export const ProfileName = z
@@ -95,12 +96,35 @@ export type ModelConfig = z.infer<typeof ModelConfig>;
 export const ModelsFile = z.object({ models: z.record(modelKey, ModelConfig).refine((m) => Object.keys(m).length > 0, "at least one model") }).strict();
 export type ModelsFile = z.infer<typeof ModelsFile>;
 
-export const Profile = z
+/**
+ * A profile's fields. The command line's profile overrides are these same keys (bench-options.ts
+ * derives `--concurrency-levels`, `--batch-size`, … from this object), so a key has one spelling.
+ */
+export const ProfileFields = z
   .object({
     description: z.string().optional(),
     concurrency_levels: z.array(z.number().int().positive()).nonempty().describe("virtual users (concurrent connections) per level, run in this order"),
     duration_s: z.number().int().min(1).describe("seconds of constant-VU load at each level (whole seconds, at least 1)"),
-    batch_size: z.number().int().positive().default(1).describe("texts per /embed request"),
+    batch_size: z
+      .array(z.number().int().positive().max(256))
+      .nonempty()
+      .default([1])
+      .describe("texts per request (the contract allows up to 256); several values: each is an operating point of the sweep, run in this order"),
+    seq_len: z
+      .array(z.literal(TOKEN_SIZES))
+      .nonempty()
+      .optional()
+      .describe(
+        "input lengths in tokens: each sends models/<model>/datasets/tokens-<N>.json (texts of exactly N tokens with the model's tokenizer) as an operating point of the sweep; default: the built-in 24-word texts",
+      ),
+    max_points: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe(
+        "most operating points (models × frameworks × batch sizes × text lengths × levels) a run starts without --confirm-points; a larger sweep is refused with its size and time",
+      ),
     warmup_requests: z.number().int().nonnegative().default(100).describe("requests sent and discarded before the first level"),
     pause_between_levels_s: z.number().nonnegative().default(1).describe("idle seconds between levels, so one level's tail does not leak into the next"),
     trials: z
@@ -159,10 +183,19 @@ export const Profile = z
       .positive()
       .default(10)
       .describe("--slo: first rate tried, req/s, when the run measured no closed-loop throughput to start from"),
-    slo_max_steps: z.number().int().min(1).default(6).describe("--slo: most open-loop levels the capacity search runs per framework"),
+    slo_max_steps: z.number().int().min(1).default(6).describe("--slo: most open-loop levels the capacity search runs per framework and operating point"),
   })
-  .strict()
-  .refine((p) => p.mode !== "open" || p.rates_rps !== undefined, { message: "mode open needs rates_rps (requests per second per level)", path: ["rates_rps"] });
+  .strict();
+export type ProfileFields = z.infer<typeof ProfileFields>;
+/** Every profile key a command line may override: all but the description. */
+export type ProfileKey = Exclude<keyof typeof ProfileFields.shape, "description">;
+/** The profile overrides of a command line: Profile.partial(), under the same keys. */
+export type ProfileOverrides = Partial<Pick<ProfileFields, ProfileKey>>;
+
+export const Profile = ProfileFields.refine((p) => p.mode !== "open" || p.rates_rps !== undefined, {
+  message: "mode open needs rates_rps (requests per second per level)",
+  path: ["rates_rps"],
+});
 export type Profile = z.infer<typeof Profile>;
 
 const cosine = z.number().min(-1).max(1);

@@ -3,8 +3,8 @@
 // are read from zod's public JSON Schema export (z.toJSONSchema), zod validates and applies defaults,
 // and commander splits argv.
 //
-// Why commander rather than node:util parseArgs: parseArgs has no variadic options (`--levels 1 4 8`
-// would need `--levels 1 --levels 4`) and no option with an optional value (`--csv [file]`), so both
+// Why commander rather than node:util parseArgs: parseArgs has no variadic options (`--concurrency-levels 1 4 8`
+// would need `--concurrency-levels 1 --concurrency-levels 4`) and no option with an optional value (`--csv [file]`), so both
 // would be hand-written again on top of it; commander has both, plus `--flag=value`, with no
 // dependencies. Its own messages and suggestions are replaced by ours (unknown options are collected
 // with allowUnknownOption and reported here) so that options, values and config names all get the
@@ -14,7 +14,7 @@ import { z } from "zod";
 import { formatZodIssues, UserError } from "../platform/errors.ts";
 import { didYouMean } from "../platform/suggest.ts";
 
-/** switch: `--k6-report`; value: `--model m`; optional-value: `--csv [file]`; values: `--levels 1 4 8`. */
+/** switch: `--k6-report`; value: `--model m`; optional-value: `--csv [file]`; values: `--concurrency-levels 1 4 8`. */
 export type Arity = "switch" | "value" | "optional-value" | "values";
 export type ValueType = "string" | "number" | "integer";
 type Choice = string | number;

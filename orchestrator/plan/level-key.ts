@@ -1,7 +1,8 @@
-// The one codec of a level: its key in results (`concurrency_<N>`, `rate_<N>`), its file stem
-// (`c<N>`, `r<N>`), and the variables that carry a level to an engine (k6's `-e NAME=value`; the
-// k6 script reads them back with the same code). Nothing else builds or parses these. Pure: the k6
-// script bundles it.
+// The one codec of a level and of a sweep's operating point: the point's key in results
+// (`concurrency_<N>_batch_<B>[_seq_<S>]`, `rate_<N>_batch_<B>[_seq_<S>]`), its file stem
+// (`c<N>-b<B>[-s<S>]`, `r<N>-…`), and the variables that carry a level to an engine (k6's
+// `-e NAME=value`; the k6 script reads them back with the same code). Nothing else builds or parses
+// these. Pure: the k6 script bundles it.
 import { DEFAULT_API_SETTINGS, isApiName, type ApiName, type ApiSettings } from "../../scenario/apis/index.ts";
 import { vuSizing } from "../../scenario/openloop.ts";
 import type { LevelSpec } from "./level-spec.ts";
@@ -12,29 +13,75 @@ export interface LevelId {
   value: number;
 }
 
-const KEY = /^(concurrency|rate)_([1-9]\d*)$/;
+/**
+ * One operating point of a framework and model: a level at a batch size and a text length. The
+ * model is the result's folder, the framework its file; `seqLen` is null where the texts are not cut
+ * to a token count (the built-in texts, or a --dataset file).
+ */
+export interface SweepPoint {
+  level: LevelId;
+  batchSize: number;
+  seqLen: number | null;
+}
 
-/** `concurrency_4` (closed loop, 4 VUs) or `rate_20` (open loop, 20 req/s): the level's key in a result's scenarios. */
+const LEVEL_KEY = /^(concurrency|rate)_([1-9]\d*)$/;
+const POINT_KEY = /^(concurrency|rate)_([1-9]\d*)_batch_([1-9]\d*)(?:_seq_([1-9]\d*))?$/;
+const POINT_STEM = /^(c|r)([1-9]\d*)-b([1-9]\d*)(?:-s([1-9]\d*))?$/;
+
+/** `concurrency_4` (closed loop, 4 VUs) or `rate_20` (open loop, 20 req/s): a level's own part of a point's key (and the whole key in results of schema 9 and before). */
 export function levelKey(l: LevelId): string {
   return `${l.mode === "open" ? "rate" : "concurrency"}_${l.value}`;
 }
 
-/** The level a key names; null when it is not a level key. */
+/** The level a level key names; null when it is not one. */
 export function parseLevelKey(key: string): LevelId | null {
-  const m = KEY.exec(key);
+  const m = LEVEL_KEY.exec(key);
   return m ? { mode: m[1] === "rate" ? "open" : "closed", value: Number(m[2]) } : null;
 }
 
-/** `c4` or `r20`: how a level's files are named. */
+/** `c4` or `r20`: a level's own part of a point's file stem. */
 export function levelStem(l: LevelId): string {
   return `${l.mode === "open" ? "r" : "c"}${l.value}`;
 }
 
+/** `concurrency_4_batch_8_seq_128`: the point's key in a result's scenarios (`_seq_<S>` only for texts cut to S tokens). */
+export function pointKey(p: SweepPoint): string {
+  return `${levelKey(p.level)}_batch_${p.batchSize}${p.seqLen === null ? "" : `_seq_${p.seqLen}`}`;
+}
+
+/** The point a key names; null when it is not a point key (a schema 9 key such as `concurrency_4` included). */
+export function parsePointKey(key: string): SweepPoint | null {
+  const m = POINT_KEY.exec(key);
+  return m ? { level: { mode: m[1] === "rate" ? "open" : "closed", value: Number(m[2]) }, batchSize: Number(m[3]), seqLen: m[4] ? Number(m[4]) : null } : null;
+}
+
+/** `c4-b8-s128`: how a point's files are named. */
+export function pointStem(p: SweepPoint): string {
+  return `${levelStem(p.level)}-b${p.batchSize}${p.seqLen === null ? "" : `-s${p.seqLen}`}`;
+}
+
+/** The point a file stem names; null when it is not one. */
+export function parsePointStem(stem: string): SweepPoint | null {
+  const m = POINT_STEM.exec(stem);
+  return m ? { level: { mode: m[1] === "r" ? "open" : "closed", value: Number(m[2]) }, batchSize: Number(m[3]), seqLen: m[4] ? Number(m[4]) : null } : null;
+}
+
 export const closedLevel = (vus: number): LevelId => ({ mode: "closed", value: vus });
 export const openLevel = (rateRps: number): LevelId => ({ mode: "open", value: rateRps });
+/** A closed-loop point: `vus` VUs at a batch size (default 1) and text length (default: texts not cut to a token count). */
+export const closedPoint = (vus: number, batchSize = 1, seqLen: number | null = null): SweepPoint => ({ level: closedLevel(vus), batchSize, seqLen });
+/** An open-loop point: `rateRps` req/s at a batch size (default 1) and text length (default: not cut). */
+export const openPoint = (rateRps: number, batchSize = 1, seqLen: number | null = null): SweepPoint => ({ level: openLevel(rateRps), batchSize, seqLen });
 
 /** The level a spec runs. */
 export const levelOf = (spec: Pick<LevelSpec, "load">): LevelId => (spec.load.mode === "open" ? openLevel(spec.load.rateRps) : closedLevel(spec.load.vus));
+
+/** The operating point a spec runs. */
+export const pointOf = (spec: Pick<LevelSpec, "load" | "batchSize" | "seqLen">): SweepPoint => ({
+  level: levelOf(spec),
+  batchSize: spec.batchSize,
+  seqLen: spec.seqLen,
+});
 
 /** A level as the k6 script's variables. */
 export function toVariables(spec: LevelSpec): Record<string, string> {
@@ -59,6 +106,7 @@ export function toVariables(spec: LevelSpec): Record<string, string> {
     ...open,
     DURATION: `${spec.durationS}s`,
     BATCH_SIZE: String(spec.batchSize),
+    ...(spec.seqLen !== null ? { SEQ_LEN: String(spec.seqLen) } : {}),
     NORMALIZE: String(spec.normalize),
     EXPECTED_DIM: String(spec.expectedDim),
     MAX_ERROR_RATE: String(spec.maxErrorRate),
@@ -141,6 +189,7 @@ export function fromVariables(env: Env): LevelVariables {
     api: api as ApiName,
     apiSettings,
     batchSize: int(env, "BATCH_SIZE", 1),
+    seqLen: env["SEQ_LEN"] ? int(env, "SEQ_LEN", 1) : null,
     normalize: (env["NORMALIZE"] ?? "true") !== "false",
     expectedDim: int(env, "EXPECTED_DIM", 0, 0),
     load:

@@ -35,6 +35,8 @@ export interface LevelSpec {
   /** JSON {"texts": [...]} to send; absent: the built-in deterministic texts (scenario/texts.ts). */
   datasetFile?: string;
   batchSize: number;
+  /** Tokens every text of the dataset was cut to (the operating point's text length); null: not cut to a count. A label only: the texts come from datasetFile. */
+  seqLen: number | null;
   normalize: boolean;
   /** Vector length every answer must have; 0: any positive length. */
   expectedDim: number;

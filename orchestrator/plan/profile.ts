@@ -1,54 +1,50 @@
-// The profile a run uses: config/benchmark.yaml's, with the CLI's overrides, and the levels it runs.
-import type { Profile } from "./config-schema.ts";
-import { closedLevel, openLevel, type LevelId } from "./level-key.ts";
+// The profile a run uses: config/benchmark.yaml's, with the command line's overrides (the profile's
+// own keys, Profile.partial()), and the levels it runs.
+import { Profile, type ProfileKey, type ProfileOverrides } from "./config-schema.ts";
+import { closedLevel, openLevel, type LevelId, type SweepPoint } from "./level-key.ts";
 import { UserError } from "../platform/errors.ts";
+import { toFlag } from "./flags.ts";
 
-/** The profile's levels, duration, batch, warmup, trials, window and load mode, each replaced by its CLI override when given. */
-export function applyOverrides(
-  base: Profile,
-  o: {
-    levels?: number[];
-    duration_s?: number;
-    batch_size?: number;
-    warmup_requests?: number;
-    trials?: number;
-    window_s?: number;
-    mode?: Profile["mode"];
-    rates?: number[];
-    arrivals?: Profile["arrivals"];
-    slo?: string;
-    slo_steps?: number;
-  },
-): Profile {
+/** Keys that mean something only for open-loop levels (a --mode open sweep, or --slo's search). */
+const OPEN_ONLY: readonly ProfileKey[] = ["arrivals", "arrival_seed", "expected_latency_ms", "vu_headroom", "max_vus", "saturation_tolerance"];
+/** Keys that mean something only for closed-loop levels: an open-loop level always runs its whole duration. */
+const CLOSED_ONLY: readonly ProfileKey[] = ["window_s", "stable_windows", "stability_tolerance"];
+
+/**
+ * The profile with each override given in place of its value. An override that the resulting
+ * sweep would silently ignore is refused, with the reason.
+ */
+export function applyOverrides(base: Profile, o: ProfileOverrides, with_: { slo?: string } = {}): Profile {
   const mode = o.mode ?? base.mode;
-  const rates = o.rates ?? base.rates_rps;
-  if (mode === "open" && rates === undefined) throw new UserError("--mode open needs --rates (requests per second per level), or a profile with rates_rps");
-  if (mode === "closed" && o.rates !== undefined)
-    throw new UserError("--rates needs --mode open (or a profile with mode: open): closed-loop levels are --levels");
-  if (mode === "open" && o.levels !== undefined)
-    throw new UserError("--levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates");
-  if (o.arrivals !== undefined && mode !== "open" && o.slo === undefined)
-    throw new UserError("--arrivals applies to open-loop levels: give --mode open --rates (or --slo)");
-  if (mode === "open" && o.window_s !== undefined)
-    throw new UserError("--window-s applies to closed-loop levels; an open-loop level always runs its whole duration");
-  return {
-    ...base,
-    concurrency_levels: (o.levels ?? base.concurrency_levels) as [number, ...number[]],
-    duration_s: o.duration_s ?? base.duration_s,
-    batch_size: o.batch_size ?? base.batch_size,
-    warmup_requests: o.warmup_requests ?? base.warmup_requests,
-    trials: o.trials ?? base.trials,
-    window_s: o.window_s ?? base.window_s,
-    slo_max_steps: o.slo_steps ?? base.slo_max_steps,
-    arrivals: o.arrivals ?? base.arrivals,
-    mode,
-    ...(rates ? { rates_rps: rates as [number, ...number[]] } : {}),
-  };
+  const given = (Object.keys(o) as ProfileKey[]).filter((k) => o[k] !== undefined);
+  if (mode === "open" && (o.rates_rps ?? base.rates_rps) === undefined)
+    throw new UserError("--mode open needs --rates-rps (requests per second per level), or a profile with rates_rps");
+  if (mode === "closed" && o.rates_rps !== undefined)
+    throw new UserError("--rates-rps needs --mode open (or a profile with mode: open): closed-loop levels are --concurrency-levels");
+  if (mode === "open" && o.concurrency_levels !== undefined)
+    throw new UserError("--concurrency-levels sets closed-loop levels; this sweep is open loop (--mode open or the profile's mode): give --rates-rps");
+  const openOnly = given.find((k) => OPEN_ONLY.includes(k));
+  if (openOnly !== undefined && mode !== "open" && with_.slo === undefined)
+    throw new UserError(`${toFlag(openOnly)} applies to open-loop levels: give --mode open --rates-rps (or --slo)`);
+  const closedOnly = given.find((k) => CLOSED_ONLY.includes(k));
+  if (closedOnly !== undefined && mode === "open")
+    throw new UserError(`${toFlag(closedOnly)} applies to closed-loop levels; an open-loop level always runs its whole duration`);
+  return Profile.parse({ ...base, ...Object.fromEntries(given.map((k) => [k, o[k]])) });
 }
 
 /** The profile's levels in order: its concurrency levels (closed loop) or its rates (open loop). */
 export function levelsOf(p: Profile): LevelId[] {
   return p.mode === "open" ? (p.rates_rps ?? []).map(openLevel) : p.concurrency_levels.map(closedLevel);
+}
+
+/**
+ * Every operating point of one framework and model, in the order they run: each text length
+ * (`seq_len`; one null when the texts are not cut to a token count), within it each batch size,
+ * within it each level. A server started once runs them all.
+ */
+export function pointsOf(p: Profile): SweepPoint[] {
+  const seqLens: (number | null)[] = p.seq_len ?? [null];
+  return seqLens.flatMap((seqLen) => p.batch_size.flatMap((batchSize) => levelsOf(p).map((level) => ({ level, batchSize, seqLen }))));
 }
 
 /**

@@ -45,9 +45,9 @@ function runMainChild(body: string, onStarted?: (child: ReturnType<typeof spawn>
 }
 
 test("runMain: a UserError is one clear line and exit 2, without a stack", async () => {
-  const r = await runMainChild(`async () => { throw new UserError("--levels: expected a whole number, got 'x'"); }`);
+  const r = await runMainChild(`async () => { throw new UserError("--concurrency-levels: expected a whole number, got 'x'"); }`);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /ERROR: --levels: expected a whole number, got 'x'\n$/);
+  assert.match(r.stderr, /ERROR: --concurrency-levels: expected a whole number, got 'x'\n$/);
   assert.doesNotMatch(r.stderr, /at .*errors\.ts/);
 });
 

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import type { FrameworkResult } from "./schema.ts";
-import { combineTrials, levelVerdicts } from "./combine-trials.ts";
-import { levelKey, closedLevel, openLevel } from "../plan/level-key.ts";
+import { combineTrials } from "./combine-trials.ts";
+import { pointVerdicts } from "./verdict.ts";
+import { levelKey, closedLevel, closedPoint, openLevel, pointKey } from "../plan/level-key.ts";
 
 /** A trial of `framework` whose concurrency-1 level ran at `qps` with p50 `p50`. */
 function trial(framework: string, qps: number, p50 = 6): FrameworkResult {
@@ -43,24 +44,6 @@ test("a failed trial fails the combination, says which, and only levels every tr
   assert.deepEqual(c.scenarios, {});
 });
 
-test("levelVerdicts: the leader, who it is significantly ahead of, and who it cannot be told from", () => {
-  const fast = combineTrials([trial("fast", 204), trial("fast", 198), trial("fast", 210)]);
-  const close = combineTrials([trial("close", 200), trial("close", 180), trial("close", 215)]);
-  const slow = combineTrials([trial("slow", 120), trial("slow", 118), trial("slow", 125)]);
-  const [v] = levelVerdicts([slow, close, fast]);
-  assert.equal(v!.leader, "fast");
-  assert.deepEqual(
-    v!.behind.map((b) => b.framework),
-    ["slow"],
-  );
-  assert.deepEqual(
-    v!.inseparable.map((b) => b.framework),
-    ["close"],
-  );
-  assert.ok(v!.behind[0]!.p < 0.05 && v!.inseparable[0]!.p >= 0.05);
-  assert.deepEqual(levelVerdicts([trial("a", 1), trial("b", 2)]), [], "no trials, no verdict");
-});
-
 test("a resource a trial did not measure stays not measured in the combination", () => {
   const unmeasured = trial("a", 110);
   const s = unmeasured.scenarios[levelKey(closedLevel(1))]!;
@@ -93,7 +76,7 @@ test("open-loop levels combine their rates and drops over trials, and get no thr
   const level = a.scenarios[levelKey(openLevel(50))]!;
   assert.deepEqual([level.achieved_rps, level.dropped_iterations, level.vus_max, level.validity?.saturated], [48, 30, 9, true]);
   const b = combineTrials([open("b", 40, 90, true), open("b", 41, 80, true)]);
-  assert.deepEqual(levelVerdicts([a, b]), []);
+  assert.deepEqual(pointVerdicts([a, b]), [], "open-loop throughput is the rate asked: no verdict");
 });
 
 test("Poisson levels sum their late starts and average their latency from the scheduled start over trials", () => {
@@ -121,4 +104,32 @@ test("Poisson levels sum their late starts and average their latency from the sc
   assert.equal(level.arrivals, "poisson");
   assert.equal(level.late_starts, 8);
   assert.deepEqual(level.latency_from_intended_ms, { median: 20, p95: 40, p99: 150, max: 400 });
+});
+
+test("a sweep's figures combine as means, and the batching speed-up is the ratio of the combined means", () => {
+  const sweep = (qps1: number, qps8: number, idle: number): FrameworkResult => {
+    const r = trial("a", qps1);
+    const s = r.scenarios[levelKey(closedLevel(1))]!;
+    const at = (batch: number, qps: number) => ({
+      ...s,
+      scenario_name: pointKey(closedPoint(1, batch, 128)),
+      batch_size: batch,
+      seq_len: 128,
+      tokens_per_text: 128,
+      throughput_qps: qps,
+      embeddings_per_sec: qps * batch,
+      input_tokens_per_sec: qps * batch * 128,
+      server_idle_memory_mb: idle,
+      memory_per_1k_embeddings_mb: ((212 - idle) * 1000) / batch,
+    });
+    r.scenarios = { [pointKey(closedPoint(1, 1, 128))]: at(1, qps1), [pointKey(closedPoint(1, 8, 128))]: at(8, qps8) };
+    return r;
+  };
+  const c = combineTrials([sweep(100, 30, 200), sweep(110, 40, 204)]);
+  const [one, eight] = [c.scenarios[pointKey(closedPoint(1, 1, 128))]!, c.scenarios[pointKey(closedPoint(1, 8, 128))]!];
+  assert.deepEqual([one.embeddings_per_sec, eight.embeddings_per_sec], [105, 280]);
+  assert.equal(eight.batching_speedup, Number((280 / 105).toFixed(3)), "280 ÷ 105 emb/s, not the mean of 240/100 and 320/110");
+  assert.equal(one.batching_speedup, 1);
+  assert.deepEqual([eight.input_tokens_per_sec, eight.server_idle_memory_mb, eight.memory_per_1k_embeddings_mb], [280 * 128, 202, 1250]);
+  assert.equal(eight.tokens_per_text, 128);
 });

@@ -2,7 +2,8 @@
 // result whose levels hold the trials' means and, in `trials`, every value with its 95 % confidence
 // interval. A level enters the combination only if every trial measured it.
 import type { FrameworkResult, ScenarioResult } from "./schema.ts";
-import { estimate, welch, type Estimate } from "./stats.ts";
+import { estimate, type Estimate } from "./stats.ts";
+import { withBatchingSpeedups } from "./point-figures.ts";
 
 const pick = (e: Estimate) => ({ mean: e.mean, ci95: e.ci95, values: e.values });
 const r3 = (n: number) => Number(n.toFixed(3));
@@ -35,6 +36,7 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
     },
     throughput_qps: r3(qps.mean),
     embeddings_per_sec: mean((s) => s.embeddings_per_sec),
+    input_tokens_per_sec: measured((s) => s.input_tokens_per_sec, mean),
     total_duration_sec: r3(sum((s) => s.total_duration_sec)),
     server_cpu_percent: measured((s) => s.server_cpu_percent, mean),
     server_memory_mb: measured((s) => s.server_memory_mb, mean),
@@ -42,6 +44,8 @@ function combineLevel(levels: ScenarioResult[]): ScenarioResult {
       (s) => s.server_memory_peak_mb,
       (f) => Math.max(...levels.map(f)),
     ),
+    server_idle_memory_mb: measured((s) => s.server_idle_memory_mb, mean),
+    memory_per_1k_embeddings_mb: measured((s) => s.memory_per_1k_embeddings_mb, mean),
     client_cpu_percent: mean((s) => s.client_cpu_percent),
     client_memory_mb: mean((s) => s.client_memory_mb),
     errors: sum((s) => s.errors),
@@ -101,48 +105,12 @@ export function combineTrials(trials: readonly FrameworkResult[]): FrameworkResu
   if (trials.length === 1) return last;
   const failed = trials.find((t) => t.status !== "completed");
   const names = Object.keys(trials[0]!.scenarios).filter((name) => trials.every((t) => t.scenarios[name]));
-  return {
+  // The speed-up of the combination is the ratio of the combined means, not a mean of ratios.
+  return withBatchingSpeedups({
     ...last,
     status: failed?.status ?? "completed",
     failure: failed ? `trial ${trials.indexOf(failed) + 1} of ${trials.length}: ${failed.failure}` : null,
     started_at: trials[0]!.started_at,
     scenarios: Object.fromEntries(names.map((name) => [name, combineLevel(trials.map((t) => t.scenarios[name]!))])),
-  };
-}
-
-export interface LevelVerdict {
-  concurrency: number;
-  leader: string;
-  /** Frameworks whose throughput the leader's cannot be told apart from (Welch, p ≥ 0.05). */
-  inseparable: { framework: string; p: number }[];
-  /** Frameworks the leader is significantly ahead of. */
-  behind: { framework: string; p: number }[];
-}
-
-/** Per level measured with trials: the highest mean throughput, and who it is (or is not) significantly ahead of. */
-export function levelVerdicts(results: readonly FrameworkResult[]): LevelVerdict[] {
-  const byLevel = new Map<number, { framework: string; values: number[]; mean: number }[]>();
-  for (const r of results) {
-    for (const s of Object.values(r.scenarios)) {
-      // Open-loop levels all aim at their target rate: their throughput says nothing to rank.
-      if (!s.trials || s.mode !== "closed") continue;
-      byLevel.set(s.concurrency, [
-        ...(byLevel.get(s.concurrency) ?? []),
-        { framework: r.framework, values: s.trials.throughput_qps.values, mean: s.trials.throughput_qps.mean },
-      ]);
-    }
-  }
-  return [...byLevel.entries()]
-    .filter(([, fs]) => fs.length > 1)
-    .sort(([a], [b]) => a - b)
-    .map(([concurrency, fs]) => {
-      const [best, ...rest] = [...fs].sort((a, b) => b.mean - a.mean);
-      const tested = rest.map((f) => ({ framework: f.framework, cmp: welch(best!.values, f.values) }));
-      return {
-        concurrency,
-        leader: best!.framework,
-        inseparable: tested.filter((t) => !t.cmp?.significant).map((t) => ({ framework: t.framework, p: t.cmp?.p ?? 1 })),
-        behind: tested.filter((t) => t.cmp?.significant).map((t) => ({ framework: t.framework, p: t.cmp!.p })),
-      };
-    });
+  });
 }

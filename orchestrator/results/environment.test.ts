@@ -10,10 +10,15 @@ test("cpuFlagsSummary keeps the extensions inference kernels use, in a fixed ord
 
 test("the stamp names the commit, the arguments, a config hash that follows the config, and the CPU sets", () => {
   const cpuSets = { mode: "split" as const, server: [0, 1, 2], client: [3] };
-  const one = describeEnvironment({ engine: { name: "embedded", version: "0.1.0" }, cpuSets, argv: ["--levels", "1"], config: { profile: "quick" } });
+  const one = describeEnvironment({
+    engine: { name: "embedded", version: "0.1.0" },
+    cpuSets,
+    argv: ["--concurrency-levels", "1"],
+    config: { profile: "quick" },
+  });
   assert.match(one.git_commit ?? "", /^[0-9a-f]{40}$/, "this checkout is a git repository");
   assert.equal(typeof one.git_dirty, "boolean");
-  assert.deepEqual(one.argv, ["--levels", "1"]);
+  assert.deepEqual(one.argv, ["--concurrency-levels", "1"]);
   assert.deepEqual(one.cpu_sets, { mode: "split", server: "0-2", client: "3" });
   assert.equal(one.load_average_start?.length, 3);
   assert.equal(one.kernel, one.os.split(" ")[1]);

@@ -6,7 +6,7 @@ import { compareMetric, compareRuns, pairFrameworks, RunComparison } from "./run
 import { renderComparison } from "../outputs/comparison-text.ts";
 import type { FrameworkResult, ScenarioResult } from "./schema.ts";
 import { combineTrials } from "./combine-trials.ts";
-import { levelKey, closedLevel } from "../plan/level-key.ts";
+import { levelKey, closedLevel, closedPoint, pointKey } from "../plan/level-key.ts";
 
 /** A result of `framework` at concurrency 1 (and 4 unless `only1`) with the given throughput and p50. */
 function run(framework: string, qps: number, p50: number, only1 = false): FrameworkResult {
@@ -113,20 +113,52 @@ test("two runs compare level by level; levels in one run only are listed; the ga
     cmp.levels.map((l) => `${l.framework_a} c=${l.concurrency}`),
     ["onnx-python c=1"],
   );
-  assert.deepEqual(cmp.unmatched, ["A only: onnx-rust", "B only: candle", "A only: onnx-python c=4"]);
-  assert.deepEqual(cmp.regressions, ["onnx-python c=1: throughput 200 → 150 (-25.0 %, untested: no trials, the threshold alone decides)"]);
+  assert.deepEqual(cmp.unmatched, ["A only: onnx-rust", "B only: candle", "A only: onnx-python c=4 b=1"]);
+  assert.deepEqual(cmp.regressions, ["onnx-python c=1 b=1: throughput 200 → 150 (-25.0 %, untested: no trials, the threshold alone decides)"]);
   const text = renderComparison(cmp);
-  assert.match(text, /^onnx-python\s+1\s+1\/1\s+200\.0\s+150\.0\s+-25\.0 %\?\s+0\.0 %\?/m);
-  assert.match(text, /Regressions beyond 5 %:\n {2}onnx-python c=1: throughput/);
+  assert.match(text, /^onnx-python\s+c=1 b=1\s+1\/1\s+200\.0\s+150\.0\s+-25\.0 %\?\s+0\.0 %\?/m);
+  assert.match(text, /Regressions beyond 5 %:\n {2}onnx-python c=1 b=1: throughput/);
 
   const paired = compareRuns(a, b, { thresholdPct: null, pairs: ["onnx-rust=candle"] });
   assert.ok(paired.levels.some((l) => l.framework_a === "onnx-rust" && l.framework_b === "candle" && l.concurrency === 1));
   assert.deepEqual(paired.regressions, []);
-  assert.match(renderComparison(paired), /^onnx-rust → candle\s+1\s/m);
+  assert.match(renderComparison(paired), /^onnx-rust → candle\s+c=1 b=1\s/m);
   assert.doesNotMatch(renderComparison(paired), /Regressions|No regression/, "no threshold, no verdict");
 
   assert.throws(
     () => compareRuns(a, { id: "C", results: [run("candle", 1, 1)] }, { thresholdPct: null, pairs: [] }),
     /share no framework \(A: onnx-python, onnx-rust; B: candle\); pair two with --pair/,
+  );
+});
+
+test("compare matches on the whole operating point: the same VUs at another batch size or text length is another point", () => {
+  const at = (batch: number, seq: number | null, qps: number) => {
+    const r = sampleResult();
+    const s = r.scenarios[levelKey(closedLevel(1))]!;
+    r.scenarios = {
+      [pointKey(closedPoint(1, batch, seq))]: {
+        ...s,
+        scenario_name: pointKey(closedPoint(1, batch, seq)),
+        batch_size: batch,
+        seq_len: seq,
+        throughput_qps: qps,
+      },
+    };
+    return r;
+  };
+  const a = { id: "A", results: [{ ...at(8, 128, 100), scenarios: { ...at(8, 128, 100).scenarios, ...at(1, 128, 50).scenarios } }] };
+  const b = { id: "B", results: [{ ...at(8, 32, 300), scenarios: { ...at(8, 32, 300).scenarios, ...at(1, 128, 55).scenarios } }] };
+  const cmp = compareRuns(a, b, { thresholdPct: null, pairs: [] });
+  assert.deepEqual(
+    cmp.levels.map((l) => [l.point, l.batch_size, l.seq_len, l.throughput_qps.a, l.throughput_qps.b]),
+    [["c=1 b=1 s=128", 1, 128, 50, 55]],
+  );
+  assert.deepEqual(cmp.unmatched, ["B only: onnx-python c=1 b=8 s=32", "A only: onnx-python c=1 b=8 s=128"]);
+  // A schema 9 file's concurrency_1 (batch 1, texts not cut) is the same point as a schema 10 concurrency_1_batch_1.
+  const legacy = { id: "old", results: [sampleResult()] };
+  const fresh = { id: "new", results: [{ ...sampleResult(), scenarios: { [pointKey(closedPoint(1))]: sampleResult().scenarios[levelKey(closedLevel(1))]! } }] };
+  assert.deepEqual(
+    compareRuns(legacy, fresh, { thresholdPct: null, pairs: [] }).levels.map((l) => l.point),
+    ["c=1 b=1"],
   );
 });

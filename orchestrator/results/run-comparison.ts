@@ -1,4 +1,5 @@
-// Run-to-run comparison: per framework and level, the change from run A to run B in throughput and
+// Run-to-run comparison: per framework and operating point (model, batch size, text length, and
+// concurrency or rate: the whole point must match), the change from run A to run B in throughput and
 // in p50/p95/p99 latency, whether the change can be told from noise, and whether it is a
 // regression beyond a threshold (the CI gate of `npm run compare -- --fail-on-regression <pct>`).
 //
@@ -11,6 +12,7 @@ import { z } from "zod";
 import { UserError } from "../platform/errors.ts";
 import type { FrameworkResult, ScenarioResult } from "./schema.ts";
 import { welch } from "./stats.ts";
+import { comparePoints, pointFields, pointId, shortPoint } from "./point-figures.ts";
 
 export const ALPHA = 0.05;
 
@@ -43,7 +45,14 @@ export const LevelComparison = z
     model: z.string(),
     framework_a: z.string(),
     framework_b: z.string().describe("the same as framework_a unless paired with --pair"),
-    concurrency: z.number().int().positive(),
+    point: z
+      .string()
+      .describe("the operating point, as compare prints it: c=<VUs> (closed loop) or r=<req/s> (open loop), b=<batch size>, s=<tokens per text> where cut"),
+    mode: z.enum(["closed", "open"]),
+    concurrency: z.number().int().positive().describe("closed loop: VUs; open loop: the cap on requests in flight"),
+    target_rps: z.number().positive().nullable().describe("open loop: the rate asked; null in closed loop"),
+    batch_size: z.number().int().positive(),
+    seq_len: z.number().int().positive().nullable().describe("tokens per text; null: texts not cut to a token count"),
     trials_a: z.number().int().positive().describe("trials behind run A's figures (1 without --trials)"),
     trials_b: z.number().int().positive(),
     throughput_qps: MetricChange.describe("successful requests per second"),
@@ -61,7 +70,7 @@ export const RunComparison = z
     threshold_pct: z.number().nullable().describe("--fail-on-regression; null when not given"),
     alpha: z.number().describe("significance level of Welch's t-test"),
     levels: z.array(LevelComparison),
-    unmatched: z.array(z.string()).describe("framework levels present in one run only, e.g. 'A only: onnx-rust c=4'"),
+    unmatched: z.array(z.string()).describe("framework points present in one run only, e.g. 'A only: onnx-rust c=4 b=1'"),
     regressions: z.array(z.string()).describe("one line per regression (empty without a threshold)"),
   })
   .strict();
@@ -115,7 +124,8 @@ export function pairFrameworks(inA: readonly string[], inB: readonly string[], p
   return [...explicit, ...same];
 }
 
-const byConcurrency = (r: FrameworkResult) => new Map(Object.values(r.scenarios).map((s) => [s.concurrency, s]));
+/** A result's levels by their whole operating point (its fields, so results of every schema version match). */
+const byPoint = (r: FrameworkResult) => new Map(Object.values(r.scenarios).map((s) => [pointId(s), s]));
 
 export interface ComparedRun {
   id: string;
@@ -146,19 +156,26 @@ export function compareRuns(a: ComparedRun, b: ComparedRun, opts: { thresholdPct
         unmatched.push(`A only: ${fa} (${ra.model_name})`);
         continue;
       }
-      const [la, lb] = [byConcurrency(ra), byConcurrency(rb)];
-      for (const c of [...new Set([...la.keys(), ...lb.keys()])].sort((x, y) => x - y)) {
-        const [sa, sb] = [la.get(c), lb.get(c)];
+      const [la, lb] = [byPoint(ra), byPoint(rb)];
+      const ids = [...new Set([...la.keys(), ...lb.keys()])].sort((x, y) => comparePoints((la.get(x) ?? lb.get(x))!, (la.get(y) ?? lb.get(y))!));
+      for (const id of ids) {
+        const [sa, sb] = [la.get(id), lb.get(id)];
         if (!sa || !sb) {
-          unmatched.push(`${sa ? `A only: ${fa}` : `B only: ${fb}`} c=${c}`);
+          unmatched.push(`${sa ? `A only: ${fa}` : `B only: ${fb}`} ${shortPoint((sa ?? sb)!)}`);
           continue;
         }
         const metrics = Object.fromEntries(METRICS.map((m) => [m, compareMetric(sa, sb, m, opts.thresholdPct)])) as Record<Metric, MetricChange>;
+        const p = pointFields(sa);
         levels.push({
           model: ra.model_name,
           framework_a: fa,
           framework_b: fb,
-          concurrency: c,
+          point: shortPoint(sa),
+          mode: p.mode,
+          concurrency: sa.concurrency,
+          target_rps: p.mode === "open" ? p.value : null,
+          batch_size: p.batch_size,
+          seq_len: p.seq_len,
           trials_a: sa.trials?.n ?? 1,
           trials_b: sb.trials?.n ?? 1,
           ...metrics,
@@ -178,7 +195,7 @@ function regressionLines(levels: readonly LevelComparison[]): string[] {
     METRICS.filter((m) => l[m].regression).map((m) => {
       const c = l[m];
       const why = c.p === null ? "untested: no trials, the threshold alone decides" : pText(c.p);
-      return `${pairName(l)} c=${l.concurrency}: ${METRIC_LABEL[m]} ${c.a} → ${c.b} (${signed(c.change_pct)}, ${why})`;
+      return `${pairName(l)} ${l.point}: ${METRIC_LABEL[m]} ${c.a} → ${c.b} (${signed(c.change_pct)}, ${why})`;
     }),
   );
 }

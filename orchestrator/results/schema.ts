@@ -9,8 +9,12 @@ import { API_NAMES } from "../../scenario/apis/api.ts";
 // measured. 8: open-loop levels (mode, target_rps, achieved_rps, dropped_iterations, vus_max;
 // validity.saturated; capacity_at_slo). 9: the load engine (environment.load_engine; k6_version
 // null when the embedded engine ran), errors_by_kind, server_queue_ms, late starts and latency from
-// the scheduled start for every open-loop level. Version 3 to 8 files still read (the new keys take
-// their defaults or are absent).
+// the scheduled start for every open-loop level. 10: sweeps: a level is an operating point (batch
+// size, text length, level; the key says all three), seq_len, tokens_per_text, input_tokens_per_sec,
+// server_idle_memory_mb, memory_per_1k_embeddings_mb, batching_speedup; capacity_at_slo is one
+// search per batch size and text length. Version 3 to 9 files still read (the new keys take their
+// defaults or are absent; their keys stay as written, e.g. concurrency_4; a single capacity_at_slo
+// becomes a list of one).
 /** The vocabulary results and manifests share. */
 export const PRECISIONS = ["fp32", "fp16", "bf16", "int8"] as const;
 export const Precision = z.enum(PRECISIONS).describe("numeric precision the framework computes in; it sets the verify tolerance");
@@ -20,8 +24,8 @@ export type Language = z.infer<typeof Language>;
 export const LAUNCHERS = ["process", "docker"] as const;
 export type LauncherKind = (typeof LAUNCHERS)[number];
 
-export const RESULT_SCHEMA_VERSION = 9;
-const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, 7, 8, RESULT_SCHEMA_VERSION] as const;
+export const RESULT_SCHEMA_VERSION = 10;
+const READABLE_SCHEMA_VERSIONS = [3, 4, 5, 6, 7, 8, 9, RESULT_SCHEMA_VERSION] as const;
 
 /** Not measured: a server given by --url without --server-pid. */
 const NOT_MEASURED = "; null when not measured (a server given by --url without --server-pid)";
@@ -53,7 +57,11 @@ export type LatencyStats = z.infer<typeof LatencyStats>;
 
 export const ScenarioResult = z
   .object({
-    scenario_name: z.string().describe("concurrency_<N> (closed loop) or rate_<N> (open loop)"),
+    scenario_name: z
+      .string()
+      .describe(
+        "the operating point's key (orchestrator/plan/level-key.ts): concurrency_<N> (closed loop) or rate_<N> (open loop), then _batch_<B>, then _seq_<S> for texts of S tokens; schema 9 and before: concurrency_<N> or rate_<N> alone",
+      ),
     mode: z
       .literal(LOAD_MODES)
       .default("closed")
@@ -106,9 +114,41 @@ export const ScenarioResult = z
       ),
     num_requests: z.number().int().nonnegative().describe("requests completed in the level, successful or not"),
     batch_size: z.number().int().positive().describe("texts per request"),
+    seq_len: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe(
+        "tokens every text sent was cut to with the model's tokenizer, special tokens included (the operating point's text length, --seq-len); null: texts not cut to a token count (the built-in texts, a --dataset file)",
+      ),
+    tokens_per_text: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe(
+        "input tokens of every text as the model sees it: the dataset's effective_tokens, counted with the model's tokenizer when the dataset was built (special tokens included, after truncation to max_seq_length); null: not counted (the built-in texts, a dataset file without counts)",
+      ),
     latency_ms: LatencyStats,
     throughput_qps: z.number().nonnegative().describe("successful requests ÷ total_duration_sec"),
     embeddings_per_sec: z.number().nonnegative().describe("throughput_qps × batch_size"),
+    input_tokens_per_sec: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe("embeddings_per_sec × tokens_per_text: model input tokens per second; null when the texts' tokens were not counted"),
+    batching_speedup: z
+      .number()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe(
+        "embeddings_per_sec ÷ embeddings_per_sec of the batch-1 level of the same framework, model, text length and concurrency (a multiple, ×); null without such a level, and for open-loop levels (their throughput is the rate asked)",
+      ),
     total_duration_sec: z.number().nonnegative().describe("the level's duration: first start to last answer, seconds"),
     server_cpu_percent: z
       .number()
@@ -121,6 +161,20 @@ export const ScenarioResult = z
       .nullable()
       .describe(`mean RSS of the server's process tree (in a container: its memory usage from the engine's stats), MiB${NOT_MEASURED}`),
     server_memory_peak_mb: z.number().nonnegative().nullable().describe(`peak of the same samples, MiB${NOT_MEASURED}`),
+    server_idle_memory_mb: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe(`RSS of the server's process tree sampled once after warm-up, before the server's first level, MiB${NOT_MEASURED}, and in schema 9 and before`),
+    memory_per_1k_embeddings_mb: z
+      .number()
+      .nullable()
+      .default(null)
+      .describe(
+        "(server_memory_peak_mb − server_idle_memory_mb) × 1000 ÷ (requests in flight × batch_size), MiB: the memory the server added per 1,000 embeddings in flight; " +
+          `requests in flight = concurrency (closed loop) or vus_max (open loop); negative when the peak stayed under the idle figure${NOT_MEASURED}`,
+      ),
     client_cpu_percent: z.number().nonnegative().describe("mean CPU of the load engine's process (the embedded engine or k6); 100 = one core"),
     client_memory_mb: z.number().nonnegative().describe("mean RSS of the load engine's process, MiB"),
     errors: z.number().int().nonnegative().describe("requests that failed a check (non-200, wrong count or dimension)"),
@@ -341,6 +395,8 @@ export type LayoutProbe = z.infer<typeof LayoutProbe>;
 export const CapacityAtSlo = z
   .object({
     slo: z.string().describe("the objective as given to --slo, e.g. p99<50ms"),
+    batch_size: z.number().int().positive().describe("the operating point searched: texts per request"),
+    seq_len: z.number().int().positive().nullable().describe("the operating point searched: tokens per text; null: texts not cut to a token count"),
     capacity_rps: z.number().int().positive().nullable().describe("highest open-loop rate tried that met the objective, req/s; null when none did"),
     lowest_failing_rps: z
       .number()
@@ -361,12 +417,12 @@ export const CapacityAtSlo = z
           })
           .strict(),
       )
-      .describe("every level of the search, in the order run; each is also a rate_<N> scenario"),
+      .describe("every level of the search, in the order run; each is also a rate_<N>_batch_<B>… scenario"),
   })
   .strict();
 export type CapacityAtSlo = z.infer<typeof CapacityAtSlo>;
 
-export const FrameworkResult = z
+const FrameworkResultObject = z
   .object({
     schema_version: z.union(READABLE_SCHEMA_VERSIONS.map((v) => z.literal(v))),
     run_id: z.string(),
@@ -426,11 +482,44 @@ export const FrameworkResult = z
       "--layout auto: every layout tried at the probe level, with its figures, and the one chosen (absent otherwise)",
     ),
     scenarios: z.record(z.string(), ScenarioResult),
-    capacity_at_slo: CapacityAtSlo.optional().describe(
-      "--slo: the highest arrival rate meeting the objective and the search that found it (absent without --slo)",
-    ),
+    capacity_at_slo: z
+      .array(CapacityAtSlo)
+      .optional()
+      .describe("--slo: per batch size and text length, the highest arrival rate meeting the objective and the search that found it (absent without --slo)"),
     started_at: z.string(),
     finished_at: z.string().nullable(),
   })
   .strict();
-export type FrameworkResult = z.infer<typeof FrameworkResult>;
+
+/** `…/datasets/tokens-<N>.json`: the prepared token-length set --seq-len sent before schema 10 recorded seq_len. */
+const TOKEN_DATASET = /[/\\]datasets[/\\]tokens-([1-9]\d*)\.json$/;
+
+/**
+ * Schema 9 and before, as schema 10 reads them: a single capacity_at_slo becomes a list of one (at
+ * the batch size of the levels), and seq_len comes from a prepared token dataset's name. Keys stay
+ * as written. Anything else passes unchanged, to be validated.
+ */
+function upgradeOlder(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null) return raw;
+  const r = raw as Record<string, unknown>;
+  if (typeof r["schema_version"] !== "number" || r["schema_version"] >= 10) return raw;
+  const scenarios = (typeof r["scenarios"] === "object" && r["scenarios"] !== null ? r["scenarios"] : {}) as Record<string, Record<string, unknown>>;
+  const seq = typeof r["dataset"] === "string" ? TOKEN_DATASET.exec(r["dataset"]) : null;
+  const batch = Object.values(scenarios).find((s) => typeof s?.["batch_size"] === "number")?.["batch_size"] ?? 1;
+  const capacity = r["capacity_at_slo"];
+  return {
+    ...r,
+    scenarios: Object.fromEntries(
+      Object.entries(scenarios).map(([k, s]) => [
+        k,
+        typeof s === "object" && s !== null && seq && s["seq_len"] === undefined ? { ...s, seq_len: Number(seq[1]) } : s,
+      ]),
+    ),
+    ...(typeof capacity === "object" && capacity !== null && !Array.isArray(capacity)
+      ? { capacity_at_slo: [{ batch_size: batch, seq_len: seq ? Number(seq[1]) : null, ...capacity }] }
+      : {}),
+  };
+}
+
+export const FrameworkResult = z.preprocess(upgradeOlder, FrameworkResultObject);
+export type FrameworkResult = z.infer<typeof FrameworkResultObject>;

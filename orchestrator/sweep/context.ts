@@ -7,7 +7,8 @@ import type { Progress } from "../outputs/progress.ts";
 import { describeEnvironment } from "../results/environment.ts";
 import type { RunFolder } from "../store/folders.ts";
 import type { EnvironmentInfo, FrameworkResult, LayoutProbe, Precision } from "../results/schema.ts";
-import type { LevelId } from "../plan/level-key.ts";
+import type { SweepPoint } from "../plan/level-key.ts";
+import type { TextSet } from "../models/datasets.ts";
 import type { LoadEngine } from "../level/load-engine.ts";
 import type { Slo } from "../plan/slo.ts";
 import type { RunObserver } from "../outputs/observer.ts";
@@ -41,8 +42,8 @@ export interface RunContext {
   profile: Profile;
   model: PreparedModel;
   modelSpec: ModelConfig;
-  /** JSON {"texts": [...]} that k6 sends instead of its built-in texts (k6's DATASET). */
-  datasetFile?: string;
+  /** The texts of each text length of the sweep (one set of built-in texts when not swept). */
+  texts: TextSet[];
   /** The run's folder: every path of its results. */
   folder: RunFolder;
   /** Drives every level: the embedded engine or a k6 the user installed. */
@@ -75,11 +76,12 @@ export interface RunContext {
   progress?: Pick<Progress, "serverReady" | "levelStarted">;
 }
 
-/** How --layout auto probes, and what it chose for each framework (later trials reuse the first's choice). */
+/** How --layout auto probes, and what it chose for each framework and model (later trials reuse the first's choice). */
 export interface LayoutProbePlan {
   concurrency: number;
   durationS: number;
   tieTolerance: number;
+  /** By `<model>/<framework>`. */
   chosen: Map<string, LayoutProbe>;
 }
 
@@ -107,7 +109,8 @@ export function newRunContext({ benchmark, argv, autoLayout, ...parts }: RunPart
     limits,
     cpuSets: parts.cpuSets,
     model: parts.model.key,
-    dataset: parts.datasetFile ?? null,
+    // One text set hashes as before sweeps: its file, or null for the built-in texts.
+    dataset: parts.texts.length === 1 ? (parts.texts[0]!.file ?? null) : parts.texts.map((t) => t.file ?? "builtin"),
     threads: parts.threads ?? null,
     workers: parts.workers ?? null,
     ...(autoLayout ? { layout_probe: benchmark.layout_probe } : {}),
@@ -129,13 +132,15 @@ export interface FrameworkRun {
   precision: Precision;
   result: FrameworkResult;
   files: FrameworkFiles;
+  /** The server's RSS sampled once after warm-up, MiB; null until then, or when not measured. */
+  idleMemoryMb: number | null;
   save(): void;
 }
 
 /** Where one framework's run writes. */
 export interface FrameworkFiles {
   serverLog: string;
-  /** The load engine's files of a level. */
-  level(level: LevelId): { summary: string; log: string; report: string };
+  /** The load engine's files of an operating point. */
+  level(point: SweepPoint): { summary: string; log: string; report: string };
   save(result: FrameworkResult): void;
 }

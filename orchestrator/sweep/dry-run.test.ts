@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -20,7 +20,7 @@ test("--dry-run prints the frameworks, the profile after overrides, the engine a
       "--frameworks",
       "onnx-python",
       "onnx-rust",
-      "--levels",
+      "--concurrency-levels",
       "1",
       "8",
       "--duration-s",
@@ -51,8 +51,8 @@ test("--dry-run refuses what a run refuses: a --name of the suite's, an unknown 
     (e: unknown) => e instanceof UserError && /onnx-python/.test(e.message),
   );
   assert.throws(
-    () => plan("--rates", "10", "20"),
-    (e: unknown) => e instanceof UserError && /--rates needs --mode open/.test(e.message),
+    () => plan("--rates-rps", "10", "20"),
+    (e: unknown) => e instanceof UserError && /--rates-rps needs --mode open/.test(e.message),
   );
   assert.throws(
     () => plan("--influx", "http://127.0.0.1:8086"),
@@ -86,4 +86,50 @@ test("--dry-run goes with --summary-only, --run, --runs and --list, and says wha
   assert.match(plan("--summary-only", "--run", "20261130-145952-7b2a"), /would: +print the summary of run 20261130-145952-7b2a/);
   assert.match(plan("--runs"), /would: +list the runs/);
   assert.match(plan("--list"), /would: +list the models/);
+});
+
+test("a sweep is the cross product: its points and ETA are printed before anything starts, and above max_points it is refused unless confirmed", () => {
+  const sweep = ["--frameworks", "onnx-python", "openvino", "onnx-cpp", "--batch-size", "1", "8", "32", "--seq-len", "32", "128"];
+  const text = plan(...sweep, "--concurrency-levels", "1", "4", "--trials", "3", "--duration-s", "5");
+  assert.match(
+    text,
+    /sweep: +36 operating points \(1 model × 3 frameworks × 3 batch sizes × 2 text lengths × 2 levels\), 3 trials: 108 levels; ETA \d+m\d\ds of load at most \+ 9 server start-ups \(max_points 100\)/,
+  );
+  assert.match(text, /texts: +tokens-32\.json, tokens-128\.json of each model's datasets\/ .*tokens counted/);
+  assert.match(text, /batch 1, 8, 32;/);
+  const two = plan("--model", "all-MiniLM-L6-v2", "bge-small-en-v1.5", "--frameworks", "onnx-python", "--batch-size", "1", "8");
+  assert.match(two, /models: +all-MiniLM-L6-v2 /);
+  assert.match(two, /\n {16}bge-small-en-v1\.5 /);
+  assert.match(two, /sweep: +8 operating points \(2 models × 1 framework × 2 batch sizes × 1 text length × 2 levels\)/);
+  assert.throws(
+    () => plan(...sweep, "--concurrency-levels", "1", "2", "4", "8", "16", "32"),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /^this sweep has 108 operating points \(.*\); ETA .*: more than the profile's max_points \(100\)\. Run it anyway with --confirm-points, raise the bound with --max-points/.test(
+        e.message,
+      ),
+  );
+  assert.match(
+    plan(...sweep, "--concurrency-levels", "1", "2", "4", "8", "16", "32", "--confirm-points"),
+    /108 operating points .*exceeded: --confirm-points given/,
+  );
+  assert.match(plan(...sweep, "--concurrency-levels", "1", "2", "4", "8", "16", "32", "--max-points", "200"), /108 operating points .*\(max_points 200\)/);
+});
+
+test("a profile's text lengths and a --dataset file cannot both say what is sent; --url serves one model", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "eb-dryrun-texts-"));
+  try {
+    const file = path.join(dir, "mine.json");
+    writeFileSync(file, JSON.stringify({ texts: ["a"] }));
+    assert.throws(
+      () => plan("--dataset", file, "--profile", "quick", "--max-points", "5", "--seq-len", "32"),
+      (e: unknown) => e instanceof UserError && /--seq-len cannot be used with --dataset/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(
+    () => plan("--url", "http://127.0.0.1:1", "--model", "all-MiniLM-L6-v2", "bge-small-en-v1.5"),
+    (e: unknown) => e instanceof UserError && /--url benchmarks one server, which serves one model/.test(e.message),
+  );
 });

@@ -17,12 +17,14 @@ import { allowedCpus } from "../platform/affinity.ts";
 import { engineAddress } from "../launch/docker.ts";
 import { missingRequirements } from "../launch/system.ts";
 import { checkK6Report, chooseEngine } from "../level/choose.ts";
-import { checkDatasetFile, tokenDatasetPath } from "../models/datasets.ts";
+import { checkDatasetFile } from "../models/datasets.ts";
 import { modelDir, readPrepared } from "../models/prepare-model.ts";
 import { checkWritableDir } from "../store/writable.ts";
 import { applyOverrides, levelsOf, windowSOf } from "../plan/profile.ts";
 import { parseSlo } from "../plan/slo.ts";
-import type { CliOptions } from "../plan/bench-options.ts";
+import { profileOverrides, type CliOptions } from "../plan/bench-options.ts";
+import type { Profile } from "../plan/config-schema.ts";
+import { checkMaxPoints, describeSweep, sweepSize } from "./sweep-size.ts";
 
 /** One framework's system requirements and which of them this machine lacks (also --list's line). */
 export function frameworkNeeds(s: DiscoveredServer): string {
@@ -60,29 +62,38 @@ function readOnlyPlan(opts: CliOptions): string[] {
   ];
 }
 
+/** A level sends one set of texts per text length: a profile's seq_len and a --dataset file cannot both say which. */
+export function checkTexts(profile: Profile, dataset: string | undefined): void {
+  if (dataset !== undefined && profile.seq_len !== undefined)
+    throw new UserError(
+      `--dataset sends your file as the texts; the profile's seq_len (${profile.seq_len.join(", ")}) would be ignored: choose a profile without it`,
+    );
+}
+
 /** The plan of a run, after the checks a real run makes before its first slow step; throws UserError like it. */
 export function dryRunPlan(opts: CliOptions, config: SuiteConfig): string[] {
   const head = "dry run: nothing was prepared, built, started, created or contacted";
   if (opts.list || opts.runs || opts.summary_only || opts.run !== undefined) return [head, ...readOnlyPlan(opts)];
 
-  const modelKey = opts.model ?? config.benchmark.default_model;
-  const modelSpec = getModel(config, modelKey);
+  const modelKeys = opts.model ?? [config.benchmark.default_model];
+  const modelSpecs = modelKeys.map((key) => getModel(config, key));
   const results = checkWritableDir(opts.results_dir, "--results-dir");
   const cpuSets = cpuSetsFromOption(opts.cpus, allowedCpus());
   if (opts.dataset !== undefined) checkDatasetFile(opts.dataset, "--dataset");
-  const external = externalServer(opts, config, modelKey, modelSpec);
+  const external = externalServer(opts, config, modelKeys, modelSpecs[0]!);
   const servers = external ? [] : selectFrameworks(config.servers, opts.frameworks);
   if (!external && servers.length === 0) throw new UserError("no frameworks found under servers/");
   const { name: profileName, profile: base } = selectProfile(config.benchmark, opts.profile);
-  const profile = applyOverrides(base, opts);
+  const profile = applyOverrides(base, profileOverrides(opts), opts.slo !== undefined ? { slo: opts.slo } : {});
+  checkTexts(profile, opts.dataset);
+  const size = sweepSize(modelKeys, external ? [external.name] : servers.map((s) => s.manifest.name), profile);
+  checkMaxPoints(size, profile, opts.confirm_points);
   const influxUrl = opts.influx ?? process.env[INFLUX_ENV];
   const influxSource = opts.influx ? "--influx" : INFLUX_ENV;
   const influx = influxUrl === undefined ? null : parseInfluxOrThrow(influxUrl, influxSource);
   const { engine, why } = chooseEngine(opts.engine);
   checkK6Report(engine.name, opts.k6_report);
 
-  const dir = modelDir(modelKey);
-  const prepared = readPrepared(dir);
   const levels = levelsOf(profile).map((l) => l.value);
   const windowS = windowSOf(profile);
   const loop =
@@ -92,16 +103,19 @@ export function dryRunPlan(opts: CliOptions, config: SuiteConfig): string[] {
   const texts =
     opts.dataset !== undefined
       ? path.resolve(opts.dataset)
-      : opts.seq_len !== undefined
-        ? `${tokenDatasetPath(dir, opts.seq_len)} (prepared with the model)`
-        : "built-in deterministic 24-word texts";
+      : profile.seq_len !== undefined
+        ? `${profile.seq_len.map((n) => `tokens-${n}.json`).join(", ")} of each model's datasets/ (prepared with the model), tokens counted`
+        : "built-in deterministic 24-word texts (tokens not counted)";
   const runFolder = `${results.abs}/runs/<new run id>`;
+  const modelLines = modelKeys.map((key, i) => {
+    const dir = modelDir(key);
+    const prepared = readPrepared(dir);
+    const what = `${key} (${modelSpecs[i]!.huggingface_id}): ${prepared ? `prepared in ${dir}${prepared.synthetic ? ", SYNTHETIC weights" : ""}` : `not prepared; the run would prepare it into ${dir}`}`;
+    return i === 0 ? row(modelKeys.length > 1 ? "models" : "model", what) : `${"".padEnd(16)}${what}`;
+  });
   const lines = [
     head,
-    row(
-      "model",
-      `${modelKey} (${modelSpec.huggingface_id}): ${prepared ? `prepared in ${dir}${prepared.synthetic ? ", SYNTHETIC weights" : ""}` : `not prepared; the run would prepare it into ${dir}`}`,
-    ),
+    ...modelLines,
     ...(external
       ? [
           row(
@@ -120,10 +134,15 @@ export function dryRunPlan(opts: CliOptions, config: SuiteConfig): string[] {
         ]),
     row(
       "profile",
-      `${profileName}: ${loop}; batch ${profile.batch_size}; warmup ${profile.warmup_requests} requests; ${profile.trials} trial${profile.trials > 1 ? "s, interleaved" : ""}`,
+      `${profileName}: ${loop}; batch ${profile.batch_size.join(", ")}; warmup ${profile.warmup_requests} requests; ${profile.trials} trial${profile.trials > 1 ? "s, interleaved" : ""}`,
     ),
     ...(opts.slo !== undefined
-      ? [row("SLO search", `${parseSlo(opts.slo).text}, at most ${profile.slo_max_steps} levels per framework (${profile.arrivals} arrivals)`)]
+      ? [
+          row(
+            "SLO search",
+            `${parseSlo(opts.slo).text}, at most ${profile.slo_max_steps} levels per framework, model, batch size and text length (${profile.arrivals} arrivals)`,
+          ),
+        ]
       : []),
     ...(opts.layout !== undefined || opts.threads !== undefined
       ? [
@@ -134,12 +153,13 @@ export function dryRunPlan(opts: CliOptions, config: SuiteConfig): string[] {
         ]
       : []),
     row("texts", texts),
+    row("sweep", `${describeSweep(size)} (max_points ${profile.max_points}${size.points > profile.max_points ? ", exceeded: --confirm-points given" : ""})`),
     row("CPUs", describeCpuSets(cpuSets)),
     row("load engine", `${engine.name} ${engine.version} (${why})${opts.k6_report ? "; k6 web-dashboard report per level" : ""}`),
     ...(influx
       ? [row("InfluxDB", `${influx.origin}, database ${influx.database} (from ${influxSource}; not contacted; --influx-on-error ${opts.influx_on_error})`)]
       : []),
-    row("results", `${runFolder}/${modelKey}/${results.exists ? "" : ` (${results.abs} would be created)`}`),
+    row("results", `${modelKeys.map((k) => `${runFolder}/${k}/`).join(", ")}${results.exists ? "" : ` (${results.abs} would be created)`}`),
     ...outputLines(opts, runFolder),
   ];
   return lines;

@@ -8,7 +8,7 @@ import { externalServer } from "./external.ts";
 
 const config = { servers: [{ manifest: { name: "onnx-python" } }] } as unknown as SuiteConfig;
 const spec = { huggingface_id: "sentence-transformers/all-MiniLM-L6-v2" } as ModelConfig;
-const ext = (...argv: string[]) => externalServer(parseArgs(argv), config, "all-MiniLM-L6-v2", spec);
+const ext = (...argv: string[]) => externalServer(parseArgs(argv), config, ["all-MiniLM-L6-v2"], spec);
 
 test("no --url: no external server", () => {
   assert.equal(ext(), null);
@@ -36,5 +36,12 @@ test("--server-pid of this process is measured; a framework's name is refused", 
   assert.throws(
     () => ext("--url", "http://h:1", "--server-pid", String(2 ** 30)),
     (e: Error) => e instanceof UserError && /no such process on this machine/.test(e.message),
+  );
+});
+
+test("a server given by --url serves one model: several --model keys are refused", () => {
+  assert.throws(
+    () => externalServer(parseArgs(["--url", "http://h:1", "--model", "a", "b"]), config, ["a", "b"], spec),
+    (e: unknown) => e instanceof UserError && e.message === "--url benchmarks one server, which serves one model: give one --model, not a, b",
   );
 });

@@ -39,8 +39,10 @@ function defaultServedModel(api: ApiName, modelKey: string, spec: ModelConfig): 
 }
 
 /** The server of --url, checked; null without --url. */
-export function externalServer(opts: CliOptions, config: SuiteConfig, modelKey: string, spec: ModelConfig): ExternalServer | null {
+export function externalServer(opts: CliOptions, config: SuiteConfig, modelKeys: readonly string[], spec: ModelConfig): ExternalServer | null {
   if (opts.url === undefined) return null;
+  if (modelKeys.length > 1) throw new UserError(`--url benchmarks one server, which serves one model: give one --model, not ${modelKeys.join(", ")}`);
+  const modelKey = modelKeys[0]!;
   const name = opts.name ?? DEFAULT_NAME;
   if (config.servers.some((s) => s.manifest.name === name)) {
     throw new UserError(`--name ${name}: a framework of this suite has that name and its result file would be overwritten; choose another`);
@@ -85,7 +87,7 @@ export async function runExternal(ext: ExternalServer, run: RunContext): Promise
     external: { server_pid: ext.pid, served_model: ext.api.settings.model },
   };
   const files = filesOf(run, ext.name);
-  const fw: FrameworkRun = { run, name: ext.name, precision: ext.precision, result, files, save: () => files.save(result) };
+  const fw: FrameworkRun = { run, name: ext.name, precision: ext.precision, result, files, idleMemoryMb: null, save: () => files.save(result) };
   return runPhases(
     fw,
     async () => {

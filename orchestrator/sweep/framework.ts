@@ -49,7 +49,7 @@ export async function runFramework(server: DiscoveredServer, run: RunContext): P
   const m = server.manifest;
   const result = newResult({ framework: m.name, runtime: m.display_name, language: m.language, api: m.api.name }, run);
   const files = filesOf(run, m.name);
-  const fw: FrameworkRun = { run, name: m.name, precision: m.precision, result, files, save: () => files.save(result) };
+  const fw: FrameworkRun = { run, name: m.name, precision: m.precision, result, files, idleMemoryMb: null, save: () => files.save(result) };
   let launched: LaunchedServer | undefined;
   return runPhases(
     fw,

@@ -6,13 +6,15 @@ import { atFinish } from "../results/environment.ts";
 import type { FrameworkResult } from "../results/schema.ts";
 import { RESULT_SCHEMA_VERSION } from "../results/schema.ts";
 import { generateTexts } from "../../scenario/texts.ts";
-import { levelStem } from "../plan/level-key.ts";
+import { pointStem, type SweepPoint } from "../plan/level-key.ts";
 import { loadProbes, verifyServer } from "./verify.ts";
 import type { FrameworkFiles, FrameworkRun, RunContext } from "./context.ts";
-import { levelPhase } from "./levels.ts";
+import { levelPhase, pointFieldsOf, textsOf } from "./levels.ts";
 import { sloPhase } from "./slo-search.ts";
 import { serverInfo, type Target } from "./target.ts";
-import { levelsOf, windowSOf } from "../plan/profile.ts";
+import { pointsOf, windowSOf } from "../plan/profile.ts";
+import { sampleRssMb } from "../level/monitor.ts";
+import { describePoint } from "../results/point-figures.ts";
 import { sleep } from "../platform/sleep.ts";
 
 export function filesOf(run: RunContext, framework: string): FrameworkFiles {
@@ -24,7 +26,7 @@ export function filesOf(run: RunContext, framework: string): FrameworkFiles {
   }
   return {
     serverLog: folder.serverLog(model.key, framework, trial),
-    level: (level) => folder.levelFiles(model.key, framework, levelStem(level), trial),
+    level: (point) => folder.levelFiles(model.key, framework, pointStem(point), trial),
     save: (result) => void folder.saveResult(result, trial),
   };
 }
@@ -40,7 +42,7 @@ export function newResult(who: Pick<FrameworkResult, "framework" | "runtime" | "
     status: "running",
     failure: null,
     profile: run.profileName,
-    dataset: run.datasetFile ?? "builtin",
+    dataset: run.texts.map((t) => t.file ?? "builtin").join(", "),
     first_inference_ms: null,
     cold_start_ms: null,
     model_load_time_ms: null,
@@ -98,32 +100,62 @@ export async function verifyPhase(fw: FrameworkRun, s: Target, coldStartMs: numb
   );
 }
 
+/** The (text length, batch size) pairs of the sweep, in the order they run; each is one group of levels. */
+export function shapesOf(points: readonly SweepPoint[]): { seqLen: number | null; batchSize: number }[] {
+  const seen = new Map<string, { seqLen: number | null; batchSize: number }>();
+  for (const p of points) seen.set(`${p.seqLen}/${p.batchSize}`, { seqLen: p.seqLen, batchSize: p.batchSize });
+  return [...seen.values()];
+}
+
+/**
+ * Discarded requests before the first level: warmup_requests in all, taking each shape of the sweep
+ * (batch size × text length) in turn, so every shape has run before it is measured. Then the server's
+ * RSS is sampled once: its idle memory after warm-up, the base of memory per 1k embeddings.
+ */
 export async function warmupPhase(fw: FrameworkRun, s: Target): Promise<void> {
-  const { profile, limits, signal } = fw.run;
-  const texts = generateTexts(Math.max(1, profile.warmup_requests), 24, 11);
+  const { run } = fw;
+  const { profile, limits, signal } = run;
+  const shapes = shapesOf(pointsOf(profile));
+  const builtin = generateTexts(Math.max(1, profile.warmup_requests), 24, 11);
   for (let i = 0; i < profile.warmup_requests; i++) {
     signal.throwIfAborted();
-    const batch = Array.from({ length: profile.batch_size }, (_, j) => texts[(i + j) % texts.length]!);
+    const shape = shapes[i % shapes.length]!;
+    const texts = textsOf(run, shape).texts ?? builtin;
+    const batch = Array.from({ length: shape.batchSize }, (_, j) => texts[(i + j) % texts.length]!);
     const r = await embedVia(s.api, s.url, batch, limits.requestTimeoutS * 1000, signal);
     if (r.problem !== null) throw new Error(`warmup request ${i + 1} failed: ${r.problem}`);
   }
-  log.step(`${fw.name}: warmup done (${profile.warmup_requests} requests, discarded)`);
+  fw.idleMemoryMb = s.usage === null ? null : sampleRssMb(s.usage);
+  const idle = fw.idleMemoryMb === null ? "not measured" : `${fw.idleMemoryMb.toFixed(1)} MiB`;
+  log.step(
+    `${fw.name}: warmup done (${profile.warmup_requests} requests${shapes.length > 1 ? ` over ${shapes.length} batch sizes × text lengths` : ""}, discarded); idle RSS ${idle}`,
+  );
 }
 
+/**
+ * Every operating point in turn (pointsOf: text length, batch size, level); with --slo, after the
+ * levels of each batch size and text length, the capacity search at that batch size and text length.
+ */
 export async function levelsPhase(fw: FrameworkRun, s: Target): Promise<void> {
   const { profile, signal } = fw.run;
-  const levels = levelsOf(profile);
+  const points = pointsOf(profile);
   const windowS = windowSOf(profile);
-  for (const [i, level] of levels.entries()) {
+  const several = points.length > 1 && (profile.batch_size.length > 1 || (profile.seq_len?.length ?? 0) > 1);
+  for (const [i, point] of points.entries()) {
     signal.throwIfAborted();
     if (i > 0 && profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
     const windows = windowS > 0 ? `up to ${profile.duration_s}s in ${windowS}s windows, until ${profile.stable_windows} agree` : `${profile.duration_s}s`;
+    const level = point.level;
     const load = level.mode === "open" ? `${level.value} req/s (open loop)` : `${level.value} VUs`;
-    log.step(`${fw.name}: level ${i + 1}/${levels.length}: ${load}, ${windows}`);
+    const where = several ? `point ${i + 1}/${points.length}: ${describePoint(pointFieldsOf(point))}` : `level ${i + 1}/${points.length}: ${load}`;
+    log.step(`${fw.name}: ${where}, ${windows}`);
     fw.run.progress?.levelStarted(fw.name, i);
-    await levelPhase(fw, s, level);
+    await levelPhase(fw, s, point);
+    const next = points[i + 1];
+    if (fw.run.slo && (next === undefined || next.batchSize !== point.batchSize || next.seqLen !== point.seqLen)) {
+      await sloPhase(fw, s, fw.run.slo, { batchSize: point.batchSize, seqLen: point.seqLen });
+    }
   }
-  if (fw.run.slo) await sloPhase(fw, s, fw.run.slo);
   fw.result.final_server_info = await serverInfo(s, fw.run.signal);
 }
 

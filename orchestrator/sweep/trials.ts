@@ -1,39 +1,42 @@
-// Every framework's sweep, trial after trial, interleaved.
+// Every framework's sweep of every model, trial after trial, interleaved.
 import type { Progress } from "../outputs/progress.ts";
 import { log } from "../platform/log.ts";
 import { combineTrials } from "../results/combine-trials.ts";
 import type { FrameworkResult } from "../results/schema.ts";
 import type { RunContext } from "./context.ts";
 
-/** One thing to benchmark: a framework the suite starts, or a server given by --url. */
+/** One thing to benchmark with one model: a framework the suite starts, or a server given by --url. */
 export interface Subject {
   name: string;
+  /** The run as this subject's model sees it (its model, texts and environment). */
+  context: RunContext;
   run(ctx: RunContext): Promise<FrameworkResult>;
 }
 
 /**
- * Every framework's sweep, `profile.trials` times, interleaved (A B C A B C …) so that drift on the
- * machine spreads over all frameworks; a framework that did not complete a trial is not run again.
- * With trials, each one is kept under <model>/trials/ and the combination is the framework's result.
+ * Every subject's sweep (all its operating points), `profile.trials` times, interleaved over the
+ * models and frameworks (A B C A B C …) so that drift on the machine spreads over all of them and every
+ * point's trial t runs before any point's trial t + 1; a subject that did not complete a trial is not
+ * run again. With trials, each one is kept under <model>/trials/ and the combination is the result.
  */
-export async function runTrials(subjects: readonly Subject[], run: RunContext, progress: Progress): Promise<FrameworkResult[]> {
-  const n = run.profile.trials;
-  const trials = new Map<string, FrameworkResult[]>();
-  for (let t = 1; t <= n; t++) {
+export async function runTrials(subjects: readonly Subject[], trials: number, progress: Progress): Promise<FrameworkResult[]> {
+  const done = new Map<Subject, FrameworkResult[]>();
+  for (let t = 1; t <= trials; t++) {
     for (const subject of subjects) {
-      const name = subject.name;
-      const done = trials.get(name) ?? [];
-      if (run.signal.aborted || done.some((r) => r.status !== "completed")) continue;
-      if (n > 1) log.step(`trial ${t}/${n}: ${name}`);
-      progress.frameworkStarted(name, t);
-      const result = await subject.run(n > 1 ? { ...run, trial: t } : run);
-      progress.frameworkFinished(name, result.status === "completed");
-      trials.set(name, [...done, result]);
+      const { name, context } = subject;
+      const before = done.get(subject) ?? [];
+      if (context.signal.aborted || before.some((r) => r.status !== "completed")) continue;
+      if (trials > 1)
+        log.step(`trial ${t}/${trials}: ${name}${subjects.some((s) => s.context.model.key !== context.model.key) ? ` (${context.model.key})` : ""}`);
+      progress.frameworkStarted(name, t, context.model.key);
+      const result = await subject.run(trials > 1 ? { ...context, trial: t } : context);
+      progress.frameworkFinished(name, result.status === "completed", context.model.key);
+      done.set(subject, [...before, result]);
     }
   }
-  return [...trials.values()].map((list) => {
+  return [...done.entries()].map(([subject, list]) => {
     const combined = combineTrials(list);
-    if (list.length > 1) run.folder.saveResult(combined);
+    if (list.length > 1) subject.context.folder.saveResult(combined);
     return combined;
   });
 }

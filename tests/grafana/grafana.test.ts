@@ -25,7 +25,7 @@ import {
   regexEscape,
   substitute,
 } from "./grafana.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const GRAFANA = path.join(ROOT, "grafana");
 const dashboards = loadDashboards(path.join(GRAFANA, "dashboards"));
@@ -138,7 +138,7 @@ test("every panel works with either engine, and reads k6's own series only where
     Object.keys(
       livePoint(
         sampleResult(),
-        { scenario_name: levelKey(closedLevel(1)), mode: "closed", concurrency: 1, target_rps: undefined },
+        { scenario_name: pointKey(closedPoint(1)), mode: "closed", concurrency: 1, target_rps: undefined, batch_size: 1, seq_len: null },
         { t_ms: 500, requests: 9, ok: 9, vus: 1, median_ms: 5, interval: { p50_ms: 5, p95_ms: 6, p99_ms: 7 } },
         undefined,
         0,

@@ -44,6 +44,7 @@ const spec = (url: string): LevelSpec => ({
   api: "embed",
   apiSettings: DEFAULT_API_SETTINGS,
   batchSize: 1,
+  seqLen: null,
   normalize: true,
   expectedDim: 8,
   load: { mode: "closed", vus: 1 },

@@ -6,7 +6,7 @@ import { log } from "../../platform/log.ts";
 import type { ResourceSummary } from "../../platform/procfs.ts";
 import type { FrameworkResult, ScenarioResult } from "../../results/schema.ts";
 import type { LiveSample } from "../../plan/level-spec.ts";
-import { levelKey, type LevelId } from "../../plan/level-key.ts";
+import { pointKey, type SweepPoint } from "../../plan/level-key.ts";
 import type { RunObserver } from "../observer.ts";
 import type { InfluxOnError } from "../../plan/bench-options.ts";
 import { InfluxClient, parseInfluxUrl } from "./client.ts";
@@ -57,12 +57,15 @@ export class InfluxExporter implements RunObserver {
     return ["--out", `influxdb=${this.client.target.url}`];
   }
 
-  sample(result: FrameworkResult, level: LevelId, sample: LiveSample): void {
+  sample(result: FrameworkResult, point: SweepPoint, sample: LiveSample): void {
+    const level = point.level;
     const key: LevelKey = {
       mode: level.mode,
-      scenario_name: levelKey(level),
+      scenario_name: pointKey(point),
       concurrency: level.mode === "closed" ? level.value : 1,
       target_rps: level.mode === "open" ? level.value : undefined,
+      batch_size: point.batchSize,
+      seq_len: point.seqLen,
     };
     const id = `${result.framework}/${key.scenario_name}`;
     const prev = this.previous.get(id);

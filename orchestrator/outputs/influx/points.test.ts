@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { sampleResult } from "../../../tests/fixtures/results.ts";
 import { toLine } from "./line.ts";
 import { capacityPoints, levelPoint, livePoint, MEASUREMENTS, resourcePoints, runPoint, startupPoint, verificationPoints } from "./points.ts";
-import { levelKey, closedLevel, openLevel } from "../../plan/level-key.ts";
+import { levelKey, closedLevel, closedPoint, openLevel, openPoint, pointKey } from "../../plan/level-key.ts";
 
 const TAGS = { framework: "onnx-python", model: "all-MiniLM-L6-v2", run_id: "20261123-114705-5d9f" };
 
@@ -11,7 +11,7 @@ test("a level point carries k6's tags and the standard schema's figures", () => 
   const r = sampleResult();
   const p = levelPoint(r, r.scenarios[levelKey(closedLevel(4))]!);
   assert.equal(p.measurement, MEASUREMENTS.level);
-  assert.deepEqual(p.tags, { ...TAGS, concurrency: "4", scenario: levelKey(closedLevel(4)), runtime: "ONNX Runtime", language: "Python" });
+  assert.deepEqual(p.tags, { ...TAGS, concurrency: "4", batch_size: "1", scenario: levelKey(closedLevel(4)), runtime: "ONNX Runtime", language: "Python" });
   assert.equal(p.fields["concurrency_vus"], 4);
   assert.equal(p.fields["throughput_qps"], 163.8);
   assert.equal(p.fields["latency_p50_ms"], 23.1);
@@ -22,7 +22,7 @@ test("a level point carries k6's tags and the standard schema's figures", () => 
   assert.equal(p.timeMs, Date.parse("2026-11-23T11:47:18.000Z"));
   assert.match(
     toLine(p)!,
-    /^eb_level,concurrency=4,framework=onnx-python,language=Python,model=all-MiniLM-L6-v2,run_id=20261123-114705-5d9f,runtime=ONNX\\ Runtime,scenario=/,
+    /^eb_level,batch_size=1,concurrency=4,framework=onnx-python,language=Python,model=all-MiniLM-L6-v2,run_id=20261123-114705-5d9f,runtime=ONNX\\ Runtime,scenario=/,
   );
   assert.ok(toLine(p)!.includes(`scenario=${levelKey(closedLevel(4))} `));
 });
@@ -49,11 +49,15 @@ test("every monitor sample becomes a point tagged with its process tree and leve
     },
     client: { cpu_percent: 9, memory_mb: 40, memory_peak_mb: 41, samples: [{ t_ms: 510.4, cpu_percent: 9, rss_mb: 40 }] },
   };
-  const points = resourcePoints(sampleResult(), { scenario_name: levelKey(closedLevel(2)), mode: "closed", concurrency: 2 }, trees);
+  const points = resourcePoints(
+    sampleResult(),
+    { scenario_name: pointKey(closedPoint(2, 8, 128)), mode: "closed", concurrency: 2, batch_size: 8, seq_len: 128 },
+    trees,
+  );
   assert.equal(points.length, 3);
   assert.deepEqual(points[0], {
     measurement: "eb_resource",
-    tags: { ...TAGS, concurrency: "2", scenario: levelKey(closedLevel(2)), process: "server" },
+    tags: { ...TAGS, concurrency: "2", batch_size: "8", seq_len: "128", scenario: "concurrency_2_batch_8_seq_128", process: "server" },
     fields: { cpu_percent: 140, rss_mb: 199 },
     timeMs: 10,
   });
@@ -124,21 +128,37 @@ test("an open-loop level is tagged with its rate and scenario and carries its ra
     [true, 4, 30, 80, 120],
   );
   assert.deepEqual(capacityPoints(r, 5), []);
-  r.capacity_at_slo = { slo: "p99<50ms", capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, start_from: "closed_loop_qps", max_steps: 3, tried: [] };
-  const [cap] = capacityPoints(r, 5);
+  const search = {
+    slo: "p99<50ms",
+    batch_size: 1,
+    seq_len: null,
+    capacity_rps: 30,
+    lowest_failing_rps: 40,
+    start_rps: 40,
+    start_from: "closed_loop_qps" as const,
+    max_steps: 3,
+    tried: [],
+  };
+  r.capacity_at_slo = [search, { ...search, batch_size: 8, seq_len: 128, capacity_rps: 6 }];
+  const [cap, cap8] = capacityPoints(r, 5);
   assert.equal(cap!.measurement, MEASUREMENTS.capacity);
-  assert.equal(cap!.tags["slo"], "p99<50ms");
+  assert.deepEqual([cap!.tags["slo"], cap!.tags["batch_size"], cap!.tags["seq_len"]], ["p99<50ms", "1", undefined]);
   assert.deepEqual(cap!.fields, { capacity_rps: 30, lowest_failing_rps: 40, start_rps: 40, levels_tried: 0 });
+  assert.deepEqual(
+    [cap8!.tags["batch_size"], cap8!.tags["seq_len"], cap8!.fields["capacity_rps"]],
+    ["8", "128", 6],
+    "one point per batch size and text length searched",
+  );
 });
 
 test("a live sample becomes an eb_live point: rates since the previous sample; latency only from the embedded engine's interval percentiles", () => {
   const r = sampleResult();
-  const c2 = { scenario_name: levelKey(closedLevel(2)), mode: "closed" as const, concurrency: 2, target_rps: undefined };
+  const c2 = { scenario_name: pointKey(closedPoint(2)), mode: "closed" as const, concurrency: 2, target_rps: undefined, batch_size: 1, seq_len: null };
   const first = { t_ms: 500, requests: 40, ok: 39, vus: 2, median_ms: 11, interval: { p50_ms: 11, p95_ms: 19, p99_ms: 23 } };
   const second = { t_ms: 1000, requests: 90, ok: 89, vus: 2, median_ms: 11, interval: { p50_ms: 10, p95_ms: 17, p99_ms: 21 } };
   const p1 = livePoint(r, c2, first, undefined, 7);
   assert.equal(p1.measurement, MEASUREMENTS.live);
-  assert.deepEqual(p1.tags, { ...TAGS, concurrency: "2", scenario: levelKey(closedLevel(2)) });
+  assert.deepEqual(p1.tags, { ...TAGS, concurrency: "2", batch_size: "1", scenario: pointKey(closedPoint(2)) });
   assert.deepEqual(p1.fields, { requests_per_s: 80, errors_per_s: 2, in_flight: 2, latency_p50_ms: 11, latency_p95_ms: 19, latency_p99_ms: 23 });
   assert.equal(p1.timeMs, 7);
   assert.deepEqual(livePoint(r, c2, second, first, 8).fields, {
@@ -160,6 +180,12 @@ test("a live sample becomes an eb_live point: rates since the previous sample; l
   const allFailed = livePoint(r, c2, { ...second, t_ms: 1500, requests: 100, interval: { p50_ms: 0, p95_ms: 0, p99_ms: 0 } }, second, 9);
   assert.deepEqual(allFailed.fields, { requests_per_s: 20, errors_per_s: 20, in_flight: 2, latency_p50_ms: null, latency_p95_ms: null, latency_p99_ms: null });
   // Open loop: tagged with the rate, as k6 tags its samples.
-  const open = livePoint(r, { scenario_name: levelKey(openLevel(40)), mode: "open", concurrency: 1, target_rps: 40 }, first, undefined, 7);
-  assert.deepEqual(open.tags, { ...TAGS, rate: "40", scenario: levelKey(openLevel(40)) });
+  const open = livePoint(
+    r,
+    { scenario_name: pointKey(openPoint(40)), mode: "open", concurrency: 1, target_rps: 40, batch_size: 1, seq_len: null },
+    first,
+    undefined,
+    7,
+  );
+  assert.deepEqual(open.tags, { ...TAGS, rate: "40", batch_size: "1", scenario: pointKey(openPoint(40)) });
 });

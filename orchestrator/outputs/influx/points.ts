@@ -23,7 +23,7 @@ export const MEASUREMENTS = {
    * latency_p95_ms and latency_p99_ms of the successes since the previous sample.
    */
   live: "eb_live",
-  /** --slo: one point per framework with capacity_rps (absent when no rate passed) and lowest_failing_rps; tag slo. */
+  /** --slo: one point per framework, batch size and text length with capacity_rps (absent when no rate passed) and lowest_failing_rps; tags slo, batch_size, seq_len. */
   capacity: "eb_capacity",
 } as const;
 
@@ -39,12 +39,18 @@ const baseTags = (r: FrameworkResult): BaseTags & Record<string, string> => ({
   run_id: r.run_id,
 });
 
-/** The level part of a level's tags, as k6 puts them on its samples: concurrency (closed loop) or rate (open loop), and the scenario name. */
-export type LevelKey = Pick<ScenarioResult, "scenario_name" | "mode" | "concurrency" | "target_rps">;
+/**
+ * The operating point part of a level's tags, as k6 puts them on its samples: concurrency (closed
+ * loop) or rate (open loop), batch_size, seq_len (only for texts cut to a token count), and the
+ * scenario name, the point's whole key.
+ */
+export type LevelKey = Pick<ScenarioResult, "scenario_name" | "mode" | "concurrency" | "target_rps" | "batch_size" | "seq_len">;
 
 const levelTags = (r: FrameworkResult, s: LevelKey) => ({
   ...baseTags(r),
   ...(s.mode === "open" ? { rate: String(s.target_rps) } : { concurrency: String(s.concurrency) }),
+  batch_size: String(s.batch_size),
+  ...(s.seq_len === null ? {} : { seq_len: String(s.seq_len) }),
   scenario: s.scenario_name,
 });
 
@@ -108,6 +114,13 @@ export function levelPoint(r: FrameworkResult, s: ScenarioResult): Point {
       num_requests: s.num_requests,
       throughput_qps: s.throughput_qps,
       embeddings_per_sec: s.embeddings_per_sec,
+      // Sweep figures (null ones are not written): docs/results.md defines each.
+      seq_len: s.seq_len,
+      tokens_per_text: s.tokens_per_text,
+      input_tokens_per_sec: s.input_tokens_per_sec,
+      batching_speedup: s.batching_speedup,
+      server_idle_memory_mb: s.server_idle_memory_mb,
+      memory_per_1k_embeddings_mb: s.memory_per_1k_embeddings_mb,
       total_duration_sec: s.total_duration_sec,
       latency_mean_ms: l.mean,
       latency_p50_ms: l.median,
@@ -166,16 +179,19 @@ export function verificationPoints(r: FrameworkResult, timeMs: number): Point[] 
   return [{ measurement: MEASUREMENTS.verify, tags: baseTags(r), fields, timeMs }];
 }
 
-/** --slo's outcome as one point; none without --slo. */
+/** --slo's outcome as one point per batch size and text length searched; none without --slo. */
 export function capacityPoints(r: FrameworkResult, timeMs: number): Point[] {
-  const c = r.capacity_at_slo;
-  if (!c) return [];
-  return [
-    {
-      measurement: MEASUREMENTS.capacity,
-      tags: { ...baseTags(r), slo: c.slo, runtime: r.runtime, language: r.language },
-      fields: { capacity_rps: c.capacity_rps, lowest_failing_rps: c.lowest_failing_rps, start_rps: c.start_rps, levels_tried: c.tried.length },
-      timeMs,
+  return (r.capacity_at_slo ?? []).map((c) => ({
+    measurement: MEASUREMENTS.capacity,
+    tags: {
+      ...baseTags(r),
+      slo: c.slo,
+      batch_size: String(c.batch_size),
+      ...(c.seq_len === null ? {} : { seq_len: String(c.seq_len) }),
+      runtime: r.runtime,
+      language: r.language,
     },
-  ];
+    fields: { capacity_rps: c.capacity_rps, lowest_failing_rps: c.lowest_failing_rps, start_rps: c.start_rps, levels_tried: c.tried.length },
+    timeMs,
+  }));
 }

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sampleResult } from "../../../tests/fixtures/results.ts";
 import type { FrameworkResult, ScenarioResult } from "../../results/schema.ts";
-import { buildReport, embeddingsPerCore, levelFlags, type LoadedRun } from "./data.ts";
-import { levelKey, closedLevel, openLevel } from "../../plan/level-key.ts";
+import { buildReport, embeddingsPerCore, levelFlags, paretoFrontier, type LoadedRun } from "./data.ts";
+import { levelKey, closedLevel, closedPoint, openLevel, pointKey } from "../../plan/level-key.ts";
 
 const AT = new Date("2026-11-30T15:00:00.000Z");
 
@@ -31,10 +31,10 @@ test("a line per framework on every level chart, levels in numeric order, in one
   const report = buildReport(runs, AT);
   assert.deepEqual(
     report.charts.map((c) => c.id),
-    ["throughput", "latency-p50", "latency-p95", "latency-p99", "efficiency", "memory", "startup"],
+    ["throughput", "latency-p50", "latency-p95", "latency-p99", "efficiency", "memory", "startup", "pareto-all-MiniLM-L6-v2-texts"],
     "no windows stored: no time-series chart",
   );
-  for (const c of report.charts)
+  for (const c of report.charts.filter((c) => c.kind !== "scatter"))
     assert.deepEqual(
       c.series.map((s) => s.label),
       ["onnx-python", "onnx-rust"],
@@ -91,7 +91,7 @@ test("with trials, a throughput and latency band of mean ± the 95 % half-width"
   assert.deepEqual(chart(runs, "throughput").series[0]!.band, { lo: [143, 161.8], hi: [147, 165.8] });
   assert.deepEqual(chart(runs, "latency-p50").series[0]!.band, { lo: [4.1, 21.1], hi: [8.1, 25.1] });
   assert.equal(chart(runs, "memory").series[0]!.band, undefined, "memory has no trials figure");
-  assert.match(table(runs, "levels")!.rows[0]![2]!.text, /^145\.0 ± 2\.0$/);
+  assert.match(table(runs, "levels")!.rows[0]![4]!.text, /^145\.0 ± 2\.0$/);
 });
 
 test("every validity flag of a level is on its chart point and in the levels table", () => {
@@ -154,10 +154,10 @@ test("a time-series chart per level with stored windows, one series per framewor
   const report = buildReport(runs, AT);
   assert.deepEqual(
     report.charts.filter((c) => c.id.startsWith("windows-")).map((c) => c.id),
-    ["windows-c1"],
+    ["windows-c1-b1"],
     "level 4 has no windows",
   );
-  const c = chart(runs, "windows-c1");
+  const c = chart(runs, "windows-c1-b1");
   assert.deepEqual(c.labels, ["1", "2", "3"]);
   assert.equal(c.xTitle, "window (2 s each)");
   assert.deepEqual(
@@ -261,24 +261,138 @@ test("open-loop levels stay off the concurrency charts, are rows of the levels t
   const runs = [run("r1", r)];
   assert.equal(table(runs, "capacity"), undefined, "no --slo, no capacity table");
   assert.deepEqual(chart(runs, "throughput").labels, ["1", "4"], "the x axis is VUs");
-  const row = table(runs, "levels")!.rows.find((cells) => cells[1]!.text.startsWith("40 req/s"))!;
-  assert.equal(row[1]!.text, "40 req/s open loop (achieved 31.5, dropped 85)");
+  const row = table(runs, "levels")!.rows.find((cells) => cells[3]!.text.startsWith("40 req/s"))!;
+  assert.equal(row[3]!.text, "40 req/s open loop (achieved 31.5, dropped 85)");
   assert.match(row.at(-1)!.text, /saturated/);
-  r.capacity_at_slo = {
-    slo: "p99<50ms",
-    capacity_rps: 30,
-    lowest_failing_rps: 40,
-    start_rps: 40,
-    start_from: "closed_loop_qps",
-    max_steps: 3,
-    tried: [
-      { rate_rps: 40, passed: false, reason: "saturated (achieved 31.5 req/s)" },
-      { rate_rps: 30, passed: true, reason: "p99 20.0 ms < 50 ms" },
-    ],
-  };
+  r.capacity_at_slo = [
+    {
+      slo: "p99<50ms",
+      batch_size: 1,
+      seq_len: null,
+      capacity_rps: 30,
+      lowest_failing_rps: 40,
+      start_rps: 40,
+      start_from: "closed_loop_qps",
+      max_steps: 3,
+      tried: [
+        { rate_rps: 40, passed: false, reason: "saturated (achieved 31.5 req/s)" },
+        { rate_rps: 30, passed: true, reason: "p99 20.0 ms < 50 ms" },
+      ],
+    },
+  ];
   const capacity = table(runs, "capacity")!;
   assert.deepEqual(
     capacity.rows[0]!.map((c) => c.text),
-    ["onnx-python", "p99<50ms", "30 req/s", "40 req/s", "40 fail (saturated (achieved 31.5 req/s)); 30 pass (p99 20.0 ms < 50 ms)"],
+    ["onnx-python", "batch 1", "p99<50ms", "30 req/s", "40 req/s", "40 fail (saturated (achieved 31.5 req/s)); 30 pass (p99 20.0 ms < 50 ms)"],
   );
+});
+
+/** A sweep result: every (text length, batch size, VUs) of `points` at `eps` embeddings/s, 100 % server CPU. */
+function sweepResult(framework: string, eps: (seq: number, batch: number, vus: number) => number): FrameworkResult {
+  const r = sampleResult();
+  const base = Object.values(r.scenarios)[0]!;
+  const scenarios: Record<string, ScenarioResult> = {};
+  for (const seq of [32, 128])
+    for (const batch of [1, 8])
+      for (const vus of [1, 4]) {
+        const key = pointKey(closedPoint(vus, batch, seq));
+        const e = eps(seq, batch, vus);
+        scenarios[key] = {
+          ...base,
+          scenario_name: key,
+          concurrency: vus,
+          batch_size: batch,
+          seq_len: seq,
+          throughput_qps: e / batch,
+          embeddings_per_sec: e,
+          server_cpu_percent: 100,
+          latency_ms: { ...base.latency_ms, p95: vus * batch },
+        };
+      }
+  return { ...r, framework, scenarios };
+}
+
+test("a sweep: the verdict first, a heatmap of emb/s per core per text length, a Pareto chart per text length, a line per batch size", () => {
+  const runs = [
+    run(
+      "s",
+      sweepResult("openvino", (seq, batch, vus) => (batch * 100 * vus) / seq),
+      sweepResult("onnx-python", (seq, batch, vus) => (batch * 60 * vus) / seq),
+    ),
+  ];
+  const report = buildReport(runs, AT);
+  assert.equal(report.tables[0]!.id, "verdict", "the verdict is the first section");
+  const verdict = report.tables[0]!;
+  assert.equal(verdict.rows.length, 8, "2 text lengths × 2 batch sizes × 2 levels");
+  assert.deepEqual(
+    verdict.rows[0]!.map((c) => c.text),
+    ["batch 1 · 32 tokens · 1 VUs", "openvino", "3.1 (1 trial)", "not tested against onnx-python (one trial: --trials 2 or more for Welch's t-test)"],
+  );
+  const heat = report.tables.filter((t) => t.kind === "heatmap");
+  assert.deepEqual(
+    heat.map((t) => t.id),
+    ["heatmap-all-MiniLM-L6-v2-32", "heatmap-all-MiniLM-L6-v2-128"],
+  );
+  assert.deepEqual(heat[0]!.header, ["framework", "batch 1", "batch 8"]);
+  // 32 tokens: openvino batch 8 at 4 VUs = 8 × 100 × 4 / 32 = 100 emb/s on one core, the table's highest.
+  assert.deepEqual(
+    heat[0]!.rows.map((r) => r.map((c) => c.text)),
+    [
+      ["openvino", "12.5 @4", "100.0 @4"],
+      ["onnx-python", "7.5 @4", "60.0 @4"],
+    ],
+  );
+  assert.equal(heat[0]!.rows[0]![2]!.shade, 1);
+  assert.equal(heat[0]!.rows[1]![1]!.shade, 0);
+  const pareto = report.charts.filter((c) => c.kind === "scatter");
+  assert.deepEqual(
+    pareto.map((c) => c.id),
+    ["pareto-all-MiniLM-L6-v2-32", "pareto-all-MiniLM-L6-v2-128"],
+  );
+  const p32 = pareto[0]!;
+  assert.deepEqual(
+    p32.series.map((s) => [s.label, s.points!.length]),
+    [
+      ["openvino", 4],
+      ["onnx-python", 4],
+      ["Pareto frontier", 4],
+    ],
+    "onnx-python is beaten at every p95: the frontier is openvino's four points",
+  );
+  assert.equal(p32.series.at(-1)!.line, true);
+  assert.match(p32.series[0]!.points![0]!.label, /^openvino: batch 1 · 32 tokens · 1 VUs$/);
+  const throughput = chart(runs, "throughput");
+  assert.deepEqual(
+    throughput.series.map((s) => s.label),
+    [
+      "openvino · batch 1 · 32 tokens",
+      "openvino · batch 8 · 32 tokens",
+      "openvino · batch 1 · 128 tokens",
+      "openvino · batch 8 · 128 tokens",
+      "onnx-python · batch 1 · 32 tokens",
+      "onnx-python · batch 8 · 32 tokens",
+      "onnx-python · batch 1 · 128 tokens",
+      "onnx-python · batch 8 · 128 tokens",
+    ],
+  );
+  assert.deepEqual(throughput.labels, ["1", "4"]);
+  assert.deepEqual(throughput.series[1]!.values, [(8 * 100) / 32 / 8, (8 * 100 * 4) / 32 / 8]);
+  const levels = table(runs, "levels")!;
+  assert.deepEqual(levels.header.slice(0, 4), ["framework", "batch", "tokens", "level (VUs or rate)"]);
+});
+
+test("the Pareto frontier: the points no other beats on both throughput and p95", () => {
+  const pts = [
+    { x: 10, y: 100 },
+    { x: 12, y: 90 },
+    { x: 20, y: 300 },
+    { x: 15, y: 200 },
+    { x: 30, y: 250 },
+    { x: 15, y: 150 },
+  ];
+  assert.deepEqual(paretoFrontier(pts), [
+    { x: 10, y: 100 },
+    { x: 15, y: 200 },
+    { x: 20, y: 300 },
+  ]);
 });

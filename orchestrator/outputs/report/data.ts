@@ -1,11 +1,18 @@
 // Results → the report's charts and tables. Pure: no I/O, no clock; the page draws what this returns
 // and html.ts lays out the tables. A series is one framework of one run (and of one model, when the
-// runs hold several), so several runs overlay on the same charts.
+// runs hold several; and of one batch size and text length, in a sweep), so several runs overlay on
+// the same charts. A sweep adds the verdict per operating point, heatmaps of embeddings per second
+// per core (framework × batch size) and Pareto charts of throughput against p95.
 import { engineOf } from "../../results/environment.ts";
 import type { FrameworkResult, ScenarioResult } from "../../results/schema.ts";
 import { mixedProvenance } from "../summary.ts";
 import { flagWords } from "../../results/validity.ts";
-import type { ChartSpec, Series, SeriesStyle } from "./model.ts";
+import { comparePoints, describePoint, describeTexts, embeddingsPerCore } from "../../results/point-figures.ts";
+import { pointVerdicts, verdictClauses } from "../../results/verdict.ts";
+import { pointStem } from "../../plan/level-key.ts";
+import type { ChartSpec, ScatterPoint, Series, SeriesStyle } from "./model.ts";
+
+export { embeddingsPerCore };
 
 export interface LoadedRun {
   /** the run's id, as the user named it */
@@ -18,6 +25,8 @@ export interface LoadedRun {
 export interface Cell {
   text: string;
   tone?: "ok" | "bad" | "warn";
+  /** A heatmap cell: its value's place between the table's lowest (0) and highest (1), drawn as its background. */
+  shade?: number;
 }
 
 export interface Table {
@@ -27,6 +36,8 @@ export interface Table {
   rows: Cell[][];
   /** sentences under the table */
   notes: string[];
+  /** heatmap: a table whose cells are shaded by value; verdict: the report's first section */
+  kind?: "heatmap" | "verdict";
 }
 
 export interface Report {
@@ -39,12 +50,19 @@ export interface Report {
   problems: string[];
 }
 
-/** One framework's result in one run: a series on every chart. */
+/** One framework's result in one run, at one batch size and text length: a series on every level chart. */
 interface Entry {
   run: string;
   result: FrameworkResult;
   label: string;
   style: SeriesStyle;
+  /** The batch size and text length of the levels this series draws; null: every level (not a sweep). */
+  shape: Shape | null;
+}
+
+interface Shape {
+  batch_size: number;
+  seq_len: number | null;
 }
 
 interface TrialFigure {
@@ -67,29 +85,35 @@ const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
 const text = (t: string, tone?: Cell["tone"]): Cell => (tone ? { text: t, tone } : { text: t });
 
-/** Closed-loop levels by concurrency: the charts' x axis is VUs, which an open-loop level does not set. */
+/** Closed-loop levels in sweep order (by concurrency within a batch size and text length): the charts' x axis is VUs, which an open-loop level does not set. */
 export function levelsOf(r: FrameworkResult): ScenarioResult[] {
   return Object.values(r.scenarios)
     .filter((s) => s.mode === "closed")
-    .sort((a, b) => a.concurrency - b.concurrency);
+    .sort(comparePoints);
 }
 
-/** Open-loop levels by target rate. */
+/** Open-loop levels in sweep order (by target rate). */
 const openLevelsOf = (r: FrameworkResult): ScenarioResult[] =>
   Object.values(r.scenarios)
     .filter((s) => s.mode === "open")
-    .sort((a, b) => (a.target_rps ?? 0) - (b.target_rps ?? 0));
+    .sort(comparePoints);
+
+/** The closed-loop levels of an entry: those of its batch size and text length in a sweep. */
+const entryLevels = (e: Entry): ScenarioResult[] =>
+  levelsOf(e.result).filter((s) => e.shape === null || (s.batch_size === e.shape.batch_size && s.seq_len === e.shape.seq_len));
+
+const shapeKey = (s: Shape) => `${s.seq_len ?? 0}/${s.batch_size}`;
+const shapesOf = (r: FrameworkResult): Shape[] => {
+  const seen = new Map<string, Shape>();
+  for (const s of levelsOf(r)) seen.set(shapeKey(s), { batch_size: s.batch_size, seq_len: s.seq_len });
+  return [...seen.values()];
+};
+const describeShape = (s: Shape) => `batch ${s.batch_size}${s.seq_len === null ? "" : ` · ${s.seq_len} tokens`}`;
 
 /** Every flag that says a level's figures are not to be trusted as they stand, as words. */
 export function levelFlags(s: ScenarioResult): string[] {
   const v = s.validity;
   return [...(v ? flagWords(v) : []), ...(v && !v.p99_enough_samples ? ["too few samples"] : []), ...(s.ended_early ? ["ended early"] : [])];
-}
-
-/** Embeddings per second per core the server used (its mean CPU, 100 % = one core); null without CPU figures (or not measured). */
-export function embeddingsPerCore(s: ScenarioResult): number | null {
-  const cpu = s.server_cpu_percent;
-  return cpu !== null && cpu > 0 ? s.embeddings_per_sec / (cpu / 100) : null;
 }
 
 /**
@@ -107,14 +131,28 @@ function entriesOf(runs: readonly LoadedRun[]): Entry[] {
     const r = runIds.indexOf(run);
     const label = [result.framework, models.length > 1 ? result.model_name : "", runIds.length > 1 ? run : ""].filter(Boolean).join(" · ");
     const style = { color: PALETTE[(byFramework ? f : r) % PALETTE.length]!, dash: byFramework && runIds.length > 1 ? DASHES[r % DASHES.length]! : [] };
-    return { run, result, label, style };
+    return { run, result, label, style, shape: null };
   });
+}
+
+/** A sweep (several batch sizes or text lengths in the report): each entry splits into one per batch size and text length, told apart by dash. */
+function seriesEntries(entries: readonly Entry[]): Entry[] {
+  const shapes = unique(entries.flatMap((e) => shapesOf(e.result).map(shapeKey)));
+  if (shapes.length <= 1) return [...entries];
+  return entries.flatMap((e) =>
+    shapesOf(e.result).map((shape) => ({
+      ...e,
+      shape,
+      label: `${e.label} · ${describeShape(shape)}`,
+      style: { ...e.style, dash: DASHES[shapes.indexOf(shapeKey(shape)) % DASHES.length]! },
+    })),
+  );
 }
 
 const seriesBase = (e: Entry) => ({ label: e.label, framework: e.result.framework, run: e.run, style: e.style });
 
 function levelSeries(e: Entry, levels: readonly number[], pick: LevelPick): Series {
-  const at = levels.map((c) => levelsOf(e.result).find((s) => s.concurrency === c));
+  const at = levels.map((c) => entryLevels(e).find((s) => s.concurrency === c));
   const trials = at.map((s) => (s && pick.trials ? pick.trials(s) : undefined));
   const withCi = trials.some((t) => t !== undefined && t.ci95 !== null);
   const bound = (sign: 1 | -1) => trials.map((t) => (t && t.ci95 !== null ? t.mean + sign * t.ci95 : null));
@@ -128,8 +166,8 @@ function levelSeries(e: Entry, levels: readonly number[], pick: LevelPick): Seri
 }
 
 function levelChart(entries: readonly Entry[], spec: Omit<ChartSpec, "kind" | "xTitle" | "labels" | "series">, pick: LevelPick): ChartSpec {
-  const measured = entries.filter((e) => levelsOf(e.result).length > 0);
-  const levels = unique(measured.flatMap((e) => levelsOf(e.result).map((s) => s.concurrency))).sort((a, b) => a - b);
+  const measured = seriesEntries(entries).filter((e) => entryLevels(e).length > 0);
+  const levels = unique(measured.flatMap((e) => entryLevels(e).map((s) => s.concurrency))).sort((a, b) => a - b);
   return {
     ...spec,
     kind: "line",
@@ -156,16 +194,22 @@ function startupChart(entries: readonly Entry[]): ChartSpec {
   };
 }
 
-/** One chart per level that has stored windows: each window's throughput, one series per framework and run. */
+/** The point of a level as the codec names its files: the windows chart of `c4-b8-s128`. */
+const stemOf = (s: ScenarioResult) =>
+  pointStem({ level: { mode: s.mode, value: s.mode === "open" ? (s.target_rps ?? 0) : s.concurrency }, batchSize: s.batch_size, seqLen: s.seq_len });
+
+/** One chart per operating point that has stored windows: each window's throughput, one series per framework and run. */
 function windowCharts(entries: readonly Entry[]): ChartSpec[] {
   const windowed = entries.flatMap((e) =>
     levelsOf(e.result)
       .filter((s) => s.windows.length > 0)
       .map((s) => ({ e, s })),
   );
-  const levels = unique(windowed.map((w) => w.s.concurrency)).sort((a, b) => a - b);
-  return levels.map((c) => {
-    const at = windowed.filter((w) => w.s.concurrency === c);
+  const sweep = unique(entries.flatMap((e) => shapesOf(e.result).map(shapeKey))).length > 1;
+  const points = [...new Map(windowed.map((w) => [stemOf(w.s), w.s])).values()].sort(comparePoints);
+  return points.map((point) => {
+    const stem = stemOf(point);
+    const at = windowed.filter((w) => stemOf(w.s) === stem);
     const count = Math.max(...at.map((w) => Math.max(...w.s.windows.map((win) => win.index)) + 1));
     const widths = unique(at.map((w) => w.s.stability?.window_s));
     const width = widths.length === 1 ? widths[0] : undefined;
@@ -187,14 +231,82 @@ function windowCharts(entries: readonly Entry[]): ChartSpec[] {
       };
     });
     return {
-      id: `windows-c${c}`,
-      title: `Concurrency ${c}: throughput per window`,
+      id: `windows-${stem}`,
+      title: `${sweep ? describePoint(point) : `Concurrency ${point.concurrency}`}: throughput per window`,
       kind: "line",
       xTitle: width === undefined ? "window" : `window (${width} s each)`,
       yTitle: "requests/s",
       labels: Array.from({ length: count }, (_, i) => String(i + 1)),
       series,
       caption: "The level's complete measurement windows in order; the tooltip says which windows agreed and gave the level's figures.",
+    };
+  });
+}
+
+/** Model × text length: the groups a heatmap and a Pareto chart are drawn for (throughput is only comparable within one). */
+function textGroups(entries: readonly Entry[]): { model: string; seqLen: number | null }[] {
+  const seen = new Map<string, { model: string; seqLen: number | null }>();
+  for (const e of entries)
+    for (const s of levelsOf(e.result)) seen.set(`${e.result.model_name}/${s.seq_len ?? 0}`, { model: e.result.model_name, seqLen: s.seq_len });
+  return [...seen.values()].sort((a, b) => a.model.localeCompare(b.model) || (a.seqLen ?? 0) - (b.seqLen ?? 0));
+}
+
+const groupTitle = (g: { model: string; seqLen: number | null }, models: number) => `${models > 1 ? `${g.model}, ` : ""}${describeTexts(g.seqLen)}`;
+const groupId = (g: { model: string; seqLen: number | null }) => `${g.model}-${g.seqLen ?? "texts"}`.replace(/[^A-Za-z0-9._-]/g, "_");
+
+/** The points no other point beats on both throughput (higher) and p95 (lower), in p95 order. */
+export function paretoFrontier<T extends { x: number; y: number }>(points: readonly T[]): T[] {
+  const sorted = [...points].sort((a, b) => a.x - b.x || b.y - a.y);
+  const frontier: T[] = [];
+  for (const p of sorted) if (frontier.length === 0 || p.y > frontier.at(-1)!.y) frontier.push(p);
+  return frontier;
+}
+
+/**
+ * Per model and text length: every closed-loop operating point of every framework (and run) as
+ * (p95, embeddings/s), and the frontier of the points no other beats on both.
+ */
+function paretoCharts(entries: readonly Entry[]): ChartSpec[] {
+  const groups = textGroups(entries);
+  const models = unique(groups.map((g) => g.model)).length;
+  return groups.map((g) => {
+    const series: Series[] = entries
+      .map((e) => {
+        const levels = levelsOf(e.result).filter((s) => e.result.model_name === g.model && s.seq_len === g.seqLen);
+        const points: ScatterPoint[] = levels.map((s) => ({
+          x: s.latency_ms.p95,
+          y: s.embeddings_per_sec,
+          label: `${e.label}: ${describePoint(s)}`,
+          flags: levelFlags(s),
+        }));
+        return { ...seriesBase(e), values: [], flags: [], notes: [], points };
+      })
+      .filter((s) => s.points!.length > 0);
+    const all = series.flatMap((s) => s.points!);
+    const frontier = paretoFrontier(all).map((p) => ({ ...p, flags: [] }));
+    return {
+      id: `pareto-${groupId(g)}`,
+      title: `Throughput against p95 at every operating point: ${groupTitle(g, models)}`,
+      kind: "scatter" as const,
+      xTitle: "p95 latency (ms)",
+      yTitle: "embeddings/s",
+      labels: [],
+      series: [
+        ...series,
+        {
+          label: "Pareto frontier",
+          framework: "",
+          run: "",
+          style: { color: "#1f2328", dash: [4, 3] },
+          values: [],
+          flags: [],
+          notes: [],
+          points: frontier,
+          line: true,
+        },
+      ],
+      caption:
+        "Each point is one framework at one batch size and concurrency (closed loop). The dashed line joins the points no other point beats on both throughput and p95: the operating points worth choosing between.",
     };
   });
 }
@@ -258,7 +370,89 @@ function charts(entries: readonly Entry[]): ChartSpec[] {
       { value: (s) => s.server_memory_mb, notes: (s) => [`peak ${fmt(s.server_memory_peak_mb, 0)} MiB`] },
     ),
     startupChart(entries),
+    ...paretoCharts(entries),
     ...windowCharts(entries),
+  ];
+}
+
+/** A colour scale's position, 0 (lowest of the table) to 1 (highest); 0.5 when all are equal. */
+const shadeOf = (v: number, lo: number, hi: number) => (hi > lo ? Number(((v - lo) / (hi - lo)).toFixed(3)) : 0.5);
+
+/**
+ * Per model and text length, a table of frameworks (rows) × batch sizes (columns): the highest
+ * embeddings per second per server core over the closed-loop levels of that batch size, and where.
+ */
+function heatmapTables(entries: readonly Entry[]): Table[] {
+  const groups = textGroups(entries);
+  const models = unique(groups.map((g) => g.model)).length;
+  return groups.flatMap((g) => {
+    const rowsOf = entries.filter((e) => e.result.model_name === g.model);
+    const batches = unique(
+      rowsOf.flatMap((e) =>
+        levelsOf(e.result)
+          .filter((s) => s.seq_len === g.seqLen)
+          .map((s) => s.batch_size),
+      ),
+    ).sort((a, b) => a - b);
+    const best = (e: Entry, b: number) =>
+      levelsOf(e.result)
+        .filter((s) => s.seq_len === g.seqLen && s.batch_size === b && embeddingsPerCore(s) !== null)
+        .reduce<ScenarioResult | undefined>((a, s) => (!a || embeddingsPerCore(s)! > embeddingsPerCore(a)! ? s : a), undefined);
+    const values = rowsOf.flatMap((e) => batches.map((b) => best(e, b)).flatMap((s) => (s ? [embeddingsPerCore(s)!] : [])));
+    if (values.length === 0) return [];
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    const rows = rowsOf
+      .filter((e) => levelsOf(e.result).some((s) => s.seq_len === g.seqLen))
+      .map((e) => [
+        text(e.label),
+        ...batches.map((b): Cell => {
+          const s = best(e, b);
+          return s ? { text: `${fmt(embeddingsPerCore(s))} @${s.concurrency}`, shade: shadeOf(embeddingsPerCore(s)!, lo, hi) } : text("-");
+        }),
+      ]);
+    return [
+      {
+        id: `heatmap-${groupId(g)}`,
+        title: `Embeddings/s per server core: ${groupTitle(g, models)}`,
+        header: ["framework", ...batches.map((b) => `batch ${b}`)],
+        rows,
+        notes: [
+          "Each cell: the highest embeddings per second per core the server used (its mean CPU, 100 % = one core) over the closed-loop levels at that batch size, and @ the concurrency it came from. Darker = higher, within this table.",
+        ],
+        kind: "heatmap" as const,
+      },
+    ];
+  });
+}
+
+/** The verdict per operating point of each run: its leader, whom it is significantly ahead of, whom it cannot be separated from. */
+function verdictTable(runs: readonly LoadedRun[]): Table[] {
+  const several = runs.length > 1;
+  const rows = runs.flatMap((run) =>
+    pointVerdicts(run.results).map((v) => {
+      const models = unique(run.results.map((r) => r.model_name)).length > 1;
+      const clauses = verdictClauses(v);
+      return [
+        ...(several ? [text(run.id)] : []),
+        text(`${models ? `${v.model} · ` : ""}${describePoint(v.level)}`),
+        text(v.leader, "ok"),
+        text(`${fmt(v.leaderEmbeddingsPerSec)} (${v.trials} trial${v.trials > 1 ? "s" : ""})`),
+        text(clauses.join("; ") || "-", v.behind.length > 0 ? "ok" : v.inseparable.length > 0 ? "warn" : undefined),
+      ];
+    }),
+  );
+  if (rows.length === 0) return [];
+  return [
+    {
+      id: "verdict",
+      title: "Verdict",
+      header: [...(several ? ["run"] : []), "operating point", "leader", "embeddings/s", "against the others"],
+      rows,
+      notes: [
+        "Per operating point measured by two or more frameworks (closed loop): the highest mean throughput leads. With trials, Welch's t-test on the trials' throughputs: significantly ahead = p < 0.05; cannot be separated = p ≥ 0.05. With one trial nothing is tested.",
+      ],
+      kind: "verdict",
+    },
   ];
 }
 
@@ -321,6 +515,8 @@ function levelsTable(entries: readonly Entry[]): Table {
       const qps = s.trials ? `${fmt(s.trials.throughput_qps.mean)} ± ${fmt(s.trials.throughput_qps.ci95)}` : fmt(s.throughput_qps);
       return [
         text(label),
+        text(String(s.batch_size)),
+        text(s.seq_len === null ? "-" : String(s.seq_len)),
         text(
           s.mode === "open" ? `${s.target_rps} req/s open loop (achieved ${fmt(s.achieved_rps)}, dropped ${s.dropped_iterations ?? 0})` : String(s.concurrency),
         ),
@@ -332,6 +528,10 @@ function levelsTable(entries: readonly Entry[]): Table {
         text(fmt(s.server_cpu_percent, 0)),
         text(fmt(s.server_memory_mb, 0)),
         text(fmt(embeddingsPerCore(s))),
+        text(fmt(s.embeddings_per_sec)),
+        text(s.input_tokens_per_sec === null ? "not counted" : fmt(s.input_tokens_per_sec, 0)),
+        text(s.batching_speedup === null ? "-" : `${s.batching_speedup.toFixed(2)}×`),
+        text(fmt(s.memory_per_1k_embeddings_mb)),
         flags.length ? text(flags.join(", "), "warn") : text(s.validity ? "ok" : "-", s.validity ? "ok" : undefined),
       ];
     }),
@@ -341,6 +541,8 @@ function levelsTable(entries: readonly Entry[]): Table {
     title: "Levels and their validity flags",
     header: [
       "framework",
+      "batch",
+      "tokens",
       "level (VUs or rate)",
       "requests/s",
       "p50 ms",
@@ -350,6 +552,10 @@ function levelsTable(entries: readonly Entry[]): Table {
       "server CPU %",
       "server MiB",
       "embeddings/s per core",
+      "embeddings/s",
+      "input tokens/s",
+      "batching speed-up",
+      "MiB per 1k embeddings",
       "flags",
     ],
     rows,
@@ -357,6 +563,8 @@ function levelsTable(entries: readonly Entry[]): Table {
       "Flags: saturated = an open-loop level's achieved rate fell short of its target by more than the profile's tolerance; stalled = the server completed no request for a while; unstable = the windows never agreed; client-bound = the load engine's CPUs were 90 % or more busy; " +
         "noisy = other processes used more than 20 % of a CPU; too few samples = under 1,000 successful requests, too few for p99; ended early = the level was stopped before its duration.",
       "requests/s with trials: mean ± 95 % confidence half-width.",
+      "tokens: what every text was cut to with the model's tokenizer (- = not cut). input tokens/s = embeddings/s × the dataset's tokens per text as the model sees them (not counted for texts without a count). " +
+        "batching speed-up = embeddings/s ÷ embeddings/s at batch 1, same framework, model, text length and concurrency. MiB per 1k embeddings = (peak RSS in the level − idle RSS after warm-up) × 1000 ÷ (requests in flight × batch). docs/results.md defines each.",
     ],
   };
 }
@@ -395,12 +603,12 @@ function environmentTable(runs: readonly LoadedRun[]): Table {
 
 /** --slo: each framework's capacity and the rates its search tried; no table without --slo. */
 function capacityTable(entries: readonly Entry[]): Table[] {
-  const searched = entries.filter((e) => e.result.capacity_at_slo);
+  const searched = entries.flatMap((e) => (e.result.capacity_at_slo ?? []).map((c) => ({ label: e.label, c })));
   if (searched.length === 0) return [];
-  const rows = searched.map(({ label, result }) => {
-    const c = result.capacity_at_slo!;
+  const rows = searched.map(({ label, c }) => {
     return [
       text(label),
+      text(`batch ${c.batch_size}${c.seq_len === null ? "" : ` · ${c.seq_len} tokens`}`),
       text(c.slo),
       text(c.capacity_rps === null ? "none" : `${c.capacity_rps} req/s`, c.capacity_rps === null ? "bad" : "ok"),
       text(c.lowest_failing_rps === null ? "-" : `${c.lowest_failing_rps} req/s`),
@@ -411,7 +619,7 @@ function capacityTable(entries: readonly Entry[]): Table[] {
     {
       id: "capacity",
       title: "Capacity at SLO",
-      header: ["framework", "objective", "capacity", "lowest failing", "rates tried"],
+      header: ["framework", "operating point", "objective", "capacity", "lowest failing", "rates tried"],
       rows,
       notes: [
         "The highest open-loop arrival rate tried whose level met the objective; a saturated level fails whatever its latency. The search doubles or halves from its start, then bisects, within a step budget.",
@@ -435,7 +643,16 @@ export function buildReport(runs: readonly LoadedRun[], generatedAt: Date): Repo
     synthetic: entries.some((e) => e.result.synthetic_weights),
     // A chart with no series (every framework failed before its first level) is left out.
     charts: charts(entries).filter((c) => c.series.length > 0),
-    tables: [runsTable(runs), verificationTable(entries), ...failuresTable(entries), levelsTable(entries), ...capacityTable(entries), environmentTable(runs)],
+    tables: [
+      ...verdictTable(runs),
+      runsTable(runs),
+      ...heatmapTables(entries),
+      verificationTable(entries),
+      ...failuresTable(entries),
+      levelsTable(entries),
+      ...capacityTable(entries),
+      environmentTable(runs),
+    ],
     problems: runs.flatMap((r) => r.problems),
   };
 }

@@ -37,7 +37,7 @@ test("the page is self-contained: a CSP that forbids every fetch, no external re
 
 test("a figure per chart with its expected series count, and every table", () => {
   const html = page("onnx-python");
-  const figures = [...html.matchAll(/<figure class="chart" id="chart-([\w-]+)" data-chart-id="[\w-]+" data-series="(\d+)">/g)].map((m) => [m[1], m[2]]);
+  const figures = [...html.matchAll(/<figure class="chart" id="chart-([\w.-]+)" data-chart-id="[\w.-]+" data-series="(\d+)">/g)].map((m) => [m[1], m[2]]);
   assert.deepEqual(figures, [
     ["throughput", "1"],
     ["latency-p50", "1"],
@@ -46,7 +46,21 @@ test("a figure per chart with its expected series count, and every table", () =>
     ["efficiency", "1"],
     ["memory", "1"],
     ["startup", "1"],
+    ["pareto-all-MiniLM-L6-v2-texts", "2"],
   ]);
   for (const id of ["runs", "verification", "failures", "levels", "environment"]) assert.match(html, new RegExp(`<table data-table="${id}">`));
   assert.match(html, /<td class="ok">pass<\/td>/);
+});
+
+test("the verdict comes first; a heatmap's cells carry their shade as a background", async () => {
+  const { shadeColour } = await import("./html.ts");
+  assert.equal(shadeColour(0), "rgb(247, 251, 255)");
+  assert.equal(shadeColour(1), "rgb(66, 146, 198)");
+  assert.equal(shadeColour(7), shadeColour(1), "clamped");
+  const report = buildReport([{ id: "r", results: [sampleResult(), { ...sampleResult(), framework: "onnx-rust" }], problems: [] }], new Date(0));
+  const html = renderReportHtml(report, "");
+  assert.ok(html.indexOf('<section id="table-verdict" class="verdict">') < html.indexOf('<section id="table-runs">'), "the verdict before the runs");
+  assert.ok(html.indexOf('<table data-table="runs">') < html.indexOf('class="heatmap"'), "the heatmaps after the runs, before the charts");
+  assert.ok(html.indexOf('class="heatmap"') < html.indexOf("<h2>Charts</h2>"));
+  assert.match(html, /<td class="shaded" style="background: rgb\(\d+, \d+, \d+\)" data-shade="[\d.]+">[\d.]+ @\d+<\/td>/);
 });

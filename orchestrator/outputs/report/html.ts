@@ -42,18 +42,30 @@ th { background: #f6f8fa; }
 td.ok { color: #1a7f37; }
 td.bad { color: #cf222e; font-weight: 600; }
 td.warn { color: #9a6700; font-weight: 600; }
+table.heatmap td.shaded { text-align: right; font-variant-numeric: tabular-nums; }
+section.verdict { border: 2px solid #1f6feb; border-radius: 6px; padding: 0 12px 8px; margin-top: 12px; }
+section.verdict h2 { border-bottom: none; }
 .notes { color: #59636e; font-size: 0.8rem; margin: 2px 0; }
 `;
 
+/** A heatmap cell's background: white (0, the table's lowest) to a saturated blue (1, its highest); text stays readable. */
+export function shadeColour(shade: number): string {
+  const t = Math.min(1, Math.max(0, shade));
+  const mix = (from: number, to: number) => Math.round(from + (to - from) * t);
+  return `rgb(${mix(247, 66)}, ${mix(251, 146)}, ${mix(255, 198)})`;
+}
+
 function cell(c: Cell, tag: "td" | "th"): string {
-  return `<${tag}${c.tone ? ` class="${c.tone}"` : ""}>${escapeHtml(c.text)}</${tag}>`;
+  const classes = [c.tone, c.shade !== undefined ? "shaded" : undefined].filter(Boolean).join(" ");
+  const shade = c.shade !== undefined ? ` style="background: ${shadeColour(c.shade)}" data-shade="${c.shade}"` : "";
+  return `<${tag}${classes ? ` class="${classes}"` : ""}${shade}>${escapeHtml(c.text)}</${tag}>`;
 }
 
 function table(t: Table): string {
   return [
-    `<section id="table-${escapeHtml(t.id)}">`,
+    `<section id="table-${escapeHtml(t.id)}"${t.kind ? ` class="${t.kind}"` : ""}>`,
     `<h2>${escapeHtml(t.title)}</h2>`,
-    `<table data-table="${escapeHtml(t.id)}">`,
+    `<table data-table="${escapeHtml(t.id)}"${t.kind ? ` class="${t.kind}"` : ""}>`,
     `<thead><tr>${t.header.map((h) => cell({ text: h }, "th")).join("")}</tr></thead>`,
     `<tbody>${t.rows.map((row) => `<tr>${row.map((c) => cell(c, "td")).join("")}</tr>`).join("\n")}</tbody>`,
     "</table>",
@@ -92,16 +104,24 @@ export function renderReportHtml(report: Report, pageScript: string): string {
 ${report.synthetic ? '<p class="synthetic">SYNTHETIC weights in these runs: the figures are for performance only, never for quality.</p>' : ""}
 ${report.problems.length ? `<div class="problems"><strong>Result files that could not be read:</strong><ul>${report.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("")}</ul></div>` : ""}
 ${report.tables
+  .filter((t) => t.kind === "verdict")
+  .map(table)
+  .join("\n")}
+${report.tables
   .filter((t) => t.id === "runs")
   .map(table)
   .join("\n")}
+${report.tables
+  .filter((t) => t.kind === "heatmap")
+  .map(table)
+  .join("\n")}
 <h2>Charts</h2>
-<p class="notes">A hollow triangle marks a level with a validity flag (hover for which; every flag is in the levels table below). A shaded band is a 95 % confidence interval over trials.</p>
+<p class="notes">A hollow triangle marks a level with a validity flag (hover for which; every flag is in the levels table below). A shaded band is a 95 % confidence interval over trials. In a sweep, a line per framework, batch size and text length, told apart by its dash.</p>
 <div class="charts">
 ${report.charts.map(figure).join("\n")}
 </div>
 ${report.tables
-  .filter((t) => t.id !== "runs")
+  .filter((t) => t.id !== "runs" && t.kind === undefined)
   .map(table)
   .join("\n")}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>

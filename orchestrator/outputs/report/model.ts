@@ -8,6 +8,16 @@ export interface SeriesStyle {
   dash: number[];
 }
 
+/** One operating point on a scatter chart (the Pareto charts): x and y in the chart's units. */
+export interface ScatterPoint {
+  x: number;
+  y: number;
+  /** what the point is, for its tooltip: framework and operating point */
+  label: string;
+  /** validity flags; a flagged point is marked */
+  flags: string[];
+}
+
 export interface Series {
   label: string;
   framework: string;
@@ -21,12 +31,16 @@ export interface Series {
   flags: string[][];
   /** extra tooltip lines per point (e.g. peak memory) */
   notes: string[][];
+  /** scatter charts: the points (values, flags and notes stay empty) */
+  points?: ScatterPoint[];
+  /** scatter charts: join the points with a line (the Pareto frontier) */
+  line?: boolean;
 }
 
 export interface ChartSpec {
   id: string;
   title: string;
-  kind: "line" | "bar";
+  kind: "line" | "bar" | "scatter";
   xTitle: string;
   yTitle: string;
   labels: string[];

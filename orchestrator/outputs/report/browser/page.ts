@@ -12,6 +12,7 @@ import {
   LineController,
   LineElement,
   PointElement,
+  ScatterController,
   Tooltip,
   type ChartDataset,
   type PointStyle,
@@ -19,7 +20,7 @@ import {
 } from "chart.js";
 import type { ChartSpec, ReportCharts, Series } from "../model.ts";
 
-Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip);
 
 type Dataset = ChartDataset<"line" | "bar", (number | null)[]>;
 
@@ -43,7 +44,7 @@ function bandDatasets(s: Series): Dataset[] {
 }
 
 /** A flagged level is drawn as a larger hollow triangle, so it stands out of the line. */
-function seriesDataset(s: Series, kind: ChartSpec["kind"]): Dataset {
+function seriesDataset(s: Series, kind: "line" | "bar"): Dataset {
   if (kind === "bar") return { label: s.label, data: s.values, backgroundColor: s.style.color, borderColor: s.style.color };
   const flagged = s.flags.map((f) => f.length > 0);
   return {
@@ -61,9 +62,64 @@ function seriesDataset(s: Series, kind: ChartSpec["kind"]): Dataset {
   };
 }
 
+/**
+ * A scatter chart (the Pareto charts): each series' operating points at (x, y), flagged points as
+ * hollow triangles; a series with `line` (the frontier) is a dashed line through its points.
+ */
+function renderScatter(spec: ChartSpec, figure: HTMLElement, canvas: HTMLCanvasElement): void {
+  const datasets = spec.series.map((s) => {
+    const points = s.points ?? [];
+    const flagged = points.map((p) => p.flags.length > 0);
+    return {
+      label: s.label,
+      data: points.map((p) => ({ x: p.x, y: p.y })),
+      borderColor: s.style.color,
+      backgroundColor: flagged.map((f) => (f ? "#ffffff" : s.style.color)),
+      showLine: s.line === true,
+      borderDash: s.style.dash,
+      borderWidth: s.line ? 1.5 : 1,
+      pointStyle: flagged.map((f): PointStyle => (f ? "triangle" : "circle")),
+      pointRadius: s.line ? 0 : flagged.map((f) => (f ? 7 : 4)),
+      pointHitRadius: s.line ? 0 : 6,
+    };
+  });
+  const label = (item: TooltipItem<"scatter">) => {
+    const p = spec.series[item.datasetIndex]?.points?.[item.dataIndex];
+    return p ? `${p.label}: ${show(p.y)} ${spec.yTitle}, p95 ${show(p.x)} ms` : "";
+  };
+  const details = (item: TooltipItem<"scatter">) => {
+    const flags = spec.series[item.datasetIndex]?.points?.[item.dataIndex]?.flags ?? [];
+    return flags.length ? [`flags: ${flags.join(", ")}`] : [];
+  };
+  new Chart(canvas, {
+    type: "scatter",
+    data: { datasets },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: {
+        x: { type: "linear", min: 0, title: { display: true, text: spec.xTitle } },
+        y: { min: 0, title: { display: true, text: spec.yTitle } },
+      },
+      plugins: {
+        legend: { labels: { boxWidth: 12 } },
+        tooltip: { filter: (item) => spec.series[item.datasetIndex]?.line !== true, callbacks: { label, afterLabel: details } },
+      },
+    },
+  });
+  figure.dataset["renderedSeries"] = String(datasets.length);
+  figure.dataset["renderedPoints"] = String(datasets.reduce((n, d) => n + d.data.length, 0));
+  figure.dataset["flaggedPoints"] = String(spec.series.reduce((n, s) => n + (s.points ?? []).filter((p) => p.flags.length > 0).length, 0));
+}
+
 function render(spec: ChartSpec, figure: HTMLElement): void {
   const canvas = figure.querySelector("canvas");
   if (!canvas) throw new Error(`chart ${spec.id}: no canvas`);
+  if (spec.kind === "scatter") {
+    renderScatter(spec, figure, canvas);
+    return;
+  }
+  const kind = spec.kind as "line" | "bar";
   // Which series each dataset draws; undefined for a band's edges.
   const origin: (Series | undefined)[] = [];
   const datasets: Dataset[] = [];
@@ -73,7 +129,7 @@ function render(spec: ChartSpec, figure: HTMLElement): void {
       datasets.push(band);
     }
     origin.push(s);
-    datasets.push(seriesDataset(s, spec.kind));
+    datasets.push(seriesDataset(s, kind));
   }
   const isSeries = (index: number) => origin[index] !== undefined;
   const label = (item: TooltipItem<"line" | "bar">) => {
@@ -88,16 +144,16 @@ function render(spec: ChartSpec, figure: HTMLElement): void {
     const flags = s.flags[item.dataIndex] ?? [];
     return [...(flags.length ? [`flags: ${flags.join(", ")}`] : []), ...(s.notes[item.dataIndex] ?? [])];
   };
-  new Chart(canvas, {
-    type: spec.kind,
-    data: { labels: spec.labels, datasets: datasets as ChartDataset<"line", (number | null)[]>[] },
+  new Chart<"line" | "bar", (number | null)[]>(canvas, {
+    type: kind,
+    data: { labels: spec.labels, datasets },
     options: {
       animation: false,
       maintainAspectRatio: false,
       interaction: { mode: "nearest", intersect: false },
       scales: {
         // A lone label sits in the middle rather than on the y axis.
-        x: { offset: spec.kind === "bar" || spec.labels.length === 1, title: { display: spec.xTitle !== "", text: spec.xTitle } },
+        x: { offset: kind === "bar" || spec.labels.length === 1, title: { display: spec.xTitle !== "", text: spec.xTitle } },
         y: { min: 0, title: { display: true, text: spec.yTitle } },
       },
       plugins: {
@@ -105,7 +161,7 @@ function render(spec: ChartSpec, figure: HTMLElement): void {
           labels: {
             filter: (item) => item.datasetIndex !== undefined && isSeries(item.datasetIndex),
             // A box of no height is a line sample, drawn with the series' dash; bars keep the filled box.
-            ...(spec.kind === "line" ? { boxWidth: 32, boxHeight: 0 } : {}),
+            ...(kind === "line" ? { boxWidth: 32, boxHeight: 0 } : {}),
           },
         },
         tooltip: { filter: (item) => isSeries(item.datasetIndex), callbacks: { label, afterLabel: details } },
