@@ -116,6 +116,7 @@ async function kserveLevel(settings: { kserveOutput?: string }, expectedDim: num
       api: "kserve",
       apiSettings: apiTarget("kserve", { model: "minilm", ...settings }).settings,
       batchSize: 2,
+      seqLen: null,
       normalize: true,
       expectedDim,
       load: { mode: "closed", vus: 1 },

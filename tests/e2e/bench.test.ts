@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { SEED_CSV_HEADER } from "../../orchestrator/outputs/csv.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -16,7 +16,7 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   const run = await runCli([
     "--frameworks",
     "onnx-python",
-    "--levels",
+    "--concurrency-levels",
     "2",
     "--duration-s",
     "4",
@@ -41,8 +41,8 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.equal(result.server_info?.["framework"], "onnx-python");
   assert.equal(result.server_info?.["embedding_dim"], 384);
   assert.ok(typeof result.server_info?.["model_load_time_ms"] === "number");
-  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(2))]);
-  const s = result.scenarios[levelKey(closedLevel(2))]!;
+  assert.deepEqual(Object.keys(result.scenarios), [pointKey(closedPoint(2))]);
+  const s = result.scenarios[pointKey(closedPoint(2))]!;
   assert.equal(s.concurrency, 2);
   assert.equal(s.errors, 0);
   assert.equal(s.error_rate, 0);
@@ -125,7 +125,19 @@ test("a server that crashes is reported and the run goes on to the next framewor
       `  command: ["python3", "-c", "import sys; print('cannot load the model'); sys.exit(3)"]`,
     ].join("\n"),
   );
-  const args = ["--frameworks", "crashes-at-start", "onnx-python", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir];
+  const args = [
+    "--frameworks",
+    "crashes-at-start",
+    "onnx-python",
+    "--concurrency-levels",
+    "1",
+    "--duration-s",
+    "2",
+    "--warmup-requests",
+    "2",
+    "--results-dir",
+    dir,
+  ];
   const env = { EMBEDDING_BENCH_EXTRA_SERVERS: extra };
   const run = await runCli(args, { env });
   assert.equal(run.code, 1, "a failed framework fails the run without --skip-on-error");
@@ -144,19 +156,22 @@ test("a server that crashes is reported and the run goes on to the next framewor
 test("Ctrl-C during a level keeps finished levels, marks the result interrupted and leaves no server behind", { timeout: 1_800_000 }, async () => {
   const dir = tempDir("sigint");
   let sent = false;
-  const run = await runCli(["--frameworks", "onnx-python", "--levels", "1", "2", "--duration-s", "6", "--warmup-requests", "2", "--results-dir", dir], {
-    onStderr: (text, child) => {
-      if (!sent && text.includes("level 2/2")) {
-        sent = true;
-        setTimeout(() => child.kill("SIGINT"), 1500);
-      }
+  const run = await runCli(
+    ["--frameworks", "onnx-python", "--concurrency-levels", "1", "2", "--duration-s", "6", "--warmup-requests", "2", "--results-dir", dir],
+    {
+      onStderr: (text, child) => {
+        if (!sent && text.includes("level 2/2")) {
+          sent = true;
+          setTimeout(() => child.kill("SIGINT"), 1500);
+        }
+      },
     },
-  });
+  );
   assert.ok(sent, "the second level started");
   assert.equal(run.code, 130, run.stderr.slice(-2000));
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.equal(result.status, "interrupted");
-  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(1))], "the finished level is on disk");
+  assert.deepEqual(Object.keys(result.scenarios), [pointKey(closedPoint(1))], "the finished level is on disk");
   const pid = Number(result.server_info?.["pid"]);
   assert.ok(pid > 0);
   assert.equal(isAlive(pid), false, `server pid ${pid} is gone`);

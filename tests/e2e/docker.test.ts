@@ -16,13 +16,13 @@ import { cacheDir, ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { BASE_IMAGE, buildImage, engine, ensureDebianBase, ensurePythonBase, suiteContainers } from "./container-engine.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const config = loadSuiteConfig(ROOT);
 const server = config.servers.find((s) => s.manifest.name === "onnx-rust")!;
 const MEMORY_MB = 1024;
-const common = ["--launcher", "docker", "--frameworks", "onnx-rust", "--levels", "1", "--warmup-requests", "5", "--cpus", "server=0", "client=1"];
+const common = ["--launcher", "docker", "--frameworks", "onnx-rust", "--concurrency-levels", "1", "--warmup-requests", "5", "--cpus", "server=0", "client=1"];
 
 let docker: Docker;
 let stopEngine = async () => {};
@@ -100,7 +100,7 @@ test("bench:k6 --launcher docker runs onnx-rust in a container with its CPU set 
   // The server saw only its CPU set, and so sized itself for one CPU.
   assert.equal(result.server_info?.["cpu_count"], 1);
   assert.equal(result.layout?.workers, 1);
-  const level = result.scenarios[levelKey(closedLevel(1))]!;
+  const level = result.scenarios[pointKey(closedPoint(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level).slice(0, 400));
   const [cpu, memory, peak] = [level.server_cpu_percent, level.server_memory_mb, level.server_memory_peak_mb];
   assert.ok(cpu !== null && cpu > 0, `server CPU ${cpu}`);
@@ -154,7 +154,20 @@ test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container
     assert.equal(list.length, 1, JSON.stringify(list));
     return docker.getContainer(list[0]!.Id);
   };
-  const args = ["--launcher", "docker", "--frameworks", "onnx-rust", "onnx-python", "--levels", "1", "2", "--duration-s", "5", "--warmup-requests", "5"];
+  const args = [
+    "--launcher",
+    "docker",
+    "--frameworks",
+    "onnx-rust",
+    "onnx-python",
+    "--concurrency-levels",
+    "1",
+    "2",
+    "--duration-s",
+    "5",
+    "--warmup-requests",
+    "5",
+  ];
   const run = await runCli([...args, "--cpus", "server=0", "client=1", "--container-memory-mb", String(MEMORY_MB), "--results-dir", dir], {
     onStderr: (text, child) => {
       owner = child.pid!;
@@ -193,7 +206,7 @@ test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container
   const rust = resultOf(dir);
   assert.equal(rust.status, "failed");
   assert.match(rust.failure ?? "", /server died during concurrency 2|server stopped answering/);
-  assert.ok(rust.scenarios[levelKey(closedLevel(1))]!.num_requests > 0, "level 1 is kept");
+  assert.ok(rust.scenarios[pointKey(closedPoint(1))]!.num_requests > 0, "level 1 is kept");
 
   // The run went on: onnx-python complete, with CPU and memory from the engine's stats.
   const py = resultOf(dir, "onnx-python");
@@ -207,7 +220,7 @@ test("bench:k6 --launcher docker --frameworks onnx-rust onnx-python: a container
     memory_limit_mb: MEMORY_MB,
   });
   assert.equal(py.server_info?.["cpu_count"], 1);
-  for (const key of [levelKey(closedLevel(1)), levelKey(closedLevel(2))]) {
+  for (const key of [pointKey(closedPoint(1)), pointKey(closedPoint(2))]) {
     const level = py.scenarios[key]!;
     assert.ok(level.num_requests > 0 && level.errors === 0, `${key}: ${JSON.stringify(level).slice(0, 400)}`);
     const [cpu, memory, peak] = [level.server_cpu_percent, level.server_memory_mb, level.server_memory_peak_mb];

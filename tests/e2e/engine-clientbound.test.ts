@@ -12,6 +12,7 @@ import type { ResourceSummary } from "../../orchestrator/platform/procfs.ts";
 import { driveLevel, type DrivenLevel } from "../../orchestrator/level/drive.ts";
 import { EmbeddedEngine } from "../../orchestrator/level/embedded/embedded-engine.ts";
 import type { LevelSpec } from "../../orchestrator/plan/level-spec.ts";
+import { closedLevel, openLevel } from "../../orchestrator/plan/level-key.ts";
 import { scenarioFromLevel } from "../../orchestrator/level/result.ts";
 import { ResourceMonitor } from "../../orchestrator/level/monitor.ts";
 import type { ScenarioResult } from "../../orchestrator/results/schema.ts";
@@ -40,6 +41,7 @@ async function level(name: string, load: LevelSpec["load"]): Promise<{ s: Scenar
     api: "embed",
     apiSettings: DEFAULT_API_SETTINGS,
     batchSize: 1,
+    seqLen: null,
     normalize: true,
     expectedDim: 384,
     load,
@@ -65,8 +67,10 @@ async function level(name: string, load: LevelSpec["load"]): Promise<{ s: Scenar
   assert.ok(resources["client"], "the engine's process was measured as the client");
   const busy = monitor.busyPercent([CLIENT_CPU]);
   const s = scenarioFromLevel(driven, {
+    point: { level: load.mode === "closed" ? closedLevel(load.vus) : openLevel(load.rateRps), batchSize: 1, seqLen: null },
     concurrency: load.mode === "closed" ? load.vus : load.maxInFlight,
-    batchSize: 1,
+    tokensPerText: null,
+    serverIdleMb: null,
     maxErrorRate: spec.maxErrorRate,
     startedAt,
     server: resources["server"] ?? null,

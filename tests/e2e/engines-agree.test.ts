@@ -43,6 +43,7 @@ test("the embedded engine and k6 agree on throughput and median latency, interle
           api: "embed",
           apiSettings: DEFAULT_API_SETTINGS,
           batchSize: 1,
+          seqLen: null,
           normalize: true,
           expectedDim: 384,
           load: { mode: "closed", vus: 2 },

@@ -11,11 +11,11 @@ import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 import { call, startServer, type RunningServer } from "./servers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const config = loadSuiteConfig(ROOT);
 const MODEL = config.benchmark.default_model;
-const TINY = ["--levels", "1", "--duration-s", "2", "--warmup-requests", "3", "--window-s", "0"];
+const TINY = ["--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "3", "--window-s", "0"];
 const readResult = (dir: string, name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
 
 let model: PreparedModel;
@@ -47,7 +47,7 @@ test("--url --server-pid: verified through the adapter, benchmarked, resources o
   assert.equal(r.cold_start_ms, null, "the suite did not start it");
   assert.ok(r.first_inference_ms !== null && r.first_inference_ms > 0);
   assert.equal(r.server_info?.["framework"], "onnx-python", "its /info is recorded");
-  const level = r.scenarios[levelKey(closedLevel(1))]!;
+  const level = r.scenarios[pointKey(closedPoint(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level));
   assert.ok(level.server_cpu_percent !== null && level.server_cpu_percent > 5, `server CPU ${level.server_cpu_percent}`);
   assert.ok(level.server_memory_mb !== null && level.server_memory_mb > 50, `server RSS ${level.server_memory_mb}`);
@@ -75,7 +75,7 @@ test("--url --api openai without --server-pid: resources recorded as not measure
   assert.equal(r.api, "openai");
   assert.deepEqual(r.external, { server_pid: null, served_model: getModel(config, MODEL).huggingface_id });
   assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
-  const level = r.scenarios[levelKey(closedLevel(1))]!;
+  const level = r.scenarios[pointKey(closedPoint(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level));
   assert.equal(level.server_cpu_percent, null);
   assert.equal(level.server_memory_mb, null);
@@ -111,7 +111,7 @@ test("--url --api tei: TEI's /embed body and bare-array answer, verified and ben
   assert.equal(r.api, "tei");
   assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
   assert.ok(r.verification!.min_cosine! >= 0.9999);
-  const level = r.scenarios[levelKey(closedLevel(1))]!;
+  const level = r.scenarios[pointKey(closedPoint(1))]!;
   assert.ok(level.num_requests > 0 && level.errors === 0, JSON.stringify(level));
 });
 

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const readResult = (dir: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
@@ -30,30 +30,33 @@ async function loadStarted(url: string): Promise<void> {
 test("a server stopped (SIGSTOP) for 6 s mid-level is recorded as a stall and fails the framework", { timeout: 900_000 }, async () => {
   const dir = tempDir("stall");
   let pid = 0;
-  const run = await runCli(["--frameworks", "onnx-python", "--levels", "1", "2", "--duration-s", "12", "--warmup-requests", "2", "--results-dir", dir], {
-    onStderr: (text) => {
-      if (pid !== 0 || !text.includes("level 1/2")) return;
-      pid = serverPid(dir);
-      // The stop comes 2 s into the level's load, timed from the server's first answer of the level
-      // (the engine's own process takes a moment to start after the level's line).
-      void loadStarted(readResult(dir).server_url).then(() => {
-        setTimeout(() => process.kill(pid, "SIGSTOP"), 2000);
-        setTimeout(() => process.kill(pid, "SIGCONT"), 8000);
-      });
+  const run = await runCli(
+    ["--frameworks", "onnx-python", "--concurrency-levels", "1", "2", "--duration-s", "12", "--warmup-requests", "2", "--results-dir", dir],
+    {
+      onStderr: (text) => {
+        if (pid !== 0 || !text.includes("level 1/2")) return;
+        pid = serverPid(dir);
+        // The stop comes 2 s into the level's load, timed from the server's first answer of the level
+        // (the engine's own process takes a moment to start after the level's line).
+        void loadStarted(readResult(dir).server_url).then(() => {
+          setTimeout(() => process.kill(pid, "SIGSTOP"), 2000);
+          setTimeout(() => process.kill(pid, "SIGCONT"), 8000);
+        });
+      },
     },
-  });
+  );
   assert.ok(pid > 0, "the first level started");
   assert.equal(run.code, 1, run.stderr.slice(-3000));
   const result = readResult(dir);
   assert.equal(result.status, "failed");
   assert.match(result.failure ?? "", /^server stopped answering for \d+(\.\d)? s at concurrency 1/);
-  const level = result.scenarios[levelKey(closedLevel(1))];
+  const level = result.scenarios[pointKey(closedPoint(1))];
   assert.ok(level, "the stalled level is on disk");
   assert.equal(level.stalls.length, 1, JSON.stringify(level.stalls));
   const stall = level.stalls[0]!;
   assert.ok(stall.duration_s >= 4.5 && stall.duration_s <= 9, `stall of ${stall.duration_s} s`);
   assert.ok(stall.start_s >= 1 && stall.start_s <= 5, `stall from ${stall.start_s} s`);
-  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(1))], "no level after the stall");
+  assert.deepEqual(Object.keys(result.scenarios), [pointKey(closedPoint(1))], "no level after the stall");
   assert.equal(isAlive(pid), false, `server pid ${pid} is gone`);
 });
 
@@ -61,7 +64,7 @@ test("a server killed mid-level ends the level early, with one line per kind of 
   const dir = tempDir("killed");
   let pid = 0;
   const started = performance.now();
-  const run = await runCli(["--frameworks", "onnx-python", "--levels", "2", "--duration-s", "30", "--warmup-requests", "2", "--results-dir", dir], {
+  const run = await runCli(["--frameworks", "onnx-python", "--concurrency-levels", "2", "--duration-s", "30", "--warmup-requests", "2", "--results-dir", dir], {
     onStderr: (text) => {
       if (pid !== 0 || !text.includes("level 1/1")) return;
       pid = serverPid(dir);

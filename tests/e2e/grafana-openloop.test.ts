@@ -40,7 +40,8 @@ function otherFramework(r: FrameworkResult): FrameworkResult {
       s.validity = { ...s.validity!, saturated: true };
     }
   }
-  o.capacity_at_slo = { ...r.capacity_at_slo!, capacity_rps: 123, lowest_failing_rps: 124, tried: r.capacity_at_slo!.tried.slice(0, 1) };
+  const c = r.capacity_at_slo![0]!;
+  o.capacity_at_slo = [{ ...c, capacity_rps: 123, lowest_failing_rps: 124, tried: c.tried.slice(0, 1) }];
   return o;
 }
 
@@ -58,7 +59,7 @@ describe("framework comparison: open-loop panels on a real --slo run", { timeout
     const run = await runCli([
       "--frameworks",
       FRAMEWORK,
-      "--levels",
+      "--concurrency-levels",
       "1",
       "--duration-s",
       "3",
@@ -66,7 +67,7 @@ describe("framework comparison: open-loop panels on a real --slo run", { timeout
       "5",
       "--slo",
       SLO,
-      "--slo-steps",
+      "--slo-max-steps",
       "3",
       "--results-dir",
       dir,
@@ -158,7 +159,7 @@ describe("framework comparison: open-loop panels on a real --slo run", { timeout
   test("capacity at SLO: each framework's capacity, lowest failing rate and levels tried, per objective", async () => {
     const series = await run(panel("Capacity at SLO"));
     for (const [framework, s] of perFramework(series, "capacity")) {
-      const c = results.get(framework)!.capacity_at_slo!;
+      const c = results.get(framework)!.capacity_at_slo![0]!;
       assert.equal(s.tags!["slo"], SLO);
       assert.deepEqual(
         rows(s).map(({ time: _time, ...r }) => r),

@@ -10,7 +10,7 @@ import { RunComparison } from "../../orchestrator/results/run-comparison.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
-const tiny = ["--levels", "1", "--duration-s", "3", "--warmup-requests", "5"];
+const tiny = ["--concurrency-levels", "1", "--duration-s", "3", "--warmup-requests", "5"];
 const compare = (args: string[]) => runCli(args, { entry: "orchestrator/main/compare.ts", timeoutMs: 60_000 });
 const fixtures = { EMBEDDING_BENCH_EXTRA_SERVERS: path.join(ROOT, "tests", "fixtures", "servers") };
 
@@ -50,7 +50,7 @@ test("each run keeps its own folder, --runs lists them, compare tells noise from
   assert.equal(slow.code, 0, slow.stderr.slice(-3000));
   const gate = await compare([idA, "latest", "--pair", "onnx-python=slow-onnx", "--fail-on-regression", "5", "--results-dir", dir]);
   assert.equal(gate.code, 1, gate.stdout + gate.stderr);
-  assert.match(gate.stdout, /Regressions beyond 5 %:\n {2}onnx-python → slow-onnx c=1: (throughput|p50|p95) [\d.]+ → [\d.]+ \([+-][\d.]+ %, p[=<][\d.]+\)/);
+  assert.match(gate.stdout, /Regressions beyond 5 %:\n {2}onnx-python → slow-onnx c=1 b=1: (throughput|p50|p95) [\d.]+ → [\d.]+ \([+-][\d.]+ %, p[=<][\d.]+\)/);
 
   const unknown = await compare(["no-such-run", "latest", "--results-dir", dir]);
   assert.equal(unknown.code, 2);

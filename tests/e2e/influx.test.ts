@@ -14,7 +14,7 @@ import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir, type CliRun } from "./helpers.ts";
 import { startInfluxd, type Influxd } from "./influxd.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const FRAMEWORK = "onnx-python";
@@ -83,7 +83,7 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
     run = await runCli([
       "--frameworks",
       FRAMEWORK,
-      "--levels",
+      "--concurrency-levels",
       ...LEVELS,
       "--duration-s",
       "4",
@@ -122,10 +122,10 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
 
   test("the engine's live samples went to eb_live every 500 ms with the run's tags", async () => {
     for (const level of LEVELS) {
-      const sc = result.scenarios[levelKey(closedLevel(Number(level)))]!;
+      const sc = result.scenarios[pointKey(closedPoint(Number(level)))]!;
       const [series] = await one(
         `SELECT count("requests_per_s") AS "samples", max("requests_per_s") AS "rps", sum("errors_per_s") AS "errors", max("in_flight") AS "in_flight", count("latency_p50_ms") AS "latency", max("latency_p99_ms") AS "p99" FROM "eb_live" ` +
-          `WHERE "run_id" = '${result.run_id}' AND "framework" = '${FRAMEWORK}' AND "model" = '${MODEL}' AND "concurrency" = '${level}' AND "scenario" = '${levelKey(closedLevel(Number(level)))}'`,
+          `WHERE "run_id" = '${result.run_id}' AND "framework" = '${FRAMEWORK}' AND "model" = '${MODEL}' AND "concurrency" = '${level}' AND "scenario" = '${pointKey(closedPoint(Number(level)))}'`,
       );
       assert.ok(series, `no eb_live for concurrency ${level}`);
       const r = rows(series)[0]!;
@@ -152,9 +152,9 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
     const byLevel = new Map(rows(levels!).map((r) => [String(r["concurrency"]), r]));
     assert.deepEqual([...byLevel.keys()].sort(), LEVELS);
     for (const level of LEVELS) {
-      const sc = result.scenarios[levelKey(closedLevel(Number(level)))]!;
+      const sc = result.scenarios[pointKey(closedPoint(Number(level)))]!;
       const r = byLevel.get(level)!;
-      assert.equal(r["scenario"], levelKey(closedLevel(Number(level))));
+      assert.equal(r["scenario"], pointKey(closedPoint(Number(level))));
       assert.equal(r["throughput_qps"], sc.throughput_qps);
       assert.equal(r["latency_p95_ms"], sc.latency_ms.p95);
       assert.equal(r["latency_p99_ms"], sc.latency_ms.p99);
@@ -236,7 +236,7 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
         }
         const key = [`${q.panel} ${q.refId}`, q.panel].find((k) => SEMANTIC_CHECKS[k]);
         if (key) {
-          for (const s of series) SEMANTIC_CHECKS[key]!(s, result.scenarios[levelKey(closedLevel(Number(s.tags?.["concurrency"] ?? "")))], where);
+          for (const s of series) SEMANTIC_CHECKS[key]!(s, result.scenarios[pointKey(closedPoint(Number(s.tags?.["concurrency"] ?? "")))], where);
           semanticChecked.add(key);
         }
         // Panels split by level show both levels of the run.
@@ -289,7 +289,19 @@ describe("--influx on a real run of the embedded engine", { timeout: 1_800_000 }
 // k6's web-dashboard report itself needs a k6 (unit level: webDashboardEnv in orchestrator/level/k6/k6-engine.test.ts).
 test("--k6-report with the embedded engine exits 2 with one line before anything starts", { timeout: 120_000 }, async () => {
   const dir = tempDir("k6-report");
-  const run = await runCli(["--frameworks", FRAMEWORK, "--levels", "1", "--duration-s", "1", "--results-dir", dir, "--engine", "embedded", "--k6-report"]);
+  const run = await runCli([
+    "--frameworks",
+    FRAMEWORK,
+    "--concurrency-levels",
+    "1",
+    "--duration-s",
+    "1",
+    "--results-dir",
+    dir,
+    "--engine",
+    "embedded",
+    "--k6-report",
+  ]);
   assert.equal(run.code, 2, run.stderr);
   const lines = run.stderr.split("\n").filter((l) => l.trim() !== "");
   assert.equal(lines.length, 1, run.stderr);
@@ -318,7 +330,7 @@ test("--influx-on-error continue runs without export and says so", { timeout: 1_
   const run = await runCli([
     "--frameworks",
     FRAMEWORK,
-    "--levels",
+    "--concurrency-levels",
     "1",
     "--duration-s",
     "1",

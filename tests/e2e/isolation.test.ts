@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { allowedCpus } from "../../orchestrator/platform/affinity.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { isAlive, latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -27,7 +27,7 @@ test("a burner on the server's CPU makes the level noisy; one on the load engine
     [
       "--frameworks",
       "onnx-python",
-      "--levels",
+      "--concurrency-levels",
       "1",
       "2",
       "--duration-s",
@@ -55,7 +55,7 @@ test("a burner on the server's CPU makes the level noisy; one on the load engine
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
   assert.deepEqual(result.environment.cpu_sets, { mode: "split", server: String(server), client: String(client) });
   assert.equal(result.server_info?.["cpu_count"], 1, "the server sized itself from its affinity");
-  const [burnedServer, burnedClient] = [result.scenarios[levelKey(closedLevel(1))]!.validity!, result.scenarios[levelKey(closedLevel(2))]!.validity!];
+  const [burnedServer, burnedClient] = [result.scenarios[pointKey(closedPoint(1))]!.validity!, result.scenarios[pointKey(closedPoint(2))]!.validity!];
   assert.equal(burnedServer.noisy, true, JSON.stringify(burnedServer));
   assert.ok(burnedServer.other_cpu_percent > 50, `other processes' CPU ${burnedServer.other_cpu_percent}`);
   assert.equal(burnedClient.client_bound, true, JSON.stringify(burnedClient));

@@ -10,7 +10,7 @@ import { allowedCpus, parseCpuList } from "../../orchestrator/platform/affinity.
 import { candidateLayouts, chooseLayout, layoutName } from "../../orchestrator/results/layout-choice.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
@@ -24,7 +24,7 @@ async function run(extra: string[]): Promise<{ result: FrameworkResult; csv: str
     "--frameworks",
     "onnx-rust",
     ...extra,
-    "--levels",
+    "--concurrency-levels",
     "1",
     "--duration-s",
     "2",
@@ -78,7 +78,7 @@ test("bench:k6 --layout auto probes every candidate layout once, records their f
     "auto",
     "--cpus",
     "shared",
-    "--levels",
+    "--concurrency-levels",
     "2",
     "--duration-s",
     "2",
@@ -108,7 +108,7 @@ test("bench:k6 --layout auto probes every candidate layout once, records their f
   assert.deepEqual(chosen, chooseLayout(probe.tried, probe.tie_tolerance));
   // The sweep ran with that layout, and the server said so in /info.
   assert.deepEqual(result.layout, { requested: layoutName(chosen), threads: chosen.threads, workers: chosen.workers });
-  assert.deepEqual(Object.keys(result.scenarios), [levelKey(closedLevel(2))]);
+  assert.deepEqual(Object.keys(result.scenarios), [pointKey(closedPoint(2))]);
   for (const t of probe.tried)
     assert.ok(
       existsSync(path.join(latestRun(dir), MODEL, "layout-probe", `onnx-python-${layoutName(t)}.summary.json`)),

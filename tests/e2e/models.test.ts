@@ -269,7 +269,7 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
       SYNTHETIC,
       "--frameworks",
       "onnx-python",
-      "--levels",
+      "--concurrency-levels",
       "1",
       "--duration-s",
       "2",
@@ -346,7 +346,7 @@ test("a synthetic CLIP text tower prepares with its projection in the graph, and
   // Every server is verified against the reference before it is loaded; candle (a bare BERT
   // encoder) refuses the model with a reason, and the run goes on.
   const results = tempDir("results-tower");
-  const bench = await runCli(["--model", key, "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", results], { env });
+  const bench = await runCli(["--model", key, "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", results], { env });
   assert.equal(bench.code, 1, bench.stderr.slice(-4000));
   for (const fw of ["pytorch", "pytorch-batching", "onnx-python", "onnx-rust", "onnx-cpp", "openvino"]) {
     const result = FrameworkResult.parse(readJson(path.join(latestRun(results), key, `${fw}.json`)));
@@ -482,7 +482,21 @@ print(json.dumps(out.tolist()))
   // WordPiece tokenizer refuses a SentencePiece one with the reason.
   const results = tempDir("results-siglip");
   const bench = await runCli(
-    ["--model", key, "--frameworks", "onnx-rust", "onnx-cpp", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", results],
+    [
+      "--model",
+      key,
+      "--frameworks",
+      "onnx-rust",
+      "onnx-cpp",
+      "--concurrency-levels",
+      "1",
+      "--duration-s",
+      "2",
+      "--warmup-requests",
+      "2",
+      "--results-dir",
+      results,
+    ],
     { env },
   );
   assert.equal(bench.code, 1, bench.stderr.slice(-4000));

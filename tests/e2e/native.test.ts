@@ -20,7 +20,7 @@ import { cosine } from "../../orchestrator/sweep/verify.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
@@ -259,7 +259,7 @@ test("the C++ tokenizer gives exactly the reference tokenizer's ids", { timeout:
 
 test("bench:k6 builds, verifies and benchmarks the three native servers", { timeout: BUILD_TIMEOUT_MS }, async () => {
   const dir = tempDir("native-bench");
-  const run = await runCli(["--frameworks", ...NATIVE, "--levels", "2", "--duration-s", "2", "--warmup-requests", "5", "--results-dir", dir], {
+  const run = await runCli(["--frameworks", ...NATIVE, "--concurrency-levels", "2", "--duration-s", "2", "--warmup-requests", "5", "--results-dir", dir], {
     timeoutMs: BUILD_TIMEOUT_MS,
   });
   assert.equal(run.code, 0, run.stderr.slice(-4000));
@@ -267,7 +267,7 @@ test("bench:k6 builds, verifies and benchmarks the three native servers", { time
     const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
     assert.equal(result.status, "completed", `${name}: ${result.failure}`);
     assert.equal(result.server_info?.["framework"], name);
-    const s = result.scenarios[levelKey(closedLevel(2))]!;
+    const s = result.scenarios[pointKey(closedPoint(2))]!;
     assert.equal(s.errors, 0);
     assert.ok(s.num_requests > 0 && s.throughput_qps > 0, `${name}: ${s.num_requests} requests`);
   }

@@ -6,11 +6,11 @@ import path from "node:path";
 import { test } from "node:test";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel, openLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, openPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
-test("--mode open --rates writes rate_<N> levels with target and achieved rates, and flags the one beyond capacity saturated", {
+test("--mode open --rates-rps writes rate_<N> levels with target and achieved rates, and flags the one beyond capacity saturated", {
   timeout: 300_000,
 }, async () => {
   const dir = tempDir("openloop");
@@ -20,7 +20,7 @@ test("--mode open --rates writes rate_<N> levels with target and achieved rates,
     "onnx-python",
     "--mode",
     "open",
-    "--rates",
+    "--rates-rps",
     "5",
     "500",
     "--duration-s",
@@ -38,8 +38,8 @@ test("--mode open --rates writes rate_<N> levels with target and achieved rates,
   const modelDir = path.join(latestRun(dir), MODEL);
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(modelDir, "onnx-python.json"), "utf8")));
   assert.equal(result.status, "completed");
-  assert.deepEqual(Object.keys(result.scenarios), [levelKey(openLevel(5)), levelKey(openLevel(500))]);
-  const [low, high] = [result.scenarios[levelKey(openLevel(5))]!, result.scenarios[levelKey(openLevel(500))]!];
+  assert.deepEqual(Object.keys(result.scenarios), [pointKey(openPoint(5)), pointKey(openPoint(500))]);
+  const [low, high] = [result.scenarios[pointKey(openPoint(5))]!, result.scenarios[pointKey(openPoint(500))]!];
   for (const s of [low, high]) {
     assert.equal(s.mode, "open");
     assert.ok(s.vus_max !== undefined && s.vus_max >= 1 && s.vus_max <= s.concurrency, `VUs ${s.vus_max} of ${s.concurrency}`);
@@ -76,7 +76,7 @@ test("--slo searches open-loop rates from the closed-loop throughput and records
   const args = [
     "--frameworks",
     "onnx-python",
-    "--levels",
+    "--concurrency-levels",
     "1",
     "--duration-s",
     "3",
@@ -84,7 +84,7 @@ test("--slo searches open-loop rates from the closed-loop throughput and records
     "5",
     "--slo",
     "p99<200ms",
-    "--slo-steps",
+    "--slo-max-steps",
     String(steps),
     "--results-dir",
     dir,
@@ -93,11 +93,11 @@ test("--slo searches open-loop rates from the closed-loop throughput and records
   assert.equal(run.code, 0, run.stderr.slice(-4000));
 
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
-  const c = result.capacity_at_slo;
-  assert.ok(c, "capacity_at_slo is written");
-  assert.equal(c.slo, "p99<200ms");
+  assert.equal(result.capacity_at_slo?.length, 1, "one search: one batch size, one text length");
+  const c = result.capacity_at_slo[0]!;
+  assert.deepEqual([c.slo, c.batch_size, c.seq_len], ["p99<200ms", 1, null]);
   assert.equal(c.start_from, "closed_loop_qps");
-  assert.equal(c.start_rps, Math.round(result.scenarios[levelKey(closedLevel(1))]!.throughput_qps));
+  assert.equal(c.start_rps, Math.round(result.scenarios[pointKey(closedPoint(1))]!.throughput_qps));
   assert.equal(c.tried[0]!.rate_rps, c.start_rps);
   assert.ok(c.tried.length >= 2 && c.tried.length <= steps, `${c.tried.length} levels`);
   const passed = c.tried.filter((t) => t.passed).map((t) => t.rate_rps);
@@ -108,8 +108,8 @@ test("--slo searches open-loop rates from the closed-loop throughput and records
   assert.equal(c.lowest_failing_rps, Math.min(...failed));
   assert.ok(c.capacity_rps! < c.lowest_failing_rps!);
   for (const t of c.tried) {
-    const level = result.scenarios[levelKey(openLevel(t.rate_rps))];
-    assert.ok(level && level.mode === "open" && level.target_rps === t.rate_rps, `level ${levelKey(openLevel(t.rate_rps))}`);
+    const level = result.scenarios[pointKey(openPoint(t.rate_rps))];
+    assert.ok(level && level.mode === "open" && level.target_rps === t.rate_rps, `level ${pointKey(openPoint(t.rate_rps))}`);
     assert.equal(level.stability, undefined, "open-loop levels run their whole duration");
     assert.match(t.reason, t.passed ? /p99 [\d.]+ ms < 200 ms/ : /saturated|p99 [\d.]+ ms ≥ 200 ms/);
   }
@@ -125,7 +125,7 @@ test("--arrivals poisson: an open-loop level with Poisson arrivals records late 
     "onnx-python",
     "--mode",
     "open",
-    "--rates",
+    "--rates-rps",
     "10",
     "--arrivals",
     "poisson",
@@ -138,7 +138,7 @@ test("--arrivals poisson: an open-loop level with Poisson arrivals records late 
   ]);
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "onnx-python.json"), "utf8")));
-  const level = result.scenarios[levelKey(openLevel(10))]!;
+  const level = result.scenarios[pointKey(openPoint(10))]!;
   assert.equal(level.mode, "open");
   assert.equal(level.arrivals, "poisson");
   assert.equal(level.target_rps, 10);

@@ -22,7 +22,7 @@ test("bench:overhead measures every framework that has a ceiling command", { tim
       "--import",
       "tsx",
       path.join(ROOT, "orchestrator", "bench", "overhead.ts"),
-      "--levels",
+      "--concurrency-levels",
       "1",
       "--duration-s",
       "2",

@@ -12,7 +12,7 @@ import { ensureModel } from "../../orchestrator/models/prepare-model.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const config = loadSuiteConfig(ROOT);
 const MODEL = config.benchmark.default_model;
@@ -28,7 +28,7 @@ test("bench:k6 --frameworks <every peer> onnx-python: each verified and benchmar
   const run = await runCli([
     "--frameworks",
     ...frameworks,
-    "--levels",
+    "--concurrency-levels",
     "1",
     "--duration-s",
     "2",
@@ -48,7 +48,7 @@ test("bench:k6 --frameworks <every peer> onnx-python: each verified and benchmar
     assert.equal(r.verification?.passed, true, `${name}: ${r.verification?.reason}`);
     assert.ok(r.verification!.min_cosine! >= 0.9999, `${name}: min cosine ${r.verification!.min_cosine}`);
     assert.ok(r.cold_start_ms !== null && r.cold_start_ms > 0, `${name}: the suite started it, so its cold start is known`);
-    const level = r.scenarios[levelKey(closedLevel(1))]!;
+    const level = r.scenarios[pointKey(closedPoint(1))]!;
     assert.ok(level.num_requests > 0 && level.errors === 0, `${name}: ${JSON.stringify(level)}`);
     assert.ok(level.server_memory_mb !== null && level.server_memory_mb > 50, `${name}: server RSS ${level.server_memory_mb}`);
     assert.ok(r.launch?.launcher === "process" && r.server_url.startsWith("http://127.0.0.1:"), name);
@@ -79,19 +79,24 @@ test("tei runs the text-embeddings-router that TEI_BIN names, with TEI's argumen
   const argsFile = path.join(dir, "args.txt");
   const router = path.join(dir, "text-embeddings-router");
   writeFileSync(router, `#!/bin/sh\necho "$@" > ${argsFile}\nexec ${python} ${path.join(onnx.dir, "server.py")}\n`, { mode: 0o755 });
-  const run = await runCli(["--frameworks", "tei", "--levels", "1", "--duration-s", "2", "--warmup-requests", "5", "--window-s", "0", "--results-dir", dir], {
-    env: { TEI_BIN: router },
-  });
+  const run = await runCli(
+    ["--frameworks", "tei", "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "5", "--window-s", "0", "--results-dir", dir],
+    {
+      env: { TEI_BIN: router },
+    },
+  );
   assert.equal(run.code, 0, run.stderr.slice(-4000));
   const r = FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, "tei.json"), "utf8")));
   assert.equal(r.status, "completed", r.failure ?? "");
   assert.equal(r.api, "tei");
   assert.equal(r.verification?.passed, true, r.verification?.reason ?? "");
-  assert.ok(r.scenarios[levelKey(closedLevel(1))]!.num_requests > 0 && r.scenarios[levelKey(closedLevel(1))]!.errors === 0);
+  assert.ok(r.scenarios[pointKey(closedPoint(1))]!.num_requests > 0 && r.scenarios[pointKey(closedPoint(1))]!.errors === 0);
   const port = new URL(r.server_url).port;
   assert.equal(readFileSync(argsFile, "utf8").trim(), `--model-id ${model.dir}/sentence-transformers --hostname 127.0.0.1 --port ${port}`);
 
-  const missing = await runCli(["--frameworks", "tei", "--levels", "1", "--results-dir", dir], { env: { TEI_BIN: path.join(dir, "nothing-here") } });
+  const missing = await runCli(["--frameworks", "tei", "--concurrency-levels", "1", "--results-dir", dir], {
+    env: { TEI_BIN: path.join(dir, "nothing-here") },
+  });
   assert.equal(missing.code, 1, "asked for by name and skipped");
   assert.match(missing.stderr, /tei needs 'text-embeddings-router' at TEI_BIN=.*nothing-here, which is not an executable file/);
 });

@@ -13,13 +13,13 @@ import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { levelFlags, levelsOf } from "../../orchestrator/outputs/report/data.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey, pointStem } from "../../orchestrator/plan/level-key.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const MODEL = "all-MiniLM-L6-v2";
 
 function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "report", "cli.ts"), ...args], { cwd: ROOT })
+  return promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "main", "report.ts"), ...args], { cwd: ROOT })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }));
 }
@@ -35,7 +35,19 @@ interface Figure {
 test("the report of two real runs opens from file:// with every chart drawn, a series per run, offline", { timeout: 600_000 }, async () => {
   const root = tempDir("report");
   for (let i = 0; i < 2; i++) {
-    const run = await runCli(["--frameworks", "onnx-python", "--levels", "1", "2", "--duration-s", "3", "--warmup-requests", "5", "--results-dir", root]);
+    const run = await runCli([
+      "--frameworks",
+      "onnx-python",
+      "--concurrency-levels",
+      "1",
+      "2",
+      "--duration-s",
+      "3",
+      "--warmup-requests",
+      "5",
+      "--results-dir",
+      root,
+    ]);
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     // Every run ends with its own report, in its folder.
     const own = path.join(latestRun(root), "report.html");
@@ -75,15 +87,29 @@ test("the report of two real runs opens from file:// with every chart drawn, a s
         canvasWidth: f.querySelector("canvas")?.width ?? 0,
       })),
     );
-    const windowed = [1, 2].filter((c) => results.some((r) => (r.scenarios[levelKey(closedLevel(c))]?.windows.length ?? 0) > 0)).map((c) => `windows-c${c}`);
+    const windowed = [1, 2].filter((c) => results.some((r) => (r.scenarios[pointKey(closedPoint(c))]?.windows.length ?? 0) > 0));
     assert.deepEqual(
       figures.map((f) => f.id),
-      ["throughput", "latency-p50", "latency-p95", "latency-p99", "efficiency", "memory", "startup", ...windowed],
+      [
+        "throughput",
+        "latency-p50",
+        "latency-p95",
+        "latency-p99",
+        "efficiency",
+        "memory",
+        "startup",
+        `pareto-${MODEL}-texts`,
+        ...windowed.map((c) => `windows-${pointStem(closedPoint(c))}`),
+      ],
     );
     for (const f of figures) {
-      const perLevel: number = f.id.startsWith("windows-c")
-        ? results.filter((r) => (r.scenarios[levelKey(closedLevel(Number(f.id.slice(9))))]?.windows.length ?? 0) > 0).length
-        : RUNS.length;
+      const c = windowed.find((w) => f.id === `windows-${pointStem(closedPoint(w))}`);
+      const perLevel: number =
+        c !== undefined
+          ? results.filter((r) => (r.scenarios[pointKey(closedPoint(c))]?.windows.length ?? 0) > 0).length
+          : f.id.startsWith("pareto-")
+            ? RUNS.length + 1 // and the frontier
+            : RUNS.length;
       assert.equal(f.expected, String(perLevel), `${f.id}: one series per run`);
       assert.equal(f.rendered, f.expected, `${f.id}: Chart.js drew every series`);
       assert.ok(f.canvasWidth > 0, `${f.id}: canvas laid out`);

@@ -41,7 +41,7 @@ test("a missing Debian package is installed by the suite as root, else named wit
 test("bench:k6 skips a framework whose tool is missing, says why, and the run goes on", { timeout: 900_000 }, async () => {
   const dir = tempDir("skip");
   const run = await runCli(
-    ["--frameworks", "needs-tool", "onnx-python", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir],
+    ["--frameworks", "needs-tool", "onnx-python", "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir],
     {
       env: { EMBEDDING_BENCH_EXTRA_SERVERS: FIXTURES },
     },

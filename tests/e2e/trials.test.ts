@@ -7,11 +7,11 @@ import { test } from "node:test";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const read = (dir: string, name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8")));
-const tiny = ["--levels", "1", "--duration-s", "3", "--warmup-requests", "5"];
+const tiny = ["--concurrency-levels", "1", "--duration-s", "3", "--warmup-requests", "5"];
 
 test("--trials 2 of onnx-python and onnx-rust runs A B A B and gives every figure a confidence interval", { timeout: 1_800_000 }, async () => {
   const dir = tempDir("trials");
@@ -20,7 +20,7 @@ test("--trials 2 of onnx-python and onnx-rust runs A B A B and gives every figur
   const order = [...run.stderr.matchAll(/trial (\d)\/2: (\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
   assert.deepEqual(order, ["1 onnx-python", "1 onnx-rust", "2 onnx-python", "2 onnx-rust"], "interleaved");
   for (const name of ["onnx-python", "onnx-rust"]) {
-    const s = read(dir, name).scenarios[levelKey(closedLevel(1))]!;
+    const s = read(dir, name).scenarios[pointKey(closedPoint(1))]!;
     assert.equal(s.trials?.n, 2);
     const qps = s.trials!.throughput_qps;
     assert.equal(qps.values.length, 2);
@@ -37,7 +37,7 @@ test("a server slowed on purpose is reported as significantly slower", { timeout
     env: { EMBEDDING_BENCH_EXTRA_SERVERS: path.join(ROOT, "tests", "fixtures", "servers") },
   });
   assert.equal(run.code, 0, run.stderr.slice(-3000));
-  assert.match(run.stdout, /c=1: onnx-python leads; significantly ahead of slow-onnx \(p=/);
-  const [fast, slow] = [read(dir, "onnx-python"), read(dir, "slow-onnx")].map((r) => r.scenarios[levelKey(closedLevel(1))]!.trials!.throughput_qps);
+  assert.match(run.stdout, /batch 1 · 1 VUs: onnx-python leads \([\d.]+ emb\/s, \d trials\); significantly ahead of slow-onnx \(p=/);
+  const [fast, slow] = [read(dir, "onnx-python"), read(dir, "slow-onnx")].map((r) => r.scenarios[pointKey(closedPoint(1))]!.trials!.throughput_qps);
   assert.ok(fast!.mean > slow!.mean * 1.3, `${fast!.mean} vs ${slow!.mean}`);
 });

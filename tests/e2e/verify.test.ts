@@ -8,14 +8,14 @@ import { test } from "node:test";
 import { modelsDir, ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
-import { levelKey, closedLevel } from "../../orchestrator/plan/level-key.ts";
+import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 
 test("a server with wrong pooling fails verification, is not benchmarked, and the run goes on", { timeout: 1_800_000 }, async () => {
   const dir = tempDir("verify");
   const run = await runCli(
-    ["--frameworks", "wrong-pooling", "onnx-python", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir],
+    ["--frameworks", "wrong-pooling", "onnx-python", "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir],
     { env: { EMBEDDING_BENCH_EXTRA_SERVERS: path.join(ROOT, "tests", "fixtures", "servers") } },
   );
   assert.equal(run.code, 1, run.stderr.slice(-3000));
@@ -46,12 +46,12 @@ test("a server with wrong pooling fails verification, is not benchmarked, and th
   assert.equal(good.verification!.reason, null);
   assert.ok(good.cold_start_ms !== null && good.model_load_time_ms !== null && good.cold_start_ms > good.model_load_time_ms);
   assert.ok(good.first_inference_ms !== null && good.first_inference_ms > 0);
-  assert.deepEqual(Object.keys(good.scenarios), [levelKey(closedLevel(1))]);
+  assert.deepEqual(Object.keys(good.scenarios), [pointKey(closedPoint(1))]);
 });
 
 test("an fp32 server that adds 2 % noise to every vector is refused by the fp32 tolerance", { timeout: 1_800_000 }, async () => {
   const dir = tempDir("noisy");
-  const run = await runCli(["--frameworks", "noisy-fp32", "--levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir], {
+  const run = await runCli(["--frameworks", "noisy-fp32", "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "2", "--results-dir", dir], {
     env: { EMBEDDING_BENCH_EXTRA_SERVERS: path.join(ROOT, "tests", "fixtures", "servers") },
   });
   assert.equal(run.code, 1, run.stderr.slice(-3000));
