@@ -69,7 +69,7 @@ function sweepTable(results: readonly FrameworkResult[]): string[] {
       num(s.embeddings_per_sec, 1),
       optional(embeddingsPerCore(s), 1),
       s.input_tokens_per_sec === null ? "not counted" : num(s.input_tokens_per_sec, 0),
-      s.batching_speedup === null ? "-" : `${s.batching_speedup.toFixed(2)}x`,
+      s.batching_speedup === null ? "-" : `${s.batching_speedup.toFixed(2)}×`,
       s.server_memory_peak_mb === null ? "n/m" : optional(s.memory_per_1k_embeddings_mb, 1),
     ]),
   );

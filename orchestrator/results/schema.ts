@@ -450,7 +450,11 @@ const FrameworkResultObject = z
     status: FrameworkStatus,
     failure: z.string().nullable().describe("why the framework failed or stopped; null when it completed"),
     profile: z.string(),
-    dataset: z.string().describe("texts the load engine sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset)"),
+    dataset: z
+      .string()
+      .describe(
+        "texts the load engine sent: 'builtin' (deterministic 24-word sentences) or the dataset file (--seq-len / --dataset); a sweep of text lengths: their files, joined by '; '",
+      ),
     first_inference_ms: z.number().nullable().describe("client-side latency of the first embedding request (after /health for a server the suite started), ms"),
     cold_start_ms: z
       .number()

@@ -42,7 +42,7 @@ export function newResult(who: Pick<FrameworkResult, "framework" | "runtime" | "
     status: "running",
     failure: null,
     profile: run.profileName,
-    dataset: run.texts.map((t) => t.file ?? "builtin").join(", "),
+    dataset: run.texts.map((t) => t.file ?? "builtin").join("; "),
     first_inference_ms: null,
     cold_start_ms: null,
     model_load_time_ms: null,
