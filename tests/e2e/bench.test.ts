@@ -61,8 +61,8 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.match(result.environment.load_engine?.version ?? "", /\(Node v\d+\.\d+\.\d+, undici \d+\.\d+\.\d+\)$/);
   assert.equal(result.environment.k6_version, null);
   assert.deepEqual(s.errors_by_kind, {});
-  assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2.summary.json")), "the engine's figures of the level");
-  assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2.log")), "and its log");
+  assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2-b1.summary.json")), "the engine's figures of the level");
+  assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2-b1.log")), "and its log");
   // Every standard key of FrameworkResult and ScenarioResult (orchestrator/results/schema.ts).
   for (const key of ["framework", "model_name", "server_url", "first_inference_ms", "server_info", "final_server_info", "scenarios"])
     assert.ok(key in result, key);

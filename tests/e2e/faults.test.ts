@@ -82,7 +82,7 @@ test("a server killed mid-level ends the level early, with one line per kind of 
   assert.equal(new Set(kinds).size, kinds.length, `one line per kind:\n${firsts.join("\n")}`);
   // The level's figures keep every failure, by kind: its outcome file and the last line of its log.
   const levelDir = path.join(latestRun(dir), MODEL, "levels");
-  const outcome = JSON.parse(readFileSync(path.join(levelDir, "onnx-python-c2.summary.json"), "utf8")) as {
+  const outcome = JSON.parse(readFileSync(path.join(levelDir, "onnx-python-c2-b1.summary.json"), "utf8")) as {
     requests: number;
     errors: number;
     errorsByKind: Record<string, number>;
@@ -94,7 +94,7 @@ test("a server killed mid-level ends the level early, with one line per kind of 
     Object.values(outcome.errorsByKind).reduce((a, n) => a + n, 0),
     outcome.errors,
   );
-  const log = readFileSync(path.join(levelDir, "onnx-python-c2.log"), "utf8");
+  const log = readFileSync(path.join(levelDir, "onnx-python-c2-b1.log"), "utf8");
   assert.match(log, new RegExp(`errors ${outcome.errors} \\(.*${refused} connection refused`), "the engine log ends with the errors by kind");
   const result = readResult(dir);
   assert.equal(result.status, "failed");

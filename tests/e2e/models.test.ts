@@ -293,7 +293,7 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   assert.match(bench.stdout, /SYNTHETIC/);
   // The engine really sent the 128-token texts: request bytes per request far above the built-in 24-word texts.
   const outcome = readJson<{ engine: { name: string }; bytesSent: number; requests: number }>(
-    path.join(latestRun(results), SYNTHETIC, "levels", "onnx-python-c1.summary.json"),
+    path.join(latestRun(results), SYNTHETIC, "levels", "onnx-python-c1-b1.summary.json"),
   );
   assert.equal(outcome.engine.name, "embedded");
   assert.ok(outcome.requests > 0);

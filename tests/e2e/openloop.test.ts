@@ -52,8 +52,8 @@ test("--mode open --rates-rps writes rate_<N> levels with target and achieved ra
   assert.equal(high.validity?.saturated, true, `achieved ${high.achieved_rps} req/s at a target of 500`);
   assert.ok(high.achieved_rps! < 500 * 0.95);
   assert.ok(high.dropped_iterations! > 0, "starts with no free VU are counted");
-  assert.ok(existsSync(path.join(modelDir, "levels", "onnx-python-r5.summary.json")), "the engine's files are named by the rate");
-  assert.ok(existsSync(path.join(modelDir, "levels", "onnx-python-r500.log")));
+  assert.ok(existsSync(path.join(modelDir, "levels", "onnx-python-r5-b1.summary.json")), "the engine's files are named by the rate");
+  assert.ok(existsSync(path.join(modelDir, "levels", "onnx-python-r500-b1.log")));
 
   assert.match(run.stdout, /Open loop \(constant arrival rate\):/);
   assert.match(run.stdout, /onnx-python\s+500\s+[\d.]+\s+\d+\s+\d+\/\d+.*saturated/);
