@@ -165,7 +165,9 @@ test("the profile is any name; it is checked against config/benchmark.yaml when 
 test("an unknown option suggests the closest one", () => {
   refused(["--prfile", "quick"], "unknown option --prfile; did you mean --profile?");
   refused(["--concurency-levels=1"], "unknown option --concurency-levels; did you mean --concurrency-levels?");
-  refused(["--levels", "1"], "unknown option --levels; see --help");
+  refused(["--levels", "1", "4"], "unknown option --levels: it is --concurrency-levels now (one spelling, the profile's key)");
+  refused(["--rates=5"], "unknown option --rates: it is --rates-rps now (one spelling, the profile's key)");
+  refused(["--slo", "p99<5ms", "--slo-steps", "2"], "unknown option --slo-steps: it is --slo-max-steps now (one spelling, the profile's key)");
   refused(["--frobnicate"], "unknown option --frobnicate; see --help");
   refused(["-x"], "unknown option -x; see --help");
 });

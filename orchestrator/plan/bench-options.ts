@@ -275,9 +275,12 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   })),
 ];
 
+/** The profile overrides' spellings before they were the profile's keys (issue 21): refused, naming today's. */
+const RENAMED: Readonly<Record<string, string>> = { "--levels": "--concurrency-levels", "--rates": "--rates-rps", "--slo-steps": "--slo-max-steps" };
+
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES, renamed: RENAMED });
   if (options.slo !== undefined) parseSlo(options.slo);
   if (given.includes("container_memory_mb") && options.launcher !== "docker") {
     throw new UserError("--container-memory-mb needs --launcher docker: a local process has no memory limit");
@@ -323,7 +326,7 @@ const NOT_FOR_OVERHEAD: readonly (keyof CliOptions)[] = [
 
 /** Parses `npm run bench:overhead` arguments: bench:k6's options less those it would ignore. */
 export function parseOverheadArgs(argv: readonly string[]): CliOptions {
-  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES });
+  const { options, given } = parseFlags(CliOptions, argv, { maxPositionals: 0, helpHint: "see --help", rules: RULES, renamed: RENAMED });
   const ignored = given.find((key) => NOT_FOR_OVERHEAD.includes(key));
   if (ignored !== undefined) {
     throw new UserError(

@@ -97,6 +97,8 @@ export interface ParseRules<K extends string> {
   /** where the user finds the flags, e.g. `see --help` */
   helpHint: string;
   rules?: readonly FlagRule<K>[];
+  /** Flags of an earlier version and the one that replaced them: refused, naming the replacement. */
+  renamed?: Readonly<Record<string, string>>;
 }
 
 export interface Parsed<T> {
@@ -110,7 +112,7 @@ export function parseFlags<S extends z.ZodObject>(schema: S, argv: readonly stri
   const specs = flagSpecs(schema);
   const program = commandFor(specs);
   program.parse([...argv], { from: "user" });
-  const positionals = leftovers(program.args, specs, how.helpHint);
+  const positionals = leftovers(program.args, specs, how.helpHint, how.renamed ?? {});
   if (positionals.length > how.maxPositionals) {
     const extra = positionals[how.maxPositionals]!;
     throw new UserError(`unexpected argument '${extra}'${how.maxPositionals === 0 ? ` (options start with --; ${how.helpHint})` : ""}`);
@@ -147,10 +149,12 @@ function commandFor(specs: readonly FlagSpec[]): Command {
 const attributeOf = (spec: FlagSpec) => new Option(spec.flag).attributeName();
 
 /** Positional arguments; a leftover that looks like an option is an unknown option. */
-function leftovers(args: readonly string[], specs: readonly FlagSpec[], helpHint: string): string[] {
+function leftovers(args: readonly string[], specs: readonly FlagSpec[], helpHint: string, renamed: Readonly<Record<string, string>>): string[] {
   const unknown = args.find((a) => a.length > 1 && a.startsWith("-") && !/^-\d/.test(a));
   if (unknown === undefined) return [...args];
   const name = unknown.split("=", 1)[0]!;
+  const now = renamed[name];
+  if (now !== undefined) throw new UserError(`unknown option ${name}: it is ${now} now (one spelling, the profile's key)`);
   const spec = specs.find((s) => s.flag === name);
   if (spec?.arity === "switch") throw new UserError(`${spec.flag} takes no value`);
   const hint = didYouMean(
