@@ -19,7 +19,7 @@ const CHROMIUM = "/usr/bin/chromium";
 const MODEL = "all-MiniLM-L6-v2";
 
 function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "report", "cli.ts"), ...args], { cwd: ROOT })
+  return promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "main", "report.ts"), ...args], { cwd: ROOT })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }));
 }
