@@ -106,13 +106,13 @@ for (const name of PYTHON_SERVERS) {
   });
 }
 
-// RSS after 20 of the largest requests the default budget allows (64 texts of 256 tokens), two at
+// RSS after 8 of the largest requests the default budget allows (64 texts of 256 tokens), two at
 // a time, on each server's default layout, with a bound per server: its measured figure with room
 // for the machine (README, "Limits under hostile input"). The torch servers start in about 20 s;
 // the requests take most of the time (a single-threaded torch call on 16384 tokens: ~4 s).
 const RSS_BOUND_MB: Record<string, number> = { "onnx-python": 600, openvino: 800, pytorch: 1400, "pytorch-batching": 1400 };
 for (const [name, bound] of Object.entries(RSS_BOUND_MB)) {
-  test(`${name}: RSS stays under ${bound} MB after 20 of the largest allowed requests, and one text more is 413`, { timeout: 900_000 }, async (t) => {
+  test(`${name}: RSS stays under ${bound} MB after 8 of the largest allowed requests, and one text more is 413`, { timeout: 900_000 }, async (t) => {
     const { proc } = await start(name, {});
     try {
       const rss = await rssAfterMaximalRequests(proc.url);
