@@ -64,7 +64,7 @@ const COMMANDS: Command[] = [
       "`--container-memory-mb` needs `--launcher docker`; `--k6-report` needs the k6 engine.",
       "",
       "Exit status: 0 every framework completed (or `--skip-on-error` and one did); 1 a framework failed; 2 bad flags,",
-      "configuration, names or toolchain (the message names the file and field); 130 interrupted (Ctrl-C).",
+      "configuration, names or toolchain (the message names the file and field); 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.",
       "",
       "Environment: `K6_BIN` (a k6 you installed, for `--engine k6` or `auto`), `EMBEDDING_BENCH_CACHE` (cache folder, default",
       "`~/.cache/embedding-bench`), `EMBEDDING_BENCH_MODELS` (prepared models, default `./models`), `EMBEDDING_BENCH_PYTHON`",
