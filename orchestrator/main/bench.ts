@@ -23,7 +23,7 @@ import { ensureModel, modelDir, readPrepared } from "../models/prepare-model.ts"
 import { ROOT } from "../platform/paths.ts";
 import { runCommand } from "../platform/proc.ts";
 import { createRun, openStore } from "../store/history.ts";
-import { ensureWritableDir } from "../store/writable.ts";
+import { ensureWritableDir, ensureWritableFile } from "../store/writable.ts";
 import { renderSummary } from "../outputs/summary.ts";
 import { Progress } from "../outputs/progress.ts";
 import { applyOverrides, levelsOf } from "../plan/profile.ts";
@@ -72,7 +72,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   }
   if (opts.runs) return printRuns(openStore(opts.results_dir, log.warn));
   // Every output path is proven writable before the engine, the model or any server is touched.
-  if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
+  if (typeof opts.csv === "string") ensureWritableFile(opts.csv, "--csv", "results.csv");
   if (opts.summary_only || opts.run !== undefined) return summaryOnly(opts, openStore(opts.results_dir, log.warn));
   const modelKey = opts.model ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
