@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CompareOptions } from "../orchestrator/plan/compare-options.ts";
-import { flagSpecs, type FlagSpec } from "../orchestrator/plan/flags.ts";
+import { flagSpecs, rangeText, type FlagSpec } from "../orchestrator/plan/flags.ts";
 import { LoadOptions } from "../orchestrator/plan/load-options.ts";
 import { CliOptions, overheadFlagSpecs } from "../orchestrator/plan/bench-options.ts";
 import { INFLUX_ENV } from "../orchestrator/plan/bench-options.ts";
@@ -32,7 +32,8 @@ function flagTable(specs: readonly FlagSpec[]): string[] {
   const rows = specs.map((s) => {
     const meaning = cell(s.description.charAt(0).toUpperCase() + s.description.slice(1));
     const dflt = s.default !== undefined && s.default !== false ? codeCell(String(s.default)) : "";
-    return `| ${codeCell(flagUsage(s))} | ${meaning}${/[.)]$/.test(s.description) ? "" : "."} | ${dflt} |`;
+    const range = rangeText(s);
+    return `| ${codeCell(flagUsage(s))} | ${meaning}${/[.)]$/.test(s.description) ? "" : "."}${range ? `${s.description.endsWith(")") ? "." : ""} Range: ${range}.` : ""} | ${dflt} |`;
   });
   return ["| flag | meaning | default |", "|---|---|---|", ...rows];
 }

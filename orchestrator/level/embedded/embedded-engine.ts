@@ -12,6 +12,7 @@ import { ROOT } from "../../platform/paths.ts";
 import { writeFileAtomic } from "../../store/atomic.ts";
 import type { LevelOutcome, LevelSpec } from "../../plan/level-spec.ts";
 import type { EngineHooks, LoadEngine } from "../load-engine.ts";
+import { crashMessage } from "../crash.ts";
 import type { FromChild, ToChild } from "./messages.ts";
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "child.ts");
@@ -68,13 +69,14 @@ export class EmbeddedEngine implements LoadEngine {
       child.on("error", (err) => reject(new Error(`cannot start the embedded engine: ${err.message}`)));
       child.on("close", (code, signal) => {
         stop.removeEventListener("abort", onStop);
-        log.end(`${describeOutcome(outcome)}; exit ${signal ?? code}\n`);
+        // The whole of a failure is in the level's log; the console and the result get a few lines.
+        log.end(`${failure && !outcome ? `${failure}\n` : ""}${describeOutcome(outcome)}; exit ${signal ?? code}\n`);
         if (outcome) {
           writeFileAtomic(spec.files.summary, `${JSON.stringify(outcome, null, 1)}\n`);
           return resolve(outcome);
         }
         const why = failure ?? `exited with ${signal ?? `code ${code}`} and no figures`;
-        reject(new Error(`embedded engine failed: ${why}\n${tail.trim().split("\n").slice(-20).join("\n")}`.trim()));
+        reject(new Error(crashMessage(`embedded engine failed: ${why}`, `${failure ? failure.split("\n").slice(1).join("\n") : ""}\n${tail}`, spec.files.log)));
       });
     });
   }

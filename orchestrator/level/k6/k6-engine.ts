@@ -2,6 +2,7 @@
 // (build/embed.js, from k6/embed.ts), one process per level. Live figures come from k6's REST API,
 // polled twice a second; the level's figures from its handleSummary document (summary.ts).
 import { spawn } from "node:child_process";
+import { crashMessage } from "../crash.ts";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../../platform/http.ts";
@@ -207,7 +208,7 @@ export class K6Engine implements LoadEngine {
           const meaning = USABLE_EXIT.has(exitCode)
             ? `no summary at ${files.summary}`
             : (K6_EXIT_MEANING[exitCode] ?? (signal ? `killed by ${signal}` : "failed"));
-          reject(new Error(`k6 exited with ${exitCode} (${meaning})\n${tail.trim().split("\n").slice(-15).join("\n")}`));
+          reject(new Error(crashMessage(`k6 exited with ${exitCode} (${meaning})`, tail, files.log)));
           return;
         }
         if (files.report && !existsSync(files.report)) log.warn(`k6 wrote no web-dashboard report at ${files.report}`);
