@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { withAffinity } from "../../platform/affinity.ts";
 import { log as terminal } from "../../platform/log.ts";
+import { guard, release } from "../../platform/reaper.ts";
 import { ROOT } from "../../platform/paths.ts";
 import { writeFileAtomic } from "../../store/atomic.ts";
 import type { LevelOutcome, LevelSpec } from "../../plan/level-spec.ts";
@@ -61,13 +62,18 @@ export class EmbeddedEngine implements LoadEngine {
         else failure = m.message;
       });
       child.on("spawn", () => {
-        if (child.pid !== undefined) hooks.onStart(child.pid);
+        if (child.pid !== undefined) {
+          // It exits when the IPC channel closes; should it not, the guardian kills it (platform/reaper.ts).
+          guard({ pid: child.pid });
+          hooks.onStart(child.pid);
+        }
         send({ type: "run", spec, version: this.version });
         if (stop.aborted) onStop();
         else stop.addEventListener("abort", onStop, { once: true });
       });
       child.on("error", (err) => reject(new Error(`cannot start the embedded engine: ${err.message}`)));
       child.on("close", (code, signal) => {
+        if (child.pid !== undefined) release({ pid: child.pid });
         stop.removeEventListener("abort", onStop);
         // The whole of a failure is in the level's log; the console and the result get a few lines.
         log.end(`${failure && !outcome ? `${failure}\n` : ""}${describeOutcome(outcome)}; exit ${signal ?? code}\n`);
