@@ -52,7 +52,10 @@ export const CliOptions = z
       .optional()
       .meta({ placeholder: "id" })
       .describe("read this stored run (an id from --runs, or latest) instead of running; implies --summary-only"),
-    runs: z.boolean().default(false).describe("list the runs stored in --results-dir (date, model, frameworks, profile, commit, machine), then exit"),
+    runs: z
+      .boolean()
+      .default(false)
+      .describe("list the runs stored in --results-dir (date, status, levels finished, model, frameworks, profile, commit, machine), then exit"),
     csv: z
       .union([z.literal(true), z.string().min(1)])
       .optional()
