@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -39,13 +40,22 @@ using Clock = std::chrono::steady_clock;
 /// while it answers one, then hands it back.
 struct Conn {
   int fd = -1;
-  /// Bytes received and not yet read by httplib (a pipelined next request stays here).
+  /// Bytes received; httplib has read those before `taken` (a pipelined next request stays after it).
   std::string buffered;
+  std::size_t taken = 0;
   /// When the last byte arrived (or the connection was accepted, or its last answer written).
   Clock::time_point last = Clock::now();
   /// The rest of the request will not come: reads end where the buffer ends.
   bool expired = false;
+  /// The pending request's head once it has arrived whole (a body is not scanned again for it).
+  std::optional<Head> head;
 };
+
+/// The pending request's head: parsed until it is whole, then kept.
+const Head& head_of(Conn& c) {
+  if (!c.head || !c.head->complete) c.head = parse_head(c.buffered);
+  return *c.head;
+}
 
 bool wait_for(int fd, short events, int timeout_ms) {
   pollfd p{fd, events, 0};
@@ -79,14 +89,14 @@ class ConnStream : public httplib::Stream {
  public:
   ConnStream(Conn& c, int read_timeout_ms, int write_timeout_ms) : c_(c), read_ms_(read_timeout_ms), write_ms_(write_timeout_ms) {}
 
-  bool is_readable() const override { return !c_.buffered.empty() || (!c_.expired && wait_for(c_.fd, POLLIN, read_ms_)); }
+  bool is_readable() const override { return c_.taken < c_.buffered.size() || (!c_.expired && wait_for(c_.fd, POLLIN, read_ms_)); }
   bool is_writable() const override { return wait_for(c_.fd, POLLOUT, write_ms_); }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (!c_.buffered.empty()) {
-      const std::size_t n = std::min(size, c_.buffered.size());
-      std::memcpy(ptr, c_.buffered.data(), n);
-      c_.buffered.erase(0, n);
+    if (c_.taken < c_.buffered.size()) {
+      const std::size_t n = std::min(size, c_.buffered.size() - c_.taken);
+      std::memcpy(ptr, c_.buffered.data() + c_.taken, n);
+      c_.taken += n;
       return static_cast<ssize_t>(n);
     }
     if (c_.expired) return -1;
@@ -296,6 +306,11 @@ int EventServer::run(const Options& o) {
         return;
       }
       c->last = Clock::now();
+      c->head.reset();
+      // What httplib read goes; a large body's memory too.
+      c->buffered.erase(0, c->taken);
+      c->taken = 0;
+      if (c->buffered.capacity() > 64 * 1024) c->buffered.shrink_to_fit();
       {
         std::lock_guard lock(back_mu);
         back.push_back(c);
@@ -306,7 +321,7 @@ int EventServer::run(const Options& o) {
   };
   // Parks a connection until its next request has arrived whole, or dispatches it now if it has.
   const auto park = [&](const std::shared_ptr<Conn>& c) {
-    const Head h = parse_head(c->buffered);
+    const Head& h = head_of(*c);
     if (ready(h, c->buffered.size(), o)) return dispatch(c, h);
     if (parked.emplace(c->fd, c).second && !watch(c->fd)) {
       parked.erase(c->fd);
@@ -362,7 +377,7 @@ int EventServer::run(const Options& o) {
         peer_closed = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
         break;
       }
-      const Head h = parse_head(c->buffered);
+      const Head& h = head_of(*c);
       if (ready(h, c->buffered.size(), o)) {
         dispatch(c, h);
       } else if (peer_closed) {
@@ -381,7 +396,7 @@ int EventServer::run(const Options& o) {
       if (c->buffered.empty() ? silent > std::chrono::seconds(o.idle_timeout_s) : silent > std::chrono::seconds(o.body_timeout_s)) quiet.push_back(c);
     }
     for (const auto& c : quiet) {
-      const Head h = parse_head(c->buffered);
+      const Head& h = head_of(*c);
       if (h.complete) {
         c->expired = true;
         dispatch(c, h);
