@@ -121,7 +121,10 @@ for (const c of cases) {
     const runs = await runCli(["--runs", "--results-dir", dir]);
     assert.equal(runs.code, 0, runs.stderr);
     assert.match(runs.stderr, /run \d{8}-\d{6}-[0-9a-f]{4}: its process \(pid \d+, started [^)]+\) ended without finishing it; marked interrupted: /);
-    assert.match(runs.stdout, new RegExp(`^\\d{8}-\\d{6}-[0-9a-f]{4}\\s+\\S+ \\S+ UTC\\s+interrupted\\s+0\\s+${MODEL}\\s+${c.framework}\\s`, "m"));
+    assert.match(
+      runs.stdout,
+      new RegExp(`^\\d{8}-\\d{6}-[0-9a-f]{4}( \\*)?\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\s+interrupted\\s+0\\s+${MODEL}\\s+${c.framework}\\s`, "m"),
+    );
     const runDir = path.join(dir, "runs", readdirSync(path.join(dir, "runs"))[0]!);
     const result = FrameworkResult.parse(JSON.parse(readFileSync(path.join(runDir, MODEL, `${c.framework}.json`), "utf8")));
     assert.equal(result.status, "interrupted");
