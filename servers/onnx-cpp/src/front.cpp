@@ -268,7 +268,7 @@ bool EventServer::listen_on(const std::string& host, int port) {
   return listen_fd_ >= 0;
 }
 
-int EventServer::run(const Options& o) {
+int EventServer::run(const front::Options& o) {
   raise_fd_limit();
   const int ep = ::epoll_create1(EPOLL_CLOEXEC);
   const int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -51,7 +51,7 @@ class EventServer : public httplib::Server {
   /// Listens on host:port; false (with a message on stderr) when it cannot.
   bool listen_on(const std::string& host, int port);
   /// Serves until the process ends; returns 1 when the event loop cannot run.
-  int run(const Options& o);
+  int run(const front::Options& o);
 
  private:
   int listen_fd_ = -1;
