@@ -86,6 +86,7 @@ for (const c of cases) {
       cli.on("close", (code, signal) => resolve({ code, signal })),
     );
     let snapshot: Proc[] = [];
+    let cliGroup = 0;
     try {
       await until(`${c.framework}'s level started\n${stderr.slice(-3000)}`, 600_000, () => stderr.includes("level 1/1"));
       // The engine's own process is running the level once it is among the CLI's children.
@@ -94,14 +95,17 @@ for (const c of cases) {
         return all.some((p) => p.cmd.includes("child.ts")) ? all : undefined;
       });
       await new Promise((r) => setTimeout(r, 2000));
-      snapshot = tree(cli.pid!, processes()).filter((p) => p.pid !== cli.pid);
+      const all = processes();
+      cliGroup = all.find((p) => p.pid === cli.pid)?.pgid ?? 0;
+      snapshot = tree(cli.pid!, all).filter((p) => p.pid !== cli.pid);
     } finally {
       cli.kill("SIGKILL");
     }
     assert.equal((await exited).signal, "SIGKILL");
     const engine = snapshot.filter((p) => p.cmd.includes("child.ts"));
     const guardian = snapshot.filter((p) => p.cmd.includes("guarded="));
-    const server = snapshot.filter((p) => !engine.includes(p) && !guardian.includes(p));
+    // The server runs in process groups of its own; the CLI's group holds the CLI's helpers (tsx's esbuild) and this test.
+    const server = snapshot.filter((p) => !engine.includes(p) && !guardian.includes(p) && p.pgid !== cliGroup);
     const groups = [...new Set(server.map((p) => p.pgid))];
     assert.equal(engine.length, 1, `one engine process: ${JSON.stringify(snapshot)}`);
     assert.ok(server.length >= c.minTree, `the server's tree holds its processes: ${server.map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`).join("; ")}`);
