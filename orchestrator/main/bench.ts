@@ -22,8 +22,8 @@ import { checkDatasetFile, resolveDataset } from "../models/datasets.ts";
 import { ensureModel, modelDir, readPrepared } from "../models/prepare-model.ts";
 import { ROOT } from "../platform/paths.ts";
 import { runCommand } from "../platform/proc.ts";
-import { createRun, openStore } from "../store/history.ts";
-import { ensureWritableDir } from "../store/writable.ts";
+import { createRun, endRun, openStore } from "../store/history.ts";
+import { ensureWritableDir, ensureWritableFile } from "../store/writable.ts";
 import { renderSummary } from "../outputs/summary.ts";
 import { Progress } from "../outputs/progress.ts";
 import { applyOverrides, levelsOf } from "../plan/profile.ts";
@@ -72,7 +72,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   }
   if (opts.runs) return printRuns(openStore(opts.results_dir, log.warn));
   // Every output path is proven writable before the engine, the model or any server is touched.
-  if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
+  if (typeof opts.csv === "string") ensureWritableFile(opts.csv, "--csv", "results.csv");
   if (opts.summary_only || opts.run !== undefined) return summaryOnly(opts, openStore(opts.results_dir, log.warn));
   const modelKey = opts.model ?? config.benchmark.default_model;
   const modelSpec = getModel(config, modelKey);
@@ -146,10 +146,16 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
       `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
   );
   progress.start();
-  const results = await runTrials(subjects, run, progress).finally(() => progress.stop());
+  const results = await runTrials(subjects, run, progress).finally(() => {
+    progress.stop();
+    endRun(folder);
+  });
   console.log(renderSummary(modelKey, results));
   writeCsv(opts.csv, folder, results);
-  log.step(`results: ${folder.modelDir(modelKey)} (run ${runId}; ${store.latest} points at it)`);
+  const levelsDone = results.some((r) => Object.keys(r.scenarios).length > 0);
+  log.step(
+    `results: ${folder.modelDir(modelKey)} (run ${runId}; ${levelsDone ? `${store.latest} points at it` : `no level finished, so ${store.latest} is unchanged`})`,
+  );
   // The figures are on disk already: a report that cannot be drawn is a warning, not a failed run.
   await writeRunReport(folder, runId).catch((err: unknown) => log.warn(`report not written: ${(err as Error).message}`));
   return exitCode(opts, results);

@@ -2,7 +2,7 @@
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
 import { API_NAMES } from "../../scenario/apis/api.ts";
-import type { BenchmarkFile } from "./config-schema.ts";
+import { BOUNDS, type BenchmarkFile } from "./config-schema.ts";
 import { LAUNCHERS, PRECISIONS } from "../results/schema.ts";
 import { TOKEN_SIZES } from "./models-options.ts";
 import { UserError } from "../platform/errors.ts";
@@ -52,19 +52,27 @@ export const CliOptions = z
       .optional()
       .meta({ placeholder: "id" })
       .describe("read this stored run (an id from --runs, or latest) instead of running; implies --summary-only"),
-    runs: z.boolean().default(false).describe("list the runs stored in --results-dir (date, model, frameworks, profile, commit, machine), then exit"),
+    runs: z
+      .boolean()
+      .default(false)
+      .describe("list the runs stored in --results-dir (date, status, levels finished, model, frameworks, profile, commit, machine), then exit"),
     csv: z
       .union([z.literal(true), z.string().min(1)])
       .optional()
       .meta({ placeholder: "file" })
       .describe("also write CSV (seed header first); optional file name, default <results-dir>/runs/<run_id>/benchmark_results_<timestamp>.csv"),
-    levels: z.array(positiveInt).min(1).optional().meta({ placeholder: "vus" }).describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
+    levels: z
+      .array(positiveInt.max(BOUNDS.vus))
+      .min(1)
+      .optional()
+      .meta({ placeholder: "vus" })
+      .describe("override the profile's concurrency levels, e.g. --levels 1 4 8"),
     mode: z
       .enum(["closed", "open"])
       .optional()
       .describe("override the profile's load mode: closed (constant VUs, --levels) or open (constant arrival rate, --rates)"),
     rates: z
-      .array(positiveInt)
+      .array(positiveInt.max(BOUNDS.rateRps))
       .min(1)
       .optional()
       .meta({ placeholder: "rps" })
@@ -83,6 +91,7 @@ export const CliOptions = z
           "(p50/p95/p99 in ms; starts from the sweep's best closed-loop QPS, else the profile's slo_start_rps, then bisects)",
       ),
     slo_steps: positiveInt
+      .max(BOUNDS.sloSteps)
       .optional()
       .meta({ placeholder: "n" })
       .describe("with --slo: override the profile's slo_max_steps, the most search levels per framework"),
@@ -90,15 +99,28 @@ export const CliOptions = z
       .number()
       .int()
       .min(1)
+      .max(BOUNDS.durationS)
       .optional()
       .meta({ placeholder: "s" })
-      .describe("override the profile's seconds of load per level (whole seconds, at least 1)"),
-    batch_size: positiveInt.optional().meta({ placeholder: "n" }).describe("override the profile's texts per request"),
-    warmup_requests: z.number().int().nonnegative().optional().meta({ placeholder: "n" }).describe("override the profile's discarded warmup requests"),
+      .describe("override the profile's seconds of load per level (whole seconds)"),
+    batch_size: positiveInt
+      .max(BOUNDS.batchSize)
+      .optional()
+      .meta({ placeholder: "n" })
+      .describe("override the profile's texts per request (the contract allows 256)"),
+    warmup_requests: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(BOUNDS.warmupRequests)
+      .optional()
+      .meta({ placeholder: "n" })
+      .describe("override the profile's discarded warmup requests"),
     window_s: z
       .number()
       .int()
       .min(0)
+      .max(BOUNDS.durationS)
       .optional()
       .meta({ placeholder: "s" })
       .describe("override the profile's measurement window in seconds; 0 = one window of the level's whole duration, no stability stop"),
@@ -106,6 +128,7 @@ export const CliOptions = z
       .number()
       .int()
       .min(1)
+      .max(BOUNDS.trials)
       .optional()
       .meta({ placeholder: "n" })
       .describe("override the profile's trials: each framework's sweep repeated N times, interleaved; N >= 2 gives mean ± 95 % CI and significance"),
@@ -122,15 +145,25 @@ export const CliOptions = z
       .meta({ placeholder: "file" })
       .describe('JSON file {"texts": [...]} that the load engine sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`'),
     threads: positiveInt
+      .max(BOUNDS.threads)
       .optional()
       .meta({ placeholder: "n" })
       .describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
     layout: z
-      .union([z.literal("auto"), z.string().regex(LAYOUT, LAYOUT_MESSAGE)])
+      .union([
+        z.literal("auto"),
+        z
+          .string()
+          .regex(LAYOUT, LAYOUT_MESSAGE)
+          .refine(
+            (v) => !LAYOUT.test(v) || v.split(/[x×]/).every((n) => Number(n) <= BOUNDS.threads),
+            `threads and workers must each be at most ${BOUNDS.threads}`,
+          ),
+      ])
       .optional()
       .meta({ placeholder: "TxW|auto" })
       .describe(
-        "one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), e.g. 1x2; " +
+        `one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), each 1 to ${BOUNDS.threads}, e.g. 1x2; ` +
           "or auto: each framework tries 1xN, Nx1 and one between (N = the server's CPUs) on a short probe level (layout_probe in config/benchmark.yaml) " +
           "and is benchmarked with the best; default: every server's own default, 1xN (one single-thread call per CPU)",
       ),
@@ -154,6 +187,7 @@ export const CliOptions = z
       .number()
       .int()
       .min(64)
+      .max(1_048_576)
       .default(8192)
       .meta({ placeholder: "MiB" })
       .describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
@@ -204,6 +238,8 @@ export const CliOptions = z
         "with --url: the framework name in the results, and of its file <results-dir>/runs/<run_id>/<model>/<name>.json; not the name of one of the suite's frameworks; default: external",
       ),
     server_pid: positiveInt
+      // the kernel's PID_MAX_LIMIT
+      .max(4_194_304)
       .optional()
       .meta({ placeholder: "pid" })
       .describe(
