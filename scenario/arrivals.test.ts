@@ -103,3 +103,9 @@ test("longestQuiet is the longest stretch of the level without an arrival", () =
   assert.ok(longestQuiet(2, 9, 30) > 1);
   assert.equal(longestQuiet(1, 1, 0.0001), 0.0001, "no arrival: the whole level");
 });
+
+test("scheduledArrivals and longestQuiet hold for a schedule of millions of arrivals (no argument-list limit)", () => {
+  assert.equal(scheduledArrivals(10_000, 1, 3600) > 35_000_000, true);
+  const quiet = longestQuiet(10_000, 1, 300);
+  assert.ok(quiet > 0 && quiet < 0.01, `${quiet}`);
+});

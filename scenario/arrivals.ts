@@ -61,7 +61,12 @@ export function scheduleTimes(rateRps: number, seed: number, durationS: number):
 }
 
 /** Arrivals the shared schedule holds before `durationS`. */
-export const scheduledArrivals = (rateRps: number, seed: number, durationS: number) => scheduleTimes(rateRps, seed, durationS).length;
+export function scheduledArrivals(rateRps: number, seed: number, durationS: number): number {
+  const s = new PoissonSchedule(rateRps, seed, 1, 1);
+  let n = 0;
+  for (let t = s.next(); t < durationS; t = s.next()) n++;
+  return n;
+}
 
 /**
  * The longest stretch without an arrival in the level (from its start, between arrivals, and to its
@@ -69,6 +74,14 @@ export const scheduledArrivals = (rateRps: number, seed: number, durationS: numb
  * server that stopped answering.
  */
 export function longestQuiet(rateRps: number, seed: number, durationS: number): number {
-  const times = [0, ...scheduleTimes(rateRps, seed, durationS), durationS];
-  return Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+  // One pass over the schedule, no array: a long level at a high rate holds millions of arrivals
+  // (too many for Math.max's arguments).
+  const s = new PoissonSchedule(rateRps, seed, 1, 1);
+  let previous = 0;
+  let longest = 0;
+  for (let t = s.next(); t < durationS; t = s.next()) {
+    longest = Math.max(longest, t - previous);
+    previous = t;
+  }
+  return Math.max(longest, durationS - previous);
 }

@@ -12,7 +12,7 @@ import { FrameworkResult } from "../orchestrator/results/schema.ts";
 
 /** Runs bench:k6 with `args` into `resultsDir` (its progress on this stderr); resolves its exit code. */
 export function runBench(args: string[], resultsDir: string, signal: AbortSignal): Promise<number> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "cli.ts"), ...args, "--results-dir", resultsDir], {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "main", "bench.ts"), ...args, "--results-dir", resultsDir], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "inherit"],
     signal,

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CompareOptions } from "../orchestrator/plan/compare-options.ts";
-import { flagSpecs, type FlagSpec } from "../orchestrator/plan/flags.ts";
+import { flagSpecs, rangeText, type FlagSpec } from "../orchestrator/plan/flags.ts";
 import { LoadOptions } from "../orchestrator/plan/load-options.ts";
 import { CliOptions, overheadFlagSpecs } from "../orchestrator/plan/bench-options.ts";
 import { INFLUX_ENV } from "../orchestrator/plan/bench-options.ts";
@@ -32,7 +32,8 @@ function flagTable(specs: readonly FlagSpec[]): string[] {
   const rows = specs.map((s) => {
     const meaning = cell(s.description.charAt(0).toUpperCase() + s.description.slice(1));
     const dflt = s.default !== undefined && s.default !== false ? codeCell(String(s.default)) : "";
-    return `| ${codeCell(flagUsage(s))} | ${meaning}${/[.)]$/.test(s.description) ? "" : "."} | ${dflt} |`;
+    const range = rangeText(s);
+    return `| ${codeCell(flagUsage(s))} | ${meaning}${/[.)]$/.test(s.description) ? "" : "."}${range ? `${s.description.endsWith(")") ? "." : ""} Range: ${range}.` : ""} | ${dflt} |`;
   });
   return ["| flag | meaning | default |", "|---|---|---|", ...rows];
 }
@@ -74,7 +75,7 @@ const COMMANDS: Command[] = [
       "`--launcher docker`; `--k6-report` needs the k6 engine.",
       "",
       "Exit status: 0 every framework completed (or `--skip-on-error` and one did); 1 a framework failed; 2 bad flags,",
-      "configuration, names or toolchain (the message names the file and field); 130 interrupted (Ctrl-C).",
+      "configuration, names or toolchain (the message names the file and field); 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.",
       "",
       "Environment: `K6_BIN` (a k6 you installed, for `--engine k6` or `auto`), `EMBEDDING_BENCH_CACHE` (cache folder, default",
       "`~/.cache/embedding-bench`), `EMBEDDING_BENCH_MODELS` (prepared models, default `./models`), `EMBEDDING_BENCH_PYTHON`",

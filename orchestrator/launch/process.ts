@@ -1,9 +1,12 @@
 // Starts a framework server as a local process in its own process group, so that stopping it
-// stops everything it spawned (uvicorn workers, helper processes): no orphans.
+// stops everything it spawned (uvicorn workers, helper processes): no orphans. The group is guarded
+// (platform/reaper.ts): should this process die without stopping it, SIGKILL included, the whole
+// group is killed.
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { log } from "../platform/log.ts";
+import { guard, release } from "../platform/reaper.ts";
 import type { UsageSource } from "../platform/procfs.ts";
 
 export interface ServerProcess {
@@ -45,6 +48,7 @@ export function startProcess(opts: StartOptions): ServerProcess {
     detached: true, // new process group: the terminal's Ctrl-C reaches the orchestrator, which stops the group
     stdio: ["ignore", "pipe", "pipe"],
   });
+  if (child.pid !== undefined) guard({ group: child.pid });
   let tail = "";
   const onData = (chunk: Buffer) => {
     logStream.write(chunk);
@@ -88,6 +92,7 @@ export function startProcess(opts: StartOptions): ServerProcess {
       clearTimeout(timer);
       // Children that outlived the leader are still in the group.
       killGroup(child.pid, "SIGKILL");
+      release({ group: child.pid });
     },
   };
 }

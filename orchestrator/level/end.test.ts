@@ -27,8 +27,15 @@ test("all failed: never holds, and says why it ended", () => {
   assert.match(endedEarly(f.end) ?? "", /every request failed/);
 });
 
-test("stalled: never holds, whatever its error rate", () => {
-  assert.equal(thresholdsOk({ ...clean, stalls: [{ start_s: 2, duration_s: 4 }] }, 0.01), false);
+test("stalled: never holds, whatever its error rate, and ended_early gives the stall", () => {
+  const stalls = [{ start_s: 2, duration_s: 4 }];
+  assert.equal(thresholdsOk({ ...clean, stalls }, 0.01), false);
+  assert.equal(endedEarly({ kind: "full" }, stalls), "server stopped answering for 4 s from 2 s");
+  assert.equal(endedEarly({ kind: "stable", afterWindows: 3 }, stalls), "server stopped answering for 4 s from 2 s", "a stall is never a clean stop");
+  assert.equal(
+    endedEarly({ kind: "all-failed", reason: "every request failed for 3 s" }, [...stalls, { start_s: 9, duration_s: 2.5 }]),
+    "server stopped answering for 4 s from 2 s; server stopped answering for 2.5 s from 9 s; every request failed for 3 s",
+  );
 });
 
 test("interrupted: never holds", () => {

@@ -29,9 +29,14 @@ export function thresholdsOk(f: EndFigures, maxErrorRate: number): boolean {
   return f.errors === 0 || f.errors / f.requests < maxErrorRate;
 }
 
-/** The result's ended_early: why the level stopped before its duration for a reason other than stability; null otherwise. */
-export function endedEarly(end: LevelEnd): string | null {
-  if (end.kind === "all-failed") return end.reason;
-  if (end.kind === "interrupted") return "interrupted";
-  return null;
+/**
+ * The result's ended_early: why the level did not run as a clean level for a reason other than
+ * stability: each stall (the server stopped answering; the framework is not benchmarked further), every
+ * request failing, or an interruption; null otherwise.
+ */
+export function endedEarly(end: LevelEnd, stalls: readonly Stall[] = []): string | null {
+  const why = stalls.map((s) => `server stopped answering for ${s.duration_s} s from ${s.start_s} s`);
+  if (end.kind === "all-failed") why.push(end.reason);
+  if (end.kind === "interrupted") why.push("interrupted");
+  return why.length > 0 ? why.join("; ") : null;
 }

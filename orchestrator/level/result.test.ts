@@ -118,9 +118,11 @@ test("stalls and an early end are recorded with the level, and fail its threshol
     end: { kind: "all-failed", reason: "every request failed for 3 s" },
   });
   assert.deepEqual(s.stalls, [{ start_s: 2.5, duration_s: 16 }]);
-  assert.equal(s.ended_early, "every request failed for 3 s");
+  assert.equal(s.ended_early, "server stopped answering for 16 s from 2.5 s; every request failed for 3 s");
   assert.equal(s.thresholds_ok, false);
-  assert.equal(scenarioFromSummary(summary, ctx, { stalls: [{ start_s: 2.5, duration_s: 16 }] }).thresholds_ok, false, "a stall alone fails them");
+  const stalled = scenarioFromSummary(summary, ctx, { stalls: [{ start_s: 2.5, duration_s: 16 }] });
+  assert.equal(stalled.thresholds_ok, false, "a stall alone fails them");
+  assert.equal(stalled.ended_early, "server stopped answering for 16 s from 2.5 s", "and says so in ended_early");
   assert.equal(scenarioFromSummary(summary, ctx).thresholds_ok, true);
 });
 

@@ -135,7 +135,7 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
     thresholds_ok: thresholdsOk({ ...o, stalls: level.stalls, end: level.end }, ctx.maxErrorRate),
     started_at: ctx.startedAt.toISOString(),
     stalls: level.stalls,
-    ended_early: endedEarly(level.end),
+    ended_early: endedEarly(level.end, level.stalls),
     windows,
     ...(st
       ? {

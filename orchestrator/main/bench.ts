@@ -23,8 +23,8 @@ import { checkDatasetFile, resolveTextSets, type TextSet } from "../models/datas
 import { ensureModel, modelDir, readPrepared, type PreparedModel } from "../models/prepare-model.ts";
 import { ROOT } from "../platform/paths.ts";
 import { runCommand } from "../platform/proc.ts";
-import { createRun, openStore } from "../store/history.ts";
-import { ensureWritableDir } from "../store/writable.ts";
+import { createRun, endRun, openStore } from "../store/history.ts";
+import { ensureWritableDir, ensureWritableFile } from "../store/writable.ts";
 import { renderSummary } from "../outputs/summary.ts";
 import { Progress, progressPlan } from "../outputs/progress.ts";
 import { applyOverrides, levelsOf } from "../plan/profile.ts";
@@ -73,7 +73,7 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   }
   if (opts.runs) return printRuns(openStore(opts.results_dir, log.warn));
   // Every output path is proven writable before the engine, the model or any server is touched.
-  if (typeof opts.csv === "string") ensureWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
+  if (typeof opts.csv === "string") ensureWritableFile(opts.csv, "--csv", "results.csv");
   if (opts.summary_only || opts.run !== undefined) return summaryOnly(opts, openStore(opts.results_dir, log.warn));
   const modelKeys = opts.model ?? [config.benchmark.default_model];
   const modelSpecs = new Map(modelKeys.map((key) => [key, getModel(config, key)]));
@@ -153,13 +153,19 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
       `${opts.launcher === "docker" ? `; servers in containers (${opts.container_memory_mb} MiB each)` : ""}`,
   );
   progress.start();
-  const results = await runTrials(subjects, profile.trials, progress).finally(() => progress.stop());
+  const results = await runTrials(subjects, profile.trials, progress).finally(() => {
+    progress.stop();
+    endRun(folder);
+  });
   for (const key of modelKeys) {
     const ofModel = results.filter((r) => r.model_name === key);
     if (ofModel.length > 0) console.log(renderSummary(key, ofModel));
   }
   writeCsv(opts.csv, folder, results);
-  log.step(`results: ${modelKeys.map((k) => folder.modelDir(k)).join(", ")} (run ${runId}; ${store.latest} points at it)`);
+  const levelsDone = results.some((r) => Object.keys(r.scenarios).length > 0);
+  log.step(
+    `results: ${modelKeys.map((k) => folder.modelDir(k)).join(", ")} (run ${runId}; ${levelsDone ? `${store.latest} points at it` : `no level finished, so ${store.latest} is unchanged`})`,
+  );
   // The figures are on disk already: a report that cannot be drawn is a warning, not a failed run.
   await writeRunReport(folder, runId).catch((err: unknown) => log.warn(`report not written: ${(err as Error).message}`));
   return exitCode(opts, results);

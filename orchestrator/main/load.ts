@@ -1,6 +1,7 @@
 // `npm run load -- --url http://127.0.0.1:8000 --concurrency 4 --duration 10s`: one level of load
 // against any running server, in the API it speaks, with the embedded engine (no k6 needed), ending
 // in a k6-like summary. Exit status: 0 when the level held its thresholds, 1 when not, 2 for bad input.
+import { BOUNDS } from "../plan/config-schema.ts";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,7 +26,9 @@ const UNIT_S = { s: 1, m: 60, h: 3600 } as const;
 export function durationS(text: string): number {
   const m = DURATION.exec(text.trim());
   if (!m) throw new UserError(`--duration: expected whole seconds like 10s, 2m or 30, got '${text}'`);
-  return Number(m[1]) * UNIT_S[(m[2] ?? "s") as keyof typeof UNIT_S];
+  const seconds = Number(m[1]) * UNIT_S[(m[2] ?? "s") as keyof typeof UNIT_S];
+  if (seconds < 1 || seconds > BOUNDS.durationS) throw new UserError(`--duration: must be 1 s to ${BOUNDS.durationS} s (1h), got '${text}'`);
+  return seconds;
 }
 
 export function loadSpec(o: LoadOptions, logDir: string): LevelSpec {

@@ -1,6 +1,7 @@
 // `npm run models -- list | prepare <model> | verify <model> | dataset <model>`.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { ensureWritableFile } from "../store/writable.ts";
 import { catalogueModel, loadYamlFile } from "../plan/config.ts";
 import { ModelsFile } from "../plan/config-schema.ts";
 import { log } from "../platform/log.ts";
@@ -106,6 +107,8 @@ async function dataset(a: ModelsArgs, catalogue: ModelsFile): Promise<number> {
   const spec = catalogueModel(catalogue, key);
   const corpus = path.resolve(a.options.corpus!);
   if (!existsSync(corpus)) throw new UserError(`--corpus: file not found: ${corpus}`);
+  // Proven before the model is prepared and the corpus tokenized.
+  if (a.options.out !== undefined) ensureWritableFile(a.options.out, "--out", "dataset.json");
   const model = await ensureModel(key, spec);
   const tokens = a.options.tokens ?? 128;
   const out = path.resolve(a.options.out ?? path.join(model.dir, "datasets", `${path.parse(corpus).name}-tokens-${tokens}.json`));

@@ -1,9 +1,8 @@
 // `npm run report -- [run_id …]`: the HTML report of one run, or of several overlaid.
-import path from "node:path";
 import { runMain } from "../platform/errors.ts";
 import { log } from "../platform/log.ts";
 import { openStore } from "../store/history.ts";
-import { ensureWritableDir } from "../store/writable.ts";
+import { ensureWritableFile } from "../store/writable.ts";
 import { parseReportArgs, reportHelpText } from "../plan/report-options.ts";
 import { defaultReportFile, resolveRuns, writeReport } from "../outputs/report/write-report.ts";
 
@@ -16,7 +15,7 @@ runMain(async (argv) => {
   const store = openStore(options.results_dir, log.warn);
   const runs = resolveRuns(store, runIds);
   const out = options.out ?? defaultReportFile(store, runs);
-  ensureWritableDir(path.dirname(path.resolve(out)), options.out ? "--out" : "the report's folder");
+  ensureWritableFile(out, options.out ? "--out" : "the report's file", "report.html");
   const file = await writeReport(runs, out);
   log.step(`report of ${runs.map((r) => r.id).join(", ")}`);
   console.log(file);

@@ -54,3 +54,12 @@ test("a dataset that is null, a list or a number is one clear line, not a TypeEr
   }
   assert.throws(() => checkDatasetFile(path.join(dir, "nope.json"), "--dataset"), /--dataset: .*nope\.json not found/);
 });
+
+test("a dataset that cannot be read says so, not 'not valid JSON'", () => {
+  const folder = path.join(dir, "a-folder.json");
+  mkdirSync(folder);
+  assert.throws(
+    () => checkDatasetFile(folder, "--dataset"),
+    (err: Error) => err instanceof UserError && err.message === `--dataset: ${folder} is a folder, not a file (EISDIR)`,
+  );
+});

@@ -15,9 +15,18 @@ export function tokenDatasetPath(modelDir: string, seqLen: number): string {
 export function checkDatasetFile(file: string, flag: string): { file: string; texts: string[]; tokens?: number; effective_tokens?: number } {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new UserError(`${flag}: ${abs} not found`);
+  let raw: string;
+  try {
+    raw = readFileSync(abs, "utf8");
+  } catch (err) {
+    // Unreadable is not invalid: a folder, a file without read permission, an I/O error.
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "EISDIR" ? "is a folder, not a file" : code === "EACCES" || code === "EPERM" ? "cannot be read (permission denied)" : "cannot be read";
+    throw new UserError(`${flag}: ${abs} ${why} (${code ?? (err as Error).message})`);
+  }
   let body: unknown;
   try {
-    body = JSON.parse(readFileSync(abs, "utf8"));
+    body = JSON.parse(raw);
   } catch (err) {
     throw new UserError(`${flag}: ${abs}: not valid JSON: ${(err as Error).message}`);
   }

@@ -9,12 +9,14 @@ export function renderRuns(runs: readonly RunInfo[], latest: string | null): str
   const rows = runs.map((r) => [
     `${r.id}${r.id === latest ? " *" : ""}`,
     dateOf(r.started_at),
+    r.statuses.join(", ") || "-",
+    String(r.levels),
     r.models.join(", ") || "-",
     r.frameworks.join(", ") || "(no results)",
     r.profiles.join(", ") || "-",
     r.commits.join(", ") || "-",
     r.machines.join(", ") || "-",
   ]);
-  const header = ["Run", "Date", "Model", "Frameworks", "Profile", "Commit", "Machine"];
+  const header = ["Run", "Date", "Status", "Levels", "Model", "Frameworks", "Profile", "Commit", "Machine"];
   return table(header, rows, header.length);
 }

@@ -374,3 +374,27 @@ test("the profile overrides are the profile's own keys, one flag each, and nothi
   assert.deepEqual([merged.batch_size, merged.seq_len, merged.stable_windows, merged.concurrency_levels], [[1, 8, 32], [32, 128], 4, [1, 4]]);
   assert.equal(parseArgs([]).batch_size, undefined, "no override: the profile's value stands");
 });
+
+test("every numeric flag has a bound, stated in --help; one over it is one line (exit 2)", () => {
+  refused(["--concurrency-levels", "99999999999"], "--concurrency-levels: must be at most 1024, got 99999999999");
+  refused(["--concurrency-levels", "1", "1025"], "--concurrency-levels: must be at most 1024, got 1025");
+  refused(["--mode", "open", "--rates-rps", "10001"], "--rates-rps: must be at most 10000, got 10001");
+  refused(["--duration-s", "3601"], "--duration-s: must be at most 3600, got 3601");
+  refused(["--window-s", "3601"], "--window-s: must be at most 3600, got 3601");
+  refused(["--batch-size", "257"], "--batch-size: must be at most 256, got 257");
+  refused(["--trials", "101"], "--trials: must be at most 100, got 101");
+  refused(["--warmup-requests", "100001"], "--warmup-requests: must be at most 100000, got 100001");
+  refused(["--slo", "p99<50ms", "--slo-max-steps", "51"], "--slo-max-steps: must be at most 50, got 51");
+  refused(["--threads", "1025"], "--threads: must be at most 1024, got 1025");
+  refused(["--layout", "2000x1"], "--layout: threads and workers must each be at most 1024");
+  assert.deepEqual(parseArgs(["--concurrency-levels", "1024", "--batch-size", "256", "--duration-s", "3600", "--trials", "100"]).concurrency_levels, [1024]);
+  // (a flag with a finite set of values, like --seq-len, is bounded by its set)
+  const numeric = flagSpecs(CliOptions).filter((s) => s.valueType !== "string" && !s.choices);
+  assert.ok(numeric.length >= 10);
+  const help = helpText({ profiles: {}, default_profile: "quick" });
+  for (const spec of numeric) {
+    assert.ok(spec.range?.max !== undefined, `${spec.flag} has a maximum`);
+    const block = help.slice(help.indexOf(`  ${spec.flag} `));
+    assert.match(block.split("\n  --")[0]!, new RegExp(`range: ${spec.range.min ?? ""}[^\\n]*${spec.range.max}`), `${spec.flag}'s bound is in --help`);
+  }
+});

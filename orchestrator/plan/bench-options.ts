@@ -2,7 +2,7 @@
 // (through ./flags.ts), validation, types and the --help text.
 import { z } from "zod";
 import { API_NAMES } from "../../scenario/apis/api.ts";
-import { ProfileFields, type BenchmarkFile, type ProfileKey, type ProfileOverrides } from "./config-schema.ts";
+import { BOUNDS, ProfileFields, type BenchmarkFile, type ProfileKey, type ProfileOverrides } from "./config-schema.ts";
 import { LAUNCHERS, PRECISIONS } from "../results/schema.ts";
 import { UserError } from "../platform/errors.ts";
 import { parseSlo } from "./slo.ts";
@@ -58,7 +58,10 @@ const BaseOptions = z
       .optional()
       .meta({ placeholder: "id" })
       .describe("read this stored run (an id from --runs, or latest) instead of running; implies --summary-only"),
-    runs: z.boolean().default(false).describe("list the runs stored in --results-dir (date, model, frameworks, profile, commit, machine), then exit"),
+    runs: z
+      .boolean()
+      .default(false)
+      .describe("list the runs stored in --results-dir (date, status, levels finished, model, frameworks, profile, commit, machine), then exit"),
     csv: z
       .union([z.literal(true), z.string().min(1)])
       .optional()
@@ -80,15 +83,25 @@ const BaseOptions = z
       .meta({ placeholder: "file" })
       .describe('JSON file {"texts": [...]} that the load engine sends instead, e.g. your corpus via `npm run models -- dataset <model> --corpus <file>`'),
     threads: positiveInt
+      .max(BOUNDS.threads)
       .optional()
       .meta({ placeholder: "n" })
       .describe("thread count passed to every server (its threads_env); default: every server's default, 1 (with one worker per CPU)"),
     layout: z
-      .union([z.literal("auto"), z.string().regex(LAYOUT, LAYOUT_MESSAGE)])
+      .union([
+        z.literal("auto"),
+        z
+          .string()
+          .regex(LAYOUT, LAYOUT_MESSAGE)
+          .refine(
+            (v) => !LAYOUT.test(v) || v.split(/[x×]/).every((n) => Number(n) <= BOUNDS.threads),
+            `threads and workers must each be at most ${BOUNDS.threads}`,
+          ),
+      ])
       .optional()
       .meta({ placeholder: "TxW|auto" })
       .describe(
-        "one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), e.g. 1x2; " +
+        `one layout for every server: THREADS (intra-op threads per model call) x WORKERS (model calls at once), each 1 to ${BOUNDS.threads}, e.g. 1x2; ` +
           "or auto: each framework tries 1xN, Nx1 and one between (N = the server's CPUs) on a short probe level (layout_probe in config/benchmark.yaml) " +
           "and is benchmarked with the best; default: every server's own default, 1xN (one single-thread call per CPU)",
       ),
@@ -112,6 +125,7 @@ const BaseOptions = z
       .number()
       .int()
       .min(64)
+      .max(1_048_576)
       .default(8192)
       .meta({ placeholder: "MiB" })
       .describe("with --launcher docker: each server container's memory limit in MiB (no swap beyond it)"),
@@ -162,6 +176,8 @@ const BaseOptions = z
         "with --url: the framework name in the results, and of its file <results-dir>/runs/<run_id>/<model>/<name>.json; not the name of one of the suite's frameworks; default: external",
       ),
     server_pid: positiveInt
+      // the kernel's PID_MAX_LIMIT
+      .max(4_194_304)
       .optional()
       .meta({ placeholder: "pid" })
       .describe(

@@ -177,3 +177,26 @@ test("an open-loop profile needs its rates; the open-loop settings have defaults
   );
   assert.equal(loadSuiteConfig(ROOT).benchmark.profiles["open"]?.mode, "open", "the repository's open profile");
 });
+
+test("every level, rate, duration, batch and trial count of a profile is bounded, one line per key over its bound", () => {
+  const base = readFileSync(path.join(ROOT, "config/benchmark.yaml"), "utf8");
+  for (const [from, to, message] of [
+    ["duration_s: 30", "duration_s: 99999", /profiles\.standard\.duration_s: Too big: expected number to be <=3600/],
+    [
+      "concurrency_levels: [1, 4, 8, 16, 32]",
+      "concurrency_levels: [1, 99999999999]",
+      /profiles\.standard\.concurrency_levels\.1: Too big: expected number to be <=1024/,
+    ],
+    ["trials: 3", "trials: 101", /profiles\.standard\.trials: Too big: expected number to be <=100/],
+  ] as const) {
+    assert.ok(base.includes(from), from);
+    assert.throws(
+      () => parseYamlText("config/benchmark.yaml", base.replace(from, to), BenchmarkFile),
+      (err: Error) => err instanceof UserError && message.test(err.message) && err.message.split("\n").length === 2,
+    );
+  }
+  const profile = (extra: string) => `default_profile: p\nprofiles:\n  p:\n    concurrency_levels: [1]\n    duration_s: 10\n${extra}`;
+  assert.throws(() => parseYamlText("b.yaml", profile("    batch_size: [1, 257]\n"), BenchmarkFile), /batch_size\.1: Too big: expected number to be <=256/);
+  assert.throws(() => parseYamlText("b.yaml", profile("    mode: open\n    rates_rps: [10001]\n"), BenchmarkFile), /rates_rps\.0: Too big/);
+  assert.throws(() => parseYamlText("b.yaml", profile("    max_vus: 5000\n"), BenchmarkFile), /max_vus: Too big/);
+});

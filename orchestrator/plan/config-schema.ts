@@ -97,19 +97,51 @@ export const ModelsFile = z.object({ models: z.record(modelKey, ModelConfig).ref
 export type ModelsFile = z.infer<typeof ModelsFile>;
 
 /**
+/**
+ * The bounds of every level, rate, duration, batch and trial count, for profiles and for bench:k6's
+ * flags alike: beyond them a level only exhausts the load engine (a schedule of rate × duration
+ * starts, a connection per VU) or the server's contract (at most 256 texts a request).
+ */
+export const BOUNDS = {
+  /** Virtual users of a closed-loop level (as `npm run load -- --concurrency`). */
+  vus: 1024,
+  /** Requests started per second at an open-loop level. */
+  rateRps: 10_000,
+  /** Cap on requests in flight at an open-loop level (as `npm run load -- --max-in-flight`). */
+  maxVus: 4096,
+  /** Seconds of load at a level, of a window, of a pause. */
+  durationS: 3600,
+  /** Texts per request: the contract's MAX_TEXTS. */
+  batchSize: 256,
+  trials: 100,
+  warmupRequests: 100_000,
+  sloSteps: 50,
+  stableWindows: 100,
+  /** Threads per model call (and, with --layout, model calls at once). */
+  threads: 1024,
+  /** Operating points a run may be allowed with max_points. */
+  points: 100_000,
+} as const;
+
+/**
  * A profile's fields. The command line's profile overrides are these same keys (bench-options.ts
  * derives `--concurrency-levels`, `--batch-size`, … from this object), so a key has one spelling.
  */
 export const ProfileFields = z
   .object({
     description: z.string().optional(),
-    concurrency_levels: z.array(z.number().int().positive()).nonempty().describe("virtual users (concurrent connections) per level, run in this order"),
-    duration_s: z.number().int().min(1).describe("seconds of constant-VU load at each level (whole seconds, at least 1)"),
+    concurrency_levels: z
+      .array(z.number().int().positive().max(BOUNDS.vus))
+      .nonempty()
+      .describe(`virtual users (concurrent connections) per level, run in this order (1 to ${BOUNDS.vus})`),
+    duration_s: z.number().int().min(1).max(BOUNDS.durationS).describe(`seconds of constant-VU load at each level (whole seconds, 1 to ${BOUNDS.durationS})`),
     batch_size: z
-      .array(z.number().int().positive().max(256))
+      .array(z.number().int().positive().max(BOUNDS.batchSize))
       .nonempty()
       .default([1])
-      .describe("texts per request (the contract allows up to 256); several values: each is an operating point of the sweep, run in this order"),
+      .describe(
+        `texts per request (1 to ${BOUNDS.batchSize}, the contract's limit); several values: each is an operating point of the sweep, run in this order`,
+      ),
     seq_len: z
       .array(z.literal(TOKEN_SIZES))
       .nonempty()
@@ -121,25 +153,49 @@ export const ProfileFields = z
       .number()
       .int()
       .positive()
+      .max(BOUNDS.points)
       .default(100)
       .describe(
         "most operating points (models × frameworks × batch sizes × text lengths × levels) a run starts without --confirm-points; a larger sweep is refused with its size and time",
       ),
-    warmup_requests: z.number().int().nonnegative().default(100).describe("requests sent and discarded before the first level"),
-    pause_between_levels_s: z.number().nonnegative().default(1).describe("idle seconds between levels, so one level's tail does not leak into the next"),
+    warmup_requests: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(BOUNDS.warmupRequests)
+      .default(100)
+      .describe(`requests sent and discarded before the first level (0 to ${BOUNDS.warmupRequests})`),
+    pause_between_levels_s: z
+      .number()
+      .nonnegative()
+      .max(BOUNDS.durationS)
+      .default(1)
+      .describe(`idle seconds between levels, so one level's tail does not leak into the next (0 to ${BOUNDS.durationS})`),
     trials: z
       .number()
       .int()
       .min(1)
+      .max(BOUNDS.trials)
       .default(1)
-      .describe("times each framework's whole sweep is repeated, interleaved (A B C A B C …); 2 or more give every figure a 95 % confidence interval"),
+      .describe(
+        `times each framework's whole sweep is repeated, interleaved (A B C A B C …), 1 to ${BOUNDS.trials}; 2 or more give every figure a 95 % confidence interval`,
+      ),
     window_s: z
       .number()
       .int()
       .min(0)
+      .max(BOUNDS.durationS)
       .default(5)
-      .describe("seconds per measurement window; a level ends once its last stable_windows windows agree (0: no windows, one window of duration_s)"),
-    stable_windows: z.number().int().min(2).default(3).describe("consecutive windows that must agree for a level to be stable"),
+      .describe(
+        `seconds per measurement window, 0 to ${BOUNDS.durationS}; a level ends once its last stable_windows windows agree (0: no windows, one window of duration_s)`,
+      ),
+    stable_windows: z
+      .number()
+      .int()
+      .min(2)
+      .max(BOUNDS.stableWindows)
+      .default(3)
+      .describe(`consecutive windows that must agree for a level to be stable (2 to ${BOUNDS.stableWindows})`),
     stability_tolerance: z
       .number()
       .positive()
@@ -152,25 +208,45 @@ export const ProfileFields = z
       .describe(
         "closed: one level per concurrency_levels entry (constant virtual users); open: one level per rates_rps entry (requests started at that rate whatever the answers)",
       ),
-    rates_rps: z.array(z.number().int().positive()).nonempty().optional().describe("open loop: requests per second started at each level, run in this order"),
+    rates_rps: z
+      .array(z.number().int().positive().max(BOUNDS.rateRps))
+      .nonempty()
+      .optional()
+      .describe(`open loop: requests per second started at each level, run in this order (1 to ${BOUNDS.rateRps})`),
     arrivals: z
       .enum(["constant", "poisson"])
       .default("constant")
       .describe(
         "open loop: constant: one start every 1/rate s (as k6's constant-arrival-rate); poisson: exponential inter-arrival times at that mean rate, one seeded schedule (scenario/arrivals.ts)",
       ),
-    arrival_seed: z.number().int().nonnegative().default(1).describe("open loop, poisson arrivals: seed of the schedule (same seed, same arrival times)"),
+    arrival_seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1)
+      .default(1)
+      .describe("open loop, poisson arrivals: seed of the schedule (same seed, same arrival times; a 32-bit number)"),
     expected_latency_ms: z
       .number()
       .positive()
+      .max(600_000)
       .default(100)
-      .describe("open loop: latency the VU pool is sized for, ms: preAllocatedVUs = ceil(rate × latency) + 1 (scenario/openloop.ts)"),
+      .describe("open loop: latency the VU pool is sized for, ms (at most 600000): preAllocatedVUs = ceil(rate × latency) + 1 (scenario/openloop.ts)"),
     vu_headroom: z
       .number()
       .min(1)
+      .max(1000)
       .default(4)
-      .describe("open loop: maxVUs = ceil(rate × expected latency × vu_headroom) + 1, so latency may grow this many times before starts are dropped"),
-    max_vus: z.number().int().positive().default(200).describe("open loop: cap on maxVUs (every VU costs the load generator CPU and a connection)"),
+      .describe(
+        "open loop: maxVUs = ceil(rate × expected latency × vu_headroom) + 1, so latency may grow this many times before starts are dropped (1 to 1000)",
+      ),
+    max_vus: z
+      .number()
+      .int()
+      .positive()
+      .max(BOUNDS.maxVus)
+      .default(200)
+      .describe(`open loop: cap on maxVUs (every VU costs the load generator CPU and a connection), 1 to ${BOUNDS.maxVus}`),
     saturation_tolerance: z
       .number()
       .min(0)
@@ -181,9 +257,16 @@ export const ProfileFields = z
       .number()
       .int()
       .positive()
+      .max(BOUNDS.rateRps)
       .default(10)
-      .describe("--slo: first rate tried, req/s, when the run measured no closed-loop throughput to start from"),
-    slo_max_steps: z.number().int().min(1).default(6).describe("--slo: most open-loop levels the capacity search runs per framework and operating point"),
+      .describe(`--slo: first rate tried, req/s (1 to ${BOUNDS.rateRps}), when the run measured no closed-loop throughput to start from`),
+    slo_max_steps: z
+      .number()
+      .int()
+      .min(1)
+      .max(BOUNDS.sloSteps)
+      .default(6)
+      .describe(`--slo: most open-loop levels the capacity search runs per framework and operating point (1 to ${BOUNDS.sloSteps})`),
   })
   .strict();
 export type ProfileFields = z.infer<typeof ProfileFields>;
@@ -217,9 +300,16 @@ export const LayoutProbeConfig = z
       .number()
       .int()
       .positive()
+      .max(BOUNDS.vus)
       .default(16)
-      .describe("VUs of the probe level: the profile's highest level, capped at this (layouts differ only where calls overlap)"),
-    duration_s: z.number().int().min(1).default(5).describe("seconds of load on each layout probed, as one window (no stability stop)"),
+      .describe(`VUs of the probe level: the profile's highest level, capped at this (layouts differ only where calls overlap; 1 to ${BOUNDS.vus})`),
+    duration_s: z
+      .number()
+      .int()
+      .min(1)
+      .max(BOUNDS.durationS)
+      .default(5)
+      .describe(`seconds of load on each layout probed, as one window (no stability stop; 1 to ${BOUNDS.durationS})`),
     tie_tolerance: z
       .number()
       .min(0)

@@ -33,6 +33,8 @@ export interface FlagSpec {
   description: string;
   /** name of the value in --help; set with `.meta({ placeholder })`, default `v` */
   placeholder: string;
+  /** the bounds of a numeric value (each value of a list), from the schema's min and max */
+  range?: { min?: number; max?: number };
 }
 
 /** The part of a JSON Schema property this module reads. */
@@ -45,6 +47,9 @@ interface JsonProp {
   default?: unknown;
   description?: string;
   placeholder?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
 }
 
 /** `batch_size` → `--batch-size` */
@@ -65,11 +70,28 @@ function specOf(key: string, prop: JsonProp): FlagSpec {
     ...(prop.default !== undefined ? { default: prop.default } : {}),
   };
   if (prop.type === "boolean") return { ...base, arity: "switch", valueType: "string" };
-  if (prop.type === "array" && prop.items) return { ...base, arity: "values", ...valueTypeOf(key, prop.items) };
+  if (prop.type === "array" && prop.items) return { ...base, arity: "values", ...valueTypeOf(key, prop.items), ...rangeOf(prop.items) };
   // `true | value`: the flag alone means "yes, with the default value" (e.g. --csv).
   const valued = prop.anyOf?.filter((p) => p.const !== true) ?? [];
   if (prop.anyOf && valued.length === 1 && valued.length < prop.anyOf.length) return { ...base, arity: "optional-value", ...valueTypeOf(key, valued[0]!) };
-  return { ...base, arity: "value", ...valueTypeOf(key, prop) };
+  return { ...base, arity: "value", ...valueTypeOf(key, prop), ...rangeOf(prop) };
+}
+
+/** A numeric value's bounds (zod's positive() is an exclusive minimum of 0: 1 for a whole number). */
+function rangeOf(prop: JsonProp): Pick<FlagSpec, "range"> {
+  if (prop.type !== "number" && prop.type !== "integer") return {};
+  const min = prop.minimum ?? (prop.exclusiveMinimum !== undefined && prop.type === "integer" ? prop.exclusiveMinimum + 1 : undefined);
+  // z.int() alone states the safe-integer range, which bounds nothing a user would type.
+  const max = prop.maximum !== undefined && prop.maximum < Number.MAX_SAFE_INTEGER ? prop.maximum : undefined;
+  const range = { ...(min !== undefined && min > Number.MIN_SAFE_INTEGER ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  return Object.keys(range).length > 0 ? { range } : {};
+}
+
+/** "1 to 1024", "at most 10", "at least 0": how --help and docs/cli.md state a flag's bounds. */
+export function rangeText(spec: Pick<FlagSpec, "range">): string | undefined {
+  const r = spec.range;
+  if (r?.max === undefined) return undefined;
+  return r.min !== undefined ? `${r.min} to ${r.max}` : `at most ${r.max}`;
 }
 
 /** A value's type, from the property or, for a union (e.g. `"auto" | TxW`), from its members, which must agree. */
@@ -223,8 +245,10 @@ export function flagsHelp(specs: readonly FlagSpec[], choices: Readonly<Record<s
     const p = spec.placeholder;
     const value = { switch: "", value: ` <${p}>`, "optional-value": ` [${p}]`, values: ` <${p}> [<${p}> …]` }[spec.arity];
     const allowed = choices[spec.key] ?? spec.choices;
+    const range = rangeText(spec);
     const facts = [
       allowed ? `one of: ${allowed.join(" | ")}` : "",
+      range ? `range: ${range}` : "",
       spec.default !== undefined && spec.default !== false ? `default: ${String(spec.default)}` : "",
     ];
     const extra = facts.filter(Boolean).join("; ");

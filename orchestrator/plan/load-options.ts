@@ -32,12 +32,15 @@ export const LoadOptions = z
       .describe(
         "with --rate: the most requests outstanding; a constant start beyond it is dropped, a Poisson one waits (default: sized for 100 ms answers with 4x headroom, at most 200)",
       ),
-    seed: positiveInt.default(1).describe("with --arrivals poisson: the schedule's seed"),
-    duration: z.string().default("10s").meta({ placeholder: "10s" }).describe("how long to start requests: 10s, 2m, 1h, or seconds"),
+    seed: positiveInt
+      .max(2 ** 32 - 1)
+      .default(1)
+      .describe("with --arrivals poisson: the schedule's seed"),
+    duration: z.string().default("10s").meta({ placeholder: "10s" }).describe("how long to start requests: 10s, 2m, 1h, or seconds; 1 s to 1 h"),
     batch_size: positiveInt.max(256).default(1).describe("texts per request (the contract allows 256)"),
-    dim: z.number().int().nonnegative().default(0).describe("the vector length every answer must have; 0: any positive length"),
+    dim: z.number().int().nonnegative().max(65_536).default(0).describe("the vector length every answer must have; 0: any positive length"),
     dataset: z.string().optional().describe('a JSON file {"texts": [...]} to send instead of the built-in texts'),
-    timeout_s: positiveInt.default(60).describe("a request with no answer after this many seconds fails as a timeout"),
+    timeout_s: positiveInt.max(3600).default(60).describe("a request with no answer after this many seconds fails as a timeout"),
     max_error_rate: z.number().min(0).max(1).default(0.01).describe("the level fails (exit 1) when this share of requests fails, or more"),
     cpus: z.string().optional().meta({ placeholder: "list" }).describe("CPUs the engine may use, e.g. 1 or 2-3 (default: every CPU)"),
     json: z.boolean().default(false).describe("print the level's figures as JSON (LevelOutcome in orchestrator/plan/level-spec.ts) instead of the summary"),

@@ -83,6 +83,6 @@ test("--help says which commands each option applies to and shows schema default
   const help = modelsHelpText();
   assert.match(help, /--force\n {6}prepare: prepare again/);
   assert.match(help, /--json\n {6}list\/verify: print JSON/);
-  assert.match(help, /--count <v>\n {6}dataset: number of texts\n {6}default: 256\n/);
+  assert.match(help, /--count <v>\n {6}dataset: number of texts\n {6}range: 1 to 1000000; default: 256\n/);
   assert.match(help, /--help, -h\n {6}show this help\n/);
 });

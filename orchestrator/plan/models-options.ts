@@ -21,8 +21,15 @@ export const ModelsOptions = z
       .boolean()
       .default(false)
       .describe("build the architecture from config/synthetic/ with seeded random weights (performance only; labelled SYNTHETIC everywhere)"),
-    seed: z.number().int().nonnegative().default(0).describe("seed of the random weights of --synthetic"),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1)
+      .default(0)
+      .describe("seed of the random weights of --synthetic"),
     layers: positiveInt
+      .max(1000)
       .optional()
       .describe(
         "keep only the first N transformer layers of --synthetic, a smaller variant for quick tests (recorded in serving.json's name and the manifest)",
@@ -30,8 +37,8 @@ export const ModelsOptions = z
     force: z.boolean().default(false).describe("prepare again even if models/<model>/ is complete"),
     no_torch: z.boolean().default(false).describe("skip re-running the sentence-transformers model (checks hashes, ONNX and OpenVINO only)"),
     corpus: z.string().min(1).optional().describe("your corpus, MS MARCO-style TSV (id<TAB>text) or JSONL with a 'text' field"),
-    tokens: positiveInt.optional().describe("exact tokens per text with the model's tokenizer (default 128)"),
-    count: positiveInt.default(256).describe("number of texts"),
+    tokens: positiveInt.max(8192).optional().describe("exact tokens per text with the model's tokenizer (default 128)"),
+    count: positiveInt.max(1_000_000).default(256).describe("number of texts"),
     out: z.string().min(1).optional().describe("JSON file to write (default models/<model>/datasets/<corpus>-tokens-<N>.json)"),
     json: z.boolean().default(false).describe("print JSON instead of a table"),
     help: z.boolean().default(false).describe("show this help"),

@@ -68,3 +68,13 @@ test("nothing passes: the search stops at 1 req/s with no capacity", async () =>
   assert.deepEqual(calls, [8, 4, 2, 1]);
   assert.equal(out.capacity_rps, null);
 });
+
+test("searchCapacity: doubling stops at the bound on a level's rate", async () => {
+  const out = await searchCapacity(3000, 10, async () => ({ passed: true, reason: "ok" }), 10_000);
+  assert.deepEqual(
+    out.tried.map((t) => t.rate_rps),
+    [3000, 6000, 10_000],
+  );
+  assert.equal(out.capacity_rps, 10_000);
+  assert.equal((await searchCapacity(50_000, 1, async () => ({ passed: false, reason: "slow" }), 10_000)).tried[0]?.rate_rps, 10_000);
+});

@@ -75,32 +75,33 @@ export interface SearchOutcome {
 /**
  * Bounded search over whole rates: from `start`, double while levels pass (halve while they fail)
  * until a pass and a fail bracket the capacity, then bisect between the highest passing and the
- * lowest failing rate. Stops after `maxSteps` levels, when the bracket is one req/s wide, or when
- * a failure at 1 req/s leaves nothing below.
+ * lowest failing rate. Stops after `maxSteps` levels, when the bracket is one req/s wide, when
+ * a failure at 1 req/s leaves nothing below, or when `maxRate` (the bound on a level's rate) passes.
  */
 export async function searchCapacity(
   start: number,
   maxSteps: number,
   tryRate: (rate: number) => Promise<{ passed: boolean; reason: string }>,
+  maxRate = Number.POSITIVE_INFINITY,
 ): Promise<SearchOutcome> {
   const tried: SearchStep[] = [];
   let pass: number | null = null;
   let fail: number | null = null;
-  let rate = Math.max(1, Math.round(start));
+  let rate = Math.min(maxRate, Math.max(1, Math.round(start)));
   while (tried.length < maxSteps) {
     const v = await tryRate(rate);
     tried.push({ rate_rps: rate, ...v });
     if (v.passed) pass = Math.max(pass ?? rate, rate);
     else fail = Math.min(fail ?? rate, rate);
-    const next = nextRate(pass, fail);
+    const next = nextRate(pass, fail, maxRate);
     if (next === null) break;
     rate = next;
   }
   return { capacity_rps: pass, lowest_failing_rps: fail, tried };
 }
 
-function nextRate(pass: number | null, fail: number | null): number | null {
-  if (fail === null) return pass! * 2;
+function nextRate(pass: number | null, fail: number | null, maxRate: number): number | null {
+  if (fail === null) return pass! >= maxRate ? null : Math.min(maxRate, pass! * 2);
   if (pass === null) return fail > 1 ? Math.max(1, Math.floor(fail / 2)) : null;
   return fail - pass > 1 ? Math.floor((pass + fail) / 2) : null;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { z } from "zod";
-import { EXIT_INTERRUPTED, exitCodeOf, formatZodIssues, UserError } from "./errors.ts";
+import { EXIT_INTERRUPTED, EXIT_TERMINATED, exitCodeOf, Interrupted, formatZodIssues, UserError } from "./errors.ts";
 import { ROOT } from "./paths.ts";
 
 test("formatZodIssues: one line per issue, naming where and which field", () => {
@@ -27,6 +27,9 @@ test("exitCodeOf: a user error is 2, a bug is 1, anything after an abort is 130"
   const c = new AbortController();
   c.abort();
   assert.equal(exitCodeOf(new Error("k6 stopped"), c.signal), EXIT_INTERRUPTED);
+  const term = new AbortController();
+  term.abort(new Interrupted("SIGTERM"));
+  assert.equal(exitCodeOf(new Error("k6 stopped"), term.signal), EXIT_TERMINATED);
 });
 
 /** Runs `runMain(<body>)` in a child process and returns its exit code and stderr. */
@@ -73,5 +76,21 @@ test("runMain: SIGINT aborts the signal, the work stops cleanly, and the exit co
   const r = await runMainChild(body, (child) => child.kill("SIGINT"));
   assert.equal(r.code, EXIT_INTERRUPTED);
   assert.match(r.stderr, /SIGINT: stopping/);
+  assert.match(r.stderr, /cleaned up/);
+});
+
+test("runMain: SIGTERM stops the work the same way and the exit code is 143 (128 + SIGTERM)", async () => {
+  const body = `async (argv, { signal }) => {
+    const busy = setInterval(() => {}, 1000);
+    process.stderr.write("READY\\n");
+    await new Promise((resolve) => signal.addEventListener("abort", resolve));
+    clearInterval(busy);
+    process.stderr.write("cleaned up\\n");
+    return 0;
+  }`;
+  const r = await runMainChild(body, (child) => child.kill("SIGTERM"));
+  assert.equal(r.code, EXIT_TERMINATED);
+  assert.equal(EXIT_TERMINATED, 143);
+  assert.match(r.stderr, /SIGTERM: stopping/);
   assert.match(r.stderr, /cleaned up/);
 });

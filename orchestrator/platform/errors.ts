@@ -8,8 +8,22 @@ export class UserError extends Error {
   override name = "UserError";
 }
 
-/** Exit status of a run stopped by Ctrl-C / SIGTERM (128 + SIGINT). */
+/** Exit status of a run stopped by Ctrl-C (128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130;
+/** Exit status of a run stopped by SIGTERM (128 + SIGTERM), as a shell reports a process that SIGTERM ended. */
+export const EXIT_TERMINATED = 143;
+
+/** 128 + the signal's number: what a run stopped by `sig` exits with. */
+export function exitStatusOf(sig: NodeJS.Signals | undefined): number {
+  return sig === "SIGTERM" ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+}
+
+/** The abort reason runMain gives its signal: which signal stopped the run. */
+export class Interrupted extends UserError {
+  constructor(readonly signalName: NodeJS.Signals) {
+    super(`interrupted by ${signalName}`);
+  }
+}
 
 /**
  * One line per zod issue: `<where>: <field>: <message>`. `field` names the issue's path the way the
@@ -38,8 +52,9 @@ export type Main = (argv: string[], ctx: MainContext) => Promise<number>;
 
 /**
  * Runs a CLI's main with the shared signal handling and error-to-exit-code mapping.
- * First Ctrl-C: abort the signal (the work stops cleanly and keeps what is finished). A second one
- * more than 1.5 s later forces exit 130: Ctrl-C arrives twice at once when npm/tsx forward it.
+ * First Ctrl-C or SIGTERM: abort the signal (the work stops cleanly and keeps what is finished); the
+ * exit status is then 130 (SIGINT) or 143 (SIGTERM). A second one more than 1.5 s later forces that
+ * exit at once: Ctrl-C arrives twice at once when npm/tsx forward it.
  */
 export function runMain(main: Main, argv: string[] = process.argv.slice(2)): void {
   const controller = new AbortController();
@@ -48,17 +63,17 @@ export function runMain(main: Main, argv: string[] = process.argv.slice(2)): voi
     if (firstSignalAt > 0) {
       if (Date.now() - firstSignalAt < 1500) return;
       log.error(`second ${sig}: exiting now`);
-      process.exit(EXIT_INTERRUPTED);
+      process.exit(exitStatusOf(sig));
     }
     firstSignalAt = Date.now();
     log.warn(`${sig}: stopping (finished work is kept); press again to force`);
-    controller.abort(new UserError(`interrupted by ${sig}`));
+    controller.abort(new Interrupted(sig));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   main(argv, { signal: controller.signal })
     .then((code) => {
-      process.exitCode = controller.signal.aborted ? EXIT_INTERRUPTED : code;
+      process.exitCode = controller.signal.aborted ? exitStatusOf(signalOf(controller.signal)) : code;
     })
     .catch((err: unknown) => {
       process.exitCode = exitCodeOf(err, controller.signal);
@@ -73,7 +88,7 @@ export function runMain(main: Main, argv: string[] = process.argv.slice(2)): voi
 export function exitCodeOf(err: unknown, signal?: AbortSignal): number {
   if (signal?.aborted) {
     log.error(err instanceof Error ? err.message : String(err));
-    return EXIT_INTERRUPTED;
+    return exitStatusOf(signalOf(signal));
   }
   if (err instanceof UserError) {
     log.error(err.message);
@@ -81,4 +96,8 @@ export function exitCodeOf(err: unknown, signal?: AbortSignal): number {
   }
   log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return 1;
+}
+
+function signalOf(signal: AbortSignal): NodeJS.Signals | undefined {
+  return signal.reason instanceof Interrupted ? signal.reason.signalName : undefined;
 }

@@ -1,5 +1,6 @@
 import { spawn, type SpawnOptions } from "node:child_process";
 import { log } from "./log.ts";
+import { guard, release } from "./reaper.ts";
 
 export class CommandError extends Error {
   override name = "CommandError";
@@ -22,12 +23,15 @@ export interface RunOptions {
 
 /**
  * Runs a command to completion. Output is kept (last 64 KiB) for the error message and optionally
- * streamed line by line, so long builds show progress.
+ * streamed line by line, so long builds show progress. The command dies with this process, however
+ * it ends (platform/reaper.ts).
  */
 export function runCommand(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], signal: opts.signal };
     const child = spawn(cmd, args, spawnOpts);
+    const pid = child.pid;
+    if (pid !== undefined) guard({ pid });
     let output = "";
     let partial = "";
     const onData = (chunk: Buffer) => {
@@ -43,6 +47,7 @@ export function runCommand(cmd: string, args: readonly string[], opts: RunOption
     child.stderr?.on("data", onData);
     child.on("error", (err) => reject(new CommandError(`cannot run ${cmd}: ${err.message}`, output)));
     child.on("close", (code, signal) => {
+      if (pid !== undefined) release({ pid });
       if (opts.stream !== undefined && partial.trim()) log.plain(`${opts.stream}${partial}`);
       if (code === 0) resolve(output);
       else {

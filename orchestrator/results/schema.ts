@@ -213,7 +213,11 @@ export const ScenarioResult = z
       )
       .default([])
       .describe("windows longer than max(2 s, 10x the median latency) in which the server completed no request; a level with one is not a clean measurement"),
-    ended_early: z.string().nullable().default(null).describe("why the level was ended before its duration (e.g. every request failing), or null"),
+    ended_early: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe("why the level was not a clean level: each stall (the server stopped answering), every request failing, an interruption; null otherwise"),
     windows: z
       .array(
         z

@@ -75,9 +75,17 @@ export class ResultsStore {
  */
 export class RunFolder {
   readonly root: string;
+  private onLevel: (() => void) | undefined;
 
-  constructor(root: string) {
+  /** `onFirstLevel` runs once, when a result holding a finished level is first saved (bench:k6 points `latest` then). */
+  constructor(root: string, onFirstLevel?: () => void) {
     this.root = path.resolve(root);
+    this.onLevel = onFirstLevel;
+  }
+
+  /** Marks a run in progress: which process writes it (store/history.ts). Removed when the run ends. */
+  ownerFile(): string {
+    return path.join(this.root, ".in-progress.json");
   }
 
   /** The run id: the folder's name. */
@@ -142,7 +150,26 @@ export class RunFolder {
   saveResult(result: FrameworkResult, trial?: number): string {
     const file = trial === undefined ? this.resultFile(result.model_name, result.framework) : this.trialFile(result.model_name, result.framework, trial);
     writeFileAtomic(file, `${JSON.stringify(FrameworkResult.parse(result), null, 2)}\n`);
+    if (this.onLevel && Object.keys(result.scenarios).length > 0) {
+      const once = this.onLevel;
+      this.onLevel = undefined;
+      once();
+    }
     return file;
+  }
+
+  /** Every result file of the run: each model's <framework>.json and each trial's. */
+  resultFiles(): string[] {
+    if (!existsSync(this.root)) return [];
+    const jsonIn = (dir: string) =>
+      existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => f.endsWith(".json"))
+            .map((f) => path.join(dir, f))
+        : [];
+    return readdirSync(this.root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => [...jsonIn(path.join(this.root, d.name)), ...jsonIn(path.join(this.root, d.name, "trials"))]);
   }
 
   /** Every <framework>.json of a model, validated; files that do not match the schema are reported, not skipped silently. */

@@ -1,11 +1,25 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { sampleResult } from "../../tests/fixtures/results.ts";
 import { UserError } from "../platform/errors.ts";
-import { createRun, describeRun, latestRunId, listRuns, loadRun, migrateLegacy, openStore, resolveRun, runDifferences } from "./history.ts";
+import {
+  createRun,
+  describeRun,
+  endRun,
+  latestRunId,
+  listRuns,
+  loadRun,
+  migrateLegacy,
+  openStore,
+  pointLatest,
+  recoverInterrupted,
+  resolveRun,
+  runDifferences,
+} from "./history.ts";
 import { renderRuns } from "../outputs/runs-table.ts";
 import { RunFolder, ResultsStore } from "./folders.ts";
 import type { FrameworkResult } from "../results/schema.ts";
@@ -18,17 +32,22 @@ function result(framework: string, startedAt: string, commit = "0123456789abcdef
   return { ...r, framework, started_at: startedAt, environment: { ...r.environment, git_commit: commit, git_dirty: false } };
 }
 
-test("a run gets a folder of its own, latest points at it, and a folder is never reused", () => {
+test("a run gets a folder of its own, latest points at it once a level is saved, and a folder is never reused", () => {
   const store = tempStore();
   const first = createRun(store, "20261130-100000-aaaa");
   assert.equal(first.root, store.runDir("20261130-100000-aaaa"));
+  assert.equal(existsSync(store.latest), false, "no finished level yet: latest names no run");
+  first.saveResult({ ...result("onnx-python", "2026-11-30T10:00:05.000Z"), scenarios: {} });
+  assert.equal(existsSync(store.latest), false, "a result without a level does not move latest");
+  first.saveResult(result("onnx-python", "2026-11-30T10:00:05.000Z"));
   assert.ok(lstatSync(store.latest).isSymbolicLink());
   assert.equal(readlinkSync(store.latest), path.join("runs", "20261130-100000-aaaa"), "relative, so the results folder can move");
-  first.saveResult(result("onnx-python", "2026-11-30T10:00:05.000Z"));
   // Through the symlink, latest/<model>/<framework>.json is the run's file.
   assert.ok(existsSync(path.join(store.latest, MODEL, "onnx-python.json")));
 
-  createRun(store, "20261130-110000-bbbb");
+  const second = createRun(store, "20261130-110000-bbbb");
+  assert.equal(latestRunId(store), "20261130-100000-aaaa", "a run without a finished level is never latest");
+  second.saveResult(result("onnx-python", "2026-11-30T11:00:05.000Z"));
   assert.equal(latestRunId(store), "20261130-110000-bbbb");
   assert.throws(() => createRun(store, "20261130-100000-aaaa"), /exists already: a run never writes into another's folder/);
   assert.equal(latestRunId(store), "20261130-110000-bbbb", "a refused run does not move latest");
@@ -39,10 +58,57 @@ test("a run gets a folder of its own, latest points at it, and a folder is never
   );
 });
 
+test("a run whose process is gone is marked interrupted at the next start, with the time it was found; latest skips it", () => {
+  const store = tempStore();
+  const done = createRun(store, "20261130-100000-aaaa");
+  done.saveResult({ ...result("onnx-python", "2026-11-30T10:00:00.000Z"), status: "completed" });
+  endRun(done);
+  const killed = createRun(store, "20261130-110000-bbbb");
+  killed.saveResult({ ...result("onnx-python", "2026-11-30T11:00:00.000Z"), status: "running", scenarios: {} });
+  killed.saveResult({ ...result("onnx-python", "2026-11-30T11:00:00.000Z"), status: "running", scenarios: {} }, 1);
+  // The process that wrote it: a pid that ran and is gone.
+  const gone = spawnSync("true").pid!;
+  writeFileSync(killed.ownerFile(), JSON.stringify({ pid: gone, hostname: os.hostname(), start_ticks: 1, started_at: "2026-11-30T11:00:00.000Z" }));
+  pointLatest(store, "20261130-110000-bbbb"); // as an older version left it
+  const live = createRun(store, "20261130-120000-cccc"); // this process: still running
+  live.saveResult({ ...result("onnx-rust", "2026-11-30T12:00:00.000Z"), status: "running", scenarios: {} });
+
+  const messages: string[] = [];
+  const found = new Date("2026-12-01T08:00:00.000Z");
+  assert.deepEqual(
+    recoverInterrupted(store, (m) => messages.push(m), found),
+    ["20261130-110000-bbbb"],
+  );
+  const [marked] = loadRun(killed).results;
+  assert.equal(marked?.status, "interrupted");
+  assert.equal(
+    marked?.failure,
+    `interrupted: its process (pid ${gone}, started 2026-11-30T11:00:00.000Z) ended without finishing the run (killed?); found at 2026-12-01T08:00:00.000Z`,
+  );
+  const trial = JSON.parse(readFileSync(killed.trialFile(MODEL, "onnx-python", 1), "utf8")) as FrameworkResult;
+  assert.equal(trial.status, "interrupted", "each trial's file too");
+  assert.equal(existsSync(killed.ownerFile()), false);
+  assert.match(
+    messages.join("\n"),
+    /run 20261130-110000-bbbb: its process \(pid \d+, .*\) ended without finishing it; marked interrupted: onnx-python, onnx-python \(onnx-python\.trial-1\.json\)/,
+  );
+  assert.equal(loadRun(live).results[0]?.status, "running", "a run whose process runs is left alone");
+  assert.equal(latestRunId(store), "20261130-100000-aaaa", "latest moved off the run without a finished level");
+  const listed = listRuns(store).find((r) => r.id === "20261130-110000-bbbb")!;
+  assert.deepEqual([listed.statuses, listed.levels], [["interrupted"], 0]);
+  assert.match(renderRuns(listRuns(store), latestRunId(store)), /^20261130-110000-bbbb\s+2026-11-30 11:00 UTC\s+interrupted\s+0\s/m);
+  assert.deepEqual(
+    recoverInterrupted(store, () => {}),
+    [],
+    "found once",
+  );
+  endRun(live);
+});
+
 test("a latest file (no symlink support) names the run by its content", () => {
   const store = tempStore();
-  createRun(store, "20261130-100000-aaaa");
-  createRun(store, "20261130-110000-bbbb");
+  createRun(store, "20261130-100000-aaaa").saveResult(result("onnx-python", "2026-11-30T10:00:00.000Z"));
+  createRun(store, "20261130-110000-bbbb").saveResult(result("onnx-python", "2026-11-30T11:00:00.000Z"));
   rmSync(store.latest);
   writeFileSync(store.latest, "20261130-100000-aaaa\n");
   assert.equal(latestRunId(store), "20261130-100000-aaaa");
@@ -88,8 +154,11 @@ test("--runs lists each run with date, model, frameworks, profile, commit and ma
   assert.deepEqual(b.commits, ["fedcba9876"]);
   assert.deepEqual(b.machines, ["h (cpu, 2 CPUs)"]);
   const text = renderRuns(runs, "20261130-120000-cccc");
-  assert.match(text, /^20261130-120000-cccc \*\s+-\s+-\s+\(no results\)/m);
-  assert.match(text, /^20261130-110000-bbbb\s+2026-11-30 11:00 UTC\s+all-MiniLM-L6-v2\s+onnx-python, onnx-rust\s+quick\s+fedcba9876\s+h \(cpu, 2 CPUs\)$/m);
+  assert.match(text, /^20261130-120000-cccc \*\s+-\s+-\s+0\s+-\s+\(no results\)/m);
+  assert.match(
+    text,
+    /^20261130-110000-bbbb\s+2026-11-30 11:00 UTC\s+completed\s+4\s+all-MiniLM-L6-v2\s+onnx-python, onnx-rust\s+quick\s+fedcba9876\s+h \(cpu, 2 CPUs\)$/m,
+  );
 });
 
 test("results of an older version are moved, as they are, into runs/legacy-<date>/ with a message", () => {

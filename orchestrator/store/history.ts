@@ -5,7 +5,9 @@
 // ResultsStore and RunFolder (layout.ts).
 import { engineOf } from "../results/environment.ts";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { writeFileAtomic } from "./atomic.ts";
 import { didYouMean } from "../platform/suggest.ts";
 import { UserError } from "../platform/errors.ts";
 import { RunFolder, ResultsStore } from "./folders.ts";
@@ -30,6 +32,10 @@ export interface RunInfo {
   cpuSets: string[];
   /** Files that did not match the result schema (reported, never skipped silently). */
   problems: string[];
+  /** The frameworks' statuses: completed, failed, skipped, interrupted, or running (a run in progress). */
+  statuses: string[];
+  /** Levels finished, over every result of the run. */
+  levels: number;
 }
 
 const unique = (xs: readonly string[]) => [...new Set(xs)];
@@ -62,6 +68,8 @@ export function describeRun(layout: RunFolder): RunInfo {
     engines: unique(results.map(engineOf)),
     cpuSets: unique(results.map(cpuSetsOf)),
     problems,
+    statuses: unique(results.map((r) => r.status)),
+    levels: results.reduce((n, r) => n + Object.keys(r.scenarios).length, 0),
   };
 }
 
@@ -73,11 +81,15 @@ export function listRuns(store: ResultsStore): RunInfo[] {
     .sort((a, b) => (a.started_at ?? "").localeCompare(b.started_at ?? "") || a.id.localeCompare(b.id));
 }
 
-/** The run `latest` names; where it is missing or dangling, the newest run; null when there is none. */
+/**
+ * The run `latest` names; where it is missing or dangling, the newest run with a finished level (else
+ * the newest run: one in progress before its first level); null when there is none.
+ */
 export function latestRunId(store: ResultsStore): string | null {
   const pointed = readLatest(store.latest);
   if (pointed !== null && store.runIds().includes(pointed)) return pointed;
-  return listRuns(store).at(-1)?.id ?? null;
+  const runs = listRuns(store);
+  return runs.filter((r) => r.levels > 0).at(-1)?.id ?? runs.at(-1)?.id ?? null;
 }
 
 function readLatest(file: string): string | null {
@@ -123,7 +135,10 @@ export function resolveRun(store: ResultsStore, ref: string): RunFolder {
 
 /**
  * A new run's folder, claimed before anything is written to it: a folder that exists already is
- * refused, so one run never writes into another's. `latest` then points at it.
+ * refused, so one run never writes into another's. It holds a marker of the process writing it
+ * (`.in-progress.json`, removed by endRun), so that a run whose process was killed is found and
+ * marked interrupted at the next start (recoverInterrupted). `latest` points at it once its first
+ * level is saved: never at a run without a finished level.
  */
 export function createRun(store: ResultsStore, runId: string): RunFolder {
   mkdirSync(store.runsDir, { recursive: true });
@@ -134,8 +149,93 @@ export function createRun(store: ResultsStore, runId: string): RunFolder {
       throw new Error(`run folder ${store.runDir(runId)} exists already: a run never writes into another's folder`);
     throw err;
   }
-  pointLatest(store, runId);
-  return store.run(runId);
+  const folder = new RunFolder(store.runDir(runId), () => pointLatest(store, runId));
+  const owner: RunOwner = { pid: process.pid, hostname: os.hostname(), start_ticks: startTicks(process.pid), started_at: new Date().toISOString() };
+  writeFileAtomic(folder.ownerFile(), `${JSON.stringify(owner)}\n`);
+  return folder;
+}
+
+/** The run is over (completed, failed or stopped by a signal it handled): no longer in progress. */
+export function endRun(folder: RunFolder): void {
+  rmSync(folder.ownerFile(), { force: true });
+}
+
+/** Who writes a run in progress. */
+interface RunOwner {
+  pid: number;
+  hostname: string;
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), so a reused pid is not taken for it. */
+  start_ticks: number | null;
+  started_at: string;
+}
+
+function startTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the run's process still runs: null when it ran on another machine (nothing can be said). */
+function ownerRuns(owner: RunOwner): boolean | null {
+  if (owner.hostname !== os.hostname()) return null;
+  const ticks = startTicks(owner.pid);
+  return ticks !== null && (owner.start_ticks === null || ticks === owner.start_ticks);
+}
+
+/**
+ * Runs whose process ended without ending them (killed with SIGKILL, out of memory, a power cut):
+ * every result still `running` becomes `interrupted`, its failure saying which process and when
+ * this was found; `notify` says so. Then `latest`, if it names a run without a finished level,
+ * points at the newest run with one (or is removed when there is none). Returns the runs marked.
+ */
+export function recoverInterrupted(store: ResultsStore, notify: (message: string) => void, now = new Date()): string[] {
+  const marked: string[] = [];
+  for (const id of store.runIds().sort()) {
+    const folder = store.run(id);
+    if (!existsSync(folder.ownerFile())) continue;
+    let owner: RunOwner | null = null;
+    try {
+      owner = JSON.parse(readFileSync(folder.ownerFile(), "utf8")) as RunOwner;
+    } catch {
+      // half-written by a process killed at that moment: that process is gone
+    }
+    if (owner !== null && ownerRuns(owner) !== false) continue;
+    const who = owner ? `its process (pid ${owner.pid}, started ${owner.started_at})` : "its process";
+    const failure = `interrupted: ${who} ended without finishing the run (killed?); found at ${now.toISOString()}`;
+    const frameworks: string[] = [];
+    for (const file of folder.resultFiles()) {
+      try {
+        const raw = JSON.parse(readFileSync(file, "utf8")) as { status?: string; failure?: string | null; framework?: string };
+        if (raw.status !== "running") continue;
+        raw.status = "interrupted";
+        raw.failure = failure;
+        writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`);
+        frameworks.push(`${raw.framework ?? path.basename(file, ".json")}${file.includes(`${path.sep}trials${path.sep}`) ? ` (${path.basename(file)})` : ""}`);
+      } catch {
+        // not a result: --runs reports files that do not match the schema
+      }
+    }
+    rmSync(folder.ownerFile(), { force: true });
+    marked.push(id);
+    notify(`run ${id}: ${who} ended without finishing it${frameworks.length ? `; marked interrupted: ${frameworks.join(", ")}` : ""}`);
+  }
+  repointLatest(store);
+  return marked;
+}
+
+/** `latest` never names a run without a finished level (one killed or stopped before its first). */
+function repointLatest(store: ResultsStore): void {
+  const pointed = readLatest(store.latest);
+  if (pointed === null || !store.runIds().includes(pointed) || describeRun(store.run(pointed)).levels > 0) return;
+  const best = listRuns(store)
+    .filter((r) => r.levels > 0)
+    .at(-1);
+  if (best) pointLatest(store, best.id);
+  else rmSync(store.latest, { force: true });
 }
 
 /** `legacy-YYYYMMDD-HHMMSS` from the oldest result's start, so the folder says when its results were measured. */
@@ -195,6 +295,7 @@ export function openStore(resultsDir: string, notify: (message: string) => void)
     );
   }
   migrateLegacy(store, notify);
+  recoverInterrupted(store, notify);
   return store;
 }
 

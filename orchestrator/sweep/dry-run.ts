@@ -19,7 +19,7 @@ import { missingRequirements } from "../launch/system.ts";
 import { checkK6Report, chooseEngine } from "../level/choose.ts";
 import { checkDatasetFile } from "../models/datasets.ts";
 import { modelDir, readPrepared } from "../models/prepare-model.ts";
-import { checkWritableDir } from "../store/writable.ts";
+import { checkWritableDir, checkWritableFile } from "../store/writable.ts";
 import { applyOverrides, levelsOf, windowSOf } from "../plan/profile.ts";
 import { parseSlo } from "../plan/slo.ts";
 import { profileOverrides, type CliOptions } from "../plan/bench-options.ts";
@@ -42,7 +42,7 @@ const row = (label: string, text: string) => `  ${`${label}:`.padEnd(13)} ${text
 function outputLines(opts: CliOptions, runFolder: string): string[] {
   const lines: string[] = [];
   if (typeof opts.csv === "string") {
-    const dir = checkWritableDir(path.dirname(path.resolve(opts.csv)), "--csv");
+    const dir = checkWritableFile(opts.csv, "--csv", "results.csv");
     lines.push(row("CSV", `${path.resolve(opts.csv)}${dir.exists ? "" : " (its folder would be created)"}`));
   } else if (opts.csv === true) {
     lines.push(row("CSV", `${runFolder}/benchmark_results_<timestamp>.csv`));

@@ -33,9 +33,14 @@ test("--server-pid of this process is measured; a framework's name is refused", 
     () => ext("--url", "http://h:1", "--name", "onnx-python"),
     (e: Error) => e instanceof UserError && /a framework of this suite has that name/.test(e.message),
   );
+  // PID_MAX_LIMIT: the kernel never gives a process this id, and no larger one is accepted.
+  assert.throws(
+    () => ext("--url", "http://h:1", "--server-pid", String(4_194_304)),
+    (e: Error) => e instanceof UserError && /no such process on this machine/.test(e.message),
+  );
   assert.throws(
     () => ext("--url", "http://h:1", "--server-pid", String(2 ** 30)),
-    (e: Error) => e instanceof UserError && /no such process on this machine/.test(e.message),
+    (e: Error) => e instanceof UserError && e.message === "--server-pid: must be at most 4194304, got 1073741824",
   );
 });
 

@@ -1,3 +1,4 @@
+import { BOUNDS } from "../plan/config-schema.ts";
 import { log } from "../platform/log.ts";
 import { openLevel, pointKey, type SweepPoint } from "../plan/level-key.ts";
 import { searchCapacity, sloVerdict, type Slo } from "../plan/slo.ts";
@@ -19,27 +20,32 @@ export async function sloPhase(fw: FrameworkRun, s: Target, slo: Slo, shape: Pic
   const at = (rate: number): SweepPoint => ({ level: openLevel(rate), ...shape });
   const closed = Object.values(fw.result.scenarios).filter((l) => l.mode === "closed" && l.batch_size === shape.batchSize && l.seq_len === shape.seqLen);
   const best = Math.max(0, ...closed.map((l) => l.throughput_qps));
-  const start = best >= 1 ? Math.round(best) : profile.slo_start_rps;
+  const start = Math.min(BOUNDS.rateRps, best >= 1 ? Math.round(best) : profile.slo_start_rps);
   const where = `batch ${shape.batchSize}${shape.seqLen === null ? "" : `, ${describeTexts(shape.seqLen)}`}`;
   log.step(`${name}: capacity at ${slo.text} (${where}): up to ${profile.slo_max_steps} open-loop levels of ${profile.duration_s}s from ${start} req/s`);
-  const outcome = await searchCapacity(start, profile.slo_max_steps, async (rate) => {
-    signal.throwIfAborted();
-    if (!fw.result.scenarios[pointKey(at(rate))]) {
-      if (profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
-      await levelPhase(fw, s, at(rate));
-    }
-    const l = fw.result.scenarios[pointKey(at(rate))]!;
-    const verdict = sloVerdict(slo, {
-      p50: l.latency_ms.median,
-      p95: l.latency_ms.p95,
-      p99: l.latency_ms.p99,
-      errorRate: l.error_rate,
-      saturated: l.validity?.saturated ?? false,
-      achievedRps: l.achieved_rps ?? 0,
-    });
-    log.step(`${name}: ${rate} req/s (${where}) ${verdict.passed ? "meets" : "misses"} ${slo.text}: ${verdict.reason}`);
-    return verdict;
-  });
+  const outcome = await searchCapacity(
+    start,
+    profile.slo_max_steps,
+    async (rate) => {
+      signal.throwIfAborted();
+      if (!fw.result.scenarios[pointKey(at(rate))]) {
+        if (profile.pause_between_levels_s > 0) await sleep(profile.pause_between_levels_s * 1000, signal);
+        await levelPhase(fw, s, at(rate));
+      }
+      const l = fw.result.scenarios[pointKey(at(rate))]!;
+      const verdict = sloVerdict(slo, {
+        p50: l.latency_ms.median,
+        p95: l.latency_ms.p95,
+        p99: l.latency_ms.p99,
+        errorRate: l.error_rate,
+        saturated: l.validity?.saturated ?? false,
+        achievedRps: l.achieved_rps ?? 0,
+      });
+      log.step(`${name}: ${rate} req/s (${where}) ${verdict.passed ? "meets" : "misses"} ${slo.text}: ${verdict.reason}`);
+      return verdict;
+    },
+    BOUNDS.rateRps,
+  );
   fw.result.capacity_at_slo = [
     ...(fw.result.capacity_at_slo ?? []),
     {

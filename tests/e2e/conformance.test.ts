@@ -5,6 +5,7 @@
 // the default layout every server shares. Peers (servers of another API, e.g. Triton) do not speak
 // the contract; their own tests check them.
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { conforms, loadContract } from "../../servers/contract/contract.ts";
 import { parseExposition, shapes, total, type FamilyShape } from "../../servers/contract/prometheus.ts";
@@ -47,6 +48,31 @@ function texts(n: number, seed: number): string[] {
 
 /** Each server's metric families (name → type, help, label names, buckets), for the comparison after the last server. */
 const metricShapes = new Map<string, Record<string, FamilyShape>>();
+
+/** One request through node:http, for methods fetch will not send (TRACE). */
+function rawCall(url: string, method: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, timeout: 30_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") headers.set(k, v);
+        resolve({ status: res.statusCode ?? 0, headers, text, json });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within 30 s`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 let model: PreparedModel;
 before(async () => {
@@ -190,11 +216,13 @@ for (const server of servers) {
       await assertError(r, 413);
     });
 
-    test("errors: unknown route → 404 JSON, wrong method → 405 JSON, still healthy", async () => {
+    test("errors: unknown route → 404 JSON, wrong method → 405 JSON (TRACE too), still healthy", async () => {
       await assertError(await call(`${base}/no-such-route`), 404);
       await assertError(await call(`${base}/no-such-route`, { method: "POST", body: "{}" }), 404);
       await assertError(await call(`${base}/embed`), 405);
       await assertError(await call(`${base}/health`, { method: "POST", body: "{}" }), 405);
+      // fetch refuses to send TRACE: node:http sends it as any client may.
+      for (const path of ["/health", "/embed"]) await assertError(await rawCall(`${base}${path}`, "TRACE"), 405);
     });
 
     test(`${CONCURRENT_REQUESTS} concurrent requests are all answered with their own vectors`, async () => {

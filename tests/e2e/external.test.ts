@@ -2,6 +2,7 @@
 // elsewhere), then benchmarked as servers the suite did not start, in the contract's API and in
 // OpenAI's. One onnx-python serves every test of the file; levels are one VU for two seconds.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -133,9 +134,11 @@ test("--url of a server with another pooling is refused by verification, through
 
 test("--url mistakes are one line and exit 2: a dead --server-pid, a suite framework's --name, no server there", { timeout: 120_000 }, async () => {
   const dir = tempDir("external-bad");
-  const dead = await runCli(["--url", server.base, "--server-pid", "999999999", "--results-dir", dir]);
+  // A pid that a process had a moment ago: within the kernel's bound, owned by nobody now.
+  const gone = spawnSync("true").pid;
+  const dead = await runCli(["--url", server.base, "--server-pid", String(gone), "--results-dir", dir]);
   assert.equal(dead.code, 2, dead.stderr);
-  assert.match(dead.stderr, /--server-pid 999999999: no such process on this machine/);
+  assert.match(dead.stderr, new RegExp(`--server-pid ${gone}: no such process on this machine`));
   const taken = await runCli(["--url", server.base, "--name", "onnx-python", "--results-dir", dir]);
   assert.equal(taken.code, 2, taken.stderr);
   assert.match(taken.stderr, /--name onnx-python: a framework of this suite has that name/);

@@ -56,6 +56,10 @@ test("a server stopped (SIGSTOP) for 6 s mid-level is recorded as a stall and fa
   const stall = level.stalls[0]!;
   assert.ok(stall.duration_s >= 4.5 && stall.duration_s <= 9, `stall of ${stall.duration_s} s`);
   assert.ok(stall.start_s >= 1 && stall.start_s <= 5, `stall from ${stall.start_s} s`);
+  // Every field says so, not only validity.stalled.
+  assert.equal(level.validity?.stalled, true);
+  assert.equal(level.thresholds_ok, false);
+  assert.equal(level.ended_early, `server stopped answering for ${stall.duration_s} s from ${stall.start_s} s`);
   assert.deepEqual(Object.keys(result.scenarios), [pointKey(closedPoint(1))], "no level after the stall");
   assert.equal(isAlive(pid), false, `server pid ${pid} is gone`);
 });

@@ -135,14 +135,14 @@ for (const name of ["onnx-rust", "candle", "onnx-cpp"] as const) {
   });
 }
 
-// RSS after 20 of the largest requests the default budget allows (64 texts of 256 tokens), two at
+// RSS after 8 of the largest requests the default budget allows (64 texts of 256 tokens), two at
 // a time, on each server's default layout, with a bound per server: its measured figure with room
 // for the machine (README, "Limits under hostile input"). Before the budget a 3.6 MB body of 256
 // such texts was allowed and left the servers at ~4 GB; ONNX Runtime's arena kept it for good, and
 // glibc's per-thread malloc arenas kept 2.9 GB of freed tensors after 20 requests of 16384 tokens.
 const RSS_BOUND_MB: Record<string, number> = { "onnx-rust": 640, candle: 640, "onnx-cpp": 640 };
 for (const [name, bound] of Object.entries(RSS_BOUND_MB)) {
-  test(`${name}: RSS stays under ${bound} MB after 20 of the largest allowed requests, and 256 long texts are 413`, {
+  test(`${name}: RSS stays under ${bound} MB after 8 of the largest allowed requests, and 256 long texts are 413`, {
     timeout: BUILD_TIMEOUT_MS,
   }, async (t) => {
     const proc = await start(name, {}, {});
@@ -152,7 +152,7 @@ for (const [name, bound] of Object.entries(RSS_BOUND_MB)) {
       assert.equal(await errorOf(refused), `too many tokens: ${256 * MAX_SEQ} > ${DEFAULT_MAX_BATCH_TOKENS} (MAX_BATCH_TOKENS)`);
       const rss = await rssAfterMaximalRequests(proc.url);
       t.diagnostic(JSON.stringify(rss));
-      assert.ok(rss.after_mb < bound, `RSS ${rss.idle_mb} MB idle, ${rss.after_mb} MB after 20 maximal requests (peak ${rss.peak_mb} MB)`);
+      assert.ok(rss.after_mb < bound, `RSS ${rss.idle_mb} MB idle, ${rss.after_mb} MB after 8 maximal requests (peak ${rss.peak_mb} MB)`);
     } finally {
       await proc.stop(5);
     }

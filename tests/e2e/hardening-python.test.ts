@@ -106,18 +106,18 @@ for (const name of PYTHON_SERVERS) {
   });
 }
 
-// RSS after 20 of the largest requests the default budget allows (64 texts of 256 tokens), two at
+// RSS after 8 of the largest requests the default budget allows (64 texts of 256 tokens), two at
 // a time, on each server's default layout, with a bound per server: its measured figure with room
 // for the machine (README, "Limits under hostile input"). The torch servers start in about 20 s;
 // the requests take most of the time (a single-threaded torch call on 16384 tokens: ~4 s).
 const RSS_BOUND_MB: Record<string, number> = { "onnx-python": 600, openvino: 800, pytorch: 1400, "pytorch-batching": 1400 };
 for (const [name, bound] of Object.entries(RSS_BOUND_MB)) {
-  test(`${name}: RSS stays under ${bound} MB after 20 of the largest allowed requests, and one text more is 413`, { timeout: 900_000 }, async (t) => {
+  test(`${name}: RSS stays under ${bound} MB after 8 of the largest allowed requests, and one text more is 413`, { timeout: 900_000 }, async (t) => {
     const { proc } = await start(name, {});
     try {
       const rss = await rssAfterMaximalRequests(proc.url);
       t.diagnostic(JSON.stringify(rss));
-      assert.ok(rss.after_mb < bound, `RSS ${rss.idle_mb} MB idle, ${rss.after_mb} MB after 20 maximal requests (peak ${rss.peak_mb} MB)`);
+      assert.ok(rss.after_mb < bound, `RSS ${rss.idle_mb} MB idle, ${rss.after_mb} MB after 8 maximal requests (peak ${rss.peak_mb} MB)`);
       const r = await call(`${proc.url}/embed`, { method: "POST", body: JSON.stringify({ texts: longTexts(MAXIMAL_TEXTS + 1) }) });
       assert.equal(r.status, 413, r.text);
       assert.deepEqual(r.json, { error: `too many tokens: ${(MAXIMAL_TEXTS + 1) * MAX_SEQ} > ${DEFAULT_MAX_BATCH_TOKENS} (MAX_BATCH_TOKENS)` });

@@ -32,7 +32,11 @@ test("each run keeps its own folder, --runs lists them, compare tells noise from
 
   const list = await runCli(["--runs", "--results-dir", dir]);
   assert.equal(list.code, 0, list.stderr);
-  assert.match(list.stdout, new RegExp(`^${idA}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\s+${MODEL}\\s+onnx-python\\s+quick\\s+[0-9a-f]{10}`, "m"));
+  assert.match(
+    list.stdout,
+    new RegExp(`^${idA}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\s+completed\\s+1\\s+${MODEL}\\s+onnx-python\\s+quick\\s+[0-9a-f]{10}`, "m"),
+    "date, status, levels finished, model, frameworks, profile, commit",
+  );
   assert.match(list.stdout, new RegExp(`^${idB} \\*\\s`, "m"), "the latest is marked");
 
   const old = await runCli(["--summary-only", "--run", idA, "--results-dir", dir]);

@@ -21,7 +21,7 @@ test("bench:overhead measures every framework that has a ceiling command", { tim
     [
       "--import",
       "tsx",
-      path.join(ROOT, "orchestrator", "bench", "overhead.ts"),
+      path.join(ROOT, "orchestrator", "main", "overhead.ts"),
       "--concurrency-levels",
       "1",
       "--duration-s",

@@ -8,10 +8,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { withAffinity } from "../../platform/affinity.ts";
 import { log as terminal } from "../../platform/log.ts";
+import { guard, release } from "../../platform/reaper.ts";
 import { ROOT } from "../../platform/paths.ts";
 import { writeFileAtomic } from "../../store/atomic.ts";
 import type { LevelOutcome, LevelSpec } from "../../plan/level-spec.ts";
 import type { EngineHooks, LoadEngine } from "../load-engine.ts";
+import { crashMessage } from "../crash.ts";
 import type { FromChild, ToChild } from "./messages.ts";
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "child.ts");
@@ -60,21 +62,27 @@ export class EmbeddedEngine implements LoadEngine {
         else failure = m.message;
       });
       child.on("spawn", () => {
-        if (child.pid !== undefined) hooks.onStart(child.pid);
+        if (child.pid !== undefined) {
+          // It exits when the IPC channel closes; should it not, the guardian kills it (platform/reaper.ts).
+          guard({ pid: child.pid });
+          hooks.onStart(child.pid);
+        }
         send({ type: "run", spec, version: this.version });
         if (stop.aborted) onStop();
         else stop.addEventListener("abort", onStop, { once: true });
       });
       child.on("error", (err) => reject(new Error(`cannot start the embedded engine: ${err.message}`)));
       child.on("close", (code, signal) => {
+        if (child.pid !== undefined) release({ pid: child.pid });
         stop.removeEventListener("abort", onStop);
-        log.end(`${describeOutcome(outcome)}; exit ${signal ?? code}\n`);
+        // The whole of a failure is in the level's log; the console and the result get a few lines.
+        log.end(`${failure && !outcome ? `${failure}\n` : ""}${describeOutcome(outcome)}; exit ${signal ?? code}\n`);
         if (outcome) {
           writeFileAtomic(spec.files.summary, `${JSON.stringify(outcome, null, 1)}\n`);
           return resolve(outcome);
         }
         const why = failure ?? `exited with ${signal ?? `code ${code}`} and no figures`;
-        reject(new Error(`embedded engine failed: ${why}\n${tail.trim().split("\n").slice(-20).join("\n")}`.trim()));
+        reject(new Error(crashMessage(`embedded engine failed: ${why}`, `${failure ? failure.split("\n").slice(1).join("\n") : ""}\n${tail}`, spec.files.log)));
       });
     });
   }

@@ -2,6 +2,8 @@
 // (build/embed.js, from k6/embed.ts), one process per level. Live figures come from k6's REST API,
 // polled twice a second; the level's figures from its handleSummary document (summary.ts).
 import { spawn } from "node:child_process";
+import { crashMessage } from "../crash.ts";
+import { guard, release } from "../../platform/reaper.ts";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../../platform/http.ts";
@@ -172,7 +174,11 @@ export class K6Engine implements LoadEngine {
         child.kill("SIGINT");
       };
       stop.addEventListener("abort", onStop, { once: true });
-      if (child.pid !== undefined) hooks.onStart(child.pid);
+      if (child.pid !== undefined) {
+        // Should this process die mid-level, SIGKILL included, k6 dies with it (platform/reaper.ts).
+        guard({ pid: child.pid });
+        hooks.onStart(child.pid);
+      }
       const startedAt = performance.now();
       // Window i is complete once a request of window i + 1 has succeeded.
       const nextWindow = async () => {
@@ -196,6 +202,7 @@ export class K6Engine implements LoadEngine {
       child.stderr.on("data", onData);
       child.on("error", (err) => reject(new Error(`cannot run k6 (${this.k6.path}): ${err.message}`)));
       child.on("close", (code, signal) => {
+        if (child.pid !== undefined) release({ pid: child.pid });
         clearInterval(poller);
         stop.removeEventListener("abort", onStop);
         terminal.flush(files.log);
@@ -207,7 +214,7 @@ export class K6Engine implements LoadEngine {
           const meaning = USABLE_EXIT.has(exitCode)
             ? `no summary at ${files.summary}`
             : (K6_EXIT_MEANING[exitCode] ?? (signal ? `killed by ${signal}` : "failed"));
-          reject(new Error(`k6 exited with ${exitCode} (${meaning})\n${tail.trim().split("\n").slice(-15).join("\n")}`));
+          reject(new Error(crashMessage(`k6 exited with ${exitCode} (${meaning})`, tail, files.log)));
           return;
         }
         if (files.report && !existsSync(files.report)) log.warn(`k6 wrote no web-dashboard report at ${files.report}`);

@@ -20,11 +20,13 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine.hpp"
+#include "front.hpp"
 #include "metrics.hpp"
 
 namespace {
@@ -352,16 +354,14 @@ int serve(const Settings& s) {
   loader.detach();
 
   metrics::Metrics metrics(kFramework);
-  httplib::Server server;
-  const int pool_size = s.http_threads;
-  server.new_task_queue = [pool_size] { return new httplib::ThreadPool(static_cast<std::size_t>(pool_size)); };
+  // An event loop reads every request whole before a thread takes it (front.hpp): slow or idle
+  // connections hold no thread, and /health has threads of its own.
+  front::EventServer server;
   server.set_payload_max_length(s.max_body_bytes);
   server.set_keep_alive_max_count(100000);
-  // httplib (0.11) has no deadline for a whole body, only for each read from the socket: a body
-  // that stops arriving for BODY_TIMEOUT_S ends the request (answered 408 by the error handler).
+  // A body that stops arriving for BODY_TIMEOUT_S ends the request: the front ends its reads, httplib
+  // fails the body, and the error handler answers 408.
   server.set_read_timeout(s.body_timeout_s);
-  // Without TCP_NODELAY, Nagle's algorithm plus the client's delayed ACK stall small responses.
-  server.set_tcp_nodelay(true);
 
   server.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
     if (ready.load() != nullptr) return send_json(res, 200, json{{"status", "healthy"}});
@@ -408,6 +408,19 @@ int serve(const Settings& s) {
   const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     send_error(res, 405, "Method Not Allowed");
   };
+  // Methods httplib routes nowhere (TRACE, OPTIONS, CONNECT) would be its bare 400: 405 on a known
+  // path and 404 elsewhere, as the other servers answer.
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    static const std::set<std::string> routed{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"};
+    static const std::set<std::string> known{"/health", "/info", "/metrics", "/embed", "/v1/embeddings"};
+    if (routed.count(req.method) != 0) return httplib::Server::HandlerResponse::Unhandled;
+    if (known.count(req.path) != 0) {
+      send_error(res, 405, "Method Not Allowed");
+    } else {
+      send_error(res, 404, "Not Found");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  });
   for (const char* path : {"/health", "/info", "/metrics"}) {
     server.Post(path, not_allowed).Put(path, not_allowed).Delete(path, not_allowed).Patch(path, not_allowed);
   }
@@ -443,12 +456,16 @@ int serve(const Settings& s) {
 
   std::signal(SIGTERM, [](int) { std::_Exit(0); });
   std::signal(SIGINT, [](int) { std::_Exit(0); });
-  if (!server.bind_to_port(s.host, s.port)) {
+  if (!server.listen_on(s.host, s.port)) {
     std::fprintf(stderr, "[%s] cannot listen on %s:%d\n", kFramework, s.host.c_str(), s.port);
     return 1;
   }
   std::fprintf(stderr, "[%s] listening on http://%s:%d\n", kFramework, s.host.c_str(), s.port);
-  return server.listen_after_bind() ? 0 : 1;
+  front::Options options;
+  options.request_threads = s.http_threads;
+  options.body_timeout_s = s.body_timeout_s;
+  options.max_body_bytes = s.max_body_bytes;
+  return server.run(options);
 }
 
 std::vector<std::string> read_texts(const std::string& path) {
