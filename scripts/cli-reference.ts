@@ -60,7 +60,8 @@ const COMMANDS: Command[] = [
       "profile's value for this run: `concurrency_levels` is `--concurrency-levels`, `rates_rps` `--rates-rps`, `slo_max_steps`",
       "`--slo-max-steps`. `--model`, `--batch-size` and `--seq-len` take several values: a run is their cross product with the",
       "levels (a sweep of operating points, [methodology.md](methodology.md#sweeps)); it prints how many points and their ETA",
-      "before it starts, and refuses more than the profile's `max_points` without `--confirm-points`.",
+      "before it starts, and refuses more than the profile's `max_points` without `--confirm-points`. The earlier spellings",
+      "`--levels`, `--rates` and `--slo-steps` are still read, as these, with a warning.",
     ],
     specs: flagSpecs(CliOptions),
     after: [

@@ -291,7 +291,7 @@ const RULES: readonly FlagRule<keyof CliOptions>[] = [
   })),
 ];
 
-/** The profile overrides' spellings before they were the profile's keys (issue 21): refused, naming today's. */
+/** The profile overrides' spellings before they were the profile's keys: still read, with a warning naming today's. */
 const RENAMED: Readonly<Record<string, string>> = { "--levels": "--concurrency-levels", "--rates": "--rates-rps", "--slo-steps": "--slo-max-steps" };
 
 /** Parses `npm run bench:k6` arguments; a UserError (exit 2) says what is wrong. */

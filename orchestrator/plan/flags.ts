@@ -10,6 +10,7 @@
 // with allowUnknownOption and reported here) so that options, values and config names all get the
 // same "did you mean" and the one error model (UserError, exit 2).
 import { Command, Option } from "commander";
+import { log } from "../platform/log.ts";
 import { z } from "zod";
 import { formatZodIssues, UserError } from "../platform/errors.ts";
 import { didYouMean } from "../platform/suggest.ts";
@@ -119,7 +120,11 @@ export interface ParseRules<K extends string> {
   /** where the user finds the flags, e.g. `see --help` */
   helpHint: string;
   rules?: readonly FlagRule<K>[];
-  /** Flags of an earlier version and the one that replaced them: refused, naming the replacement. */
+  /**
+   * Flags of an earlier version and the one that replaced them: read as the replacement, with a
+   * warning naming it, so that a script written for the earlier version still runs. The help and
+   * the docs know only the replacement.
+   */
   renamed?: Readonly<Record<string, string>>;
 }
 
@@ -133,8 +138,9 @@ export interface Parsed<T> {
 export function parseFlags<S extends z.ZodObject>(schema: S, argv: readonly string[], how: ParseRules<keyof z.output<S> & string>): Parsed<z.output<S>> {
   const specs = flagSpecs(schema);
   const program = commandFor(specs);
-  program.parse([...argv], { from: "user" });
-  const positionals = leftovers(program.args, specs, how.helpHint, how.renamed ?? {});
+  const { args, renamings } = respelled(argv, how.renamed ?? {});
+  program.parse(args, { from: "user" });
+  const positionals = leftovers(program.args, specs, how.helpHint);
   if (positionals.length > how.maxPositionals) {
     const extra = positionals[how.maxPositionals]!;
     throw new UserError(`unexpected argument '${extra}'${how.maxPositionals === 0 ? ` (options start with --; ${how.helpHint})` : ""}`);
@@ -150,6 +156,8 @@ export function parseFlags<S extends z.ZodObject>(schema: S, argv: readonly stri
   checkRules(given, how.rules ?? []);
   const parsed = schema.safeParse(raw, { error: choiceMessage });
   if (!parsed.success) throw new UserError(formatZodIssues(undefined, parsed.error, (p) => (p.length > 0 ? toFlag(String(p[0])) : "options")));
+  // Only once the flags are valid, so that a refusal stays the one line it is.
+  for (const [was, now] of renamings) log.warn(`${was} is spelt ${now} now (the profile's key); read as ${now}`);
   return { options: parsed.data, positionals, given };
 }
 
@@ -171,12 +179,10 @@ function commandFor(specs: readonly FlagSpec[]): Command {
 const attributeOf = (spec: FlagSpec) => new Option(spec.flag).attributeName();
 
 /** Positional arguments; a leftover that looks like an option is an unknown option. */
-function leftovers(args: readonly string[], specs: readonly FlagSpec[], helpHint: string, renamed: Readonly<Record<string, string>>): string[] {
+function leftovers(args: readonly string[], specs: readonly FlagSpec[], helpHint: string): string[] {
   const unknown = args.find((a) => a.length > 1 && a.startsWith("-") && !/^-\d/.test(a));
   if (unknown === undefined) return [...args];
   const name = unknown.split("=", 1)[0]!;
-  const now = renamed[name];
-  if (now !== undefined) throw new UserError(`unknown option ${name}: it is ${now} now (one spelling, the profile's key)`);
   const spec = specs.find((s) => s.flag === name);
   if (spec?.arity === "switch") throw new UserError(`${spec.flag} takes no value`);
   const hint = didYouMean(
@@ -184,6 +190,19 @@ function leftovers(args: readonly string[], specs: readonly FlagSpec[], helpHint
     specs.map((s) => s.flag),
   );
   throw new UserError(`unknown option ${name}; ${hint || helpHint}`);
+}
+
+/** argv with an earlier version's flag names replaced by today's, and which were replaced. */
+function respelled(argv: readonly string[], renamed: Readonly<Record<string, string>>): { args: string[]; renamings: Map<string, string> } {
+  const renamings = new Map<string, string>();
+  const args = argv.map((arg) => {
+    const [name, ...value] = arg.split("=");
+    const now = renamed[name!];
+    if (now === undefined) return arg;
+    renamings.set(name!, now);
+    return [now, ...value].join("=");
+  });
+  return { args, renamings };
 }
 
 /** commander's strings, converted to the schema's value type with a message that echoes the input. */
