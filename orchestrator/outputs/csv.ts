@@ -7,7 +7,7 @@ import { writeFileAtomic } from "../store/atomic.ts";
 import type { RunFolder } from "../store/folders.ts";
 import { engineOf } from "../results/environment.ts";
 import type { FrameworkResult, ScenarioResult } from "../results/schema.ts";
-import { embeddingsPerCore, pointsOf } from "../results/point-figures.ts";
+import { datasetOfLevel, embeddingsPerCore, pointsOf } from "../results/point-figures.ts";
 
 type Cell = string | number | boolean;
 type Column = readonly [name: string, value: (r: FrameworkResult, s: ScenarioResult) => Cell | null | undefined];
@@ -45,7 +45,7 @@ const EXTRA_COLUMNS: readonly Column[] = [
   ["embeddings_per_sec", (_r, s) => s.embeddings_per_sec],
   ["synthetic_weights", (r) => r.synthetic_weights],
   ["run_id", (r) => r.run_id],
-  ["dataset", (r) => r.dataset],
+  ["dataset", (r, s) => datasetOfLevel(r.dataset, s.seq_len)],
   ["p99_enough_samples", flag("p99_enough_samples")],
   ["p999_enough_samples", flag("p999_enough_samples")],
   ["client_bound", flag("client_bound")],

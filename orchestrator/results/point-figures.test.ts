@@ -9,6 +9,7 @@ import {
   describePoint,
   embeddingsPerCore,
   inputTokensPerSec,
+  datasetOfLevel,
   memoryPer1kEmbeddings,
   samePoint,
   shortPoint,
@@ -99,4 +100,12 @@ test("a point is its fields: sweep order, identity across schema versions, and h
   assert.equal(describePoint(level(openPoint(20), 1)), "batch 1 · 20 req/s");
   assert.equal(shortPoint(a), "c=4 b=8 s=128");
   assert.equal(shortPoint(level(openPoint(20), 1)), "r=20 b=1");
+});
+
+test("a level's dataset in a sweep of text lengths is the file of its length", () => {
+  const both = "/m/datasets/tokens-32.json; /m/datasets/tokens-128.json";
+  assert.equal(datasetOfLevel(both, 128), "/m/datasets/tokens-128.json");
+  assert.equal(datasetOfLevel(both, 32), "/m/datasets/tokens-32.json");
+  assert.equal(datasetOfLevel("builtin", null), "builtin");
+  assert.equal(datasetOfLevel("/m/datasets/tokens-32.json", 32), "/m/datasets/tokens-32.json");
 });

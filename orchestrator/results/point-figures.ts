@@ -65,6 +65,16 @@ export function embeddingsPerCore(s: Pick<ScenarioResult, "embeddings_per_sec" |
   return cpu !== null && cpu > 0 ? s.embeddings_per_sec / (cpu / 100) : null;
 }
 
+/**
+ * The texts one level sent. A sweep of text lengths records its files joined by '; ' (the result's
+ * `dataset`); a level's own is the one of its seq_len, `…/datasets/tokens-<seq_len>.json`.
+ */
+export function datasetOfLevel(dataset: string, seqLen: number | null): string {
+  const files = dataset.split("; ");
+  if (files.length === 1 || seqLen === null) return dataset;
+  return files.find((f) => f.endsWith(`tokens-${seqLen}.json`)) ?? dataset;
+}
+
 /** Model input tokens per second: embeddings per second × the tokens of each text; null when they were not counted. */
 export function inputTokensPerSec(embeddingsPerSec: number, tokensPerText: number | null): number | null {
   return tokensPerText === null ? null : round(embeddingsPerSec * tokensPerText, 1);

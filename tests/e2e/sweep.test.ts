@@ -137,6 +137,7 @@ test("a sweep of 2 frameworks × 2 batch sizes × 2 text lengths × 2 levels, 2 
     8,
     "every point once per framework",
   );
+  for (const row of rows) assert.ok(at(row, "dataset")!.endsWith(`tokens-${at(row, "seq_len")}.json`), `a row names its own texts: ${at(row, "dataset")}`);
 
   // The summary: the sweep's figures, then the verdict last.
   assert.match(run.stdout, /Sweep \(docs\/results\.md defines each figure/);
