@@ -166,7 +166,7 @@ test("an earlier version's spelling of a profile override is read as the profile
   assert.deepEqual(parseArgs(["--levels", "1", "4"]).concurrency_levels, [1, 4]);
   assert.deepEqual(parseArgs(["--mode", "open", "--rates=5"]).rates_rps, [5]);
   assert.equal(parseArgs(["--slo", "p99<5ms", "--slo-steps", "2"]).slo_max_steps, 2);
-  refused(["--levels", "1025"], "--concurrency-levels: must be at most 1024, got 1025");
+  refused(["--levels", "1025"], "--levels (--concurrency-levels): must be at most 1024, got 1025");
 });
 
 test("an unknown option suggests the closest one", () => {

@@ -155,7 +155,12 @@ export function parseFlags<S extends z.ZodObject>(schema: S, argv: readonly stri
   const given = Object.keys(raw) as (keyof z.output<S> & string)[];
   checkRules(given, how.rules ?? []);
   const parsed = schema.safeParse(raw, { error: choiceMessage });
-  if (!parsed.success) throw new UserError(formatZodIssues(undefined, parsed.error, (p) => (p.length > 0 ? toFlag(String(p[0])) : "options")));
+  if (!parsed.success) {
+    // A flag given in its earlier spelling is named as the user typed it, then as it is now.
+    const typedAs = new Map([...renamings].map(([was, now]) => [now, `${was} (${now})`]));
+    const label = (flag: string) => typedAs.get(flag) ?? flag;
+    throw new UserError(formatZodIssues(undefined, parsed.error, (p) => (p.length > 0 ? label(toFlag(String(p[0]))) : "options")));
+  }
   // Only once the flags are valid, so that a refusal stays the one line it is.
   for (const [was, now] of renamings) log.warn(`${was} is spelt ${now} now (the profile's key); read as ${now}`);
   return { options: parsed.data, positionals, given };
