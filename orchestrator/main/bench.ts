@@ -93,10 +93,9 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
   // The size of the sweep, and its refusal above max_points, before anything slow starts.
   const size = sweepSize(modelKeys, names, profile);
   checkMaxPoints(size, profile, opts.confirm_points);
-  log.step(`sweep: ${describeSweep(size)}`);
+  checkK6Report(opts.engine, opts.k6_report);
 
   // Checked before any slow step, so an unreachable database is known at once.
-  checkK6Report(opts.engine, opts.k6_report);
   const influxUrl = opts.influx ?? process.env[INFLUX_ENV];
   const observer = influxUrl ? ((await InfluxExporter.open(influxUrl, opts.influx ? "--influx" : INFLUX_ENV, opts.influx_on_error)) ?? undefined) : undefined;
 
@@ -104,6 +103,8 @@ async function main(argv: string[], { signal }: MainContext): Promise<number> {
 
   const { engine, why } = chooseEngine(opts.engine, observer?.k6Args() ?? []);
   log.step(`load engine: ${engine.name} ${engine.version} (${why})`);
+  // Said once every check that can refuse the run has passed, so that a refusal stays one line.
+  log.step(`sweep: ${describeSweep(size)}`);
   if (engine.name === "k6" && !existsSync(path.join(ROOT, "build", "embed.js"))) await runCommand(process.execPath, [path.join(ROOT, "build", "build.mjs")]);
   const prepared: { key: string; model: PreparedModel; texts: TextSet[] }[] = [];
   for (const key of modelKeys) {

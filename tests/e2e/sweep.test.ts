@@ -76,7 +76,7 @@ test("a sweep of 2 frameworks × 2 batch sizes × 2 text lengths × 2 levels, 2 
   const sizeLine =
     /sweep: 16 operating points \(1 model × 2 frameworks × 2 batch sizes × 2 text lengths × 2 levels\), 2 trials: 32 levels; ETA (\S+) of load at most \+ 4 server start-ups/;
   assert.match(run.stderr, sizeLine);
-  assert.ok(run.stderr.search(sizeLine) < run.stderr.search(/load engine:/), "the size comes before the engine, the model and any server");
+  assert.ok(run.stderr.search(sizeLine) < run.stderr.search(/model \S+ ready/), "the size comes before the model and any server");
   assert.match(run.stderr, /progress: onnx-python \(trial 1\/2\): point \d+\/8, batch \d+ · \d+ tokens · \d VUs/);
 
   const folder = latestRun(dir);
