@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { closedPoint, pointStem } from "../../orchestrator/plan/level-key.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { cacheDir, ROOT } from "../../orchestrator/platform/paths.ts";
 import { ensurePypiPackage, ensureVenv } from "../../orchestrator/toolchain/python.ts";
@@ -293,7 +294,7 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   assert.match(bench.stdout, /SYNTHETIC/);
   // The engine really sent the 128-token texts: request bytes per request far above the built-in 24-word texts.
   const outcome = readJson<{ engine: { name: string }; bytesSent: number; requests: number }>(
-    path.join(latestRun(results), SYNTHETIC, "levels", "onnx-python-c1-b1.summary.json"),
+    path.join(latestRun(results), SYNTHETIC, "levels", `onnx-python-${pointStem(closedPoint(1, 1, 128))}.summary.json`),
   );
   assert.equal(outcome.engine.name, "embedded");
   assert.ok(outcome.requests > 0);
