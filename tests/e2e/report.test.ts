@@ -6,16 +6,14 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { levelFlags, levelsOf } from "../../orchestrator/outputs/report/data.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
+import { openReport } from "./open-report.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 import { closedPoint, pointKey, pointStem } from "../../orchestrator/plan/level-key.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const MODEL = "all-MiniLM-L6-v2";
 
 function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -63,21 +61,8 @@ test("the report of two real runs opens from file:// with every chart drawn, a s
   const file = made.stdout.trim();
   assert.equal(file, path.join(root, "reports", `${RUNS.join("_vs_")}.html`));
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  const { browser, page } = await openReport(file);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("request", (r) => requests.push(r.url()));
-    const url = pathToFileURL(file).href;
-    await page.goto(url, { waitUntil: "load" });
-    await page.waitForFunction(() => document.querySelectorAll("figure.chart:not([data-rendered-series])").length === 0, null, { timeout: 10_000 });
-
-    assert.deepEqual(errors, [], "no console error");
-    assert.deepEqual(requests, [url], "no request but the file itself");
-
     const figures: Figure[] = await page.$$eval("figure.chart", (fs) =>
       fs.map((f) => ({
         id: f.getAttribute("data-chart-id") ?? "",

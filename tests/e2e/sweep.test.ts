@@ -7,13 +7,11 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { closedPoint, openPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
+import { openReport } from "./open-report.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const MODEL = "all-MiniLM-L6-v2";
 const FRAMEWORKS = ["onnx-python", "openvino"];
 const BATCHES = [1, 8];
@@ -153,20 +151,8 @@ test("a sweep of 2 frameworks × 2 batch sizes × 2 text lengths × 2 levels, 2 
 
   // The report, in Chromium: the verdict on top, a heatmap and a Pareto chart per text length.
   const file = path.join(folder, "report.html");
-  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  const { browser, page } = await openReport(file);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("request", (r) => requests.push(r.url()));
-    const url = pathToFileURL(file).href;
-    await page.goto(url, { waitUntil: "load" });
-    await page.waitForFunction(() => document.querySelectorAll("figure.chart:not([data-rendered-series])").length === 0, null, { timeout: 10_000 });
-    assert.deepEqual(errors, [], "no console error");
-    assert.deepEqual(requests, [url], "no request but the file itself");
-
     const sections = await page.$$eval("body > section, body > h2", (els) => els.map((e) => e.id || e.textContent || ""));
     assert.equal(sections[0], "table-verdict", `the verdict comes first: ${sections.join(", ")}`);
     const verdictRows = await page.$$eval('table[data-table="verdict"] tbody tr', (trs) =>
