@@ -55,7 +55,7 @@ test("a sweep of 2 frameworks × 2 batch sizes × 2 text lengths × 2 levels, 2 
     "--trials",
     "2",
     "--duration-s",
-    "2",
+    "1",
     "--window-s",
     "0",
     "--warmup-requests",
