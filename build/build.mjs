@@ -1,8 +1,8 @@
 // Bundles every k6 scenario (k6/*.ts) into a single ES module under build/ for `k6 run`.
 // k6 resolves no npm modules, so helpers are inlined; k6's own modules stay external.
 // Also bundles the HTML report's page script with Chart.js into one IIFE, which the report inlines,
-// and the embedded engine's process (engine-child.js, with the list of its sources): one file that
-// Node starts in about a third of the time tsx takes to load the TypeScript modules, once per level.
+// and, for Node, each CLI (cli/<name>.js) and the embedded engine's process (engine-child.js), each
+// with the list of its sources (see orchestrator/platform/bundle.ts).
 import { build } from "esbuild";
 import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -36,19 +36,26 @@ await build({
   legalComments: "inline",
   logLevel: "warning",
 });
-const child = await build({
-  entryPoints: [path.join(root, "orchestrator", "level", "embedded", "child.ts")],
-  outfile: path.join(root, "build", "engine-child.js"),
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  // undici and hdr-histogram-js load from node_modules, as they do for the TypeScript sources.
-  packages: "external",
-  absWorkingDir: root,
-  metafile: true,
-  logLevel: "warning",
-});
-// What orchestrator/level/embedded/embedded-engine.ts compares the bundle's time with.
-writeFileSync(path.join(root, "build", "engine-child.sources.json"), `${JSON.stringify(Object.keys(child.metafile.inputs))}\n`);
-console.log(`built ${entries.map((e) => "build/" + path.basename(e, ".ts") + ".js").join(", ")}, build/${path.basename(reportPage)}, build/engine-child.js`);
+/** A Node bundle of one TypeScript entry, and beside it the sources it holds (platform/bundle.ts reads both). */
+async function nodeBundle(entry, outfile) {
+  const result = await build({
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(root, outfile),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    // npm packages load from node_modules, as they do for the TypeScript sources.
+    packages: "external",
+    absWorkingDir: root,
+    metafile: true,
+    logLevel: "warning",
+  });
+  writeFileSync(path.join(root, outfile.replace(/\.js$/, ".sources.json")), `${JSON.stringify(Object.keys(result.metafile.inputs))}\n`);
+}
+const clis = readdirSync(path.join(root, "orchestrator", "main")).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
+await Promise.all([
+  nodeBundle("orchestrator/level/embedded/child.ts", "build/engine-child.js"),
+  ...clis.map((f) => nodeBundle(`orchestrator/main/${f}`, `build/cli/${path.basename(f, ".ts")}.js`)),
+]);
+console.log(`built ${entries.map((e) => "build/" + path.basename(e, ".ts") + ".js").join(", ")}, build/${path.basename(reportPage)}, build/engine-child.js, build/cli/{${clis.map((f) => path.basename(f, ".ts")).join(",")}}.js`);

@@ -2,8 +2,8 @@
 // their own), and its results read back through the run history.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { cliArgs } from "../orchestrator/platform/bundle.ts";
 import { UserError } from "../orchestrator/platform/errors.ts";
 import { ROOT } from "../orchestrator/platform/paths.ts";
 import { resolveRun } from "../orchestrator/store/history.ts";
@@ -12,7 +12,7 @@ import { FrameworkResult } from "../orchestrator/results/schema.ts";
 
 /** Runs bench:k6 with `args` into `resultsDir` (its progress on this stderr); resolves its exit code. */
 export function runBench(args: string[], resultsDir: string, signal: AbortSignal): Promise<number> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "main", "bench.ts"), ...args, "--results-dir", resultsDir], {
+  const child = spawn(process.execPath, [...cliArgs(ROOT, "orchestrator/main/bench.ts"), ...args, "--results-dir", resultsDir], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "inherit"],
     signal,

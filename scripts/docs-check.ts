@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cliArgs } from "../orchestrator/platform/bundle.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -189,7 +190,7 @@ function standInK6(): string {
 
 function run(entry: string, args: readonly string[], env: NodeJS.ProcessEnv, root: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", path.join(root, entry), ...args], { cwd: root, env, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...cliArgs(root, entry), ...args], { cwd: root, env, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
       resolve({ code, out: `${stdout}${stderr}`.trim() });
     });

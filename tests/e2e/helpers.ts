@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { cliArgs } from "../../orchestrator/platform/bundle.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { resolveRun } from "../../orchestrator/store/history.ts";
 import { ResultsStore } from "../../orchestrator/store/folders.ts";
@@ -19,7 +20,7 @@ export function tempDir(prefix: string): string {
 }
 
 /**
- * Runs `tsx orchestrator/main/bench.ts …` (or another entry point, e.g. orchestrator/main/compare.ts); `onStderr`
+ * Runs `orchestrator/main/bench.ts …` (or another entry point, e.g. orchestrator/main/compare.ts; its bundle when fresh, see platform/bundle.ts); `onStderr`
  * sees progress lines as they come (e.g. to send Ctrl-C).
  */
 export function runCli(
@@ -27,7 +28,7 @@ export function runCli(
   opts: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number; entry?: string } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, opts.entry ?? "orchestrator/main/bench.ts"), ...args], {
+    const child = spawn(process.execPath, [...cliArgs(ROOT, opts.entry ?? "orchestrator/main/bench.ts"), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],

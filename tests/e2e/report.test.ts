@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { cliArgs } from "../../orchestrator/platform/bundle.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { levelFlags, levelsOf } from "../../orchestrator/outputs/report/data.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
@@ -17,7 +18,7 @@ import { closedPoint, pointKey, pointStem } from "../../orchestrator/plan/level-
 const MODEL = "all-MiniLM-L6-v2";
 
 function report(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "orchestrator", "main", "report.ts"), ...args], { cwd: ROOT })
+  return promisify(execFile)(process.execPath, [...cliArgs(ROOT, "orchestrator/main/report.ts"), ...args], { cwd: ROOT })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }));
 }

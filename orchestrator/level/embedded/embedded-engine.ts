@@ -2,11 +2,11 @@
 // CPUs as k6 would be, so that its CPU is measured apart from the orchestrator's and the server's.
 // Its figures and live samples come over Node's IPC channel; what it prints goes to the level's log.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { withAffinity } from "../../platform/affinity.ts";
+import { nodeArgsFor } from "../../platform/bundle.ts";
 import { log as terminal } from "../../platform/log.ts";
 import { guard, release } from "../../platform/reaper.ts";
 import { ROOT } from "../../platform/paths.ts";
@@ -16,25 +16,9 @@ import type { EngineHooks, LoadEngine } from "../load-engine.ts";
 import { crashMessage } from "../crash.ts";
 import type { FromChild, ToChild } from "./messages.ts";
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "child.ts");
-/**
- * How to start the engine's process: the bundle when it is newer than every source it holds (it
- * starts in about a third of the time), else the TypeScript through tsx, so that an edit made since
- * the last build is never run stale.
- */
-export function childCommand(root = ROOT): string[] {
-  // child.ts bundled by `npm run build` (build/build.mjs), with the list of the sources it holds.
-  const bundle = path.join(root, "build", "engine-child.js");
-  try {
-    const built = statSync(bundle).mtimeMs;
-    const sources = JSON.parse(readFileSync(path.join(root, "build", "engine-child.sources.json"), "utf8")) as string[];
-    const fresh = sources.every((s) => existsSync(path.join(root, s)) && statSync(path.join(root, s)).mtimeMs <= built);
-    if (fresh) return [bundle];
-  } catch {
-    // no build yet: the sources
-  }
-  return ["--import", "tsx", CHILD];
-}
+const CHILD = "orchestrator/level/embedded/child.ts";
+/** How to start the engine's process: see platform/bundle.ts. */
+export const childCommand = (root = ROOT): string[] => nodeArgsFor(root, CHILD, "build/engine-child.js");
 
 /** The suite's version with the Node and undici it runs on: what "embedded" means in a result. */
 export function embeddedVersion(): string {

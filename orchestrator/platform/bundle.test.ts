@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { childCommand } from "./embedded-engine.ts";
+import { nodeArgsFor } from "./bundle.ts";
 
 /** A checkout with a source, and optionally its bundle built at `builtS` (seconds since the epoch). */
 function checkout(builtS: number | null, sourceS: number): string {
@@ -20,7 +20,7 @@ function checkout(builtS: number | null, sourceS: number): string {
   return root;
 }
 
-test("the engine's process starts from the bundle only when it is newer than every source it holds", (t) => {
+test("a command starts from its bundle only when the bundle is newer than every source it holds", (t) => {
   const cases: [string, number | null, number, "bundle" | "tsx"][] = [
     ["built after the last edit", 2000, 1000, "bundle"],
     ["a source edited since the build", 1000, 2000, "tsx"],
@@ -29,13 +29,13 @@ test("the engine's process starts from the bundle only when it is newer than eve
   for (const [what, built, edited, expected] of cases) {
     const root = checkout(built, edited);
     t.after(() => rmSync(root, { recursive: true, force: true }));
-    const cmd = childCommand(root);
+    const cmd = nodeArgsFor(root, "scenario/main.ts", "build/engine-child.js");
     if (expected === "bundle") assert.deepEqual(cmd, [path.join(root, "build", "engine-child.js")], what);
-    else assert.deepEqual(cmd.slice(0, 2), ["--import", "tsx"], what);
+    else assert.deepEqual(cmd, ["--import", "tsx", path.join(root, "scenario", "main.ts")], what);
   }
   // A source the bundle lists that no longer exists: the build is stale.
   const root = checkout(2000, 1000);
   t.after(() => rmSync(root, { recursive: true, force: true }));
   rmSync(path.join(root, "scenario", "texts.ts"));
-  assert.deepEqual(childCommand(root).slice(0, 2), ["--import", "tsx"]);
+  assert.deepEqual(nodeArgsFor(root, "scenario/main.ts", "build/engine-child.js"), ["--import", "tsx", path.join(root, "scenario", "main.ts")]);
 });
