@@ -47,6 +47,8 @@ const TEXTS: string[] = LEVEL.datasetFile ? (JSON.parse(open(LEVEL.datasetFile))
 
 const serverInference = new Trend("server_inference_ms", true);
 const serverQueue = new Trend("server_queue_ms", true);
+// Per request: its duration less its x-inference-time, the time it spent outside the model.
+const outsideModel = new Trend("outside_model_ms", true);
 const embedErrors = new Counter("embed_errors");
 // Wrong answers (bad count or dimension on a 200) fail the run too, not only HTTP errors.
 const embedFailed = new Rate("embed_failed");
@@ -163,7 +165,10 @@ export default function () {
   okDurationSum.add(d);
   okDurationSumSq.add(d * d);
   const inference = Number(res.headers["X-Inference-Time"] ?? res.headers["x-inference-time"]);
-  if (Number.isFinite(inference)) serverInference.add(inference);
+  if (Number.isFinite(inference) && inference >= 0) {
+    serverInference.add(inference);
+    outsideModel.add(Math.max(0, d - inference));
+  }
   const queue = Number(res.headers["X-Queue-Time"] ?? res.headers["x-queue-time"]);
   if (Number.isFinite(queue)) serverQueue.add(queue);
 }

@@ -4,7 +4,7 @@ import { isSaturated } from "../../scenario/openloop.ts";
 import { pointKey, type SweepPoint } from "../plan/level-key.ts";
 import { inputTokensPerSec, memoryPer1kEmbeddings } from "../results/point-figures.ts";
 import type { ResourceSummary } from "../platform/procfs.ts";
-import { ScenarioResult } from "../results/schema.ts";
+import { ScenarioResult, type ServerMetrics } from "../results/schema.ts";
 import { levelValidity } from "../results/validity.ts";
 import { endedEarly, thresholdsOk } from "./end.ts";
 import type { DrivenLevel } from "./drive.ts";
@@ -38,6 +38,8 @@ export interface LevelContext {
   open?: { targetRps: number; saturationTolerance: number; arrivals?: "constant" | "poisson"; durationS?: number; scheduled?: number | null };
   /** The level's windows, and how many were complete when it was found stable (null: never). */
   stability?: { rule: StabilityRule; durationS: number };
+  /** The server's own metrics over the level (level/scrape.ts); absent: not scraped. */
+  serverMetrics?: ServerMetrics | null;
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
@@ -132,6 +134,9 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
     errors_by_kind: o.errorsByKind,
     server_inference_ms: o.serverInferenceMs,
     server_queue_ms: o.serverQueueMs,
+    outside_model_p50_ms: o.outsideModelMs?.median ?? null,
+    outside_model_p95_ms: o.outsideModelMs?.p95 ?? null,
+    server_metrics: ctx.serverMetrics ?? null,
     thresholds_ok: thresholdsOk({ ...o, stalls: level.stalls, end: level.end }, ctx.maxErrorRate),
     started_at: ctx.startedAt.toISOString(),
     stalls: level.stalls,

@@ -75,6 +75,12 @@ const EXTRA_COLUMNS: readonly Column[] = [
   ["server_memory_peak_mb", (_r, s) => s.server_memory_peak_mb],
   ["server_idle_memory_mb", (_r, s) => s.server_idle_memory_mb],
   ["memory_per_1k_embeddings_mb", (_r, s) => s.memory_per_1k_embeddings_mb],
+  // Where a request's time went (docs/results.md): the server's own model time and the rest.
+  ["server_inference_p50_ms", (_r, s) => s.server_inference_ms?.median],
+  ["outside_model_p50_ms", (_r, s) => s.outside_model_p50_ms],
+  ["outside_model_p95_ms", (_r, s) => s.outside_model_p95_ms],
+  ["model_time_fraction", (_r, s) => s.server_metrics?.model_time_fraction],
+  ["mean_batch_size_formed", (_r, s) => s.server_metrics?.mean_batch_size],
 ];
 
 const roundOrNull = (n: number | null) => (n === null ? null : Number(n.toFixed(3)));

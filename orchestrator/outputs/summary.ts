@@ -131,6 +131,33 @@ function layoutLines(results: readonly FrameworkResult[]): string[] {
   return ["", `Layouts (--layout auto: THREADSxWORKERS with the highest probe QPS; within ${num(tie * 100, 0)} % of it, the lower p95):`, ...lines];
 }
 
+/** Where a request's time went at each closed-loop level, where the server reported it (docs/results.md). */
+function timeSplitTable(results: readonly FrameworkResult[]): string[] {
+  const sweep = isSweep(results);
+  const rows = results.flatMap((r) =>
+    closedLevels(r)
+      .filter((s) => s.outside_model_p50_ms !== null || s.server_metrics !== null)
+      .map((s) => [
+        r.framework,
+        ...(sweep ? [String(s.batch_size), tokensCell(s)] : []),
+        String(s.concurrency),
+        num(s.latency_ms.median),
+        num(s.server_inference_ms?.median),
+        num(s.outside_model_p50_ms),
+        num(s.outside_model_p95_ms),
+        num(s.server_metrics?.model_time_fraction),
+        num(s.server_metrics?.mean_batch_size),
+      ]),
+  );
+  if (!rows.length) return [];
+  const head = ["Framework", ...(sweep ? ["Batch", "Tokens"] : []), "Conc", "p50", "model p50", "outside p50", "outside p95", "model share", "batch formed"];
+  return [
+    "",
+    "Where the time goes (ms; model = the server's x-inference-time; outside = latency − model, per request; model share and batch formed from its /metrics):",
+    table(head, rows),
+  ];
+}
+
 export function renderSummary(model: string, results: readonly FrameworkResult[]): string {
   const rule = "=".repeat(96);
   const synthetic = results.some((r) => r.synthetic_weights);
@@ -202,6 +229,7 @@ export function renderSummary(model: string, results: readonly FrameworkResult[]
         ]
       : []),
     ...sweepTable(results),
+    ...timeSplitTable(results),
     ...open,
     ...capacityLines(results),
     ...(notMeasured ? ["", NOT_MEASURED_LEGEND] : []),

@@ -146,6 +146,8 @@ export interface LevelOutcome {
   serverInferenceMs: HeaderTimes | null;
   /** The servers' x-queue-time header, ms; null when no answer carried it. */
   serverQueueMs: HeaderTimes | null;
+  /** Per request, its duration less its x-inference-time header: the time outside the model, ms; null when no answer carried the header. */
+  outsideModelMs: HeaderTimes | null;
   /** Every window the engine has figures for, in order (the driver keeps the complete ones). */
   windows: WindowReport[];
   open: OpenFigures | null;

@@ -55,6 +55,49 @@ export const LatencyStats = z
   .strict();
 export type LatencyStats = z.infer<typeof LatencyStats>;
 
+const nullableCount = z.number().nonnegative().nullable();
+/** A server's own metrics over one level (orchestrator/results/server-metrics.ts computes them). */
+export const ServerMetrics = z
+  .object({
+    interval_ms: z.number().int().positive().describe("time between two scrapes of the server's metrics endpoint, ms"),
+    scrapes: z.number().int().nonnegative().describe("scrapes that answered: one at the level's start, one per interval, one at its end"),
+    failed_scrapes: z.number().int().nonnegative().describe("scrapes that failed (no answer in time, or not the Prometheus text format)"),
+    missing: z.array(z.string()).describe("quantities the server's metrics do not have (their figures are null)"),
+    totals: z
+      .record(z.string(), nullableCount)
+      .describe(
+        "growth over the level of each counter and histogram sum or count, summed over its series: requests, errors, embeddings, model_calls, model_ms, queue_calls, queue_ms, batch_calls, batch_texts",
+      ),
+    model_time_fraction: nullableCount.describe(
+      "model_ms ÷ the wall time between the first and last scrape: the share of the level the server spent in model calls (above 1 when calls overlap)",
+    ),
+    mean_batch_size: nullableCount.describe(
+      "batch_texts ÷ batch_calls: the texts per model call the server formed (for a batching server, the batch it formed)",
+    ),
+    mean_model_ms: nullableCount.describe("model_ms ÷ model_calls, ms"),
+    mean_queue_ms: nullableCount.describe("queue_ms ÷ queue_calls: the mean wait before a model call, ms"),
+    gauges: z
+      .record(z.string(), z.object({ mean: z.number(), max: z.number() }).strict())
+      .describe("each gauge found (in flight, queue depth), over the scrapes"),
+    windows: z
+      .array(
+        z
+          .object({
+            index: z.number().int().nonnegative(),
+            start_s: z.number().nonnegative(),
+            requests: nullableCount,
+            model_calls: nullableCount,
+            model_ms: nullableCount,
+            mean_batch_size: nullableCount,
+            gauges: z.record(z.string(), z.number()).describe("each gauge at the window's last scrape"),
+          })
+          .strict(),
+      )
+      .describe("the same per measurement window: a scrape's growth counts in the window it was taken in"),
+  })
+  .strict();
+export type ServerMetrics = z.infer<typeof ServerMetrics>;
+
 export const ScenarioResult = z
   .object({
     scenario_name: z
@@ -190,6 +233,20 @@ export const ScenarioResult = z
       .nullable()
       .default(null)
       .describe("server-reported time in its batching queue (x-queue-time header), ms; null if the server sent none"),
+    outside_model_p50_ms: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe(
+        "median over successful requests of (latency − x-inference-time): the time a request spent outside the model (network, HTTP, JSON, queue, tokenizer where the server times only the forward pass), ms; null if the server sent no x-inference-time, and in results written before the field (2026-12-06)",
+      ),
+    outside_model_p95_ms: z.number().nonnegative().nullable().default(null).describe("the 95th percentile of the same, ms"),
+    server_metrics: ServerMetrics.nullable()
+      .default(null)
+      .describe(
+        "the server's own metrics scraped during the level (our servers' GET /metrics); null when not scraped, and in results written before the field (2026-12-06)",
+      ),
     errors_by_kind: z
       .record(z.string(), z.number().int().nonnegative())
       .default({})

@@ -1,6 +1,7 @@
 import { allowedCpus } from "../platform/affinity.ts";
 import { log } from "../platform/log.ts";
 import { ResourceMonitor } from "../level/monitor.ts";
+import { METRIC_NAMES, MetricsScraper, SCRAPE_INTERVAL_MS } from "../level/scrape.ts";
 import { flagWords } from "../results/validity.ts";
 import { vuSizing } from "../../scenario/openloop.ts";
 import type { LevelId, SweepPoint } from "../plan/level-key.ts";
@@ -8,6 +9,7 @@ import type { TextSet } from "../models/datasets.ts";
 import type { RunContext } from "./context.ts";
 import { batchingSpeedup, describePoint } from "../results/point-figures.ts";
 import type { ResourceSummary } from "../platform/procfs.ts";
+import type { ServerMetrics } from "../results/schema.ts";
 import { driveLevel, type DrivenLevel } from "../level/drive.ts";
 import type { LevelSpec } from "../plan/level-spec.ts";
 import { scenarioFromLevel } from "../level/result.ts";
@@ -79,6 +81,9 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
   const monitor = new ResourceMonitor(run.limits.monitorIntervalMs);
   if (s.usage !== null) monitor.watch("server", s.usage);
   monitor.start();
+  const names = METRIC_NAMES[s.api.adapter.name];
+  const scraper = names ? new MetricsScraper(s.url, names, SCRAPE_INTERVAL_MS) : null;
+  scraper?.start();
   const startedAt = new Date();
   const p = run.profile;
   const spec = levelSpec(fw, s, point);
@@ -87,6 +92,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
   const concurrency = spec.load.mode === "open" ? spec.load.maxInFlight : spec.load.vus;
   let driven: DrivenLevel;
   let resources: Record<string, ResourceSummary>;
+  let scraped: Promise<ServerMetrics> | undefined;
   try {
     driven = await driveLevel(run.engine, spec, {
       signal: run.signal,
@@ -97,7 +103,9 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
     });
   } finally {
     resources = monitor.stop();
+    scraped = scraper?.stop(spec.windowS);
   }
+  const serverMetrics = scraped ? await scraped : null;
   run.signal.throwIfAborted();
   if (s.hasExited()) throw new Error(`server died during ${where}\n${s.logTail()}`);
   if (driven.outcome.requests === 0) {
@@ -127,6 +135,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
         }
       : {}),
     ...(stability ? { stability: { rule: stability, durationS: p.duration_s } } : {}),
+    serverMetrics,
   });
   result.scenarios[scenario.scenario_name] = scenario;
   // A batch-1 level measured now gives the speed-up of the larger batches at its concurrency, and back.

@@ -264,6 +264,7 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
     latencyHistogram: rec.latencyHistogram(),
     serverInferenceMs: rec.serverInference(),
     serverQueueMs: rec.serverQueue(),
+    outsideModelMs: rec.outsideModel(),
     windows: rec.windowReports,
     open: spec.load.mode === "open" ? rec.openFigures() : null,
     achievedRps: durationMs > 0 ? Number((rec.requests / (durationMs / 1000)).toFixed(3)) : 0,

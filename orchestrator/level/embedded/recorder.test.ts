@@ -66,6 +66,19 @@ test("server headers: x-inference-time percentiles; absent or garbage values are
   assert.equal(r.serverQueue(), null);
 });
 
+test("time outside the model: each request's duration less its own x-inference-time, never below zero", () => {
+  const r = new Recorder(0);
+  assert.equal(r.outsideModel(), null, "no header, no figure");
+  request(r, 0, 5, null, { inferenceMs: 2 });
+  request(r, 1, 9, null, { inferenceMs: 8 });
+  request(r, 2, 4, null, { inferenceMs: 4.2 });
+  request(r, 3, 7);
+  const t = r.outsideModel()!;
+  assert.ok(Math.abs(t.p99 - 3) < 0.01, `5 − 2 is the longest: ${t.p99}`);
+  assert.ok(Math.abs(t.median - 1) < 0.01, `9 − 8: ${t.median}`);
+  assert.ok(t.mean > 1.3 && t.mean < 1.4, `(3 + 1 + 0.001) / 3: ${t.mean}`);
+});
+
 test("windows: by start time, complete once over and drained, in order, with their histograms", () => {
   const r = new Recorder(1);
   request(r, 100, 10);

@@ -57,6 +57,8 @@ export class Recorder {
   private readonly interval = newHistogram();
   private readonly inference = newHistogram();
   private readonly queue = newHistogram();
+  /** Per request: its latency less its x-inference-time, the time it spent outside the model. */
+  private readonly outside = newHistogram();
   private readonly fromIntended = newHistogram();
   private sum = 0;
   private sumSq = 0;
@@ -117,7 +119,11 @@ export class Recorder {
       w.ok++;
       w.histogram.recordValue(us);
     }
-    if (r.inferenceMs !== undefined && Number.isFinite(r.inferenceMs) && r.inferenceMs >= 0) this.inference.recordValue(toUs(r.inferenceMs));
+    if (r.inferenceMs !== undefined && Number.isFinite(r.inferenceMs) && r.inferenceMs >= 0) {
+      this.inference.recordValue(toUs(r.inferenceMs));
+      // The header is rounded by the server: a request just under its model time counts as 1 µs outside.
+      this.outside.recordValue(toUs(Math.max(0, ms - r.inferenceMs)));
+    }
     if (r.queueMs !== undefined && Number.isFinite(r.queueMs) && r.queueMs >= 0) this.queue.recordValue(toUs(r.queueMs));
   }
 
@@ -203,6 +209,10 @@ export class Recorder {
 
   serverQueue(): HeaderTimes | null {
     return Recorder.headerTimes(this.queue);
+  }
+
+  outsideModel(): HeaderTimes | null {
+    return Recorder.headerTimes(this.outside);
   }
 
   openFigures(): OpenFigures {

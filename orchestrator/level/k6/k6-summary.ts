@@ -20,6 +20,7 @@ export const K6Summary = z.object({
       ok_duration_sumsq_ms2: Counter.optional(),
       server_inference_ms: Trend.optional(),
       server_queue_ms: Trend.optional(),
+      outside_model_ms: Trend.optional(),
       // k6 omits the counter when no iteration was dropped.
       dropped_iterations: Counter.optional(),
       vus_max: z.object({ type: z.literal("gauge"), values: z.object({ max: z.number() }).loose() }).optional(),
@@ -107,6 +108,7 @@ export function outcomeFromK6Summary(raw: unknown, o: { version: string; windowS
     latencyHistogram: null,
     serverInferenceMs: headerTimes(m.server_inference_ms?.values),
     serverQueueMs: headerTimes(m.server_queue_ms?.values),
+    outsideModelMs: headerTimes(m.outside_model_ms?.values),
     windows: o.windowS > 0 ? windowsFromSummary(raw, o.windowS, Math.ceil(o.durationS / o.windowS)) : [],
     open: o.open
       ? {

@@ -140,6 +140,10 @@ export function levelPoint(r: FrameworkResult, s: ScenarioResult): Point {
       error_rate: s.error_rate,
       server_inference_p50_ms: s.server_inference_ms?.median ?? null,
       server_inference_p95_ms: s.server_inference_ms?.p95 ?? null,
+      outside_model_p50_ms: s.outside_model_p50_ms,
+      outside_model_p95_ms: s.outside_model_p95_ms,
+      model_time_fraction: s.server_metrics?.model_time_fraction ?? null,
+      mean_batch_size_formed: s.server_metrics?.mean_batch_size ?? null,
       thresholds_ok: s.thresholds_ok,
       synthetic_weights: r.synthetic_weights,
       // Open loop only (absent fields are not written).
