@@ -93,7 +93,12 @@ Embeddings Engine::embed(const std::vector<std::string>& texts, bool normalize) 
   const std::size_t batch = encoded.rows, seq = encoded.seq;
   std::vector<std::pair<std::string, std::vector<int64_t>*>> feeds{{"input_ids", &encoded.input_ids},
                                                                    {"attention_mask", &encoded.attention_mask}};
-  if (token_type_ids_) feeds.emplace_back("token_type_ids", &encoded.token_type_ids);
+  // Zeros for one text, as every other server feeds them.
+  std::vector<int64_t> types;
+  if (token_type_ids_) {
+    types.assign(batch * seq, 0);
+    feeds.emplace_back("token_type_ids", &types);
+  }
   const auto asked = std::chrono::steady_clock::now();
   const ort::Runtime::Session* session = nullptr;
   {

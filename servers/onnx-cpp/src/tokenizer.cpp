@@ -40,8 +40,7 @@ Batch Tokenizer::encode(const std::vector<std::string>& texts) const {
   const std::unique_ptr<TkBatch, decltype(&tk_batch_free)> owned(&raw, tk_batch_free);
   const std::size_t n = raw.rows * raw.seq;
   Batch b{raw.rows, raw.seq, std::vector<int64_t>(raw.input_ids, raw.input_ids + n),
-          std::vector<int64_t>(raw.attention_mask, raw.attention_mask + n),
-          std::vector<int64_t>(raw.token_type_ids, raw.token_type_ids + n)};
+          std::vector<int64_t>(raw.attention_mask, raw.attention_mask + n)};
   return b;
 }
 

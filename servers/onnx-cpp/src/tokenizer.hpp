@@ -16,7 +16,7 @@ namespace tok {
 struct Batch {
   std::size_t rows = 0;
   std::size_t seq = 0;
-  std::vector<int64_t> input_ids, attention_mask, token_type_ids;
+  std::vector<int64_t> input_ids, attention_mask;
   /// Real tokens (no padding), special tokens included.
   std::size_t tokens() const;
 };

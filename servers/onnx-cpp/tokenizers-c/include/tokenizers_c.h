@@ -20,7 +20,6 @@ typedef struct TkBatch {
   size_t seq;
   int64_t* input_ids;
   int64_t* attention_mask;
-  int64_t* token_type_ids;
 } TkBatch;
 
 /* The tokenizer of a tokenizer.json, or NULL with *error set (free it with tk_error_free). */

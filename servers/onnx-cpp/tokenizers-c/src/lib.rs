@@ -1,7 +1,8 @@
 //! A C ABI over Hugging Face `tokenizers` for the onnx-cpp server (declared in
 //! include/tokenizers_c.h). The tokenizer is set up as servers/rust-common/src/text.rs sets it up
 //! (truncation to the model's max length, padding to the batch's longest text), so onnx-cpp feeds
-//! its model the same ids, masks and type ids as the Rust and Python servers.
+//! its model the same ids and masks as the Rust and Python servers. Type ids are not passed: every
+//! server feeds zeros for one text.
 
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -23,7 +24,6 @@ pub struct TkBatch {
     pub seq: usize,
     pub input_ids: *mut i64,
     pub attention_mask: *mut i64,
-    pub token_type_ids: *mut i64,
 }
 
 /// Writes `message` to `*error` (when not null) for C to read and free with `tk_error_free`.
@@ -96,13 +96,12 @@ fn encode(tokenizer: &Tokenizer, texts: Vec<&str>) -> Result<TkBatch, String> {
     let encodings = tokenizer.encode_batch(texts, true).map_err(|e| format!("tokenizer: {e}"))?;
     let rows = encodings.len();
     let seq = encodings.first().map_or(0, |e| e.get_ids().len());
-    let (mut ids, mut mask, mut types) = (Vec::with_capacity(rows * seq), Vec::with_capacity(rows * seq), Vec::with_capacity(rows * seq));
+    let (mut ids, mut mask) = (Vec::with_capacity(rows * seq), Vec::with_capacity(rows * seq));
     for e in &encodings {
         ids.extend(e.get_ids().iter().map(|&v| i64::from(v)));
         mask.extend(e.get_attention_mask().iter().map(|&v| i64::from(v)));
-        types.extend(e.get_type_ids().iter().map(|&v| i64::from(v)));
     }
-    Ok(TkBatch { rows, seq, input_ids: into_raw(ids), attention_mask: into_raw(mask), token_type_ids: into_raw(types) })
+    Ok(TkBatch { rows, seq, input_ids: into_raw(ids), attention_mask: into_raw(mask) })
 }
 
 /// Encodes `count` texts (`texts[i]`, `lengths[i]` bytes each, not NUL-terminated) as one padded
@@ -164,8 +163,7 @@ pub unsafe extern "C" fn tk_batch_free(batch: *mut TkBatch) {
     let len = b.rows * b.seq;
     free_values(b.input_ids, len);
     free_values(b.attention_mask, len);
-    free_values(b.token_type_ids, len);
-    *b = TkBatch { rows: 0, seq: 0, input_ids: ptr::null_mut(), attention_mask: ptr::null_mut(), token_type_ids: ptr::null_mut() };
+    *b = TkBatch { rows: 0, seq: 0, input_ids: ptr::null_mut(), attention_mask: ptr::null_mut() };
 }
 
 /// # Safety
