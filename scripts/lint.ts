@@ -23,7 +23,8 @@ try {
   await runCommand(ruff, ["check", "servers", "orchestrator/models/pipeline", "tests"], { cwd: ROOT, stream: "" });
   await runCommand(ruff, ["format", "--check", "servers", "orchestrator/models/pipeline", "tests"], { cwd: ROOT, stream: "" });
   log.step("ruff: clean");
-  const crates = readdirSync(path.join(ROOT, "servers")).filter((d) => existsSync(path.join(ROOT, "servers", d, "Cargo.toml")));
+  // The servers' own crates, and onnx-cpp's C ABI over tokenizers.
+  const crates = [...readdirSync(path.join(ROOT, "servers")).filter((d) => existsSync(path.join(ROOT, "servers", d, "Cargo.toml"))), "onnx-cpp/tokenizers-c"];
   // The servers' shared cargo target dir (servers/rust-common/build.sh), so dependencies are checked once.
   const env = { ...process.env, CARGO_TARGET_DIR: path.join(cacheDir(), "cargo-target") };
   for (const crate of crates) {

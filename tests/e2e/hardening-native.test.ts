@@ -159,9 +159,10 @@ for (const [name, bound] of Object.entries(RSS_BOUND_MB)) {
   });
 }
 
-// Special tokens are matched on the raw text before WordPiece; the C++ tokenizer used to search the
-// rest of the text again for every special token after each match (quadratic: 0.33 s at 20 KB,
-// 3.9 s at 80 KB). The reply is the same 256 tokens whatever the length, so time is tokenising.
+// Special tokens are matched on the raw text before the model's tokenizer; onnx-cpp's former
+// hand-written tokenizer searched the rest of the text again for every special token after each
+// match (quadratic: 0.33 s at 20 KB, 3.9 s at 80 KB); it now uses Hugging Face tokenizers, as
+// onnx-rust does. The reply is the same 256 tokens whatever the length, so time is tokenising.
 for (const name of ["onnx-cpp", "onnx-rust"] as const) {
   test(`${name}: tokenising text made of [UNK] grows linearly with its length`, { timeout: BUILD_TIMEOUT_MS }, async () => {
     const proc = await start(name);

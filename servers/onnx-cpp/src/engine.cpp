@@ -87,23 +87,14 @@ Engine::Engine(const std::string& model_dir, const ServingConfig& serving, int t
 }
 
 Embeddings Engine::embed(const std::vector<std::string>& texts, bool normalize) const {
-  std::vector<std::vector<int64_t>> encoded;
-  encoded.reserve(texts.size());
-  std::size_t seq = 0, tokens = 0;
-  for (const auto& t : texts) {
-    encoded.push_back(tokenizer_.encode(t));
-    seq = std::max(seq, encoded.back().size());
-    tokens += encoded.back().size();
-  }
+  tok::Batch encoded = tokenizer_.encode(texts);
+  const std::size_t tokens = encoded.tokens();
   if (tokens > max_batch_tokens_) throw TooManyTokens(tokens, max_batch_tokens_);
-  const std::size_t batch = texts.size();
-  // Pad to the longest text of the batch with id 0, as the Python servers' enable_padding() does.
-  std::vector<int64_t> ids(batch * seq, 0), mask(batch * seq, 0), types;
-  for (std::size_t b = 0; b < batch; ++b) {
-    std::copy(encoded[b].begin(), encoded[b].end(), ids.begin() + static_cast<std::ptrdiff_t>(b * seq));
-    std::fill_n(mask.begin() + static_cast<std::ptrdiff_t>(b * seq), encoded[b].size(), 1);
-  }
-  std::vector<std::pair<std::string, std::vector<int64_t>*>> feeds{{"input_ids", &ids}, {"attention_mask", &mask}};
+  const std::size_t batch = encoded.rows, seq = encoded.seq;
+  std::vector<std::pair<std::string, std::vector<int64_t>*>> feeds{{"input_ids", &encoded.input_ids},
+                                                                   {"attention_mask", &encoded.attention_mask}};
+  // Zeros for one text, as every other server feeds them.
+  std::vector<int64_t> types;
   if (token_type_ids_) {
     types.assign(batch * seq, 0);
     feeds.emplace_back("token_type_ids", &types);
@@ -134,7 +125,7 @@ Embeddings Engine::embed(const std::vector<std::string>& texts, bool normalize) 
     throw;
   }
   give_back();
-  Embeddings e = pool(hidden, mask, batch, seq, dim, serving_.pooling, normalize);
+  Embeddings e = pool(hidden, encoded.attention_mask, batch, seq, dim, serving_.pooling, normalize);
   e.waited = waited;
   return e;
 }

@@ -53,20 +53,20 @@ Embeddings pool(const std::vector<float>& hidden, const std::vector<int64_t>& ma
 /// request threads beyond that wait for one instead of oversubscribing the CPUs.
 class Engine {
  public:
-  /// max_batch_tokens: tokens (after truncation, [CLS]/[SEP] included) one embed call may carry;
+  /// max_batch_tokens: tokens (after truncation, special tokens included) one embed call may carry;
   /// the forward pass's memory grows with them. More throws TooManyTokens before inference.
   Engine(const std::string& model_dir, const ServingConfig& serving, int threads, int workers,
          std::size_t max_batch_tokens);
   Embeddings embed(const std::vector<std::string>& texts, bool normalize) const;
   std::string framework_version() const { return runtime_.version(); }
   std::size_t sessions() const { return sessions_.size(); }
-  const tok::WordPieceTokenizer& tokenizer() const { return tokenizer_; }
+  const tok::Tokenizer& tokenizer() const { return tokenizer_; }
 
  private:
   ServingConfig serving_;
   ort::Runtime runtime_;
   std::vector<std::unique_ptr<ort::Runtime::Session>> sessions_;
-  tok::WordPieceTokenizer tokenizer_;
+  tok::Tokenizer tokenizer_;
   bool token_type_ids_ = false;
   std::size_t max_batch_tokens_;
   mutable std::mutex free_mu_;

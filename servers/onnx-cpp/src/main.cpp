@@ -217,6 +217,8 @@ engine::Embeddings run_engine(const Loaded* loaded, metrics::Metrics& metrics, c
     vectors = loaded->engine->embed(texts, normalize);
   } catch (const engine::TooManyTokens& e) {
     throw Refused{413, e.what()};
+  } catch (const tok::InvalidText& e) {
+    throw Refused{400, e.what()};
   } catch (const std::exception& e) {
     throw Refused{500, std::string("inference failed: ") + e.what()};
   }
@@ -529,11 +531,19 @@ int ceiling(const Settings& s, const std::vector<std::string>& args) {
   return 0;
 }
 
+/// Token ids of each text as the server feeds them (one batch), without the padding.
 int tokenize(const Settings& s, const std::string& file) {
   const auto serving = engine::ServingConfig::load(s.model_dir);
-  const tok::WordPieceTokenizer tokenizer(s.model_dir + "/tokenizer.json", serving.max_seq_length);
+  const tok::Tokenizer tokenizer(s.model_dir + "/tokenizer.json", serving.max_seq_length);
+  const tok::Batch batch = tokenizer.encode(read_texts(file));
   json ids = json::array();
-  for (const auto& t : read_texts(file)) ids.push_back(tokenizer.encode(t));
+  for (std::size_t r = 0; r < batch.rows; ++r) {
+    json row = json::array();
+    for (std::size_t t = r * batch.seq; t < (r + 1) * batch.seq; ++t) {
+      if (batch.attention_mask[t] != 0) row.push_back(batch.input_ids[t]);
+    }
+    ids.push_back(std::move(row));
+  }
   std::cout << json{{"ids", ids}}.dump() << std::endl;
   return 0;
 }

@@ -1,35 +1,42 @@
-// BERT WordPiece tokenizer read from a HF tokenizer.json (BertNormalizer + BertPreTokenizer +
-// WordPiece + [CLS] A [SEP]). No C++ port of HF tokenizers exists here, so this follows the Rust
-// implementation step by step; tests/e2e/native.test.ts checks it against the `tokenizers` package.
+// Hugging Face tokenizers (through the C ABI of tokenizers-c/, a Rust static library), so that
+// every tokenizer.json works: WordPiece, BPE, Unigram, with their normalizers and post-processors.
 #pragma once
 
+#include <tokenizers_c.h>
+
 #include <cstdint>
+#include <memory>
+#include <stdexcept>
 #include <string>
-#include <string_view>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 namespace tok {
 
-class WordPieceTokenizer {
+/// A padded batch, row-major [rows, seq], as the model's int64 inputs take it.
+struct Batch {
+  std::size_t rows = 0;
+  std::size_t seq = 0;
+  std::vector<int64_t> input_ids, attention_mask;
+  /// Real tokens (no padding), special tokens included.
+  std::size_t tokens() const;
+};
+
+/// A text that is not valid UTF-8: the request's fault (400), not the server's.
+struct InvalidText : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+class Tokenizer {
  public:
-  /// Throws std::runtime_error naming the field when tokenizer.json is not a BERT WordPiece one.
-  WordPieceTokenizer(const std::string& tokenizer_json_path, std::size_t max_length);
-  /// Token ids of one text with [CLS]/[SEP], truncated to max_length tokens.
-  std::vector<int64_t> encode(std::string_view text) const;
+  /// Truncates to max_length tokens and pads to the batch's longest text (pad id 0), whatever
+  /// tokenizer.json says, as the Rust and Python servers do. Throws std::runtime_error when the
+  /// file cannot be loaded.
+  Tokenizer(const std::string& tokenizer_json_path, std::size_t max_length);
+  /// Throws InvalidText for invalid UTF-8, std::runtime_error when the tokenizer fails.
+  Batch encode(const std::vector<std::string>& texts) const;
 
  private:
-  void encode_segment(std::string_view text, std::vector<int64_t>& out) const;
-  void word_piece(const std::u32string& word, std::vector<int64_t>& out) const;
-
-  std::unordered_map<std::string, int64_t> vocab_;
-  std::vector<std::pair<std::string, int64_t>> added_;  // matched on the raw text, longest first
-  std::size_t max_length_;
-  std::size_t max_chars_per_word_ = 100;
-  std::string prefix_ = "##";
-  int64_t unk_ = 0, cls_ = 0, sep_ = 0;
-  bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
+  std::unique_ptr<TkTokenizer, decltype(&tk_tokenizer_free)> handle_;
 };
 
 }  // namespace tok
