@@ -8,7 +8,9 @@ import { cacheDir } from "../../orchestrator/platform/paths.ts";
 import { runCommand } from "../../orchestrator/platform/proc.ts";
 
 test("cargo test of servers/rust-common passes", { timeout: 1_800_000 }, async () => {
-  const out = await runCommand("cargo", ["test", "--locked"], {
+  // --release in the servers' shared target dir: the dependencies are the ones the servers' release
+  // builds compile anyway, so the tests add no second (debug) build of them.
+  const out = await runCommand("cargo", ["test", "--release", "--locked"], {
     cwd: path.dirname(fileURLToPath(import.meta.url)),
     env: { ...process.env, CARGO_TARGET_DIR: path.join(cacheDir(), "cargo-target") },
   });
