@@ -75,6 +75,8 @@ const EXTRA_COLUMNS: readonly Column[] = [
   ["server_memory_peak_mb", (_r, s) => s.server_memory_peak_mb],
   ["server_idle_memory_mb", (_r, s) => s.server_idle_memory_mb],
   ["memory_per_1k_embeddings_mb", (_r, s) => s.memory_per_1k_embeddings_mb],
+  // The precision the framework declares (fp32, int8, …): rows of reduced-precision variants never read as fp32 ones.
+  ["precision", (r) => r.verification?.precision],
 ];
 
 const roundOrNull = (n: number | null) => (n === null ? null : Number(n.toFixed(3)));
