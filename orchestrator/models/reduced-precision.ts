@@ -35,6 +35,11 @@ interface Manifest {
   reduced_precision?: Partial<Record<BuiltFormat, ReducedPrecisionEntry>>;
 }
 
+/** A file of manifest.json's list that a build of this module added (under <format>/). */
+export function isReducedPrecisionFile(rel: string): boolean {
+  return Object.keys(BUILT_FORMATS).some((format) => rel.startsWith(`${format}/`));
+}
+
 function isBuilt(format: ModelFormat): format is BuiltFormat {
   return Object.hasOwn(BUILT_FORMATS, format);
 }
