@@ -20,8 +20,8 @@ try {
   log.step("dependency-cruiser: imports run one way");
   const venv = await ensureVenv("dev-tools", path.join(ROOT, "scripts", "dev-requirements.txt"));
   const ruff = path.join(venv.dir, "bin", "ruff");
-  await runCommand(ruff, ["check", "servers", "orchestrator/models/pipeline", "tests"], { cwd: ROOT, stream: "" });
-  await runCommand(ruff, ["format", "--check", "servers", "orchestrator/models/pipeline", "tests"], { cwd: ROOT, stream: "" });
+  await runCommand(ruff, ["check", "servers", "orchestrator/models/pipeline", "orchestrator/models/quantize", "tests"], { cwd: ROOT, stream: "" });
+  await runCommand(ruff, ["format", "--check", "servers", "orchestrator/models/pipeline", "orchestrator/models/quantize", "tests"], { cwd: ROOT, stream: "" });
   log.step("ruff: clean");
   // The servers' own crates, and onnx-cpp's C ABI over tokenizers.
   const crates = [...readdirSync(path.join(ROOT, "servers")).filter((d) => existsSync(path.join(ROOT, "servers", d, "Cargo.toml"))), "onnx-cpp/tokenizers-c"];

@@ -8,6 +8,7 @@ import { hashPaths } from "../platform/hash.ts";
 import { log } from "../platform/log.ts";
 import { cacheDir, ROOT } from "../platform/paths.ts";
 import { CommandError, runCommand } from "../platform/proc.ts";
+import { ensureModelFormat } from "../models/reduced-precision.ts";
 import { ensureOnnxRuntimeLibrary } from "../toolchain/onnxruntime.ts";
 import { ensureVenv } from "../toolchain/python.ts";
 import { ensureSystemRequirements } from "./system.ts";
@@ -102,5 +103,8 @@ export async function prepareServer(server: DiscoveredServer, modelDir: string, 
   for (const [name, resolve] of Object.entries(lazyVars)) if (text.includes(`{${name}}`)) vars[name] = await resolve();
   const spec = server.manifest.prepare;
   const run = preparers[spec.kind] as Preparer<typeof spec.kind>;
-  return { ...vars, ...(await run(server, spec as never, vars, signal)) };
+  const prepared = { ...vars, ...(await run(server, spec as never, vars, signal)) };
+  // A reduced-precision format is built from the model's fp32 files the first time it is needed.
+  await ensureModelFormat(modelDir, server.manifest.model_format, signal);
+  return prepared;
 }

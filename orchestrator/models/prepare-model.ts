@@ -11,6 +11,7 @@ import { modelsDir, ROOT } from "../platform/paths.ts";
 import { CommandError, runCommand } from "../platform/proc.ts";
 import { ensurePypiPackage, ensureVenv, type Venv } from "../toolchain/python.ts";
 import { hubFailureAdvice, parseHubOutput } from "./hub.ts";
+import { isReducedPrecisionFile } from "./reduced-precision.ts";
 import { UserError } from "../platform/errors.ts";
 
 const PREPARED = ".prepared.json";
@@ -73,7 +74,9 @@ export function readPrepared(dir: string): (PreparedMarker & { synthetic: boolea
   try {
     const m = JSON.parse(readFileSync(marker, "utf8")) as PreparedMarker;
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as ManifestFiles;
-    if (!Object.keys(manifest.files).every((f) => existsSync(path.join(dir, f)))) return null;
+    // A missing INT8 file is built again on its own (reduced-precision.ts); it does not void the fp32 files.
+    const fp32 = Object.keys(manifest.files).filter((f) => !isReducedPrecisionFile(f));
+    if (!fp32.every((f) => existsSync(path.join(dir, f)))) return null;
     return { ...m, synthetic: manifest.synthetic === true };
   } catch {
     return null;

@@ -32,6 +32,15 @@ test("one row per level, sorted by concurrency, with the level's figures", () =>
   assert.equal(col(c1, "dataset"), "builtin");
 });
 
+test("the last column is the framework's declared precision, empty where the result predates it", () => {
+  const int8 = sampleResult();
+  int8.verification = { ...int8.verification!, precision: "int8", min_cosine_required: 0.99 };
+  const [head, row] = resultsToCsv([int8]).trim().split("\n");
+  assert.equal(head!.split(",").at(-1), "precision");
+  assert.equal(row!.split(",").at(-1), "int8");
+  assert.equal(resultsToCsv([sampleResult()]).trim().split("\n")[1]!.split(",").at(-1), "");
+});
+
 test("the validity flags follow the seed's columns; a level without them (schema 3) leaves them empty", () => {
   const r = sampleResult();
   const [c1, c4] = [r.scenarios[levelKey(closedLevel(1))]!, r.scenarios[levelKey(closedLevel(4))]!];

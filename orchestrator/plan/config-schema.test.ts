@@ -67,6 +67,15 @@ test("a manifest with a bad prepare kind names the field", () => {
   assert.throws(() => parseYamlText("servers/x/manifest.yaml", manifest, ServerManifest), /servers\/x\/manifest\.yaml: prepare\.kind: /);
 });
 
+test("an INT8 model format must be declared precision int8, so it is verified and recorded as int8", () => {
+  const manifest = readFileSync(path.join(ROOT, "servers/onnx-python-int8/manifest.yaml"), "utf8");
+  assert.equal(parseYamlText("servers/onnx-python-int8/manifest.yaml", manifest, ServerManifest).precision, "int8");
+  assert.throws(
+    () => parseYamlText("servers/x/manifest.yaml", manifest.replace("precision: int8", "precision: fp32"), ServerManifest),
+    /servers\/x\/manifest\.yaml: precision: model_format onnx-int8 computes in int8: declare precision: int8/,
+  );
+});
+
 test("a text tower must say which kind it is, and only towers may", () => {
   const base = "models:\n  m:\n    name: m\n    huggingface_id: a/b\n    max_seq_length: 64\n    embedding_dim: 8\n    params: 1M\n    pooling: last_token\n";
   assert.throws(

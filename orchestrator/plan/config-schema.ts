@@ -363,8 +363,10 @@ export const BenchmarkFile = z
 export type BenchmarkFile = z.infer<typeof BenchmarkFile>;
 
 export const ModelFormat = z
-  .enum(["onnx", "sentence-transformers", "safetensors", "openvino"])
-  .describe("which prepared form of the model the server reads from MODEL_DIR");
+  .enum(["onnx", "sentence-transformers", "safetensors", "openvino", "onnx-int8", "openvino-int8"])
+  .describe(
+    "which prepared form of the model the server reads from MODEL_DIR; onnx-int8 and openvino-int8 are built from the fp32 files the first time a server needs them (orchestrator/models/reduced-precision.ts)",
+  );
 export type ModelFormat = z.infer<typeof ModelFormat>;
 
 // Placeholders substituted in commands and env values: {server_dir}, {model_dir}, {cache_dir}, {root},
@@ -497,5 +499,12 @@ export const ServerManifest = z
       .default("/health")
       .describe("GET until 200 before the first request; a peer's own readiness route, e.g. Triton's /v2/models/<name>/ready"),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    // An INT8 file set computes in INT8: declaring it fp32 would verify it at the fp32 tolerance, and
+    // its results would read as fp32 ones.
+    if (m.model_format.endsWith("-int8") && m.precision !== "int8") {
+      ctx.addIssue({ code: "custom", path: ["precision"], message: `model_format ${m.model_format} computes in int8: declare precision: int8` });
+    }
+  });
 export type ServerManifest = z.infer<typeof ServerManifest>;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,8 @@ sys.path.insert(0, str(HERE))
 from embedserver.app import create_app, serve  # noqa: E402
 from engine import load  # noqa: E402
 
-app = create_app("onnx-python", "Python", load)
+# A variant that runs this server on another model file (servers/onnx-python-int8) reports its own name.
+app = create_app(os.environ.get("FRAMEWORK_NAME", "onnx-python"), "Python", load)
 
 if __name__ == "__main__":
     serve("server:app", str(HERE))

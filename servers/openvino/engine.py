@@ -18,6 +18,9 @@ from embedserver.tokens import GraphTokenizer
 
 # Tried in order; OV_MODEL_FILE (relative to MODEL_DIR) overrides. core.read_model reads both formats.
 MODEL_FILES = ("openvino/model.xml", "onnx/model.onnx")
+# The float precision the CPU plugin computes in. Left to itself it picks bf16 on any CPU with
+# avx512_bf16 or AMX (an AMD EPYC Zen 4 included), which would make the fp32 framework a bf16 one.
+PRECISION_ENV = "OV_INFERENCE_PRECISION"
 
 
 def model_file(model_dir: Path) -> str:
@@ -45,6 +48,7 @@ class OpenVinoEngine:
             "NUM_STREAMS": settings.workers,
             # Pinning puts every process's threads on the same first cores: only a lone process may pin.
             "ENABLE_CPU_PINNING": settings.processes == 1,
+            "INFERENCE_PRECISION_HINT": os.environ.get(PRECISION_ENV, "f32"),
         }
         self.compiled = core.compile_model(model, "CPU", config)
         self.requests: queue.SimpleQueue[ov.InferRequest] = queue.SimpleQueue()
@@ -88,6 +92,7 @@ class OpenVinoEngine:
             "inference_num_threads": int(self.compiled.get_property("INFERENCE_NUM_THREADS")),
             "num_streams": int(self.compiled.get_property("NUM_STREAMS")),
             "performance_hint": str(self.compiled.get_property("PERFORMANCE_HINT")),
+            "inference_precision": self.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name(),
         }
 
 

@@ -86,6 +86,16 @@ for (const server of servers) {
     let base = "";
     let preHealth: Reply[] = [];
     let info: Record<string, unknown> = {};
+    // The same text's vector from another call: equal (cosine 0.9999) in fp32. A reduced-precision server
+    // may differ by batch (ONNX Runtime's dynamic INT8 quantises a call's activations with one scale for
+    // the whole batch: 0.9989 measured), so it is held to its precision's verify tolerance, and to being
+    // nearer its own text's vector than any other text's.
+    const sameText = m.precision === "fp32" ? 0.9999 : config.benchmark.verify_min_cosine[m.precision];
+    function assertOwnVector(got: number[], candidates: number[][], own: number, what: string): void {
+      const cosines = candidates.map((c) => cosine(got, c));
+      assert.ok(cosines[own]! > sameText, `${what}: cosine ${cosines[own]} with its own text's vector`);
+      assert.equal(cosines.indexOf(Math.max(...cosines)), own, `${what}: nearer another text's vector than its own`);
+    }
 
     before(async () => {
       // Every server runs the same layout here (--layout 1x1): /info must show it was honoured.
@@ -166,7 +176,7 @@ for (const server of servers) {
       const maxDiff = (x: number[], y: number[]) => Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
       assert.ok(maxDiff(a!, b!) <= 1e-6, `repeated request differs by ${maxDiff(a!, b!)}`);
       assert.ok(maxDiff(c!, d!) <= 1e-6, `duplicates in one batch differ by ${maxDiff(c!, d!)}`);
-      assert.ok(cosine(a!, c!) > 0.9999, "alone vs in a padded batch");
+      assertOwnVector(c!, [a!, other!], 0, "alone vs in a padded batch");
       assert.ok(cosine(c!, other!) < 0.99, "different texts give different vectors");
     });
 
@@ -176,7 +186,7 @@ for (const server of servers) {
       assert.equal(many.length, batch.length);
       for (const i of [0, 5, 17, 23]) {
         const [alone] = await embed(base, [batch[i]!]);
-        assert.ok(cosine(alone!, many[i]!) > 0.9999, `text ${i}: cosine ${cosine(alone!, many[i]!)}`);
+        assertOwnVector(alone!, many, i, `text ${i} alone vs in the batch`);
       }
       const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;
       const full = await embed(
@@ -230,9 +240,7 @@ for (const server of servers) {
       const expected: number[][] = [];
       for (const t of inputs) expected.push((await embed(base, [t]))[0]!);
       const answers = await Promise.all(inputs.map((t, i) => embed(base, i % 3 === 0 ? [t, "padding partner text"] : [t])));
-      answers.forEach((a, i) =>
-        assert.ok(cosine(a[0]!, expected[i]!) > 0.9999, `request ${i} got another request's vector (cosine ${cosine(a[0]!, expected[i]!)})`),
-      );
+      answers.forEach((a, i) => assertOwnVector(a[0]!, expected, i, `request ${i}`));
       await assertHealthy();
     });
 
