@@ -5,7 +5,9 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { DrivenLevel } from "./drive.ts";
 import { completedRequests, outcomeFromK6Summary } from "./k6/k6-summary.ts";
-import { scenarioFromLevel, type LevelContext } from "./result.ts";
+import { goodputOf, scenarioFromLevel, type LevelContext } from "./result.ts";
+import { Recorder } from "./embedded/recorder.ts";
+import { parseSlo } from "../plan/slo.ts";
 import { closedPoint, openPoint, pointKey } from "../plan/level-key.ts";
 
 /** A recorded k6 summary through the k6 engine's mapping, then the one result mapping every engine shares. */
@@ -245,4 +247,20 @@ test("a sweep's point: its key, text length, input tokens per second from the da
   assert.equal(s.server_idle_memory_mb, 157.1);
   assert.equal(s.memory_per_1k_embeddings_mb, 1562.5);
   assert.equal(scenarioFromSummary(summary, { ...ctx, point, server: null, serverIdleMb: 150 }).memory_per_1k_embeddings_mb, null, "not measured");
+});
+
+test("goodput: the requests under the objective's smallest bound, of all requests; how the level missed it", () => {
+  const rec = new Recorder(0);
+  for (const ms of [10, 20, 30, 49, 51, 80]) rec.finished({ startMs: 0, endMs: ms, error: null });
+  rec.finished({ startMs: 0, endMs: 5, error: "status 503" });
+  const o = { requests: 7, ok: 6, errors: 1, durationS: 2, latencyHistogram: rec.latencyHistogram() } as Parameters<typeof goodputOf>[1];
+  const figures = { p50: 30, p95: 80, p99: 80, errorRate: 1 / 7, saturated: false, achievedRps: 3.5 };
+  const g = goodputOf(parseSlo("p95<50ms,p99<100ms"), o, figures)!;
+  assert.equal(g.under_ms, 50);
+  assert.equal(g.good_requests, 4, "10, 20, 30 and 49 ms; not 51, 80 or the failed one");
+  assert.equal(g.fraction, 0.5714);
+  assert.equal(g.rate_rps, 2);
+  assert.equal(g.misses, "p95 80.0 ms ≥ 50 ms");
+  assert.equal(goodputOf(parseSlo("p99<100ms"), o, figures)!.misses, null);
+  assert.equal(goodputOf(parseSlo("p99<100ms"), { ...o, latencyHistogram: null }, figures), null, "k6 keeps no histogram");
 });

@@ -9,7 +9,9 @@ import { levelValidity } from "../results/validity.ts";
 import { endedEarly, thresholdsOk } from "./end.ts";
 import type { DrivenLevel } from "./drive.ts";
 import { stableTail, type StabilityRule } from "./stability.ts";
-import type { WindowFigures } from "../plan/level-spec.ts";
+import type { LevelOutcome, WindowFigures } from "../plan/level-spec.ts";
+import { type LevelFigures, type Slo, sloVerdict } from "../plan/slo.ts";
+import { countUnderMs } from "./embedded/recorder.ts";
 
 export interface LevelContext {
   /** The operating point: its level, batch size and text length. */
@@ -40,6 +42,24 @@ export interface LevelContext {
   stability?: { rule: StabilityRule; durationS: number };
   /** The server's own metrics over the level (level/scrape.ts); absent: not scraped. */
   serverMetrics?: ServerMetrics | null;
+  /** --slo: the level's goodput is measured against it. */
+  slo?: Slo;
+}
+
+/** The requests of a level that met the objective: succeeded in under its smallest latency bound. */
+export function goodputOf(slo: Slo, o: LevelOutcome, figures: LevelFigures): ScenarioResult["goodput"] {
+  if (o.latencyHistogram === null && o.ok > 0) return null;
+  const underMs = Math.min(...slo.latency.map((b) => b.maxMs));
+  const good = o.latencyHistogram === null ? 0 : countUnderMs(o.latencyHistogram, underMs);
+  const verdict = sloVerdict(slo, figures);
+  return {
+    objective: slo.text,
+    under_ms: underMs,
+    good_requests: good,
+    fraction: o.requests > 0 ? round(good / o.requests, 4) : 0,
+    rate_rps: o.durationS > 0 ? round(good / o.durationS) : 0,
+    misses: verdict.passed ? null : verdict.reason,
+  };
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
@@ -137,6 +157,16 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
     outside_model_p50_ms: o.outsideModelMs?.median ?? null,
     outside_model_p95_ms: o.outsideModelMs?.p95 ?? null,
     server_metrics: ctx.serverMetrics ?? null,
+    goodput: ctx.slo
+      ? goodputOf(ctx.slo, o, {
+          p50: lat.median,
+          p95: lat.p95,
+          p99: lat.p99,
+          errorRate: o.requests > 0 ? o.errors / o.requests : 0,
+          saturated: open !== undefined && isSaturated(expectedRps(open), o.achievedRps, open.saturationTolerance),
+          achievedRps: o.achievedRps,
+        })
+      : null,
     thresholds_ok: thresholdsOk({ ...o, stalls: level.stalls, end: level.end }, ctx.maxErrorRate),
     started_at: ctx.startedAt.toISOString(),
     stalls: level.stalls,

@@ -81,6 +81,9 @@ const EXTRA_COLUMNS: readonly Column[] = [
   ["outside_model_p95_ms", (_r, s) => s.outside_model_p95_ms],
   ["model_time_fraction", (_r, s) => s.server_metrics?.model_time_fraction],
   ["mean_batch_size_formed", (_r, s) => s.server_metrics?.mean_batch_size],
+  // --slo: the requests that met the objective (docs/results.md).
+  ["goodput_fraction", (_r, s) => s.goodput?.fraction],
+  ["goodput_rps", (_r, s) => s.goodput?.rate_rps],
   // The precision the framework declares (fp32, int8, …): rows of reduced-precision variants never read as fp32 ones.
   ["precision", (r) => r.verification?.precision],
 ];

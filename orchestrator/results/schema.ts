@@ -242,6 +242,21 @@ export const ScenarioResult = z
         "median over successful requests of (latency − x-inference-time): the time a request spent outside the model (network, HTTP, JSON, queue, tokenizer where the server times only the forward pass), ms; null if the server sent no x-inference-time, and in results written before the field (2026-12-06)",
       ),
     outside_model_p95_ms: z.number().nonnegative().nullable().default(null).describe("the 95th percentile of the same, ms"),
+    goodput: z
+      .object({
+        objective: z.string().describe("the --slo it was measured against"),
+        under_ms: z.number().positive().describe("a request is good when it succeeded in under this many ms: the objective's smallest latency bound"),
+        good_requests: z.number().int().nonnegative(),
+        fraction: z.number().min(0).max(1).describe("good requests ÷ all requests of the level (failed ones are not good)"),
+        rate_rps: z.number().nonnegative().describe("good requests per second of the level"),
+        misses: z.string().nullable().describe("how the level missed the objective (e.g. p95 62.0 ms ≥ 50 ms; saturated), null when it met it"),
+      })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe(
+        "with --slo, at every level: the requests that met the objective (from the embedded engine's latency histogram; null when k6 ran, which keeps none)",
+      ),
     server_metrics: ServerMetrics.nullable()
       .default(null)
       .describe(

@@ -136,6 +136,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
       : {}),
     ...(stability ? { stability: { rule: stability, durationS: p.duration_s } } : {}),
     serverMetrics,
+    ...(run.slo ? { slo: run.slo } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;
   // A batch-1 level measured now gives the speed-up of the larger batches at its concurrency, and back.

@@ -29,6 +29,25 @@ export const percentileMs = (h: Histogram, p: number) => (h.totalCount === 0 ? 0
 export const encodeHistogram = (h: Histogram) => hdr.encodeIntoCompressedBase64(h);
 export const decodeHistogram = (text: string) => hdr.decodeFromCompressedBase64(text, 32, false);
 
+/** How many values of an encoded histogram of µs are surely under `ms`: those whose bucket lies wholly below it. */
+export function countUnderMs(encoded: string, ms: number): number {
+  const h = decodeHistogram(encoded) as unknown as JsHistogramLike;
+  const it = h.recordedValuesIterator;
+  it.reset();
+  let n = 0;
+  while (it.hasNext()) {
+    const v = it.next();
+    if (h.highestEquivalentValue(v.valueIteratedTo) < ms * 1000) n += v.countAtValueIteratedTo;
+  }
+  return n;
+}
+
+/** The part of hdr-histogram-js's JsHistogram that countUnderMs walks (its .d.ts does not export it from the package root). */
+interface JsHistogramLike {
+  recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } };
+  highestEquivalentValue(value: number): number;
+}
+
 /** How one request ended. */
 export interface RequestRecord {
   /** When it was sent, ms from the level's start. */
