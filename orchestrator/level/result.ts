@@ -44,6 +44,8 @@ export interface LevelContext {
   serverMetrics?: ServerMetrics | null;
   /** --slo: the level's goodput is measured against it. */
   slo?: Slo;
+  /** Package energy over the level (platform/rapl.ts), or why there is none; absent: not read. */
+  energy?: { ok: true; joules: number } | { ok: false; reason: string };
 }
 
 /** The requests of a level that met the objective: succeeded in under its smallest latency bound. */
@@ -157,6 +159,15 @@ export function scenarioFromLevel(level: DrivenLevel, ctx: LevelContext): Scenar
     outside_model_p50_ms: o.outsideModelMs?.median ?? null,
     outside_model_p95_ms: o.outsideModelMs?.p95 ?? null,
     server_metrics: ctx.serverMetrics ?? null,
+    energy: ctx.energy
+      ? ctx.energy.ok
+        ? {
+            package_joules: round(ctx.energy.joules),
+            embeddings_per_joule: ctx.energy.joules > 0 ? round((o.ok * batchSize) / ctx.energy.joules) : null,
+            absent: null,
+          }
+        : { package_joules: null, embeddings_per_joule: null, absent: ctx.energy.reason }
+      : null,
     goodput: ctx.slo
       ? goodputOf(ctx.slo, o, {
           p50: lat.median,

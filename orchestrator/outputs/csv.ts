@@ -84,6 +84,7 @@ const EXTRA_COLUMNS: readonly Column[] = [
   // --slo: the requests that met the objective (docs/results.md).
   ["goodput_fraction", (_r, s) => s.goodput?.fraction],
   ["goodput_rps", (_r, s) => s.goodput?.rate_rps],
+  ["embeddings_per_joule", (_r, s) => s.energy?.embeddings_per_joule],
   // The precision the framework declares (fp32, int8, …): rows of reduced-precision variants never read as fp32 ones.
   ["precision", (r) => r.verification?.precision],
 ];

@@ -257,6 +257,20 @@ export const ScenarioResult = z
       .describe(
         "with --slo, at every level: the requests that met the objective (from the embedded engine's latency histogram; null when k6 ran, which keeps none)",
       ),
+    energy: z
+      .object({
+        package_joules: z
+          .number()
+          .nonnegative()
+          .nullable()
+          .describe("energy of every CPU package over the level (RAPL, /sys/class/powercap), J; the whole machine's packages, not the server's share"),
+        embeddings_per_joule: z.number().nonnegative().nullable().describe("successful embeddings ÷ package_joules"),
+        absent: z.string().nullable().describe("why there is no figure (no RAPL on this machine, or not readable), null when measured"),
+      })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe("package energy per level where the machine reports it; null in results written before the field (2026-12-06)"),
     server_metrics: ServerMetrics.nullable()
       .default(null)
       .describe(

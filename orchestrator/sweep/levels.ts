@@ -1,4 +1,5 @@
 import { allowedCpus } from "../platform/affinity.ts";
+import { packageJoules, readRapl } from "../platform/rapl.ts";
 import { log } from "../platform/log.ts";
 import { ResourceMonitor } from "../level/monitor.ts";
 import { METRIC_NAMES, MetricsScraper, SCRAPE_INTERVAL_MS } from "../level/scrape.ts";
@@ -84,6 +85,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
   const names = METRIC_NAMES[s.api.adapter.name];
   const scraper = names ? new MetricsScraper(s.url, names, SCRAPE_INTERVAL_MS) : null;
   scraper?.start();
+  const energyBefore = readRapl();
   const startedAt = new Date();
   const p = run.profile;
   const spec = levelSpec(fw, s, point);
@@ -105,6 +107,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
     resources = monitor.stop();
     scraped = scraper?.stop(spec.windowS);
   }
+  const energy = packageJoules(energyBefore, readRapl());
   const serverMetrics = scraped ? await scraped : null;
   run.signal.throwIfAborted();
   if (s.hasExited()) throw new Error(`server died during ${where}\n${s.logTail()}`);
@@ -136,6 +139,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
       : {}),
     ...(stability ? { stability: { rule: stability, durationS: p.duration_s } } : {}),
     serverMetrics,
+    energy,
     ...(run.slo ? { slo: run.slo } : {}),
   });
   result.scenarios[scenario.scenario_name] = scenario;
