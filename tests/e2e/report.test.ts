@@ -84,6 +84,7 @@ test("the report of two real runs opens from file:// with every chart drawn, a s
         "efficiency",
         "memory",
         "startup",
+        "time-split",
         `pareto-${MODEL}-texts`,
         ...windowed.map((c) => `windows-${pointStem(closedPoint(c))}`),
       ],
@@ -95,7 +96,9 @@ test("the report of two real runs opens from file:// with every chart drawn, a s
           ? results.filter((r) => (r.scenarios[pointKey(closedPoint(c))]?.windows.length ?? 0) > 0).length
           : f.id.startsWith("pareto-")
             ? RUNS.length + 1 // and the frontier
-            : RUNS.length;
+            : f.id === "time-split"
+              ? 3 // queue, model, the rest: stacked parts, one bar per run and level
+              : RUNS.length;
       assert.equal(f.expected, String(perLevel), `${f.id}: one series per run`);
       assert.equal(f.rendered, f.expected, `${f.id}: Chart.js drew every series`);
       assert.ok(f.canvasWidth > 0, `${f.id}: canvas laid out`);

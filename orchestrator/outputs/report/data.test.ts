@@ -396,3 +396,34 @@ test("the Pareto frontier: the points no other beats on both throughput and p95"
     { x: 20, y: 300 },
   ]);
 });
+
+test("where the time goes: per framework and level, the queue, model and rest medians stack to the time outside the model plus the model", () => {
+  const timed = (s: ScenarioResult): ScenarioResult => ({
+    ...s,
+    server_inference_ms: { mean: 8, median: 8, p95: 9, p99: 10 },
+    server_queue_ms: { mean: 1.5, median: 1.5, p95: 2, p99: 3 },
+    outside_model_p50_ms: 2,
+    outside_model_p95_ms: 4,
+  });
+  const runs = [run("r1", result("onnx-python", timed), result("onnx-rust"))];
+  const c = chart(runs, "time-split");
+  assert.equal(c.stacked, true);
+  const levels = Object.values(sampleResult().scenarios).filter((s) => s.mode === "closed");
+  assert.deepEqual(
+    c.labels,
+    levels
+      .map((s) => s.concurrency)
+      .sort((a, b) => a - b)
+      .map((c) => `onnx-python · ${c} VUs`),
+    "onnx-rust sent no headers: no bar",
+  );
+  assert.deepEqual(
+    c.series.map((s) => [s.label, s.values[0]]),
+    [
+      ["queue", 1.5],
+      ["model", 8],
+      ["rest outside the model", 0.5],
+    ],
+  );
+  assert.equal(chart([run("r1", result("onnx-rust"))], "time-split"), undefined, "no server sent the headers: no chart");
+});

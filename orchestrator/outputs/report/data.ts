@@ -177,6 +177,48 @@ function levelChart(entries: readonly Entry[], spec: Omit<ChartSpec, "kind" | "x
   };
 }
 
+/**
+ * Where a request's time went at each closed-loop level of each framework, as stacked medians:
+ * the server's queue (x-queue-time), its model call (x-inference-time), and the rest of the time
+ * outside the model (network, HTTP, JSON). Null (no chart) when no server sent the headers.
+ */
+function timeSplitChart(entries: readonly Entry[]): ChartSpec[] {
+  const bars = seriesEntries(entries).flatMap((e) =>
+    entryLevels(e)
+      .filter((s) => s.server_inference_ms !== null && s.outside_model_p50_ms !== null)
+      .map((s) => ({ label: `${e.label} · ${s.concurrency} VUs`, s })),
+  );
+  if (bars.length === 0) return [];
+  const queue = (s: ScenarioResult) => s.server_queue_ms?.median ?? 0;
+  const parts: [string, string, (s: ScenarioResult) => number][] = [
+    ["queue", "#9e9e9e", queue],
+    ["model", "#1f77b4", (s) => s.server_inference_ms!.median],
+    ["rest outside the model", "#ff7f0e", (s) => Math.max(0, s.outside_model_p50_ms! - queue(s))],
+  ];
+  return [
+    {
+      id: "time-split",
+      title: "Where the time goes",
+      kind: "bar",
+      stacked: true,
+      xTitle: "",
+      yTitle: "ms (medians)",
+      labels: bars.map((b) => b.label),
+      series: parts.map(([label, color, value]) => ({
+        label,
+        framework: "",
+        run: "",
+        style: { color, dash: [] },
+        values: bars.map((b) => Number(value(b.s).toFixed(3))),
+        flags: bars.map(() => []),
+        notes: bars.map((b) => [`latency p50 ${fmt(b.s.latency_ms.median)} ms`]),
+      })),
+      caption:
+        "Per level, the medians of the server's queue (x-queue-time), its model call (x-inference-time) and the rest of each request's time outside the model (latency − x-inference-time − queue: network, HTTP, JSON); docs/results.md defines each.",
+    },
+  ];
+}
+
 function startupChart(entries: readonly Entry[]): ChartSpec {
   const figures = (r: FrameworkResult) => [r.cold_start_ms, r.model_load_time_ms, r.first_inference_ms];
   return {
@@ -370,6 +412,7 @@ function charts(entries: readonly Entry[]): ChartSpec[] {
       { value: (s) => s.server_memory_mb, notes: (s) => [`peak ${fmt(s.server_memory_peak_mb, 0)} MiB`] },
     ),
     startupChart(entries),
+    ...timeSplitChart(entries),
     ...paretoCharts(entries),
     ...windowCharts(entries),
   ];

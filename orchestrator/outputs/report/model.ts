@@ -47,6 +47,8 @@ export interface ChartSpec {
   series: Series[];
   /** one sentence under the chart: what the figure is */
   caption: string;
+  /** bar charts: the series are parts of one whole, stacked on each label */
+  stacked?: boolean;
 }
 
 export interface ReportCharts {

@@ -153,8 +153,8 @@ function render(spec: ChartSpec, figure: HTMLElement): void {
       interaction: { mode: "nearest", intersect: false },
       scales: {
         // A lone label sits in the middle rather than on the y axis.
-        x: { offset: kind === "bar" || spec.labels.length === 1, title: { display: spec.xTitle !== "", text: spec.xTitle } },
-        y: { min: 0, title: { display: true, text: spec.yTitle } },
+        x: { stacked: spec.stacked === true, offset: kind === "bar" || spec.labels.length === 1, title: { display: spec.xTitle !== "", text: spec.xTitle } },
+        y: { stacked: spec.stacked === true, min: 0, title: { display: true, text: spec.yTitle } },
       },
       plugins: {
         legend: {
