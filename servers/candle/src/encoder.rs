@@ -46,12 +46,41 @@ fn strip_prefix_if_absent(vb: VarBuilder<'static>, probe: &str) -> VarBuilder<'s
     }
 }
 
+/// transformers 5 writes `rope_parameters` (one set, or one per attention kind) where candle's
+/// configs read `rope_theta` (and Gemma's `rope_local_base_freq`, ModernBERT's `global_rope_theta`
+/// and `local_rope_theta`): copy the thetas to those names. Scaled RoPE is refused, not ignored.
+fn flatten_rope_parameters(config: &mut Value) -> Result<()> {
+    let Some(params) = config.get("rope_parameters").cloned() else { return Ok(()) };
+    let theta = |p: &Value, kind: &str| -> Result<Option<Value>> {
+        match p.get("rope_type").and_then(Value::as_str) {
+            None | Some("default") => Ok(p.get("rope_theta").cloned()),
+            Some(other) => bail!("rope_parameters{kind}: rope_type {other:?} is not supported by the candle server (default only)"),
+        }
+    };
+    let Some(obj) = config.as_object_mut() else { return Ok(()) };
+    if let Some(t) = theta(&params, "")? {
+        obj.entry("rope_theta").or_insert(t);
+    }
+    if let Some(t) = params.get("full_attention").map(|p| theta(p, ".full_attention")).transpose()?.flatten() {
+        obj.entry("rope_theta").or_insert(t.clone());
+        obj.entry("global_rope_theta").or_insert(t);
+    }
+    if let Some(t) = params.get("sliding_attention").map(|p| theta(p, ".sliding_attention")).transpose()?.flatten() {
+        obj.entry("rope_local_base_freq").or_insert(t.clone());
+        obj.entry("local_rope_theta").or_insert(t);
+    }
+    Ok(())
+}
+
 impl Encoder {
     /// The model in `config.json` + `model.safetensors`, or one line saying why it is not served.
     pub fn load(model_dir: &Path, device: &Device) -> Result<(Encoder, String)> {
         let config_path = model_dir.join("config.json");
-        let raw = std::fs::read_to_string(&config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
-        let model_type = serde_json::from_str::<Value>(&raw)?
+        let text = std::fs::read_to_string(&config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
+        let mut config: Value = serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", config_path.display()))?;
+        flatten_rope_parameters(&mut config).with_context(|| config_path.display().to_string())?;
+        let raw = config.to_string();
+        let model_type = config
             .get("model_type")
             .and_then(Value::as_str)
             .unwrap_or("bert")

@@ -5,7 +5,7 @@
 //! it returns the last position's logits, never the hidden states; none of that is reachable
 //! through its API. This is the same computation as transformers' `Gemma3TextModel` with
 //! bidirectional attention: every token sees every real token (full layers) or the real tokens
-//! less than `sliding_window` positions away (sliding layers), never padding.
+//! less than `sliding_window / 2 + 1` positions away (sliding layers), never padding.
 
 use anyhow::{bail, Result};
 use candle_core::{DType, Device, Module, Tensor};
@@ -182,7 +182,9 @@ impl BidirectionalGemma3 {
             norm: RmsNorm::new(cfg.hidden_size, cfg.rms_norm_eps, vb.pp("norm"))?,
             hidden_size: cfg.hidden_size,
             head_dim: cfg.head_dim,
-            sliding_window: cfg.sliding_window,
+            // As transformers' Gemma3TextConfig: a bidirectional layer sees (window / 2) tokens on
+            // each side, i.e. |i - j| < window / 2 + 1.
+            sliding_window: cfg.sliding_window / 2 + 1,
             rope_theta: cfg.rope_theta,
             rope_local_theta: cfg.rope_local_base_freq,
         })

@@ -43,11 +43,16 @@ fn read_json(path: &Path) -> Result<Value> {
     serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", path.display()))
 }
 
-/// sentence-transformers' Pooling config → the server's pooling (the modes the suite knows).
+/// sentence-transformers' Pooling config → the server's pooling (the modes the suite knows). Newer
+/// releases write `pooling_mode: "mean"`, older ones one `pooling_mode_<mode>_token(s): true`.
 fn pooling_of(config: &Value, path: &Path) -> Result<Pooling> {
-    let on = |key: &str| config.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let modes = [("pooling_mode_mean_tokens", Pooling::Mean), ("pooling_mode_cls_token", Pooling::Cls), ("pooling_mode_lasttoken", Pooling::LastToken)];
-    let chosen: Vec<Pooling> = modes.iter().filter(|(k, _)| on(k)).map(|&(_, p)| p).collect();
+    let modes = [("mean", "pooling_mode_mean_tokens", Pooling::Mean), ("cls", "pooling_mode_cls_token", Pooling::Cls), ("lasttoken", "pooling_mode_lasttoken", Pooling::LastToken)];
+    let named = config.get("pooling_mode").and_then(Value::as_str).map(|m| m.replace('_', ""));
+    let chosen: Vec<Pooling> = modes
+        .iter()
+        .filter(|(name, flag, _)| named.as_deref() == Some(*name) || config.get(*flag).and_then(Value::as_bool) == Some(true))
+        .map(|&(_, _, p)| p)
+        .collect();
     match chosen.as_slice() {
         [p] => Ok(*p),
         _ => bail!("{}: the candle server runs exactly one of mean, cls or last-token pooling", path.display()),
