@@ -358,7 +358,32 @@ test("a synthetic CLIP text tower prepares with its projection in the graph, and
   }
   const candle = FrameworkResult.parse(readJson(path.join(latestRun(results), key, "candle.json")));
   assert.equal(candle.status, "failed");
-  assert.match(candle.failure ?? "", /pooling "none" .* not supported by the candle server/);
+  assert.match(candle.failure ?? "", /model_type "clip_text_model" is not served \(text towers .*\); the candle server runs /);
+});
+
+test("candle serves the synthetic XLM-RoBERTa, Qwen3 and bidirectional Gemma 3 stand-ins, verified against the references", {
+  timeout: 2_400_000,
+}, async () => {
+  // Prepared once per machine in the shared test models (qwen3 with the decoder test above); one
+  // bench:k6 run starts candle on each and its verify gate compares it with the torch reference.
+  const expected = { "bge-m3": ["xlm-roberta", 1024], "qwen3-embedding-0.6b": ["qwen3", 1024], "embeddinggemma-300m": ["gemma3_text", 768] } as const;
+  const env = { EMBEDDING_BENCH_MODELS: TEST_MODELS };
+  for (const key of Object.keys(expected)) {
+    const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);
+    assert.equal(prep.code, 0, prep.stderr.slice(-4000));
+  }
+  const results = tempDir("results-candle");
+  const args = ["--model", ...Object.keys(expected), "--frameworks", "candle", "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "2"];
+  const bench = await runCli([...args, "--results-dir", results], { env });
+  assert.equal(bench.code, 0, bench.stderr.slice(-4000));
+  for (const [key, [modelType, dim]] of Object.entries(expected)) {
+    const result = FrameworkResult.parse(readJson(path.join(latestRun(results), key, "candle.json")));
+    assert.equal(result.status, "completed", `${key}: ${result.failure ?? ""}`);
+    assert.equal(result.verification?.passed, true, key);
+    // The probes include a text longer than Gemma's bidirectional sliding window (257 tokens).
+    assert.ok((result.verification?.min_cosine ?? 0) >= 0.9999, `${key}: ${result.verification?.min_cosine}`);
+    assert.deepEqual([result.server_info?.["model_type"], result.server_info?.["embedding_dim"]], [modelType, dim], key);
+  }
 });
 
 test("a CLIP text tower from a full image-text checkpoint (--from) is extracted and matches CLIPModel.get_text_features", { timeout: 1_200_000 }, async () => {

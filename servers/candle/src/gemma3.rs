@@ -41,7 +41,7 @@ impl Config {
     fn is_sliding(&self, layer: usize) -> bool {
         match (&self.layer_types, self.sliding_window_pattern) {
             (Some(types), _) => types.get(layer).is_some_and(|t| t == "sliding_attention"),
-            (None, Some(period)) => (layer + 1) % period > 0,
+            (None, Some(period)) => !(layer + 1).is_multiple_of(period),
             (None, None) => false,
         }
     }
