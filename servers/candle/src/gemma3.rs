@@ -95,8 +95,8 @@ impl Attention {
         })
     }
 
-    /// `rope`: (cos, sin) for this layer's kind; `mask`: additive `[b, 1, l, l]`.
-    fn forward(&self, x: &Tensor, rope: &(Tensor, Tensor), mask: &Tensor) -> Result<Tensor> {
+    /// `rope`: (cos, sin) for this layer's kind; `masks`: additive, each broadcast onto the scores.
+    fn forward(&self, x: &Tensor, rope: &(Tensor, Tensor), masks: &[Tensor]) -> Result<Tensor> {
         let (b, l, _) = x.dims3()?;
         let split = |t: Tensor, n: usize| t.reshape((b, l, n, self.head_dim))?.transpose(1, 2);
         let q = self.q_norm.forward(&split(self.q_proj.forward(x)?, self.heads)?)?;
@@ -107,7 +107,7 @@ impl Attention {
         let groups = self.heads / self.kv_heads;
         let k = repeat_kv(k, groups)?.contiguous()?;
         let v = repeat_kv(v, groups)?.contiguous()?;
-        let scores = (q.matmul(&k.transpose(2, 3)?)? * self.scale)?.broadcast_add(mask)?;
+        let scores = masks.iter().try_fold((q.matmul(&k.transpose(2, 3)?)? * self.scale)?, |s, m| s.broadcast_add(m))?;
         let probs = candle_nn::ops::softmax_last_dim(&scores)?;
         Ok(probs.matmul(&v)?.transpose(1, 2)?.reshape((b, l, ()))?.apply(&self.o_proj)?)
     }
@@ -142,8 +142,8 @@ impl Layer {
         })
     }
 
-    fn forward(&self, x: &Tensor, rope: &(Tensor, Tensor), mask: &Tensor) -> Result<Tensor> {
-        let a = self.attn.forward(&self.input_norm.forward(x)?, rope, mask)?;
+    fn forward(&self, x: &Tensor, rope: &(Tensor, Tensor), masks: &[Tensor]) -> Result<Tensor> {
+        let a = self.attn.forward(&self.input_norm.forward(x)?, rope, masks)?;
         let x = (self.post_attention_norm.forward(&a)? + x)?;
         let h = self.pre_feedforward_norm.forward(&x)?;
         let h = (h.apply(&self.gate_proj)?.apply(&self.act)? * h.apply(&self.up_proj)?)?.apply(&self.down_proj)?;
@@ -199,37 +199,27 @@ impl BidirectionalGemma3 {
         Ok((freqs.cos()?, freqs.sin()?))
     }
 
-    /// Additive `[b, 1, l, l]` mask: 0 where query i may see key j (j real, and within `window` of i).
-    fn mask(&self, mask: &[u32], b: usize, l: usize, window: Option<usize>, device: &Device) -> Result<Tensor> {
-        // A large finite value, not -inf: a padding query far from every real key stays finite.
-        let blocked = f32::MIN;
-        let data: Vec<f32> = (0..b)
-            .flat_map(|s| {
-                (0..l).flat_map(move |i| {
-                    (0..l).map(move |j| {
-                        let near = window.is_none_or(|w| i.abs_diff(j) < w);
-                        if mask[s * l + j] != 0 && near {
-                            0.0
-                        } else {
-                            blocked
-                        }
-                    })
-                })
-            })
-            .collect();
-        Ok(Tensor::from_vec(data, (b, 1, l, l), device)?)
+    /// Additive masks, each broadcast onto the scores: padding `[b, 1, 1, l]` (no query sees a
+    /// padding key) and the sliding window `[1, 1, l, l]` (|i - j| < window), never a `[b, 1, l, l]`. Half the lowest f32, not -inf: a blocked score stays finite even where both
+    /// masks block it, so no row of the softmax is all -inf (NaN).
+    fn masks(&self, mask: &Tensor, l: usize, device: &Device) -> Result<(Tensor, Tensor)> {
+        const BLOCKED: f32 = f32::MIN / 2.0;
+        let padding = ((1.0 - mask.to_dtype(DType::F32)?)? * f64::from(BLOCKED))?.unsqueeze(1)?.unsqueeze(1)?;
+        let w = self.sliding_window;
+        let window: Vec<f32> = (0..l).flat_map(|i| (0..l).map(move |j| if i.abs_diff(j) < w { 0.0 } else { BLOCKED })).collect();
+        Ok((padding, Tensor::from_vec(window, (1, 1, l, l), device)?))
     }
 
     pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let (b, l) = ids.dims2()?;
+        let l = ids.dim(1)?;
         let device = ids.device();
-        let flat_mask = mask.flatten_all()?.to_vec1::<u32>()?;
-        let full = (self.rope(self.rope_theta, l, device)?, self.mask(&flat_mask, b, l, None, device)?);
-        let local = (self.rope(self.rope_local_theta, l, device)?, self.mask(&flat_mask, b, l, Some(self.sliding_window), device)?);
+        let (padding, window) = self.masks(mask, l, device)?;
+        let full = (self.rope(self.rope_theta, l, device)?, vec![padding.clone()]);
+        let local = (self.rope(self.rope_local_theta, l, device)?, vec![padding, window]);
         let mut x = (self.embed_tokens.forward(ids)? * (self.hidden_size as f64).sqrt())?;
         for layer in &self.layers {
-            let (rope, mask) = if layer.attn.sliding { &local } else { &full };
-            x = layer.forward(&x, rope, mask)?;
+            let (rope, masks) = if layer.attn.sliding { &local } else { &full };
+            x = layer.forward(&x, rope, masks)?;
         }
         self.norm.forward(&x)
     }
