@@ -79,6 +79,10 @@ impl Encoder {
         let text = std::fs::read_to_string(&config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
         let mut config: Value = serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", config_path.display()))?;
         flatten_rope_parameters(&mut config).with_context(|| config_path.display().to_string())?;
+        // transformers names ModernBERT's epsilon `norm_eps`; candle's config reads `layer_norm_eps`.
+        if let (Some(eps), Some(obj)) = (config.get("norm_eps").cloned(), config.as_object_mut()) {
+            obj.entry("layer_norm_eps").or_insert(eps);
+        }
         let raw = config.to_string();
         let model_type = config
             .get("model_type")
