@@ -50,6 +50,10 @@ fn strip_prefix_if_absent(vb: VarBuilder<'static>, probe: &str) -> VarBuilder<'s
 /// configs read `rope_theta` (and Gemma's `rope_local_base_freq`, ModernBERT's `global_rope_theta`
 /// and `local_rope_theta`): copy the thetas to those names. Scaled RoPE is refused, not ignored.
 fn flatten_rope_parameters(config: &mut Value) -> Result<()> {
+    // transformers 4's spelling of the same: candle's models have no scaled RoPE.
+    if config.get("rope_scaling").is_some_and(|v| !v.is_null()) {
+        bail!("rope_scaling is not supported by the candle server (unscaled RoPE only)");
+    }
     let Some(params) = config.get("rope_parameters").cloned() else { return Ok(()) };
     let theta = |p: &Value, kind: &str| -> Result<Option<Value>> {
         match p.get("rope_type").and_then(Value::as_str) {
