@@ -364,7 +364,8 @@ test("a synthetic CLIP text tower prepares with its projection in the graph, and
 test("candle serves the synthetic XLM-RoBERTa, Qwen3 and bidirectional Gemma 3 stand-ins, verified against the references", {
   timeout: 2_400_000,
 }, async () => {
-  // Prepared once per machine in the shared test models (qwen3 with the decoder test above); one
+  // Prepared once per machine in the shared test models (qwen3 and embeddinggemma with the tests
+  // above and below); one
   // bench:k6 run starts candle on each and its verify gate compares it with the torch reference.
   const expected = { "bge-m3": ["xlm-roberta", 1024], "qwen3-embedding-0.6b": ["qwen3", 1024], "embeddinggemma-300m": ["gemma3_text", 768] } as const;
   const env = { EMBEDDING_BENCH_MODELS: TEST_MODELS };
@@ -436,7 +437,8 @@ print(json.dumps(out.tolist()))
 
 test("synthetic embeddinggemma (Dense layers after pooling) exports its head into the graph", { timeout: 1_200_000 }, async () => {
   const key = "embeddinggemma-300m";
-  const models = tempDir("models-gemma");
+  // The shared test models: the candle test below serves the same stand-in.
+  const models = TEST_MODELS;
   const env = { EMBEDDING_BENCH_MODELS: models };
   const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);
   assert.equal(prep.code, 0, prep.stderr.slice(-4000));
@@ -452,7 +454,6 @@ test("synthetic embeddinggemma (Dense layers after pooling) exports its head int
   assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
   const report = verifyJson(verify);
   for (const fmt of ["onnx", "openvino", "sentence_transformers"]) assert.ok(report.min_cosine[fmt]! >= 0.9999, `${fmt}: ${JSON.stringify(report.min_cosine)}`);
-  rmSync(models, { recursive: true, force: true });
 });
 
 test("a SigLIP checkpoint with only a SentencePiece tokenizer gets a verified tokenizer.json and matches SiglipModel", { timeout: 1_200_000 }, async () => {
