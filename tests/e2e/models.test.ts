@@ -385,6 +385,10 @@ test("candle serves the synthetic XLM-RoBERTa, Qwen3 and bidirectional Gemma 3 s
     assert.ok((result.verification?.min_cosine ?? 0) >= 0.9999, `${key}: ${result.verification?.min_cosine}`);
     assert.deepEqual([result.server_info?.["model_type"], result.server_info?.["embedding_dim"]], [modelType, dim], key);
   }
+  // What it cannot serve, --list says with the reason its refusal gives.
+  const list = await runCli(["--list"], { env });
+  assert.equal(list.code, 0, list.stderr.slice(-2000));
+  assert.match(list.stdout, /^ +cannot serve all-mpnet-base-v2: MPNet: candle-transformers 0\.11\.1 has no MPNet model$/m);
 });
 
 test("a CLIP text tower from a full image-text checkpoint (--from) is extracted and matches CLIPModel.get_text_features", { timeout: 1_200_000 }, async () => {
