@@ -34,7 +34,8 @@ fn refusal(model_type: &str) -> &'static str {
     }
 }
 
-/// The architectures served, as the refusal line lists them.
+/// The `model_type`s served, and how the refusal line lists them.
+const SERVED_TYPES: &[&str] = &["bert", "xlm-roberta", "xlm_roberta", "modernbert", "qwen3", "gemma3_text"];
 const SERVED: &str = "bert, xlm-roberta, modernbert, qwen3, gemma3_text (bidirectional)";
 
 /// Weights saved by a bare `AutoModel` lack the `model.` prefix candle's decoder models ask for.
@@ -93,6 +94,10 @@ impl Encoder {
             .and_then(Value::as_str)
             .unwrap_or("bert")
             .to_string();
+        // Refused before the weights are read: the reason is the architecture, whatever the files.
+        if !SERVED_TYPES.contains(&model_type.as_str()) {
+            bail!("{}: model_type {model_type:?} is not served ({}); the candle server runs {SERVED}", config_path.display(), refusal(&model_type));
+        }
         let weights = model_dir.join("model.safetensors");
         // SAFETY: the file is memory-mapped read-only and nothing in this process writes to it.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], candle_core::DType::F32, device) }
@@ -121,7 +126,7 @@ impl Encoder {
                 Encoder::Qwen3(qwen3::Model::new(&cfg, vb).with_context(mismatch)?)
             }
             "gemma3_text" => Encoder::Gemma3(BidirectionalGemma3::load(&raw, vb).with_context(|| format!("{}", config_path.display()))?),
-            other => bail!("{}: model_type {other:?} is not served ({}); the candle server runs {SERVED}", config_path.display(), refusal(other)),
+            other => bail!("{}: model_type {other:?} has no loader (SERVED_TYPES lists it)", config_path.display()),
         };
         Ok((encoder, model_type))
     }
