@@ -46,6 +46,7 @@ function printList(config: SuiteConfig): void {
   for (const s of config.servers) {
     console.log(`  ${s.manifest.name.padEnd(28)} ${s.manifest.display_name} / ${s.manifest.language}: ${s.manifest.description}`);
     console.log(`  ${"".padEnd(28)} ${frameworkNeeds(s)}`);
+    for (const [model, why] of Object.entries(s.manifest.cannot_serve)) console.log(`  ${"".padEnd(28)} cannot serve ${model}: ${why}`);
   }
   console.log(`Profiles (config/benchmark.yaml; default ${config.benchmark.default_profile}):`);
   for (const line of profileLines(config.benchmark)) console.log(line);

@@ -62,6 +62,23 @@ test("a manifest whose name differs from its folder is an error naming the file"
   assert.throws(() => discoverServers(dir), /foo\/manifest\.yaml: name: must equal its folder name 'foo'/);
 });
 
+test("cannot_serve names catalogue models only; candle's says why it refuses MPNet", () => {
+  const candle = loadSuiteConfig(ROOT).servers.find((s) => s.manifest.name === "candle");
+  assert.match(candle?.manifest.cannot_serve["all-mpnet-base-v2"] ?? "", /no MPNet model/);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "eb-servers-"));
+  mkdirSync(path.join(dir, "onnx-python-x"));
+  const manifest = readFileSync(path.join(ROOT, "servers/onnx-python/manifest.yaml"), "utf8").replace(/^name: onnx-python$/m, "name: onnx-python-x");
+  writeFileSync(path.join(dir, "onnx-python-x", "manifest.yaml"), `${manifest}\ncannot_serve:\n  all-mpnet-base-v3: "no reason"\n`);
+  const before = process.env["EMBEDDING_BENCH_EXTRA_SERVERS"];
+  process.env["EMBEDDING_BENCH_EXTRA_SERVERS"] = dir;
+  try {
+    assert.throws(() => loadSuiteConfig(ROOT), /onnx-python-x\/manifest\.yaml: cannot_serve: all-mpnet-base-v3 not in config\/models\.yaml/);
+  } finally {
+    if (before === undefined) delete process.env["EMBEDDING_BENCH_EXTRA_SERVERS"];
+    else process.env["EMBEDDING_BENCH_EXTRA_SERVERS"] = before;
+  }
+});
+
 test("a manifest with a bad prepare kind names the field", () => {
   const manifest = readFileSync(path.join(ROOT, "servers/onnx-python/manifest.yaml"), "utf8").replace("kind: python-venv", "kind: pip");
   assert.throws(() => parseYamlText("servers/x/manifest.yaml", manifest, ServerManifest), /servers\/x\/manifest\.yaml: prepare\.kind: /);

@@ -490,6 +490,10 @@ export const ServerManifest = z
       .optional()
       .describe("in-process throughput ceiling used by npm run bench:overhead to show the serving overhead"),
     container: ContainerSpec.optional().describe("how --launcher docker builds the server's image; without it the framework runs only as a local process"),
+    cannot_serve: z
+      .record(z.string(), z.string().min(1))
+      .default({})
+      .describe("catalogue models (config/models.yaml keys) the server refuses at start, each with the reason its refusal line gives; --list shows them"),
     api: ServerApi.default({ name: "embed", served_model: "" }).describe(
       "the HTTP API the server speaks; every phase (first inference, verify, warmup, load) goes through its adapter. Servers of another API than embed are peers: the contract's conformance suite does not apply to them",
     ),

@@ -70,6 +70,8 @@ export function loadSuiteConfig(root: string): SuiteConfig {
     const other = seen.get(s.manifest.name);
     if (other) throw new UserError(`${s.manifestPath}: name: '${s.manifest.name}' is already defined by ${other}`);
     seen.set(s.manifest.name, s.manifestPath);
+    const unknown = Object.keys(s.manifest.cannot_serve).filter((key) => !(key in models.models));
+    if (unknown.length) throw new UserError(`${s.manifestPath}: cannot_serve: ${unknown.join(", ")} not in config/models.yaml`);
   }
   return { root, models, benchmark, servers };
 }

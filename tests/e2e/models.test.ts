@@ -358,7 +358,37 @@ test("a synthetic CLIP text tower prepares with its projection in the graph, and
   }
   const candle = FrameworkResult.parse(readJson(path.join(latestRun(results), key, "candle.json")));
   assert.equal(candle.status, "failed");
-  assert.match(candle.failure ?? "", /pooling "none" .* not supported by the candle server/);
+  assert.match(candle.failure ?? "", /model_type "clip_text_model" is not served \(text towers .*\); the candle server runs /);
+});
+
+test("candle serves the synthetic XLM-RoBERTa, Qwen3 and bidirectional Gemma 3 stand-ins, verified against the references", {
+  timeout: 2_400_000,
+}, async () => {
+  // Prepared once per machine in the shared test models (qwen3 and embeddinggemma with the tests
+  // above and below); one
+  // bench:k6 run starts candle on each and its verify gate compares it with the torch reference.
+  const expected = { "bge-m3": ["xlm-roberta", 1024], "qwen3-embedding-0.6b": ["qwen3", 1024], "embeddinggemma-300m": ["gemma3_text", 768] } as const;
+  const env = { EMBEDDING_BENCH_MODELS: TEST_MODELS };
+  for (const key of Object.keys(expected)) {
+    const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);
+    assert.equal(prep.code, 0, prep.stderr.slice(-4000));
+  }
+  const results = tempDir("results-candle");
+  const args = ["--model", ...Object.keys(expected), "--frameworks", "candle", "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "2"];
+  const bench = await runCli([...args, "--results-dir", results], { env });
+  assert.equal(bench.code, 0, bench.stderr.slice(-4000));
+  for (const [key, [modelType, dim]] of Object.entries(expected)) {
+    const result = FrameworkResult.parse(readJson(path.join(latestRun(results), key, "candle.json")));
+    assert.equal(result.status, "completed", `${key}: ${result.failure ?? ""}`);
+    assert.equal(result.verification?.passed, true, key);
+    // The probes include a text longer than Gemma's bidirectional sliding window (257 tokens).
+    assert.ok((result.verification?.min_cosine ?? 0) >= 0.9999, `${key}: ${result.verification?.min_cosine}`);
+    assert.deepEqual([result.server_info?.["model_type"], result.server_info?.["embedding_dim"]], [modelType, dim], key);
+  }
+  // What it cannot serve, --list says with the reason its refusal gives.
+  const list = await runCli(["--list"], { env });
+  assert.equal(list.code, 0, list.stderr.slice(-2000));
+  assert.match(list.stdout, /^ +cannot serve all-mpnet-base-v2: MPNet: candle-transformers 0\.11\.1 has no MPNet model$/m);
 });
 
 test("a CLIP text tower from a full image-text checkpoint (--from) is extracted and matches CLIPModel.get_text_features", { timeout: 1_200_000 }, async () => {
@@ -411,7 +441,8 @@ print(json.dumps(out.tolist()))
 
 test("synthetic embeddinggemma (Dense layers after pooling) exports its head into the graph", { timeout: 1_200_000 }, async () => {
   const key = "embeddinggemma-300m";
-  const models = tempDir("models-gemma");
+  // The shared test models: the candle test below serves the same stand-in.
+  const models = TEST_MODELS;
   const env = { EMBEDDING_BENCH_MODELS: models };
   const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);
   assert.equal(prep.code, 0, prep.stderr.slice(-4000));
@@ -427,7 +458,6 @@ test("synthetic embeddinggemma (Dense layers after pooling) exports its head int
   assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
   const report = verifyJson(verify);
   for (const fmt of ["onnx", "openvino", "sentence_transformers"]) assert.ok(report.min_cosine[fmt]! >= 0.9999, `${fmt}: ${JSON.stringify(report.min_cosine)}`);
-  rmSync(models, { recursive: true, force: true });
 });
 
 test("a SigLIP checkpoint with only a SentencePiece tokenizer gets a verified tokenizer.json and matches SiglipModel", { timeout: 1_200_000 }, async () => {

@@ -1,21 +1,29 @@
-//! Candle (CPU) embedding server: candle-transformers' BERT reading model.safetensors + config.json,
-//! HF `tokenizers`, behind the shared contract (servers/rust-common).
+//! Candle (CPU) embedding server: candle-transformers' models (BERT, XLM-RoBERTa, ModernBERT,
+//! Qwen3) and a bidirectional Gemma 3 (gemma3.rs) reading model.safetensors + config.json, HF
+//! `tokenizers`, behind the shared contract (servers/rust-common). The architecture is chosen by
+//! config.json's `model_type` (encoder.rs); pooling `none` runs the sentence-transformers head
+//! (head.rs).
 //!
-//! Concurrency: `BertModel::forward` takes `&self`, so one model is shared by every request. A pool
+//! Concurrency: every encoder's forward takes `&self`, so one model is shared by every request. A pool
 //! of WORKERS rayon thread pools (default one per CPU), each THREADS threads wide (default 1), bounds
 //! how many passes run at once: a pass runs inside the pool it took, so candle's parallel kernels
 //! (gemm, softmax, layer norm) use that pool's THREADS threads and never another pass's. Tokenising
 //! and pooling happen outside the pools.
 
+mod encoder;
+mod gemma3;
+mod head;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use anyhow::Result;
+use candle_core::{Device, Tensor};
 use embedserver::{pool, Embeddings, Engine, Pool, Pooling, ServerSpec, ServingConfig, Settings, TextTokenizer};
 use serde_json::{json, Map, Value};
+
+use encoder::Encoder;
+use head::Head;
 
 /// candle-core's version as resolved in Cargo.lock (the crate exposes no version constant).
 fn candle_version() -> String {
@@ -27,11 +35,22 @@ fn candle_version() -> String {
 }
 
 struct CandleEngine {
-    model: BertModel,
+    encoder: Encoder,
+    /// serving.json's pooling `none`: the sentence-transformers Pooling and Dense modules.
+    head: Option<Head>,
+    device: Device,
     slots: Pool<rayon::ThreadPool>,
     tokenizer: TextTokenizer,
     serving: ServingConfig,
     model_type: String,
+}
+
+impl CandleEngine {
+    /// Token vectors `[batch, seq, hidden]` as a flat vector, and the hidden width.
+    fn token_vectors(&self, ids: &Tensor, mask: &Tensor) -> Result<(Vec<f32>, usize)> {
+        let hidden = self.encoder.forward(ids, mask)?;
+        Ok((hidden.flatten_all()?.to_vec1::<f32>()?, hidden.dim(2)?))
+    }
 }
 
 impl Engine for CandleEngine {
@@ -42,14 +61,19 @@ impl Engine for CandleEngine {
     fn embed(&self, texts: &[String], normalize: bool) -> Result<Embeddings> {
         let batch = self.tokenizer.encode(texts)?;
         let shape = (batch.size, batch.seq_len);
-        let device = &self.model.device;
-        let ids = Tensor::from_slice(&batch.input_ids, shape, device)?;
-        let mask = Tensor::from_slice(&batch.attention_mask, shape, device)?;
-        let type_ids = ids.zeros_like()?;
-        let (hidden, waited) = self.slots.with(|threads| Ok(threads.install(|| self.model.forward(&ids, &type_ids, Some(&mask)))?))?;
-        let dim = hidden.dim(2)?;
-        let flat = hidden.flatten_all()?.to_vec1::<f32>()?;
-        Ok(Embeddings { waited, ..pool(&flat, dim, &batch, self.serving.pooling, normalize)? })
+        let to_u32 = |v: &[i64]| v.iter().map(|&x| x as u32).collect::<Vec<u32>>();
+        let ids = Tensor::from_vec(to_u32(&batch.input_ids), shape, &self.device)?;
+        let mask = Tensor::from_vec(to_u32(&batch.attention_mask), shape, &self.device)?;
+        let ((flat, dim), waited) = self.slots.with(|threads| threads.install(|| self.token_vectors(&ids, &mask)))?;
+        let Some(head) = &self.head else {
+            return Ok(Embeddings { waited, ..pool(&flat, dim, &batch, self.serving.pooling, normalize)? });
+        };
+        // Pool as the Pooling module does, run the Dense layers, then normalise like any server.
+        let pooled = pool(&flat, dim, &batch, head.pooling, false)?;
+        let out = head.forward(Tensor::from_vec(pooled.data, (pooled.rows, pooled.dim), &self.device)?)?;
+        let out_dim = out.dim(1)?;
+        let sentence = out.flatten_all()?.to_vec1::<f32>()?;
+        Ok(Embeddings { waited, ..pool(&sentence, out_dim, &batch, Pooling::None, normalize)? })
     }
 
     fn info(&self) -> Map<String, Value> {
@@ -65,27 +89,9 @@ impl Engine for CandleEngine {
 }
 
 fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>> {
-    if serving.pooling == Pooling::None {
-        // The model's head (text tower projection, Dense layers) exists only in the exported graph.
-        bail!("{}: pooling \"none\" (the model has a head after its encoder) is not supported by the candle server, which runs the bare BERT encoder", settings.model_dir.join("serving.json").display());
-    }
-    let config_path = settings.model_dir.join("config.json");
-    let raw = std::fs::read_to_string(&config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
-    let model_type = serde_json::from_str::<Value>(&raw)?
-        .get("model_type")
-        .and_then(Value::as_str)
-        .unwrap_or("bert")
-        .to_string();
-    if model_type != "bert" {
-        bail!("{}: model_type {model_type:?} is not supported by the candle server (BERT family: \"bert\")", config_path.display());
-    }
-    let config: Config = serde_json::from_str(&raw).with_context(|| format!("{}: not a BERT config", config_path.display()))?;
-    let weights = settings.model_dir.join("model.safetensors");
     let device = Device::Cpu;
-    // SAFETY: the file is memory-mapped read-only and nothing in this process writes to it.
-    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
-        .with_context(|| format!("cannot map {}", weights.display()))?;
-    let model = BertModel::load(vb, &config).with_context(|| format!("{}: weights do not match config.json", weights.display()))?;
+    let (encoder, model_type) = Encoder::load(&settings.model_dir, &device)?;
+    let head = if serving.pooling == Pooling::None { Some(Head::load(&settings.model_dir, &device)?) } else { None };
     let tokenizer = TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length, settings.max_batch_tokens)?;
     let pools = (0..settings.workers)
         .map(|w| {
@@ -96,7 +102,9 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Arc::new(CandleEngine {
-        model,
+        encoder,
+        head,
+        device,
         slots: Pool::new(pools),
         tokenizer,
         serving: serving.clone(),
