@@ -42,18 +42,11 @@ def corpus_lines(corpus: Path) -> list[str]:
     return [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("# ")]
 
 
-def _unigram(lines: list[str], vocab_size: int) -> tuple[Tokenizer, dict[str, str]]:
-    """SentencePiece trains the pieces and their scores (tokenizers' UnigramTrainer sums its EM
-    statistics in hash-map order, so its scores differ from run to run); the tokenizers Unigram model
-    serves them, behind XLM-R's normalisation and Metaspace, which the training text has already been through."""
+def _train_sentencepiece(normalizer: normalizers.Normalizer, lines: list[str], vocab_size: int, proto: io.BytesIO) -> None:
     import sentencepiece as spm
 
-    specials = ["<s>", "<pad>", "</s>", "<unk>"]
-    tok = Tokenizer(models.Unigram())
-    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
-    proto = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter([tok.normalizer.normalize_str(line) for line in lines]),
+        sentence_iterator=iter([normalizer.normalize_str(line) for line in lines]),
         model_writer=proto,
         model_type="unigram",
         vocab_size=vocab_size - 1,  # <mask> comes last
@@ -71,9 +64,23 @@ def _unigram(lines: list[str], vocab_size: int) -> tuple[Tokenizer, dict[str, st
         minloglevel=2,
         max_sentence_length=100_000,
     )
+
+
+def _unigram(lines: list[str], vocab_size: int) -> tuple[Tokenizer, dict[str, str]]:
+    """SentencePiece trains the pieces and their scores (tokenizers' UnigramTrainer sums its EM
+    statistics in hash-map order, so its scores differ from run to run); the tokenizers Unigram model
+    serves them, behind XLM-R's normalisation and Metaspace, which the training text has already been through."""
+    import sentencepiece as spm
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
+    proto = io.BytesIO()
+    try:
+        _train_sentencepiece(normalizer, lines, vocab_size, proto)
+    except RuntimeError as err:  # e.g. "Vocabulary size too high": the corpus cannot fill it
+        raise TokenizerTrainingError(f"unigram: SentencePiece's trainer: {str(err).split('] ')[-1]}") from err
     sp = spm.SentencePieceProcessor(model_proto=proto.getvalue())
     pieces = [(sp.id_to_piece(i), float(sp.get_score(i))) for i in range(sp.get_piece_size())]
-    normalizer = tok.normalizer
     tok = Tokenizer(models.Unigram(pieces, unk_id=3, byte_fallback=False))
     tok.normalizer = normalizer
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
