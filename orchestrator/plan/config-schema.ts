@@ -26,13 +26,40 @@ export const PypiSource = z
   })
   .strict();
 
+export const STAND_IN_TOKENIZERS = ["unigram", "sentencepiece_bpe", "byte_level_bpe"] as const;
+/** The shipped text the stand-ins' tokenizers are trained on (part of the prepared model's cache key). */
+export const STAND_IN_TOKENIZER_CORPUS = "tokenizer-corpus.txt";
+
+export const TrainedTokenizer = z
+  .object({
+    train: z
+      .enum(STAND_IN_TOKENIZERS)
+      .describe(
+        "tokenizer type, built like the family's: unigram (XLM-RoBERTa: Metaspace, <s> $A </s>), " +
+          "sentencepiece_bpe (Gemma: BPE with byte fallback, <bos> $A <eos>), byte_level_bpe (Qwen: byte-level BPE, $A <|endoftext|>)",
+      ),
+    vocab_size: z
+      .number()
+      .int()
+      .min(512)
+      .describe(`tokens, special tokens included; the shipped corpus (config/synthetic/${STAND_IN_TOKENIZER_CORPUS}) must fill it`),
+  })
+  .strict()
+  .describe(
+    `a tokenizer of the model family's type, trained deterministically on config/synthetic/${STAND_IN_TOKENIZER_CORPUS} ` +
+      "(its special-token ids replace the config's); the embedding table keeps the published vocab_size",
+  );
+
+export type TrainedTokenizer = z.infer<typeof TrainedTokenizer>;
+
 export const SyntheticSpec = z
   .object({
     config: z
       .string()
       .regex(/^[A-Za-z0-9._-]+\.json$/, "a file name inside config/synthetic/")
       .describe("the published architecture config.json, kept in config/synthetic/ so no hub is needed"),
-    tokenizer_from: modelKey.describe("catalogue model with an offline source whose tokenizer stands in for this model's"),
+    tokenizer_from: modelKey.optional().describe("catalogue model with an offline source whose tokenizer stands in for this model's (or give tokenizer)"),
+    tokenizer: TrainedTokenizer.optional(),
     dense_layers: z
       .array(z.number().int().positive())
       .optional()
@@ -42,6 +69,10 @@ export const SyntheticSpec = z
       ),
   })
   .strict()
+  .refine((s) => (s.tokenizer_from === undefined) !== (s.tokenizer === undefined), {
+    message: "give exactly one of tokenizer_from and tokenizer",
+    path: ["tokenizer"],
+  })
   .describe("how to build this architecture with seeded random weights (--synthetic) when its weights cannot be had");
 
 export const TEXT_TOWERS = ["clip", "siglip"] as const;

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { loadYamlFile } from "../../orchestrator/plan/config.ts";
+import { ModelsFile } from "../../orchestrator/plan/config-schema.ts";
 import { closedPoint, pointStem } from "../../orchestrator/plan/level-key.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { cacheDir, ROOT } from "../../orchestrator/platform/paths.ts";
@@ -72,6 +74,31 @@ function verifyJson(run: CliRun): VerifyJson {
 async function tokenCounts(tokenizerFile: string, datasetFile: string): Promise<number[]> {
   const code = `import json,sys\nfrom tokenizers import Tokenizer\nt=Tokenizer.from_file(sys.argv[1])\nt.no_truncation()\nt.no_padding()\nd=json.load(open(sys.argv[2]))\nprint(json.dumps([len(e.ids) for e in t.encode_batch(d["texts"])]))`;
   return JSON.parse(await modelToolsPython(code, [tokenizerFile, datasetFile])) as number[];
+}
+
+interface TokenizerJson {
+  model: { type: string; byte_fallback?: boolean; vocab: unknown };
+  pre_tokenizer: unknown;
+  added_tokens: { id: number; content: string }[];
+}
+
+/**
+ * A synthetic stand-in's trained tokenizer: its model type, the token pieces and special tokens of a
+ * text with accents, CJK and an emoji the corpus lacks, and texts of exactly N tokens in its datasets,
+ * counted here with Python `tokenizers` (one process for all three sets).
+ */
+async function standInTokenizer(dir: string): Promise<{ json: TokenizerJson; tokens: string[]; counts: number[][] }> {
+  const code = `import json,sys\nfrom tokenizers import Tokenizer\nt=Tokenizer.from_file(sys.argv[1])\nt.no_truncation()\nt.no_padding()\nsets=[[len(e.ids) for e in t.encode_batch(json.load(open(f))["texts"])] for f in sys.argv[2:]]\nprint(json.dumps({"tokens":t.encode("Naïve café 敏捷的狐狸 🦜").tokens,"counts":sets}))`;
+  const files = [32, 128, 512].map((n) => path.join(dir, "datasets", `tokens-${n}.json`));
+  const out = JSON.parse(await modelToolsPython(code, [path.join(dir, "tokenizer.json"), ...files])) as { tokens: string[]; counts: number[][] };
+  return { json: readJson<TokenizerJson>(path.join(dir, "tokenizer.json")), ...out };
+}
+
+function assertExactTokenDatasets(counts: number[][]): void {
+  [32, 128, 512].forEach((n, i) => {
+    assert.ok(counts[i]!.length >= 100);
+    assert.deepEqual([...new Set(counts[i])], [n], `tokens-${n}`);
+  });
 }
 
 /** Runs Python code in the model-tools venv (torch, transformers, tokenizers); returns its stdout. */
@@ -255,6 +282,20 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   assert.equal(serving.pooling, "last_token");
   assert.match(serving.name, /SYNTHETIC, 2 of 28 layers/);
   assert.match(readJson<{ source: string }>(path.join(dir, "reference", "probes.json")).source, /SYNTHETIC/);
+  // Its stand-in tokenizer is a byte-level BPE trained on the shipped corpus, Qwen style: the
+  // end-of-text token that last-token pooling reads is appended, and the config knows its id.
+  const tok = await standInTokenizer(dir);
+  assert.equal(tok.json.model.type, "BPE");
+  assert.match(JSON.stringify(tok.json.pre_tokenizer), /"type":"ByteLevel"/);
+  assert.equal(tok.tokens.at(-1), "<|endoftext|>");
+  assert.ok(tok.tokens.includes("ĠcafÃ©"), tok.tokens.join(" "));
+  const eot = tok.json.added_tokens.find((t) => t.content === "<|endoftext|>")!.id;
+  assert.deepEqual(readJson<{ eos_token_id: number; vocab_size: number }>(path.join(dir, "config.json")), {
+    ...readJson<Record<string, unknown>>(path.join(dir, "config.json")),
+    eos_token_id: eot,
+    vocab_size: 151669,
+  });
+  assertExactTokenDatasets(tok.counts);
 
   const verify = await runModels(["verify", SYNTHETIC, "--json", "--no-torch"], env);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr.slice(-2000));
@@ -300,6 +341,38 @@ test("a synthetic decoder model prepares, runs in ONNX Runtime and OpenVINO, and
   assert.ok(outcome.requests > 0);
   const bytesPerRequest = outcome.bytesSent / outcome.requests;
   assert.ok(bytesPerRequest > 500, `bytes per request ${bytesPerRequest}`);
+});
+
+test("bge-m3's stand-in tokenizer is an XLM-R-style Unigram, the same on every training, with datasets of exactly N tokens", {
+  timeout: 300_000,
+}, async () => {
+  // The pipeline's own steps for the tokenizer and the datasets, without the 1 GB embedding table a
+  // bge-m3 stand-in carries (its full preparation and bench run are in docs/models.md).
+  const spec = loadYamlFile(path.join(ROOT, "config", "models.yaml"), ModelsFile).models["bge-m3"]!;
+  const { train, vocab_size } = spec.synthetic!.tokenizer!;
+  const dirs = [tempDir("bge-m3-tok-a"), tempDir("bge-m3-tok-b")];
+  const code = `import sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+import json
+from stand_in_tokenizer import write_trained_tokenizer
+from token_datasets import write_datasets
+for d in sys.argv[5:]:
+    ids = write_trained_tokenizer(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), Path(d), 8192)
+write_datasets(Path(d), 8192)
+print(json.dumps(ids))`;
+  const corpus = path.join(ROOT, "config", "synthetic", "tokenizer-corpus.txt");
+  const ids = await modelToolsPython(code, [path.join(ROOT, "orchestrator", "models", "pipeline"), train, String(vocab_size), corpus, ...dirs]);
+  // The published config's ids: <s>=0 (CLS pooling reads it), <pad>=1 (XLM-R's position ids skip it), </s>=2.
+  assert.deepEqual(JSON.parse(ids), { pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, cls_token_id: 0, sep_token_id: 2 });
+  // Deterministic: a second training gives the same file, so the prepared model's cache key holds.
+  assert.equal(sha256(path.join(dirs[0]!, "tokenizer.json")), sha256(path.join(dirs[1]!, "tokenizer.json")));
+  const tok = await standInTokenizer(dirs[1]!);
+  assert.equal(tok.json.model.type, "Unigram");
+  assert.match(JSON.stringify(tok.json.pre_tokenizer), /"type":"Metaspace"/);
+  assert.deepEqual([tok.tokens[0], tok.tokens.at(-1)], ["<s>", "</s>"]);
+  assert.equal(tok.json.added_tokens.at(-1)?.content, "<mask>");
+  assertExactTokenDatasets(tok.counts);
 });
 
 test("dataset turns the user's MS MARCO-style TSV or JSONL corpus into texts of exactly N tokens", { timeout: 600_000 }, async () => {
@@ -449,6 +522,13 @@ test("synthetic embeddinggemma (Dense layers after pooling) exports its head int
   const dir = path.join(models, key);
   const modules = readJson<{ type: string }[]>(path.join(dir, "sentence-transformers", "modules.json")).map((m) => m.type.split(".").at(-1));
   assert.deepEqual(modules, ["Transformer", "Pooling", "Dense", "Dense", "Normalize"]);
+  // Gemma-style SentencePiece BPE: "▁" for spaces, <bos> … <eos>, and bytes for what the vocabulary lacks (the emoji).
+  const tok = await standInTokenizer(dir);
+  assert.deepEqual([tok.json.model.type, tok.json.model.byte_fallback], ["BPE", true]);
+  assert.deepEqual([tok.tokens[0], tok.tokens.at(-1)], ["<bos>", "<eos>"]);
+  assert.ok(tok.tokens.includes("▁café"), tok.tokens.join(" "));
+  assert.deepEqual(tok.tokens.slice(-5, -1), ["<0xF0>", "<0x9F>", "<0xA6>", "<0x9C>"]);
+  assertExactTokenDatasets(tok.counts);
   assert.deepEqual(readJson<{ pooling: string; text_tower: unknown }>(path.join(dir, "serving.json")), {
     ...readJson<Record<string, unknown>>(path.join(dir, "serving.json")),
     pooling: "none",

@@ -44,6 +44,7 @@ from embedcheck import (
 )
 from embedserver.towers import TOWER_KINDS, load_tower, tower_class
 from fast_tokenizer import ConversionError, write_tokenizer_json
+from stand_in_tokenizer import FAMILIES, TokenizerTrainingError, write_trained_tokenizer
 from token_datasets import write_datasets
 
 # ONNX protobuf files cannot exceed 2 GB; bigger models keep their weights in external data.
@@ -309,8 +310,51 @@ def stand_in_token_ids(tokenizer_dir: Path) -> dict[str, int]:
     return {k: int(v) for k, v in ids.items() if v is not None}
 
 
+def check_vocab(st_dir: Path, vocab_size: int) -> None:
+    """Every id the stand-in tokenizer can emit must have a row in the embedding table. The table keeps
+    the published size (the stand-in's parameters and memory are the model's), so a small trained
+    vocabulary uses its first rows."""
+    from tokenizers import Tokenizer
+
+    size = Tokenizer.from_file(str(st_dir / "tokenizer.json")).get_vocab_size(with_added_tokens=True)
+    if size > vocab_size:
+        raise PrepareError(f"the stand-in tokenizer has {size} tokens; the architecture config's vocab_size is {vocab_size}")
+
+
+def stand_in_description(made: dict[str, Any]) -> str:
+    if "from" in made:
+        return f"stand-in: tokenizer files from {made['from']} (ids stay below its vocabulary size)"
+    return (
+        f"stand-in: {made['trained']} tokenizer of {made['vocab_size']} tokens trained on {made['corpus']} "
+        "(the family's type, not the model's vocabulary)"
+    )
+
+
+class StandInTokenizer:
+    """Where a stand-in's tokenizer comes from: another model's files (dir), or trained here (train)."""
+
+    def __init__(self, a: argparse.Namespace) -> None:
+        self.dir = Path(a.tokenizer_dir) if a.tokenizer_dir else None
+        self.train: str | None = a.tokenizer_train
+        self.vocab_size = int(a.tokenizer_vocab_size or 0)
+        self.corpus = Path(a.tokenizer_corpus) if a.tokenizer_corpus else None
+
+    def write(self, st_dir: Path, max_length: int) -> tuple[dict[str, int], dict[str, Any]]:
+        """Puts the tokenizer files into st_dir; returns its special tokens' ids and how it was made."""
+        if self.train is None or self.corpus is None:
+            assert self.dir is not None
+            copy_tokenizer(self.dir, st_dir, max_length)
+            return stand_in_token_ids(self.dir), {"from": self.dir.name}
+        try:
+            ids = write_trained_tokenizer(self.train, self.vocab_size, self.corpus, st_dir, max_length)
+        except TokenizerTrainingError as err:
+            raise PrepareError(str(err)) from err
+        corpus = {"corpus": self.corpus.name, "corpus_sha256": sha256(self.corpus)}
+        return ids, {"trained": self.train, "vocab_size": self.vocab_size, **corpus}
+
+
 def build_synthetic(
-    spec: dict[str, Any], config_file: Path, tokenizer_dir: Path, seed: int, layers: int | None, st_dir: Path
+    spec: dict[str, Any], config_file: Path, tokenizer: StandInTokenizer, seed: int, layers: int | None, st_dir: Path
 ) -> dict[str, Any]:
     """The catalogue model's architecture from its config, with seeded random weights.
 
@@ -326,10 +370,18 @@ def build_synthetic(
     raw.pop("architectures", None)
     raw["dtype"] = "float32"
     kind = spec.get("text_tower")
+    st_dir.mkdir(parents=True)
+    token_ids, made = tokenizer.write(st_dir, spec["max_seq_length"])
     remapped: dict[str, int] = {}
     if kind is not None:
-        remapped = stand_in_token_ids(tokenizer_dir)
-        raw.update(remapped)
+        # A tower finds its pooled position by these ids.
+        remapped = token_ids
+    elif tokenizer.train is not None:
+        # A trained tokenizer's own ids for the special tokens the published config names (Qwen's
+        # end-of-text moves from 151643 to the end of the small vocabulary); no others are added.
+        remapped = {k: v for k, v in token_ids.items() if k in raw}
+    raw.update(remapped)
+    check_vocab(st_dir, int(raw["vocab_size"]))
     cfg = AutoConfig.for_model(model_type, **raw)
     full_layers = int(cfg.num_hidden_layers)
     if layers is not None:
@@ -339,10 +391,8 @@ def build_synthetic(
     torch.manual_seed(seed)
     model = (tower_class(kind)(cfg) if kind is not None else AutoModel.from_config(cfg)).eval()
     params = sum(p.numel() for p in model.parameters())
-    st_dir.mkdir(parents=True)
     model.save_pretrained(str(st_dir))
     del model
-    copy_tokenizer(tokenizer_dir, st_dir, spec["max_seq_length"])
     tok_cfg_file = st_dir / "tokenizer_config.json"
     if tok_cfg_file.exists():
         tok_cfg = json.loads(tok_cfg_file.read_text())
@@ -370,7 +420,8 @@ def build_synthetic(
         "layers_in_published_model": full_layers,
         "reduced_layers": layers is not None and layers != full_layers,
         "dense_layers": dense,
-        "tokenizer": f"stand-in: tokenizer files from {tokenizer_dir.name} (ids stay below its vocabulary size)",
+        "tokenizer": stand_in_description(made),
+        "tokenizer_source": made,
         "warning": "random weights: for performance measurements only, never for a quality or correctness claim",
     }
     if remapped:
@@ -458,7 +509,7 @@ def prepare(a: argparse.Namespace) -> None:
     tokenizer_source = "copied from the source"
     if synthetic:
         log(f"building SYNTHETIC {a.key} from {a.synthetic_config} (seed {a.seed}{f', {a.layers} layers' if a.layers else ''})")
-        synthetic_info = build_synthetic(spec, Path(a.synthetic_config), Path(a.tokenizer_dir), a.seed, a.layers, st_dir)
+        synthetic_info = build_synthetic(spec, Path(a.synthetic_config), StandInTokenizer(a), a.seed, a.layers, st_dir)
     elif kind is not None:
         log(f"extracting the {kind} text tower from {a.source_dir}")
         tokenizer_source = extract_tower(kind, Path(a.source_dir), st_dir, spec["max_seq_length"])
@@ -558,6 +609,9 @@ def main() -> int:
     ap.add_argument("--source-dir", help="folder with the sentence-transformers files")
     ap.add_argument("--synthetic-config", help="architecture config.json: build it with seeded random weights")
     ap.add_argument("--tokenizer-dir", help="synthetic: folder whose tokenizer files stand in for the model's")
+    ap.add_argument("--tokenizer-train", choices=FAMILIES, help="synthetic: train a tokenizer of this type")
+    ap.add_argument("--tokenizer-vocab-size", type=int, help="synthetic: vocabulary size of the trained tokenizer")
+    ap.add_argument("--tokenizer-corpus", help="synthetic: text file the tokenizer is trained on")
     ap.add_argument("--seed", type=int, default=0, help="synthetic: torch seed of the random weights")
     ap.add_argument(
         "--layers", type=int, help="synthetic: keep only the first N transformer layers (a labelled, smaller variant)"
@@ -566,8 +620,10 @@ def main() -> int:
     a = ap.parse_args()
     if (a.source_dir is None) == (a.synthetic_config is None):
         ap.error("give exactly one of --source-dir and --synthetic-config")
-    if a.synthetic_config is not None and a.tokenizer_dir is None:
-        ap.error("--synthetic-config needs --tokenizer-dir")
+    if a.synthetic_config is not None and (a.tokenizer_dir is None) == (a.tokenizer_train is None):
+        ap.error("--synthetic-config needs exactly one of --tokenizer-dir and --tokenizer-train")
+    if a.tokenizer_train is not None and (a.tokenizer_vocab_size is None or a.tokenizer_corpus is None):
+        ap.error("--tokenizer-train needs --tokenizer-vocab-size and --tokenizer-corpus")
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     log_file = Path(a.log) if a.log else out / LOG_NAME
