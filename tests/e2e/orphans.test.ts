@@ -56,6 +56,9 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined | f
   }
 }
 
+/** The embedded engine's process: its bundle, or its TypeScript through tsx (orchestrator/platform/bundle.ts). */
+const isEngine = (p: Proc) => /engine-child\.js|embedded\/child\.ts/.test(p.cmd);
+
 const cases = [
   // Two uvicorn worker processes: grandchildren of the suite.
   { framework: "onnx-python", env: { PROCESSES: "2" }, minTree: 3 },
@@ -92,7 +95,7 @@ for (const c of cases) {
       // The engine's own process is running the level once it is among the CLI's children.
       snapshot = await until("the load engine's process", 30_000, () => {
         const all = tree(cli.pid!, processes()).filter((p) => p.pid !== cli.pid);
-        return all.some((p) => p.cmd.includes("child.ts")) ? all : undefined;
+        return all.some(isEngine) ? all : undefined;
       });
       await new Promise((r) => setTimeout(r, 2000));
       const all = processes();
@@ -102,7 +105,7 @@ for (const c of cases) {
       cli.kill("SIGKILL");
     }
     assert.equal((await exited).signal, "SIGKILL");
-    const engine = snapshot.filter((p) => p.cmd.includes("child.ts"));
+    const engine = snapshot.filter(isEngine);
     const guardian = snapshot.filter((p) => p.cmd.includes("guarded="));
     // The server runs in process groups of its own; the CLI's group holds the CLI's helpers (tsx's esbuild) and this test.
     const server = snapshot.filter((p) => !engine.includes(p) && !guardian.includes(p) && p.pgid !== cliGroup);
