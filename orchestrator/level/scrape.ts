@@ -5,9 +5,6 @@ import { parseExposition, total, type Family } from "../../servers/contract/prom
 import { type Quantity, type ScrapeReading, summarizeScrapes } from "../results/server-metrics.ts";
 import type { ServerMetrics } from "../results/schema.ts";
 
-/** Between two scrapes: aiperf scrapes every 333 ms; a second keeps the servers' cost negligible at our levels. */
-export const SCRAPE_INTERVAL_MS = 1000;
-
 /** Where each quantity is in a server's metrics: a family and the sample of it that is summed. */
 export interface MetricNames {
   /** The metrics endpoint, relative to the server's base URL. */

@@ -104,6 +104,7 @@ test("a sweep counts every model × framework × trial × point, and names the p
     saturation_tolerance: 0.05,
     slo_start_rps: 10,
     slo_max_steps: 6,
+    scrape_interval_ms: 1000,
   } as const;
   const plan = progressPlan(["onnx-python", "openvino", "onnx-cpp"], { ...profile, batch_size: [1, 8, 32], seq_len: [32, 128], concurrency_levels: [1, 4] }, [
     "m1",

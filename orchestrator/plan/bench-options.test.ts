@@ -37,6 +37,7 @@ const profile = (levels: [number, ...number[]], description?: string): Profile =
   arrival_seed: 1,
   slo_start_rps: 10,
   slo_max_steps: 6,
+  scrape_interval_ms: 1000,
   ...(description ? { description } : {}),
 });
 const BENCHMARK = {
@@ -67,6 +68,8 @@ test("numbers are converted and validated", () => {
   assert.equal(o.warmup_requests, 0);
   refused(["--concurrency-levels", "0"], "--concurrency-levels: must be more than 0, got 0");
   refused(["--warmup-requests", "-1"], "--warmup-requests: must be at least 0, got -1");
+  assert.equal(parseArgs(["--scrape-interval-ms", "0"]).scrape_interval_ms, 0, "0 turns scraping off");
+  refused(["--scrape-interval-ms", "50"], "--scrape-interval-ms: must be 0 (no scraping) or at least 100 ms");
 });
 
 test("durations are whole seconds of at least 1 (k6 takes no fractions here)", () => {

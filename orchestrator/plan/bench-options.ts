@@ -229,6 +229,7 @@ const PLACEHOLDERS: Partial<Record<ProfileKey, string>> = {
   seq_len: "tokens",
   duration_s: "s",
   window_s: "s",
+  scrape_interval_ms: "ms",
   pause_between_levels_s: "s",
   expected_latency_ms: "ms",
   slo_start_rps: "rps",

@@ -233,6 +233,16 @@ export const ProfileFields = z
       .max(1)
       .default(0.1)
       .describe("relative deviation from those windows' mean allowed on throughput and on p95 (0.1 = ±10 %)"),
+    scrape_interval_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(BOUNDS.durationS * 1000)
+      .refine((ms) => ms === 0 || ms >= 100, "must be 0 (no scraping) or at least 100 ms")
+      .default(1000)
+      .describe(
+        "milliseconds between two reads of each server's Prometheus metrics during a level (server_metrics in the results), besides one at its start and one at its end; 0: no scraping, server_metrics null",
+      ),
     mode: z
       .enum(["closed", "open"])
       .default("closed")

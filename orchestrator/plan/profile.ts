@@ -2,7 +2,7 @@
 // own keys, Profile.partial()), and the levels it runs.
 import { Profile, type ProfileKey, type ProfileOverrides } from "./config-schema.ts";
 import { closedLevel, openLevel, type LevelId, type SweepPoint } from "./level-key.ts";
-import { UserError } from "../platform/errors.ts";
+import { formatZodIssues, UserError } from "../platform/errors.ts";
 import { toFlag } from "./flags.ts";
 
 /** Keys that mean something only for open-loop levels (a --mode open sweep, or --slo's search). */
@@ -29,7 +29,9 @@ export function applyOverrides(base: Profile, o: ProfileOverrides, with_: { slo?
   const closedOnly = given.find((k) => CLOSED_ONLY.includes(k));
   if (closedOnly !== undefined && mode === "open")
     throw new UserError(`${toFlag(closedOnly)} applies to closed-loop levels; an open-loop level always runs its whole duration`);
-  return Profile.parse({ ...base, ...Object.fromEntries(given.map((k) => [k, o[k]])) });
+  const merged = Profile.safeParse({ ...base, ...Object.fromEntries(given.map((k) => [k, o[k]])) });
+  if (!merged.success) throw new UserError(formatZodIssues(undefined, merged.error, (p) => toFlag(String(p[0] ?? "profile"))));
+  return merged.data;
 }
 
 /** The profile's levels in order: its concurrency levels (closed loop) or its rates (open loop). */
