@@ -241,7 +241,7 @@ export const ProfileFields = z
       .refine((ms) => ms === 0 || ms >= 100, "must be 0 (no scraping) or at least 100 ms")
       .default(1000)
       .describe(
-        "milliseconds between two reads of each server's Prometheus metrics during a level (server_metrics in the results), besides one at its start and one at its end; 0: no scraping, server_metrics null",
+        "milliseconds between two reads of each server's Prometheus metrics during a level (server_metrics in the results), besides one at its start and one at its end; 0: no scraping (server_metrics null), else at least 100",
       ),
     mode: z
       .enum(["closed", "open"])
