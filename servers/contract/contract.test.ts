@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { conforms, loadContract } from "./contract.ts";
+import { METRIC_NAMES } from "../../orchestrator/level/scrape.ts";
+import { conforms, loadContract, METRIC_FAMILIES } from "./contract.ts";
 
 const contract = loadContract();
 
@@ -80,4 +81,11 @@ test("$ref between components.schemas resolves as written in the document", () =
   assert.deepEqual(conforms(doc, "Pair", { first: { n: 1 } }), []);
   assert.deepEqual(conforms(doc, "Pair", { first: { n: "1" } }), ["$/first/n: must be integer"]);
   assert.throws(() => conforms(doc, "Missing", {}), /no schema components\.schemas\.Missing/);
+});
+
+test("every family the orchestrator scrapes from a server of the contract is one every server writes, gauges as gauges", () => {
+  const names = METRIC_NAMES["embed"]!;
+  const families: Record<string, string> = METRIC_FAMILIES;
+  for (const q of Object.values(names.quantities)) assert.ok(families[q!.family] === "counter" || families[q!.family] === "histogram", q!.family);
+  for (const g of Object.values(names.gauges)) assert.equal(families[g], "gauge", g);
 });

@@ -43,3 +43,19 @@ export function conforms(contract: Contract, name: string, value: unknown): stri
     return `$${e.instancePath}: ${e.message}${detail}`;
   });
 }
+
+/**
+ * The metric families every server of the contract writes (openapi.yaml, GET /metrics), by type.
+ * Every server has both gauges: a server without a dynamic batcher still queues the requests beyond
+ * WORKERS, and embed_queue_depth counts them; both are 0 when no request is being served.
+ */
+export const METRIC_FAMILIES = {
+  embed_requests_total: "counter",
+  embed_errors_total: "counter",
+  embed_embeddings_total: "counter",
+  embed_inference_ms: "histogram",
+  embed_queue_ms: "histogram",
+  embed_batch_texts: "histogram",
+  embed_in_flight: "gauge",
+  embed_queue_depth: "gauge",
+} as const;

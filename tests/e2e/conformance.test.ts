@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
-import { conforms, loadContract } from "../../servers/contract/contract.ts";
+import { conforms, loadContract, METRIC_FAMILIES } from "../../servers/contract/contract.ts";
 import { parseExposition, shapes, total, type FamilyShape } from "../../servers/contract/prometheus.ts";
 import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
 import { allowedCpus } from "../../orchestrator/platform/affinity.ts";
@@ -302,16 +302,64 @@ for (const server of servers) {
       await assertError(await call(`${base}/v1/embeddings`), 405);
     });
 
-    test("/metrics: Prometheus text with the request, error and inference-time metrics", async () => {
+    /** embed_in_flight and embed_queue_depth from one scrape. */
+    async function gauges(): Promise<{ in_flight: number; queue_depth: number }> {
+      const r = await call(`${base}/metrics`);
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      const families = parseExposition(r.text);
+      return { in_flight: total(families, "embed_in_flight"), queue_depth: total(families, "embed_queue_depth") };
+    }
+
+    test("gauges: two requests at once on one worker are 2 in flight, 1 of them queued", async () => {
+      // WORKERS=1: one request's model call waits for the other's, and that wait lasts the whole call,
+      // so a scrape during it reads exactly 2 in flight and 1 queued. A batching server cannot merge
+      // them: together they hold more than MAX_BATCH_SIZE texts. Should both end before a scrape
+      // saw that, the calls were too short for this machine: the next try carries twice the tokens.
+      const maxBatch = (info["batching"] as { max_batch_size?: number } | null | undefined)?.max_batch_size ?? 1;
+      const maxTexts = (info["max_texts"] as number | undefined) ?? DEFAULT_MAX_TEXTS;
+      const budget = info["max_batch_tokens"] as number;
+      // Texts of at most max_seq_length tokens each (longer ones are cut), at least half a batch plus one.
+      const textsFor = (tokens: number) => Math.max(Math.floor(maxBatch / 2) + 1, Math.ceil(tokens / spec.max_seq_length));
+      const fits = (tokens: number) => textsFor(tokens) <= maxTexts && textsFor(tokens) * spec.max_seq_length <= budget;
+      const seen: string[] = [];
+      for (let tokens = 1024; ; tokens *= 2) {
+        const n = textsFor(tokens);
+        const words = Math.ceil(tokens / n);
+        const body = embedBody(Array.from({ length: n }, (_, i) => `${i} ${"word ".repeat(words)}`));
+        let done = false;
+        const both = Promise.all([0, 1].map(() => call(`${base}/embed`, { method: "POST", body }))).finally(() => {
+          done = true;
+        });
+        let caught = false;
+        while (!done && !caught) {
+          const g = await gauges();
+          const reading = `${g.in_flight}/${g.queue_depth}`;
+          if (seen.at(-1) !== reading) seen.push(reading);
+          caught = g.in_flight === 2 && g.queue_depth === 1;
+          if (!caught) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        for (const r of await both) assert.equal(r.status, 200, r.text.slice(0, 300));
+        if (caught) break;
+        assert.ok(
+          fits(tokens * 2),
+          `no scrape saw 2 in flight and 1 queued, up to ${tokens} tokens a request; in_flight/queue_depth as read: ${seen.join(" ")}`,
+        );
+        seen.push("|");
+      }
+      assert.deepEqual(await gauges(), { in_flight: 0, queue_depth: 0 }, "both answered: nothing in flight or queued");
+    });
+
+    test("/metrics: Prometheus text with every family of the contract, by type; the gauges 0 when idle", async () => {
       const r = await call(`${base}/metrics`);
       assert.equal(r.status, 200);
       assert.match(r.headers.get("content-type") ?? "", /text\/plain/);
       const families = parseExposition(r.text);
       const shape = shapes(families);
       metricShapes.set(m.name, shape);
-      assert.equal(shape["embed_requests_total"]?.type, "counter", r.text);
-      assert.equal(shape["embed_errors_total"]?.type, "counter", r.text);
-      assert.equal(shape["embed_inference_ms"]?.type, "histogram", r.text);
+      for (const [name, type] of Object.entries(METRIC_FAMILIES)) assert.equal(shape[name]?.type, type, `${name}: ${type}\n${r.text}`);
+      // Every request of the tests above has been answered.
+      assert.equal(total(families, "embed_in_flight"), 0, "embed_in_flight when idle");
+      assert.equal(total(families, "embed_queue_depth"), 0, "embed_queue_depth when idle");
       for (const f of families.values()) {
         for (const sample of f.samples) assert.equal(sample.labels["framework"], m.name, `${sample.name} ${JSON.stringify(sample.labels)}`);
       }

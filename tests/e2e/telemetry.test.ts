@@ -40,6 +40,7 @@ test("every level records the server's scraped metrics and the time outside the 
       assert.ok(m, `${fw} c=${s.concurrency}: server_metrics`);
       assert.ok(m.scrapes >= 3, `${fw}: a scrape at the start, one a second, one at the end: ${m.scrapes}`);
       assert.deepEqual(m.missing, [], `${fw}: our contract's families are all there`);
+      assert.deepEqual(Object.keys(m.gauges).sort(), ["in_flight", "queue_depth"], `${fw}: both gauges read`);
       assert.equal(m.totals["requests"], s.num_requests, `${fw} c=${s.concurrency}: the server counted the engine's requests`);
       assert.equal(m.totals["embeddings"], s.num_requests, "batch 1");
       assert.ok(m.model_time_fraction! > 0 && m.mean_model_ms! > 0);

@@ -103,7 +103,11 @@ Embeddings Engine::embed(const std::vector<std::string>& texts, bool normalize) 
   const ort::Runtime::Session* session = nullptr;
   {
     std::unique_lock lock(free_mu_);
-    free_cv_.wait(lock, [&] { return !free_.empty(); });
+    if (free_.empty()) {
+      waiting_.fetch_add(1, std::memory_order_relaxed);
+      free_cv_.wait(lock, [&] { return !free_.empty(); });
+      waiting_.fetch_sub(1, std::memory_order_relaxed);
+    }
     session = free_.back();
     free_.pop_back();
   }

@@ -1,6 +1,7 @@
 // The model: tokenizer + ONNX Runtime sessions + pooling, shared by every request thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -60,6 +61,8 @@ class Engine {
   Embeddings embed(const std::vector<std::string>& texts, bool normalize) const;
   std::string framework_version() const { return runtime_.version(); }
   std::size_t sessions() const { return sessions_.size(); }
+  /// Calls waiting for a free session now (embed_queue_depth).
+  std::size_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
   const tok::Tokenizer& tokenizer() const { return tokenizer_; }
 
  private:
@@ -72,6 +75,7 @@ class Engine {
   mutable std::mutex free_mu_;
   mutable std::condition_variable free_cv_;
   mutable std::vector<const ort::Runtime::Session*> free_;
+  mutable std::atomic<std::size_t> waiting_{0};
 };
 
 }  // namespace engine

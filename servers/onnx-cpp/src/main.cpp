@@ -396,13 +396,17 @@ int serve(const Settings& s) {
     send_json(res, 200, body);
   });
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    const Loaded* l = ready.load();
+    metrics.set_queue_depth(l != nullptr ? l->engine->waiting() : 0);
     res.set_content(metrics.render(), metrics::kContentType);
   });
   server.Post("/embed", [&](const httplib::Request& req, httplib::Response& res) {
+    const metrics::Metrics::InFlight in_flight(metrics);
     handle_embed(s, ready.load(), metrics, req, res);
     metrics.observe_request(res.status == 200);
   });
   server.Post("/v1/embeddings", [&](const httplib::Request& req, httplib::Response& res) {
+    const metrics::Metrics::InFlight in_flight(metrics);
     handle_openai(s, ready.load(), metrics, req, res);
     metrics.observe_request(res.status == 200);
   });

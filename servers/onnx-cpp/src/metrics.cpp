@@ -19,6 +19,10 @@ prometheus::Counter& counter(prometheus::Registry& registry, const std::string& 
   return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add(labels(framework));
 }
 
+prometheus::Gauge& gauge(prometheus::Registry& registry, const std::string& framework, const char* name, const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add(labels(framework));
+}
+
 prometheus::Histogram& histogram(prometheus::Registry& registry, const std::string& framework, const char* name,
                                  const char* help, const prometheus::Histogram::BucketBoundaries& buckets) {
   return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add(labels(framework), buckets);
@@ -36,7 +40,14 @@ Metrics::Metrics(const std::string& framework)
                            "Model time per model call (tokenize + forward + pool), milliseconds.", kBucketsMs)),
       queue_(histogram(*registry_, framework, "embed_queue_ms",
                        "Time a request waited before its model call started, milliseconds.", kBucketsMs)),
-      batch_(histogram(*registry_, framework, "embed_batch_texts", "Texts per model call.", kBatchBuckets)) {}
+      batch_(histogram(*registry_, framework, "embed_batch_texts", "Texts per model call.", kBatchBuckets)),
+      in_flight_(gauge(*registry_, framework, "embed_in_flight",
+                       "Embedding requests (POST /embed, POST /v1/embeddings) being served now.")),
+      queue_depth_(gauge(*registry_, framework, "embed_queue_depth", "Requests waiting for their model call to start.")) {}
+
+void Metrics::set_queue_depth(std::size_t waiting) {
+  queue_depth_.Set(static_cast<double>(waiting));
+}
 
 void Metrics::observe_request(bool ok) {
   requests_.Increment();

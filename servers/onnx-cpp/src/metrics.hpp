@@ -4,6 +4,7 @@
 #pragma once
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -18,10 +19,27 @@ inline constexpr const char* kContentType = "text/plain; version=0.0.4; charset=
 
 /// Label: framework, as in the Python servers (which sum their processes). Thread-safe: every
 /// series is prometheus-cpp's own atomic.
+///
+/// Gauges: embed_in_flight, the embedding requests whose handler runs now (InFlight); and
+/// embed_queue_depth, the requests waiting for a free session (their embed_queue_ms), set from the
+/// engine before each render.
 class Metrics {
  public:
+  /// Counts one request in embed_in_flight from its construction to its destruction.
+  class InFlight {
+   public:
+    explicit InFlight(Metrics& m) : gauge_(m.in_flight_) { gauge_.Increment(); }
+    ~InFlight() { gauge_.Decrement(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    prometheus::Gauge& gauge_;
+  };
+
   explicit Metrics(const std::string& framework);
   void observe_request(bool ok);
+  void set_queue_depth(std::size_t waiting);
   /// One request answered with embeddings; each request is its own model call.
   void observe_embedded(double inference_ms, double queue_ms, std::size_t texts);
   std::string render() const;
@@ -34,6 +52,8 @@ class Metrics {
   prometheus::Histogram& inference_;
   prometheus::Histogram& queue_;
   prometheus::Histogram& batch_;
+  prometheus::Gauge& in_flight_;
+  prometheus::Gauge& queue_depth_;
 };
 
 }  // namespace metrics

@@ -169,9 +169,9 @@ def create_app(
         return vectors
 
     runner: Runner = (
-        DynamicBatcher(embed, batch_cfg, metrics.observe_call, settings.workers)
+        DynamicBatcher(embed, batch_cfg, metrics.observe_call, settings.workers, metrics.queue_changed)
         if batch_cfg is not None
-        else SerialRunner(embed, metrics.observe_call, settings.workers)
+        else SerialRunner(embed, metrics.observe_call, settings.workers, metrics.queue_changed)
     )
 
     def load() -> None:
@@ -266,13 +266,15 @@ def create_app(
 
     @app.post("/embed")
     async def embed_route(request: Request) -> Response:
-        response = await _embed(request)
+        with metrics.in_flight():
+            response = await _embed(request)
         metrics.observe_request(response.status_code == 200)
         return response
 
     @app.post("/v1/embeddings")
     async def openai_route(request: Request) -> Response:
-        response = await _openai_embeddings(request)
+        with metrics.in_flight():
+            response = await _openai_embeddings(request)
         metrics.observe_request(response.status_code == 200)
         return response
 

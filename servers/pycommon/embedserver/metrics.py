@@ -7,6 +7,11 @@ Families, each with the one label `framework` (the Rust and C++ servers expose t
   embed_inference_ms      histogram  model time per model call
   embed_queue_ms          histogram  wait before the model call started
   embed_batch_texts       histogram  texts per model call
+  embed_in_flight         gauge      embedding requests (/embed, /v1/embeddings) being served now
+  embed_queue_depth       gauge      requests waiting for their model call to start
+
+Every server exposes both gauges: a server without a dynamic batcher still queues the requests
+beyond WORKERS (its embed_queue_ms), and embed_queue_depth counts those; both are 0 when idle.
 
 With several uvicorn processes (PROCESSES > 1) a scrape reaches only one of them, so serve() gives
 them a shared PROMETHEUS_MULTIPROC_DIR: every process writes its values to files there and any
@@ -22,10 +27,12 @@ from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.context_managers import InprogressTracker
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -33,6 +40,9 @@ CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 BUCKETS_MS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+IN_FLIGHT_HELP = "Embedding requests (POST /embed, POST /v1/embeddings) being served now."
+QUEUE_DEPTH_HELP = "Requests waiting for their model call to start."
 
 
 class Metrics:
@@ -66,6 +76,21 @@ class Metrics:
         self._batch = Histogram("embed_batch_texts", "Texts per model call.", labels, registry=reg, buckets=BATCH_BUCKETS).labels(
             framework
         )
+
+        # livesum: with several processes a scrape sums the live processes' values (ignored in one process).
+        def gauge(name: str, help_text: str) -> Gauge:
+            return Gauge(name, help_text, labels, registry=reg, multiprocess_mode="livesum").labels(framework)
+
+        self._in_flight = gauge("embed_in_flight", IN_FLIGHT_HELP)
+        self._queue_depth = gauge("embed_queue_depth", QUEUE_DEPTH_HELP)
+
+    def in_flight(self) -> InprogressTracker:
+        """`with metrics.in_flight():` around a request, from its start to its answer, errors included."""
+        return self._in_flight.track_inprogress()
+
+    def queue_changed(self, delta: int) -> None:
+        """Requests joined (+) or left (-) the wait for a model call."""
+        self._queue_depth.inc(delta)
 
     def observe_request(self, ok: bool) -> None:
         self._requests.inc()

@@ -7,11 +7,15 @@ low concurrency one process did most of the work). The engine's own thread pool 
 only parallelism inside a model call; requests beyond WORKERS wait in the queue, whose time is
 reported (x-queue-time), instead of oversubscribing the CPUs. The batcher, too, runs at most
 WORKERS model calls at once, each on a batch of requests.
+
+Both report the requests waiting for their model call (on_queue: +n as they arrive, -n as their
+call starts or they give up), the embed_queue_depth gauge; its time is embed_queue_ms.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,6 +29,27 @@ from .pooling import l2_normalize
 from .settings import BatchingSettings
 
 EmbedFn = Callable[[list[str], bool], npt.NDArray[np.float32]]
+QueueFn = Callable[[int], None]
+
+
+def _no_queue_report(_: int) -> None:
+    pass
+
+
+class _Once:
+    """Calls `fn` the first time it is called, from whichever thread, and never again."""
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self._fn = fn
+        self._lock = threading.Lock()
+        self._done = False
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+        self._fn()
 
 
 @dataclass(frozen=True)
@@ -43,9 +68,12 @@ class QueueFull(Exception):
 
 
 class SerialRunner:
-    def __init__(self, embed: EmbedFn, on_call: Callable[[float, int], None], workers: int = 1) -> None:
+    def __init__(
+        self, embed: EmbedFn, on_call: Callable[[float, int], None], workers: int = 1, on_queue: QueueFn = _no_queue_report
+    ) -> None:
         self._embed = embed
         self._on_call = on_call
+        self._on_queue = on_queue
         # The engine must allow `workers` concurrent embed() calls (each engine says how it does).
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
 
@@ -54,15 +82,23 @@ class SerialRunner:
 
     async def submit(self, texts: list[str], normalize: bool) -> Outcome:
         arrived = time.perf_counter()
+        self._on_queue(1)
+        # Left the queue when its call starts, or when the request ends first (a cancelled request's
+        # call never starts).
+        dequeued = _Once(lambda: self._on_queue(-1))
 
         def call() -> Outcome:
+            dequeued()
             started = time.perf_counter()
             vectors = self._embed(texts, normalize)
             ms = (time.perf_counter() - started) * 1000
             self._on_call(ms, len(texts))
             return Outcome(vectors, ms, (started - arrived) * 1000, len(texts))
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        finally:
+            dequeued()
 
 
 @dataclass
@@ -83,10 +119,18 @@ class DynamicBatcher:
     its vectors come from one call). At most `max_queue` requests wait.
     """
 
-    def __init__(self, embed: EmbedFn, cfg: BatchingSettings, on_call: Callable[[float, int], None], workers: int = 1) -> None:
+    def __init__(
+        self,
+        embed: EmbedFn,
+        cfg: BatchingSettings,
+        on_call: Callable[[float, int], None],
+        workers: int = 1,
+        on_queue: QueueFn = _no_queue_report,
+    ) -> None:
         self._embed = embed
         self._cfg = cfg
         self._on_call = on_call
+        self._on_queue = on_queue
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
         self._free_workers = asyncio.Semaphore(workers)
         self._waiting: deque[_Pending] = deque()
@@ -102,6 +146,8 @@ class DynamicBatcher:
             raise QueueFull(f"queue full ({self._cfg.max_queue} requests waiting)")
         pending = _Pending(texts, normalize, time.perf_counter(), asyncio.get_running_loop().create_future())
         self._waiting.append(pending)
+        # Waiting until its batch's call starts (_run), while in the deque and while its batch forms.
+        self._on_queue(1)
         self._arrival.set()
         return await pending.future
 
@@ -143,6 +189,7 @@ class DynamicBatcher:
         self._free_workers.release()
 
     async def _run(self, batch: list[_Pending]) -> None:
+        self._on_queue(-len(batch))
         live = [p for p in batch if not p.future.done()]  # a client that hung up cancelled its future
         if not live:
             return

@@ -4,14 +4,31 @@
 //! write OpenMetrics, whose counter families lose the `_total` the Python servers show.
 //!
 //! Label: `framework`, as in the Python servers (which sum their processes, so no per-process label).
+//!
+//! Gauges: `embed_in_flight`, the embedding requests whose handler runs now ([`Metrics::in_flight`]);
+//! `embed_queue_depth`, the requests waiting for their model call to start (for a blocking thread,
+//! [`Metrics::queued`], then for a session or slot of a [`crate::Pool`]): the waits `embed_queue_ms` times.
 
-use prometheus::{Encoder, Histogram, HistogramOpts, IntCounter, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Histogram, HistogramOpts, IntCounter, IntGauge, Opts, Registry, TextEncoder};
 
 pub const BUCKETS_MS: [f64; 12] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0];
 pub const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
 /// Content type of [`Metrics::render`].
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+pub const IN_FLIGHT_HELP: &str = "Embedding requests (POST /embed, POST /v1/embeddings) being served now.";
+pub const QUEUE_DEPTH_HELP: &str = "Requests waiting for their model call to start.";
+
+/// One unit of a gauge, given back when dropped: however the request ends (an error, a client
+/// that hung up and so dropped the handler's future, a task that never ran).
+pub struct Held(IntGauge);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
 
 pub struct Metrics {
     registry: Registry,
@@ -21,6 +38,10 @@ pub struct Metrics {
     inference: Histogram,
     queue: Histogram,
     batch: Histogram,
+    in_flight: IntGauge,
+    queue_depth: IntGauge,
+    /// Requests waiting for a blocking thread (not registered: part of `queue_depth`).
+    waiting_for_thread: IntGauge,
 }
 
 impl Metrics {
@@ -33,6 +54,7 @@ impl Metrics {
             Histogram::with_opts(opts).expect("valid histogram options")
         };
         let counter = |name: &str, help: &str| IntCounter::with_opts(opts(name, help)).expect("valid counter options");
+        let gauge = |name: &str, help: &str| IntGauge::with_opts(opts(name, help)).expect("valid gauge options");
         let metrics = Metrics {
             registry: Registry::new(),
             requests: counter("embed_requests_total", "POST /embed requests answered."),
@@ -45,6 +67,9 @@ impl Metrics {
             ),
             queue: histogram("embed_queue_ms", "Time a request waited before its model call started, milliseconds.", &BUCKETS_MS),
             batch: histogram("embed_batch_texts", "Texts per model call.", &BATCH_BUCKETS),
+            in_flight: gauge("embed_in_flight", IN_FLIGHT_HELP),
+            queue_depth: gauge("embed_queue_depth", QUEUE_DEPTH_HELP),
+            waiting_for_thread: gauge("waiting_for_thread", "unregistered"),
         };
         for c in [&metrics.requests, &metrics.errors, &metrics.embeddings] {
             metrics.registry.register(Box::new(c.clone())).expect("unique metric names");
@@ -52,7 +77,22 @@ impl Metrics {
         for h in [&metrics.inference, &metrics.queue, &metrics.batch] {
             metrics.registry.register(Box::new(h.clone())).expect("unique metric names");
         }
+        for g in [&metrics.in_flight, &metrics.queue_depth] {
+            metrics.registry.register(Box::new(g.clone())).expect("unique metric names");
+        }
         metrics
+    }
+
+    /// An embedding request from its handler's start; the count goes down when the guard drops.
+    pub fn in_flight(&self) -> Held {
+        self.in_flight.inc();
+        Held(self.in_flight.clone())
+    }
+
+    /// A request waiting for a blocking thread to start its model call; drop the guard when it starts.
+    pub fn queued(&self) -> Held {
+        self.waiting_for_thread.inc();
+        Held(self.waiting_for_thread.clone())
     }
 
     pub fn observe_request(&self, ok: bool) {
@@ -72,6 +112,8 @@ impl Metrics {
     }
 
     pub fn render(&self) -> String {
+        let waiting = self.waiting_for_thread.get() + i64::try_from(crate::pool::waiting_in_pools()).unwrap_or(i64::MAX);
+        self.queue_depth.set(waiting);
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("text encoding into memory cannot fail");
         String::from_utf8(out).expect("the text encoder writes UTF-8")
@@ -101,6 +143,8 @@ mod tests {
             ("embed_inference_ms", "histogram"),
             ("embed_queue_ms", "histogram"),
             ("embed_batch_texts", "histogram"),
+            ("embed_in_flight", "gauge"),
+            ("embed_queue_depth", "gauge"),
         ] {
             assert!(text.contains(&format!("# TYPE {name} {kind}\n")), "{name} {kind} in\n{text}");
         }
@@ -115,5 +159,24 @@ mod tests {
         assert_eq!(sample(&text, &format!("embed_batch_texts_bucket{{{labels},le=\"4\"}}")), 1.0);
         assert_eq!(sample(&text, &format!("embed_batch_texts_bucket{{{labels},le=\"256\"}}")), 1.0);
         assert_eq!(sample(&text, &format!("embed_batch_texts_bucket{{{labels},le=\"+Inf\"}}")), 1.0);
+        assert_eq!(sample(&text, &format!("embed_in_flight{{{labels}}}")), 0.0);
+        assert!(text.contains(&format!("# HELP embed_in_flight {IN_FLIGHT_HELP}\n")), "{text}");
+        assert!(text.contains(&format!("# HELP embed_queue_depth {QUEUE_DEPTH_HELP}\n")), "{text}");
+    }
+
+    #[test]
+    fn gauges_count_what_is_held_until_it_drops() {
+        let m = Metrics::new("test-fw");
+        let labels = "framework=\"test-fw\"";
+        let (a, b) = (m.in_flight(), m.in_flight());
+        let queued = m.queued();
+        let text = m.render();
+        assert_eq!(sample(&text, &format!("embed_in_flight{{{labels}}}")), 2.0);
+        // At least the one waiting for a thread (a pool of another test may hold waiters too).
+        assert!(sample(&text, &format!("embed_queue_depth{{{labels}}}")) >= 1.0, "{text}");
+        drop((a, queued));
+        assert_eq!(sample(&m.render(), &format!("embed_in_flight{{{labels}}}")), 1.0);
+        drop(b);
+        assert_eq!(sample(&m.render(), &format!("embed_in_flight{{{labels}}}")), 0.0);
     }
 }

@@ -131,6 +131,7 @@ struct EmbedBody<'a> {
 }
 
 async fn embed(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let _in_flight = state.metrics.in_flight();
     let response = match embed_inner(&state, &headers, body).await {
         Ok(response) => response,
         Err(Refused(status, message)) => error(status, message),
@@ -140,6 +141,7 @@ async fn embed(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bod
 }
 
 async fn openai_embeddings(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let _in_flight = state.metrics.in_flight();
     let response = match openai_inner(&state, &headers, body).await {
         Ok(response) => response,
         Err(Refused(status, message)) => openai_error(status, message),
@@ -238,7 +240,10 @@ async fn run_engine(state: &AppState, texts: Vec<String>, normalize: bool) -> Re
     let engine = Arc::clone(&loaded.engine);
     let arrived = Instant::now();
     let text_bytes: usize = texts.iter().map(String::len).sum();
+    // Queued until a blocking thread takes the call (then, inside the engine, until a session is free).
+    let queued = state.metrics.queued();
     let result = tokio::task::spawn_blocking(move || {
+        drop(queued);
         let started = Instant::now();
         let vectors = engine.embed(&texts, normalize);
         let took = started.elapsed();
