@@ -83,7 +83,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
   if (s.usage !== null) monitor.watch("server", s.usage);
   monitor.start();
   const names = METRIC_NAMES[s.api.adapter.name];
-  const scraper = names ? new MetricsScraper(s.url, names, SCRAPE_INTERVAL_MS) : null;
+  const scraper = names ? new MetricsScraper(s.metricsUrl, names, SCRAPE_INTERVAL_MS) : null;
   scraper?.start();
   const energyBefore = readRapl();
   const startedAt = new Date();
