@@ -51,6 +51,17 @@ test("shared CPUs give no cpuset; the manifest names the threads and workers var
   assert.deepEqual(spec.Env, ["MODEL_DIR=/model", "HOST=0.0.0.0", "PORT=8000", "OMP_THREADS=2", "POOL=4"]);
 });
 
+test("a manifest's metrics.port_env: the server is told the container's metrics port, published on its own loopback port", () => {
+  const server = { ...onnxRust, manifest: { ...onnxRust.manifest, metrics: { port_env: "METRICS_PORT", path: "/metrics" } } };
+  const spec = containerSpec(server, { image: "i", hostPort: 1, metricsHostPort: 2, cpus: null, memoryMb: 64, modelDir: "/m" }, "h/1");
+  assert.deepEqual(spec.Env, ["MODEL_DIR=/model", "HOST=0.0.0.0", "PORT=8000", "METRICS_PORT=8001"]);
+  assert.deepEqual(spec.ExposedPorts, { "8000/tcp": {}, "8001/tcp": {} });
+  assert.deepEqual(spec.HostConfig!.PortBindings, {
+    "8000/tcp": [{ HostIp: "127.0.0.1", HostPort: "1" }],
+    "8001/tcp": [{ HostIp: "127.0.0.1", HostPort: "2" }],
+  });
+});
+
 test("the image is the manifest's repository tagged with a hash of its Dockerfile and include paths", () => {
   const source = imageSource(onnxRust);
   assert.match(source.ref, /^embedding-bench\/onnx-rust:src-[0-9a-f]{16}$/);

@@ -23,6 +23,8 @@ import type { ServerProcess } from "./process.ts";
 
 /** The port every image's server listens on (its Dockerfile's PORT), and where the model is mounted. */
 export const CONTAINER_PORT = 8000;
+/** Where a server whose manifest names metrics.port_env serves its metrics inside the container. */
+export const CONTAINER_METRICS_PORT = 8001;
 export const CONTAINER_MODEL_DIR = "/model";
 const OWNER_LABEL = "embedding-bench.owner";
 const MiB = 1048576;
@@ -98,6 +100,8 @@ export interface ContainerSettings {
   image: string;
   /** Loopback port on the host that the server's port is published on. */
   hostPort: number;
+  /** Loopback port on the host for its metrics port, when its manifest names metrics.port_env; default none. */
+  metricsHostPort?: number | null;
   /** The container's cpuset; null = every CPU. */
   cpus: readonly number[] | null;
   memoryMb: number;
@@ -115,26 +119,32 @@ export interface ContainerSettings {
  */
 export function containerSpec(server: DiscoveredServer, s: ContainerSettings, owner = `${os.hostname()}/${process.pid}`): Docker.ContainerCreateOptions {
   const m = server.manifest;
+  const metricsEnv = m.metrics.port_env;
+  const metricsHostPort = s.metricsHostPort ?? null;
+  const metrics = metricsEnv !== undefined && metricsHostPort !== null ? { env: metricsEnv, hostPort: metricsHostPort } : null;
   const env: Record<string, string> = {
     MODEL_DIR: CONTAINER_MODEL_DIR,
     HOST: "0.0.0.0",
     PORT: String(CONTAINER_PORT),
     ...(s.threads !== undefined ? { [m.threads_env]: String(s.threads) } : {}),
     ...(s.workers !== undefined ? { [m.workers_env]: String(s.workers) } : {}),
+    ...(metrics ? { [metrics.env]: String(CONTAINER_METRICS_PORT) } : {}),
     ...s.env,
   };
   const port = `${CONTAINER_PORT}/tcp`;
+  const published: Record<string, { HostIp: string; HostPort: string }[]> = { [port]: [{ HostIp: "127.0.0.1", HostPort: String(s.hostPort) }] };
+  if (metrics) published[`${CONTAINER_METRICS_PORT}/tcp`] = [{ HostIp: "127.0.0.1", HostPort: String(metrics.hostPort) }];
   return {
     Image: s.image,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    ExposedPorts: { [port]: {} },
+    ExposedPorts: Object.fromEntries(Object.keys(published).map((p) => [p, {}])),
     Labels: { [OWNER_LABEL]: owner, "embedding-bench.framework": m.name },
     HostConfig: {
       ...(s.cpus !== null ? { CpusetCpus: formatCpuList(s.cpus) } : {}),
       // Swap as large as the memory: no swapping beyond the limit, which would hide it in latencies.
       Memory: s.memoryMb * MiB,
       MemorySwap: s.memoryMb * MiB,
-      PortBindings: { [port]: [{ HostIp: "127.0.0.1", HostPort: String(s.hostPort) }] },
+      PortBindings: published,
       Mounts: [{ Type: "bind", Source: s.modelDir, Target: CONTAINER_MODEL_DIR, ReadOnly: true }],
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
@@ -147,6 +157,7 @@ export interface ContainerRequest {
   modelDir: string;
   logFile: string;
   hostPort: number;
+  metricsHostPort?: number | null;
   cpus: readonly number[] | null;
   memoryMb: number;
   threads?: number;

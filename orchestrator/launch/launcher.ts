@@ -33,6 +33,8 @@ export interface LaunchRequest {
 
 export interface LaunchedServer extends ServerProcess {
   url: string;
+  /** The server's Prometheus metrics: its manifest's metrics.path, on its own port or on the one metrics.port_env gave it. */
+  metricsUrl: string;
   /** The manifest's readiness route under `url`. */
   healthUrl: string;
   /** The manifest's placeholder values, e.g. for its ceiling command. */
@@ -42,15 +44,20 @@ export interface LaunchedServer extends ServerProcess {
 }
 
 type Started = { proc: ServerProcess; vars: Vars; launch: LaunchInfo };
-type Launcher<K extends LauncherKind> = (req: LaunchRequest, settings: Extract<LauncherSettings, { kind: K }>, port: number) => Promise<Started>;
+/** The loopback ports the server is reached on: its API's, and its metrics' where its manifest asks for one (metrics.port_env). */
+export interface Ports {
+  port: number;
+  metricsPort: number | null;
+}
+type Launcher<K extends LauncherKind> = (req: LaunchRequest, settings: Extract<LauncherSettings, { kind: K }>, ports: Ports) => Promise<Started>;
 
 const launchers = {
-  process: async (req, _settings, port) => {
+  process: async (req, _settings, ports) => {
     const vars = await prepareServer(req.server, req.modelDir, req.signal);
     req.signal?.throwIfAborted();
     const [cmd, ...rest] = manifestCommand(req.server.manifest.start.command, vars);
     const [command, args] = withAffinity(cmd!, rest, req.cpus ?? null);
-    const proc = startProcess({ command, args, cwd: req.server.dir, env: serverEnv(req, vars, port), logFile: req.logFile });
+    const proc = startProcess({ command, args, cwd: req.server.dir, env: serverEnv(req, vars, ports), logFile: req.logFile });
     return {
       proc,
       vars,
@@ -58,8 +65,14 @@ const launchers = {
     };
   },
   // The image brings its own build: nothing is prepared on the host.
-  docker: async (req, settings, port) => {
-    const { proc, launch } = await startContainer({ ...req, hostPort: port, cpus: req.cpus ?? null, memoryMb: settings.memoryMb });
+  docker: async (req, settings, ports) => {
+    const { proc, launch } = await startContainer({
+      ...req,
+      hostPort: ports.port,
+      metricsHostPort: ports.metricsPort,
+      cpus: req.cpus ?? null,
+      memoryMb: settings.memoryMb,
+    });
     return { proc, vars: { model_dir: req.modelDir }, launch };
   },
 } satisfies { [K in LauncherKind]: Launcher<K> };
@@ -86,18 +99,35 @@ export function manifestEnv(
   };
 }
 
-function serverEnv(req: LaunchRequest, vars: Vars, port: number): NodeJS.ProcessEnv {
-  return { ...manifestEnv(req.server, vars, req), HOST: "127.0.0.1", PORT: String(port), ...req.env };
+function serverEnv(req: LaunchRequest, vars: Vars, ports: Ports): NodeJS.ProcessEnv {
+  const metricsEnv = req.server.manifest.metrics.port_env;
+  return {
+    ...manifestEnv(req.server, vars, req),
+    HOST: "127.0.0.1",
+    PORT: String(ports.port),
+    ...(metricsEnv !== undefined && ports.metricsPort !== null ? { [metricsEnv]: String(ports.metricsPort) } : {}),
+    ...req.env,
+  };
+}
+
+/** Free loopback ports for the server: its own, and a second, different one when its manifest names metrics.port_env. */
+async function freePorts(server: DiscoveredServer): Promise<Ports> {
+  const port = await freePort();
+  if (server.manifest.metrics.port_env === undefined) return { port, metricsPort: null };
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
+  return { port, metricsPort };
 }
 
 /** Prepares (cached) and starts the server on a free loopback port; does not wait for /health. */
 export async function launchServer(req: LaunchRequest): Promise<LaunchedServer> {
   const settings = req.launcher ?? { kind: "process" };
-  const port = await freePort();
+  const ports = await freePorts(req.server);
   const start = launchers[settings.kind] as Launcher<typeof settings.kind>;
-  const { proc, vars, launch } = await start(req, settings as never, port);
-  const url = `http://127.0.0.1:${port}`;
-  return Object.assign(proc, { url, healthUrl: `${url}${req.server.manifest.health_path}`, vars, launch });
+  const { proc, vars, launch } = await start(req, settings as never, ports);
+  const url = `http://127.0.0.1:${ports.port}`;
+  const metricsUrl = `http://127.0.0.1:${ports.metricsPort ?? ports.port}${req.server.manifest.metrics.path}`;
+  return Object.assign(proc, { url, healthUrl: `${url}${req.server.manifest.health_path}`, metricsUrl, vars, launch });
 }
 
 export interface HealthOptions {

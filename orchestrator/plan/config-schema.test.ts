@@ -93,6 +93,18 @@ test("an INT8 model format must be declared precision int8, so it is verified an
   );
 });
 
+test("metrics: on the server's own port at /metrics by default; Triton's on a second port the launcher fills", () => {
+  const onnx = readFileSync(path.join(ROOT, "servers/onnx-python/manifest.yaml"), "utf8");
+  assert.deepEqual(parseYamlText("servers/onnx-python/manifest.yaml", onnx, ServerManifest).metrics, { path: "/metrics" });
+  const triton = readFileSync(path.join(ROOT, "servers/triton/manifest.yaml"), "utf8");
+  assert.deepEqual(parseYamlText("servers/triton/manifest.yaml", triton, ServerManifest).metrics, { port_env: "METRICS_PORT", path: "/metrics" });
+  const bad = (metrics: string) => () => parseYamlText("servers/x/manifest.yaml", `${onnx}\nmetrics: ${metrics}\n`, ServerManifest);
+  assert.throws(bad("{ port_env: PORT }"), /metrics\.port_env: not one of the contract's variables/);
+  assert.throws(bad("{ port_env: metrics-port }"), /metrics\.port_env: an environment variable name/);
+  assert.throws(bad("{ port_env: THREADS }"), /metrics\.port_env: THREADS is already threads_env/);
+  assert.throws(bad("{ path: metrics }"), /metrics\.path: a URL path starting with \//);
+});
+
 test("a text tower must say which kind it is, and only towers may", () => {
   const base = "models:\n  m:\n    name: m\n    huggingface_id: a/b\n    max_seq_length: 64\n    embedding_dim: 8\n    params: 1M\n    pooling: last_token\n";
   assert.throws(

@@ -498,6 +498,25 @@ export const ServerApi = z
   .strict();
 export type ServerApi = z.infer<typeof ServerApi>;
 
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");
+
+export const ServerMetricsEndpoint = z
+  .object({
+    port_env: envName
+      .refine((v) => !["PORT", "HOST", "MODEL_DIR"].includes(v), "not one of the contract's variables (PORT, HOST, MODEL_DIR)")
+      .optional()
+      .describe(
+        "environment variable the launcher sets to a second free loopback port, where the server serves its metrics (Triton's metrics port); without it they are on the server's own port",
+      ),
+    path: z
+      .string()
+      .regex(/^\/[!-~]*$/, "a URL path starting with /")
+      .default("/metrics")
+      .describe("the route of the Prometheus text exposition on that port"),
+  })
+  .strict();
+export type ServerMetricsEndpoint = z.infer<typeof ServerMetricsEndpoint>;
+
 export const ServerManifest = z
   .object({
     name: z
@@ -543,6 +562,9 @@ export const ServerManifest = z
       .regex(/^\/[!-~]*$/, "a URL path starting with /")
       .default("/health")
       .describe("GET until 200 before the first request; a peer's own readiness route, e.g. Triton's /v2/models/<name>/ready"),
+    metrics: ServerMetricsEndpoint.default({ path: "/metrics" }).describe(
+      "where the server's Prometheus metrics are, scraped once a second during every level (their names are read per API: orchestrator/level/scrape.ts)",
+    ),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -550,6 +572,10 @@ export const ServerManifest = z
     // its results would read as fp32 ones.
     if (m.model_format.endsWith("-int8") && m.precision !== "int8") {
       ctx.addIssue({ code: "custom", path: ["precision"], message: `model_format ${m.model_format} computes in int8: declare precision: int8` });
+    }
+    const metricsEnv = m.metrics.port_env;
+    if (metricsEnv !== undefined && (metricsEnv === m.threads_env || metricsEnv === m.workers_env || Object.hasOwn(m.start.env, metricsEnv))) {
+      ctx.addIssue({ code: "custom", path: ["metrics", "port_env"], message: `${metricsEnv} is already threads_env, workers_env or set in start.env` });
     }
   });
 export type ServerManifest = z.infer<typeof ServerManifest>;

@@ -69,12 +69,12 @@ export const ServerMetrics = z
         "growth over the level of each counter and histogram sum or count, summed over its series: requests, errors, embeddings, model_calls, model_ms, queue_calls, queue_ms, batch_calls, batch_texts",
       ),
     model_time_fraction: nullableCount.describe(
-      "model_ms ÷ the wall time between the first and last scrape: the share of the level the server spent in model calls (above 1 when calls overlap)",
+      "model_ms ÷ the wall time between the first and last scrape: the share of the level the server spent in model calls (above 1 when calls overlap); null where the server sums model time per request (Triton, TEI)",
     ),
     mean_batch_size: nullableCount.describe(
       "batch_texts ÷ batch_calls: the texts per model call the server formed (for a batching server, the batch it formed)",
     ),
-    mean_model_ms: nullableCount.describe("model_ms ÷ model_calls, ms"),
+    mean_model_ms: nullableCount.describe("model_ms ÷ model_calls, ms; where the server sums model time per request (Triton, TEI), model_ms ÷ requests"),
     mean_queue_ms: nullableCount.describe("queue_ms ÷ queue_calls: the mean wait before a model call, ms"),
     gauges: z
       .record(z.string(), z.object({ mean: z.number(), max: z.number() }).strict())

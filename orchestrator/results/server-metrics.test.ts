@@ -1,6 +1,7 @@
 // The deltas of a level's scrapes, on scrapes recorded from real servers (tests/fixtures/metrics:
-// onnx-python and pytorch-batching, all-MiniLM-L6-v2, before and after 5 rounds of 4 concurrent
-// one-text requests and one three-text request).
+// onnx-python, pytorch-batching, triton (WORKERS=1, MAX_QUEUE_DELAY_US=100000) and infinity,
+// all-MiniLM-L6-v2, after one request and after 5 rounds of 4 concurrent one-text requests and one
+// three-text request more), and on TEI's names written from its source (tei-*.txt: no TEI runs here).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,8 +10,8 @@ import { METRIC_NAMES, readingOf } from "../level/scrape.ts";
 import { ROOT } from "../platform/paths.ts";
 import { counterDelta, type ScrapeReading, summarizeScrapes } from "./server-metrics.ts";
 
-const scrape = (name: string, tMs: number, edit = (t: string) => t): ScrapeReading =>
-  readingOf(edit(readFileSync(path.join(ROOT, "tests", "fixtures", "metrics", `${name}.txt`), "utf8")), METRIC_NAMES["embed"]!, tMs);
+const fixture = (name: string) => readFileSync(path.join(ROOT, "tests", "fixtures", "metrics", `${name}.txt`), "utf8");
+const scrape = (name: string, tMs: number, edit = (t: string) => t, api = "embed"): ScrapeReading => readingOf(edit(fixture(name)), METRIC_NAMES[api]!, tMs);
 const opts = { intervalMs: 1000, failed: 0, windowS: 0 };
 
 test("a scrape of our contract's metrics reads every quantity, summed over its series", () => {
@@ -78,4 +79,65 @@ test("per window: a scrape's growth counts in the window it was taken in; gauges
     ],
   );
   assert.deepEqual(s.gauges["in_flight"], { mean: 1.333, max: 3 });
+});
+
+test("TEI (an exposition written from its router's source): its names, seconds as ms, model time per request", () => {
+  const tei = METRIC_NAMES["tei"]!;
+  const r = scrape("tei-1", 0, undefined, "tei");
+  assert.equal(r.values.requests, 26, "te_request_count of method batch only: the adapter sends a list");
+  assert.equal(r.values.errors, 0, "te_request_failure is written only once TEI fails a request: absent is 0");
+  assert.deepEqual(r.gauges, { queue_depth: 0 });
+  const s = summarizeScrapes([scrape("tei-0", 0, undefined, "tei"), scrape("tei-1", 2000, undefined, "tei")], { ...opts, modelTimePer: tei.modelTimePer });
+  assert.deepEqual(s.missing, []);
+  assert.equal(s.totals["requests"], 21);
+  assert.equal(s.totals["embeddings"], 23);
+  assert.equal(s.totals["model_calls"], 11, "batches formed");
+  assert.equal(s.mean_batch_size, 2.091, "23 texts in 11 batches");
+  assert.ok(Math.abs(s.totals["model_ms"]! - 420) < 1e-6, `0.42 s of inference: ${s.totals["model_ms"]}`);
+  assert.equal(s.mean_model_ms, 20, "per request: 420 ms over 21 requests");
+  assert.equal(s.mean_queue_ms, 5, "105 ms over 21 requests");
+  assert.equal(s.model_time_fraction, null, "a sum per request tells nothing of the wall time in model calls");
+  const failed = (t: string) => `${t}\n# TYPE te_request_failure counter\nte_request_failure{err="tokenizer"} 2\nte_request_failure{err="overloaded"} 1\n`;
+  assert.equal(scrape("tei-1", 0, failed, "tei").values.errors, 3, "every kind of failure");
+});
+
+test("Triton (recorded from Triton 2.51): requests, rows, executions; µs as ms, model time per request", () => {
+  const kserve = METRIC_NAMES["kserve"]!;
+  const r = scrape("triton-1", 0, undefined, "kserve");
+  assert.equal(r.values.requests, 22, "nv_inference_request_success + the four reasons of nv_inference_request_failure");
+  assert.equal(r.values.errors, 0);
+  assert.equal(r.values.model_ms, 638.381, "nv_inference_compute_infer_duration_us 638381 µs");
+  assert.deepEqual(r.gauges, { queue_depth: 0 }, "nv_inference_pending_request_count");
+  const s = summarizeScrapes([scrape("triton-0", 0, undefined, "kserve"), scrape("triton-1", 2000, undefined, "kserve")], {
+    ...opts,
+    modelTimePer: kserve.modelTimePer,
+  });
+  assert.deepEqual(s.missing, []);
+  assert.equal(s.totals["requests"], 21);
+  assert.equal(s.totals["embeddings"], 23, "nv_inference_count: rows");
+  assert.equal(s.totals["model_calls"], 6, "nv_inference_exec_count: five batches of 4 requests, one of the 3-text request");
+  assert.equal(s.mean_batch_size, 3.833, "23 rows in 6 executions");
+  // Per request: each of the 4 requests of an execution adds its whole compute time (/stats's batch_stats
+  // had 197 ms over the 7 executions, inference_stats 638 ms over the 22 requests).
+  assert.equal(s.mean_model_ms, 29.094, "610.98 ms over 21 requests");
+  assert.equal(s.mean_queue_ms, 99.872, "the batcher held each request up to MAX_QUEUE_DELAY_US 100 ms");
+  assert.equal(s.model_time_fraction, null);
+  const failed = (t: string) => t.replace('reason="REJECTED",version="1"} 0', 'reason="REJECTED",version="1"} 2');
+  const f = scrape("triton-1", 0, failed, "kserve").values;
+  assert.deepEqual([f.requests, f.errors], [24, 2], "a failed request is a request and an error");
+});
+
+test("infinity (recorded from infinity-emb 0.0.78): HTTP metrics only, the embeddings route's requests; the rest missing", () => {
+  const openai = METRIC_NAMES["openai"]!;
+  const r = scrape("infinity-1", 0, undefined, "openai");
+  assert.deepEqual(r.values, { requests: 22, errors: 0 }, "handler /v1/embeddings only: not /health or /metrics");
+  const s = summarizeScrapes([scrape("infinity-0", 0, undefined, "openai"), scrape("infinity-1", 2000, undefined, "openai")], {
+    ...opts,
+    modelTimePer: openai.modelTimePer,
+  });
+  assert.equal(s.totals["requests"], 21);
+  assert.deepEqual(s.missing, ["embeddings", "model_calls", "model_ms", "queue_calls", "queue_ms", "batch_calls", "batch_texts"]);
+  assert.equal(s.mean_batch_size, null);
+  const refused = (t: string) => `${t}http_requests_total{handler="/v1/embeddings",method="POST",status="4xx"} 3.0\n`;
+  assert.deepEqual(scrape("infinity-1", 0, refused, "openai").values, { requests: 25, errors: 3 });
 });

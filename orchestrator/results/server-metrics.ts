@@ -8,6 +8,14 @@ import type { ServerMetrics } from "./schema.ts";
 export const QUANTITIES = ["requests", "errors", "embeddings", "model_calls", "model_ms", "queue_calls", "queue_ms", "batch_calls", "batch_texts"] as const;
 export type Quantity = (typeof QUANTITIES)[number];
 
+/**
+ * How a server sums model_ms: once per model call (our contract), or once per request with the whole
+ * duration of the call it rode in (Triton, TEI: a batch of k requests counts k times). Per request,
+ * mean_model_ms is the model time a request saw (÷ requests) and the share of the level spent in model
+ * calls cannot be told from the sum: model_time_fraction is null.
+ */
+export type ModelTimePer = "call" | "request";
+
 /** One scrape: when (ms from the level's start), the quantities found, and the gauges found. */
 export interface ScrapeReading {
   t_ms: number;
@@ -33,7 +41,11 @@ function growth(readings: readonly ScrapeReading[], q: Quantity): number | null 
 const ratio = (a: number | null, b: number | null, digits = 3): number | null => (a === null || b === null || b === 0 ? null : Number((a / b).toFixed(digits)));
 
 /** The level's figures from its scrapes; `windowS` 0 gives no windows. */
-export function summarizeScrapes(readings: readonly ScrapeReading[], o: { intervalMs: number; failed: number; windowS: number }): ServerMetrics {
+export function summarizeScrapes(
+  readings: readonly ScrapeReading[],
+  o: { intervalMs: number; failed: number; windowS: number; modelTimePer?: ModelTimePer },
+): ServerMetrics {
+  const perCall = (o.modelTimePer ?? "call") === "call";
   const totals = Object.fromEntries(QUANTITIES.map((q) => [q, readings.length >= 2 ? growth(readings, q) : null])) as Record<Quantity, number | null>;
   const wallMs = readings.length >= 2 ? readings.at(-1)!.t_ms - readings[0]!.t_ms : null;
   const gaugeNames = [...new Set(readings.flatMap((r) => Object.keys(r.gauges)))].sort();
@@ -43,9 +55,9 @@ export function summarizeScrapes(readings: readonly ScrapeReading[], o: { interv
     failed_scrapes: o.failed,
     missing: QUANTITIES.filter((q) => readings.every((r) => r.values[q] === undefined)),
     totals,
-    model_time_fraction: ratio(totals.model_ms, wallMs),
+    model_time_fraction: perCall ? ratio(totals.model_ms, wallMs) : null,
     mean_batch_size: ratio(totals.batch_texts, totals.batch_calls),
-    mean_model_ms: ratio(totals.model_ms, totals.model_calls),
+    mean_model_ms: ratio(totals.model_ms, perCall ? totals.model_calls : totals.requests),
     mean_queue_ms: ratio(totals.queue_ms, totals.queue_calls),
     gauges: Object.fromEntries(gaugeNames.map((g) => [g, gaugeFigures(readings, g)])),
     windows: o.windowS > 0 ? windowsOf(readings, o.windowS) : [],

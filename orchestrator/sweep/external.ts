@@ -72,6 +72,8 @@ async function reachable(url: string, signal: AbortSignal): Promise<void> {
 function targetOf(ext: ExternalServer): Target {
   return {
     url: ext.url,
+    // A server given by --url: its metrics are looked for on the same port.
+    metricsUrl: `${ext.url}/metrics`,
     api: ext.api,
     usage: ext.pid,
     startedAt: null,

@@ -37,6 +37,7 @@ async function startPhase(fw: FrameworkRun, server: DiscoveredServer): Promise<L
 function launchedTarget(s: LaunchedServer, server: DiscoveredServer): Target {
   return {
     url: s.url,
+    metricsUrl: s.metricsUrl,
     api: manifestApi(server.manifest.api),
     usage: s.usage,
     startedAt: s.startedAt,

@@ -83,7 +83,7 @@ export async function levelPhase(fw: FrameworkRun, s: Target, point: SweepPoint)
   if (s.usage !== null) monitor.watch("server", s.usage);
   monitor.start();
   const names = run.profile.scrape_interval_ms > 0 ? METRIC_NAMES[s.api.adapter.name] : undefined;
-  const scraper = names ? new MetricsScraper(s.url, names, run.profile.scrape_interval_ms) : null;
+  const scraper = names ? new MetricsScraper(s.metricsUrl, names, run.profile.scrape_interval_ms) : null;
   scraper?.start();
   const energyBefore = readRapl();
   const startedAt = new Date();

@@ -5,6 +5,8 @@ import type { UsageSource } from "../platform/procfs.ts";
 /** A server that answers, as the phases after start see it: the suite's own or one given by --url. */
 export interface Target {
   url: string;
+  /** Its Prometheus metrics route, scraped during every level (where its API's names are known: level/scrape.ts). */
+  metricsUrl: string;
   api: ApiTarget;
   /** What each level measures the CPU and memory of (a process tree's root pid, or a container's stats); null: not measured. */
   usage: UsageSource | null;

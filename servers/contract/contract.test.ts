@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { METRIC_NAMES } from "../../orchestrator/level/scrape.ts";
+import { METRIC_NAMES, type Source } from "../../orchestrator/level/scrape.ts";
 import { conforms, loadContract, METRIC_FAMILIES } from "./contract.ts";
 
 const contract = loadContract();
@@ -86,6 +86,7 @@ test("$ref between components.schemas resolves as written in the document", () =
 test("every family the orchestrator scrapes from a server of the contract is one every server writes, gauges as gauges", () => {
   const names = METRIC_NAMES["embed"]!;
   const families: Record<string, string> = METRIC_FAMILIES;
-  for (const q of Object.values(names.quantities)) assert.ok(families[q!.family] === "counter" || families[q!.family] === "histogram", q!.family);
-  for (const g of Object.values(names.gauges)) assert.equal(families[g], "gauge", g);
+  const sources = Object.values(names.quantities).flatMap((q) => (Array.isArray(q) ? q : [q as Source]));
+  for (const { family } of sources) assert.ok(families[family] === "counter" || families[family] === "histogram", family);
+  for (const { family } of Object.values(names.gauges)) assert.equal(families[family], "gauge", family);
 });

@@ -5,8 +5,9 @@ BYTES tensor of texts); each model instance of its Python backend hands a batch 
 handler thread of this process, which runs servers/onnx-python/engine.py (tokenizers + ONNX Runtime,
 imported, not copied) and returns L2-normalised FP32 vectors.
 
-Environment: HOST, PORT (Triton's HTTP port; gRPC and metrics are off), MODEL_DIR, THREADS (ONNX
-Runtime intra-op threads per model call), WORKERS (model instances, i.e. batches at once),
+Environment: HOST, PORT (Triton's HTTP port; gRPC is off), METRICS_PORT (Triton's Prometheus metrics,
+GET /metrics on HOST; unset: metrics off), MODEL_DIR, THREADS (ONNX Runtime intra-op threads per model
+call), WORKERS (model instances, i.e. batches at once),
 MAX_BATCH_SIZE (most texts per batch, and per request), MAX_QUEUE_DELAY_US (how long the batcher
 holds a request for company), MODEL_NAME (the served model, default "embedding").
 """
@@ -144,6 +145,7 @@ def main() -> int:
     settings = Settings.from_env()
     batcher = BatcherSettings.from_env()
     model_name = os.environ.get("MODEL_NAME", "embedding")
+    metrics_port = positive_int_env("METRICS_PORT")
     serving = ServingConfig.load(settings.model_dir)
     prefer_own_libpython()
     become_subreaper()
@@ -158,11 +160,12 @@ def main() -> int:
         return {OUTPUT: engine.embed(texts_of(inputs[INPUT]), normalize=True)}
 
     LOG.info(
-        "triton: model %r on http://%s:%d, instances (WORKERS)=%d, THREADS=%d per call, "
+        "triton: model %r on http://%s:%d (metrics: %s), instances (WORKERS)=%d, THREADS=%d per call, "
         "dynamic batcher max_batch_size=%d max_queue_delay_us=%d; engine onnxruntime %s, %s, dim %d, normalised",
         model_name,
         settings.host,
         settings.port,
+        f"http://{settings.host}:{metrics_port}/metrics" if metrics_port else "off",
         settings.workers,
         settings.threads,
         batcher.max_batch_size,
@@ -176,7 +179,13 @@ def main() -> int:
         http_address=settings.host,
         http_port=settings.port,
         allow_grpc=False,
-        allow_metrics=False,
+        # Per-model counters and durations (nv_inference_*), read by the suite during every level; the
+        # GPU and CPU pollers stay off (no GPU here, and the suite measures the process tree itself).
+        allow_metrics=metrics_port is not None,
+        metrics_port=metrics_port,
+        metrics_address=settings.host if metrics_port is not None else None,
+        allow_gpu_metrics=False,
+        allow_cpu_metrics=False,
         # Seconds tritonserver waits at exit for open HTTP connections (a client's keep-alive counts) and
         # in-flight requests before it exits anyway: the launcher's stop_timeout_s is 10 s for the whole
         # tree, and a benchmark stops the server only after its last request.

@@ -1,8 +1,9 @@
 // The managed peer `triton` (servers/triton/) on the real model: started through the suite's launcher,
 // it answers the KServe v2 adapter with the reference vectors, keeps each request's rows in order when
 // its dynamic batcher merges requests, runs with the batcher settings it was given, and leaves no
-// tritonserver or Python backend stub behind when it is stopped. The contract's conformance suite
-// skips it: it does not speak the contract.
+// tritonserver or Python backend stub behind when it is stopped; its Prometheus metrics, on the second
+// port the launcher gave it, count what the batcher did. The contract's conformance suite skips it: it
+// does not speak the contract.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
@@ -11,6 +12,7 @@ import { getModel, loadSuiteConfig } from "../../orchestrator/plan/config.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { cosine, loadProbes, verifyServer } from "../../orchestrator/sweep/verify.ts";
+import { METRIC_NAMES, readingOf } from "../../orchestrator/level/scrape.ts";
 import { isAlive } from "./helpers.ts";
 import { call, startServer, type RunningServer } from "./servers.ts";
 
@@ -100,6 +102,7 @@ test("Triton runs with the batcher and instances it was given", async () => {
 test("requests merged by the batcher each get their own rows, in order", { timeout: 120_000 }, async () => {
   const { texts, embeddings } = loadProbes(model.dir);
   const statsBefore = await executions();
+  const metricsBefore = await metrics();
   // Requests of one to three texts, sent at once: the batcher packs them into batches of up to MAX_BATCH rows.
   const groups = [[0], [1, 2], [3], [4, 5, 6], [7], [8, 9], [10], [11, 12, 13], [14], [15, 16, 17]];
   const answers = await Promise.all(
@@ -117,10 +120,27 @@ test("requests merged by the batcher each get their own rows, in order", { timeo
     groups[k]!.forEach((i, row) => assert.ok(cosine(a.vectors![row]!, embeddings[i]!) >= 0.9999, `request ${k} row ${row} is probe ${i}`));
   });
   const after = await executions();
+  const metricsAfter = await metrics();
   const requests = after.inferences - statsBefore.inferences;
   const calls = after.executions - statsBefore.executions;
   assert.equal(requests, groups.flat().length, "inference count is in rows");
   assert.ok(calls < groups.length, `the batcher merged requests: ${groups.length} requests ran in ${calls} model calls`);
+
+  // The same through Triton's Prometheus metrics, as a level reads them (the kserve names of level/scrape.ts).
+  const grew = (q: keyof typeof metricsAfter.values) => metricsAfter.values[q]! - metricsBefore.values[q]!;
+  assert.equal(grew("requests"), groups.length, "nv_inference_request_success + _failure: requests");
+  assert.equal(grew("errors"), 0);
+  assert.equal(grew("embeddings"), groups.flat().length, "nv_inference_count: rows");
+  assert.equal(grew("model_calls"), calls, "nv_inference_exec_count: executions, as /stats counts them");
+  assert.equal(grew("batch_texts"), requests);
+  // Model time is summed per request (each request of an execution adds the execution's time), as
+  // /stats's inference_stats; its batch_stats add each execution once, which is less when requests merged.
+  const perRequestMs = (after.computeNs - statsBefore.computeNs) / 1e6;
+  const perCallMs = (after.batchComputeNs - statsBefore.batchComputeNs) / 1e6;
+  assert.ok(Math.abs(grew("model_ms") - perRequestMs) <= 1 + perRequestMs * 0.01, `metrics ${grew("model_ms")} ms ≈ /stats per request ${perRequestMs} ms`);
+  assert.ok(perCallMs < perRequestMs, `per execution ${perCallMs} ms < per request ${perRequestMs} ms: merged requests count their execution once each`);
+  assert.ok(grew("queue_ms") > 0, "the batcher held requests for company");
+  assert.ok("queue_depth" in metricsAfter.gauges, "nv_inference_pending_request_count");
 });
 
 test("a request with more rows than MAX_BATCH_SIZE is refused, and the server goes on", async () => {
@@ -154,10 +174,33 @@ test("stopped with SIGTERM, it exits by itself and leaves no tritonserver or stu
   assert.deepEqual(processesWith(`--http-port ${port}`), []);
 });
 
-/** Triton's statistics for the model: requests (rows) inferred and model calls executed. */
-async function executions(): Promise<{ inferences: number; executions: number }> {
+/** Triton's statistics for the model: requests (rows) inferred, model calls executed, and the model's time summed per request and per call. */
+async function executions(): Promise<{ inferences: number; executions: number; computeNs: number; batchComputeNs: number }> {
   const r = await call(`${running.base}/v2/models/${NAME}/stats`);
   assert.equal(r.status, 200, r.text);
-  const s = (r.json as { model_stats: { inference_count: number; execution_count: number }[] }).model_stats[0]!;
-  return { inferences: s.inference_count, executions: s.execution_count };
+  const s = (
+    r.json as {
+      model_stats: {
+        inference_count: number;
+        execution_count: number;
+        inference_stats: { compute_infer: { ns: number } };
+        batch_stats: { compute_infer: { count: number; ns: number } }[];
+      }[];
+    }
+  ).model_stats[0]!;
+  return {
+    inferences: s.inference_count,
+    executions: s.execution_count,
+    computeNs: Number(s.inference_stats.compute_infer.ns),
+    batchComputeNs: s.batch_stats.reduce((n, b) => n + Number(b.compute_infer.ns), 0),
+  };
+}
+
+/** One scrape of Triton's metrics port, read through the kserve names. */
+async function metrics(): Promise<ReturnType<typeof readingOf>> {
+  const url = running.proc.metricsUrl;
+  assert.notEqual(new URL(url).port, new URL(running.base).port, "metrics on a port of their own");
+  const r = await call(url);
+  assert.equal(r.status, 200, r.text);
+  return readingOf(r.text, METRIC_NAMES["kserve"]!, 0);
 }

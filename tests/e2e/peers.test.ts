@@ -1,7 +1,9 @@
 // The managed peers in one bench:k6 run with one of our servers, as a user runs them: every peer is
 // started from its manifest, verified against the model's reference through its own API's adapter,
-// and driven by the embedded load engine through that adapter; the result files name the API. Levels are one VU for
-// two seconds: this checks the pipeline, not the figures (README's peers table has those).
+// and driven by the embedded load engine through that adapter; the result files name the API, and
+// each level what the peer's own metrics said (scraped at its own endpoint, read through its API's
+// names). Levels are one VU for two seconds: this checks the pipeline, not the figures (README's peers
+// table has those).
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -52,6 +54,28 @@ test("bench:k6 --frameworks <every peer> onnx-python: each verified and benchmar
     assert.ok(level.num_requests > 0 && level.errors === 0, `${name}: ${JSON.stringify(level)}`);
     assert.ok(level.server_memory_mb !== null && level.server_memory_mb > 50, `${name}: server RSS ${level.server_memory_mb}`);
     assert.ok(r.launch?.launcher === "process" && r.server_url.startsWith("http://127.0.0.1:"), name);
+    // Where the time goes: every level has the server's own metrics, scraped while it ran.
+    for (const s of Object.values(r.scenarios)) {
+      const m = s.server_metrics;
+      assert.ok(m && m.scrapes >= 2 && m.failed_scrapes === 0, `${name} c=${s.concurrency}: server_metrics ${JSON.stringify(m)}`);
+      assert.equal(m.totals["requests"], s.num_requests, `${name}: the server counted the engine's requests`);
+      assert.equal(m.totals["errors"], 0, name);
+    }
+  }
+  const metricsOf = (name: string) =>
+    FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8"))).scenarios[pointKey(closedPoint(1))]!
+      .server_metrics!;
+  // Triton (its metrics port): rows, executions, per-request model and queue time; one request in flight, one per execution.
+  const tm = metricsOf("triton");
+  assert.deepEqual(tm.missing, [], JSON.stringify(tm));
+  assert.equal(tm.totals["embeddings"], tm.totals["requests"], "batch 1: a row per request");
+  assert.equal(tm.mean_batch_size, 1, "one VU: nothing to merge");
+  assert.ok(tm.mean_model_ms! > 0 && tm.mean_queue_ms! >= 0, JSON.stringify(tm));
+  assert.equal(tm.model_time_fraction, null, "Triton sums model time per request");
+  assert.ok("queue_depth" in tm.gauges);
+  // infinity's metrics are HTTP only: requests and errors, the rest named missing.
+  for (const name of ["infinity", "infinity-optimum"]) {
+    assert.deepEqual(metricsOf(name).missing, ["embeddings", "model_calls", "model_ms", "queue_calls", "queue_ms", "batch_calls", "batch_texts"], name);
   }
   // How each peer ran is recorded from its own API's description of itself.
   const info = (name: string) => FrameworkResult.parse(JSON.parse(readFileSync(path.join(latestRun(dir), MODEL, `${name}.json`), "utf8"))).server_info;
