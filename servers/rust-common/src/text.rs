@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
-use crate::config::Pooling;
+use crate::config::{Pooling, ServingConfig, Settings};
 
 /// A padded batch in row-major `[batch, seq]` layout, ready for a model's int64 inputs.
 pub struct Batch {
@@ -51,6 +51,24 @@ impl TextTokenizer {
             .map_err(|e| anyhow!("truncation: {e}"))?;
         inner.with_padding(Some(PaddingParams::default()));
         Ok(TextTokenizer { inner, max_batch_tokens })
+    }
+
+    /// The model's tokenizer.json as every engine loads it: truncated to serving.json's
+    /// `max_seq_length`, refusing batches beyond `MAX_BATCH_TOKENS`.
+    pub fn for_model(settings: &Settings, serving: &ServingConfig) -> Result<TextTokenizer> {
+        TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length, settings.max_batch_tokens)
+    }
+
+    /// Each text's ids as [`TextTokenizer::encode`] feeds them to the model (one padded batch),
+    /// with the padding left out: the `--tokenize` mode, which tests compare with Python `tokenizers`.
+    pub fn ids(&self, texts: &[String]) -> Result<Vec<Vec<i64>>> {
+        let batch = self.encode(texts)?;
+        let rows = (0..batch.size).map(|r| {
+            let span = r * batch.seq_len..(r + 1) * batch.seq_len;
+            let mask = &batch.attention_mask[span.clone()];
+            batch.input_ids[span].iter().zip(mask).filter(|&(_, &m)| m != 0).map(|(&id, _)| id).collect::<Vec<i64>>()
+        });
+        Ok(rows.collect())
     }
 
     pub fn encode(&self, texts: &[String]) -> Result<Batch> {
