@@ -200,6 +200,22 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_the_batch_without_its_padding() {
+        // Words on whitespace; "a" has id 0, the padding id: only the attention mask tells them apart.
+        let json = r#"{"pre_tokenizer": {"type": "WhitespaceSplit"},
+            "model": {"type": "WordLevel", "vocab": {"a": 0, "b": 1, "[UNK]": 2}, "unk_token": "[UNK]"}}"#;
+        let path = std::env::temp_dir().join(format!("embedserver-ids-{}.json", std::process::id()));
+        std::fs::write(&path, json).unwrap();
+        let tokenizer = TextTokenizer::from_file(&path, 3, 100);
+        std::fs::remove_file(&path).unwrap();
+        let tokenizer = tokenizer.unwrap();
+        let texts = ["b a", "a b a b", "", "c"].map(String::from);
+        assert_eq!(tokenizer.encode(&texts).unwrap().seq_len, 3, "one batch, padded to its longest text");
+        let ids = tokenizer.ids(&texts).unwrap();
+        assert_eq!(ids, vec![vec![1, 0], vec![0, 1, 0], vec![], vec![2]], "truncated to 3, no padding");
+    }
+
+    #[test]
     fn wrong_output_size_is_an_error() {
         assert!(pool(&[1.0], 2, &batch(vec![1], 1, 1), Pooling::Mean, true).is_err());
     }
