@@ -3,7 +3,7 @@
 // that take each step of a tokenizer off its easy path, long texts truncated at serving.json's
 // max_seq_length) and on a byte-level BPE and a Unigram tokenizer trained here. Each server prints
 // its ids with its own `--tokenize FILE` mode: its manifest's start command, the code path of its
-// /embed (the same truncation and special tokens, one padded batch, the padding left out). One test
+// /embed (the same truncation and special tokens, one padded batch, the padding left out). Two tests
 // per family of servers that share their tokenization code; every member's own entry point runs.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -191,7 +191,9 @@ for (const { family, servers } of FAMILIES) {
     for (const dir of await trainedTokenizers()) {
       const type = (JSON.parse(readFileSync(path.join(dir, "tokenizer.json"), "utf8")) as { model: { type: string } }).model.type;
       assert.equal(type, path.basename(dir) === "bpe" ? "BPE" : "Unigram");
-      await assertSameIds(servers, dir, texts);
+      // One member: the family shares this code, and each member's entry point ran above (a torch
+      // server's run loads the model, ~25 s on 2 busy cores).
+      await assertSameIds(servers.slice(0, 1), dir, texts);
     }
   });
 }
