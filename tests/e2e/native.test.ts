@@ -1,23 +1,19 @@
 // The native servers (onnx-rust, candle, onnx-cpp) end to end: built by the suite's own prepare
 // step, started as real processes on the real model, checked against the reference embeddings and
-// the HTTP contract; onnx-cpp's token ids against Python `tokenizers` (WordPiece, BPE, Unigram); the in-process
-// ceiling mode; and one tiny real bench:k6 run of all three.
+// the HTTP contract; the in-process ceiling mode; and one tiny real bench:k6 run of all three. Their
+// token ids against Python `tokenizers`: token-ids.test.ts.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { generateTexts } from "../../scenario/texts.ts";
 import { parseCeilingOutput } from "../../orchestrator/sweep/ceiling.ts";
 import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestrator/plan/config.ts";
-import { launchServer, manifestCommand, runCeilingCommand, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
-import { prepareServer } from "../../orchestrator/launch/build-server.ts";
+import { launchServer, runCeilingCommand, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { FrameworkResult } from "../../orchestrator/results/schema.ts";
 import { cosine } from "../../orchestrator/sweep/verify.ts";
-import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
@@ -212,100 +208,6 @@ for (const name of NATIVE) {
     });
   });
 }
-
-// Texts that take each step of a tokenizer off its easy path: accents and case, CJK, emoji,
-// whitespace and control characters, special tokens inside the text, long words, empty texts.
-const TRICKY = [
-  "Héllo WÖRLD, naïve café — déjà vu!",
-  "İstanbul ΣΊΣΥΦΟΣ straße ﬁle Ⅻ",
-  "中文字符和日本語のテキスト、한국어도",
-  "emoji 🙂👍🏽 and symbols $100 + 5% ^_^ ~tilde~ `code` |pipe|",
-  "tabs\tand\nnewlines\r\nand\u00a0nbsp\u2003em-space\u200bzero-width\u0000nul\u0007bell",
-  "[CLS] special [SEP] tokens [MASK] inside [UNK] text[PAD]",
-  "<s> special </s> tokens <mask> inside <unk> text<pad></s><s>",
-  `${"a".repeat(101)} ${"b".repeat(100)} supercalifragilisticexpialidocious`,
-  `x${"\u0301".repeat(5)} combining \u0300marks`,
-  "",
-  "   ",
-];
-
-/** The ids onnx-cpp feeds its model for `texts` (its --tokenize mode on `modelDir`), and Python `tokenizers`' ids of the same tokenizer.json, truncated alike. */
-async function cppAndPythonIds(modelDir: string, texts: string[]): Promise<{ cpp: number[][]; py: number[][]; maxSeq: number }> {
-  const vars = await prepareServer(server("onnx-cpp"), model.dir);
-  const file = path.join(tempDir("tokenize"), "texts.json");
-  writeFileSync(file, JSON.stringify({ texts }));
-  // execFile, not runCommand: the id lists are far longer than the output runCommand keeps.
-  const run = promisify(execFile);
-  const opts = { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, MODEL_DIR: modelDir } };
-  const [bin] = manifestCommand(server("onnx-cpp").manifest.start.command, vars);
-  const cpp = JSON.parse((await run(bin!, ["--tokenize", file], opts)).stdout) as { ids: number[][] };
-  const venv = await ensureVenv("onnx-python", path.join(ROOT, "servers", "onnx-python", "requirements.txt"));
-  const script =
-    "import json,sys\nfrom tokenizers import Tokenizer\n" +
-    "t=Tokenizer.from_file(sys.argv[1]); t.no_padding(); t.enable_truncation(max_length=int(sys.argv[3]))\n" +
-    "texts=json.load(open(sys.argv[2]))['texts']\nprint(json.dumps({'ids':[e.ids for e in t.encode_batch(texts)]}))";
-  const serving = JSON.parse(readFileSync(path.join(modelDir, "serving.json"), "utf8")) as { max_seq_length: number };
-  const args = ["-c", script, path.join(modelDir, "tokenizer.json"), file, String(serving.max_seq_length)];
-  const py = JSON.parse((await run(venv.python, args, opts)).stdout) as { ids: number[][] };
-  return { cpp: cpp.ids, py: py.ids, maxSeq: serving.max_seq_length };
-}
-
-function assertSameIds(texts: string[], ids: { cpp: number[][]; py: number[][]; maxSeq: number }): void {
-  assert.equal(ids.cpp.length, texts.length);
-  texts.forEach((t, i) => assert.deepEqual(ids.cpp[i], ids.py[i], `text ${i}: ${JSON.stringify(t.slice(0, 80))}`));
-  assert.ok(
-    ids.py.some((row) => row.length === ids.maxSeq),
-    "the long texts exercise truncation",
-  );
-}
-
-test("onnx-cpp's tokenizer gives exactly Python tokenizers' ids on MiniLM's WordPiece", { timeout: BUILD_TIMEOUT_MS }, async () => {
-  const ref = JSON.parse(readFileSync(path.join(model.dir, "reference", "probes.json"), "utf8")) as { texts: string[] };
-  const texts = [...ref.texts, ...TRICKY, generateTexts(1, 400, 5)[0]!, ...generateTexts(1000, 24), ...generateTexts(50, 200, 3)];
-  assertSameIds(texts, await cppAndPythonIds(model.dir, texts));
-});
-
-// Tokenizers of the other families the catalogue holds, trained here on the suite's own texts:
-// byte-level BPE (Qwen3), SentencePiece-style Unigram with Metaspace (XLM-R), each with special
-// tokens and a template post-processor.
-const TRAIN = `
-import json, sys
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-texts = json.load(open(sys.argv[1]))["texts"]
-special = ["<s>", "</s>", "<pad>", "<unk>", "<mask>"]
-def save(tok, trainer, name):
-    tok.train_from_iterator(texts, trainer)
-    tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))])
-    tok.save(f"{sys.argv[2]}/{name}/tokenizer.json")
-bpe = Tokenizer(models.BPE())
-bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-bpe.decoder = decoders.ByteLevel()
-save(bpe, trainers.BpeTrainer(vocab_size=600, special_tokens=special, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()), "bpe")
-uni = Tokenizer(models.Unigram())
-uni.normalizer = normalizers.NFKC()
-uni.pre_tokenizer = pre_tokenizers.Metaspace()
-uni.decoder = decoders.Metaspace()
-save(uni, trainers.UnigramTrainer(vocab_size=400, special_tokens=special, unk_token="<unk>"), "unigram")
-`;
-
-test("onnx-cpp's tokenizer gives exactly Python tokenizers' ids on byte-level BPE and Unigram tokenizers", { timeout: BUILD_TIMEOUT_MS }, async () => {
-  const dir = tempDir("trained-tokenizers");
-  const corpus = path.join(dir, "corpus.json");
-  writeFileSync(corpus, JSON.stringify({ texts: [...generateTexts(300, 24, 7), ...TRICKY] }));
-  for (const family of ["bpe", "unigram"]) {
-    mkdirSync(path.join(dir, family));
-    copyFileSync(path.join(model.dir, "serving.json"), path.join(dir, family, "serving.json"));
-  }
-  const venv = await ensureVenv("onnx-python", path.join(ROOT, "servers", "onnx-python", "requirements.txt"));
-  await promisify(execFile)(venv.python, ["-c", TRAIN, corpus, dir]);
-  const texts = [...TRICKY, generateTexts(1, 400, 5)[0]!, ...generateTexts(300, 24, 11)];
-  for (const family of ["bpe", "unigram"]) {
-    const type = (JSON.parse(readFileSync(path.join(dir, family, "tokenizer.json"), "utf8")) as { model: { type: string } }).model.type;
-    assert.equal(type, family === "bpe" ? "BPE" : "Unigram");
-    assertSameIds(texts, await cppAndPythonIds(path.join(dir, family), texts));
-  }
-});
 
 test("bench:k6 builds, verifies and benchmarks the three native servers", { timeout: BUILD_TIMEOUT_MS }, async () => {
   const dir = tempDir("native-bench");

@@ -92,7 +92,7 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
     let device = Device::Cpu;
     let (encoder, model_type) = Encoder::load(&settings.model_dir, &device)?;
     let head = if serving.pooling == Pooling::None { Some(Head::load(&settings.model_dir, &device)?) } else { None };
-    let tokenizer = TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length, settings.max_batch_tokens)?;
+    let tokenizer = TextTokenizer::for_model(settings, serving)?;
     let pools = (0..settings.workers)
         .map(|w| {
             rayon::ThreadPoolBuilder::new()

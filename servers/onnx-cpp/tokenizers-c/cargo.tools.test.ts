@@ -1,5 +1,5 @@
 // Runs the unit tests of onnx-cpp's C ABI over tokenizers (invalid UTF-8 is named, not lossily
-// decoded) from `npm test`; the ids themselves are checked end to end in tests/e2e/native.test.ts.
+// decoded) from `npm test`; the ids themselves are checked end to end in tests/e2e/token-ids.test.ts.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";

@@ -101,7 +101,7 @@ fn load(settings: &Settings, serving: &ServingConfig) -> Result<Arc<dyn Engine>>
         sessions.push(session);
     }
     let feeds_token_type_ids = sessions[0].inputs().iter().any(|i| i.name() == "token_type_ids");
-    let tokenizer = TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length, settings.max_batch_tokens)?;
+    let tokenizer = TextTokenizer::for_model(settings, serving)?;
     Ok(Arc::new(OnnxEngine {
         sessions: Pool::new(sessions),
         tokenizer,

@@ -6,13 +6,23 @@ settings (all-MiniLM-L6-v2's ships truncation 128 and fixed padding).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from tokenizers import Tokenizer
 
+from .settings import ServingConfig, Settings
+
 Feeds = dict[str, npt.NDArray[np.int64]]
+TokenIds = Callable[[list[str]], list[list[int]]]
+"""Texts -> each text's ids as an engine feeds them to its model, padding left out (`--tokenize`)."""
+
+
+def unpadded(ids: list[list[int]], mask: list[list[int]]) -> list[list[int]]:
+    """The ids of a padded batch where the attention mask is set: each text's own ids, in order."""
+    return [[i for i, m in zip(row, row_mask, strict=True) if m] for row, row_mask in zip(ids, mask, strict=True)]
 
 
 class GraphTokenizer:
@@ -31,6 +41,17 @@ class GraphTokenizer:
         if self.with_token_types:
             feeds["token_type_ids"] = np.zeros_like(ids)
         return feeds, mask
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        """Each text's ids as `feeds` gives them to the graph (one padded batch), padding left out."""
+        feeds, mask = self.feeds(texts)
+        return unpadded(feeds["input_ids"].tolist(), mask.tolist())
+
+
+def graph_token_ids(settings: Settings, serving: ServingConfig) -> TokenIds:
+    """`--tokenize` of the engines that feed a graph through GraphTokenizer (onnx-python, openvino and
+    their int8 variants): the tokenizer they build, without loading the model."""
+    return GraphTokenizer(settings.model_dir, serving.max_seq_length, set()).ids
 
 
 class TokenCounter:

@@ -24,7 +24,7 @@ from sentence_transformers.models import Normalize
 
 from .pooling import l2_normalize
 from .settings import ServingConfig, Settings
-from .tokens import GraphTokenizer
+from .tokens import GraphTokenizer, TokenIds, unpadded
 from .towers import TOWER_KINDS, TextTower, TowerKind, load_tower
 
 
@@ -48,6 +48,9 @@ class TowerEngine:
         with torch.inference_mode():
             vectors = self.tower(torch.from_numpy(feeds["input_ids"]), torch.from_numpy(mask)).numpy().astype(np.float32)
         return l2_normalize(vectors) if normalize else vectors
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        return self.tokens.ids(texts)
 
     def info(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,12 @@ class TorchEngine:
             )
         return np.asarray(vectors, dtype=np.float32)
 
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Each text's ids as encode() feeds them to the model, padding left out: encode() tokenises each
+        batch with preprocess() and the resolved prompt, and this model, rebuilt from its modules, has none."""
+        features = self.model.preprocess(texts)
+        return unpadded(features["input_ids"].tolist(), features["attention_mask"].tolist())
+
     def info(self) -> dict[str, Any]:
         return {
             "runtime": "torch",
@@ -98,3 +107,9 @@ def load(settings: Settings, serving: ServingConfig) -> TorchEngine | TowerEngin
     if kind not in TOWER_KINDS:
         raise ValueError(f"serving.json text_tower {kind!r}: expected one of {', '.join(TOWER_KINDS)}")
     return TowerEngine(settings, serving, cast("TowerKind", kind))
+
+
+def token_ids(settings: Settings, serving: ServingConfig) -> TokenIds:
+    """`--tokenize` of the torch servers: the loaded engine's own tokenisation (sentence-transformers'
+    tokenizer for a sentence-transformers model, GraphTokenizer for a text tower)."""
+    return load(settings, serving).token_ids

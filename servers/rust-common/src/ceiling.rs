@@ -1,7 +1,7 @@
 //! `--ceiling`: the in-process throughput of the same engine the server wraps, with no HTTP, so
 //! the benchmark can show what the serving layer costs (orchestrator/main/overhead.ts).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,8 @@ impl CeilingArgs {
     }
 }
 
-fn read_texts(path: &PathBuf) -> Result<Vec<String>> {
+/// The texts of a `{"texts": [...]}` file (`--ceiling --texts`, `--tokenize`).
+pub(crate) fn read_texts(path: &Path) -> Result<Vec<String>> {
     let raw = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&raw).with_context(|| format!("{}: invalid JSON", path.display()))?;
     let texts: Vec<String> = value

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
-use crate::config::Pooling;
+use crate::config::{Pooling, ServingConfig, Settings};
 
 /// A padded batch in row-major `[batch, seq]` layout, ready for a model's int64 inputs.
 pub struct Batch {
@@ -51,6 +51,24 @@ impl TextTokenizer {
             .map_err(|e| anyhow!("truncation: {e}"))?;
         inner.with_padding(Some(PaddingParams::default()));
         Ok(TextTokenizer { inner, max_batch_tokens })
+    }
+
+    /// The model's tokenizer.json as every engine loads it: truncated to serving.json's
+    /// `max_seq_length`, refusing batches beyond `MAX_BATCH_TOKENS`.
+    pub fn for_model(settings: &Settings, serving: &ServingConfig) -> Result<TextTokenizer> {
+        TextTokenizer::from_file(&settings.model_dir.join("tokenizer.json"), serving.max_seq_length, settings.max_batch_tokens)
+    }
+
+    /// Each text's ids as [`TextTokenizer::encode`] feeds them to the model (one padded batch),
+    /// with the padding left out: the `--tokenize` mode, which tests compare with Python `tokenizers`.
+    pub fn ids(&self, texts: &[String]) -> Result<Vec<Vec<i64>>> {
+        let batch = self.encode(texts)?;
+        let rows = (0..batch.size).map(|r| {
+            let span = r * batch.seq_len..(r + 1) * batch.seq_len;
+            let mask = &batch.attention_mask[span.clone()];
+            batch.input_ids[span].iter().zip(mask).filter(|&(_, &m)| m != 0).map(|(&id, _)| id).collect::<Vec<i64>>()
+        });
+        Ok(rows.collect())
     }
 
     pub fn encode(&self, texts: &[String]) -> Result<Batch> {
@@ -179,6 +197,22 @@ mod tests {
         assert!((e.row(1)[0] - 0.6).abs() < 1e-6 && (e.row(1)[1] - 0.8).abs() < 1e-6);
         // token vectors where sentence vectors were expected is an error, not a silent misread
         assert!(pool(&[0.0; 12], 2, &b, Pooling::None, false).is_err());
+    }
+
+    #[test]
+    fn ids_are_the_batch_without_its_padding() {
+        // Words on whitespace; "a" has id 0, the padding id: only the attention mask tells them apart.
+        let json = r#"{"pre_tokenizer": {"type": "WhitespaceSplit"},
+            "model": {"type": "WordLevel", "vocab": {"a": 0, "b": 1, "[UNK]": 2}, "unk_token": "[UNK]"}}"#;
+        let path = std::env::temp_dir().join(format!("embedserver-ids-{}.json", std::process::id()));
+        std::fs::write(&path, json).unwrap();
+        let tokenizer = TextTokenizer::from_file(&path, 3, 100);
+        std::fs::remove_file(&path).unwrap();
+        let tokenizer = tokenizer.unwrap();
+        let texts = ["b a", "a b a b", "", "c"].map(String::from);
+        assert_eq!(tokenizer.encode(&texts).unwrap().seq_len, 3, "one batch, padded to its longest text");
+        let ids = tokenizer.ids(&texts).unwrap();
+        assert_eq!(ids, vec![vec![1, 0], vec![0, 1, 0], vec![], vec![2]], "truncated to 3, no padding");
     }
 
     #[test]
