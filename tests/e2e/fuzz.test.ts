@@ -15,7 +15,7 @@ import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepa
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { CommandError, runCommand } from "../../orchestrator/platform/proc.ts";
 import { ensureVenv, type Venv } from "../../orchestrator/toolchain/python.ts";
-import { call } from "./servers.ts";
+import { call, serverNamed } from "./servers.ts";
 import { tempDir } from "./helpers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
@@ -24,11 +24,7 @@ const FUZZED = ["onnx-python", "onnx-rust"] as const;
 const MAX_TIME_S = 30;
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => {
-  const found = config.servers.find((s) => s.manifest.name === name);
-  assert.ok(found, `servers/${name}/manifest.yaml`);
-  return found;
-};
+const server = (name: string): DiscoveredServer => serverNamed(config, name);
 
 let model: PreparedModel;
 let venv: Venv;

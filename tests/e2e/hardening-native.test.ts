@@ -11,6 +11,7 @@ import { launchServer, waitForHealth, type LaunchedServer } from "../../orchestr
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { tempDir } from "./helpers.ts";
+import { serverNamed } from "./servers.ts";
 import { DEFAULT_MAX_BATCH_TOKENS, longTexts, MAX_SEQ, rssAfterMaximalRequests } from "./memory.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
@@ -20,11 +21,7 @@ const BUILD_TIMEOUT_MS = 3_600_000;
 const hello = (words: number) => "hello ".repeat(words).trim();
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => {
-  const found = config.servers.find((s) => s.manifest.name === name);
-  assert.ok(found, `servers/${name}/manifest.yaml`);
-  return found;
-};
+const server = (name: string): DiscoveredServer => serverNamed(config, name);
 
 let model: PreparedModel;
 before(async () => {

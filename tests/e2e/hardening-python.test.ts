@@ -12,7 +12,7 @@ import { getModel, loadSuiteConfig, type DiscoveredServer } from "../../orchestr
 import { startHealthyServer, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
 import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepare-model.ts";
 import { ROOT } from "../../orchestrator/platform/paths.ts";
-import { call } from "./servers.ts";
+import { call, serverNamed } from "./servers.ts";
 import { tempDir } from "./helpers.ts";
 import { DEFAULT_MAX_BATCH_TOKENS, longTexts, MAX_SEQ, MAXIMAL_TEXTS, rssAfterMaximalRequests } from "./memory.ts";
 
@@ -21,11 +21,7 @@ const PYTHON_SERVERS = ["onnx-python", "openvino"] as const;
 const BODY_TIMEOUT_S = 2;
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => {
-  const found = config.servers.find((s) => s.manifest.name === name);
-  assert.ok(found, `servers/${name}/manifest.yaml`);
-  return found;
-};
+const server = (name: string): DiscoveredServer => serverNamed(config, name);
 
 let model: PreparedModel;
 before(async () => {

@@ -17,6 +17,7 @@ import { cosine } from "../../orchestrator/sweep/verify.ts";
 import { parseExposition, total } from "../../servers/contract/prometheus.ts";
 import { latestRun, runCli, tempDir } from "./helpers.ts";
 import { closedPoint, pointKey } from "../../orchestrator/plan/level-key.ts";
+import { serverNamed } from "./servers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
@@ -24,11 +25,7 @@ const NATIVE = ["onnx-rust", "candle", "onnx-cpp"] as const;
 const BUILD_TIMEOUT_MS = 3_600_000;
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => {
-  const found = config.servers.find((s) => s.manifest.name === name);
-  assert.ok(found, `servers/${name}/manifest.yaml`);
-  return found;
-};
+const server = (name: string): DiscoveredServer => serverNamed(config, name);
 
 let model: PreparedModel;
 

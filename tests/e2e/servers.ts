@@ -1,10 +1,18 @@
 // Starts a framework server through the orchestrator's own launcher, for tests that talk to one
 // server directly.
+import assert from "node:assert/strict";
 import path from "node:path";
-import type { DiscoveredServer } from "../../orchestrator/plan/config.ts";
+import type { DiscoveredServer, SuiteConfig } from "../../orchestrator/plan/config.ts";
 import { startHealthyServer, type LaunchedServer } from "../../orchestrator/launch/launcher.ts";
 import type { PreparedModel } from "../../orchestrator/models/prepare-model.ts";
 import { tempDir } from "./helpers.ts";
+
+/** The framework `name` of the suite's config, found by its manifest; fails the test when there is none. */
+export function serverNamed(config: SuiteConfig, name: string): DiscoveredServer {
+  const found = config.servers.find((s) => s.manifest.name === name);
+  assert.ok(found, `servers/${name}/manifest.yaml`);
+  return found;
+}
 
 export interface Reply {
   status: number;

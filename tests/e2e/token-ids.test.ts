@@ -19,6 +19,7 @@ import { ensureModel, type PreparedModel } from "../../orchestrator/models/prepa
 import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { ensureVenv } from "../../orchestrator/toolchain/python.ts";
 import { tempDir } from "./helpers.ts";
+import { serverNamed } from "./servers.ts";
 
 const MODEL = "all-MiniLM-L6-v2";
 // A first build of the native servers compiles many crates on a small machine (native.test.ts).
@@ -36,11 +37,7 @@ const FAMILIES = [
 ] as const;
 
 const config = loadSuiteConfig(ROOT);
-const server = (name: string): DiscoveredServer => {
-  const found = config.servers.find((s) => s.manifest.name === name);
-  assert.ok(found, `servers/${name}/manifest.yaml`);
-  return found;
-};
+const server = (name: string): DiscoveredServer => serverNamed(config, name);
 
 let model: PreparedModel;
 before(async () => {
