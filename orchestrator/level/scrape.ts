@@ -1,7 +1,7 @@
 // Scrapes a server's Prometheus metrics while a level runs, as aiperf does: one scrape at the
 // level's start, one per interval, one at its end. Each scrape is reduced at once to the quantities
 // results/server-metrics.ts reads, through the names the server's API gives them (METRIC_NAMES).
-import { parseExposition, type Family } from "../../servers/contract/prometheus.ts";
+import { parseExposition, total, type Family } from "../../servers/contract/prometheus.ts";
 import { type ModelTimePer, type Quantity, type ScrapeReading, summarizeScrapes } from "../results/server-metrics.ts";
 import type { ServerMetrics } from "../results/schema.ts";
 
@@ -117,11 +117,9 @@ const whole = (re: RegExp) => new RegExp(`^(?:${re.source})$`, re.flags);
 
 /** A source's value in one scrape; undefined when its family is not there. */
 function sourceValue(families: Map<string, Family>, s: Source): number | undefined {
-  const f = families.get(s.family);
-  if (!f) return s.zeroWhenAbsent ? 0 : undefined;
-  const sample = s.sample ?? s.family;
+  if (!families.has(s.family)) return s.zeroWhenAbsent ? 0 : undefined;
   const labels = Object.entries(s.labels ?? {}).map(([k, re]) => [k, whole(re)] as const);
-  const sum = f.samples.filter((x) => x.name === sample && labels.every(([k, re]) => re.test(x.labels[k] ?? ""))).reduce((n, x) => n + x.value, 0);
+  const sum = total(families, s.family, s.sample ?? s.family, (l) => labels.every(([k, re]) => re.test(l[k] ?? "")));
   return sum * (s.scale ?? 1);
 }
 

@@ -129,9 +129,9 @@ export function shapes(families: Map<string, Family>): Record<string, FamilyShap
   return Object.fromEntries([...families.values()].sort((a, b) => a.name.localeCompare(b.name)).map((f) => [f.name, shapeOf(f)]));
 }
 
-/** Sum of a family's samples named `sample` (over all series, e.g. every worker's). */
-export function total(families: Map<string, Family>, family: string, sample = family): number {
+/** Sum of a family's samples named `sample` (over all series, e.g. every worker's, or those `keep` accepts by their labels). */
+export function total(families: Map<string, Family>, family: string, sample = family, keep: (labels: Record<string, string>) => boolean = () => true): number {
   const f = families.get(family);
   if (!f) throw new Error(`no metric family ${family}`);
-  return f.samples.filter((s) => s.name === sample).reduce((n, s) => n + s.value, 0);
+  return f.samples.filter((s) => s.name === sample && keep(s.labels)).reduce((n, s) => n + s.value, 0);
 }
