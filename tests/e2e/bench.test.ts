@@ -58,7 +58,7 @@ test("bench:k6 runs onnx-python at tiny scale and writes the standard JSON and C
   assert.ok(s.server_inference_ms !== null && s.server_inference_ms.median > 0 && s.server_inference_ms.median < l.median);
   // No k6 here: the embedded engine ran the level, and the result says so.
   assert.equal(result.environment.load_engine?.name, "embedded");
-  assert.match(result.environment.load_engine?.version ?? "", /\(Node v\d+\.\d+\.\d+, undici \d+\.\d+\.\d+\)$/);
+  assert.match(result.environment.load_engine?.version ?? "", /\(Node v\d+\.\d+\.\d+, http1 client\)$/);
   assert.equal(result.environment.k6_version, null);
   assert.deepEqual(s.errors_by_kind, {});
   assert.ok(existsSync(path.join(latestRun(dir), MODEL, "levels", "onnx-python-c2-b1.summary.json")), "the engine's figures of the level");

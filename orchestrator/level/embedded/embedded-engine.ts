@@ -20,12 +20,11 @@ const CHILD = "orchestrator/level/embedded/child.ts";
 /** How to start the engine's process: see platform/bundle.ts. */
 export const childCommand = (root = ROOT): string[] => nodeArgsFor(root, CHILD, "build/engine-child.js");
 
-/** The suite's version with the Node and undici it runs on: what "embedded" means in a result. */
+/** The suite's version with the Node it runs on and its HTTP client (http1.ts): what "embedded" means in a result. */
 export function embeddedVersion(): string {
   const require = createRequire(import.meta.url);
   const suite = (require(path.join(ROOT, "package.json")) as { version: string }).version;
-  const undici = (require("undici/package.json") as { version: string }).version;
-  return `${suite} (Node ${process.version}, undici ${undici})`;
+  return `${suite} (Node ${process.version}, http1 client)`;
 }
 
 export class EmbeddedEngine implements LoadEngine {

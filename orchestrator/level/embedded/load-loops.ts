@@ -1,18 +1,18 @@
 // The embedded engine's load loops, in whatever process runs them (its own pinned process in a
-// benchmark, see child.ts; the test's own in unit tests). undici's Pool keeps one keep-alive
-// connection per virtual user (closed loop) or per allowed request in flight (open loop), so no
-// request ever waits for a connection inside the client.
+// benchmark, see child.ts; the test's own in unit tests). Its HTTP client (http1.ts) keeps one
+// keep-alive connection per virtual user (closed loop) or per allowed request in flight (open loop),
+// so no request ever waits for a connection inside the client.
 //
 // Every answer gets k6's checks: status 200, one vector per text and the right dimension, read
 // through the API adapter's own paths (scenario/gjson.ts). A request counts from just before it is
-// handed to undici until its whole body has arrived, as k6's http_req_duration does.
+// handed to the client until its whole body has arrived, as k6's http_req_duration does.
 import { readFileSync } from "node:fs";
-import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
 import { adapterFor } from "../../../scenario/apis/index.ts";
 import { scheduleTimes } from "../../../scenario/arrivals.ts";
 import { compileGjson } from "../../../scenario/gjson.ts";
 import { generateTexts, pickBatch } from "../../../scenario/texts.ts";
 import type { LevelOutcome, LevelSpec, LiveSample, WindowReport } from "../../plan/level-spec.ts";
+import { type Answer, Http1Client, RequestFailure } from "./http1.ts";
 import { Recorder, type RequestRecord } from "./recorder.ts";
 
 export const SAMPLE_INTERVAL_MS = 500;
@@ -36,11 +36,8 @@ export function levelTexts(datasetFile: string | undefined): string[] {
 
 /** What a failed request is counted as. */
 export function errorKind(err: unknown): string {
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError)
-    return "timeout";
+  if (err instanceof RequestFailure) return err.kind;
   const code = (err as { code?: unknown }).code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (code === "ECONNRESET" || err instanceof undiciErrors.SocketError) return "connection reset";
   return typeof code === "string" ? code : ((err as Error).message ?? String(err));
 }
 
@@ -75,51 +72,9 @@ export function checkAnswer(status: number, text: string, spec: CheckedSpec): st
   return answerChecker(spec)(status, text);
 }
 
-/** An answer as the checks read it: status, headers, the body as text and its size in bytes. */
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  bytes: number;
-}
-
-/**
- * One request through undici's dispatcher interface: the body's chunks are kept as they arrive and
- * joined once at its end. pool.request() puts every answer through a Readable stream and its
- * consumer first; without them (and with the paths compiled once) the engine spends about 15 % less
- * CPU per request on bench:engine's fixed 4.8 kB answer. The bytes, and the checks on them, are the same.
- */
-function post(pool: Pool, path: string, headers: Record<string, string>, body: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let status = 0;
-    let answerHeaders: Answer["headers"] = {};
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {},
-      onResponseStart(_controller, statusCode, h) {
-        status = statusCode;
-        answerHeaders = h;
-      },
-      onResponseData(_controller, chunk) {
-        chunks.push(chunk);
-        bytes += chunk.length;
-      },
-      onResponseEnd() {
-        const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, bytes).toString("utf8");
-        resolve({ status, headers: answerHeaders, text, bytes });
-      },
-      onResponseError(_controller, err) {
-        reject(err);
-      },
-    };
-    pool.dispatch({ path, method: "POST", headers, body }, handler);
-  });
-}
-
-const header = (headers: Record<string, string | string[] | undefined>, name: string): number | undefined => {
+const header = (headers: Record<string, string>, name: string): number | undefined => {
   const v = headers[name];
-  return v === undefined ? undefined : Number(Array.isArray(v) ? v[0] : v);
+  return v === undefined ? undefined : Number(v);
 };
 
 /** Request bodies by the batch's first text: a batch is fixed by where it starts in the pool. */
@@ -157,14 +112,7 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
   const requestPath = `${prefix}${bodies.path}`;
   const connections = spec.load.mode === "closed" ? spec.load.vus : spec.load.maxInFlight;
   const timeoutMs = spec.requestTimeoutS * 1000;
-  const pool = new Pool(url.origin, {
-    connections,
-    pipelining: 1,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connect: { timeout: timeoutMs },
-    keepAliveTimeout: 60_000,
-  });
+  const client = new Http1Client(url, { connections, timeoutMs });
   const rec = new Recorder(spec.windowS);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -180,7 +128,6 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
   let abandoned = false;
   let bytesSent = 0;
   let bytesReceived = 0;
-  const headers = { "content-type": "application/json" };
 
   /** An exchange as it came back, before its checks: what `settle` records. */
   interface Exchanged {
@@ -197,7 +144,7 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
     rec.started(startMs, intendedMs === undefined ? 0 : startMs - intendedMs);
     bytesSent += body.length;
     try {
-      const answer = await post(pool, requestPath, headers, body);
+      const answer = await client.post(requestPath, body);
       return { startMs, endMs: now(), intendedMs, answer, failure: null };
     } catch (err) {
       return { startMs, endMs: now(), intendedMs, answer: null, failure: err };
@@ -248,7 +195,7 @@ export async function runLoad(spec: LevelSpec, cb: LoadCallbacks, stop: AbortSig
     clearTimeout(endTimer);
     stop.removeEventListener("abort", onStop);
     abandoned = true;
-    await pool.destroy().catch(() => {});
+    client.destroy();
   }
   const durationMs = now();
   for (const w of rec.completeWindows(durationMs, true)) cb.onWindow(w);
