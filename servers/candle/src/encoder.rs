@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::{bert, modernbert, qwen3, xlm_roberta};
+use crate::models::{bert, modernbert, qwen3, xlm_roberta};
 use serde_json::Value;
 
 use crate::gemma3::BidirectionalGemma3;

@@ -10,7 +10,7 @@
 use anyhow::{bail, Result};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{embedding, linear_b, Activation, Embedding, Linear, VarBuilder};
-use candle_transformers::utils::repeat_kv;
+use crate::models::utils::repeat_kv;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

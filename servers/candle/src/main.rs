@@ -13,6 +13,7 @@
 mod encoder;
 mod gemma3;
 mod head;
+mod models;
 
 use std::process::ExitCode;
 use std::sync::Arc;
