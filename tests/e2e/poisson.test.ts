@@ -1,4 +1,4 @@
-// Poisson arrivals as the embedded engine really sends them: `npm run load -- --rate 40 --arrivals
+// Poisson arrivals as the embedded engine really sends them: `npm run load -- --rate 100 --arrivals
 // poisson` against a stub server that records when each request arrives (the arrival times are the
 // load generator's, whatever answers). The arrival gaps seen by the server must be exponential at
 // the requested rate (Kolmogorov–Smirnov at 1 %); constant arrivals on the same stub must fail the
@@ -14,9 +14,9 @@ import { ROOT } from "../../orchestrator/platform/paths.ts";
 import { constantTimes } from "../../orchestrator/level/embedded/load-loops.ts";
 import { ksDistanceExponential, scheduleTimes } from "../../scenario/arrivals.ts";
 
-const RATE = 40;
+const RATE = 100;
 const SEED = 7;
-const DURATION_S = 30;
+const DURATION_S = 12;
 
 /** Runs one open-loop level against the stub; returns the engine's figures and the arrival times (s) the stub saw. */
 async function level(
