@@ -421,7 +421,7 @@ export const Verification = z
     min_cosine: z
       .number()
       .nullable()
-      .describe("lowest cosine(server, reference) over every probe, sent one at a time and as one batch; null if no vector came back"),
+      .describe("lowest cosine(server, reference) over every probe, sent one at a time and in batches of 4; null if no vector came back"),
     max_norm_error: z.number().nullable().describe("largest |‖v‖ − 1| of the returned (normalize: true) vectors; null if no vector came back"),
     probes: z.number().int().nonnegative().describe("probe texts compared"),
     reference_source: z.string().describe("what produced the reference vectors, from reference/probes.json"),

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../../tests/e2e/helpers.ts";
-import { compareEmbeddings, cosine, loadProbes, mergeComparisons, NORM_TOLERANCE } from "./verify.ts";
+import { compareEmbeddings, cosine, loadProbes, mergeComparisons, NORM_TOLERANCE, VERIFY_BATCH, verifyServer } from "./verify.ts";
 
 const unit = (v: number[]) => {
   const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -84,4 +86,38 @@ test("loadProbes names the file and the problem", () => {
   assert.throws(() => loadProbes(dir), /probes\.json: normalized: /);
   writeFileSync(file, JSON.stringify({ texts: ["a"], embeddings: [[1, 0]], normalized: true, source: "t" }));
   assert.deepEqual(loadProbes(dir).texts, ["a"]);
+});
+
+test("verifyServer sends each probe alone, then in batches of VERIFY_BATCH; a batch answered short fails its texts", async (t) => {
+  const texts = Array.from({ length: 10 }, (_, i) => `probe ${i}`);
+  const embeddings = texts.map((_, i) => unit([1, i + 1]));
+  const sizes: number[] = [];
+  let dropFromBatchOf = 0;
+  // Answers each text with its reference vector; the batch of `dropFromBatchOf` texts loses its last one.
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const asked = (JSON.parse(body) as { texts: string[] }).texts;
+      sizes.push(asked.length);
+      const vectors = asked.map((text) => embeddings[texts.indexOf(text)]!);
+      if (asked.length === dropFromBatchOf) vectors.pop();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ embeddings: vectors }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const probes = { texts, embeddings, normalized: true, source: "test" };
+
+  const good = await verifyServer(url, probes, { minCosine: 0.9999, timeoutMs: 5000 });
+  assert.equal(good.passed, true, good.reason ?? "");
+  assert.equal(VERIFY_BATCH, 4);
+  assert.deepEqual(sizes, [...texts.map(() => 1), 4, 4, 2]);
+
+  dropFromBatchOf = 2;
+  const short = await verifyServer(url, probes, { minCosine: 0.9999, timeoutMs: 5000 });
+  assert.equal(short.passed, false);
+  assert.match(short.reason ?? "", /probes 8–9 as one batch: expected 2 embeddings, got 1/);
+  assert.equal(short.min_cosine, 1, "the texts of the other batches were still compared");
 });

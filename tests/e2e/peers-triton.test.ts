@@ -82,7 +82,7 @@ test("the manifest makes it a kserve peer with the model's own readiness route",
   assert.equal(server.manifest.health_path, `/v2/models/${NAME}/ready`);
 });
 
-test("vectors through the kserve adapter match the reference, one at a time and as one batch", { timeout: 120_000 }, async () => {
+test("vectors through the kserve adapter match the reference, one at a time and in batches", { timeout: 120_000 }, async () => {
   const v = await verifyServer(running.base, loadProbes(model.dir), { minCosine: config.benchmark.verify_min_cosine.fp32, timeoutMs: TIMEOUT_MS, api });
   assert.equal(v.passed, true, v.reason ?? "");
   assert.ok(v.max_norm_error! < 1e-3, "unit vectors: the adapter cannot ask for normalize");
