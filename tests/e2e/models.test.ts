@@ -446,6 +446,13 @@ test("candle serves the synthetic XLM-RoBERTa, Qwen3 and bidirectional Gemma 3 s
     const prep = await runModels(["prepare", key, "--synthetic", "--layers", "2"], env);
     assert.equal(prep.code, 0, prep.stderr.slice(-4000));
   }
+  // bge-m3 is a BERT-style encoder, so the real model gets the offline fusions timed; its 2-layer
+  // stand-in does not (a timing of 2 random layers is not bge-m3's), and the manifest and log say why.
+  const bge = path.join(TEST_MODELS, "bge-m3");
+  const notTried = "not tried: SYNTHETIC with reduced layers (2 of 24 layers), a timing would not be the published model's";
+  assert.deepEqual(readJson<{ onnx_optimized: unknown }>(path.join(bge, "manifest.json")).onnx_optimized, { kept: false, reason: notTried });
+  assert.ok(!existsSync(path.join(bge, "onnx", "model_optimized.onnx")));
+  assert.ok(readFileSync(path.join(bge, "prepare.log"), "utf8").includes(`optimised ONNX: not kept: ${notTried}`));
   const results = tempDir("results-candle");
   const args = ["--model", ...Object.keys(expected), "--frameworks", "candle", "--concurrency-levels", "1", "--duration-s", "2", "--warmup-requests", "2"];
   const bench = await runCli([...args, "--results-dir", results], { env });
