@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 TOKEN_SIZES = (32, 128, 512)
 TEXTS_PER_SET = 256
@@ -74,9 +74,12 @@ def corpus_stream(corpus: Path) -> Iterator[str]:
                 yield text.strip()
 
 
-def cut_to_tokens(tok: Tokenizer, text: str, n: int) -> str | None:
-    """The prefix of `text` that encodes to exactly n tokens (specials included), or None if too short."""
-    enc = tok.encode(text)
+def cut_to_tokens(tok: Tokenizer, text: str, n: int, enc: Encoding | None = None) -> str | None:
+    """The prefix of `text` that encodes to exactly n tokens (specials included), or None if too short.
+
+    `enc`: text's encoding when the caller has it already (encoding is most of a dataset's time).
+    """
+    enc = enc if enc is not None else tok.encode(text)
     specials = sum(enc.special_tokens_mask)
     content = n - specials
     if len(enc.ids) < n or content <= 0:
@@ -84,7 +87,6 @@ def cut_to_tokens(tok: Tokenizer, text: str, n: int) -> str | None:
     if len(enc.ids) == n:
         return text
     offsets = [o for o, s in zip(enc.offsets, enc.special_tokens_mask, strict=True) if not s]
-    # Cutting inside a word can re-split it; try the neighbouring token boundaries until one fits.
     for k in (0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5):
         i = content - 1 + k
         if 0 <= i < len(offsets):
@@ -106,14 +108,15 @@ def build_set(tok: Tokenizer, stream: Iterator[str], n: int, count: int) -> list
             buf = f"{buf} {next(stream)}".strip()
         except StopIteration:
             raise ValueError(f"corpus ran out after {len(texts)} texts of {n} tokens (need {count})") from None
-        cut = cut_to_tokens(tok, buf, n)
+        enc = tok.encode(buf)
+        if len(enc.ids) < n:
+            continue
+        cut = cut_to_tokens(tok, buf, n, enc)
         if cut is not None:
             texts.append(cut)
-            buf = ""
-        elif len(tok.encode(buf).ids) >= n:
-            # Long enough but no boundary fits: more text keeps the same prefix and would fail the
-            # same way, so start again from the next passage.
-            buf = ""
+        # Either way the buffer starts again: when long enough but no boundary fits, more text
+        # keeps the same prefix and would fail the same way.
+        buf = ""
     return texts
 
 
