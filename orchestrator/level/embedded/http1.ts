@@ -205,17 +205,13 @@ class Connection {
   private finish(): void {
     const text = this.body.length === 1 ? this.body[0]!.toString("utf8") : Buffer.concat(this.body, this.bodyBytes).toString("utf8");
     const answer: Answer = { status: this.status, headers: this.headers, text, bytes: this.bodyBytes };
-    const keepAlive = this.keepAlive;
+    // Bytes after a whole answer, with no request sent: not a connection this client can reuse.
+    const keepAlive = this.keepAlive && this.pending === null;
+    this.pending = null;
     this.framing = null;
     this.body = [];
     this.bodyBytes = 0;
     this.reused = true;
-    if (this.pending !== null) {
-      // Bytes after a whole answer, with no request sent: not a server this client can trust.
-      this.pending = null;
-      this.events.onAnswer(this, answer, false);
-      return;
-    }
     this.events.onAnswer(this, answer, keepAlive);
   }
 
